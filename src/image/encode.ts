@@ -1,0 +1,42 @@
+/**
+ * PNG encoding of 8-bit RGB and greyscale images.
+ *
+ * Mirrors dlib's `save_png` (`dlib/image_saver/save_png.h`, dlib 19.24) for `rgb_pixel` and
+ * `unsigned char` images: an 8-bit PNG of colour type 2 (RGB) or 0 (grey), non-interlaced, no
+ * alpha. Decoding the result with {@link decodeImage} gives back the same pixels (grey images come
+ * back as RGB with r = g = b).
+ */
+import pngjs from 'pngjs';
+import type { GrayImage, RgbImage } from './pixels.js';
+import { assertImageShape } from './pixels.js';
+
+const { PNG } = pngjs;
+
+/**
+ * Tells an RgbImage from a GrayImage by its data length (the two types are structurally alike).
+ *
+ * Requires: nothing. Ensures: returns 3 or 1; throws a RangeError/TypeError when the data length
+ * is neither `width*height*3` nor `width*height` or the size is not a positive integer.
+ */
+export function channelsOf(img: RgbImage | GrayImage): 1 | 3 {
+  const pixels = img.width * img.height;
+  const channels = img.data instanceof Uint8Array && img.data.length === pixels ? 1 : 3;
+  assertImageShape(img, channels, 'encodePng');
+  return channels;
+}
+
+/**
+ * Encodes an image as an 8-bit PNG (RGB when `data` has 3 bytes per pixel, grey when it has 1).
+ *
+ * Requires: `img` has positive integer width and height and `data.length` equal to
+ * `width*height*3` or `width*height` (else RangeError/TypeError).
+ * Ensures: returns the bytes of a valid PNG with the same size and pixels; `img` is not modified.
+ */
+export function encodePng(img: RgbImage | GrayImage): Uint8Array {
+  const channels = channelsOf(img);
+  const colorType = channels === 3 ? 2 : 0;
+  const data = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
+  const meta = { width: img.width, height: img.height, data, gamma: 0 } as unknown as InstanceType<typeof PNG>;
+  const buffer = PNG.sync.write(meta, { colorType, inputColorType: colorType, inputHasAlpha: false, bitDepth: 8 });
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}

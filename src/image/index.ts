@@ -1,0 +1,15 @@
+/**
+ * facemetric image I/O: decoding JPEG and PNG files into 8-bit RGB the way dlib's `load_image`
+ * into an `array2d<rgb_pixel>` does (dlib/image_io.h, dlib/image_loader/*, dlib/pixel.h,
+ * dlib 19.24), plus EXIF orientation, a decompression-bomb guard, clear one-line errors, and
+ * safe PNG writing (dlib/image_saver/save_png.h).
+ */
+export type { GrayImage, RgbImage, RgbaImage } from './pixels.js';
+export { grayToRgb, rgbaToRgb, rgbToGray } from './pixels.js';
+export { DEFAULT_MAX_PIXELS } from './limits.js';
+export type { DecodeOptions, ImageFormat } from './decode.js';
+export { decodeImage, detectFormat } from './decode.js';
+export { applyOrientation, readExifOrientation } from './exif.js';
+export { encodePng } from './encode.js';
+export type { WritePngOptions } from './io.js';
+export { readImage, readImageSync, writePng } from './io.js';

@@ -1,0 +1,187 @@
+/**
+ * JPEG decoding into an 8-bit RGB image.
+ *
+ * Mirrors `dlib/image_loader/jpeg_loader.{h,cpp}` (dlib 19.24), which decodes with libjpeg and
+ * copies greyscale (r = g = b) or RGB samples into an `array2d<rgb_pixel>`. Here the entropy
+ * decoding and colour conversion are jpeg-js's, so pixel values can differ from libjpeg's by a
+ * few levels (different IDCT and chroma upsampling); dimensions and layout are identical.
+ *
+ * Deliberate differences from dlib, all in the direction of failing clearly:
+ * - A JPEG without an end-of-image marker (`FF D9`) is an error, "truncated JPEG (no
+ *   end-of-image marker)". libjpeg only warns "Premature end of JPEG file" and dlib returns an
+ *   image whose missing rows are grey; for face recognition a half-grey photo silently gives
+ *   wrong results, so we refuse it. Bytes after the EOI marker are ignored (some cameras append
+ *   data there).
+ * - CMYK/YCCK (4-component) JPEGs with an Adobe APP14 marker are converted to RGB by jpeg-js
+ *   (dlib would treat the 4th channel as alpha). Without the Adobe marker they are refused.
+ * - Lossless, hierarchical, arithmetic-coded and 12-bit JPEGs are refused up front with a
+ *   specific message (jpeg-js cannot decode them).
+ *
+ * Before decoding, the marker structure is walked here (segments up to each SOS, entropy-coded
+ * data up to the next marker, until EOI) to find the frame header (SOFn), the EXIF APP1
+ * segment and the EOI; the SOFn dimensions are checked against the pixel limit before jpeg-js
+ * allocates anything. jpeg-js's own `maxResolutionInMP` / `maxMemoryUsageInMB` limits are set
+ * from the checked size so they never fire first with a message of their own.
+ */
+import jpegjs from 'jpeg-js';
+import { ImageError } from '../errors.js';
+import { checkDimensions } from './limits.js';
+import type { RgbImage } from './pixels.js';
+
+/** What {@link scanJpeg} learned about a JPEG's structure. */
+export interface JpegStructure {
+  /** The first frame header, if one was found. */
+  frame?: {
+    /** The SOFn marker byte (0xC0 baseline, 0xC1 extended, 0xC2 progressive, ...). */
+    marker: number;
+    precision: number;
+    width: number;
+    height: number;
+    components: number;
+  };
+  /** Number of SOFn segments seen. */
+  frameCount: number;
+  /** Whether an Adobe APP14 segment was seen (jpeg-js needs it for 4-component images). */
+  adobe: boolean;
+  /** [start, end) of the payload of the first APP1 segment starting with "Exif\0". */
+  exif?: { start: number; end: number };
+  /** Whether an EOI marker was reached. */
+  complete: boolean;
+  /** Whether a segment had an impossible length (< 2). */
+  badSegmentAt?: number;
+}
+
+function isSof(m: number): boolean {
+  return m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc;
+}
+
+/**
+ * Walks the marker structure of a JPEG file. Never throws.
+ *
+ * Requires: `bytes` starts with `FF D8`.
+ * Ensures: returns what was found before the data ran out, the first EOI, or (when
+ * `stopAtScan`) the first SOS; `complete` is true iff an EOI marker was reached.
+ */
+export function scanJpeg(bytes: Uint8Array, stopAtScan = false): JpegStructure {
+  const out: JpegStructure = { frameCount: 0, adobe: false, complete: false };
+  const n = bytes.length;
+  let pos = 2;
+  while (pos < n) {
+    // Find the next marker: like libjpeg's next_marker, skip extraneous bytes and fill bytes.
+    if (bytes[pos] !== 0xff) { pos++; continue; }
+    if (pos + 1 >= n) break;
+    const m = bytes[pos + 1];
+    if (m === 0xff) { pos++; continue; }
+    if (m === 0x00) { pos += 2; continue; }
+    if (m === 0xd9) { out.complete = true; return out; }
+    if (m === 0x01 || (m >= 0xd0 && m <= 0xd8)) { pos += 2; continue; }
+    if (pos + 4 > n) break;
+    const length = (bytes[pos + 2] << 8) | bytes[pos + 3];
+    if (length < 2) { out.badSegmentAt ??= pos; pos += 2; continue; }
+    const start = pos + 4;
+    const end = pos + 2 + length;
+    if (end > n) break;
+    if (isSof(m)) {
+      out.frameCount++;
+      if (out.frame === undefined && length >= 8) {
+        out.frame = {
+          marker: m,
+          precision: bytes[start],
+          height: (bytes[start + 1] << 8) | bytes[start + 2],
+          width: (bytes[start + 3] << 8) | bytes[start + 4],
+          components: bytes[start + 5],
+        };
+      }
+    } else if (m === 0xe1 && out.exif === undefined && end - start >= 6 &&
+      bytes[start] === 0x45 && bytes[start + 1] === 0x78 && bytes[start + 2] === 0x69 &&
+      bytes[start + 3] === 0x66 && bytes[start + 4] === 0x00) {
+      out.exif = { start, end };
+    } else if (m === 0xee && end - start >= 5 && bytes[start] === 0x41 && bytes[start + 1] === 0x64 &&
+      bytes[start + 2] === 0x6f && bytes[start + 3] === 0x62 && bytes[start + 4] === 0x65) {
+      out.adobe = true;
+    }
+    pos = end;
+    if (m === 0xda) {
+      if (stopAtScan) return out;
+      // Entropy-coded data runs to the next marker other than a stuffed 00 or a restart marker.
+      while (pos + 1 < n) {
+        if (bytes[pos] === 0xff) {
+          const next = bytes[pos + 1];
+          if (next !== 0x00 && !(next >= 0xd0 && next <= 0xd7) && next !== 0xff) break;
+          pos += next === 0xff ? 1 : 2;
+        } else {
+          pos++;
+        }
+      }
+      if (pos + 1 >= n) break;
+    }
+  }
+  return out;
+}
+
+function processName(marker: number): string | undefined {
+  switch (marker) {
+    case 0xc0: case 0xc1: case 0xc2: return undefined; // supported
+    case 0xc3: return 'lossless JPEG';
+    case 0xc5: case 0xc6: case 0xc7: return 'hierarchical (differential) JPEG';
+    case 0xc9: case 0xca: case 0xcb: return 'arithmetic-coded JPEG';
+    case 0xcd: case 0xce: case 0xcf: return 'arithmetic-coded hierarchical JPEG';
+    default: return `JPEG frame type 0x${marker.toString(16)}`;
+  }
+}
+
+/**
+ * Decodes a JPEG into 8-bit RGB (greyscale JPEGs give r = g = b). Does not apply EXIF orientation.
+ *
+ * Requires: `bytes` starts with `FF D8 FF`; `maxPixels > 0`.
+ * Ensures: returns an RgbImage with the SOFn width and height; or throws an ImageError naming
+ * `file` (truncated, corrupt, unsupported, too large, zero size). Never throws a raw jpeg-js error.
+ */
+export function decodeJpeg(bytes: Uint8Array, maxPixels: number, file: string | undefined): RgbImage {
+  const fail: (problem: string, cause?: unknown) => never = (problem, cause) => {
+    throw new ImageError(problem, { file, cause });
+  };
+  const info = scanJpeg(bytes);
+  const frame = info.frame;
+  if (frame === undefined) {
+    if (!info.complete) fail('truncated JPEG (no end-of-image marker)');
+    fail('corrupt JPEG (no frame header)');
+  }
+  checkDimensions(frame.width, frame.height, maxPixels, file);
+  const unsupported = processName(frame.marker);
+  if (unsupported !== undefined) fail(`unsupported ${unsupported}; facemetric reads baseline and progressive JPEG`);
+  if (frame.precision !== 8) fail(`unsupported JPEG with ${frame.precision}-bit samples; facemetric reads 8-bit JPEG`);
+  if (frame.components === 4 && !info.adobe) fail('unsupported JPEG colour space (4 components without an Adobe marker)');
+  if (frame.components !== 1 && frame.components !== 3 && frame.components !== 4) {
+    fail(`unsupported JPEG colour space (${frame.components} components)`);
+  }
+  if (info.frameCount > 1) fail('unsupported JPEG (more than one frame)');
+  if (!info.complete) fail('truncated JPEG (no end-of-image marker)');
+  if (info.badSegmentAt !== undefined) fail(`corrupt JPEG (bad segment length at byte ${info.badSegmentAt})`);
+
+  // jpeg-js's own limits, set from the size checked above so that they cannot fire first:
+  // per component ~4 bytes/pixel of coefficient blocks + 1 byte/pixel of sample lines (MCU
+  // padding adds at most 32 pixels each way), then 1 byte/pixel/component and 3 bytes/pixel of
+  // output; plus tables, whose number is bounded by the file size.
+  const { width, height, components } = frame;
+  const padded = (width + 40) * (height + 40);
+  const estimate = padded * components * 5 + width * height * (components + 3) + bytes.length * 8 + (4 << 20);
+  let decoded: { width: number; height: number; data: Uint8Array };
+  try {
+    decoded = jpegjs.decode(bytes, {
+      useTArray: true,
+      formatAsRGBA: false,
+      tolerantDecoding: true,
+      maxResolutionInMP: (width * height) / 1e6 + 1,
+      maxMemoryUsageInMB: Math.ceil(estimate / (1 << 20)) + 16,
+    });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (err instanceof RangeError) fail(`out of memory decoding JPEG (${message})`, err);
+    fail(`corrupt JPEG data (${message})`, err);
+  }
+  if (decoded.width !== width || decoded.height !== height || decoded.data.length !== width * height * 3) {
+    fail(`corrupt JPEG (decoded ${decoded.width}x${decoded.height}, header says ${width}x${height})`);
+  }
+  return { width, height, data: decoded.data };
+}

@@ -1,0 +1,117 @@
+/**
+ * Image types and pixel conversions.
+ *
+ * Mirrors dlib's `assign_pixel` rules in `dlib/pixel.h` (dlib 19.24):
+ * - rgb_pixel → unsigned char (`assign(grayscale, rgb)`): the integer mean `(r + g + b) / 3`,
+ *   truncating (C++ unsigned division).
+ * - unsigned char → rgb_pixel: the grey value copied into all three channels.
+ * - rgb_alpha_pixel → rgb_pixel (`assign(rgb, rgb_alpha)`): when alpha is 255 the colour is
+ *   copied; otherwise the source is blended onto the destination with fixed-point arithmetic,
+ *   `dest += ((src - dest) * alpha) >> 8`. dlib's PNG loader first fills the destination with
+ *   black (`assign_all_pixels(t, 0)`), so decoding RGBA into RGB is "composite onto black":
+ *   `c' = alpha == 255 ? c : (c * alpha) >> 8`. Note the `>> 8` (divide by 256, not 255): a
+ *   pixel with alpha 254 and colour 255 becomes 253. {@link rgbaToRgb} reproduces this exactly.
+ */
+
+/** An 8-bit RGB image: interleaved R, G, B bytes, row-major, `width * height * 3` bytes. */
+export interface RgbImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** An 8-bit greyscale image: one byte per pixel, row-major, `width * height` bytes. */
+export interface GrayImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** An 8-bit RGBA image (interleaved, `width * height * 4` bytes); only an intermediate form. */
+export interface RgbaImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/**
+ * Checks that `img` has positive integer dimensions and exactly `width * height * channels`
+ * bytes of data; throws a TypeError/RangeError (a programming error, not a user one) otherwise.
+ */
+export function assertImageShape(img: { width: number; height: number; data: Uint8Array },
+  channels: 1 | 3 | 4, what: string): void {
+  if (img === null || typeof img !== 'object') throw new TypeError(`${what}: not an image object`);
+  const { width, height, data } = img;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
+    throw new RangeError(`${what}: width and height must be positive integers (got ${width}x${height})`);
+  }
+  if (!(data instanceof Uint8Array)) throw new TypeError(`${what}: data must be a Uint8Array`);
+  if (data.length !== width * height * channels) {
+    throw new RangeError(`${what}: data has ${data.length} bytes, expected ${width}x${height}x${channels} = ${width * height * channels}`);
+  }
+}
+
+/**
+ * Converts RGB to greyscale exactly as dlib's `assign_pixel(unsigned char&, rgb_pixel)`:
+ * `grey = floor((r + g + b) / 3)`.
+ *
+ * Requires: `img` is a well-formed RgbImage (positive integer size, `width*height*3` bytes).
+ * Ensures: returns a new GrayImage of the same size; `img` is not modified.
+ */
+export function rgbToGray(img: RgbImage): GrayImage {
+  assertImageShape(img, 3, 'rgbToGray');
+  const n = img.width * img.height;
+  const src = img.data;
+  const out = new Uint8Array(n);
+  for (let i = 0, j = 0; i < n; i++, j += 3) {
+    out[i] = ((src[j] + src[j + 1] + src[j + 2]) / 3) | 0;
+  }
+  return { width: img.width, height: img.height, data: out };
+}
+
+/**
+ * Converts greyscale to RGB as dlib's `assign_pixel(rgb_pixel&, unsigned char)`: r = g = b = grey.
+ *
+ * Requires: `img` is a well-formed GrayImage (positive integer size, `width*height` bytes).
+ * Ensures: returns a new RgbImage of the same size; `img` is not modified.
+ */
+export function grayToRgb(img: GrayImage): RgbImage {
+  assertImageShape(img, 1, 'grayToRgb');
+  const n = img.width * img.height;
+  const src = img.data;
+  const out = new Uint8Array(n * 3);
+  for (let i = 0, j = 0; i < n; i++, j += 3) {
+    const v = src[i];
+    out[j] = v;
+    out[j + 1] = v;
+    out[j + 2] = v;
+  }
+  return { width: img.width, height: img.height, data: out };
+}
+
+/**
+ * Drops the alpha channel the way dlib's `load_image` into an `array2d<rgb_pixel>` does:
+ * composite onto black with dlib's fixed-point rule, `c' = alpha == 255 ? c : (c * alpha) >> 8`.
+ *
+ * Requires: `img` is a well-formed RgbaImage (positive integer size, `width*height*4` bytes).
+ * Ensures: returns a new RgbImage of the same size; `img` is not modified.
+ */
+export function rgbaToRgb(img: RgbaImage): RgbImage {
+  assertImageShape(img, 4, 'rgbaToRgb');
+  const n = img.width * img.height;
+  const src = img.data;
+  const out = new Uint8Array(n * 3);
+  for (let i = 0, j = 0, k = 0; i < n; i++, j += 3, k += 4) {
+    const a = src[k + 3];
+    if (a === 255) {
+      out[j] = src[k];
+      out[j + 1] = src[k + 1];
+      out[j + 2] = src[k + 2];
+    } else {
+      out[j] = (src[k] * a) >> 8;
+      out[j + 1] = (src[k + 1] * a) >> 8;
+      out[j + 2] = (src[k + 2] * a) >> 8;
+    }
+  }
+  return { width: img.width, height: img.height, data: out };
+}
