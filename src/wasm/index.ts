@@ -1,0 +1,117 @@
+/**
+ * Loads facemetric's WebAssembly kernels (build/facemetric.{simd,relaxed}.wasm, compiled from
+ * assembly/ by `npm run build:wasm`) and gives typed access to their linear memory.
+ *
+ * The relaxed-SIMD build is chosen when the engine validates relaxed-SIMD code (Node needs
+ * --experimental-wasm-relaxed-simd; Bun, Deno and current browsers have it); otherwise the plain
+ * SIMD build. Memory is allocated by a bump allocator on the JavaScript side: callers `alloc`,
+ * fill views, call kernels with byte offsets, and `reset` when done.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FacemetricError } from '../errors.js';
+
+interface KernelExports {
+  memory: WebAssembly.Memory;
+  heap_base(): number;
+  dot_f32(a: number, b: number, n: number): number;
+  axpy_f32(y: number, x: number, alpha: number, n: number): void;
+}
+
+export type WasmFlavour = 'simd' | 'relaxed';
+
+/**
+ * The smallest module using relaxed SIMD: (func (result v128) (f32x4.relaxed_madd c c c)) with
+ * c = v128.const 0. WebAssembly.validate() on it tells whether the engine runs relaxed SIMD.
+ */
+export function relaxedProbe(): Uint8Array {
+  const zero = [0xfd, 0x0c, ...new Array<number>(16).fill(0)]; // v128.const 0
+  const body = [0x00, ...zero, ...zero, ...zero, 0xfd, 0x85, 0x02, 0x0b]; // relaxed_madd; end
+  const code = [0x01, body.length, ...body];
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+    0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type section: () -> v128
+    0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
+    0x0a, code.length, ...code, // code section
+  ]);
+}
+
+/** True when this engine accepts relaxed-SIMD instructions. */
+export function relaxedSimdSupported(): boolean {
+  try {
+    return WebAssembly.validate(relaxedProbe());
+  } catch {
+    return false;
+  }
+}
+
+function buildDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const candidate = join(dir, 'build');
+    if (existsSync(join(candidate, 'facemetric.simd.wasm'))) return candidate;
+    dir = dirname(dir);
+  }
+  throw new FacemetricError('WebAssembly kernels are not built (build/facemetric.simd.wasm missing); run: npm run build:wasm');
+}
+
+/** An instance of the kernels with its own linear memory and bump allocator. */
+export class WasmKernels {
+  readonly flavour: WasmFlavour;
+  readonly exports: KernelExports;
+  private top: number;
+  private readonly base: number;
+
+  private constructor(flavour: WasmFlavour, exports: KernelExports) {
+    this.flavour = flavour;
+    this.exports = exports;
+    this.base = (exports.heap_base() + 15) & ~15;
+    this.top = this.base;
+  }
+
+  /** Instantiates the kernels; `flavour` forces a build, else the best the engine runs. */
+  static load(flavour?: WasmFlavour): WasmKernels {
+    const chosen: WasmFlavour = flavour ?? (relaxedSimdSupported() ? 'relaxed' : 'simd');
+    const file = join(buildDir(), `facemetric.${chosen}.wasm`);
+    const bytes = readFileSync(file);
+    let instance: WebAssembly.Instance;
+    try {
+      instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+    } catch (e) {
+      throw new FacemetricError(`cannot instantiate WebAssembly kernels: ${(e as Error).message}`, { file });
+    }
+    return new WasmKernels(chosen, instance.exports as unknown as KernelExports);
+  }
+
+  get memory(): WebAssembly.Memory {
+    return this.exports.memory;
+  }
+
+  /** Allocates `bytes` (16-byte aligned), growing memory as needed; returns the byte offset. */
+  alloc(bytes: number): number {
+    const ptr = this.top;
+    const end = ptr + ((bytes + 15) & ~15);
+    const have = this.memory.buffer.byteLength;
+    if (end > have) this.memory.grow(Math.ceil((end - have) / 65536));
+    this.top = end;
+    return ptr;
+  }
+
+  /** A fresh Float32Array view of `n` floats at `ptr` (re-create views after any alloc). */
+  f32(ptr: number, n: number): Float32Array {
+    return new Float32Array(this.memory.buffer, ptr, n);
+  }
+
+  /** Allocates room for `src` and copies it in; returns the byte offset. */
+  putF32(src: Float32Array): number {
+    const ptr = this.alloc(src.length * 4);
+    this.f32(ptr, src.length).set(src);
+    return ptr;
+  }
+
+  /** Frees everything allocated so far (memory stays grown). */
+  reset(): void {
+    this.top = this.base;
+  }
+}

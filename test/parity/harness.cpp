@@ -1,0 +1,507 @@
+// facemetric parity harness: runs REAL dlib (Debian's libdlib-dev 19.24) on given inputs and
+// writes what it computes, so that facemetric's test suites compare against live dlib output
+// instead of numbers pasted once.
+//
+// Build: `npm run build:harness` (see src/parity/harness.ts for the exact g++ command).
+// Usage: harness COMMAND [options] [inputs...]; `harness help` lists the commands.
+//
+// Output conventions:
+//   - One JSON object per line on stdout (JSON Lines), one per input image unless said otherwise.
+//   - Floats are printed with 9 significant digits (float32 round-trips exactly), doubles with 17.
+//   - Rectangles are dlib's (left, top, right, bottom), inclusive.
+//   - Tensors go to binary files: raw little-endian float32, shape (n, k, nr, nc) in the JSON.
+//
+// The face network type below is the architecture of dlib_face_recognition_resnet_model_v1 as
+// declared in dlib's examples/dnn_face_recognition_ex.cpp: a 29-conv-layer ResNet with a 128-D
+// metric-loss head.
+
+#include <dlib/clustering.h>
+#include <dlib/dnn.h>
+#include <dlib/image_io.h>
+#include <dlib/image_processing.h>
+#include <dlib/image_processing/frontal_face_detector.h>
+#include <dlib/image_transforms.h>
+#include <dlib/revision.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+using namespace dlib;
+
+// ---------------------------------------------------------------------------------------------
+// The face ResNet (dlib_face_recognition_resnet_model_v1).
+
+namespace facenet {
+// Two 3x3 convolutions, each followed by batch-norm-as-affine; relu between them.
+template <int K, template <typename> class NORM, int STRIDE, typename IN>
+using conv_pair = NORM<con<K, 3, 3, 1, 1, relu<NORM<con<K, 3, 3, STRIDE, STRIDE, IN>>>>>;
+
+// Identity shortcut: out = conv_pair(x) + x.
+template <template <int, template <typename> class, int, typename> class BODY, int K,
+          template <typename> class NORM, typename IN>
+using identity_block = add_prev1<BODY<K, NORM, 1, tag1<IN>>>;
+
+// Down-sampling shortcut: out = conv_pair_stride2(x) + avg_pool_2x2(x).
+template <template <int, template <typename> class, int, typename> class BODY, int K,
+          template <typename> class NORM, typename IN>
+using down_block = add_prev2<avg_pool<2, 2, 2, 2, skip1<tag2<BODY<K, NORM, 2, tag1<IN>>>>>>;
+
+template <int K, typename IN> using res = relu<identity_block<conv_pair, K, affine, IN>>;
+template <int K, typename IN> using res_down = relu<down_block<conv_pair, K, affine, IN>>;
+
+template <typename IN> using stage256a = res_down<256, IN>;
+template <typename IN> using stage256 = res<256, res<256, res_down<256, IN>>>;
+template <typename IN> using stage128 = res<128, res<128, res_down<128, IN>>>;
+template <typename IN> using stage64 = res<64, res<64, res<64, res_down<64, IN>>>>;
+template <typename IN> using stage32 = res<32, res<32, res<32, IN>>>;
+
+using net_type = loss_metric<fc_no_bias<128, avg_pool_everything<
+    stage256a<stage256<stage128<stage64<stage32<
+    max_pool<3, 3, 2, 2, relu<affine<con<32, 7, 7, 2, 2, input_rgb_image_sized<150>>>>>>>>>>>>>;
+}  // namespace facenet
+
+// ---------------------------------------------------------------------------------------------
+// Small utilities.
+
+struct usage_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+using clock_type = std::chrono::steady_clock;
+static double ms_since(clock_type::time_point t0) {
+    return std::chrono::duration<double, std::milli>(clock_type::now() - t0).count();
+}
+
+static std::string json_string(const std::string& s) {
+    std::string out = "\"";
+    for (char c : s) {
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (static_cast<unsigned char>(c) < 0x20) {
+                    char buf[8];
+                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                    out += buf;
+                } else {
+                    out += c;
+                }
+        }
+    }
+    return out + "\"";
+}
+
+static std::string fmt_float(float v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(v));
+    return buf;
+}
+
+static std::string fmt_double(double v) {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    return buf;
+}
+
+static std::string rect_json(const rectangle& r) {
+    std::ostringstream o;
+    o << "[" << r.left() << "," << r.top() << "," << r.right() << "," << r.bottom() << "]";
+    return o.str();
+}
+
+// Writes a tensor's values as raw little-endian float32.
+static void write_f32(const std::string& path, const float* data, size_t n) {
+    std::ofstream f(path, std::ios::binary);
+    if (!f) throw std::runtime_error("cannot write " + path);
+    f.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(n * sizeof(float)));
+    if (!f) throw std::runtime_error("write failed: " + path);
+}
+
+// Parses `--name value` options and positional arguments.
+struct args_t {
+    std::map<std::string, std::string> opts;
+    std::vector<std::string> pos;
+
+    args_t(int argc, char** argv, int first) {
+        for (int i = first; i < argc; ++i) {
+            std::string a = argv[i];
+            if (a.rfind("--", 0) == 0) {
+                if (i + 1 >= argc) throw usage_error("option " + a + " needs a value");
+                opts[a.substr(2)] = argv[++i];
+            } else {
+                pos.push_back(a);
+            }
+        }
+    }
+    std::string get(const std::string& k, const std::string& dflt) const {
+        auto it = opts.find(k);
+        return it == opts.end() ? dflt : it->second;
+    }
+    std::string need(const std::string& k) const {
+        auto it = opts.find(k);
+        if (it == opts.end()) throw usage_error("missing option --" + k);
+        return it->second;
+    }
+    double num(const std::string& k, double dflt) const {
+        auto it = opts.find(k);
+        return it == opts.end() ? dflt : std::stod(it->second);
+    }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Pipeline pieces, each as dlib's own tools use them.
+
+using image_t = matrix<rgb_pixel>;
+
+struct detection {
+    rectangle rect;
+    double score;
+    unsigned long filter;
+};
+
+static frontal_face_detector load_detector(const args_t& a) {
+    frontal_face_detector det;
+    std::string path = a.get("detector", "");
+    if (path.empty()) {
+        det = get_frontal_face_detector();
+    } else {
+        deserialize(path) >> det;
+    }
+    return det;
+}
+
+// Mirrors dlib's Python binding (tools/python/src/object_detection.cpp,
+// run_detector_with_upscale2): upsample `upsample` times with pyramid_up (pyramid_down<2>),
+// run the detector, map each box back with rect_down.
+static std::vector<detection> run_detector(frontal_face_detector& det, const image_t& img,
+                                           unsigned upsample, double adjust_threshold) {
+    std::vector<rect_detection> dets;
+    if (upsample == 0) {
+        det(img, dets, adjust_threshold);
+    } else {
+        pyramid_down<2> pyr;
+        image_t big = img;
+        for (unsigned i = 0; i < upsample; ++i) {
+            image_t tmp;
+            pyramid_up(big, tmp, pyr);
+            big.swap(tmp);
+        }
+        det(big, dets, adjust_threshold);
+        for (auto& d : dets) d.rect = pyr.rect_down(d.rect, upsample);
+    }
+    std::vector<detection> out;
+    for (auto& d : dets) out.push_back({d.rect, d.detection_confidence, d.weight_index});
+    return out;
+}
+
+static std::string faces_json(const std::vector<detection>& dets,
+                              const std::vector<full_object_detection>* shapes,
+                              const std::vector<matrix<float, 0, 1>>* descriptors) {
+    std::ostringstream o;
+    o << "[";
+    for (size_t i = 0; i < dets.size(); ++i) {
+        if (i) o << ",";
+        o << "{\"rect\":" << rect_json(dets[i].rect) << ",\"score\":" << fmt_double(dets[i].score)
+          << ",\"filter\":" << dets[i].filter;
+        if (shapes) {
+            const auto& s = (*shapes)[i];
+            o << ",\"landmarks\":[";
+            for (unsigned long k = 0; k < s.num_parts(); ++k) {
+                if (k) o << ",";
+                o << "[" << s.part(k).x() << "," << s.part(k).y() << "]";
+            }
+            o << "]";
+        }
+        if (descriptors) {
+            const auto& d = (*descriptors)[i];
+            o << ",\"descriptor\":[";
+            for (long k = 0; k < d.size(); ++k) {
+                if (k) o << ",";
+                o << fmt_float(d(k));
+            }
+            o << "]";
+        }
+        o << "}";
+    }
+    o << "]";
+    return o.str();
+}
+
+static std::string timings_json(const std::vector<std::pair<std::string, double>>& t) {
+    std::ostringstream o;
+    o << "{";
+    for (size_t i = 0; i < t.size(); ++i) {
+        if (i) o << ",";
+        o << json_string(t[i].first) << ":" << fmt_double(t[i].second);
+    }
+    o << "}";
+    return o.str();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands.
+
+static int cmd_export_detector(const args_t& a) {
+    if (a.pos.size() != 1) throw usage_error("export-detector OUT.svm");
+    serialize(a.pos[0]) << get_frontal_face_detector();
+    return 0;
+}
+
+// Decodes an image with dlib's own loaders (libjpeg / libpng) and writes it as PNG, so both
+// sides of a parity test can start from identical pixels.
+static int cmd_decode(const args_t& a) {
+    if (a.pos.size() != 2) throw usage_error("decode IN OUT.png");
+    image_t img;
+    load_image(img, a.pos[0]);
+    save_png(img, a.pos[1]);
+    std::cout << "{\"image\":" << json_string(a.pos[0]) << ",\"width\":" << img.nc()
+              << ",\"height\":" << img.nr() << "}\n";
+    return 0;
+}
+
+// Writes a freshly initialised face network (one forward pass allocates its parameters), so
+// that facemetric's reader and writer can be checked against a file dlib itself wrote.
+static int cmd_write_net(const args_t& a) {
+    if (a.pos.size() != 1) throw usage_error("write-net OUT.dat [--from NET.dat]");
+    facenet::net_type net;
+    std::string from = a.get("from", "");
+    if (!from.empty()) {
+        deserialize(from) >> net;
+    } else {
+        image_t dummy(150, 150);
+        for (long r = 0; r < 150; ++r)
+            for (long c = 0; c < 150; ++c)
+                dummy(r, c) = rgb_pixel((r * 7 + c) & 255, (r * 3 + c * 5) & 255, (r + c * 11) & 255);
+        net(dummy);
+    }
+    // dlib's published models are saved after net.clean(), which drops cached outputs and
+    // gradients; --clean 0 keeps them (the file then also holds the last forward pass).
+    if (a.num("clean", 1) != 0) net.clean();
+    serialize(a.pos[0]) << net;
+    return 0;
+}
+
+// The per-image pipeline: detect [-> landmarks [-> chips -> descriptors]].
+struct pipeline {
+    frontal_face_detector det;
+    shape_predictor sp;
+    facenet::net_type net;
+    bool have_sp = false, have_net = false;
+    unsigned upsample = 0;
+    double adjust = 0;
+    std::string chip_dir;
+
+    struct result {
+        image_t img;
+        std::vector<detection> dets;
+        std::vector<full_object_detection> shapes;
+        std::vector<image_t> chips;
+        std::vector<matrix<float, 0, 1>> descriptors;
+        std::vector<std::pair<std::string, double>> timings;
+    };
+
+    result run(const std::string& path, int stages) {
+        result r;
+        auto t0 = clock_type::now();
+        load_image(r.img, path);
+        r.timings.push_back({"decode", ms_since(t0)});
+        t0 = clock_type::now();
+        r.dets = run_detector(det, r.img, upsample, adjust);
+        r.timings.push_back({"detect", ms_since(t0)});
+        if (stages < 2) return r;
+        t0 = clock_type::now();
+        for (auto& d : r.dets) r.shapes.push_back(sp(r.img, d.rect));
+        r.timings.push_back({"landmarks", ms_since(t0)});
+        if (stages < 3 && chip_dir.empty()) return r;
+        t0 = clock_type::now();
+        for (auto& s : r.shapes) {
+            image_t chip;
+            extract_image_chip(r.img, get_face_chip_details(s, 150, 0.25), chip);
+            r.chips.push_back(std::move(chip));
+        }
+        r.timings.push_back({"chips", ms_since(t0)});
+        if (!chip_dir.empty()) {
+            std::string base = path.substr(path.find_last_of('/') + 1);
+            for (size_t i = 0; i < r.chips.size(); ++i)
+                save_png(r.chips[i], chip_dir + "/" + base + "." + std::to_string(i) + ".png");
+        }
+        if (stages < 3) return r;
+        t0 = clock_type::now();
+        r.descriptors = net(r.chips, 16);
+        r.timings.push_back({"describe", ms_since(t0)});
+        return r;
+    }
+};
+
+static void setup_pipeline(pipeline& p, const args_t& a, int stages) {
+    p.det = load_detector(a);
+    p.upsample = static_cast<unsigned>(a.num("upsample", 0));
+    p.adjust = a.num("threshold", 0);
+    p.chip_dir = a.get("chips", "");
+    if (stages >= 2) {
+        deserialize(a.need("predictor")) >> p.sp;
+        p.have_sp = true;
+    }
+    if (stages >= 3) {
+        deserialize(a.need("net")) >> p.net;
+        p.have_net = true;
+    }
+}
+
+// detect | landmarks | describe IMAGE...: one JSON line per image, in the CLI contract's shape.
+static int cmd_pipeline(const args_t& a, int stages) {
+    if (a.pos.empty()) throw usage_error("needs at least one image");
+    pipeline p;
+    setup_pipeline(p, a, stages);
+    for (const auto& path : a.pos) {
+        auto r = p.run(path, stages);
+        std::cout << "{\"image\":" << json_string(path) << ",\"width\":" << r.img.nc()
+                  << ",\"height\":" << r.img.nr() << ",\"timings\":" << timings_json(r.timings)
+                  << ",\"faces\":"
+                  << faces_json(r.dets, stages >= 2 ? &r.shapes : nullptr,
+                                stages >= 3 ? &r.descriptors : nullptr)
+                  << "}\n";
+    }
+    return 0;
+}
+
+// cluster IMAGE...: every face of every image, edges for pairs i <= j closer than --threshold
+// (default 0.6), then chinese_whispers with its defaults, as dnn_face_recognition_ex.cpp does.
+static int cmd_cluster(const args_t& a) {
+    if (a.pos.empty()) throw usage_error("cluster IMAGE... --predictor SP.dat --net NET.dat");
+    pipeline p;
+    setup_pipeline(p, a, 3);
+    const double threshold = a.num("threshold", 0.6);
+    std::vector<std::pair<std::string, rectangle>> faces;
+    std::vector<matrix<float, 0, 1>> descriptors;
+    for (const auto& path : a.pos) {
+        auto r = p.run(path, 3);
+        for (size_t i = 0; i < r.dets.size(); ++i) {
+            faces.push_back({path, r.dets[i].rect});
+            descriptors.push_back(r.descriptors[i]);
+        }
+    }
+    std::vector<sample_pair> edges;
+    for (size_t i = 0; i < descriptors.size(); ++i)
+        for (size_t j = i; j < descriptors.size(); ++j)
+            if (length(descriptors[i] - descriptors[j]) < threshold) edges.push_back(sample_pair(i, j));
+    std::vector<unsigned long> labels;
+    const auto n = chinese_whispers(edges, labels);
+    std::cout << "{\"clusters\":" << n << ",\"faces\":[";
+    for (size_t i = 0; i < faces.size(); ++i) {
+        if (i) std::cout << ",";
+        std::cout << "{\"image\":" << json_string(faces[i].first)
+                  << ",\"rect\":" << rect_json(faces[i].second) << ",\"label\":" << labels[i] << "}";
+    }
+    std::cout << "]}\n";
+    return 0;
+}
+
+// Names the non-computational layers (tags and skips) the way dlib's printed net does.
+template <unsigned long ID, typename SUBNET, typename E>
+static std::string describe_wiring(const add_tag_layer<ID, SUBNET, E>&) {
+    return "tag" + std::to_string(ID);
+}
+template <template <typename> class TAG, typename SUBNET>
+static std::string describe_wiring(const add_skip_layer<TAG, SUBNET>&) {
+    return "skip" + std::to_string(tag_id<TAG>::id);
+}
+
+// layers --net NET.dat --out DIR CHIP.png...: runs the chips as one batch and writes every
+// layer's output tensor to DIR/layerNNN.f32, with DIR/layers.json describing them (index as in
+// dlib's layer<i>(net), i = 0 being the loss layer, shape, and the layer's printed form).
+static int cmd_layers(const args_t& a) {
+    if (a.pos.empty()) throw usage_error("layers --net NET.dat --out DIR CHIP.png...");
+    facenet::net_type net;
+    deserialize(a.need("net")) >> net;
+    const std::string dir = a.need("out");
+    std::vector<image_t> chips;
+    for (const auto& path : a.pos) {
+        image_t chip;
+        load_image(chip, path);
+        chips.push_back(std::move(chip));
+    }
+    auto descriptors = net(chips, chips.size());
+    std::ofstream index(dir + "/layers.json");
+    index << "{\"batch\":" << chips.size() << ",\"layers\":[";
+    bool first = true;
+    visit_layers(net, [&](size_t i, auto& l) {
+        if constexpr (requires { l.get_output(); }) {
+            const tensor& t = l.get_output();
+            char name[32];
+            std::snprintf(name, sizeof name, "layer%03zu.f32", i);
+            write_f32(dir + "/" + name, t.host(), t.size());
+            std::ostringstream desc;
+            if constexpr (requires { l.layer_details(); }) {
+                desc << l.layer_details();
+            } else {
+                desc << describe_wiring(l);
+            }
+            if (!first) index << ",";
+            first = false;
+            index << "{\"index\":" << i << ",\"file\":" << json_string(name) << ",\"shape\":["
+                  << t.num_samples() << "," << t.k() << "," << t.nr() << "," << t.nc()
+                  << "],\"details\":" << json_string(desc.str()) << "}";
+        }
+    });
+    index << "]}\n";
+    std::vector<float> flat;
+    for (auto& d : descriptors)
+        for (long k = 0; k < d.size(); ++k) flat.push_back(d(k));
+    write_f32(dir + "/descriptors.f32", flat.data(), flat.size());
+    std::ostringstream printed;
+    printed << net;
+    std::ofstream(dir + "/net.txt") << printed.str();
+    return 0;
+}
+
+static void help() {
+    std::cout <<
+        "facemetric parity harness (dlib " << DLIB_MAJOR_VERSION << "." << DLIB_MINOR_VERSION << ")\n"
+        "  export-detector OUT.svm            serialize(get_frontal_face_detector())\n"
+        "  decode IN OUT.png                  dlib's load_image, written as PNG\n"
+        "  write-net OUT.dat [--from NET] [--clean 0|1]  serialize a fresh (or loaded) face ResNet\n"
+        "  detect IMAGE...                    [--detector F] [--upsample N] [--threshold T]\n"
+        "  landmarks IMAGE... --predictor F   (+ detect options) [--chips DIR]\n"
+        "  describe IMAGE... --predictor F --net F   (+ detect options) [--chips DIR]\n"
+        "  cluster IMAGE... --predictor F --net F    [--threshold 0.6]\n"
+        "  layers CHIP.png... --net F --out DIR\n";
+}
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        help();
+        return 2;
+    }
+    const std::string cmd = argv[1];
+    try {
+        args_t a(argc, argv, 2);
+        if (cmd == "help" || cmd == "--help") { help(); return 0; }
+        if (cmd == "version") { std::cout << DLIB_MAJOR_VERSION << "." << DLIB_MINOR_VERSION << "\n"; return 0; }
+        if (cmd == "export-detector") return cmd_export_detector(a);
+        if (cmd == "decode") return cmd_decode(a);
+        if (cmd == "write-net") return cmd_write_net(a);
+        if (cmd == "detect") return cmd_pipeline(a, 1);
+        if (cmd == "landmarks") return cmd_pipeline(a, 2);
+        if (cmd == "describe") return cmd_pipeline(a, 3);
+        if (cmd == "cluster") return cmd_cluster(a);
+        if (cmd == "layers") return cmd_layers(a);
+        throw usage_error("unknown command '" + cmd + "'");
+    } catch (const usage_error& e) {
+        std::cerr << "harness: " << e.what() << "\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "harness " << cmd << ": " << e.what() << "\n";
+        return 1;
+    }
+}

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WasmKernels, relaxedProbe, relaxedSimdSupported, type WasmFlavour } from '../../src/wasm/index.js';
+import { axpyRef, dotRef } from '../../src/wasm/kernels.js';
+
+/** Deterministic pseudo-random floats in [-1, 1). */
+function randomF32(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+const SENTINEL = 0x7fc0dead; // a NaN bit pattern no kernel produces
+
+/** Allocates n floats surrounded by 16-byte guard zones filled with SENTINEL (ggml style). */
+function guarded(k: WasmKernels, src: Float32Array): { ptr: number; check: () => void } {
+  const total = src.length + 8;
+  const base = k.alloc(total * 4);
+  new Uint32Array(k.memory.buffer, base, total).fill(SENTINEL);
+  const ptr = base + 16;
+  k.f32(ptr, src.length).set(src);
+  return {
+    ptr,
+    check: () => {
+      const words = new Uint32Array(k.memory.buffer, base, total);
+      for (let i = 0; i < 4; i++) expect(words[i]).toBe(SENTINEL);
+      for (let i = total - 4; i < total; i++) expect(words[i]).toBe(SENTINEL);
+    },
+  };
+}
+
+const flavours: WasmFlavour[] = relaxedSimdSupported() ? ['simd', 'relaxed'] : ['simd'];
+const sizes = [0, 1, 3, 4, 5, 15, 16, 17, 64, 1000, 4097];
+
+describe.each(flavours)('WebAssembly %s kernels against the TypeScript reference', (flavour) => {
+  const k = WasmKernels.load(flavour);
+
+  it.each(sizes)('dot_f32, n = %i: bit-identical to dotRef, no writes outside', (n) => {
+    k.reset();
+    const a = randomF32(n, 1 + n);
+    const b = randomF32(n, 1000 + n);
+    const ga = guarded(k, a);
+    const gb = guarded(k, b);
+    const got = k.exports.dot_f32(ga.ptr, gb.ptr, n);
+    expect(got).toBe(dotRef(a, b, n));
+    // and close to the exact (double) dot product
+    let exact = 0;
+    for (let i = 0; i < n; i++) exact += a[i] * b[i];
+    expect(Math.abs(got - exact)).toBeLessThan(1e-4 * Math.max(1, Math.sqrt(n)));
+    ga.check();
+    gb.check();
+  });
+
+  it.each(sizes)('axpy_f32, n = %i: bit-identical to axpyRef, no writes outside', (n) => {
+    k.reset();
+    const x = randomF32(n, 7 + n);
+    const y = randomF32(n, 70 + n);
+    const gx = guarded(k, x);
+    const gy = guarded(k, y);
+    k.exports.axpy_f32(gy.ptr, gx.ptr, 0.375, n);
+    const want = y.slice();
+    axpyRef(want, x, 0.375, n);
+    expect(Array.from(k.f32(gy.ptr, n))).toEqual(Array.from(want));
+    gx.check();
+    gy.check();
+  });
+
+  it('grows memory on demand and keeps data', () => {
+    k.reset();
+    const before = k.memory.buffer.byteLength;
+    const p = k.putF32(new Float32Array([1, 2, 3]));
+    k.alloc(before + 1_000_000);
+    expect(k.memory.buffer.byteLength).toBeGreaterThan(before);
+    expect(Array.from(k.f32(p, 3))).toEqual([1, 2, 3]);
+  });
+});
+
+describe('relaxed-SIMD feature detection', () => {
+  it('the probe module validates exactly when the engine runs relaxed SIMD', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'fm-probe-')), 'probe.wasm');
+    writeFileSync(file, relaxedProbe());
+    const script = `console.log(WebAssembly.validate(require('fs').readFileSync(${JSON.stringify(file)})))`;
+    const run = (flags: string[]) =>
+      spawnSync(process.execPath, [...flags, '-e', script], { encoding: 'utf8' }).stdout.trim();
+    // With the flag every Node >= 20 accepts relaxed SIMD; without it, the answer must agree
+    // with this process (which runs without the flag).
+    expect(run(['--experimental-wasm-relaxed-simd'])).toBe('true');
+    expect(run([])).toBe(String(relaxedSimdSupported()));
+  });
+
+  it('the relaxed build instantiates where relaxed SIMD is available', () => {
+    const script = `const b=require('fs').readFileSync('build/facemetric.relaxed.wasm');` +
+      `const i=new WebAssembly.Instance(new WebAssembly.Module(b),{});` +
+      `const m=new Float32Array(i.exports.memory.buffer);const p=i.exports.heap_base()+64;` +
+      `m.set([1,2,3,4,5],p/4);m.set([5,4,3,2,1],p/4+8);console.log(i.exports.dot_f32(p,p+32,5))`;
+    const r = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', '-e', script], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('35');
+  });
+});
