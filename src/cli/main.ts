@@ -1,0 +1,141 @@
+#!/usr/bin/env node
+/**
+ * The `facemetric` command. Subcommands follow the CLI contract in README.md:
+ *
+ *   facemetric detect|landmarks|describe IMAGE... [--json]  one JSON object per image, per line
+ *   facemetric cluster PATH... [--json]                      {"clusters": N, "faces": [...]}
+ *   facemetric models prepare|check                          model assets (models/)
+ *
+ * A stage that is not built yet says so and exits 2: it never prints invented output.
+ * Errors print one line (`facemetric: <file>: <problem>`) and exit non-zero, without a stack trace.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FacemetricError, UsageError } from '../errors.js';
+import { parseArgs } from 'node:util';
+
+const HELP = `facemetric: dlib's face recognition pipeline in TypeScript
+
+Usage:
+  facemetric detect IMAGE... [--upsample N] [--threshold T] [--json]
+  facemetric landmarks IMAGE... [--upsample N] [--json]
+  facemetric describe IMAGE... [--upsample N] [--jitter N] [--json]
+  facemetric cluster PATH... [--threshold 0.6] [--jitter N] [--upsample N] [--out DIR] [--json]
+  facemetric models prepare [--shape-predictor PATH] [--resnet PATH] [--check]
+  facemetric help | --help
+  facemetric version | --version
+
+With --json, detect/landmarks/describe print one JSON object per image per line:
+  {"image", "width", "height", "timings": {stage: ms},
+   "faces": [{"rect": [left, top, right, bottom], "score", "filter", "landmarks", "descriptor"}]}
+Rectangles use dlib's inclusive convention; faces come in the order dlib returns them.
+`;
+
+/** Which issue builds each stage; printed by a stage that is not built yet. */
+const NOT_BUILT: Record<string, string> = {
+  detect: 'the HOG face detector (issue 3)',
+  landmarks: 'the 68-point shape predictor (issue 4)',
+  describe: 'the ResNet face descriptor (issue 5)',
+  cluster: 'Chinese Whispers clustering (issue 6)',
+};
+
+type OptionKind = 'flag' | 'string' | { min: number; max: number; integer: boolean };
+const UPSAMPLE = { min: 0, max: 8, integer: true };
+const JITTER = { min: 0, max: 1000, integer: true };
+const STAGE_OPTIONS: Record<string, Record<string, OptionKind>> = {
+  detect: { json: 'flag', upsample: UPSAMPLE, threshold: { min: -100, max: 100, integer: false } },
+  landmarks: { json: 'flag', upsample: UPSAMPLE },
+  describe: { json: 'flag', upsample: UPSAMPLE, jitter: JITTER },
+  cluster: {
+    json: 'flag',
+    default: 'flag',
+    upsample: UPSAMPLE,
+    jitter: JITTER,
+    threshold: { min: 0, max: 10, integer: false },
+    out: 'string',
+  },
+};
+
+/** Parses a stage's arguments strictly: unknown options and bad numbers are usage errors. */
+function parseStageArgs(command: string, argv: string[]): { options: Record<string, unknown>; positionals: string[] } {
+  const spec = STAGE_OPTIONS[command];
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: Object.fromEntries(
+        Object.entries(spec).map(([name, kind]) => [name, { type: kind === 'flag' ? 'boolean' : 'string' } as const]),
+      ),
+    });
+  } catch (e) {
+    throw new UsageError(`${command}: ${(e as Error).message.replace(/\s*\n\s*/g, " ")} (see facemetric help)`);
+  }
+  const options: Record<string, unknown> = {};
+  for (const [name, raw] of Object.entries(parsed.values)) {
+    const kind = spec[name];
+    if (typeof kind === 'object') {
+      const v = Number(raw);
+      if (raw === '' || !Number.isFinite(v) || v < kind.min || v > kind.max || (kind.integer && !Number.isInteger(v))) {
+        throw new UsageError(`${command}: --${name} must be ${kind.integer ? 'an integer' : 'a number'} from ${kind.min} to ${kind.max}, got '${String(raw)}'`);
+      }
+      options[name] = v;
+    } else {
+      options[name] = raw;
+    }
+  }
+  return { options, positionals: parsed.positionals };
+}
+
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++, dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'facemetric') return pkg.version ?? 'unknown';
+    } catch {
+      // keep looking upwards
+    }
+  }
+  return 'unknown';
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(HELP);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === 'version' || command === '--version') {
+    process.stdout.write(`facemetric ${packageVersion()}\n`);
+    return 0;
+  }
+  if (command === 'models') {
+    const { runCli } = await import('../models/cli.js');
+    return runCli(rest);
+  }
+  if (!(command in STAGE_OPTIONS)) throw new UsageError(`unknown command '${command}' (try: facemetric help)`);
+  const { options, positionals } = parseStageArgs(command, rest);
+  if (positionals.length === 0 && !(command === 'cluster' && options.default)) {
+    throw new UsageError(`${command}: give at least one ${command === 'cluster' ? 'image or folder' : 'image'}`);
+  }
+  throw new UsageError(`${command}: not built yet: ${NOT_BUILT[command]} is not implemented in this version, so there is no output`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof FacemetricError) {
+      process.stderr.write(`facemetric: ${e.message}\n`);
+      process.exitCode = e.exitCode;
+    } else {
+      process.stderr.write(`facemetric: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+      if (process.env.FACEMETRIC_DEBUG) console.error(e);
+      process.exitCode = 70;
+    }
+  },
+);
