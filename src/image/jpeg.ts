@@ -49,6 +49,9 @@ export interface JpegStructure {
   complete: boolean;
   /** Whether a segment had an impossible length (< 2). */
   badSegmentAt?: number;
+  /** Whether DQT / DHT segments were seen. */
+  quantTables: boolean;
+  huffmanTables: boolean;
 }
 
 function isSof(m: number): boolean {
@@ -63,7 +66,7 @@ function isSof(m: number): boolean {
  * `stopAtScan`) the first SOS; `complete` is true iff an EOI marker was reached.
  */
 export function scanJpeg(bytes: Uint8Array, stopAtScan = false): JpegStructure {
-  const out: JpegStructure = { frameCount: 0, adobe: false, complete: false };
+  const out: JpegStructure = { frameCount: 0, adobe: false, complete: false, quantTables: false, huffmanTables: false };
   const n = bytes.length;
   let pos = 2;
   while (pos < n) {
@@ -81,6 +84,8 @@ export function scanJpeg(bytes: Uint8Array, stopAtScan = false): JpegStructure {
     const start = pos + 4;
     const end = pos + 2 + length;
     if (end > n) break;
+    if (m === 0xdb) out.quantTables = true;
+    if (m === 0xc4) out.huffmanTables = true;
     if (isSof(m)) {
       out.frameCount++;
       if (out.frame === undefined && length >= 8) {
@@ -130,6 +135,18 @@ function processName(marker: number): string | undefined {
   }
 }
 
+/** Rewords jpeg-js's error messages; those from its internals (TypeError) get context. */
+function describeJpegJsError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const marker = /^unexpected marker: ([0-9a-f]+)/i.exec(message);
+  if (marker) return `image data ends early, at marker ${marker[1]}`;
+  if (message === 'invalid huffman sequence') return 'invalid Huffman code in the image data';
+  if (message === 'marker was not found') return 'no marker after the image data';
+  if (err instanceof RangeError) return `out of memory: ${message}`;
+  if (!(err instanceof Error) || err.constructor !== Error) return `the decoder failed: ${message}`;
+  return message;
+}
+
 /**
  * Decodes a JPEG into 8-bit RGB (greyscale JPEGs give r = g = b). Does not apply EXIF orientation.
  *
@@ -158,6 +175,9 @@ export function decodeJpeg(bytes: Uint8Array, maxPixels: number, file: string | 
   if (info.frameCount > 1) fail('unsupported JPEG (more than one frame)');
   if (!info.complete) fail('truncated JPEG (no end-of-image marker)');
   if (info.badSegmentAt !== undefined) fail(`corrupt JPEG (bad segment length at byte ${info.badSegmentAt})`);
+  if (!info.quantTables) fail('corrupt JPEG (no quantisation tables)');
+  // libjpeg substitutes the standard tables for Motion-JPEG frames without DHT; jpeg-js cannot.
+  if (!info.huffmanTables) fail('unsupported JPEG without Huffman tables (a Motion-JPEG frame?)');
 
   // jpeg-js's own limits, set from the size checked above so that they cannot fire first:
   // per component ~4 bytes/pixel of coefficient blocks + 1 byte/pixel of sample lines (MCU
@@ -176,9 +196,7 @@ export function decodeJpeg(bytes: Uint8Array, maxPixels: number, file: string | 
       maxMemoryUsageInMB: Math.ceil(estimate / (1 << 20)) + 16,
     });
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    if (err instanceof RangeError) fail(`out of memory decoding JPEG (${message})`, err);
-    fail(`corrupt JPEG data (${message})`, err);
+    fail(`corrupt JPEG data (${describeJpegJsError(err)})`, err);
   }
   if (decoded.width !== width || decoded.height !== height || decoded.data.length !== width * height * 3) {
     fail(`corrupt JPEG (decoded ${decoded.width}x${decoded.height}, header says ${width}x${height})`);

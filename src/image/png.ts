@@ -23,9 +23,16 @@
  * greys or as noise in colour); we reproduce them so results match dlib bit for bit.
  *
  * Before decoding, the chunk structure is checked here (signature, IHDR first and valid, chunk
- * lengths, every CRC, an IDAT, PLTE for palette images, IEND), and the IHDR dimensions are checked
- * against the pixel limit, so errors are specific and a decompression bomb is never inflated.
+ * lengths, every CRC, an IDAT, PLTE for palette images, no unknown critical chunk, IEND), and the
+ * IHDR dimensions are checked against the pixel limit, so errors are specific and a decompression
+ * bomb is never inflated. The zlib stream is then inflated here once to check it (pngjs's own
+ * synchronous inflate silently accepts damaged or short data). Like libpng, and so like dlib:
+ * - a damaged zlib stream (bad header, bad data, bad Adler-32) or one that ends before the image
+ *   does is an error ("corrupt PNG (...)");
+ * - surplus data after the image's last row is ignored (up to 1 MiB of it; more is an error);
+ * - palette indices beyond the PLTE entries show as black.
  */
+import * as zlib from 'node:zlib';
 import pngjs from 'pngjs';
 import { ImageError } from '../errors.js';
 import { checkDimensions } from './limits.js';
@@ -86,20 +93,28 @@ function chunkName(bytes: Uint8Array, at: number): string {
   return s;
 }
 
+/** Where the chunks that matter for decoding are, as [start, end) ranges of their data. */
+export interface PngStructure {
+  header: PngHeader;
+  plte?: [number, number];
+  trns?: [number, number];
+  idat: Array<[number, number]>;
+}
+
 /**
  * Walks and validates the chunk structure of a PNG file, checking the declared size against
  * `maxPixels` as soon as IHDR has been read.
  *
  * Requires: `bytes` starts with the 8-byte PNG signature.
- * Ensures: returns the IHDR fields of a structurally sound PNG whose size is within the limit;
- * otherwise throws an ImageError ("truncated PNG ...", "corrupt PNG ...", size errors).
+ * Ensures: returns the IHDR fields and chunk locations of a structurally sound PNG whose size
+ * is within the limit; otherwise throws an ImageError ("truncated PNG ...", "corrupt PNG ...",
+ * "unsupported PNG ...", size errors).
  */
-export function checkPngStructure(bytes: Uint8Array, maxPixels: number, file: string | undefined): PngHeader {
+export function checkPngStructure(bytes: Uint8Array, maxPixels: number, file: string | undefined): PngStructure {
   const fail: (problem: string) => never = (problem) => { throw new ImageError(problem, { file }); };
   const truncated: () => never = () => fail('truncated PNG (file ends before the IEND chunk)');
   let header: PngHeader | undefined;
-  let sawPalette = false;
-  let sawData = false;
+  const out: Omit<PngStructure, 'header'> = { idat: [] };
   let pos = 8;
   for (;;) {
     if (pos + 8 > bytes.length) truncated();
@@ -133,29 +148,113 @@ export function checkPngStructure(bytes: Uint8Array, maxPixels: number, file: st
       if (header.interlace > 1) fail(`corrupt PNG (unknown interlace method ${header.interlace})`);
       checkDimensions(width, height, maxPixels, file);
     } else if (name === 'PLTE') {
-      sawPalette = true;
+      if (length === 0 || length % 3 !== 0 || length / 3 > 256) fail(`corrupt PNG (invalid PLTE chunk of ${length} bytes)`);
+      out.plte ??= [dataStart, dataEnd];
+    } else if (name === 'tRNS') {
+      out.trns ??= [dataStart, dataEnd];
     } else if (name === 'IDAT') {
-      if (header.colorType === 3 && !sawPalette) fail('corrupt PNG (palette image without a PLTE chunk before its data)');
-      sawData = true;
+      if (header.colorType === 3 && out.plte === undefined) fail('corrupt PNG (palette image without a PLTE chunk before its data)');
+      out.idat.push([dataStart, dataEnd]);
     } else if (name === 'IEND') {
-      if (!sawData) fail('corrupt PNG (no IDAT image data)');
-      return header;
+      if (out.idat.length === 0) fail('corrupt PNG (no IDAT image data)');
+      return { header, ...out };
     } else if (name === 'IHDR') {
       fail('corrupt PNG (more than one IHDR chunk)');
+    } else if ((bytes[pos + 4] & 0x20) === 0) {
+      // Upper-case first letter: a critical chunk we (and libpng) do not know.
+      fail(`unsupported PNG (unknown critical chunk ${name})`);
     }
     pos = dataEnd + 4;
   }
 }
 
-function describeLibraryError(err: unknown): string {
-  const e = err as { message?: unknown; code?: unknown };
-  const message = typeof e?.message === 'string' ? e.message : String(err);
-  const code = typeof e?.code === 'string' ? e.code : '';
-  if (code.startsWith('Z_') || code === 'ERR_BUFFER_TOO_LARGE' || /inflate|zlib|header check|distance|block type|stored block|code lengths|literal\/length|unexpected end of file/i.test(message)) {
-    return `bad compressed image data: ${message}`;
+/** Bytes of filtered image data (filter bytes included) that a PNG of this header must inflate to. */
+export function expectedDataLength(h: PngHeader): number {
+  const channels = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[h.colorType];
+  const bitsPerPixel = channels * h.bitDepth;
+  const rows = (w: number, n: number): number => (w > 0 && n > 0 ? n * (1 + Math.ceil((w * bitsPerPixel) / 8)) : 0);
+  if (h.interlace === 0) return rows(h.width, h.height);
+  let total = 0;
+  for (const [x0, y0, dx, dy] of [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]]) {
+    total += rows(Math.ceil((h.width - x0) / dx), Math.ceil((h.height - y0) / dy));
   }
-  if (err instanceof RangeError) return `out of memory decoding it: ${message}`;
-  return message;
+  return total;
+}
+
+function concatRanges(bytes: Uint8Array, ranges: Array<[number, number]>): Buffer {
+  if (ranges.length === 1) return Buffer.from(bytes.buffer, bytes.byteOffset + ranges[0][0], ranges[0][1] - ranges[0][0]);
+  return Buffer.concat(ranges.map(([a, b]) => bytes.subarray(a, b)));
+}
+
+/** Extra inflated bytes tolerated after the image data (libpng ignores such data with a warning). */
+const EXTRA_DATA_ALLOWANCE = 1 << 20;
+
+/**
+ * Inflates the IDAT data and checks that it holds the whole image.
+ *
+ * Ensures: returns exactly the image's filtered data when the stream held more than needed (up
+ * to EXTRA_DATA_ALLOWANCE extra), or undefined when it held exactly what is needed; throws an
+ * ImageError when the zlib stream is damaged, ends early, or has far too much data.
+ */
+function checkImageData(bytes: Uint8Array, s: PngStructure, file: string | undefined): Buffer | undefined {
+  const expected = expectedDataLength(s.header);
+  let inflated: Buffer;
+  try {
+    // Z_SYNC_FLUSH: a stream cut short returns what it has instead of throwing, so that the
+    // check below can say how much was missing; a damaged stream still throws.
+    inflated = zlib.inflateSync(concatRanges(bytes, s.idat), {
+      finishFlush: zlib.constants.Z_SYNC_FLUSH,
+      maxOutputLength: expected + EXTRA_DATA_ALLOWANCE,
+    });
+  } catch (err) {
+    const e = err as { code?: unknown; message?: unknown };
+    if (e?.code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new ImageError('corrupt PNG (far more compressed image data than its size needs)', { file, cause: err });
+    }
+    throw new ImageError(`corrupt PNG (bad compressed image data: ${String(e?.message ?? err)})`, { file, cause: err });
+  }
+  if (inflated.length < expected) {
+    throw new ImageError(`corrupt PNG (image data ends early: ${inflated.length} of ${expected} bytes)`, { file });
+  }
+  return inflated.length > expected ? inflated.subarray(0, expected) : undefined;
+}
+
+/**
+ * A minimal PNG with the same header and palette/transparency as the original and `data` as its
+ * only IDAT (stored, not compressed). `paletteEntries` pads PLTE with black entries.
+ */
+function rebuildPng(bytes: Uint8Array, s: PngStructure, data: Uint8Array, paletteEntries?: number): Buffer {
+  const chunk = (name: string, body: Uint8Array): Buffer => {
+    const out = Buffer.alloc(12 + body.length);
+    out.writeUInt32BE(body.length, 0);
+    out.write(name, 4, 'latin1');
+    out.set(body, 8);
+    out.writeUInt32BE(crc32(out, 4, 8 + body.length), 8 + body.length);
+    return out;
+  };
+  const parts: Buffer[] = [Buffer.from(bytes.subarray(0, 8 + 25))]; // signature + IHDR
+  if (s.plte) {
+    const plte = bytes.subarray(s.plte[0], s.plte[1]);
+    const padded = new Uint8Array(Math.max(plte.length, (paletteEntries ?? 0) * 3));
+    padded.set(plte);
+    parts.push(chunk('PLTE', padded));
+  }
+  if (s.trns) parts.push(chunk('tRNS', bytes.subarray(s.trns[0], s.trns[1])));
+  parts.push(chunk('IDAT', zlib.deflateSync(data, { level: 0 })), chunk('IEND', new Uint8Array(0)));
+  return Buffer.concat(parts);
+}
+
+type PngjsResult = { width: number; height: number; data: Uint8Array | Uint16Array; transColor?: number[] };
+
+function runPngjs(buffer: Buffer, file: string | undefined): PngjsResult {
+  try {
+    return PNG.sync.read(buffer, { skipRescale: true }) as unknown as PngjsResult;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (err instanceof RangeError) throw new ImageError(`out of memory decoding PNG (${message})`, { file, cause: err });
+    const filter = /^Unrecognised filter type - (\d+)/.exec(message);
+    throw new ImageError(`corrupt PNG (${filter ? `unknown row filter type ${filter[1]}` : message})`, { file, cause: err });
+  }
 }
 
 /**
@@ -167,14 +266,22 @@ function describeLibraryError(err: unknown): string {
  * `file` (truncated, corrupt, too large, zero size). Never throws a raw pngjs/zlib error.
  */
 export function decodePng(bytes: Uint8Array, maxPixels: number, file: string | undefined): RgbImage {
-  const header = checkPngStructure(bytes, maxPixels, file);
-  const { width, height, bitDepth, colorType } = header;
-  let decoded: { width: number; height: number; data: Uint8Array | Uint16Array; transColor?: number[] };
+  const structure = checkPngStructure(bytes, maxPixels, file);
+  const { width, height, bitDepth, colorType } = structure.header;
+  // pngjs's own inflate does not report zlib errors or short data, so check the data here.
+  const trimmed = checkImageData(bytes, structure, file);
+  let decoded: PngjsResult;
   try {
-    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    decoded = PNG.sync.read(buffer, { skipRescale: true }) as unknown as typeof decoded;
+    decoded = runPngjs(trimmed === undefined
+      ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+      : rebuildPng(bytes, structure, trimmed), file);
   } catch (err) {
-    throw new ImageError(`corrupt PNG (${describeLibraryError(err)})`, { file, cause: err });
+    // libpng (so dlib) shows out-of-range palette indices as black; pngjs refuses them. Retry
+    // with the palette padded with black to every index the bit depth allows.
+    if (!(colorType === 3 && err instanceof ImageError && /not in palette/.test(err.message))) throw err;
+    const data = trimmed ?? zlib.inflateSync(concatRanges(bytes, structure.idat), { finishFlush: zlib.constants.Z_SYNC_FLUSH })
+      .subarray(0, expectedDataLength(structure.header));
+    decoded = runPngjs(rebuildPng(bytes, structure, data, 1 << bitDepth), file);
   }
   if (decoded.width !== width || decoded.height !== height) {
     throw new ImageError(`corrupt PNG (decoded ${decoded.width}x${decoded.height}, header says ${width}x${height})`, { file });
