@@ -17,6 +17,8 @@
  * - Lossless, hierarchical, arithmetic-coded and 12-bit JPEGs are refused up front with a
  *   specific message (jpeg-js cannot decode them).
  *
+ * Like libjpeg, stray bytes between segments are skipped (jpeg-js alone would stop at them).
+ *
  * Before decoding, the marker structure is walked here (segments up to each SOS, entropy-coded
  * data up to the next marker, until EOI) to find the frame header (SOFn), the EXIF APP1
  * segment and the EOI; the SOFn dimensions are checked against the pixel limit before jpeg-js
@@ -49,6 +51,8 @@ export interface JpegStructure {
   complete: boolean;
   /** Whether a segment had an impossible length (< 2). */
   badSegmentAt?: number;
+  /** [start, end) runs of extraneous bytes found between segments (libjpeg skips them with a warning). */
+  extraneous: Array<[number, number]>;
   /** Whether DQT / DHT segments were seen. */
   quantTables: boolean;
   huffmanTables: boolean;
@@ -66,16 +70,23 @@ function isSof(m: number): boolean {
  * `stopAtScan`) the first SOS; `complete` is true iff an EOI marker was reached.
  */
 export function scanJpeg(bytes: Uint8Array, stopAtScan = false): JpegStructure {
-  const out: JpegStructure = { frameCount: 0, adobe: false, complete: false, quantTables: false, huffmanTables: false };
+  const out: JpegStructure = {
+    frameCount: 0, adobe: false, complete: false, extraneous: [], quantTables: false, huffmanTables: false,
+  };
+  const skip = (from: number, to: number): void => {
+    const last = out.extraneous[out.extraneous.length - 1];
+    if (last !== undefined && last[1] === from) last[1] = to;
+    else out.extraneous.push([from, to]);
+  };
   const n = bytes.length;
   let pos = 2;
   while (pos < n) {
     // Find the next marker: like libjpeg's next_marker, skip extraneous bytes and fill bytes.
-    if (bytes[pos] !== 0xff) { pos++; continue; }
+    if (bytes[pos] !== 0xff) { skip(pos, pos + 1); pos++; continue; }
     if (pos + 1 >= n) break;
     const m = bytes[pos + 1];
     if (m === 0xff) { pos++; continue; }
-    if (m === 0x00) { pos += 2; continue; }
+    if (m === 0x00) { skip(pos, pos + 2); pos += 2; continue; }
     if (m === 0xd9) { out.complete = true; return out; }
     if (m === 0x01 || (m >= 0xd0 && m <= 0xd8)) { pos += 2; continue; }
     if (pos + 4 > n) break;
@@ -179,16 +190,26 @@ export function decodeJpeg(bytes: Uint8Array, maxPixels: number, file: string | 
   // libjpeg substitutes the standard tables for Motion-JPEG frames without DHT; jpeg-js cannot.
   if (!info.huffmanTables) fail('unsupported JPEG without Huffman tables (a Motion-JPEG frame?)');
 
+  // jpeg-js, unlike libjpeg, stops at stray bytes between segments: leave them out.
+  let input = bytes;
+  if (info.extraneous.length > 0) {
+    const kept: Uint8Array[] = [];
+    let from = 0;
+    for (const [a, b] of info.extraneous) { kept.push(bytes.subarray(from, a)); from = b; }
+    kept.push(bytes.subarray(from));
+    input = new Uint8Array(Buffer.concat(kept));
+  }
+
   // jpeg-js's own limits, set from the size checked above so that they cannot fire first:
   // per component ~4 bytes/pixel of coefficient blocks + 1 byte/pixel of sample lines (MCU
   // padding adds at most 32 pixels each way), then 1 byte/pixel/component and 3 bytes/pixel of
   // output; plus tables, whose number is bounded by the file size.
   const { width, height, components } = frame;
   const padded = (width + 40) * (height + 40);
-  const estimate = padded * components * 5 + width * height * (components + 3) + bytes.length * 8 + (4 << 20);
+  const estimate = padded * components * 5 + width * height * (components + 3) + input.length * 8 + (4 << 20);
   let decoded: { width: number; height: number; data: Uint8Array };
   try {
-    decoded = jpegjs.decode(bytes, {
+    decoded = jpegjs.decode(input, {
       useTArray: true,
       formatAsRGBA: false,
       tolerantDecoding: true,

@@ -202,3 +202,22 @@ export function findMarker(jpeg: Uint8Array, code: number): number {
   }
   throw new Error(`no marker ff${code.toString(16)}`);
 }
+
+/**
+ * A baseline greyscale JPEG of any size whose every pixel is 128, built directly: one-code
+ * Huffman tables (DC difference 0 = "0", end-of-block = "0"), so each 8x8 block costs two bits
+ * and the file stays small (an 8000x8000 image is about 250 KB) however large the image.
+ */
+export function uniformGreyJpeg(width: number, height: number): Uint8Array {
+  const seg = (marker: number, body: number[]): number[] => [0xff, marker, (body.length + 2) >> 8, (body.length + 2) & 0xff, ...body];
+  const oneCodeTable = (tableClass: number): number[] => [(tableClass << 4) | 0, 1, ...new Array(15).fill(0), 0];
+  const blocks = Math.ceil(width / 8) * Math.ceil(height / 8);
+  const header = [
+    0xff, 0xd8,
+    ...seg(0xdb, [0, ...new Array(64).fill(1)]),
+    ...seg(0xc4, [...oneCodeTable(0), ...oneCodeTable(1)]),
+    ...seg(0xc0, [8, height >> 8, height & 0xff, width >> 8, width & 0xff, 1, 1, 0x11, 0]),
+    ...seg(0xda, [1, 1, 0x00, 0, 63, 0]),
+  ];
+  return concat(Uint8Array.from(header), new Uint8Array(Math.ceil((blocks * 2) / 8)), Uint8Array.of(0xff, 0xd9));
+}
