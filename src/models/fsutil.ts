@@ -124,27 +124,21 @@ export async function copyToTemp(src: string, dest: string): Promise<CopyResult>
     },
   });
   const input = createReadStream(src, { highWaterMark: CHUNK });
-  let readable: Readable = input;
-  let inputError: unknown;
+  const stages: (Readable | Transform)[] = [input];
   let bzError: unknown;
   if (decompress) {
-    const un = bz2();
-    input.on('error', (e) => {
-      inputError = e;
-      un.emit('error', e);
-    });
-    un.on('error', (e: unknown) => {
-      if (inputError === undefined && bzError === undefined) bzError = e;
-    });
-    readable = new Readable({ highWaterMark: CHUNK }).wrap(input.pipe(un));
+    const { transform, error } = bunzip2();
+    stages.push(transform);
+    bzError = error;
   }
   try {
-    await pipeline(readable, tap, createWriteStream(tmp, { flags: 'wx', mode: 0o644 }));
+    await pipeline([...stages, tap, createWriteStream(tmp, { flags: 'wx', mode: 0o644 })]);
   } catch (e) {
     input.destroy();
     await rm(tmp, { force: true });
-    if (bzError !== undefined) {
-      const msg = bzError instanceof Error ? bzError.message : String(bzError);
+    if (bzError !== undefined && (bzError as { value?: unknown }).value !== undefined) {
+      const v = (bzError as { value: unknown }).value;
+      const msg = v instanceof Error ? v.message : String(v);
       throw new Bzip2Error(msg === '' ? 'corrupt data' : msg);
     }
     throw e;
@@ -154,6 +148,37 @@ export async function copyToTemp(src: string, dest: string): Promise<CopyResult>
 
 /** The bzip2 data could not be decompressed. */
 export class Bzip2Error extends Error {}
+
+/**
+ * unbzip2-stream's decoder (a classic "through" stream) as a stream.Transform. (Wrapping it
+ * with Readable.wrap loses its end on large inputs; here it is never paused, and backpressure
+ * comes from the Transform.) `error.value` is set when the decoder fails.
+ */
+function bunzip2(): { transform: Transform; error: { value?: unknown } } {
+  const un = bz2();
+  const error: { value?: unknown } = {};
+  let flushed: ((e?: Error | null) => void) | undefined;
+  const transform = new Transform({
+    highWaterMark: CHUNK,
+    transform(chunk: Buffer, _enc, cb) {
+      un.write(chunk);
+      cb();
+    },
+    flush(cb) {
+      flushed = cb;
+      un.end();
+    },
+  });
+  un.on('data', (d: Buffer) => {
+    transform.push(d);
+  });
+  un.on('end', () => flushed?.());
+  un.on('error', (e: unknown) => {
+    if (error.value === undefined) error.value = e ?? new Error('corrupt data');
+    transform.destroy(e instanceof Error ? e : new Error(String(e)));
+  });
+  return { transform, error };
+}
 
 /** Writes `data` to a temp file next to `dest` and returns its path (the caller renames it). */
 export async function writeTemp(dest: string, data: Uint8Array | string): Promise<string> {
