@@ -6,6 +6,8 @@
  * (as image viewers do) because a face lying on its side is not found by dlib's frontal HOG
  * detector. Pass `applyExifOrientation: false` to decode exactly as dlib does.
  *
+ * Only JPEG EXIF is read: a PNG's eXIf chunk is ignored (as by dlib and most decoders).
+ *
  * Anything malformed (truncated segment, unknown byte order, offsets out of range, wrong type,
  * value outside 1..8) makes the tag count as absent (orientation 1): bad EXIF never fails a decode.
  */

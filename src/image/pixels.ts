@@ -35,8 +35,11 @@ export interface RgbaImage {
 }
 
 /**
- * Checks that `img` has positive integer dimensions and exactly `width * height * channels`
- * bytes of data; throws a TypeError/RangeError (a programming error, not a user one) otherwise.
+ * Checks the shape of an in-memory image (a programming error, not a user one, when wrong).
+ *
+ * Requires: nothing. Ensures: returns normally iff `img` has positive integer dimensions and a
+ * Uint8Array of exactly `width * height * channels` bytes; otherwise throws a TypeError or
+ * RangeError whose message starts with `what`.
  */
 export function assertImageShape(img: { width: number; height: number; data: Uint8Array },
   channels: 1 | 3 | 4, what: string): void {

@@ -168,7 +168,12 @@ export function checkPngStructure(bytes: Uint8Array, maxPixels: number, file: st
   }
 }
 
-/** Bytes of filtered image data (filter bytes included) that a PNG of this header must inflate to. */
+/**
+ * Bytes of filtered image data (filter bytes included) that a PNG with this header inflates to.
+ *
+ * Requires: a valid header (colour type and bit depth allowed together). Ensures: returns the sum
+ * over the (Adam7) passes of rows * (1 + bytes per row); 0 for an empty image.
+ */
 export function expectedDataLength(h: PngHeader): number {
   const channels = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[h.colorType];
   const bitsPerPixel = channels * h.bitDepth;
