@@ -470,6 +470,10 @@ async function directoryAsset(ctx: Ctx, a: DirectoryAsset): Promise<AssetReport>
   const s: CopyDirSource = a.source;
   const report = (status: AssetStatus, detail: string, extra: Partial<AssetReport> = {}): AssetReport =>
     ({ name: a.name, path: dir, status, detail, cached: false, ...extra });
+  if (!ctx.check) {
+    const dirs = new Set(a.files.map((f) => path.dirname(path.join(dir, ...f.path.split('/')))));
+    for (const d of dirs) await removeStaleTemps(d);
+  }
   const bad: { rec: FileRecord; why: string }[] = [];
   await pool(a.files, 16, async (rec) => {
     const f = await inspectFile(ctx, undefined, path.join(dir, ...rec.path.split('/')), rec, false);

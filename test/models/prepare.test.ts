@@ -104,8 +104,15 @@ describe('prepare: happy path and idempotence', () => {
     mkdirSync(sb.models, { recursive: true });
     const stale = path.join(sb.models, '.fake_predictor.tmp-999999999-0123abcd.dat');
     writeFileSync(stale, 'half a file');
+    mkdirSync(path.join(sb.models, 'examples', 'faces'), { recursive: true });
+    const staleJpg = path.join(sb.models, 'examples', 'faces', '.a.tmp-999999999-0123abcd.jpg');
+    writeFileSync(staleJpg, 'half a file');
+    const live = path.join(sb.models, `.other.tmp-${process.pid}-0123abcd.dat`);
+    writeFileSync(live, 'a running prepare\'s file');
     await ensureAssets(opts());
     expect(existsSync(stale)).toBe(false);
+    expect(existsSync(staleJpg)).toBe(false);
+    expect(existsSync(live)).toBe(true);
   });
 });
 
