@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { DlibFormatError } from '../../src/errors.js';
+import { numParts, readShapePredictor, writeShapePredictor, type ShapePredictor } from '../../src/dlib/shape-predictor.js';
+import { firstDifference, missing, readBytes, shapePredictorPath } from './fixtures.js';
+
+const spPath = shapePredictorPath();
+
+function errorOf(fn: () => unknown): DlibFormatError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof DlibFormatError) return e;
+    throw e;
+  }
+  throw new Error('expected a DlibFormatError');
+}
+
+/** A small synthetic predictor: 3 parts, 2 cascades of 2 depth-2 trees, 4 feature pixels. */
+function tiny(): ShapePredictor {
+  const tree = (s: number) => ({
+    splitIdx1: Uint32Array.from([0, 1, 2]), splitIdx2: Uint32Array.from([3, 2, 1]), splitThresh: Float32Array.from([0.5 * s, -1, 12.25]),
+    numLeaves: 4, leafSize: 6, leafValues: Float32Array.from({ length: 24 }, (_, i) => Math.fround(Math.cos(i * s) / 100)),
+  });
+  return {
+    version: 1,
+    initialShape: Float32Array.from([0.1, 0.2, 0.5, 0.5, 0.9, 0.8]),
+    forests: [[tree(1), tree(2)], [tree(3), tree(4)]],
+    anchorIdx: [Uint32Array.from([0, 1, 2, 2]), Uint32Array.from([2, 1, 0, 0])],
+    deltas: [Float32Array.from([0.1, -0.1, 0, 0, 1, 1, -2, 3]), Float32Array.from([0, 0, 0, 0, 0, 0, 0, 0.5])],
+  };
+}
+
+describe('68-point shape predictor (dlib-written)', () => {
+  it.skipIf(spPath === undefined)(`reads it in a few seconds and round-trips byte-identically${spPath === undefined ? ` — skipped: ${missing('shape_predictor_68_face_landmarks.dat', 'FACEMETRIC_SHAPE_PREDICTOR')}` : ''}`, () => {
+    const bytes = readBytes(spPath!);
+    const t0 = performance.now();
+    const sp = readShapePredictor(bytes, spPath);
+    const readMs = performance.now() - t0;
+    expect(readMs).toBeLessThan(5000);
+    expect(numParts(sp)).toBe(68);
+    expect(sp.forests).toHaveLength(15);
+    // Check every tree with plain loops (one expect per property, not per tree).
+    let shapes = 0;
+    let badIdx = 0;
+    let badType = 0;
+    for (const f of sp.forests) {
+      expect(f).toHaveLength(500);
+      for (const t of f) {
+        if (t.splitThresh.length === 15 && t.numLeaves === 16 && t.leafSize === 136 && t.leafValues.length === 16 * 136) shapes++;
+        if (!(t.leafValues instanceof Float32Array && t.splitThresh instanceof Float32Array)) badType++;
+        for (let i = 0; i < 15; i++) if (t.splitIdx1[i] >= 500 || t.splitIdx2[i] >= 500) badIdx++;
+      }
+    }
+    expect([shapes, badIdx, badType]).toEqual([7500, 0, 0]);
+    expect(sp.anchorIdx).toHaveLength(15);
+    expect(sp.deltas).toHaveLength(15);
+    for (let c = 0; c < 15; c++) {
+      expect(sp.anchorIdx[c]).toHaveLength(500);
+      expect(sp.deltas[c]).toHaveLength(1000);
+      expect(Math.max(...sp.anchorIdx[c])).toBeLessThan(68);
+    }
+    const t1 = performance.now();
+    const out = writeShapePredictor(sp);
+    const writeMs = performance.now() - t1;
+    expect(writeMs).toBeLessThan(10000);
+    expect(out.length).toBe(bytes.length);
+    expect(firstDifference(out, bytes)).toBe(-1);
+  });
+
+  it.skipIf(spPath === undefined)('reports truncation at several offsets', () => {
+    const bytes = readBytes(spPath!);
+    for (const cut of [0, 3, 1000, 5_000_000, bytes.length - 2]) {
+      const e = errorOf(() => readShapePredictor(bytes.subarray(0, cut), 'cut.dat'));
+      expect(e.message).toMatch(new RegExp(`^cut\\.dat: at byte \\d+: expected .*file ends at ${cut}`));
+    }
+  });
+});
+
+describe('synthetic shape predictors', () => {
+  it('round-trips', () => {
+    const sp = tiny();
+    const bytes = writeShapePredictor(sp);
+    const back = readShapePredictor(bytes, 'tiny.dat');
+    expect(back).toEqual(sp);
+    expect(firstDifference(writeShapePredictor(back), bytes)).toBe(-1);
+  });
+
+  it('rejects a wrong version and trailing bytes', () => {
+    const bytes = writeShapePredictor(tiny());
+    const v2 = bytes.slice();
+    v2[1] = 2;
+    expect(errorOf(() => readShapePredictor(v2, 'sp.dat')).message).toBe('sp.dat: at byte 0: expected shape_predictor version 1, found 2 (in shape_predictor)');
+    const longer = new Uint8Array(bytes.length + 1);
+    longer.set(bytes);
+    expect(errorOf(() => readShapePredictor(longer, 'sp.dat')).message).toMatch(/expected end of file after the shape_predictor, found 1 more bytes/);
+  });
+
+  it('names the tree and leaf of a corrupted leaf header', () => {
+    const sp = tiny();
+    const bytes = writeShapePredictor(sp);
+    // The first leaf matrix header of forests[0][0] is "-6, -1" = 0x81 0x06 0x81 0x01; make it -5 rows.
+    let at = -1;
+    for (let i = 0; i + 3 < bytes.length; i++) {
+      if (bytes[i] === 0x81 && bytes[i + 1] === 0x06 && bytes[i + 2] === 0x81 && bytes[i + 3] === 0x01 && i > 30) { at = i; break; }
+    }
+    expect(at).toBeGreaterThan(0);
+    // second leaf's header: skip the first leaf (header + 6 floats)
+    const r = bytes.slice();
+    let second = -1;
+    for (let i = at + 4; i + 3 < r.length; i++) {
+      if (r[i] === 0x81 && r[i + 1] === 0x06 && r[i + 2] === 0x81 && r[i + 3] === 0x01) { second = i; break; }
+    }
+    r[second + 1] = 0x05;
+    const e = errorOf(() => readShapePredictor(r, 'sp.dat'));
+    expect(e.offset).toBe(second);
+    expect(e.message).toBe(`sp.dat: at byte ${second}: expected forests[0][0] leaf 1 with 6 values like leaf 0, found 5 (in shape_predictor)`);
+  });
+});
