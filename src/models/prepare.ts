@@ -541,7 +541,7 @@ async function directoryAsset(ctx: Ctx, a: DirectoryAsset): Promise<AssetReport>
       problem: assetError(dir, `${failures.length} of ${a.files.length} files cannot be made from ${named}: ${list}; fix: ${fix}`),
     });
   }
-  const detail = `made ${bad.length} files from ${srcRoot}`;
+  const detail = `made ${bad.length} file${bad.length === 1 ? '' : 's'} from ${srcRoot}`;
   ctx.log(`${a.file}/: ${detail} (${seconds(t0)})`);
   return report('made', detail);
 }

@@ -3,7 +3,7 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, st
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ModelAssetError } from '../../src/errors.js';
-import { ensureAssets, ModelAssetsError, verifyAssets, type AssetReport } from '../../src/models/index.js';
+import { ensureAssets, ModelAssetsError, packageModelsDir, verifyAssets, type AssetReport, type FileAsset, type Manifest } from '../../src/models/index.js';
 import { collect, fakeConvert, flipByte, makeFakes, MAGIC, pseudoRandom, sandbox, sha, type FakeSet, type Sandbox } from './helpers.js';
 
 let sb: Sandbox;
@@ -356,3 +356,29 @@ describe('prepare: never writes outside the models folder', () => {
     expect(() => validateManifest(bad2)).toThrow(/not a plain relative path/);
   });
 });
+
+describe('prepare: committed assets', () => {
+  const committed = (file: string): FileAsset => ({
+    name: 'fake_committed', kind: 'file', file, sha256: 'a'.repeat(64), bytes: 10, committed: true,
+    origin: 'test', licence: 'test',
+    source: { type: 'committed', fix: [`git checkout models/${file}`, `make-it models/${file}`] },
+  });
+
+  it('in the package\'s own models folder: only verified; a missing or corrupt one names git checkout and the re-export command', async () => {
+    const manifest: Manifest = { formatVersion: 1, assets: [committed('no_such_committed_file.svm')] };
+    const msg = await oneLineError(ensureAssets({ manifest, modelsDir: packageModelsDir() }));
+    expect(msg).toMatch(/no_such_committed_file\.svm: missing; fix: (cd .* && )?git checkout models\/no_such_committed_file\.svm \(or (cd .* && )?make-it models\/no_such_committed_file\.svm\)$/);
+    expect(existsSync(path.join(packageModelsDir(), 'no_such_committed_file.svm'))).toBe(false);
+    const check = await verifyAssets({ manifest, modelsDir: packageModelsDir() });
+    expect(check[0]!.problem!.message).toContain('git checkout models/no_such_committed_file.svm');
+  });
+
+  it('into another models folder: copied from the package\'s file, which must itself be sound', async () => {
+    const manifest: Manifest = { formatVersion: 1, assets: [committed('no_such_committed_file.svm')] };
+    const msg = await oneLineError(ensureAssets({ manifest, modelsDir: sb.models }));
+    expect(msg).toContain("missing, and the package's copy");
+    expect(msg).toContain('cannot be read (ENOENT');
+    expect(msg).toContain('git checkout models/no_such_committed_file.svm');
+  });
+});
+
