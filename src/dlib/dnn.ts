@@ -147,7 +147,9 @@ function failUnknownType(r: DlibReader, role: DnnDetailsRole, typeName: string, 
   if (known !== undefined) {
     return r.fail(`${roleWord(role)} ${listNames(typeNamesOf(role))}`, `${known.role} layer type ${shown} in this position`, at);
   }
-  const family = DNN_SCHEMAS.filter((x) => x.role === role && typeName.startsWith(x.type)).map((x) => x.typeName);
+  const family = DNN_SCHEMAS
+    .filter((x) => x.role === role && typeName.startsWith(x.type) && /^\d*$/.test(typeName.slice(x.type.length)))
+    .map((x) => x.typeName);
   if (family.length > 0) {
     return r.fail(`${roleWord(role)} ${listNames(family)}`, `${shown} (a version this reader does not know)`, at);
   }
@@ -275,16 +277,6 @@ class NetParser {
     if (length > 256) return undefined;
     const text = this.r.peekString(() => true, p);
     return text === undefined ? { length } : { length, text };
-  }
-
-  /** If at `at` there is an int followed by a string satisfying pred, returns the string. */
-  private peekVersionThenString(at: number, pred: (x: string) => boolean): string | undefined {
-    const b = this.r.bytes;
-    if (at >= b.length) return undefined;
-    const c = b[at];
-    const size = c & 0x0f;
-    if (size === 0 || size > 4) return undefined;
-    return this.r.peekString(pred, at + 1 + size);
   }
 
   /**
@@ -481,7 +473,12 @@ export function readDnnNet(bytes: Uint8Array, file?: string): DnnNet {
   if (bytes.length >= 4 && bytes[0] === 0x42 && bytes[1] === 0x5a && bytes[2] === 0x68 && bytes[3] >= 0x30 && bytes[3] <= 0x39) {
     r.fail('a dlib network file', 'a bzip2 header (decompress the file first)', 0);
   }
-  return new NetParser(r).parseFile();
+  try {
+    return new NetParser(r).parseFile();
+  } catch (e) {
+    if (e instanceof UnlikelyParse) throw e.inner;
+    throw e;
+  }
 }
 
 // ------------------------------------------------------------------------------------------
