@@ -1,3 +1,4 @@
+/** Tests of src/dlib/dnn.ts and anet.ts (dlib/dnn/core.h, layers.h, input.h, loss.h network files). */
 import { describe, expect, it } from 'vitest';
 import { DlibFormatError } from '../../src/errors.js';
 import {

@@ -1,3 +1,4 @@
+/** Tests of src/dlib/object-detector.ts (dlib/image_processing/object_detector.h, scan_fhog_pyramid.h). */
 import { describe, expect, it } from 'vitest';
 import { DlibFormatError } from '../../src/errors.js';
 import {

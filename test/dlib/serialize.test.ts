@@ -1,3 +1,4 @@
+/** Tests of src/dlib/serialize.ts against bytes written by dlib 19.24 (dlib/serialize.h, float_details.h, tensor.h). */
 import { describe, expect, it } from 'vitest';
 import { DlibFormatError } from '../../src/errors.js';
 import {

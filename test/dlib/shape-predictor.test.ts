@@ -1,3 +1,4 @@
+/** Tests of src/dlib/shape-predictor.ts (dlib/image_processing/shape_predictor.h serialization). */
 import { describe, expect, it } from 'vitest';
 import { DlibFormatError } from '../../src/errors.js';
 import { numParts, readShapePredictor, writeShapePredictor, type ShapePredictor } from '../../src/dlib/shape-predictor.js';
@@ -73,6 +74,19 @@ describe('68-point shape predictor (dlib-written)', () => {
       const e = errorOf(() => readShapePredictor(bytes.subarray(0, cut), 'cut.dat'));
       expect(e.message).toMatch(new RegExp(`^cut\\.dat: at byte \\d+: expected .*file ends at ${cut}`));
     }
+  });
+});
+
+describe('68-point shape predictor, corrupted', () => {
+  it.skipIf(spPath === undefined)('names the byte of a corrupted header and a wrong version', () => {
+    const bytes = readBytes(spPath!).subarray(0, 2000);
+    const c = bytes.slice();
+    expect(Array.from(c.subarray(0, 6))).toEqual([0x01, 0x01, 0x81, 0x88, 0x81, 0x01]); // version 1, -136, -1
+    c[5] = 0x02; // initial_shape claims 2 columns
+    expect(errorOf(() => readShapePredictor(c, 'sp.dat')).message).toBe('sp.dat: at byte 2: expected initial_shape (matrix<float,0,1>) with 1 columns, found 2 (in shape_predictor)');
+    const v = bytes.slice();
+    v[1] = 0x00;
+    expect(errorOf(() => readShapePredictor(v, 'sp.dat')).message).toBe('sp.dat: at byte 0: expected shape_predictor version 1, found 0 (in shape_predictor)');
   });
 });
 

@@ -1,3 +1,4 @@
+/** Tests of src/models/convert-faceapi.ts: face-api weights -> dlib anet_type network file. */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
