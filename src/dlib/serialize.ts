@@ -663,7 +663,8 @@ export class DlibReader {
       throw e;
     }
     if (n > this.remaining) {
-      this.fail(`${what} (a string)`, `a length of ${n} bytes but only ${this.remaining} remain`, at);
+      if (n <= 4096) this.fail(`${what} (a string of ${n} bytes)`, `file ends at ${this.bytes.length}`, at);
+      this.fail(`${what} (a string)`, `a length of ${n} bytes, more than the ${this.remaining} left`, at);
     }
     const s = latin1.decode(this.bytes.subarray(this.offset, this.offset + n));
     this.offset += n;
