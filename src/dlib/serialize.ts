@@ -650,18 +650,13 @@ export class DlibReader {
   }
 
   /**
-   * Reads a string like readString but reports an implausible length as "found a length of N"
-   * instead of a truncation (useful where a type name is expected).
+   * Reads a string where a type name is expected. A cut-off one reads as "expected X (a string
+   * of N bytes), found file ends at M"; an implausible length as "found a length of N bytes,
+   * more than the M left".
    */
   readStringLoose(what: string): string {
     const at = this.offset;
-    let n: number;
-    try {
-      n = this.readInt('unsigned long', `${what} (string length)`);
-    } catch (e) {
-      this.offset = at;
-      throw e;
-    }
+    const n = this.readInt('unsigned long', `${what} (string length)`);
     if (n > this.remaining) {
       if (n <= 4096) this.fail(`${what} (a string of ${n} bytes)`, `file ends at ${this.bytes.length}`, at);
       this.fail(`${what} (a string)`, `a length of ${n} bytes, more than the ${this.remaining} left`, at);
