@@ -5,15 +5,15 @@
 import { FacemetricError } from '../errors.js';
 import { ensureHarness, runHarness } from './harness.js';
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (cmd === 'build') {
-    const bin = ensureHarness();
+    const bin = await ensureHarness();
     process.stderr.write(`facemetric: parity harness ready: ${bin}\n`);
     return 0;
   }
   if (cmd === 'run') {
-    ensureHarness();
+    await ensureHarness();
     process.stdout.write(runHarness(rest));
     return 0;
   }
@@ -22,7 +22,7 @@ function main(argv: string[]): number {
 }
 
 try {
-  process.exitCode = main(process.argv.slice(2));
+  process.exitCode = await main(process.argv.slice(2));
 } catch (e) {
   if (e instanceof FacemetricError) {
     process.stderr.write(`facemetric harness: ${e.message}\n`);

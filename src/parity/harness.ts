@@ -4,13 +4,13 @@
  * this module, so every comparison is with live dlib output, never with numbers pasted once.
  *
  * The binary is built on demand (`npm run build:harness`, or `ensureHarness()` from a test's
- * global setup) and rebuilt whenever harness.cpp or the compile command changes: the build
+ * global setup) and rebuilt whenever its sources or the compile commands change: the build
  * writes a stamp file next to the binary holding a hash of both.
  */
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FacemetricError } from '../errors.js';
 
@@ -24,7 +24,11 @@ function repoRoot(): string {
   throw new FacemetricError('cannot find the facemetric repository root (test/parity/harness.cpp)');
 }
 
-export const harnessSource = (): string => join(repoRoot(), 'test', 'parity', 'harness.cpp');
+const parityDir = (): string => join(repoRoot(), 'test', 'parity');
+/** The harness's C++ translation units (compiled in parallel, then linked). */
+export const harnessSources = (): string[] => ['harness.cpp', 'writers.cpp'].map((f) => join(parityDir(), f));
+/** Headers they share (part of the rebuild stamp). */
+const harnessHeaders = (): string[] => [join(parityDir(), 'facenet.h')];
 export const harnessBinary = (): string => join(repoRoot(), 'test', 'parity', 'bin', 'harness');
 /** Scratch folder for harness outputs (ignored by git). */
 export const harnessOutDir = (): string => join(repoRoot(), 'test', 'parity', 'out');
@@ -42,12 +46,37 @@ function pkgConfigDlib(): string[] {
   return r.stdout.trim().split(/\s+/);
 }
 
-function buildCommand(): string[] {
-  return [CXX, ...CXXFLAGS, harnessSource(), '-o', harnessBinary() + '.tmp', ...pkgConfigDlib()];
+/** The compile commands (one per source) and the link command. */
+function buildCommands(): { compile: string[][]; link: string[] } {
+  const dlib = pkgConfigDlib();
+  const cflags = dlib.filter((f) => f.startsWith('-I'));
+  const objs = harnessSources().map((src) => join(dirname(harnessBinary()), basename(src, '.cpp') + '.o'));
+  return {
+    compile: harnessSources().map((src, i) => [CXX, ...CXXFLAGS, ...cflags, '-c', src, '-o', objs[i]]),
+    link: [CXX, ...objs, '-o', harnessBinary() + '.tmp', ...dlib.filter((f) => !f.startsWith('-I'))],
+  };
 }
 
-function stampFor(cmd: string[]): string {
-  return createHash('sha256').update(readFileSync(harnessSource())).update(cmd.join(' ')).digest('hex');
+function stampFor(cmds: { compile: string[][]; link: string[] }): string {
+  const h = createHash('sha256');
+  for (const f of [...harnessSources(), ...harnessHeaders()]) h.update(f).update(readFileSync(f));
+  return h.update(JSON.stringify(cmds)).digest('hex');
+}
+
+function run(cmd: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      if (stderr.length < 1 << 20) stderr += d.toString();
+    });
+    child.on('error', (e) => resolvePromise({ code: -1, stderr: String(e) }));
+    child.on('close', (code) => resolvePromise({ code, stderr }));
+  });
+}
+
+function firstErrors(stderr: string): string {
+  return stderr.split('\n').filter((l) => /error/i.test(l)).slice(0, 3).map((l) => l.slice(0, 300)).join(' | ');
 }
 
 /** True when dlib's development files and a C++ compiler are present. */
@@ -61,19 +90,19 @@ export function dlibAvailable(): boolean {
  * Builds the harness if it is missing or stale, and returns the binary's path.
  * Ensures: the binary matches the current harness.cpp and compile command.
  */
-export function ensureHarness(log: (line: string) => void = (l) => process.stderr.write(l + '\n')): string {
+export async function ensureHarness(log: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<string> {
   const bin = harnessBinary();
-  const cmd = buildCommand();
-  const stamp = stampFor(cmd);
+  const cmds = buildCommands();
+  const stamp = stampFor(cmds);
   const stampFile = bin + '.stamp';
   if (existsSync(bin) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return bin;
   mkdirSync(dirname(bin), { recursive: true });
-  log(`facemetric: building the dlib parity harness (about a minute): ${cmd.join(' ')}`);
-  const r = spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (r.error || r.status !== 0) {
-    const first = (r.stderr || String(r.error)).split('\n').filter((l) => /error/i.test(l)).slice(0, 3).join(' | ');
-    throw new FacemetricError(`building the parity harness failed: ${first.slice(0, 500)}`);
-  }
+  log(`facemetric: building the dlib parity harness (a minute or two): ${cmds.compile.map((c) => c.join(' ')).join(' & ')}; ${cmds.link.join(' ')}`);
+  const compiled = await Promise.all(cmds.compile.map(run));
+  const failed = compiled.find((r) => r.code !== 0);
+  if (failed) throw new FacemetricError(`building the parity harness failed: ${firstErrors(failed.stderr)}`);
+  const linked = await run(cmds.link);
+  if (linked.code !== 0) throw new FacemetricError(`linking the parity harness failed: ${firstErrors(linked.stderr)}`);
   renameSync(bin + '.tmp', bin);
   writeFileSync(stampFile, stamp);
   return bin;

@@ -52,9 +52,7 @@ function find(bytes: Uint8Array, s: string, nth = 0): number {
 describe('face ResNet written by dlib', () => {
   it.skipIf(netPath === undefined)(`parses it, finds the structure in the file and round-trips byte-identically${netPath === undefined ? ` — skipped: ${missing('dlib_written_net.dat', 'FACEMETRIC_DLIB_WRITTEN_NET')}` : ''}`, () => {
     const bytes = readBytes(netPath!);
-    const t0 = performance.now();
     const net = readDnnNet(bytes, netPath);
-    expect(performance.now() - t0).toBeLessThan(2000);
     expect(firstDifference(writeDnnNet(net), bytes)).toBe(-1);
     expect(lossLayer(net)?.typeName).toBe('loss_metric_2');
     expect(inputLayer(net)?.fields).toMatchObject({ nr: 150, nc: 150 });

@@ -8,12 +8,14 @@
  * - FACEMETRIC_SHAPE_PREDICTOR: shape_predictor_68_face_landmarks.dat (default
  *   models/shape_predictor_68_face_landmarks.dat, then Debian's
  *   /usr/share/dlib/shape_predictor_68_face_landmarks.dat).
- * - FACEMETRIC_DLIB_WRITTEN_NET: a face ResNet (anet_type) file written by dlib
- *   (default test/parity/out/dlib_written_net.dat, from the harness's `write-net`).
+ * - FACEMETRIC_DLIB_WRITTEN_NET: a face ResNet (anet_type) file written by dlib (default: made
+ *   by the parity harness's `write-net`, as dlib made its published model, into
+ *   test/parity/out/dlib_written_net.dat; remade whenever the harness binary is newer).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { harnessBinary, harnessOutDir, runHarness } from '../../src/parity/harness.js';
 
 /** The repository root. */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -42,9 +44,27 @@ export function shapePredictorPath(): string | undefined {
   ]);
 }
 
+/**
+ * A file that the parity harness writes with `args` (its output path appended), made once per
+ * harness build; undefined when the harness is not built (dlib not installed).
+ */
+export function harnessWritten(name: string, args: string[]): string | undefined {
+  const bin = harnessBinary();
+  if (!existsSync(bin)) return undefined;
+  const out = path.join(harnessOutDir(), name);
+  if (!existsSync(out) || statSync(out).mtimeMs < statSync(bin).mtimeMs) {
+    mkdirSync(harnessOutDir(), { recursive: true });
+    runHarness([...args, out + '.tmp']);
+    renameSync(out + '.tmp', out);
+  }
+  return out;
+}
+
 /** A face ResNet (anet_type) network file written by dlib itself. */
 export function dlibWrittenNetPath(): string | undefined {
-  return firstExisting('FACEMETRIC_DLIB_WRITTEN_NET', ['test/parity/out/dlib_written_net.dat']);
+  const fromEnv = process.env.FACEMETRIC_DLIB_WRITTEN_NET;
+  if (fromEnv !== undefined && fromEnv !== '') return existsSync(fromEnv) ? fromEnv : undefined;
+  return harnessWritten('dlib_written_net.dat', ['write-net']);
 }
 
 /** Reads a file as a Uint8Array. */

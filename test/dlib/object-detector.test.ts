@@ -35,10 +35,7 @@ function tiny(version: 1 | 2 = 2, n = 2): FhogObjectDetector {
 describe('frontal face detector (dlib-written)', () => {
   it.skipIf(det === undefined)(`reads all fields and round-trips byte-identically${det === undefined ? ` — skipped: ${missing('frontal_face_detector.svm', 'FACEMETRIC_DETECTOR')}` : ''}`, () => {
     const bytes = readBytes(det!);
-    const t0 = performance.now();
     const d = readFhogObjectDetector(bytes, det);
-    const ms = performance.now() - t0;
-    expect(ms).toBeLessThan(1000);
     expect(d.version).toBe(2);
     expect(d.scanner).toMatchObject({
       cellSize: 8, padding: 0, windowWidth: 80, windowHeight: 80, maxPyramidLevels: 1000,

@@ -32,12 +32,9 @@ function tiny(): ShapePredictor {
 }
 
 describe('68-point shape predictor (dlib-written)', () => {
-  it.skipIf(spPath === undefined)(`reads it in a few seconds and round-trips byte-identically${spPath === undefined ? ` — skipped: ${missing('shape_predictor_68_face_landmarks.dat', 'FACEMETRIC_SHAPE_PREDICTOR')}` : ''}`, () => {
+  it.skipIf(spPath === undefined)(`reads it and round-trips byte-identically${spPath === undefined ? ` — skipped: ${missing('shape_predictor_68_face_landmarks.dat', 'FACEMETRIC_SHAPE_PREDICTOR')}` : ''}`, () => {
     const bytes = readBytes(spPath!);
-    const t0 = performance.now();
     const sp = readShapePredictor(bytes, spPath);
-    const readMs = performance.now() - t0;
-    expect(readMs).toBeLessThan(5000);
     expect(numParts(sp)).toBe(68);
     expect(sp.forests).toHaveLength(15);
     // Check every tree with plain loops (one expect per property, not per tree).
@@ -60,10 +57,7 @@ describe('68-point shape predictor (dlib-written)', () => {
       expect(sp.deltas[c]).toHaveLength(1000);
       expect(Math.max(...sp.anchorIdx[c])).toBeLessThan(68);
     }
-    const t1 = performance.now();
     const out = writeShapePredictor(sp);
-    const writeMs = performance.now() - t1;
-    expect(writeMs).toBeLessThan(10000);
     expect(out.length).toBe(bytes.length);
     expect(firstDifference(out, bytes)).toBe(-1);
   });

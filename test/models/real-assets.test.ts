@@ -81,14 +81,12 @@ describe.skipIf(!havePredictor || !haveExamples || !haveDetector)(
     // The ResNet model needs the converter (src/models/convert-faceapi.ts), owned by the dlib stage.
     const only = manifest.assets.map((a) => a.name).filter((n) => haveConverter || n !== resnet.name);
 
-    it('cold: makes every asset; warm: verifies in well under 2 s', async () => {
+    it('cold: makes every asset; warm: verifies them without remaking any', async () => {
       const cold = await ensureAssets({ modelsDir: dir, only });
       expect(cold.every((r) => r.status === 'made')).toBe(true);
       expect(statSync(path.join(dir, predictor.file)).size).toBe(predictor.bytes);
-      const t0 = performance.now();
       const warm = await ensureAssets({ modelsDir: dir, only });
       expect(warm.every((r) => r.status === 'ok')).toBe(true);
-      expect(performance.now() - t0).toBeLessThan(2000);
       const check = await verifyAssets({ modelsDir: dir, only });
       expect(check.filter((r) => r.problem !== undefined)).toEqual([]);
     });

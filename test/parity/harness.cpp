@@ -36,37 +36,10 @@
 
 using namespace dlib;
 
-// ---------------------------------------------------------------------------------------------
-// The face ResNet (dlib_face_recognition_resnet_model_v1).
+#include "facenet.h"
 
-namespace facenet {
-// Two 3x3 convolutions, each followed by batch-norm-as-affine; relu between them.
-template <int K, template <typename> class NORM, int STRIDE, typename IN>
-using conv_pair = NORM<con<K, 3, 3, 1, 1, relu<NORM<con<K, 3, 3, STRIDE, STRIDE, IN>>>>>;
-
-// Identity shortcut: out = conv_pair(x) + x.
-template <template <int, template <typename> class, int, typename> class BODY, int K,
-          template <typename> class NORM, typename IN>
-using identity_block = add_prev1<BODY<K, NORM, 1, tag1<IN>>>;
-
-// Down-sampling shortcut: out = conv_pair_stride2(x) + avg_pool_2x2(x).
-template <template <int, template <typename> class, int, typename> class BODY, int K,
-          template <typename> class NORM, typename IN>
-using down_block = add_prev2<avg_pool<2, 2, 2, 2, skip1<tag2<BODY<K, NORM, 2, tag1<IN>>>>>>;
-
-template <int K, typename IN> using res = relu<identity_block<conv_pair, K, affine, IN>>;
-template <int K, typename IN> using res_down = relu<down_block<conv_pair, K, affine, IN>>;
-
-template <typename IN> using stage256a = res_down<256, IN>;
-template <typename IN> using stage256 = res<256, res<256, res_down<256, IN>>>;
-template <typename IN> using stage128 = res<128, res<128, res_down<128, IN>>>;
-template <typename IN> using stage64 = res<64, res<64, res<64, res_down<64, IN>>>>;
-template <typename IN> using stage32 = res<32, res<32, res<32, IN>>>;
-
-using net_type = loss_metric<fc_no_bias<128, avg_pool_everything<
-    stage256a<stage256<stage128<stage64<stage32<
-    max_pool<3, 3, 2, 2, relu<affine<con<32, 7, 7, 2, 2, input_rgb_image_sized<150>>>>>>>>>>>>>;
-}  // namespace facenet
+// Defined in writers.cpp: files written by dlib for the serialization tests.
+int run_writer_command(const std::string& cmd, int argc, char** argv);
 
 // ---------------------------------------------------------------------------------------------
 // Small utilities.
@@ -269,28 +242,6 @@ static int cmd_decode(const args_t& a) {
     return 0;
 }
 
-// Writes a freshly initialised face network (one forward pass allocates its parameters), so
-// that facemetric's reader and writer can be checked against a file dlib itself wrote.
-static int cmd_write_net(const args_t& a) {
-    if (a.pos.size() != 1) throw usage_error("write-net OUT.dat [--from NET.dat]");
-    facenet::net_type net;
-    std::string from = a.get("from", "");
-    if (!from.empty()) {
-        deserialize(from) >> net;
-    } else {
-        image_t dummy(150, 150);
-        for (long r = 0; r < 150; ++r)
-            for (long c = 0; c < 150; ++c)
-                dummy(r, c) = rgb_pixel((r * 7 + c) & 255, (r * 3 + c * 5) & 255, (r + c * 11) & 255);
-        net(dummy);
-    }
-    // dlib's published models are saved after net.clean(), which drops cached outputs and
-    // gradients; --clean 0 keeps them (the file then also holds the last forward pass).
-    if (a.num("clean", 1) != 0) net.clean();
-    serialize(a.pos[0]) << net;
-    return 0;
-}
-
 // The per-image pipeline: detect [-> landmarks [-> chips -> descriptors]].
 struct pipeline {
     frontal_face_detector det;
@@ -346,7 +297,7 @@ struct pipeline {
 static void setup_pipeline(pipeline& p, const args_t& a, int stages) {
     p.det = load_detector(a);
     p.upsample = static_cast<unsigned>(a.num("upsample", 0));
-    p.adjust = a.num("threshold", 0);
+    p.adjust = a.num("adjust", 0);  // detector adjust_threshold
     p.chip_dir = a.get("chips", "");
     if (stages >= 2) {
         deserialize(a.need("predictor")) >> p.sp;
@@ -437,7 +388,21 @@ static int cmd_layers(const args_t& a) {
     bool first = true;
     visit_layers(net, [&](size_t i, auto& l) {
         if constexpr (requires { l.get_output(); }) {
-            const tensor& t = l.get_output();
+            // A layer under an in-place layer (affine, relu) has had its output overwritten;
+            // dlib refuses get_output() there. Such layers are listed with "inplace": true.
+            const tensor* out = nullptr;
+            try {
+                out = &l.get_output();
+            } catch (const dlib::error&) {
+                out = nullptr;
+            }
+            if (out == nullptr) {
+                if (!first) index << ",";
+                first = false;
+                index << "{\"index\":" << i << ",\"inplace\":true}";
+                return;
+            }
+            const tensor& t = *out;
             char name[32];
             std::snprintf(name, sizeof name, "layer%03zu.f32", i);
             write_f32(dir + "/" + name, t.host(), t.size());
@@ -470,8 +435,13 @@ static void help() {
         "facemetric parity harness (dlib " << DLIB_MAJOR_VERSION << "." << DLIB_MINOR_VERSION << ")\n"
         "  export-detector OUT.svm            serialize(get_frontal_face_detector())\n"
         "  decode IN OUT.png                  dlib's load_image, written as PNG\n"
-        "  write-net OUT.dat [--from NET] [--clean 0|1]  serialize a fresh (or loaded) face ResNet\n"
-        "  detect IMAGE...                    [--detector F] [--upsample N] [--threshold T]\n"
+        "  write-net OUT.dat [--affine conv|fc] [--clean 0|1] [--from NET]\n"
+        "                                     serialize a face ResNet made as dlib made its model\n"
+        "  write-zoo DIR | write-encodings OUT | write-random-floats OUT N\n"
+        "                                     dlib-written files for the serialization tests\n"
+        "  roundtrip-detector|roundtrip-shape-predictor|roundtrip-net IN OUT\n"
+        "                                     deserialize with dlib and serialize again\n"
+        "  detect IMAGE...                    [--detector F] [--upsample N] [--adjust T]\n"
         "  landmarks IMAGE... --predictor F   (+ detect options) [--chips DIR]\n"
         "  describe IMAGE... --predictor F --net F   (+ detect options) [--chips DIR]\n"
         "  cluster IMAGE... --predictor F --net F    [--threshold 0.6]\n"
@@ -490,15 +460,18 @@ int main(int argc, char** argv) {
         if (cmd == "version") { std::cout << DLIB_MAJOR_VERSION << "." << DLIB_MINOR_VERSION << "\n"; return 0; }
         if (cmd == "export-detector") return cmd_export_detector(a);
         if (cmd == "decode") return cmd_decode(a);
-        if (cmd == "write-net") return cmd_write_net(a);
         if (cmd == "detect") return cmd_pipeline(a, 1);
         if (cmd == "landmarks") return cmd_pipeline(a, 2);
         if (cmd == "describe") return cmd_pipeline(a, 3);
         if (cmd == "cluster") return cmd_cluster(a);
         if (cmd == "layers") return cmd_layers(a);
+        if (const int rc = run_writer_command(cmd, argc, argv); rc >= 0) return rc;
         throw usage_error("unknown command '" + cmd + "'");
     } catch (const usage_error& e) {
         std::cerr << "harness: " << e.what() << "\n";
+        return 2;
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "harness: usage: " << e.what() << "\n";
         return 2;
     } catch (const std::exception& e) {
         std::cerr << "harness " << cmd << ": " << e.what() << "\n";

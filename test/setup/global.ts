@@ -5,12 +5,12 @@
  */
 import { dlibAvailable, ensureHarness } from '../../src/parity/harness.js';
 
-export default function setup(): void {
+export default async function setup(): Promise<void> {
   const required = process.env.CI === 'true' || process.env.FACEMETRIC_REQUIRE_PARITY === '1';
   if (!dlibAvailable()) {
     if (required) throw new Error('parity tests are required here but dlib is not installed (apt-get install libdlib-dev libdlib-data libblas-dev liblapack-dev)');
     process.stderr.write('facemetric: dlib is not installed; parity tests will be skipped\n');
     return;
   }
-  ensureHarness();
+  await ensureHarness();
 }
