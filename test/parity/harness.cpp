@@ -441,6 +441,7 @@ static void help() {
         "                                     dlib-written files for the serialization tests\n"
         "  roundtrip-detector|roundtrip-shape-predictor|roundtrip-net IN OUT\n"
         "                                     deserialize with dlib and serialize again\n"
+        "  time-deserialize KIND FILE REPEAT  median ms of dlib's deserialize (benchmarks)\n"
         "  detect IMAGE...                    [--detector F] [--upsample N] [--adjust T]\n"
         "  landmarks IMAGE... --predictor F   (+ detect options) [--chips DIR]\n"
         "  describe IMAGE... --predictor F --net F   (+ detect options) [--chips DIR]\n"

@@ -7,12 +7,17 @@
 //   write-random-floats OUT N   N floats then N doubles with random bit patterns (xorshift32)
 //   roundtrip-detector IN OUT | roundtrip-shape-predictor IN OUT | roundtrip-net IN OUT
 //                          deserialize with dlib, serialize again
+//   time-deserialize KIND FILE REPEAT   median ms of dlib's deserialize (KIND: detector,
+//                          shape-predictor, net), for the benchmarks
 
 #include <dlib/dnn.h>
 #include <dlib/image_processing.h>
 #include <dlib/image_processing/frontal_face_detector.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
+#include <iostream>
 #include <cstring>
 #include <fstream>
 #include <limits>
@@ -217,6 +222,32 @@ int roundtrip(int argc, char** argv, const char* usage) {
     return 0;
 }
 
+template <typename T>
+double median_deserialize_ms(const std::string& file, int repeat) {
+    std::vector<double> ms;
+    for (int i = 0; i < repeat; ++i) {
+        T obj;
+        const auto t0 = std::chrono::steady_clock::now();
+        deserialize(file) >> obj;
+        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+    std::sort(ms.begin(), ms.end());
+    return ms[ms.size() / 2];
+}
+
+int time_deserialize(int argc, char** argv) {
+    auto pos = positional(argc, argv);
+    if (pos.size() != 3) throw std::invalid_argument("time-deserialize detector|shape-predictor|net FILE REPEAT");
+    const int repeat = std::max(1, std::stoi(pos[2]));
+    double ms;
+    if (pos[0] == "detector") ms = median_deserialize_ms<frontal_face_detector>(pos[1], repeat);
+    else if (pos[0] == "shape-predictor") ms = median_deserialize_ms<shape_predictor>(pos[1], repeat);
+    else if (pos[0] == "net") ms = median_deserialize_ms<facenet::net_type>(pos[1], repeat);
+    else throw std::invalid_argument("time-deserialize: KIND is detector, shape-predictor or net");
+    std::cout << "{\"kind\":\"" << pos[0] << "\",\"repeat\":" << repeat << ",\"median_ms\":" << ms << "}\n";
+    return 0;
+}
+
 }  // namespace
 
 // Returns the exit code, or -1 when `cmd` is not one of these commands.
@@ -228,5 +259,6 @@ int run_writer_command(const std::string& cmd, int argc, char** argv) {
     if (cmd == "roundtrip-detector") return roundtrip<frontal_face_detector>(argc, argv, "roundtrip-detector IN OUT");
     if (cmd == "roundtrip-shape-predictor") return roundtrip<shape_predictor>(argc, argv, "roundtrip-shape-predictor IN OUT");
     if (cmd == "roundtrip-net") return roundtrip<facenet::net_type>(argc, argv, "roundtrip-net IN OUT");
+    if (cmd == "time-deserialize") return time_deserialize(argc, argv);
     return -1;
 }

@@ -1,0 +1,14 @@
+/**
+ * facemetric: dlib's face recognition pipeline in TypeScript.
+ *
+ * This entry point re-exports the public API of each stage that is built so far: image I/O,
+ * dlib's model formats, the model assets, and the WebAssembly kernels.
+ */
+export * from './errors.js';
+export * from './image/index.js';
+export * from './dlib/index.js';
+export {
+  assetPath, ensureAssets, exampleImages, exampleImagesDir, modelsDir, verifyAssets,
+  type AssetReport, type Manifest, type PrepareOptions,
+} from './models/index.js';
+export { WasmKernels, relaxedSimdSupported, type WasmFlavour } from './wasm/index.js';
