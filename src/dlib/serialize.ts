@@ -361,22 +361,7 @@ export class DlibReader {
    * safe integers (|v| <= 2^53; use {@link readBigInt} for full 64-bit values).
    */
   readInt(kind: IntKind, what: string = kind): number {
-    const info = INT_INFO[kind];
-    const at = this.offset;
-    if (at >= this.bytes.length) this.need(1, `${what} (${kind})`);
-    const control = this.bytes[at];
-    let size: number;
-    let negative = false;
-    if (info.signed) {
-      negative = (control & 0x80) !== 0;
-      size = control & 0x0f;
-    } else {
-      size = control & 0x8f;
-    }
-    if (size === 0 || size > info.bytes) {
-      this.badIntControl(control, info, kind, what, at);
-    }
-    this.need(1 + size, `${what} (${kind}, ${size} value byte${size === 1 ? '' : 's'})`);
+    const { info, at, size, negative } = this.intHeader(kind, what);
     const b = this.bytes;
     let p = at + 1;
     let v: number;
@@ -411,6 +396,22 @@ export class DlibReader {
     return negative ? -v : v;
   }
 
+  /**
+   * Reads and checks an integer's control byte: dlib writes the number of value bytes in its low
+   * bits and, for signed types, the sign in bit 7. Ensures the value bytes are in the file.
+   */
+  private intHeader(kind: IntKind, what: string): { info: { bytes: number; signed: boolean }; at: number; size: number; negative: boolean } {
+    const info = INT_INFO[kind];
+    const at = this.offset;
+    if (at >= this.bytes.length) this.need(1, `${what} (${kind})`);
+    const control = this.bytes[at];
+    const negative = info.signed && (control & 0x80) !== 0;
+    const size = info.signed ? control & 0x0f : control & 0x8f;
+    if (size === 0 || size > info.bytes) this.badIntControl(control, info, kind, what, at);
+    this.need(1 + size, `${what} (${kind}, ${size} value byte${size === 1 ? '' : 's'})`);
+    return { info, at, size, negative };
+  }
+
   private badIntControl(control: number, info: { bytes: number; signed: boolean }, kind: IntKind, what: string, at: number): never {
     if (!info.signed && (control & 0x80) !== 0) {
       return this.fail(`${what} (${kind}): control byte with no sign bit`, `${describeByte(control)} (negative)`, at);
@@ -420,20 +421,7 @@ export class DlibReader {
 
   /** Reads an integer of the given kind as a bigint (full 64-bit range). */
   readBigInt(kind: IntKind, what: string = kind): bigint {
-    const info = INT_INFO[kind];
-    const at = this.offset;
-    if (at >= this.bytes.length) this.need(1, `${what} (${kind})`);
-    const control = this.bytes[at];
-    let size: number;
-    let negative = false;
-    if (info.signed) {
-      negative = (control & 0x80) !== 0;
-      size = control & 0x0f;
-    } else {
-      size = control & 0x8f;
-    }
-    if (size === 0 || size > info.bytes) this.badIntControl(control, info, kind, what, at);
-    this.need(1 + size, `${what} (${kind}, ${size} value bytes)`);
+    const { info, at, size, negative } = this.intHeader(kind, what);
     let v = 0n;
     for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(this.bytes[at + 1 + i]);
     const bits = BigInt(info.bytes * 8);

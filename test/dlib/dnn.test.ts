@@ -1,6 +1,5 @@
 /** Tests of src/dlib/dnn.ts and anet.ts (dlib/dnn/core.h, layers.h, input.h, loss.h network files). */
 import { describe, expect, it } from 'vitest';
-import { DlibFormatError } from '../../src/errors.js';
 import {
   describeNode, inputLayer, layerParams, layersInFileOrder, lossLayer, readDnnNet, structureSignature, writeDnnNet,
   type DnnLayerNode, type DnnNet, type DnnNode,
@@ -9,19 +8,9 @@ import {
   anetParamLayers, anetStructureDifferences, anetTagRoles, buildAnetNet, parameterLayers,
 } from '../../src/dlib/anet.js';
 import { makeTensor, type DlibTensor } from '../../src/dlib/serialize.js';
-import { dataPath, dlibWrittenNetPath, firstDifference, missing, readBytes } from './fixtures.js';
+import { dataPath, dlibWrittenNetPath, firstDifference, missing, readBytes, errorOf } from './fixtures.js';
 
 const netPath = dlibWrittenNetPath();
-
-function errorOf(fn: () => unknown): DlibFormatError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DlibFormatError) return e;
-    throw e;
-  }
-  throw new Error('expected a DlibFormatError');
-}
 
 function roundTrips(bytes: Uint8Array, file: string): DnnNet {
   const net = readDnnNet(bytes, file);

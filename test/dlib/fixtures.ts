@@ -15,6 +15,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DlibFormatError } from '../../src/errors.js';
 import { harnessBinary, harnessOutDir, runHarness } from '../../src/parity/harness.js';
 
 /** The repository root. */
@@ -82,4 +83,15 @@ export function firstDifference(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
   return a.length === b.length ? -1 : n;
+}
+
+/** Runs `fn`, which must throw a DlibFormatError, and returns that error. */
+export function errorOf(fn: () => unknown): DlibFormatError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof DlibFormatError) return e;
+    throw e;
+  }
+  throw new Error('expected a DlibFormatError');
 }

@@ -1,22 +1,11 @@
 /** Tests of src/dlib/object-detector.ts (dlib/image_processing/object_detector.h, scan_fhog_pyramid.h). */
 import { describe, expect, it } from 'vitest';
-import { DlibFormatError } from '../../src/errors.js';
 import {
   detectorFilters, fhogWindowSize, readFhogObjectDetector, writeFhogObjectDetector, type FhogObjectDetector,
 } from '../../src/dlib/object-detector.js';
-import { detectorPath, firstDifference, missing, readBytes } from './fixtures.js';
+import { detectorPath, firstDifference, missing, readBytes, errorOf } from './fixtures.js';
 
 const det = detectorPath();
-
-function errorOf(fn: () => unknown): DlibFormatError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DlibFormatError) return e;
-    throw e;
-  }
-  throw new Error('expected a DlibFormatError');
-}
 
 /** A small synthetic detector: 16x16 window, cell 8, padding 1 -> 4x4 fhog filter. */
 function tiny(version: 1 | 2 = 2, n = 2): FhogObjectDetector {

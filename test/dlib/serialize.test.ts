@@ -1,22 +1,11 @@
 /** Tests of src/dlib/serialize.ts against bytes written by dlib 19.24 (dlib/serialize.h, float_details.h, tensor.h). */
 import { describe, expect, it } from 'vitest';
-import { DlibFormatError } from '../../src/errors.js';
 import {
   DlibReader, DlibWriter, FLOAT_DETAILS_IS_NAN, floatDetailsOf, ldexp, type FloatDetails,
 } from '../../src/dlib/serialize.js';
-import { dataPath, firstDifference, readBytes } from './fixtures.js';
+import { dataPath, firstDifference, readBytes, errorOf } from './fixtures.js';
 
 const F32 = (x: number): number => Math.fround(x);
-
-function errorOf(fn: () => unknown): DlibFormatError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DlibFormatError) return e;
-    throw e;
-  }
-  throw new Error('expected a DlibFormatError');
-}
 
 describe('dlib encodings written by dlib (dlib_encodings.bin)', () => {
   const bytes = readBytes(dataPath('dlib_encodings.bin'));

@@ -1,20 +1,9 @@
 /** Tests of src/dlib/shape-predictor.ts (dlib/image_processing/shape_predictor.h serialization). */
 import { describe, expect, it } from 'vitest';
-import { DlibFormatError } from '../../src/errors.js';
 import { numParts, readShapePredictor, writeShapePredictor, type ShapePredictor } from '../../src/dlib/shape-predictor.js';
-import { firstDifference, missing, readBytes, shapePredictorPath } from './fixtures.js';
+import { firstDifference, missing, readBytes, shapePredictorPath, errorOf } from './fixtures.js';
 
 const spPath = shapePredictorPath();
-
-function errorOf(fn: () => unknown): DlibFormatError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DlibFormatError) return e;
-    throw e;
-  }
-  throw new Error('expected a DlibFormatError');
-}
 
 /** A small synthetic predictor: 3 parts, 2 cascades of 2 depth-2 trees, 4 feature pixels. */
 function tiny(): ShapePredictor {
