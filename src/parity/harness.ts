@@ -9,7 +9,7 @@
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FacemetricError } from '../errors.js';
@@ -26,7 +26,7 @@ function repoRoot(): string {
 
 const parityDir = (): string => join(repoRoot(), 'test', 'parity');
 /** The harness's C++ translation units (compiled in parallel, then linked). */
-export const harnessSources = (): string[] => ['harness.cpp', 'writers.cpp'].map((f) => join(parityDir(), f));
+export const harnessSources = (): string[] => ['harness.cpp', 'writers.cpp', 'fhog.cpp', 'scan.cpp'].map((f) => join(parityDir(), f));
 /** Headers they share (part of the rebuild stamp). */
 const harnessHeaders = (): string[] => [join(parityDir(), 'facenet.h')];
 export const harnessBinary = (): string => join(repoRoot(), 'test', 'parity', 'bin', 'harness');
@@ -46,21 +46,25 @@ function pkgConfigDlib(): string[] {
   return r.stdout.trim().split(/\s+/);
 }
 
+const tmpBinary = (): string => `${harnessBinary()}.${process.pid}.tmp`;
+
 /** The compile commands (one per source) and the link command. */
-function buildCommands(): { compile: string[][]; link: string[] } {
-  const dlib = pkgConfigDlib();
+function buildCommands(dlib: string[]): { compile: string[][]; link: string[] } {
   const cflags = dlib.filter((f) => f.startsWith('-I'));
-  const objs = harnessSources().map((src) => join(dirname(harnessBinary()), basename(src, '.cpp') + '.o'));
+  // Object and output files carry the process id, so that two builds at once (two test runs)
+  // never write the same file; the binary is then renamed into place atomically.
+  const objs = harnessSources().map((src) => join(dirname(harnessBinary()), `${basename(src, '.cpp')}.${process.pid}.o`));
   return {
     compile: harnessSources().map((src, i) => [CXX, ...CXXFLAGS, ...cflags, '-c', src, '-o', objs[i]]),
-    link: [CXX, ...objs, '-o', harnessBinary() + '.tmp', ...dlib.filter((f) => !f.startsWith('-I'))],
+    link: [CXX, ...objs, '-o', tmpBinary(), ...dlib.filter((f) => !f.startsWith('-I'))],
   };
 }
 
-function stampFor(cmds: { compile: string[][]; link: string[] }): string {
+/** Hash of everything the binary depends on: sources, headers, compiler, flags, dlib's flags. */
+function stampFor(dlibFlags: string[]): string {
   const h = createHash('sha256');
   for (const f of [...harnessSources(), ...harnessHeaders()]) h.update(f).update(readFileSync(f));
-  return h.update(JSON.stringify(cmds)).digest('hex');
+  return h.update(JSON.stringify([CXX, CXXFLAGS, dlibFlags])).digest('hex');
 }
 
 function run(cmd: string[]): Promise<{ code: number | null; stderr: string }> {
@@ -92,8 +96,9 @@ export function dlibAvailable(): boolean {
  */
 export async function ensureHarness(log: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<string> {
   const bin = harnessBinary();
-  const cmds = buildCommands();
-  const stamp = stampFor(cmds);
+  const dlib = pkgConfigDlib();
+  const cmds = buildCommands(dlib);
+  const stamp = stampFor(dlib);
   const stampFile = bin + '.stamp';
   if (existsSync(bin) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return bin;
   mkdirSync(dirname(bin), { recursive: true });
@@ -103,7 +108,8 @@ export async function ensureHarness(log: (line: string) => void = (l) => process
   if (failed) throw new FacemetricError(`building the parity harness failed: ${firstErrors(failed.stderr)}`);
   const linked = await run(cmds.link);
   if (linked.code !== 0) throw new FacemetricError(`linking the parity harness failed: ${firstErrors(linked.stderr)}`);
-  renameSync(bin + '.tmp', bin);
+  for (const c of cmds.compile) rmSync(c[c.length - 1], { force: true });
+  renameSync(tmpBinary(), bin);
   writeFileSync(stampFile, stamp);
   return bin;
 }

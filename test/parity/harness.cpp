@@ -38,8 +38,10 @@ using namespace dlib;
 
 #include "facenet.h"
 
-// Defined in writers.cpp: files written by dlib for the serialization tests.
-int run_writer_command(const std::string& cmd, int argc, char** argv);
+// Commands defined in the harness's other sources; each returns -1 for a command not its own.
+int run_writer_command(const std::string& cmd, int argc, char** argv);  // writers.cpp
+int run_fhog_command(const std::string& cmd, int argc, char** argv);    // fhog.cpp
+int run_scan_command(const std::string& cmd, int argc, char** argv);    // scan.cpp
 
 // ---------------------------------------------------------------------------------------------
 // Small utilities.
@@ -466,7 +468,8 @@ int main(int argc, char** argv) {
         if (cmd == "describe") return cmd_pipeline(a, 3);
         if (cmd == "cluster") return cmd_cluster(a);
         if (cmd == "layers") return cmd_layers(a);
-        if (const int rc = run_writer_command(cmd, argc, argv); rc >= 0) return rc;
+        for (auto* run : {run_writer_command, run_fhog_command, run_scan_command})
+            if (const int rc = run(cmd, argc, argv); rc >= 0) return rc;
         throw usage_error("unknown command '" + cmd + "'");
     } catch (const usage_error& e) {
         std::cerr << "harness: " << e.what() << "\n";
