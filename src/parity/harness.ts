@@ -41,7 +41,7 @@ function pkgConfigDlib(): string[] {
   if (r.error || r.status !== 0) {
     throw new FacemetricError(
       'dlib is not installed (pkg-config dlib-1 failed); install it with: ' +
-        'apt-get install -y libdlib-dev libdlib-data libblas-dev liblapack-dev g++ pkg-config');
+        'apt-get install -y libdlib-dev libdlib-data libblas-dev liblapack-dev libjpeg-dev g++ pkg-config');
   }
   return r.stdout.trim().split(/\s+/);
 }
@@ -107,7 +107,7 @@ export async function ensureHarness(log: (line: string) => void = (l) => process
   const failed = compiled.find((r) => r.code !== 0);
   if (failed) throw new FacemetricError(`building the parity harness failed: ${firstErrors(failed.stderr)}`);
   const linked = await run(cmds.link);
-  if (linked.code !== 0) throw new FacemetricError(`linking the parity harness failed: ${firstErrors(linked.stderr)}`);
+  if (linked.code !== 0) throw new FacemetricError(`linking the parity harness failed (the development links dlib names may be missing: apt-get install -y libblas-dev liblapack-dev libjpeg-dev libpng-dev zlib1g-dev libsqlite3-dev): ${firstErrors(linked.stderr)}`);
   for (const c of cmds.compile) rmSync(c[c.length - 1], { force: true });
   renameSync(tmpBinary(), bin);
   writeFileSync(stampFile, stamp);

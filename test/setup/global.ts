@@ -8,7 +8,7 @@ import { dlibAvailable, ensureHarness } from '../../src/parity/harness.js';
 export default async function setup(): Promise<void> {
   const required = process.env.CI === 'true' || process.env.FACEMETRIC_REQUIRE_PARITY === '1';
   if (!dlibAvailable()) {
-    if (required) throw new Error('parity tests are required here but dlib is not installed (apt-get install libdlib-dev libdlib-data libblas-dev liblapack-dev)');
+    if (required) throw new Error('parity tests are required here but dlib is not installed (apt-get install libdlib-dev libdlib-data libblas-dev liblapack-dev libjpeg-dev g++ pkg-config)');
     process.stderr.write('facemetric: dlib is not installed; parity tests will be skipped\n');
     return;
   }
