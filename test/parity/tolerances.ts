@@ -30,6 +30,14 @@ export const TOLERANCES = {
     abs: 1e-4,
     reason: 'fHOG features go through sqrt/atan-free float arithmetic in dlib\'s order but with float rounding that may differ in the last bits between SIMD widths.',
   },
+  fhogFeatureExact: {
+    abs: 0,
+    reason: 'src/hog/fhog.ts mirrors extract_fhog_features operation by operation in float32, including the split between dlib\'s SIMD columns and its scalar tail columns (they break RGB channel ties and compute the bilinear vote weights differently) and SSE2\'s lane order in the block normalisation and horizontal sums; the harness compiles dlib for the x86-64 SSE2 baseline (no -march), so features are bit-identical. A dlib built with SSE4.1/AVX (e.g. -march=native) sums lanes with dpps and would differ in the last bits (fhogFeature covers that).',
+  },
+  pyramidPixels: {
+    abs: 0,
+    reason: 'pyramid_down<6> and pyramid_up are dlib\'s bilinear resize_image, ported with its float32 SIMD part (truncating RGB, rounding grey) and double scalar tail; output pixels are integers and must be identical.',
+  },
   descriptor: {
     abs: 1e-4,
     reason: 'Descriptors come out of 29 convolutions computed by GEMM; the summation order of dlib\'s BLAS (Debian\'s reference BLAS or OpenBLAS) differs from ours, so float32 results differ in the last bits, growing through the layers to about 1e-5 on components of magnitude ~0.1.',
