@@ -1,0 +1,163 @@
+/**
+ * dlib's HOG object detector, `object_detector<scan_fhog_pyramid<pyramid_down<6>>>`
+ * (dlib/image_processing/object_detector.h, dlib 19.24), and its built-in frontal face
+ * detector (5 weight vectors: front, left, right, front rotated left/right).
+ *
+ * `detect` does what object_detector::operator()(img, std::vector<rect_detection>&, adjust)
+ * does, after the upsampling of dlib's Python API (`detector(img, upsample)`):
+ *   1. `upsample` times pyramid_up (with pyramid_down<2>);
+ *   2. one fhog feature pyramid shared by every weight vector (create_fhog_pyramid:
+ *      pyramid_down<6> levels while the shrunk image rectangle is at least the minimum layer
+ *      size, fhog with the filter size as padding);
+ *   3. each weight vector i: windows with score >= b_i + adjustThreshold (b_i: the vector's last
+ *      value), reported with detection_confidence = score - b_i and weight_index i;
+ *   4. with more than one weight vector, all detections sorted by confidence, highest first
+ *      (libstdc++ std::sort, so ties land where dlib puts them);
+ *   5. non-max suppression: a detection is dropped when it overlaps an already kept one by
+ *      test_box_overlap (IoU > iou_thresh or either box covered > percent_covered_thresh),
+ *      whatever filter found it;
+ *   6. boxes mapped back to the input image with pyramid_down<2>::rect_down(rect, upsample).
+ *
+ * Scores are bit-identical to dlib's given bit-identical pixels (see scan-fhog-pyramid.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { detectorFilters, readFhogObjectDetector, type FhogObjectDetector } from '../dlib/object-detector.js';
+import { FacemetricError } from '../errors.js';
+import { assetPath } from '../models/index.js';
+import { extractFhog } from './fhog.js';
+import { channelsOf, pyramidDown, pyramidUp, type HogImage } from './pyramid.js';
+import {
+  buildFhogFilterbank,
+  detectFromFhogPyramid,
+  pyramid2RectDown,
+  pyramidLevels,
+  stdSortReversed,
+  type FhogFilterbank,
+  type FhogLevel,
+  type Rect,
+} from './scan-fhog-pyramid.js';
+
+/** One detection, as dlib's rect_detection: inclusive rect, detection_confidence, weight_index. */
+export interface FaceDetection {
+  rect: Rect;
+  score: number;
+  filter: number;
+}
+
+export interface DetectOptions {
+  /** pyramid_up steps before detecting (dlib's Python `upsample_num_times`). Integer >= 0; default 0. */
+  upsample?: number;
+  /** object_detector's adjust_threshold: added to every filter's threshold. Default 0. */
+  adjustThreshold?: number;
+}
+
+/** An HOG detector loaded from a dlib `object_detector<scan_fhog_pyramid<pyramid_down<6>>>` file. */
+export class FhogDetector {
+  readonly model: FhogObjectDetector;
+  /** The processed filter bank of each weight vector (build_fhog_filterbank). */
+  readonly banks: FhogFilterbank[];
+  /** Each weight vector's threshold b. */
+  readonly thresholds: number[];
+  /** The fhog window (filter) size in cells. */
+  readonly filterWidth: number;
+  readonly filterHeight: number;
+
+  constructor(model: FhogObjectDetector) {
+    this.model = model;
+    const f0 = detectorFilters(model, 0);
+    this.filterWidth = f0.width;
+    this.filterHeight = f0.height;
+    this.banks = model.weights.map((w) => buildFhogFilterbank(w, f0.height, f0.width));
+    this.thresholds = model.weights.map((_, i) => detectorFilters(model, i).threshold);
+  }
+
+  /**
+   * The fhog pyramid scan_fhog_pyramid::load builds for `img` (no upsampling).
+   * Ensures: at least one level; a level of an image too small for fhog has 0 x 0 planes.
+   */
+  featurePyramid(img: HogImage): FhogLevel[] {
+    const s = this.model.scanner;
+    const levels = pyramidLevels(img.width, img.height, s);
+    const opts = { cellSize: s.cellSize, filterRowsPadding: this.filterHeight, filterColsPadding: this.filterWidth };
+    const feats: FhogLevel[] = [extractFhog(img, opts)];
+    let cur = img;
+    for (let l = 1; l < levels; l++) {
+      cur = pyramidDown(cur, 6);
+      feats.push(extractFhog(cur, opts));
+    }
+    return feats;
+  }
+
+  /**
+   * Detects objects in an RGB or grey image, as dlib does (see the module comment).
+   * Requires: img.data holds width*height*3 (RGB) or width*height (grey) bytes; upsample an
+   * integer in [0, 8]; adjustThreshold finite.
+   * Ensures: detections in dlib's order (confidence descending after suppression), rects in
+   * `img`'s coordinates (they may extend past its edges, as dlib's do).
+   */
+  detect(img: HogImage, opts: DetectOptions = {}): FaceDetection[] {
+    const upsample = opts.upsample ?? 0;
+    const adjust = opts.adjustThreshold ?? 0;
+    if (!Number.isInteger(upsample) || upsample < 0 || upsample > 8) throw new RangeError(`upsample must be an integer from 0 to 8, got ${upsample}`);
+    if (!Number.isFinite(adjust)) throw new RangeError(`adjustThreshold must be a finite number, got ${adjust}`);
+    channelsOf(img);
+    let big = img;
+    for (let i = 0; i < upsample; i++) big = pyramidUp(big);
+    const dets = this.detectPrepared(this.featurePyramid(big), adjust);
+    if (upsample > 0) for (const d of dets) d.rect = pyramid2RectDown(d.rect, upsample);
+    return dets;
+  }
+
+  /** object_detector::operator() on an already built feature pyramid (steps 3-5). */
+  detectPrepared(feats: readonly FhogLevel[], adjustThreshold = 0): FaceDetection[] {
+    const s = this.model.scanner;
+    const geometry = {
+      detBoxHeight: this.filterHeight - 2 * s.padding,
+      detBoxWidth: this.filterWidth - 2 * s.padding,
+      cellSize: s.cellSize,
+      filterRowsPadding: this.filterHeight,
+      filterColsPadding: this.filterWidth,
+    };
+    const accum: FaceDetection[] = [];
+    for (let i = 0; i < this.banks.length; i++) {
+      const thresh = this.thresholds[i];
+      for (const d of detectFromFhogPyramid(feats, this.banks[i], thresh + adjustThreshold, geometry)) {
+        accum.push({ rect: d.rect, score: d.score - thresh, filter: i });
+      }
+    }
+    if (this.banks.length > 1) stdSortReversed(accum, (a, b) => a.score < b.score);
+    const out: FaceDetection[] = [];
+    const { iouThresh, percentCoveredThresh } = this.model.boxOverlap;
+    for (const d of accum) {
+      if (out.some((k) => boxesOverlap(k.rect, d.rect, iouThresh, percentCoveredThresh))) continue;
+      out.push(d);
+    }
+    return out;
+  }
+}
+
+const area = (r: Rect): number => (r[2] < r[0] || r[3] < r[1] ? 0 : (r[2] - r[0] + 1) * (r[3] - r[1] + 1));
+
+/** dlib's test_box_overlap(iou, percent_covered)(a, b). */
+export function boxesOverlap(a: Rect, b: Rect, iouThresh: number, percentCoveredThresh: number): boolean {
+  const inner = area([Math.max(a[0], b[0]), Math.max(a[1], b[1]), Math.min(a[2], b[2]), Math.min(a[3], b[3])]);
+  if (inner === 0) return false;
+  const outer = area([Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[2], b[2]), Math.max(a[3], b[3])]);
+  return inner / outer > iouThresh || inner / area(a) > percentCoveredThresh || inner / area(b) > percentCoveredThresh;
+}
+
+/**
+ * Loads dlib's frontal face detector (default: facemetric's committed
+ * models/frontal_face_detector.svm, exported from dlib's get_frontal_face_detector()) or any
+ * `object_detector<scan_fhog_pyramid<pyramid_down<6>>>` file.
+ */
+export function loadFrontalFaceDetector(path?: string): FhogDetector {
+  const file = path ?? assetPath('frontal_face_detector');
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new FacemetricError(`${file}: cannot read the detector (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return new FhogDetector(readFhogObjectDetector(bytes, file));
+}
