@@ -30,11 +30,13 @@ With --json, detect/landmarks/describe print one JSON object per image per line:
   {"image", "width", "height", "timings": {stage: ms},
    "faces": [{"rect": [left, top, right, bottom], "score", "filter", "landmarks", "descriptor"}]}
 Rectangles use dlib's inclusive convention; faces come in the order dlib returns them.
+detect: --threshold is dlib's adjust_threshold (default 0); --upsample N runs pyramid_up N
+times first, as dlib's Python API. Images are decoded with EXIF orientation applied (dlib
+ignores EXIF). A bad image is reported on stderr, the others go on, and the exit code is 1.
 `;
 
 /** Which issue builds each stage; printed by a stage that is not built yet. */
 const NOT_BUILT: Record<string, string> = {
-  detect: 'the HOG face detector (issue 3)',
   landmarks: 'the 68-point shape predictor (issue 4)',
   describe: 'the ResNet face descriptor (issue 5)',
   cluster: 'Chinese Whispers clustering (issue 6)',
@@ -120,6 +122,14 @@ async function main(argv: string[]): Promise<number> {
   const { options, positionals } = parseStageArgs(command, rest);
   if (positionals.length === 0 && !(command === 'cluster' && options.default)) {
     throw new UsageError(`${command}: give at least one ${command === 'cluster' ? 'image or folder' : 'image'}`);
+  }
+  if (command === 'detect') {
+    const { runDetect } = await import('./detect.js');
+    return runDetect(positionals, {
+      json: options.json === true,
+      upsample: options.upsample as number | undefined,
+      threshold: options.threshold as number | undefined,
+    });
   }
   throw new UsageError(`${command}: not built yet: ${NOT_BUILT[command]} is not implemented in this version, so there is no output`);
 }

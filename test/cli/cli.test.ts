@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadFrontalFaceDetector } from '../../src/hog/detector.js';
+import { readImageSync } from '../../src/image/index.js';
+import { exampleImages } from '../../src/models/index.js';
 
 // The CLI is tested as a user runs it: the compiled bin (npm test builds it first).
 const BIN = 'dist/src/cli/main.js';
@@ -80,7 +85,7 @@ describe('facemetric CLI contract', () => {
     expectOneLineError(r.stderr);
   });
 
-  it.each(['detect', 'landmarks', 'describe', 'cluster'])(
+  it.each(['landmarks', 'describe', 'cluster'])(
     '%s: a stage that is not built yet says so, exits 2 and prints no output',
     (cmd) => {
       const r = facemetric(cmd, '/usr/share/doc/libdlib19.1/examples/faces/bald_guys.jpg', '--json');
@@ -90,4 +95,87 @@ describe('facemetric CLI contract', () => {
       expectOneLineError(r.stderr);
     },
   );
+});
+
+describe('facemetric detect', () => {
+  const faces = exampleImages('faces');
+  const twoFaces = faces.find((f) => f.endsWith('2008_001009.jpg'))!;
+  const john = exampleImages('johns')[0];
+
+  it('--json: one object per image per line, in the contract shape, as the library detects', () => {
+    const r = facemetric('detect', twoFaces, john, '--json');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    const objs = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const det = loadFrontalFaceDetector();
+    objs.forEach((o, i) => {
+      const path = [twoFaces, john][i];
+      expect(Object.keys(o)).toEqual(['image', 'width', 'height', 'timings', 'faces']);
+      expect(o.image).toBe(path);
+      const img = readImageSync(path);
+      expect([o.width, o.height]).toEqual([img.width, img.height]);
+      const t = o.timings as Record<string, number>;
+      expect(Object.keys(t)).toEqual(['decode', 'detect']);
+      expect(t.decode).toBeGreaterThanOrEqual(0);
+      expect(t.detect).toBeGreaterThanOrEqual(0);
+      expect(o.faces).toEqual(det.detect(img));
+    });
+    const first = objs[0].faces as { rect: number[]; score: number; filter: number }[];
+    expect(first).toHaveLength(2);
+    for (const f of first) {
+      expect(Object.keys(f)).toEqual(['rect', 'score', 'filter']);
+      expect(f.rect.every(Number.isInteger)).toBe(true);
+      expect(f.score).toBeGreaterThan(0);
+    }
+  });
+
+  it('--upsample and --threshold reach the detector', () => {
+    const path = faces.find((f) => f.endsWith('2009_004587.jpg'))!;
+    const base = JSON.parse(facemetric('detect', path, '--json').stdout) as { faces: unknown[] };
+    const low = JSON.parse(facemetric('detect', path, '--json', '--threshold=-1').stdout) as { faces: unknown[] };
+    const up = JSON.parse(facemetric('detect', path, '--json', '--upsample', '1').stdout) as { faces: unknown[] };
+    const img = readImageSync(path);
+    const det = loadFrontalFaceDetector();
+    expect(low.faces).toEqual(det.detect(img, { adjustThreshold: -1 }));
+    expect(low.faces.length).toBeGreaterThan(base.faces.length);
+    expect(up.faces).toEqual(det.detect(img, { upsample: 1 }));
+  });
+
+  it('text output: one line per image, then one per face', () => {
+    const r = facemetric('detect', twoFaces);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(new RegExp(`^${twoFaces.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: 360x480, 2 faces \\(decode [0-9.]+ ms, detect [0-9.]+ ms\\)$`));
+    for (const l of lines.slice(1)) expect(l).toMatch(/^  \[-?\d+, -?\d+, -?\d+, -?\d+\] score \d+\.\d{4} filter [0-4]$/);
+  });
+
+  it('a bad file among good ones: one line naming it on stderr, the others still printed, exit 1', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'facemetric-cli-'));
+    const corrupt = join(dir, 'corrupt.jpg');
+    writeFileSync(corrupt, readFileSync(twoFaces).subarray(0, 300));
+    const missing = join(dir, 'missing.jpg');
+    const r = facemetric('detect', twoFaces, corrupt, missing, john, '--json');
+    expect(r.code).toBe(1);
+    const out = r.stdout.trimEnd().split('\n').map((l) => (JSON.parse(l) as { image: string }).image);
+    expect(out).toEqual([twoFaces, john]);
+    const err = r.stderr.trimEnd().split('\n');
+    expect(err).toHaveLength(2);
+    expect(err[0]).toMatch(new RegExp(`^facemetric: ${corrupt}: `));
+    expect(err[1]).toMatch(new RegExp(`^facemetric: ${missing}: `));
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('an image smaller than the detection window gives no faces and no error', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'facemetric-cli-'));
+    const tiny = join(dir, 'tiny.png');
+    // A valid 1x1 grey PNG.
+    writeFileSync(tiny, Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010800000000' + '3a7e9b55' + '0000000a49444154789c636000000002000148afa4710000000049454e44ae426082', 'hex'));
+    const r = facemetric('detect', tiny, '--json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ width: 1, height: 1, faces: [] });
+  });
 });
