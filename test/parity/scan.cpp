@@ -18,6 +18,10 @@
 //       Per level and weight vector: the saliency image from impl::apply_filters_to_fhog
 //       (OUTDIR/score_<i>_<L>.f32) and its valid area; then each weight vector's raw detections
 //       from impl::detect_from_fhog_pyramid (score as float, image rect), in dlib's order.
+//   detect-gray IMAGE... [--upsample N] [--adjust T] [--detector F]
+//       Like the harness's `detect`, but on array2d<unsigned char> images (load_image's grey
+//       conversion), as dlib's Python API runs on 2-D uint8 arrays: one JSON line per image
+//       {image, width, height, faces: [{rect, score, filter}]}.
 
 #include <dlib/image_io.h>
 #include <dlib/image_processing.h>
@@ -202,13 +206,44 @@ int cmd_scan_scores(const scan_args& a) {
     return 0;
 }
 
+int cmd_detect_gray(const scan_args& a) {
+    if (a.pos.empty()) throw std::runtime_error("detect-gray IMAGE... [--upsample N] [--adjust T]");
+    auto det = load(a);
+    const unsigned upsample = static_cast<unsigned>(a.num("upsample", 0));
+    const double adjust = a.num("adjust", 0);
+    for (const auto& path : a.pos) {
+        array2d<unsigned char> img;
+        load_image(img, path);
+        const long w = img.nc(), h = img.nr();
+        pyramid_down<2> pyr;
+        for (unsigned i = 0; i < upsample; ++i) {
+            array2d<unsigned char> tmp;
+            pyramid_up(img, tmp, pyr);
+            swap(img, tmp);
+        }
+        std::vector<rect_detection> dets;
+        det(img, dets, adjust);
+        std::cout << "{\"image\":\"" << path << "\",\"width\":" << w << ",\"height\":" << h << ",\"faces\":[";
+        for (size_t k = 0; k < dets.size(); ++k) {
+            rectangle r = dets[k].rect;
+            if (upsample > 0) r = pyr.rect_down(r, upsample);
+            std::cout << (k ? "," : "") << "{\"rect\":[" << r.left() << "," << r.top() << "," << r.right() << ","
+                      << r.bottom() << "],\"score\":" << g17(dets[k].detection_confidence)
+                      << ",\"filter\":" << dets[k].weight_index << "}";
+        }
+        std::cout << "]}\n";
+    }
+    return 0;
+}
+
 }  // namespace
 
 // Returns the exit code, or -1 when `cmd` is not one of this file's commands.
 int run_scan_command(const std::string& cmd, int argc, char** argv) {
-    if (cmd != "scan-pyramid" && cmd != "filterbank" && cmd != "scan-scores") return -1;
+    if (cmd != "scan-pyramid" && cmd != "filterbank" && cmd != "scan-scores" && cmd != "detect-gray") return -1;
     scan_args a(argc, argv, 2);
     if (cmd == "scan-pyramid") return cmd_scan_pyramid(a);
     if (cmd == "filterbank") return cmd_filterbank(a);
+    if (cmd == "detect-gray") return cmd_detect_gray(a);
     return cmd_scan_scores(a);
 }
