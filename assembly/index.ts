@@ -42,3 +42,6 @@ export function axpy_f32(y: usize, x: usize, alpha: f32, n: i32): void {
 export function heap_base(): usize {
   return __heap_base;
 }
+
+// fHOG kernels (assembly/fhog.ts).
+export * from './fhog';

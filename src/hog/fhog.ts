@@ -29,9 +29,10 @@
  * Images: RGB (data.length = width*height*3) or grey (data.length = width*height), decided by the
  * data length (see `channelsOf`).
  */
+import { wasmStages } from '../wasm/fhog.js';
 import { channelsOf, type DPoint, type DRect, type HogImage } from './pyramid.js';
 
-/** 31 fHOG planes, each rows*cols floats, row-major. */
+/** 31 fHOG planes, each rows*cols floats, row-major (views into one contiguous buffer, plane p at p*rows*cols). */
 export interface FhogMap {
   rows: number;
   cols: number;
@@ -160,68 +161,18 @@ export const gradientImageRef: GradientStage = (data, width, channels, yEnd, xEn
   }
 };
 
-let wasmStage: GradientStage | undefined;
-
-/** Installs the WebAssembly gradient stage (src/hog/fhog-wasm.ts does it on import). */
-export function registerWasmGradientStage(stage: GradientStage): void {
-  wasmStage = stage;
-}
-
-function stageFor(backend: FhogBackend): GradientStage {
-  if (backend === 'reference') return gradientImageRef;
-  if (backend === 'wasm') {
-    if (!wasmStage) throw new Error("fhog backend 'wasm' is not loaded: import 'facemetric/hog' (src/hog/index.js) or src/hog/fhog-wasm.js first");
-    return wasmStage;
-  }
-  throw new RangeError(`unknown fhog backend '${String(backend)}'`);
-}
-
 /**
- * dlib's `extract_fhog_features` into 31 planes (see the module comment). Deterministic and
- * identical to dlib's output (float32 bit for bit on the parity images).
- *
- * Requires: an RGB or grey image (kind decided by data.length); cellSize, paddings integers >= 1.
- * Ensures: 31 planes of rows*cols floats; rows = cols = 0 when the image is too small.
+ * dlib's bilinear voting of each pixel's gradient magnitude (sqrt of `len2`) into the 4 nearest
+ * cells' orientation bins, rows [1, visibleNr) and columns [1, visibleNc), in raster order
+ * (dlib's accumulation order). `hist` has (cells+2) rows of `hnc` = cellsNc+2 cells of 18
+ * floats. Columns below `simdEnd` compute the weights as dlib's SIMD code does, the others as
+ * its scalar code. The TypeScript twin of the WebAssembly kernel fhog_vote.
  */
-export function extractFhog(img: HogImage, opts: FhogOptions = {}): FhogMap {
-  const cs = opts.cellSize ?? 8;
-  const pr = opts.filterRowsPadding ?? 1;
-  const pc = opts.filterColsPadding ?? 1;
-  checkInt('cellSize', cs);
-  checkInt('filterRowsPadding', pr);
-  checkInt('filterColsPadding', pc);
-  const stage = stageFor(opts.backend ?? 'reference');
-  const ch = channelsOf(img);
-  return cs === 1 ? fhogCell1(img, ch, pr, pc, stage) : fhogCells(img, ch, cs, pr, pc, stage);
-}
-
-function allocPlanes(rows: number, cols: number): Float32Array[] {
-  return Array.from({ length: FHOG_PLANES }, () => new Float32Array(rows * cols));
-}
-
-/** The general path (cell_size > 1). */
-function fhogCells(img: HogImage, ch: 1 | 3, cs: number, pr: number, pc: number, stage: GradientStage): FhogMap {
-  const nr = img.height;
-  const nc = img.width;
-  const cellsNr = Math.trunc(f32(f32(nr) / f32(cs)) + 0.5);
-  const cellsNc = Math.trunc(f32(f32(nc) / f32(cs)) + 0.5);
-  if (cellsNr === 0 || cellsNc === 0) return emptyMap();
-  const hogNr = Math.max(cellsNr - 2, 0);
-  const hogNc = Math.max(cellsNc - 2, 0);
-  if (hogNr === 0 || hogNc === 0) return emptyMap();
-
-  // hist: (cellsNr+2) x (cellsNc+2) cells of 18 bins (1-cell border never read back).
-  const hnc = cellsNc + 2;
-  const hist = new Float32Array((cellsNr + 2) * hnc * 18);
-  const visibleNr = Math.min(cellsNr * cs, nr) - 1;
-  const visibleNc = Math.min(cellsNc * cs, nc) - 1;
-  const simdEnd = simdColumnsEnd(visibleNc);
-
-  const bins = new Uint8Array(nr * nc);
-  const len2 = new Float32Array(nr * nc);
-  if (visibleNr > 1 && visibleNc > 1) stage(img.data, nc, ch, visibleNr, visibleNc, simdEnd, bins, len2);
-
-  // Bilinear voting, per pixel in raster order (dlib's accumulation order).
+export function voteRef(
+  bins: Uint8Array, len2: Float32Array, width: number, visibleNr: number, visibleNc: number, simdEnd: number,
+  cs: number, hist: Float32Array, hnc: number,
+): void {
+  const nc = width;
   const fcs = f32(cs);
   for (let y = 1; y < visibleNr; y++) {
     const yp = f32((y + 0.5) / cs - 0.5);
@@ -262,6 +213,95 @@ function fhogCells(img: HogImage, ch: 1 | 3, cs: number, pr: number, pc: number,
     }
   }
 
+}
+
+/**
+ * The per-pixel part of fHOG for one image: gradient stage then voting, into `hist` (see
+ * voteRef). What a backend provides, with the gradient stage alone (for cell size 1).
+ */
+export interface FhogStages {
+  gradient: GradientStage;
+  histogram(data: Uint8Array, width: number, channels: 1 | 3, visibleNr: number, visibleNc: number, simdEnd: number,
+    cs: number, hist: Float32Array, hnc: number): void;
+  features(hist: Float32Array, hnc: number, cellsNr: number, cellsNc: number, pr: number, pc: number): FhogMap;
+}
+
+/** The TypeScript reference stages. */
+export const referenceStages: FhogStages = {
+  gradient: gradientImageRef,
+  histogram(data, width, channels, visibleNr, visibleNc, simdEnd, cs, hist, hnc) {
+    const bins = new Uint8Array(width * (visibleNr + 1));
+    const len2 = new Float32Array(width * (visibleNr + 1));
+    gradientImageRef(data, width, channels, visibleNr, visibleNc, simdEnd, bins, len2);
+    voteRef(bins, len2, width, visibleNr, visibleNc, simdEnd, cs, hist, hnc);
+  },
+  features: featuresRef,
+};
+
+function stagesFor(backend: FhogBackend): FhogStages {
+  if (backend === 'reference') return referenceStages;
+  if (backend === 'wasm') return wasmStages;
+  throw new RangeError(`unknown fhog backend '${String(backend)}'`);
+}
+
+/**
+ * dlib's `extract_fhog_features` into 31 planes (see the module comment). Deterministic and
+ * identical to dlib's output (float32 bit for bit on the parity images).
+ *
+ * Requires: an RGB or grey image (kind decided by data.length); cellSize, paddings integers >= 1.
+ * Ensures: 31 planes of rows*cols floats; rows = cols = 0 when the image is too small.
+ */
+export function extractFhog(img: HogImage, opts: FhogOptions = {}): FhogMap {
+  const cs = opts.cellSize ?? 8;
+  const pr = opts.filterRowsPadding ?? 1;
+  const pc = opts.filterColsPadding ?? 1;
+  checkInt('cellSize', cs);
+  checkInt('filterRowsPadding', pr);
+  checkInt('filterColsPadding', pc);
+  const stages = stagesFor(opts.backend ?? 'reference');
+  const ch = channelsOf(img);
+  return cs === 1 ? fhogCell1(img, ch, pr, pc, stages) : fhogCells(img, ch, cs, pr, pc, stages);
+}
+
+/** 31 zeroed planes, views into one buffer (plane p at offset p*rows*cols). */
+export function allocPlanes(rows: number, cols: number, buffer = new Float32Array(FHOG_PLANES * rows * cols)): Float32Array[] {
+  const n = rows * cols;
+  return Array.from({ length: FHOG_PLANES }, (_, p) => buffer.subarray(p * n, (p + 1) * n));
+}
+
+/** The general path (cell_size > 1). */
+function fhogCells(img: HogImage, ch: 1 | 3, cs: number, pr: number, pc: number, stages: FhogStages): FhogMap {
+  const nr = img.height;
+  const nc = img.width;
+  const cellsNr = Math.trunc(f32(f32(nr) / f32(cs)) + 0.5);
+  const cellsNc = Math.trunc(f32(f32(nc) / f32(cs)) + 0.5);
+  if (cellsNr === 0 || cellsNc === 0) return emptyMap();
+  const hogNr = Math.max(cellsNr - 2, 0);
+  const hogNc = Math.max(cellsNc - 2, 0);
+  if (hogNr === 0 || hogNc === 0) return emptyMap();
+
+  // hist: (cellsNr+2) x (cellsNc+2) cells of 18 bins (1-cell border never read back).
+  const hnc = cellsNc + 2;
+  const hist = new Float32Array((cellsNr + 2) * hnc * 18);
+  const visibleNr = Math.min(cellsNr * cs, nr) - 1;
+  const visibleNc = Math.min(cellsNc * cs, nc) - 1;
+  const simdEnd = simdColumnsEnd(visibleNc);
+
+  if (visibleNr > 1 && visibleNc > 1) stages.histogram(img.data, nc, ch, visibleNr, visibleNc, simdEnd, cs, hist, hnc);
+
+  return stages.features(hist, hnc, cellsNr, cellsNc, pr, pc);
+}
+
+/**
+ * dlib's block normalisation and feature assembly from the cell histograms `hist` (layout as in
+ * voteRef): cell energies, then for each of the (cellsNr-2) x (cellsNc-2) inner cells the 4
+ * clamped normalisations of its 18 + 9 orientation sums and the 4 texture features, placed at
+ * ((pr-1)/2, (pc-1)/2) in planes of (cellsNr-2+pr-1) x (cellsNc-2+pc-1). The TypeScript twin of
+ * the WebAssembly kernel fhog_features. Requires cellsNr, cellsNc >= 3.
+ */
+export function featuresRef(hist: Float32Array, hnc: number, cellsNr: number, cellsNc: number, pr: number, pc: number): FhogMap {
+  const hogNr = cellsNr - 2;
+  const hogNc = cellsNc - 2;
   // Energy of each cell: sum over the 9 orientations of (h[o] + h[o+9])^2.
   const norm = new Float32Array(cellsNr * cellsNc);
   for (let r = 0; r < cellsNr; r++) {
@@ -350,7 +390,7 @@ function blockNorms(norm: Float32Array, nc: number, y: number, x: number, nn: Fl
 }
 
 /** dlib's cell_size == 1 path (impl_extract_fhog_features_cell_size_1). */
-function fhogCell1(img: HogImage, ch: 1 | 3, pr: number, pc: number, stage: GradientStage): FhogMap {
+function fhogCell1(img: HogImage, ch: 1 | 3, pr: number, pc: number, stages: FhogStages): FhogMap {
   const nr = img.height;
   const nc = img.width;
   if (nr <= 2 || nc <= 2) return emptyMap();
@@ -360,7 +400,7 @@ function fhogCell1(img: HogImage, ch: 1 | 3, pr: number, pc: number, stage: Grad
   const visibleNc = nc - 1;
   const bins = new Uint8Array(nr * nc);
   const norm = new Float32Array(nr * nc); // border stays 0 (zero_border_pixels)
-  stage(img.data, nc, ch, visibleNr, visibleNc, simdColumnsEnd(visibleNc), bins, norm);
+  stages.gradient(img.data, nc, ch, visibleNr, visibleNc, simdColumnsEnd(visibleNc), bins, norm);
 
   const rows = hogNr + pr - 1;
   const cols = hogNc + pc - 1;

@@ -20,7 +20,7 @@ import { runHarness, runHarnessJson } from '../../src/parity/harness.js';
 import { describeParity, diffReport, scratchDir } from './helpers.js';
 import { TOLERANCES } from './tolerances.js';
 
-const BACKENDS: FhogBackend[] = ['reference'];
+const BACKENDS: FhogBackend[] = ['reference', 'wasm'];
 
 let work = '';
 beforeAll(() => { work = scratchDir('fhog'); });

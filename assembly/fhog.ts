@@ -1,0 +1,291 @@
+// fHOG kernels (dlib's extract_fhog_features, see src/hog/fhog.ts for the algorithm and its
+// TypeScript twins gradientImageRef / voteRef, which these kernels reproduce bit for bit).
+//
+// Memory: every pointer is a byte offset into this module's memory, allocated by the JS side.
+// The image buffer must have 16 readable bytes past its end (the kernels load 16-byte vectors
+// and use the first 12 of them).
+
+// dlib's 9 orientation unit vectors (matrix<float,2,1>, as float32).
+const DX0: f32 = 1.0, DX1: f32 = 0.9397, DX2: f32 = 0.766, DX3: f32 = 0.5, DX4: f32 = 0.1736;
+const DX5: f32 = -0.1736, DX6: f32 = -0.5, DX7: f32 = -0.766, DX8: f32 = -0.9397;
+const DY0: f32 = 0.0, DY1: f32 = 0.342, DY2: f32 = 0.6428, DY3: f32 = 0.866, DY4: f32 = 0.9848;
+const DY5: f32 = 0.9848, DY6: f32 = 0.866, DY7: f32 = 0.6428, DY8: f32 = 0.342;
+
+// @ts-ignore: decorator
+@inline function dirX(o: i32): f32 {
+  return o == 0 ? DX0 : o == 1 ? DX1 : o == 2 ? DX2 : o == 3 ? DX3 : o == 4 ? DX4 : o == 5 ? DX5 : o == 6 ? DX6 : o == 7 ? DX7 : DX8;
+}
+// @ts-ignore: decorator
+@inline function dirY(o: i32): f32 {
+  return o == 0 ? DY0 : o == 1 ? DY1 : o == 2 ? DY2 : o == 3 ? DY3 : o == 4 ? DY4 : o == 5 ? DY5 : o == 6 ? DY6 : o == 7 ? DY7 : DY8;
+}
+
+// Scalar pixel: gradient choice (SIMD or scalar tie rule), orientation, squared length.
+// @ts-ignore: decorator
+@inline function pixel(img: usize, width: i32, channels: i32, y: i32, x: i32, simdCol: bool, bins: usize, len2: usize): void {
+  let gx: i32, gy: i32, len: i32;
+  const stride = width * channels;
+  const row = img + <usize>(y * stride);
+  const up = row - <usize>stride;
+  const down = row + <usize>stride;
+  if (channels == 1) {
+    gx = <i32>load<u8>(row + <usize>(x + 1)) - <i32>load<u8>(row + <usize>(x - 1));
+    gy = <i32>load<u8>(down + <usize>x) - <i32>load<u8>(up + <usize>x);
+    len = gx * gx + gy * gy;
+  } else {
+    const q = <usize>(x * 3);
+    const rx = <i32>load<u8>(row + q + 3) - <i32>load<u8>(row + q - 3);
+    const ry = <i32>load<u8>(down + q) - <i32>load<u8>(up + q);
+    const gxg = <i32>load<u8>(row + q + 4) - <i32>load<u8>(row + q - 2);
+    const gyg = <i32>load<u8>(down + q + 1) - <i32>load<u8>(up + q + 1);
+    const bx = <i32>load<u8>(row + q + 5) - <i32>load<u8>(row + q - 1);
+    const by = <i32>load<u8>(down + q + 2) - <i32>load<u8>(up + q + 2);
+    const rl = rx * rx + ry * ry;
+    const gl = gxg * gxg + gyg * gyg;
+    const bl = bx * bx + by * by;
+    if (simdCol) {
+      if (rl > gl) { gx = rx; gy = ry; len = rl; } else { gx = gxg; gy = gyg; len = gl; }
+      if (!(len > bl)) { gx = bx; gy = by; len = bl; }
+    } else {
+      gx = rx; gy = ry; len = rl;
+      if (gl > len) { gx = gxg; gy = gyg; len = gl; }
+      if (bl > len) { gx = bx; gy = by; len = bl; }
+    }
+  }
+  const fx = <f32>gx;
+  const fy = <f32>gy;
+  let best: f32 = 0;
+  let bo: i32 = 0;
+  for (let o = 0; o < 9; o++) {
+    const dot: f32 = fx * dirX(o) + fy * dirY(o);
+    if (dot > best) {
+      best = dot;
+      bo = o;
+    } else if (-dot > best) {
+      best = -dot;
+      bo = o + 9;
+    }
+  }
+  const idx = <usize>(y * width + x);
+  store<u8>(bins + idx, <u8>bo);
+  store<f32>(len2 + (idx << 2), <f32>len);
+}
+
+// Picks, per lane, a (first) or b: a where la > lb, or la == lb in lanes of `scalarLanes`.
+// @ts-ignore: decorator
+@inline function keepFirst(la: v128, lb: v128, scalarLanes: v128): v128 {
+  return v128.or(i32x4.gt_s(la, lb), v128.and(i32x4.eq(la, lb), scalarLanes));
+}
+
+// Bytes c, c+3, c+6, c+9 of a vector widened into 4 i32 lanes (0x80 selects zero).
+// @ts-ignore: decorator
+@inline function chan(v: v128, c: i32): v128 {
+  if (c == 0) return i8x16.swizzle(v, i8x16(0, -128, -128, -128, 3, -128, -128, -128, 6, -128, -128, -128, 9, -128, -128, -128));
+  if (c == 1) return i8x16.swizzle(v, i8x16(1, -128, -128, -128, 4, -128, -128, -128, 7, -128, -128, -128, 10, -128, -128, -128));
+  return i8x16.swizzle(v, i8x16(2, -128, -128, -128, 5, -128, -128, -128, 8, -128, -128, -128, 11, -128, -128, -128));
+}
+
+// 4 consecutive grey bytes widened to i32 lanes.
+// @ts-ignore: decorator
+@inline function grey4(p: usize): v128 {
+  return i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(p)));
+}
+
+// The per-pixel stage of fHOG for rows [1, yEnd) and columns [1, xEnd): orientation bin (u8)
+// and squared gradient length (f32) at y*width + x. Columns below simdEnd use dlib's SIMD tie
+// rule for RGB channels, the others its scalar rule. 4 pixels per step, scalar remainder.
+export function fhog_gradient(img: usize, width: i32, channels: i32, yEnd: i32, xEnd: i32, simdEnd: i32,
+  bins: usize, len2: usize): void {
+  const stride = width * channels;
+  const lane = i32x4(0, 1, 2, 3);
+  const vSimdEnd = i32x4.splat(simdEnd);
+  for (let y = 1; y < yEnd; y++) {
+    const row = img + <usize>(y * stride);
+    const up = row - <usize>stride;
+    const down = row + <usize>stride;
+    let x = 1;
+    for (; x + 4 <= xEnd; x += 4) {
+      let gx: v128, gy: v128, len: v128;
+      if (channels == 1) {
+        gx = i32x4.sub(grey4(row + <usize>(x + 1)), grey4(row + <usize>(x - 1)));
+        gy = i32x4.sub(grey4(down + <usize>x), grey4(up + <usize>x));
+        len = i32x4.add(i32x4.mul(gx, gx), i32x4.mul(gy, gy));
+      } else {
+        const q = <usize>(x * 3);
+        const left = v128.load(row + q - 3);
+        const right = v128.load(row + q + 3);
+        const top = v128.load(up + q);
+        const bot = v128.load(down + q);
+        const rx = i32x4.sub(chan(right, 0), chan(left, 0));
+        const ry = i32x4.sub(chan(bot, 0), chan(top, 0));
+        const gxg = i32x4.sub(chan(right, 1), chan(left, 1));
+        const gyg = i32x4.sub(chan(bot, 1), chan(top, 1));
+        const bx = i32x4.sub(chan(right, 2), chan(left, 2));
+        const by = i32x4.sub(chan(bot, 2), chan(top, 2));
+        const rl = i32x4.add(i32x4.mul(rx, rx), i32x4.mul(ry, ry));
+        const gl = i32x4.add(i32x4.mul(gxg, gxg), i32x4.mul(gyg, gyg));
+        const bl = i32x4.add(i32x4.mul(bx, bx), i32x4.mul(by, by));
+        // lanes at or past simdEnd follow dlib's scalar rule (keep the earlier channel on ties)
+        const scalarLanes = v128.not(i32x4.lt_s(i32x4.add(i32x4.splat(x), lane), vSimdEnd));
+        const m1 = keepFirst(rl, gl, scalarLanes);
+        const tx = v128.bitselect(rx, gxg, m1);
+        const ty = v128.bitselect(ry, gyg, m1);
+        const tl = v128.bitselect(rl, gl, m1);
+        const m2 = keepFirst(tl, bl, scalarLanes);
+        gx = v128.bitselect(tx, bx, m2);
+        gy = v128.bitselect(ty, by, m2);
+        len = v128.bitselect(tl, bl, m2);
+      }
+      const fx = f32x4.convert_i32x4_s(gx);
+      const fy = f32x4.convert_i32x4_s(gy);
+      let best = f32x4.splat(0);
+      let bo = i32x4.splat(0);
+      for (let o = 0; o < 9; o++) {
+        const dot = f32x4.add(f32x4.mul(fx, f32x4.splat(dirX(o))), f32x4.mul(fy, f32x4.splat(dirY(o))));
+        const c1 = f32x4.gt(dot, best);
+        best = v128.bitselect(dot, best, c1);
+        bo = v128.bitselect(i32x4.splat(o), bo, c1);
+        const nd = f32x4.neg(dot);
+        const c2 = f32x4.gt(nd, best);
+        best = v128.bitselect(nd, best, c2);
+        bo = v128.bitselect(i32x4.splat(o + 9), bo, c2);
+      }
+      const idx = <usize>(y * width + x);
+      const b16 = i16x8.narrow_i32x4_u(bo, bo);
+      const b8 = i8x16.narrow_i16x8_u(b16, b16);
+      v128.store32_lane(bins + idx, b8, 0);
+      v128.store(len2 + (idx << 2), f32x4.convert_i32x4_s(len));
+    }
+    for (; x < xEnd; x++) pixel(img, width, channels, y, x, x < simdEnd, bins, len2);
+  }
+}
+
+// dlib's bilinear voting (TypeScript twin: voteRef in src/hog/fhog.ts): each pixel's magnitude
+// sqrt(len2) into the 4 nearest cells' bin, rows [1, visibleNr), columns [1, visibleNc), in
+// raster order. hist: rows of `hnc` cells of 18 f32. Columns below simdEnd compute the weights
+// as dlib's SIMD code (float32, +0.5 offset, truncation), the rest as its scalar code (double
+// intermediates, floor). Plain f32 arithmetic, so identical to the twin.
+export function fhog_vote(bins: usize, len2: usize, width: i32, visibleNr: i32, visibleNc: i32, simdEnd: i32,
+  cs: i32, hist: usize, hnc: i32): void {
+  const fcs = <f32>cs;
+  const dcs = <f64>cs;
+  const rowBytes = <usize>(hnc * 18) << 2;
+  const xSimd = min(simdEnd, visibleNc);
+  for (let y = 1; y < visibleNr; y++) {
+    const yp = <f32>((<f64>y + 0.5) / dcs - 0.5);
+    const iyp = <i32>Mathf.floor(yp);
+    const vy0: f32 = yp - <f32>iyp;
+    const vy1 = <f32>(1.0 - <f64>vy0);
+    const row0 = hist + <usize>(iyp + 1) * rowBytes;
+    const row1 = row0 + rowBytes;
+    const base = <usize>(y * width);
+    let x = 1;
+    for (; x < xSimd; x++) {
+      const o = <usize>load<u8>(bins + base + <usize>x);
+      const v = Mathf.sqrt(load<f32>(len2 + ((base + <usize>x) << 2)));
+      const xp: f32 = (<f32>x + <f32>0.5) / fcs + <f32>0.5;
+      const ixp = <i32>xp;
+      const vx0: f32 = xp - <f32>ixp;
+      const vx1: f32 = <f32>1 - vx0;
+      const wx1: f32 = vx1 * v;
+      const wx0: f32 = vx0 * v;
+      const c0 = (<usize>ixp * 18 + o) << 2;
+      const c1 = c0 + 72;
+      store<f32>(row0 + c0, load<f32>(row0 + c0) + vy1 * wx1);
+      store<f32>(row1 + c0, load<f32>(row1 + c0) + vy0 * wx1);
+      store<f32>(row0 + c1, load<f32>(row0 + c1) + vy1 * wx0);
+      store<f32>(row1 + c1, load<f32>(row1 + c1) + vy0 * wx0);
+    }
+    for (; x < visibleNc; x++) {
+      const o = <usize>load<u8>(bins + base + <usize>x);
+      const v = Mathf.sqrt(load<f32>(len2 + ((base + <usize>x) << 2)));
+      const xp = <f32>((<f64>x + 0.5) / dcs - 0.5);
+      const ixp = <i32>Mathf.floor(xp);
+      const vx0: f32 = xp - <f32>ixp;
+      const vx1 = <f32>(1.0 - <f64>vx0);
+      const c0 = (<usize>(ixp + 1) * 18 + o) << 2;
+      const c1 = c0 + 72;
+      store<f32>(row0 + c0, load<f32>(row0 + c0) + (vy1 * vx1) * v);
+      store<f32>(row1 + c0, load<f32>(row1 + c0) + (vy0 * vx1) * v);
+      store<f32>(row0 + c1, load<f32>(row0 + c1) + (vy1 * vx0) * v);
+      store<f32>(row1 + c1, load<f32>(row1 + c1) + (vy0 * vx0) * v);
+    }
+  }
+}
+
+// dlib's SSE2 sum(simd4f): (l0 + l2) + (l1 + l3).
+// @ts-ignore: decorator
+@inline function laneSum(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 2)) + (f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 3));
+}
+
+// min(h, nn) * n on 4 lanes with _mm_min_ps semantics (h < nn ? h : nn).
+// @ts-ignore: decorator
+@inline function clampNorm(h: v128, nn: v128, n: v128): v128 {
+  return f32x4.mul(v128.bitselect(h, nn, f32x4.lt(h, nn)), n);
+}
+
+// Block normalisation and feature assembly (TypeScript twin: featuresRef in src/hog/fhog.ts).
+// hist: (cellsNr+2) rows of hnc cells of 18 f32; norm: cellsNr*cellsNc f32 scratch; out: 31
+// planes of rows*cols f32 (zeroed here), features at (offR, offC). Lane k of the 4-lane
+// normalisers is dlib's lane k (blocks below-right, above-right, below-left, above-left).
+export function fhog_features(hist: usize, hnc: i32, cellsNr: i32, cellsNc: i32, norm: usize, out: usize,
+  rows: i32, cols: i32, offR: i32, offC: i32): void {
+  const planeBytes = <usize>(rows * cols) << 2;
+  memory.fill(out, 0, planeBytes * 31);
+  for (let r = 0; r < cellsNr; r++) {
+    for (let c = 0; c < cellsNc; c++) {
+      const h = hist + ((<usize>((r + 1) * hnc + c + 1) * 18) << 2);
+      let acc: f32 = 0;
+      for (let o = 0; o < 9; o++) {
+        const s: f32 = load<f32>(h + (<usize>o << 2)) + load<f32>(h + (<usize>(o + 9) << 2));
+        acc += s * s;
+      }
+      store<f32>(norm + (<usize>(r * cellsNc + c) << 2), acc);
+    }
+  }
+  const eps: f32 = 0.0001;
+  const v02 = f32x4.splat(<f32>0.2);
+  const v01 = f32x4.splat(<f32>0.1);
+  const tex = f32x4.splat(<f32>(2 * 0.2357));
+  const hogNr = cellsNr - 2;
+  const hogNc = cellsNc - 2;
+  for (let y = 0; y < hogNr; y++) {
+    const r0 = norm + (<usize>(y * cellsNc) << 2);
+    const r1 = r0 + (<usize>cellsNc << 2);
+    const r2 = r1 + (<usize>cellsNc << 2);
+    for (let x = 0; x < hogNc; x++) {
+      const xo = <usize>x << 2;
+      const a0 = load<f32>(r0 + xo), a1 = load<f32>(r0 + xo, 4), a2 = load<f32>(r0 + xo, 8);
+      const b0 = load<f32>(r1 + xo), b1 = load<f32>(r1 + xo, 4), b2 = load<f32>(r1 + xo, 8);
+      const c0 = load<f32>(r2 + xo), c1 = load<f32>(r2 + xo, 4), c2 = load<f32>(r2 + xo, 8);
+      let s = f32x4.splat((((b1 + b2) + c1) + c2) + eps);
+      s = f32x4.replace_lane(s, 1, (((a1 + a2) + b1) + b2) + eps);
+      s = f32x4.replace_lane(s, 2, (((b0 + b1) + c0) + c1) + eps);
+      s = f32x4.replace_lane(s, 3, (((a0 + a1) + b0) + b1) + eps);
+      const nn = f32x4.mul(v02, f32x4.sqrt(s));
+      const n = f32x4.div(v01, nn);
+      const h = hist + ((<usize>((y + 2) * hnc + x + 2) * 18) << 2);
+      const o0 = out + (<usize>((y + offR) * cols + x + offC) << 2);
+      let t = f32x4.splat(0);
+      for (let o = 0; o < 18; o += 3) {
+        const h0 = clampNorm(f32x4.splat(load<f32>(h + (<usize>o << 2))), nn, n);
+        const h1 = clampNorm(f32x4.splat(load<f32>(h + (<usize>(o + 1) << 2))), nn, n);
+        const h2 = clampNorm(f32x4.splat(load<f32>(h + (<usize>(o + 2) << 2))), nn, n);
+        store<f32>(o0 + <usize>o * planeBytes, laneSum(h0));
+        store<f32>(o0 + <usize>(o + 1) * planeBytes, laneSum(h1));
+        store<f32>(o0 + <usize>(o + 2) * planeBytes, laneSum(h2));
+        t = f32x4.add(t, f32x4.add(f32x4.add(h0, h1), h2));
+      }
+      for (let o = 0; o < 9; o++) {
+        const sum: f32 = load<f32>(h + (<usize>o << 2)) + load<f32>(h + (<usize>(o + 9) << 2));
+        store<f32>(o0 + <usize>(o + 18) * planeBytes, laneSum(clampNorm(f32x4.splat(sum), nn, n)));
+      }
+      t = f32x4.mul(t, tex);
+      store<f32>(o0 + 27 * planeBytes, f32x4.extract_lane(t, 0));
+      store<f32>(o0 + 28 * planeBytes, f32x4.extract_lane(t, 1));
+      store<f32>(o0 + 29 * planeBytes, f32x4.extract_lane(t, 2));
+      store<f32>(o0 + 30 * planeBytes, f32x4.extract_lane(t, 3));
+    }
+  }
+}
