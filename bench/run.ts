@@ -16,6 +16,7 @@ import { existsSync } from 'node:fs';
 import { harnessBinary, runHarnessJson } from '../src/parity/harness.js';
 import { WasmKernels } from '../src/wasm/index.js';
 import { dotRef } from '../src/wasm/kernels.js';
+import { detectBench } from './detect.js';
 
 async function kernels(): Promise<void> {
   const k = WasmKernels.load();
@@ -101,3 +102,4 @@ console.log(`facemetric bench: node ${process.version}, ${process.platform}/${pr
 const only = process.argv[2];
 if (only === undefined || only === 'kernels') await kernels();
 if (only === undefined || only === 'models') await models();
+if (only === undefined || only === 'detect') await detectBench();
