@@ -1,0 +1,69 @@
+/**
+ * fHOG and pyramid timings, facemetric (TypeScript reference and WebAssembly backends) vs dlib
+ * in the same run: dlib's bald_guys.jpg (1986x1545) and a 640x480 crop of it (top-left corner),
+ * RGB, dlib's default options (cell 8, padding 1). Both sides use identical pixels (JPEG
+ * decoded by dlib, harness `decode` -> PNG). dlib's time is the harness's median over repeated
+ * extract_fhog_features calls (the harness is built -O2 for the SSE2 baseline).
+ *
+ * Standalone: `npm run build:ts && node dist/bench/fhog.js`; or call fhogBench() from run.ts.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Bench } from 'tinybench';
+import { extractFhog, pyramidDown, type FhogBackend } from '../src/hog/index.js';
+import { encodePng, readImageSync, type RgbImage } from '../src/image/index.js';
+import { exampleImages } from '../src/models/index.js';
+import { harnessBinary, harnessOutDir, runHarness, runHarnessJson } from '../src/parity/harness.js';
+
+function cropRgb(img: RgbImage, width: number, height: number): RgbImage {
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) data.set(img.data.subarray(y * img.width * 3, (y * img.width + width) * 3), y * width * 3);
+  return { width, height, data };
+}
+
+export async function fhogBench(): Promise<void> {
+  if (!existsSync(harnessBinary())) {
+    console.log('fhog bench: the dlib parity harness is not built (npm run build:harness); nothing to compare with');
+    return;
+  }
+  const dir = join(harnessOutDir(), 'bench-fhog');
+  mkdirSync(dir, { recursive: true });
+  const jpg = exampleImages('faces').find((p) => p.endsWith('bald_guys.jpg'));
+  if (!jpg) throw new Error('bald_guys.jpg missing: npm run models');
+  const bigPng = join(dir, 'bald_guys.png');
+  runHarness(['decode', jpg, bigPng]);
+  const big = readImageSync(bigPng);
+  const small = cropRgb(big, 640, 480);
+  const smallPng = join(dir, 'bald_guys_640x480.png');
+  writeFileSync(smallPng, encodePng(small));
+
+  const images: [string, RgbImage, string][] = [['bald_guys 1986x1545', big, bigPng], ['crop 640x480', small, smallPng]];
+  const bench = new Bench({ time: 1500, warmupTime: 300, iterations: 5 });
+  for (const [name, img] of images) {
+    for (const backend of ['reference', 'wasm'] as FhogBackend[]) bench.add(`fhog ${name} ${backend}`, () => { extractFhog(img, { backend }); });
+    bench.add(`pyramid_down<6> ${name}`, () => { pyramidDown(img, 6); });
+  }
+  await bench.run();
+  const dlibMs = new Map<string, number>();
+  for (const [name, , png] of images) {
+    const [r] = runHarnessJson<{ ms: number }>(['fhog', png, dir, '--repeat', '21']);
+    dlibMs.set(name, r.ms);
+  }
+  console.table(bench.tasks.map((t) => {
+    const ms = t.result && 'latency' in t.result ? t.result.latency.p50 ?? NaN : NaN;
+    const img = images.find(([n]) => t.name.includes(n));
+    const dlib = t.name.startsWith('fhog') && img ? dlibMs.get(img[0]) : undefined;
+    return {
+      task: t.name,
+      'median ms': Number(ms.toFixed(2)),
+      'dlib extract_fhog_features ms': dlib === undefined ? '' : Number(dlib.toFixed(2)),
+      'dlib / facemetric': dlib === undefined ? '' : `${(dlib / ms).toFixed(2)}x`,
+    };
+  }));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  console.log(`facemetric fhog bench: node ${process.version}, ${process.platform}/${process.arch}`);
+  await fhogBench();
+}
