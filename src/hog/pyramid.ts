@@ -89,7 +89,8 @@ export function resizeBilinear<T extends HogImage>(img: T, outWidth: number, out
   const ow = outWidth;
   const xScale = (iw - 1) / Math.max(ow - 1, 1);
   const yScale = (ih - 1) / Math.max(outHeight - 1, 1);
-  const xScale4 = f32(4 * xScale);
+  const cols = resizeColumns(iw, ow, xScale);
+  const { simdCols, left, lr, ilr, right, lrD } = cols;
   const rowStride = iw * ch;
   let y = -yScale;
   for (let r = 0; r < outHeight; r++) {
@@ -99,73 +100,109 @@ export function resizeBilinear<T extends HogImage>(img: T, outWidth: number, out
     const tbFrac = y - top;
     const tb = f32(tbFrac);
     const itb = f32(1 - tbFrac);
+    const itbD = 1 - tbFrac;
     const topRow = top * rowStride;
     const botRow = bottom * rowStride;
-    const outRow = r * ow * ch;
-    // The vectorised part: four lanes of x in float32, advanced by 4*x_scale each step.
-    const x0 = -4 * xScale;
-    let X0 = f32(x0);
-    let X1 = f32(x0 + xScale);
-    let X2 = f32(x0 + 2 * xScale);
-    let X3 = f32(x0 + 3 * xScale);
-    let c = 0;
-    for (;; c += 4) {
-      X0 = f32(X0 + xScale4);
-      X1 = f32(X1 + xScale4);
-      X2 = f32(X2 + xScale4);
-      X3 = f32(X3 + xScale4);
-      const l3 = Math.trunc(X3);
-      if (l3 + 1 >= iw) break;
-      for (let k = 0; k < 4; k++) {
-        if (c + k >= ow) continue; // dlib would write past the row here (never happens for pyramids)
-        const X = k === 0 ? X0 : k === 1 ? X1 : k === 2 ? X2 : X3;
-        const left = Math.trunc(X);
-        const lr = f32(X - left);
-        const ilr = f32(1 - lr);
-        const tlf = f32(itb * ilr);
-        const trf = f32(itb * lr);
-        const blf = f32(tb * ilr);
-        const brf = f32(tb * lr);
-        const pl = left * ch;
-        const pr = pl + ch;
-        const o = outRow + (c + k) * ch;
-        for (let j = 0; j < ch; j++) {
-          const v = f32(f32(f32(f32(tlf * src[topRow + pl + j]) + f32(trf * src[topRow + pr + j])) +
-            f32(blf * src[botRow + pl + j])) + f32(brf * src[botRow + pr + j]));
-          // RGB: _mm_cvttps_epi32 then unsigned char; grey: static_cast<unsigned char>(v + 0.5).
-          out[o + j] = ch === 3 ? Math.trunc(v) & 255 : Math.trunc(v + 0.5) & 255;
+    let o = r * ow * ch;
+    if (ch === 3) {
+      let c = 0;
+      // dlib's vectorised part: float32 weights, sum truncated (_mm_cvttps_epi32)
+      for (; c < simdCols; c++, o += 3) {
+        const lrc = lr[c];
+        const ilrc = ilr[c];
+        const tlf = f32(itb * ilrc);
+        const trf = f32(itb * lrc);
+        const blf = f32(tb * ilrc);
+        const brf = f32(tb * lrc);
+        const t0 = topRow + left[c] * 3;
+        const b0 = botRow + left[c] * 3;
+        out[o] = f32(f32(f32(f32(tlf * src[t0]) + f32(trf * src[t0 + 3])) + f32(blf * src[b0])) + f32(brf * src[b0 + 3]));
+        out[o + 1] = f32(f32(f32(f32(tlf * src[t0 + 1]) + f32(trf * src[t0 + 4])) + f32(blf * src[b0 + 1])) + f32(brf * src[b0 + 4]));
+        out[o + 2] = f32(f32(f32(f32(tlf * src[t0 + 2]) + f32(trf * src[t0 + 5])) + f32(blf * src[b0 + 2])) + f32(brf * src[b0 + 5]));
+      }
+      // dlib's scalar tail: double arithmetic, truncated
+      for (; c < ow; c++, o += 3) {
+        const l = lrD[c];
+        const il = 1 - l;
+        const t0 = topRow + left[c] * 3;
+        const t1 = topRow + right[c] * 3;
+        const b0 = botRow + left[c] * 3;
+        const b1 = botRow + right[c] * 3;
+        for (let j = 0; j < 3; j++) {
+          out[o + j] = itbD * (il * src[t0 + j] + l * src[t1 + j]) + tbFrac * (il * src[b0 + j] + l * src[b1 + j]);
         }
       }
-    }
-    // The scalar tail, in double.
-    let x = -xScale + c * xScale;
-    for (; c < ow; c++) {
-      x += xScale;
-      const left = Math.floor(x);
-      const right = Math.min(left + 1, iw - 1);
-      const pl = left * ch;
-      const pr = right * ch;
-      const o = outRow + c * ch;
-      if (ch === 1) {
-        const lr = f32(x - left);
-        const ilr = f32(1 - lr);
-        const tl = src[topRow + pl];
-        const tr = src[topRow + pr];
-        const bl = src[botRow + pl];
-        const br = src[botRow + pr];
-        const temp = f32((1 - tbFrac) * f32(f32(ilr * tl) + f32(lr * tr)) + tbFrac * f32(f32(ilr * bl) + f32(lr * br)));
-        out[o] = temp <= 0 ? 0 : temp >= 255 ? 255 : Math.trunc(temp);
-      } else {
-        const lr = x - left;
-        for (let j = 0; j < 3; j++) {
-          const v = (1 - tbFrac) * ((1 - lr) * src[topRow + pl + j] + lr * src[topRow + pr + j]) +
-            tbFrac * ((1 - lr) * src[botRow + pl + j] + lr * src[botRow + pr + j]);
-          out[o + j] = Math.trunc(v) & 255;
-        }
+    } else {
+      let c = 0;
+      // vectorised part: float32, then static_cast<unsigned char>(v + 0.5)
+      for (; c < simdCols; c++, o++) {
+        const lrc = lr[c];
+        const ilrc = ilr[c];
+        const t0 = topRow + left[c];
+        const b0 = botRow + left[c];
+        const v = f32(f32(f32(f32(f32(itb * ilrc) * src[t0]) + f32(f32(itb * lrc) * src[t0 + 1])) +
+          f32(f32(tb * ilrc) * src[b0])) + f32(f32(tb * lrc) * src[b0 + 1]));
+        out[o] = v + 0.5;
+      }
+      // scalar tail: float lr_frac and sums, double row weights, float result, truncated
+      for (; c < ow; c++, o++) {
+        const lrc = lr[c];
+        const ilrc = ilr[c];
+        const temp = f32(itbD * f32(f32(ilrc * src[topRow + left[c]]) + f32(lrc * src[topRow + right[c]])) +
+          tbFrac * f32(f32(ilrc * src[botRow + left[c]]) + f32(lrc * src[botRow + right[c]])));
+        out[o] = temp <= 0 ? 0 : temp >= 255 ? 255 : temp;
       }
     }
   }
   return result;
+}
+
+/**
+ * Per output column of dlib's bilinear resize (the same for every row): how many leading
+ * columns its vectorised loop produces (`simdCols`), and for each column the left/right source
+ * columns and the horizontal fractions: float32 `lr`/`ilr` (vectorised part: from the float32
+ * lane positions; scalar tail: lr_frac as float, used by the grey tail) and the double `lrD`
+ * (scalar tail, RGB).
+ *
+ * Stores into a Uint8Array truncate toward zero and wrap modulo 256: for values in [0, 256)
+ * that is dlib's float -> int -> unsigned char conversion, which the callers rely on.
+ */
+function resizeColumns(iw: number, ow: number, xScale: number): {
+  simdCols: number; left: Int32Array; right: Int32Array; lr: Float32Array; ilr: Float32Array; lrD: Float64Array;
+} {
+  const left = new Int32Array(ow);
+  const right = new Int32Array(ow);
+  const lr = new Float32Array(ow);
+  const ilr = new Float32Array(ow);
+  const lrD = new Float64Array(ow);
+  const xScale4 = f32(4 * xScale);
+  const x0 = -4 * xScale;
+  const X = [f32(x0), f32(x0 + xScale), f32(x0 + 2 * xScale), f32(x0 + 3 * xScale)];
+  let c = 0;
+  for (;; c += 4) {
+    for (let k = 0; k < 4; k++) X[k] = f32(X[k] + xScale4);
+    if (Math.trunc(X[3]) + 1 >= iw) break;
+    for (let k = 0; k < 4; k++) {
+      if (c + k >= ow) continue; // dlib would write past the row here (never happens for pyramids)
+      const l = Math.trunc(X[k]);
+      left[c + k] = l;
+      right[c + k] = l + 1;
+      lr[c + k] = f32(X[k] - l);
+      ilr[c + k] = f32(1 - lr[c + k]);
+    }
+  }
+  const simdCols = Math.min(c, ow);
+  let x = -xScale + c * xScale;
+  for (; c < ow; c++) {
+    x += xScale;
+    const l = Math.floor(x);
+    left[c] = l;
+    right[c] = Math.min(l + 1, iw - 1);
+    lrD[c] = x - l;
+    lr[c] = f32(x - l);
+    ilr[c] = f32(1 - lr[c]);
+  }
+  return { simdCols, left, right, lr, ilr, lrD };
 }
 
 /** Output size of one `pyramid_down<N>` level (N >= 4): floor((N-1)*size/N) each way. */
