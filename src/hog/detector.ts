@@ -24,7 +24,8 @@ import { readFileSync } from 'node:fs';
 import { detectorFilters, readFhogObjectDetector, type FhogObjectDetector } from '../dlib/object-detector.js';
 import { FacemetricError } from '../errors.js';
 import { assetPath } from '../models/index.js';
-import { extractFhog } from './fhog.js';
+import { fhogKernels } from '../wasm/fhog.js';
+import { extractFhog, type FhogBackend } from './fhog.js';
 import { channelsOf, pyramidDown, pyramidUp, type HogImage } from './pyramid.js';
 import {
   buildFhogFilterbank,
@@ -49,6 +50,26 @@ export interface DetectOptions {
   upsample?: number;
   /** object_detector's adjust_threshold: added to every filter's threshold. Default 0. */
   adjustThreshold?: number;
+  /**
+   * Which fHOG implementation builds the features: 'wasm' (WebAssembly SIMD kernels) or
+   * 'reference' (TypeScript). Both are bit-identical to dlib. Default: 'wasm' where the kernels
+   * load, else 'reference'.
+   */
+  backend?: FhogBackend;
+}
+
+let wasmOk: boolean | undefined;
+/** True when the WebAssembly fHOG kernels load here (checked once). */
+export function wasmFhogAvailable(): boolean {
+  if (wasmOk === undefined) {
+    try {
+      fhogKernels();
+      wasmOk = true;
+    } catch {
+      wasmOk = false;
+    }
+  }
+  return wasmOk;
 }
 
 /** An HOG detector loaded from a dlib `object_detector<scan_fhog_pyramid<pyramid_down<6>>>` file. */
@@ -75,10 +96,10 @@ export class FhogDetector {
    * The fhog pyramid scan_fhog_pyramid::load builds for `img` (no upsampling).
    * Ensures: at least one level; a level of an image too small for fhog has 0 x 0 planes.
    */
-  featurePyramid(img: HogImage): FhogLevel[] {
+  featurePyramid(img: HogImage, backend: FhogBackend = wasmFhogAvailable() ? 'wasm' : 'reference'): FhogLevel[] {
     const s = this.model.scanner;
     const levels = pyramidLevels(img.width, img.height, s);
-    const opts = { cellSize: s.cellSize, filterRowsPadding: this.filterHeight, filterColsPadding: this.filterWidth };
+    const opts = { cellSize: s.cellSize, filterRowsPadding: this.filterHeight, filterColsPadding: this.filterWidth, backend };
     const feats: FhogLevel[] = [extractFhog(img, opts)];
     let cur = img;
     for (let l = 1; l < levels; l++) {
@@ -103,7 +124,7 @@ export class FhogDetector {
     channelsOf(img);
     let big = img;
     for (let i = 0; i < upsample; i++) big = pyramidUp(big);
-    const dets = this.detectPrepared(this.featurePyramid(big), adjust);
+    const dets = this.detectPrepared(this.featurePyramid(big, opts.backend), adjust);
     if (upsample > 0) for (const d of dets) d.rect = pyramid2RectDown(d.rect, upsample);
     return dets;
   }

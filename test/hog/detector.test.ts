@@ -64,6 +64,15 @@ describe('FhogDetector API', () => {
     }
   });
 
+  it('the WebAssembly and TypeScript fHOG backends give the same detections', () => {
+    const src = readImageSync(exampleImages('faces').find((f) => f.endsWith('2008_001009.jpg'))!);
+    for (const upsample of [0, 1]) {
+      const wasm = det.detect(src, { upsample, adjustThreshold: -0.5, backend: 'wasm' });
+      expect(wasm.length).toBeGreaterThan(0);
+      expect(det.detect(src, { upsample, adjustThreshold: -0.5, backend: 'reference' })).toEqual(wasm);
+    }
+  });
+
   it('refuses bad arguments with a RangeError', () => {
     const img = synthetic(10, 10);
     expect(() => det.detect({ width: 10, height: 10, data: new Uint8Array(7) })).toThrow(RangeError);

@@ -18,6 +18,10 @@
 //       Per level and weight vector: the saliency image from impl::apply_filters_to_fhog
 //       (OUTDIR/score_<i>_<L>.f32) and its valid area; then each weight vector's raw detections
 //       from impl::detect_from_fhog_pyramid (score as float, image rect), in dlib's order.
+//   sort-order KEY...
+//       The order std::sort(v.rbegin(), v.rend(), compare-by-key) leaves (key, index) pairs in,
+//       as detect_from_fhog_pyramid and object_detector sort detections (ties show libstdc++'s
+//       introsort order): one JSON line, the indices.
 //   detect-gray IMAGE... [--upsample N] [--adjust T] [--detector F]
 //       Like the harness's `detect`, but on array2d<unsigned char> images (load_image's grey
 //       conversion), as dlib's Python API runs on 2-D uint8 arrays: one JSON line per image
@@ -28,6 +32,7 @@
 #include <dlib/image_processing/frontal_face_detector.h>
 #include <dlib/image_transforms.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -236,14 +241,29 @@ int cmd_detect_gray(const scan_args& a) {
     return 0;
 }
 
+int cmd_sort_order(const scan_args& a) {
+    std::vector<std::pair<double, long>> v;
+    for (size_t i = 0; i < a.pos.size(); ++i) v.push_back({std::stod(a.pos[i]), static_cast<long>(i)});
+    std::sort(v.rbegin(), v.rend(), [](const std::pair<double, long>& x, const std::pair<double, long>& y) {
+        return x.first < y.first;
+    });
+    std::cout << "[";
+    for (size_t i = 0; i < v.size(); ++i) std::cout << (i ? "," : "") << v[i].second;
+    std::cout << "]\n";
+    return 0;
+}
+
 }  // namespace
 
 // Returns the exit code, or -1 when `cmd` is not one of this file's commands.
 int run_scan_command(const std::string& cmd, int argc, char** argv) {
-    if (cmd != "scan-pyramid" && cmd != "filterbank" && cmd != "scan-scores" && cmd != "detect-gray") return -1;
+    if (cmd != "scan-pyramid" && cmd != "filterbank" && cmd != "scan-scores" && cmd != "detect-gray" &&
+        cmd != "sort-order")
+        return -1;
     scan_args a(argc, argv, 2);
     if (cmd == "scan-pyramid") return cmd_scan_pyramid(a);
     if (cmd == "filterbank") return cmd_filterbank(a);
     if (cmd == "detect-gray") return cmd_detect_gray(a);
+    if (cmd == "sort-order") return cmd_sort_order(a);
     return cmd_scan_scores(a);
 }
