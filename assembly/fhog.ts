@@ -289,3 +289,99 @@ export function fhog_features(hist: usize, hnc: i32, cellsNr: i32, cellsNc: i32,
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// dlib's bilinear resize_image (pyramid_down<N>, pyramid_up), its vectorised part: output
+// columns [0, simdCols) of every row (TypeScript twin: resizeSimdPartRef in src/hog/pyramid.ts).
+// left (i32), lr and ilr (f32): the per-column tables; y advances by yScale in double as in
+// dlib. RGB: float32 sums truncated; grey: float32 sum, then (double)v + 0.5 truncated. The
+// output is zeroed first (columns >= simdCols are the scalar tail, done by the caller). src must
+// have 16 readable bytes past its end.
+
+// 4 bytes at p as 4 f32 lanes.
+// @ts-ignore: decorator
+@inline function u8x4(p: usize): v128 {
+  return f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(p))));
+}
+
+export function resize_simd_part(src: usize, iw: i32, ih: i32, ch: i32, out: usize, ow: i32, oh: i32, yScale: f64,
+  simdCols: i32, left: usize, lr: usize, ilr: usize): void {
+  memory.fill(out, 0, <usize>(ow * oh * ch));
+  const rowStride = iw * ch;
+  let y = -yScale;
+  for (let r = 0; r < oh; r++) {
+    y += yScale;
+    const top = <i32>Math.floor(y);
+    const bottom = min(top + 1, ih - 1);
+    const tbFrac = y - <f64>top;
+    const tb = <f32>tbFrac;
+    const itb = <f32>(1 - tbFrac);
+    const topRow = src + <usize>(top * rowStride);
+    const botRow = src + <usize>(bottom * rowStride);
+    let o = out + <usize>(r * ow * ch);
+    if (ch == 3) {
+      for (let c = 0; c < simdCols; c++, o += 3) {
+        const co = <usize>c << 2;
+        const l = <usize>(load<i32>(left + co) * 3);
+        const lrc = load<f32>(lr + co);
+        const ilrc = load<f32>(ilr + co);
+        const tlf: f32 = itb * ilrc;
+        const trf: f32 = itb * lrc;
+        const blf: f32 = tb * ilrc;
+        const brf: f32 = tb * lrc;
+        const v = f32x4.add(f32x4.add(f32x4.add(
+          f32x4.mul(f32x4.splat(tlf), u8x4(topRow + l)), f32x4.mul(f32x4.splat(trf), u8x4(topRow + l + 3))),
+          f32x4.mul(f32x4.splat(blf), u8x4(botRow + l))), f32x4.mul(f32x4.splat(brf), u8x4(botRow + l + 3)));
+        const iv = i32x4.trunc_sat_f32x4_s(v);
+        store<u8>(o, <u8>i32x4.extract_lane(iv, 0));
+        store<u8>(o, <u8>i32x4.extract_lane(iv, 1), 1);
+        store<u8>(o, <u8>i32x4.extract_lane(iv, 2), 2);
+      }
+    } else {
+      const vtb = f32x4.splat(tb);
+      const vitb = f32x4.splat(itb);
+      let c = 0;
+      for (; c + 4 <= simdCols; c += 4, o += 4) {
+        const co = <usize>c << 2;
+        const vlr = v128.load(lr + co);
+        const vilr = v128.load(ilr + co);
+        const l0 = <usize>load<i32>(left + co);
+        const l1 = <usize>load<i32>(left + co, 4);
+        const l2 = <usize>load<i32>(left + co, 8);
+        const l3 = <usize>load<i32>(left + co, 12);
+        let tl = f32x4.splat(<f32>load<u8>(topRow + l0));
+        tl = f32x4.replace_lane(tl, 1, <f32>load<u8>(topRow + l1));
+        tl = f32x4.replace_lane(tl, 2, <f32>load<u8>(topRow + l2));
+        tl = f32x4.replace_lane(tl, 3, <f32>load<u8>(topRow + l3));
+        let tr = f32x4.splat(<f32>load<u8>(topRow + l0 + 1));
+        tr = f32x4.replace_lane(tr, 1, <f32>load<u8>(topRow + l1 + 1));
+        tr = f32x4.replace_lane(tr, 2, <f32>load<u8>(topRow + l2 + 1));
+        tr = f32x4.replace_lane(tr, 3, <f32>load<u8>(topRow + l3 + 1));
+        let bl = f32x4.splat(<f32>load<u8>(botRow + l0));
+        bl = f32x4.replace_lane(bl, 1, <f32>load<u8>(botRow + l1));
+        bl = f32x4.replace_lane(bl, 2, <f32>load<u8>(botRow + l2));
+        bl = f32x4.replace_lane(bl, 3, <f32>load<u8>(botRow + l3));
+        let br = f32x4.splat(<f32>load<u8>(botRow + l0 + 1));
+        br = f32x4.replace_lane(br, 1, <f32>load<u8>(botRow + l1 + 1));
+        br = f32x4.replace_lane(br, 2, <f32>load<u8>(botRow + l2 + 1));
+        br = f32x4.replace_lane(br, 3, <f32>load<u8>(botRow + l3 + 1));
+        const v = f32x4.add(f32x4.add(f32x4.add(
+          f32x4.mul(f32x4.mul(vitb, vilr), tl), f32x4.mul(f32x4.mul(vitb, vlr), tr)),
+          f32x4.mul(f32x4.mul(vtb, vilr), bl)), f32x4.mul(f32x4.mul(vtb, vlr), br));
+        store<u8>(o, <u8><i32>(<f64>f32x4.extract_lane(v, 0) + 0.5));
+        store<u8>(o, <u8><i32>(<f64>f32x4.extract_lane(v, 1) + 0.5), 1);
+        store<u8>(o, <u8><i32>(<f64>f32x4.extract_lane(v, 2) + 0.5), 2);
+        store<u8>(o, <u8><i32>(<f64>f32x4.extract_lane(v, 3) + 0.5), 3);
+      }
+      for (; c < simdCols; c++, o++) {
+        const co = <usize>c << 2;
+        const l = <usize>load<i32>(left + co);
+        const lrc = load<f32>(lr + co);
+        const ilrc = load<f32>(ilr + co);
+        const v: f32 = (((itb * ilrc) * <f32>load<u8>(topRow + l) + (itb * lrc) * <f32>load<u8>(topRow + l + 1)) +
+          (tb * ilrc) * <f32>load<u8>(botRow + l)) + (tb * lrc) * <f32>load<u8>(botRow + l + 1);
+        store<u8>(o, <u8><i32>(<f64>v + 0.5));
+      }
+    }
+  }
+}

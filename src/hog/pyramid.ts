@@ -22,6 +22,7 @@
  * (data.length = width*height); the kind is decided by data.length.
  */
 import type { GrayImage, RgbImage } from '../image/index.js';
+import { resizeSimdPartWasm } from '../wasm/fhog.js';
 
 /** A dlib image: RGB (3 bytes a pixel, interleaved) or grey (1 byte a pixel). */
 export type HogImage = RgbImage | GrayImage;
@@ -75,39 +76,74 @@ const f32 = Math.fround;
  * Requires: non-negative integer output size. Ensures: a new image; an empty input or output
  * gives an all-zero image of the requested size (dlib leaves it untouched).
  */
-export function resizeBilinear<T extends HogImage>(img: T, outWidth: number, outHeight: number): T {
+export function resizeBilinear<T extends HogImage>(img: T, outWidth: number, outHeight: number, opts: ResizeOptions = {}): T {
   const ch = channelsOf(img);
   if (!Number.isInteger(outWidth) || !Number.isInteger(outHeight) || outWidth < 0 || outHeight < 0) {
     throw new RangeError(`output size must be non-negative integers, got ${outWidth}x${outHeight}`);
   }
+  const backend = opts.backend ?? 'reference';
+  if (backend !== 'reference' && backend !== 'wasm') throw new RangeError(`unknown resize backend '${String(backend)}'`);
   const out = new Uint8Array(outWidth * outHeight * ch);
   const result = { width: outWidth, height: outHeight, data: out } as T;
-  const iw = img.width;
-  const ih = img.height;
-  if (outWidth * outHeight === 0 || iw * ih === 0) return result;
-  const src = img.data;
-  const ow = outWidth;
+  if (outWidth * outHeight === 0 || img.width * img.height === 0) return result;
+  const g = resizeGeometry(img.width, img.height, outWidth, outHeight);
+  if (backend === 'wasm') resizeSimdPartWasm(img.data, ch, out, g);
+  else resizeSimdPartRef(img.data, ch, out, g);
+  resizeTailRef(img.data, ch, out, g);
+  return result;
+}
+
+/** Which implementation resizes (dlib's vectorised part; the few tail columns are always TypeScript). */
+export interface ResizeOptions {
+  backend?: 'reference' | 'wasm';
+}
+
+/** Everything dlib's bilinear resize derives from the sizes alone. */
+export interface ResizeGeometry {
+  iw: number;
+  ih: number;
+  ow: number;
+  oh: number;
+  /** (ih-1)/max(oh-1,1), accumulated row by row in double as dlib does. */
+  yScale: number;
+  /** The per-column tables (resizeColumns). */
+  cols: ResizeColumns;
+}
+
+export function resizeGeometry(iw: number, ih: number, ow: number, oh: number): ResizeGeometry {
   const xScale = (iw - 1) / Math.max(ow - 1, 1);
-  const yScale = (ih - 1) / Math.max(outHeight - 1, 1);
-  const cols = resizeColumns(iw, ow, xScale);
-  const { simdCols, left, lr, ilr, right, lrD } = cols;
-  const rowStride = iw * ch;
-  let y = -yScale;
-  for (let r = 0; r < outHeight; r++) {
-    y += yScale;
+  const yScale = (ih - 1) / Math.max(oh - 1, 1);
+  return { iw, ih, ow, oh, yScale, cols: resizeColumns(iw, ow, xScale) };
+}
+
+/**
+ * Row r's source rows and vertical weights: dlib's y (accumulated in double), top = floor(y),
+ * bottom = min(top+1, ih-1), tb_frac = y - top. Calls `row(r, top, bottom, tbFrac)` for each.
+ */
+function forEachRow(g: ResizeGeometry, row: (r: number, top: number, bottom: number, tbFrac: number) => void): void {
+  let y = -g.yScale;
+  for (let r = 0; r < g.oh; r++) {
+    y += g.yScale;
     const top = Math.floor(y);
-    const bottom = Math.min(top + 1, ih - 1);
-    const tbFrac = y - top;
+    row(r, top, Math.min(top + 1, g.ih - 1), y - top);
+  }
+}
+
+/**
+ * dlib's vectorised part of the bilinear resize: output columns [0, simdCols) of every row, in
+ * float32 (RGB truncated, grey rounded with +0.5). The TypeScript twin of resize_simd_part.
+ */
+export function resizeSimdPartRef(src: Uint8Array, ch: 1 | 3, out: Uint8Array, g: ResizeGeometry): void {
+  const { simdCols, left, lr, ilr } = g.cols;
+  const rowStride = g.iw * ch;
+  forEachRow(g, (r, top, bottom, tbFrac) => {
     const tb = f32(tbFrac);
     const itb = f32(1 - tbFrac);
-    const itbD = 1 - tbFrac;
     const topRow = top * rowStride;
     const botRow = bottom * rowStride;
-    let o = r * ow * ch;
+    let o = r * g.ow * ch;
     if (ch === 3) {
-      let c = 0;
-      // dlib's vectorised part: float32 weights, sum truncated (_mm_cvttps_epi32)
-      for (; c < simdCols; c++, o += 3) {
+      for (let c = 0; c < simdCols; c++, o += 3) {
         const lrc = lr[c];
         const ilrc = ilr[c];
         const tlf = f32(itb * ilrc);
@@ -120,8 +156,33 @@ export function resizeBilinear<T extends HogImage>(img: T, outWidth: number, out
         out[o + 1] = f32(f32(f32(f32(tlf * src[t0 + 1]) + f32(trf * src[t0 + 4])) + f32(blf * src[b0 + 1])) + f32(brf * src[b0 + 4]));
         out[o + 2] = f32(f32(f32(f32(tlf * src[t0 + 2]) + f32(trf * src[t0 + 5])) + f32(blf * src[b0 + 2])) + f32(brf * src[b0 + 5]));
       }
-      // dlib's scalar tail: double arithmetic, truncated
-      for (; c < ow; c++, o += 3) {
+    } else {
+      for (let c = 0; c < simdCols; c++, o++) {
+        const lrc = lr[c];
+        const ilrc = ilr[c];
+        const t0 = topRow + left[c];
+        const b0 = botRow + left[c];
+        const v = f32(f32(f32(f32(f32(itb * ilrc) * src[t0]) + f32(f32(itb * lrc) * src[t0 + 1])) +
+          f32(f32(tb * ilrc) * src[b0])) + f32(f32(tb * lrc) * src[b0 + 1]));
+        out[o] = v + 0.5; // static_cast<unsigned char>((double)v + 0.5)
+      }
+    }
+  });
+}
+
+/** dlib's scalar tail of the bilinear resize: output columns [simdCols, ow) of every row. */
+export function resizeTailRef(src: Uint8Array, ch: 1 | 3, out: Uint8Array, g: ResizeGeometry): void {
+  const { simdCols, left, right, lr, ilr, lrD } = g.cols;
+  if (simdCols >= g.ow) return;
+  const rowStride = g.iw * ch;
+  forEachRow(g, (r, top, bottom, tbFrac) => {
+    const itbD = 1 - tbFrac;
+    const topRow = top * rowStride;
+    const botRow = bottom * rowStride;
+    let o = (r * g.ow + simdCols) * ch;
+    if (ch === 3) {
+      // double arithmetic, truncated
+      for (let c = simdCols; c < g.ow; c++, o += 3) {
         const l = lrD[c];
         const il = 1 - l;
         const t0 = topRow + left[c] * 3;
@@ -133,19 +194,8 @@ export function resizeBilinear<T extends HogImage>(img: T, outWidth: number, out
         }
       }
     } else {
-      let c = 0;
-      // vectorised part: float32, then static_cast<unsigned char>(v + 0.5)
-      for (; c < simdCols; c++, o++) {
-        const lrc = lr[c];
-        const ilrc = ilr[c];
-        const t0 = topRow + left[c];
-        const b0 = botRow + left[c];
-        const v = f32(f32(f32(f32(f32(itb * ilrc) * src[t0]) + f32(f32(itb * lrc) * src[t0 + 1])) +
-          f32(f32(tb * ilrc) * src[b0])) + f32(f32(tb * lrc) * src[b0 + 1]));
-        out[o] = v + 0.5;
-      }
-      // scalar tail: float lr_frac and sums, double row weights, float result, truncated
-      for (; c < ow; c++, o++) {
+      // float lr_frac and sums, double row weights, float result, truncated (assign_pixel)
+      for (let c = simdCols; c < g.ow; c++, o++) {
         const lrc = lr[c];
         const ilrc = ilr[c];
         const temp = f32(itbD * f32(f32(ilrc * src[topRow + left[c]]) + f32(lrc * src[topRow + right[c]])) +
@@ -153,8 +203,17 @@ export function resizeBilinear<T extends HogImage>(img: T, outWidth: number, out
         out[o] = temp <= 0 ? 0 : temp >= 255 ? 255 : temp;
       }
     }
-  }
-  return result;
+  });
+}
+
+/** The per-column tables of resizeColumns. */
+export interface ResizeColumns {
+  simdCols: number;
+  left: Int32Array;
+  right: Int32Array;
+  lr: Float32Array;
+  ilr: Float32Array;
+  lrD: Float64Array;
 }
 
 /**
@@ -167,9 +226,7 @@ export function resizeBilinear<T extends HogImage>(img: T, outWidth: number, out
  * Stores into a Uint8Array truncate toward zero and wrap modulo 256: for values in [0, 256)
  * that is dlib's float -> int -> unsigned char conversion, which the callers rely on.
  */
-function resizeColumns(iw: number, ow: number, xScale: number): {
-  simdCols: number; left: Int32Array; right: Int32Array; lr: Float32Array; ilr: Float32Array; lrD: Float64Array;
-} {
+export function resizeColumns(iw: number, ow: number, xScale: number): ResizeColumns {
   const left = new Int32Array(ow);
   const right = new Int32Array(ow);
   const lr = new Float32Array(ow);
@@ -216,13 +273,13 @@ export function pyramidDownSize(width: number, height: number, n = 6): { width: 
  * An image with a side below N/(N-1) pixels gives an empty (0-sized) image, as in dlib.
  * N = 2 and 3 use other (filtering) algorithms in dlib and are not implemented (RangeError).
  */
-export function pyramidDown<T extends HogImage>(img: T, n = 6): T {
+export function pyramidDown<T extends HogImage>(img: T, n = 6, opts: ResizeOptions = {}): T {
   if (!Number.isInteger(n) || n < 4) {
     throw new RangeError(`pyramidDown supports dlib's general pyramid_down<N> for N >= 4, got ${n}`);
   }
   channelsOf(img);
   const s = pyramidDownSize(img.width, img.height, n);
-  return resizeBilinear(img, s.width, s.height);
+  return resizeBilinear(img, s.width, s.height, opts);
 }
 
 /**
@@ -231,12 +288,12 @@ export function pyramidDown<T extends HogImage>(img: T, n = 6): T {
  * rectangle, filled with dlib's bilinear resize. Pixels identical to dlib's. An empty input gives
  * an empty output.
  */
-export function pyramidUp<T extends HogImage>(img: T): T {
+export function pyramidUp<T extends HogImage>(img: T, opts: ResizeOptions = {}): T {
   channelsOf(img);
   if (img.width * img.height === 0) return resizeBilinear(img, 0, 0);
   const up = roundRect(new PyramidDown(2).rectUp({ left: 0, top: 0, right: img.width - 1, bottom: img.height - 1 }));
   if (up.top > up.bottom || up.left > up.right) return resizeBilinear(img, 0, 0);
-  return resizeBilinear(img, up.right + 1, up.bottom + 1);
+  return resizeBilinear(img, up.right + 1, up.bottom + 1, opts);
 }
 
 /**

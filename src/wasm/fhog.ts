@@ -8,6 +8,7 @@
  * image in and the two result arrays out.
  */
 import { allocPlanes, type FhogMap, type FhogStages, type GradientStage } from '../hog/fhog.js';
+import type { ResizeGeometry } from '../hog/pyramid.js';
 import { WasmKernels } from './index.js';
 
 interface FhogExports {
@@ -17,6 +18,8 @@ interface FhogExports {
     cs: number, hist: number, hnc: number): void;
   fhog_features(hist: number, hnc: number, cellsNr: number, cellsNc: number, norm: number, out: number,
     rows: number, cols: number, offR: number, offC: number): void;
+  resize_simd_part(src: number, iw: number, ih: number, ch: number, out: number, ow: number, oh: number, yScale: number,
+    simdCols: number, left: number, lr: number, ilr: number): void;
 }
 
 let kernels: WasmKernels | undefined;
@@ -99,3 +102,25 @@ export function featuresWasm(hist: Float32Array, hnc: number, cellsNr: number, c
 
 /** The WebAssembly stages of the 'wasm' fhog backend. */
 export const wasmStages: FhogStages = { gradient: gradientImageWasm, histogram: histogramWasm, features: featuresWasm };
+
+/**
+ * resize_simd_part: dlib's vectorised part of the bilinear resize (columns [0, simdCols) of every
+ * row) into `out`, whose other columns become 0. Same contract as resizeSimdPartRef
+ * (src/hog/pyramid.ts) on a zeroed `out`.
+ */
+export function resizeSimdPartWasm(src: Uint8Array, ch: 1 | 3, out: Uint8Array, g: ResizeGeometry): void {
+  const k = fhogKernels();
+  const ex = k.exports as unknown as FhogExports;
+  const n = g.iw * g.ih * ch;
+  k.reset();
+  const ps = k.alloc(n + 16);
+  new Uint8Array(k.memory.buffer, ps, n).set(src.subarray(0, n));
+  const pl = k.alloc(g.ow * 4);
+  new Int32Array(k.memory.buffer, pl, g.ow).set(g.cols.left);
+  const plr = k.putF32(g.cols.lr);
+  const pilr = k.putF32(g.cols.ilr);
+  const po = k.alloc(out.length);
+  ex.resize_simd_part(ps, g.iw, g.ih, ch, po, g.ow, g.oh, g.yScale, g.cols.simdCols, pl, plr, pilr);
+  out.set(new Uint8Array(k.memory.buffer, po, out.length));
+  k.reset();
+}

@@ -195,7 +195,7 @@ describeParity('image pyramids against dlib pyramid_down<6> and pyramid_up', () 
       .map(([k, w, h]): [string, string] => [`${k} ${w}x${h}`, writeSynthetic(synthetic(k, w, h, w + h), `pyr-${k}-${w}x${h}`)]),
   ];
 
-  test('pyramid_down<6>: every level identical (RGB and grey, 8 levels)', () => {
+  test.each(BACKENDS)('pyramid_down<6> (%s): every level identical (RGB and grey, 8 levels)', (backend) => {
     for (const [name, png] of inputs()) {
       for (const gray of [false, true]) {
         const dir = fresh('pyramid');
@@ -204,7 +204,7 @@ describeParity('image pyramids against dlib pyramid_down<6> and pyramid_up', () 
         let img: HogImage = readLevel(png, gray);
         let seen = 0;
         for (let l = 1; l <= 8; l++) {
-          img = pyramidDown(img, 6);
+          img = pyramidDown(img, 6, { backend });
           if (img.width * img.height === 0) break;
           const want = levels[seen++];
           expect(want?.level, `${name} gray ${gray}: dlib has no level ${l}`).toBe(l);
@@ -216,13 +216,13 @@ describeParity('image pyramids against dlib pyramid_down<6> and pyramid_up', () 
     }
   });
 
-  test('pyramid_up (pyramid_down<2>): identical (RGB and grey)', () => {
+  test.each(BACKENDS)('pyramid_up with pyramid_down<2> (%s): identical (RGB and grey)', (backend) => {
     for (const [name, png] of inputs()) {
       for (const gray of [false, true]) {
         const out = join(fresh('up'), 'up.png');
         const [j] = runHarnessJson<{ width: number; height: number }>(['pyramid-up', png, out, '--gray', gray ? '1' : '0']);
         const src = readLevel(png, gray);
-        const ours = pyramidUp(src);
+        const ours = pyramidUp(src, { backend });
         expect([ours.width, ours.height], name).toEqual([j.width, j.height]);
         expect([ours.width, ours.height]).toEqual([2 * src.width + 2, 2 * src.height + 1]);
         const want = readLevel(out, gray);
