@@ -138,18 +138,65 @@ export function fhog_gradient(img: usize, width: i32, channels: i32, yEnd: i32, 
       }
       const fx = f32x4.convert_i32x4_s(gx);
       const fy = f32x4.convert_i32x4_s(gy);
-      let best = f32x4.splat(0);
-      let bo = i32x4.splat(0);
-      for (let o = 0; o < 9; o++) {
-        const dot = f32x4.add(f32x4.mul(fx, f32x4.splat(dirX(o))), f32x4.mul(fy, f32x4.splat(dirY(o))));
-        const c1 = f32x4.gt(dot, best);
-        best = v128.bitselect(dot, best, c1);
-        bo = v128.bitselect(i32x4.splat(o), bo, c1);
-        const nd = f32x4.neg(dot);
-        const c2 = f32x4.gt(nd, best);
-        best = v128.bitselect(nd, best, c2);
-        bo = v128.bitselect(i32x4.splat(o + 9), bo, c2);
-      }
+      // dlib's orientation snap walks the sequence 0, d0, -d0, d1, -d1, ..., d8, -d8 (d = the
+      // float32 dot products gx*dx[o] + gy*dy[o]) and keeps the FIRST strictly greatest entry.
+      // "first strictly greatest" can be found by a tree of merges that prefer the earlier side
+      // on ties, which shortens the dependency chain from 18 steps to 5. Each pair (d, -d) merges
+      // to (|d|, d < 0 ? o + 9 : o).
+      // The products need only 8 multiplies: dx[8-k] = -dx[k] and dy[8-k] = dy[k] for k = 1..4,
+      // and float32 products are sign-symmetric, so d(8-k) = py(k) - px(k) exactly.
+      const px1 = f32x4.mul(fx, f32x4.splat(<f32>0.9397));
+      const px2 = f32x4.mul(fx, f32x4.splat(<f32>0.766));
+      const px3 = f32x4.mul(fx, f32x4.splat(<f32>0.5));
+      const px4 = f32x4.mul(fx, f32x4.splat(<f32>0.1736));
+      const py1 = f32x4.mul(fy, f32x4.splat(<f32>0.342));
+      const py2 = f32x4.mul(fy, f32x4.splat(<f32>0.6428));
+      const py3 = f32x4.mul(fy, f32x4.splat(<f32>0.866));
+      const py4 = f32x4.mul(fy, f32x4.splat(<f32>0.9848));
+      const d0 = fx; // 1*gx + 0*gy
+      const d1 = f32x4.add(px1, py1), d8 = f32x4.sub(py1, px1);
+      const d2 = f32x4.add(px2, py2), d7 = f32x4.sub(py2, px2);
+      const d3 = f32x4.add(px3, py3), d6 = f32x4.sub(py3, px3);
+      const d4 = f32x4.add(px4, py4), d5 = f32x4.sub(py4, px4);
+      const zero = f32x4.splat(0);
+      const nine = i32x4.splat(9);
+      const v0 = f32x4.abs(d0);
+      const o0 = i32x4.add(i32x4.splat(0), v128.and(f32x4.lt(d0, zero), nine));
+      const v1 = f32x4.abs(d1);
+      const o1 = i32x4.add(i32x4.splat(1), v128.and(f32x4.lt(d1, zero), nine));
+      const v2 = f32x4.abs(d2);
+      const o2 = i32x4.add(i32x4.splat(2), v128.and(f32x4.lt(d2, zero), nine));
+      const v3 = f32x4.abs(d3);
+      const o3 = i32x4.add(i32x4.splat(3), v128.and(f32x4.lt(d3, zero), nine));
+      const v4 = f32x4.abs(d4);
+      const o4 = i32x4.add(i32x4.splat(4), v128.and(f32x4.lt(d4, zero), nine));
+      const v5 = f32x4.abs(d5);
+      const o5 = i32x4.add(i32x4.splat(5), v128.and(f32x4.lt(d5, zero), nine));
+      const v6 = f32x4.abs(d6);
+      const o6 = i32x4.add(i32x4.splat(6), v128.and(f32x4.lt(d6, zero), nine));
+      const v7 = f32x4.abs(d7);
+      const o7 = i32x4.add(i32x4.splat(7), v128.and(f32x4.lt(d7, zero), nine));
+      const v8 = f32x4.abs(d8);
+      const o8 = i32x4.add(i32x4.splat(8), v128.and(f32x4.lt(d8, zero), nine));
+      // merge(a, b) = b > a ? b : a
+      let c = f32x4.gt(v1, v0);
+      const v01 = v128.bitselect(v1, v0, c); const o01 = v128.bitselect(o1, o0, c);
+      c = f32x4.gt(v3, v2);
+      const v23 = v128.bitselect(v3, v2, c); const o23 = v128.bitselect(o3, o2, c);
+      c = f32x4.gt(v5, v4);
+      const v45 = v128.bitselect(v5, v4, c); const o45 = v128.bitselect(o5, o4, c);
+      c = f32x4.gt(v7, v6);
+      const v67 = v128.bitselect(v7, v6, c); const o67 = v128.bitselect(o7, o6, c);
+      c = f32x4.gt(v23, v01);
+      const v03 = v128.bitselect(v23, v01, c); const o03 = v128.bitselect(o23, o01, c);
+      c = f32x4.gt(v67, v45);
+      const v47 = v128.bitselect(v67, v45, c); const o47 = v128.bitselect(o67, o45, c);
+      c = f32x4.gt(v47, v03);
+      const v07 = v128.bitselect(v47, v03, c); const o07 = v128.bitselect(o47, o03, c);
+      c = f32x4.gt(v8, v07);
+      const v08 = v128.bitselect(v8, v07, c); const o08 = v128.bitselect(o8, o07, c);
+      // the sequence starts with (0, bin 0)
+      const bo = v128.and(o08, f32x4.gt(v08, f32x4.splat(0)));
       const idx = <usize>(y * width + x);
       const b16 = i16x8.narrow_i32x4_u(bo, bo);
       const b8 = i8x16.narrow_i16x8_u(b16, b16);
