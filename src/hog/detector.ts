@@ -51,9 +51,9 @@ export interface DetectOptions {
   /** object_detector's adjust_threshold: added to every filter's threshold. Default 0. */
   adjustThreshold?: number;
   /**
-   * Which fHOG implementation builds the features: 'wasm' (WebAssembly SIMD kernels) or
-   * 'reference' (TypeScript). Both are bit-identical to dlib. Default: 'wasm' where the kernels
-   * load, else 'reference'.
+   * Which implementation builds the features and resizes the pyramid levels: 'wasm'
+   * (WebAssembly SIMD kernels) or 'reference' (TypeScript). Both are bit-identical to dlib.
+   * Default: 'wasm' where the kernels load, else 'reference'.
    */
   backend?: FhogBackend;
 }
@@ -93,7 +93,8 @@ export class FhogDetector {
   }
 
   /**
-   * The fhog pyramid scan_fhog_pyramid::load builds for `img` (no upsampling).
+   * The fhog pyramid scan_fhog_pyramid::load builds for `img` (no upsampling), its levels
+   * resized and their features computed by `backend`.
    * Ensures: at least one level; a level of an image too small for fhog has 0 x 0 planes.
    */
   featurePyramid(img: HogImage, backend: FhogBackend = wasmFhogAvailable() ? 'wasm' : 'reference'): FhogLevel[] {
@@ -103,7 +104,7 @@ export class FhogDetector {
     const feats: FhogLevel[] = [extractFhog(img, opts)];
     let cur = img;
     for (let l = 1; l < levels; l++) {
-      cur = pyramidDown(cur, 6);
+      cur = pyramidDown(cur, 6, { backend });
       feats.push(extractFhog(cur, opts));
     }
     return feats;
@@ -122,9 +123,10 @@ export class FhogDetector {
     if (!Number.isInteger(upsample) || upsample < 0 || upsample > 8) throw new RangeError(`upsample must be an integer from 0 to 8, got ${upsample}`);
     if (!Number.isFinite(adjust)) throw new RangeError(`adjustThreshold must be a finite number, got ${adjust}`);
     channelsOf(img);
+    const backend = opts.backend ?? (wasmFhogAvailable() ? 'wasm' : 'reference');
     let big = img;
-    for (let i = 0; i < upsample; i++) big = pyramidUp(big);
-    const dets = this.detectPrepared(this.featurePyramid(big, opts.backend), adjust);
+    for (let i = 0; i < upsample; i++) big = pyramidUp(big, { backend });
+    const dets = this.detectPrepared(this.featurePyramid(big, backend), adjust);
     if (upsample > 0) for (const d of dets) d.rect = pyramid2RectDown(d.rect, upsample);
     return dets;
   }

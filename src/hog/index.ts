@@ -4,3 +4,5 @@
  */
 export * from './pyramid.js';
 export * from './fhog.js';
+export * from './scan-fhog-pyramid.js';
+export * from './detector.js';
