@@ -211,13 +211,37 @@ export function fhog_gradient(img: usize, width: i32, channels: i32, yEnd: i32, 
 // sqrt(len2) into the 4 nearest cells' bin, rows [1, visibleNr), columns [1, visibleNc), in
 // raster order. hist: rows of `hnc` cells of 18 f32. Columns below simdEnd compute the weights
 // as dlib's SIMD code (float32, +0.5 offset, truncation), the rest as its scalar code (double
-// intermediates, floor). Plain f32 arithmetic, so identical to the twin.
+// intermediates, floor). Plain f32 arithmetic, so identical to the twin. scratch: 12*width bytes.
 export function fhog_vote(bins: usize, len2: usize, width: i32, visibleNr: i32, visibleNc: i32, simdEnd: i32,
-  cs: i32, hist: usize, hnc: i32): void {
+  cs: i32, hist: usize, hnc: i32, scratch: usize): void {
   const fcs = <f32>cs;
   const dcs = <f64>cs;
   const rowBytes = <usize>(hnc * 18) << 2;
   const xSimd = min(simdEnd, visibleNc);
+  // Per column (the same for every row): the byte offset of the left cell, vx0 and vx1.
+  // scratch: 12 bytes per column.
+  const colOff = scratch;
+  const colVx0 = scratch + (<usize>width << 2);
+  const colVx1 = colVx0 + (<usize>width << 2);
+  for (let x = 1; x < visibleNc; x++) {
+    let cell: i32, vx0: f32, vx1: f32;
+    if (x < xSimd) {
+      const xp: f32 = (<f32>x + <f32>0.5) / fcs + <f32>0.5;
+      cell = <i32>xp;
+      vx0 = xp - <f32>cell;
+      vx1 = <f32>1 - vx0;
+    } else {
+      const xp = <f32>((<f64>x + 0.5) / dcs - 0.5);
+      const ixp = <i32>Mathf.floor(xp);
+      cell = ixp + 1;
+      vx0 = xp - <f32>ixp;
+      vx1 = <f32>(1.0 - <f64>vx0);
+    }
+    const co = <usize>x << 2;
+    store<i32>(colOff + co, cell * 72);
+    store<f32>(colVx0 + co, vx0);
+    store<f32>(colVx1 + co, vx1);
+  }
   for (let y = 1; y < visibleNr; y++) {
     const yp = <f32>((<f64>y + 0.5) / dcs - 0.5);
     const iyp = <i32>Mathf.floor(yp);
@@ -228,30 +252,24 @@ export function fhog_vote(bins: usize, len2: usize, width: i32, visibleNr: i32, 
     const base = <usize>(y * width);
     let x = 1;
     for (; x < xSimd; x++) {
-      const o = <usize>load<u8>(bins + base + <usize>x);
-      const v = Mathf.sqrt(load<f32>(len2 + ((base + <usize>x) << 2)));
-      const xp: f32 = (<f32>x + <f32>0.5) / fcs + <f32>0.5;
-      const ixp = <i32>xp;
-      const vx0: f32 = xp - <f32>ixp;
-      const vx1: f32 = <f32>1 - vx0;
-      const wx1: f32 = vx1 * v;
-      const wx0: f32 = vx0 * v;
-      const c0 = (<usize>ixp * 18 + o) << 2;
+      const co = <usize>x << 2;
+      const c0 = <usize>load<i32>(colOff + co) + (<usize>load<u8>(bins + base + <usize>x) << 2);
       const c1 = c0 + 72;
+      const v = Mathf.sqrt(load<f32>(len2 + ((base + <usize>x) << 2)));
+      const wx1: f32 = load<f32>(colVx1 + co) * v;
+      const wx0: f32 = load<f32>(colVx0 + co) * v;
       store<f32>(row0 + c0, load<f32>(row0 + c0) + vy1 * wx1);
       store<f32>(row1 + c0, load<f32>(row1 + c0) + vy0 * wx1);
       store<f32>(row0 + c1, load<f32>(row0 + c1) + vy1 * wx0);
       store<f32>(row1 + c1, load<f32>(row1 + c1) + vy0 * wx0);
     }
     for (; x < visibleNc; x++) {
-      const o = <usize>load<u8>(bins + base + <usize>x);
-      const v = Mathf.sqrt(load<f32>(len2 + ((base + <usize>x) << 2)));
-      const xp = <f32>((<f64>x + 0.5) / dcs - 0.5);
-      const ixp = <i32>Mathf.floor(xp);
-      const vx0: f32 = xp - <f32>ixp;
-      const vx1 = <f32>(1.0 - <f64>vx0);
-      const c0 = (<usize>(ixp + 1) * 18 + o) << 2;
+      const co = <usize>x << 2;
+      const c0 = <usize>load<i32>(colOff + co) + (<usize>load<u8>(bins + base + <usize>x) << 2);
       const c1 = c0 + 72;
+      const v = Mathf.sqrt(load<f32>(len2 + ((base + <usize>x) << 2)));
+      const vx0 = load<f32>(colVx0 + co);
+      const vx1 = load<f32>(colVx1 + co);
       store<f32>(row0 + c0, load<f32>(row0 + c0) + (vy1 * vx1) * v);
       store<f32>(row1 + c0, load<f32>(row1 + c0) + (vy0 * vx1) * v);
       store<f32>(row0 + c1, load<f32>(row0 + c1) + (vy1 * vx0) * v);

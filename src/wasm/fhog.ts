@@ -15,7 +15,7 @@ interface FhogExports {
   fhog_gradient(img: number, width: number, channels: number, yEnd: number, xEnd: number, simdEnd: number,
     bins: number, len2: number): void;
   fhog_vote(bins: number, len2: number, width: number, visibleNr: number, visibleNc: number, simdEnd: number,
-    cs: number, hist: number, hnc: number): void;
+    cs: number, hist: number, hnc: number, scratch: number): void;
   fhog_features(hist: number, hnc: number, cellsNr: number, cellsNc: number, norm: number, out: number,
     rows: number, cols: number, offR: number, offC: number): void;
   resize_simd_part(src: number, iw: number, ih: number, ch: number, out: number, ow: number, oh: number, yScale: number,
@@ -73,11 +73,12 @@ export function histogramWasm(data: Uint8Array, width: number, channels: 1 | 3, 
   const pb = k.alloc(width * rows);
   const pl = k.alloc(width * rows * 4);
   const ph = k.alloc(hist.length * 4);
+  const scratch = k.alloc(12 * width);
   new Uint8Array(k.memory.buffer, img, width * rows * channels).set(data.subarray(0, width * rows * channels));
   const h = new Float32Array(k.memory.buffer, ph, hist.length);
   h.set(hist);
   ex.fhog_gradient(img, width, channels, visibleNr, visibleNc, simdEnd, pb, pl);
-  ex.fhog_vote(pb, pl, width, visibleNr, visibleNc, simdEnd, cs, ph, hnc);
+  ex.fhog_vote(pb, pl, width, visibleNr, visibleNc, simdEnd, cs, ph, hnc, scratch);
   hist.set(new Float32Array(k.memory.buffer, ph, hist.length));
   k.reset();
 }

@@ -14,7 +14,7 @@ import { relaxedSimdSupported, WasmKernels, type WasmFlavour } from '../../src/w
 
 interface FhogExports {
   fhog_gradient(img: number, width: number, channels: number, yEnd: number, xEnd: number, simdEnd: number, bins: number, len2: number): void;
-  fhog_vote(bins: number, len2: number, width: number, visibleNr: number, visibleNc: number, simdEnd: number, cs: number, hist: number, hnc: number): void;
+  fhog_vote(bins: number, len2: number, width: number, visibleNr: number, visibleNc: number, simdEnd: number, cs: number, hist: number, hnc: number, scratch: number): void;
   fhog_features(hist: number, hnc: number, cellsNr: number, cellsNc: number, norm: number, out: number, rows: number, cols: number, offR: number, offC: number): void;
 }
 
@@ -112,7 +112,9 @@ describe.each(flavours)('fHOG kernels (%s build) against their TypeScript twins'
     const pb = guarded(k, bins.length, (v) => v.set(bins));
     const pl = guarded(k, len2.length * 4, (v) => v.set(new Uint8Array(len2.buffer)));
     const ph = guarded(k, histLen * 4, (v) => v.set(new Uint8Array(start.buffer)));
-    ex.fhog_vote(pb.ptr, pl.ptr, w, visibleNr, visibleNc, simdEnd, cs, ph.ptr, hnc);
+    const scratch = guarded(k, 12 * w, () => undefined);
+    ex.fhog_vote(pb.ptr, pl.ptr, w, visibleNr, visibleNc, simdEnd, cs, ph.ptr, hnc, scratch.ptr);
+    scratch.check();
     expect(Array.from(new Uint32Array(k.memory.buffer, ph.ptr, histLen))).toEqual(Array.from(new Uint32Array(want.buffer)));
     ph.check();
   });
