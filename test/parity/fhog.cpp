@@ -14,6 +14,9 @@
 //   pyramid-up IMAGE OUT.png [--gray 1]
 //       pyramid_up(img, out, pyramid_down<2>()) as dlib's Python API upsamples; prints
 //       {width, height}.
+//   time-pyramid IMAGE [--repeat N] [--gray 1]
+//       Median ms over N runs (default 11) of one pyramid_down<6> level and of one pyramid_up
+//       (pyramid_down<2>) of the image, for the benchmarks: {downMs, upMs, width, height}.
 //   rect-map L T R B [--levels N] [--cell 8] [--pad-rows 1] [--pad-cols 1]
 //       The coordinate maps for one rectangle: pyramid_down<N> rect_down/rect_up for N in
 //       1, 2, 3, 6 over the given number of levels (drectangle, %.17g), their conversion back
@@ -168,6 +171,39 @@ int cmd_pyramid_up(const fhog_args& a) {
     return pyramid_up_on(rgb, a);
 }
 
+template <typename image_type>
+int time_pyramid_on(const image_type& img, const fhog_args& a) {
+    const long repeat = std::max(1L, a.num("repeat", 11));
+    std::vector<double> down, up;
+    for (long i = 0; i < repeat; ++i) {
+        image_type out;
+        auto t0 = std::chrono::steady_clock::now();
+        pyramid_down<6>()(img, out);
+        down.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        image_type big;
+        t0 = std::chrono::steady_clock::now();
+        pyramid_up(img, big, pyramid_down<2>());
+        up.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+    std::sort(down.begin(), down.end());
+    std::sort(up.begin(), up.end());
+    std::cout << "{\"downMs\":" << g17(down[down.size() / 2]) << ",\"upMs\":" << g17(up[up.size() / 2])
+              << ",\"width\":" << img.nc() << ",\"height\":" << img.nr() << "}\n";
+    return 0;
+}
+
+int cmd_time_pyramid(const fhog_args& a) {
+    if (a.pos.size() != 1) throw std::invalid_argument("time-pyramid IMAGE [--repeat N] [--gray 1]");
+    array2d<rgb_pixel> rgb;
+    load_image(rgb, a.pos[0]);
+    if (a.num("gray", 0)) {
+        array2d<unsigned char> gray;
+        assign_image(gray, rgb);
+        return time_pyramid_on(gray, a);
+    }
+    return time_pyramid_on(rgb, a);
+}
+
 template <typename pyr_type>
 std::string maps_json(const pyr_type& pyr, const drectangle& r, unsigned levels) {
     const drectangle down = pyr.rect_down(r, levels);
@@ -201,10 +237,11 @@ int cmd_rect_map(const fhog_args& a) {
 
 // Returns the exit code, or -1 when `cmd` is not one of this file's commands.
 int run_fhog_command(const std::string& cmd, int argc, char** argv) {
-    if (cmd != "fhog" && cmd != "pyramid" && cmd != "pyramid-up" && cmd != "rect-map") return -1;
+    if (cmd != "fhog" && cmd != "pyramid" && cmd != "pyramid-up" && cmd != "rect-map" && cmd != "time-pyramid") return -1;
     fhog_args a(argc, argv, 2);
     if (cmd == "fhog") return cmd_fhog(a);
     if (cmd == "pyramid") return cmd_pyramid(a);
     if (cmd == "pyramid-up") return cmd_pyramid_up(a);
+    if (cmd == "time-pyramid") return cmd_time_pyramid(a);
     return cmd_rect_map(a);
 }
