@@ -71,7 +71,9 @@ describeParity('scan_fhog_pyramid vs dlib (on dlib-made feature pyramids)', () =
       fb.filters.forEach((f, p) => ours.set(f, p * f.length));
       expect(firstDiff(ours, filters), diffReport(ours, filters)).toBe(-1);
       // Separable parts: identical up to a sign per (plane, part) pair (an SVD fixes u, v up to
-      // a common sign; the product, and so every score, is unaffected).
+      // a common sign; the product, and so every score, is unaffected). With Debian's reference
+      // LAPACK they are bit-identical (max relative difference 0); another LAPACK may round a
+      // last bit differently, hence the small bound, while the score maps below must be exact.
       const rowf = f32(join(bankDir, `rowf${d.index}.f32`));
       const colf = f32(join(bankDir, `colf${d.index}.f32`));
       let ro = 0;
