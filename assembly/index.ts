@@ -45,3 +45,4 @@ export function heap_base(): usize {
 
 // fHOG kernels (assembly/fhog.ts).
 export * from './fhog';
+export * from './scan';

@@ -25,11 +25,13 @@ import { detectorFilters, readFhogObjectDetector, type FhogObjectDetector } from
 import { FacemetricError } from '../errors.js';
 import { assetPath } from '../models/index.js';
 import { fhogKernels } from '../wasm/fhog.js';
+import { wasmScanAvailable } from '../wasm/scan.js';
 import { extractFhog, type FhogBackend } from './fhog.js';
 import { channelsOf, pyramidDown, pyramidUp, type HogImage } from './pyramid.js';
 import {
   buildFhogFilterbank,
   detectFromFhogPyramid,
+  levelScorer,
   pyramid2RectDown,
   pyramidLevels,
   stdSortReversed,
@@ -51,9 +53,9 @@ export interface DetectOptions {
   /** object_detector's adjust_threshold: added to every filter's threshold. Default 0. */
   adjustThreshold?: number;
   /**
-   * Which implementation builds the features and resizes the pyramid levels: 'wasm'
-   * (WebAssembly SIMD kernels) or 'reference' (TypeScript). Both are bit-identical to dlib.
-   * Default: 'wasm' where the kernels load, else 'reference'.
+   * Which implementation builds the features, resizes the pyramid levels and filters the
+   * features: 'wasm' (WebAssembly SIMD kernels) or 'reference' (TypeScript). Both are
+   * bit-identical to dlib. Default: 'wasm' where the kernels load, else 'reference'.
    */
   backend?: FhogBackend;
 }
@@ -70,6 +72,11 @@ export function wasmFhogAvailable(): boolean {
     }
   }
   return wasmOk;
+}
+
+/** The backend `detect` uses by default: 'wasm' where the fHOG and scanner kernels load. */
+export function defaultHogBackend(): FhogBackend {
+  return wasmFhogAvailable() && wasmScanAvailable() ? 'wasm' : 'reference';
 }
 
 /** An HOG detector loaded from a dlib `object_detector<scan_fhog_pyramid<pyramid_down<6>>>` file. */
@@ -97,7 +104,7 @@ export class FhogDetector {
    * resized and their features computed by `backend`.
    * Ensures: at least one level; a level of an image too small for fhog has 0 x 0 planes.
    */
-  featurePyramid(img: HogImage, backend: FhogBackend = wasmFhogAvailable() ? 'wasm' : 'reference'): FhogLevel[] {
+  featurePyramid(img: HogImage, backend: FhogBackend = defaultHogBackend()): FhogLevel[] {
     const s = this.model.scanner;
     const levels = pyramidLevels(img.width, img.height, s);
     const opts = { cellSize: s.cellSize, filterRowsPadding: this.filterHeight, filterColsPadding: this.filterWidth, backend };
@@ -123,16 +130,19 @@ export class FhogDetector {
     if (!Number.isInteger(upsample) || upsample < 0 || upsample > 8) throw new RangeError(`upsample must be an integer from 0 to 8, got ${upsample}`);
     if (!Number.isFinite(adjust)) throw new RangeError(`adjustThreshold must be a finite number, got ${adjust}`);
     channelsOf(img);
-    const backend = opts.backend ?? (wasmFhogAvailable() ? 'wasm' : 'reference');
+    const backend = opts.backend ?? defaultHogBackend();
     let big = img;
     for (let i = 0; i < upsample; i++) big = pyramidUp(big, { backend });
-    const dets = this.detectPrepared(this.featurePyramid(big, backend), adjust);
+    const dets = this.detectPrepared(this.featurePyramid(big, backend), adjust, backend);
     if (upsample > 0) for (const d of dets) d.rect = pyramid2RectDown(d.rect, upsample);
     return dets;
   }
 
-  /** object_detector::operator() on an already built feature pyramid (steps 3-5). */
-  detectPrepared(feats: readonly FhogLevel[], adjustThreshold = 0): FaceDetection[] {
+  /**
+   * object_detector::operator() on an already built feature pyramid (steps 3-5), its filtering
+   * done by `backend` (the 'wasm' one copies the pyramid into wasm memory once for all banks).
+   */
+  detectPrepared(feats: readonly FhogLevel[], adjustThreshold = 0, backend: FhogBackend = defaultHogBackend()): FaceDetection[] {
     const s = this.model.scanner;
     const geometry = {
       detBoxHeight: this.filterHeight - 2 * s.padding,
@@ -142,9 +152,10 @@ export class FhogDetector {
       filterColsPadding: this.filterWidth,
     };
     const accum: FaceDetection[] = [];
+    const scorer = levelScorer(feats, backend);
     for (let i = 0; i < this.banks.length; i++) {
       const thresh = this.thresholds[i];
-      for (const d of detectFromFhogPyramid(feats, this.banks[i], thresh + adjustThreshold, geometry)) {
+      for (const d of detectFromFhogPyramid(feats, this.banks[i], thresh + adjustThreshold, { ...geometry, scorer })) {
         accum.push({ rect: d.rect, score: d.score - thresh, filter: i });
       }
     }

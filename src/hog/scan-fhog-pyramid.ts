@@ -15,7 +15,14 @@
  *  - detect_from_fhog_pyramid: windows with score >= thresh (float score compared as double),
  *    rect = rect_up(fhog_to_image(centered window)), sorted by score, highest first, with
  *    libstdc++'s std::sort (not stable), so that ties come out in dlib's order.
+ *
+ * The filtering has two backends (ScanBackend): the TypeScript functions here ('reference', the
+ * oracle) and WebAssembly SIMD kernels ('wasm', assembly/scan.ts via src/wasm/scan.ts), which do
+ * the same float operations in the same order, 4 output columns per f32x4 (no fused
+ * multiply-add), so both give bit-identical scores.
  */
+
+import { scanKernels, WasmLevelScorer } from '../wasm/scan.js';
 
 /** One fhog image: `planes` (31 for dlib's fhog) of `rows x cols` floats, row-major. */
 export interface FhogLevel {
@@ -188,6 +195,15 @@ const fr = Math.fround;
 /** An empty rectangle, as dlib's rectangle(). */
 const EMPTY: Rect = [0, 0, -1, -1];
 
+/**
+ * The area a float filter of `frows x fcols` leaves valid in a `rows x cols` image (dlib's
+ * non_border rectangle); empty for an empty image.
+ */
+export function filterArea(rows: number, cols: number, frows: number, fcols: number): Rect {
+  if (rows * cols === 0) return EMPTY;
+  return [Math.trunc(fcols / 2), Math.trunc(frows / 2), cols - Math.trunc((fcols - 1) / 2) - 1, rows - Math.trunc((frows - 1) / 2) - 1];
+}
+
 /** End (exclusive) of the columns dlib filters with simd8f, starting at `first`, before `last`. */
 function simdEnd(first: number, last: number): number {
   let c = first;
@@ -333,11 +349,49 @@ export function filterImageSeparable(inp: Float32Array, rows: number, cols: numb
 }
 
 /**
+ * Which implementation filters the feature planes: TypeScript ('reference', the oracle) or the
+ * WebAssembly SIMD kernels ('wasm', assembly/scan.ts). Bit-identical results.
+ */
+export type ScanBackend = 'reference' | 'wasm';
+
+/** Scores the levels of one feature pyramid under filter banks (apply_filters_to_fhog). */
+export interface LevelScorer {
+  /**
+   * applyFiltersToFhog(fb, feats[level]). The scores may be a view that the next call
+   * overwrites: read them before scoring again.
+   */
+  score(fb: FhogFilterbank, level: number): { scores: Float32Array; area: Rect };
+}
+
+/** The TypeScript scorer of `feats`. */
+export function referenceScorer(feats: readonly FhogLevel[]): LevelScorer {
+  return { score: (fb, level) => applyFiltersToFhog(fb, feats[level]) };
+}
+
+/**
+ * A scorer of `feats` for `backend`: the WebAssembly one copies the whole pyramid into wasm
+ * memory once (make one per pyramid and share it between filter banks).
+ */
+export function levelScorer(feats: readonly FhogLevel[], backend: ScanBackend = 'reference'): LevelScorer {
+  if (backend === 'reference') return referenceScorer(feats);
+  if (backend === 'wasm') return new WasmLevelScorer(feats, scanKernels());
+  throw new RangeError(`unknown scan backend '${String(backend)}'`);
+}
+
+/**
  * impl::apply_filters_to_fhog: the score ("saliency") image of one fhog level under a filter
  * bank, and the area where it is valid. Ensures: scores has level.rows*level.cols values, zero
  * outside `area`; `area` is empty (right < left) when the level is smaller than the filter.
+ * `backend` 'wasm' copies the level into wasm memory and the scores out (for many banks on one
+ * pyramid, use {@link levelScorer} instead).
  */
-export function applyFiltersToFhog(fb: FhogFilterbank, level: FhogLevel): { scores: Float32Array; area: Rect } {
+export function applyFiltersToFhog(fb: FhogFilterbank, level: FhogLevel, backend: ScanBackend = 'reference'): { scores: Float32Array; area: Rect } {
+  if (backend !== 'reference') {
+    if (backend !== 'wasm') throw new RangeError(`unknown scan backend '${String(backend)}'`);
+    // its own kernel instance: a pyramid scorer in use stays valid
+    const { scores, area } = new WasmLevelScorer([level], scanKernels('oneShot')).score(fb, 0);
+    return { scores: scores.slice(), area };
+  }
   const { rows, cols, planes } = level;
   const scores = new Float32Array(rows * cols);
   let area: Rect = EMPTY;
@@ -472,11 +526,18 @@ export function detectFromFhogPyramid(
   feats: readonly FhogLevel[],
   fb: FhogFilterbank,
   thresh: number,
-  opts: { detBoxHeight: number; detBoxWidth: number; cellSize: number; filterRowsPadding: number; filterColsPadding: number; pyramidN?: number },
+  opts: {
+    detBoxHeight: number; detBoxWidth: number; cellSize: number; filterRowsPadding: number; filterColsPadding: number; pyramidN?: number;
+    /** Which implementation filters (default 'reference'); ignored when `scorer` is given. */
+    backend?: ScanBackend;
+    /** A scorer of `feats` to use (levelScorer(feats, backend)), shared between banks. */
+    scorer?: LevelScorer;
+  },
 ): RawDetection[] {
   const dets: RawDetection[] = [];
+  const scorer = opts.scorer ?? levelScorer(feats, opts.backend);
   for (let l = 0; l < feats.length; l++) {
-    const { scores, area } = applyFiltersToFhog(fb, feats[l]);
+    const { scores, area } = scorer.score(fb, l);
     const cols = feats[l].cols;
     for (let r = area[1]; r <= area[3]; r++) {
       for (let c = area[0]; c <= area[2]; c++) {

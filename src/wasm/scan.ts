@@ -1,0 +1,150 @@
+/**
+ * The WebAssembly side of scan_fhog_pyramid's filtering (assembly/scan.ts): dlib's separable
+ * and full float filtering, 4 output columns per f32x4 in dlib's exact float order. The
+ * TypeScript twins are filterImageSeparable / filterImage in src/hog/scan-fhog-pyramid.ts; the
+ * two are bit-identical (test/hog/scan-wasm.test.ts), so the 'wasm' scan backend gives dlib's
+ * exact scores too.
+ *
+ * The scanner has its own kernel instance (own linear memory, separate from the fHOG one, which
+ * resets its memory on every call). A {@link WasmLevelScorer} copies a whole feature pyramid into
+ * that memory once, then scores any number of filter banks against its levels without copies:
+ * the returned score maps are views of wasm memory.
+ */
+import { FacemetricError } from '../errors.js';
+import { filterArea, type FhogFilterbank, type FhogLevel, type LevelScorer, type Rect } from '../hog/scan-fhog-pyramid.js';
+import { WasmKernels } from './index.js';
+
+export interface ScanExports {
+  scan_separable(inp: number, rows: number, cols: number, rowF: number, nRow: number, colF: number, nCol: number,
+    out: number, scratch: number, addTo: boolean | number): void;
+  scan_full(inp: number, rows: number, cols: number, filt: number, frows: number, fcols: number, out: number,
+    addTo: boolean | number): void;
+}
+
+const instances: Partial<Record<'shared' | 'oneShot', WasmKernels>> = {};
+
+/**
+ * The scanner's kernel instance (loaded on first use): 'shared' for pyramid scorers,
+ * 'oneShot' for single-level filtering (so that it never supersedes a pyramid scorer).
+ */
+export function scanKernels(which: 'shared' | 'oneShot' = 'shared'): WasmKernels {
+  let k = instances[which];
+  if (k === undefined) {
+    k = WasmKernels.load();
+    const ex = k.exports as unknown as Partial<ScanExports>;
+    if (typeof ex.scan_separable !== 'function' || typeof ex.scan_full !== 'function') {
+      throw new FacemetricError('the WebAssembly kernels predate the scanner kernels (scan_separable missing); run: npm run build:wasm');
+    }
+    instances[which] = k;
+  }
+  return k;
+}
+
+let available: boolean | undefined;
+/** True when the WebAssembly scanner kernels load here (checked once). */
+export function wasmScanAvailable(): boolean {
+  if (available === undefined) {
+    try {
+      scanKernels();
+      available = true;
+    } catch {
+      available = false;
+    }
+  }
+  return available;
+}
+
+/** Where one bank's filters live in wasm memory (byte offsets). */
+interface BankPlacement {
+  /** Separable path: per plane, per component, [row filter, column filter]. */
+  parts: [number, number][][];
+  /** Full path: per plane, the rows x cols filter. */
+  full: number[];
+}
+
+const EMPTY: Rect = [0, 0, -1, -1];
+
+/** The scorer that owns each kernel instance's memory (the most recently created on it). */
+const owners = new WeakMap<WasmKernels, WasmLevelScorer>();
+
+/**
+ * A feature pyramid resident in the scanner's wasm memory, scored by filter banks with the
+ * WebAssembly kernels (same results as the reference applyFiltersToFhog, bit for bit).
+ * Only the most recently created scorer on a kernel instance is usable (it owns that memory);
+ * `score` on an older one throws.
+ */
+export class WasmLevelScorer implements LevelScorer {
+  private readonly k: WasmKernels;
+  private readonly ex: ScanExports;
+  private readonly levels: { rows: number; cols: number; planes: number[] }[];
+  private readonly scores: number;
+  private readonly scratch: number;
+  private readonly banks = new Map<FhogFilterbank, BankPlacement>();
+
+  /** Copies every level's planes into wasm memory (once). */
+  constructor(feats: readonly FhogLevel[], k: WasmKernels = scanKernels()) {
+    this.k = k;
+    this.ex = k.exports as unknown as ScanExports;
+    owners.set(k, this);
+    k.reset();
+    let maxN = 0;
+    this.levels = feats.map(({ rows, cols, planes }) => {
+      const n = rows * cols;
+      maxN = Math.max(maxN, n);
+      const base = k.alloc(planes.length * n * 4);
+      return { rows, cols, planes: planes.map((_, p) => base + p * n * 4) };
+    });
+    this.scores = k.alloc(maxN * 4);
+    this.scratch = k.alloc(maxN * 4);
+    // memory has grown to its final size for the levels: copy them in
+    const heap = new Float32Array(k.memory.buffer);
+    feats.forEach((level, l) => {
+      const n = level.rows * level.cols;
+      level.planes.forEach((plane, p) => heap.set(plane.subarray(0, n), this.levels[l].planes[p] >> 2));
+    });
+  }
+
+  private place(fb: FhogFilterbank): BankPlacement {
+    let pl = this.banks.get(fb);
+    if (pl === undefined) {
+      const k = this.k;
+      const put = (f: Float32Array): number => k.putF32(f);
+      pl = fb.separable
+        ? { parts: fb.rowFilters.map((rfs, i) => rfs.map((rf, j): [number, number] => [put(rf), put(fb.colFilters[i][j])])), full: [] }
+        : { parts: [], full: fb.filters.map(put) };
+      this.banks.set(fb, pl);
+    }
+    return pl;
+  }
+
+  /**
+   * applyFiltersToFhog(fb, feats[level]) in WebAssembly. The returned `scores` is a view of
+   * wasm memory, valid until the next `score` call or the next scorer.
+   */
+  score(fb: FhogFilterbank, level: number): { scores: Float32Array; area: Rect } {
+    if (owners.get(this.k) !== this) throw new FacemetricError('this WasmLevelScorer was superseded by a newer one (the scanner memory holds another pyramid)');
+    const pl = this.place(fb);
+    const { rows, cols, planes } = this.levels[level];
+    const ex = this.ex;
+    let area: Rect = EMPTY;
+    if (!fb.separable) {
+      ex.scan_full(planes[0], rows, cols, pl.full[0], fb.rows, fb.cols, this.scores, 0);
+      area = filterArea(rows, cols, fb.rows, fb.cols);
+      for (let i = 1; i < pl.full.length; i++) ex.scan_full(planes[i], rows, cols, pl.full[i], fb.rows, fb.cols, this.scores, 1);
+    } else {
+      let first = true;
+      for (let i = 0; i < pl.parts.length; i++) {
+        for (let j = 0; j < pl.parts[i].length; j++) {
+          const [rf, cf] = pl.parts[i][j];
+          ex.scan_separable(planes[i], rows, cols, rf, fb.rowFilters[i][j].length, cf, fb.colFilters[i][j].length, this.scores, this.scratch, first ? 0 : 1);
+          area = filterArea(rows, cols, fb.colFilters[i][j].length, fb.rowFilters[i][j].length);
+          first = false;
+        }
+      }
+      // no separable part at all: the reference's scores stay zero
+      if (first) this.k.f32(this.scores, rows * cols).fill(0);
+    }
+    // a fresh view: the bank placement above may have grown the memory
+    return { scores: this.k.f32(this.scores, rows * cols), area };
+  }
+}
