@@ -267,3 +267,38 @@ describeParity('coordinate maps against dlib (pyramid_down<N> rect_down/rect_up,
   });
 });
 
+
+// Every example image (faces, johns, video_frames: 218), alternately RGB and grey: fHOG on both
+// backends, 3 pyramid_down<6> levels and pyramid_up (wasm backend). About a minute, so opt-in:
+// FACEMETRIC_PARITY_ALL=1.
+describeParity('every example image (opt-in: FACEMETRIC_PARITY_ALL=1)', () => {
+  test.skipIf(process.env.FACEMETRIC_PARITY_ALL !== '1')('fHOG and pyramids identical to dlib on all 218 example images', () => {
+    const files = [...exampleImages('faces'), ...exampleImages('johns'), ...exampleImages('video_frames')];
+    expect(files.length).toBeGreaterThan(200);
+    const dir = fresh('all');
+    const same = (a: HogImage, b: HogImage): boolean => maxPixelDiff(a, b) === 0;
+    files.forEach((jpg, i) => {
+      const png = join(dir, 'img.png');
+      runHarness(['decode', jpg, png]);
+      const gray = i % 2 === 1;
+      const src = readLevel(png, gray);
+      const [j] = runHarnessJson<FhogJson>(['fhog', png, dir, '--gray', gray ? '1' : '0']);
+      const buf = readFileSync(j.path);
+      const want = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+      for (const backend of BACKENDS) {
+        const got = flatten(extractFhog(src, { backend }));
+        let max = got.length === want.length ? 0 : Infinity;
+        for (let k = 0; k < got.length; k++) max = Math.max(max, Math.abs(got[k] - want[k]));
+        expect(max, `${jpg} ${backend}: ${diffReport(got, want)}`).toBeLessThanOrEqual(EXACT);
+      }
+      const levels = runHarnessJson<{ level: number; path: string }>(['pyramid', png, dir, '--levels', '3', '--gray', gray ? '1' : '0']);
+      let img = src;
+      for (const l of levels) {
+        img = pyramidDown(img, 6, { backend: 'wasm' });
+        expect(same(img, readLevel(l.path, gray)), `${jpg} level ${l.level}`).toBe(true);
+      }
+      runHarnessJson(['pyramid-up', png, join(dir, 'up.png'), '--gray', gray ? '1' : '0']);
+      expect(same(pyramidUp(src, { backend: 'wasm' }), readLevel(join(dir, 'up.png'), gray)), `${jpg} pyramid_up`).toBe(true);
+    });
+  }, 600_000);
+});
