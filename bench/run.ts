@@ -17,6 +17,7 @@ import { harnessBinary, runHarnessJson } from '../src/parity/harness.js';
 import { WasmKernels } from '../src/wasm/index.js';
 import { dotRef } from '../src/wasm/kernels.js';
 import { detectBench } from './detect.js';
+import { fhogBench } from './fhog.js';
 
 async function kernels(): Promise<void> {
   const k = WasmKernels.load();
@@ -102,4 +103,5 @@ console.log(`facemetric bench: node ${process.version}, ${process.platform}/${pr
 const only = process.argv[2];
 if (only === undefined || only === 'kernels') await kernels();
 if (only === undefined || only === 'models') await models();
+if (only === undefined || only === 'fhog') await fhogBench();
 if (only === undefined || only === 'detect') await detectBench();
