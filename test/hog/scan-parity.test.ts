@@ -2,7 +2,8 @@
  * scan_fhog_pyramid against live dlib, stage by stage, on dlib's own feature pyramids (harness
  * `scan-pyramid`), so that the scanner is checked independently of our fhog and pyramid code:
  * the filter bank (bit-identical floats, same separable ranks and path), the score maps
- * (bit-identical), and each weight vector's raw detections (same rects, same scores, same order).
+ * (bit-identical), and each weight vector's raw detections (same rects, same scores, same order),
+ * the last two on both scan backends (TypeScript reference and WebAssembly kernels).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -101,7 +102,8 @@ describeParity('scan_fhog_pyramid vs dlib (on dlib-made feature pyramids)', () =
     return [faces.find((f) => f.endsWith('2008_002470.jpg')) ?? faces[0], exampleImages('video_frames')[0]];
   };
 
-  it.each([0, 1])('score maps and raw detections match dlib bit for bit (upsample %i)', (upsample) => {
+  const scanCases = [0, 1].flatMap((upsample) => (['reference', 'wasm'] as const).map((backend) => [upsample, backend] as const));
+  it.each(scanCases)('score maps and raw detections match dlib bit for bit (upsample %i, %s backend)', (upsample, backend) => {
     let nDets = 0;
     for (const image of images()) {
       const feats = dlibPyramid(image, upsample);
@@ -111,7 +113,7 @@ describeParity('scan_fhog_pyramid vs dlib (on dlib-made feature pyramids)', () =
       for (const o of out) {
         const fb = banks[o.index];
         if (o.kind === 'scores') {
-          const { scores, area } = applyFiltersToFhog(fb, feats[o.level]);
+          const { scores, area } = applyFiltersToFhog(fb, feats[o.level], backend);
           expect(area, `${image} filter ${o.index} level ${o.level}`).toEqual(o.area);
           const want = f32(join(dir, `score_${o.index}_${o.level}.f32`));
           expect(firstDiff(scores, want), `${image} filter ${o.index} level ${o.level}: ${diffReport(scores, want)}`).toBe(-1);
@@ -120,7 +122,7 @@ describeParity('scan_fhog_pyramid vs dlib (on dlib-made feature pyramids)', () =
           const s = det.scanner;
           const dets = detectFromFhogPyramid(feats, fb, f.threshold - 0.5, {
             detBoxHeight: f.height - 2 * s.padding, detBoxWidth: f.width - 2 * s.padding,
-            cellSize: s.cellSize, filterRowsPadding: f.height, filterColsPadding: f.width,
+            cellSize: s.cellSize, filterRowsPadding: f.height, filterColsPadding: f.width, backend,
           });
           expect(dets.map((x) => x.rect), `${image} filter ${o.index}`).toEqual(o.dets.map((x) => x.rect));
           expect(dets.map((x) => x.score)).toEqual(o.dets.map((x) => x.score));
