@@ -370,11 +370,20 @@ export function referenceScorer(feats: readonly FhogLevel[]): LevelScorer {
 
 /**
  * A scorer of `feats` for `backend`: the WebAssembly one copies the whole pyramid into wasm
- * memory once (make one per pyramid and share it between filter banks).
+ * memory once (make one per pyramid and share it between filter banks). Where the pyramid does
+ * not fit in wasm memory (32-bit, at most 4 GiB), the 'wasm' backend falls back to the reference
+ * scorer: same scores, only slower.
  */
 export function levelScorer(feats: readonly FhogLevel[], backend: ScanBackend = 'reference'): LevelScorer {
   if (backend === 'reference') return referenceScorer(feats);
-  if (backend === 'wasm') return new WasmLevelScorer(feats, scanKernels());
+  if (backend === 'wasm') {
+    try {
+      return new WasmLevelScorer(feats, scanKernels());
+    } catch (e) {
+      if (e instanceof RangeError) return referenceScorer(feats); // memory.grow refused
+      throw e;
+    }
+  }
   throw new RangeError(`unknown scan backend '${String(backend)}'`);
 }
 

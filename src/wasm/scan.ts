@@ -64,6 +64,9 @@ interface BankPlacement {
 
 const EMPTY: Rect = [0, 0, -1, -1];
 
+/** The most pyramid bytes a scorer puts in wasm memory (2 GiB less 64 MiB for filters). */
+export const MAX_PYRAMID_BYTES = 2 ** 31 - 2 ** 26;
+
 /** The scorer that owns each kernel instance's memory (the most recently created on it). */
 const owners = new WeakMap<WasmKernels, WasmLevelScorer>();
 
@@ -81,10 +84,22 @@ export class WasmLevelScorer implements LevelScorer {
   private readonly scratch: number;
   private readonly banks = new Map<FhogFilterbank, BankPlacement>();
 
-  /** Copies every level's planes into wasm memory (once). */
+  /**
+   * Copies every level's planes into wasm memory (once).
+   * Throws RangeError where they do not fit (more than MAX_PYRAMID_BYTES, or memory.grow fails).
+   */
   constructor(feats: readonly FhogLevel[], k: WasmKernels = scanKernels()) {
     this.k = k;
     this.ex = k.exports as unknown as ScanExports;
+    // Everything must fit in 32-bit wasm memory (checked here in doubles: the allocator's
+    // 32-bit rounding would wrap on sizes past 2 GiB).
+    let total = 0;
+    let largest = 0;
+    for (const { rows, cols, planes } of feats) {
+      total += planes.length * rows * cols * 4 + 16;
+      largest = Math.max(largest, rows * cols * 4 + 16);
+    }
+    if (total + 2 * largest > MAX_PYRAMID_BYTES) throw new RangeError(`a feature pyramid of ${total} bytes does not fit in wasm memory`);
     owners.set(k, this);
     k.reset();
     let maxN = 0;
@@ -100,7 +115,7 @@ export class WasmLevelScorer implements LevelScorer {
     const heap = new Float32Array(k.memory.buffer);
     feats.forEach((level, l) => {
       const n = level.rows * level.cols;
-      level.planes.forEach((plane, p) => heap.set(plane.subarray(0, n), this.levels[l].planes[p] >> 2));
+      level.planes.forEach((plane, p) => heap.set(plane.subarray(0, n), this.levels[l].planes[p] >>> 2));
     });
   }
 

@@ -193,6 +193,19 @@ describe('the WebAssembly level scorer against applyFiltersToFhog', () => {
     }
   });
 
+  it('a pyramid too large for wasm memory falls back to the reference scorer (same scores)', () => {
+    // 198 GB, and 5.4 GB (past 4 GiB: a 32-bit size would wrap to a small one)
+    for (const side of [40_000, 6_600]) {
+      const huge: FhogLevel = { rows: side, cols: side, planes: levels[4].planes };
+      expect(levelScorer([levels[4], huge], 'wasm')).not.toBeInstanceOf(WasmLevelScorer);
+    }
+    const huge: FhogLevel = { rows: 40_000, cols: 40_000, planes: levels[4].planes };
+    const scorer = levelScorer([levels[4], huge], 'wasm');
+    expect(bits(scorer.score(sepBank, 0).scores)).toEqual(bits(applyFiltersToFhog(sepBank, levels[4]).scores));
+    // and the kernels still work afterwards
+    expect(bits(levelScorer([levels[4]], 'wasm').score(sepBank, 0).scores)).toEqual(bits(applyFiltersToFhog(sepBank, levels[4]).scores));
+  });
+
   it('a superseded scorer refuses to score', () => {
     const a = new WasmLevelScorer(levels);
     a.score(sepBank, 3);
