@@ -23,6 +23,9 @@ export interface ScanExports {
 
 const instances: Partial<Record<'shared' | 'oneShot', WasmKernels>> = {};
 
+/** The scorer that owns each kernel instance's memory (the most recently created on it). */
+const owners = new WeakMap<WasmKernels, WasmLevelScorer>();
+
 /**
  * The scanner's kernel instance (loaded on first use): 'shared' for pyramid scorers,
  * 'oneShot' for single-level filtering (so that it never supersedes a pyramid scorer).
@@ -38,6 +41,19 @@ export function scanKernels(which: 'shared' | 'oneShot' = 'shared'): WasmKernels
     instances[which] = k;
   }
   return k;
+}
+
+/**
+ * Drops the scanner's kernel instances, so that their memory (grown to the largest pyramid
+ * scored so far; wasm memory never shrinks) can be garbage-collected. Existing scorers stop
+ * working; the next one loads a fresh instance.
+ */
+export function releaseScanKernels(): void {
+  for (const which of ['shared', 'oneShot'] as const) {
+    const k = instances[which];
+    if (k !== undefined) owners.delete(k);
+    delete instances[which];
+  }
 }
 
 let available: boolean | undefined;
@@ -67,8 +83,6 @@ const EMPTY: Rect = [0, 0, -1, -1];
 /** The most pyramid bytes a scorer puts in wasm memory (2 GiB less 64 MiB for filters). */
 export const MAX_PYRAMID_BYTES = 2 ** 31 - 2 ** 26;
 
-/** The scorer that owns each kernel instance's memory (the most recently created on it). */
-const owners = new WeakMap<WasmKernels, WasmLevelScorer>();
 
 /**
  * A feature pyramid resident in the scanner's wasm memory, scored by filter banks with the

@@ -20,7 +20,7 @@ import {
   type FhogLevel,
 } from '../../src/hog/scan-fhog-pyramid.js';
 import { relaxedSimdSupported, WasmKernels, type WasmFlavour } from '../../src/wasm/index.js';
-import { WasmLevelScorer, type ScanExports } from '../../src/wasm/scan.js';
+import { releaseScanKernels, scanKernels, WasmLevelScorer, type ScanExports } from '../../src/wasm/scan.js';
 
 const SENTINEL = 0x7fc0dead; // a NaN pattern no kernel writes
 
@@ -211,6 +211,16 @@ describe('the WebAssembly level scorer against applyFiltersToFhog', () => {
     a.score(sepBank, 3);
     levelScorer(levels, 'wasm');
     expect(() => a.score(sepBank, 3)).toThrow(/superseded/);
+  });
+
+  it('releaseScanKernels: old scorers stop, new ones work on a fresh instance', () => {
+    const a = levelScorer(levels, 'wasm');
+    const before = scanKernels();
+    releaseScanKernels();
+    expect(() => a.score(sepBank, 6)).toThrow(/superseded/);
+    const b = levelScorer(levels, 'wasm');
+    expect(scanKernels()).not.toBe(before);
+    expect(bits(b.score(sepBank, 6).scores)).toEqual(bits(applyFiltersToFhog(sepBank, levels[6]).scores));
   });
 
   it('detectFromFhogPyramid: the same raw detections on both backends', () => {
