@@ -371,8 +371,8 @@ export function referenceScorer(feats: readonly FhogLevel[]): LevelScorer {
 /**
  * A scorer of `feats` for `backend`: the WebAssembly one copies the whole pyramid into wasm
  * memory once (make one per pyramid and share it between filter banks). Where the pyramid does
- * not fit in wasm memory (32-bit, at most 4 GiB), the 'wasm' backend falls back to the reference
- * scorer: same scores, only slower.
+ * not fit in wasm memory (MAX_PYRAMID_BYTES, just under 2 GiB, or memory.grow refuses), the
+ * 'wasm' backend falls back to the reference scorer: same scores, only slower.
  */
 export function levelScorer(feats: readonly FhogLevel[], backend: ScanBackend = 'reference'): LevelScorer {
   if (backend === 'reference') return referenceScorer(feats);
@@ -397,9 +397,17 @@ export function levelScorer(feats: readonly FhogLevel[], backend: ScanBackend = 
 export function applyFiltersToFhog(fb: FhogFilterbank, level: FhogLevel, backend: ScanBackend = 'reference'): { scores: Float32Array; area: Rect } {
   if (backend !== 'reference') {
     if (backend !== 'wasm') throw new RangeError(`unknown scan backend '${String(backend)}'`);
-    // its own kernel instance: a pyramid scorer in use stays valid
-    const { scores, area } = new WasmLevelScorer([level], scanKernels('oneShot')).score(fb, 0);
-    return { scores: scores.slice(), area };
+    let scorer: WasmLevelScorer | undefined;
+    try {
+      // its own kernel instance: a pyramid scorer in use stays valid
+      scorer = new WasmLevelScorer([level], scanKernels('oneShot'));
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e; // too large for wasm memory: the reference below
+    }
+    if (scorer !== undefined) {
+      const { scores, area } = scorer.score(fb, 0);
+      return { scores: scores.slice(), area };
+    }
   }
   const { rows, cols, planes } = level;
   const scores = new Float32Array(rows * cols);
