@@ -56,6 +56,9 @@ function buildDir(): string {
   throw new FacemetricError('WebAssembly kernels are not built (build/facemetric.simd.wasm missing); run: npm run build:wasm');
 }
 
+/** The most a 32-bit WebAssembly memory can hold: 65536 pages of 64 KiB. */
+export const MAX_WASM_BYTES = 65536 * 65536;
+
 /** An instance of the kernels with its own linear memory and bump allocator. */
 export class WasmKernels {
   readonly flavour: WasmFlavour;
@@ -90,10 +93,21 @@ export class WasmKernels {
 
   /** Allocates `bytes` (16-byte aligned), growing memory as needed; returns the byte offset. */
   alloc(bytes: number): number {
+    if (!Number.isSafeInteger(bytes) || bytes < 0) throw new RangeError(`WasmKernels.alloc: bad size ${bytes}`);
     const ptr = this.top;
-    const end = ptr + ((bytes + 15) & ~15);
+    // Plain arithmetic, not `& ~15`: bitwise operators wrap at 2^31 and would shrink the request.
+    const end = ptr + Math.ceil(bytes / 16) * 16;
+    if (end > MAX_WASM_BYTES) {
+      throw new FacemetricError(`out of WebAssembly memory: ${end} bytes needed, a 32-bit WebAssembly memory holds at most ${MAX_WASM_BYTES}`);
+    }
     const have = this.memory.buffer.byteLength;
-    if (end > have) this.memory.grow(Math.ceil((end - have) / 65536));
+    if (end > have) {
+      try {
+        this.memory.grow(Math.ceil((end - have) / 65536));
+      } catch (e) {
+        throw new FacemetricError(`out of WebAssembly memory: cannot grow to ${end} bytes (${(e as Error).message})`);
+      }
+    }
     this.top = end;
     return ptr;
   }

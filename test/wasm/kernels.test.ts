@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WasmKernels, relaxedProbe, relaxedSimdSupported, type WasmFlavour } from '../../src/wasm/index.js';
+import { MAX_WASM_BYTES, WasmKernels, relaxedProbe, relaxedSimdSupported, type WasmFlavour } from '../../src/wasm/index.js';
 import { axpyRef, dotRef } from '../../src/wasm/kernels.js';
 
 /** Deterministic pseudo-random floats in [-1, 1). */
@@ -70,6 +70,18 @@ describe.each(flavours)('WebAssembly %s kernels against the TypeScript reference
     expect(Array.from(k.f32(gy.ptr, n))).toEqual(Array.from(want));
     gx.check();
     gy.check();
+  });
+
+  it('refuses sizes a 32-bit memory cannot hold instead of wrapping them', () => {
+    k.reset();
+    const before = k.memory.buffer.byteLength;
+    expect(() => k.alloc(5 * 2 ** 30)).toThrow(/out of WebAssembly memory: \d+ bytes needed/);
+    expect(() => k.alloc(2 ** 31 + 1 + MAX_WASM_BYTES)).toThrow(/out of WebAssembly memory/);
+    expect(() => k.alloc(-1)).toThrow(RangeError);
+    expect(k.memory.buffer.byteLength).toBe(before);
+    // the allocator is still usable afterwards
+    const p = k.putF32(new Float32Array([4, 5]));
+    expect(Array.from(k.f32(p, 2))).toEqual([4, 5]);
   });
 
   it('grows memory on demand and keeps data', () => {
