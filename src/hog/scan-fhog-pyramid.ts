@@ -22,6 +22,7 @@
  * multiply-add), so both give bit-identical scores.
  */
 
+import type { ScanFhogPyramid } from '../dlib/object-detector.js';
 import { scanKernels, WasmLevelScorer } from '../wasm/scan.js';
 
 /** One fhog image: `planes` (31 for dlib's fhog) of `rows x cols` floats, row-major. */
@@ -52,15 +53,8 @@ export interface FhogFilterbank {
 }
 
 /** The scanner settings scan_fhog_pyramid uses (the detector file's scanner part). */
-export interface ScannerSettings {
-  cellSize: number;
-  padding: number;
-  windowWidth: number;
-  windowHeight: number;
-  maxPyramidLevels: number;
-  minPyramidLayerWidth: number;
-  minPyramidLayerHeight: number;
-}
+export type ScannerSettings = Pick<ScanFhogPyramid,
+  'cellSize' | 'padding' | 'windowWidth' | 'windowHeight' | 'maxPyramidLevels' | 'minPyramidLayerWidth' | 'minPyramidLayerHeight'>;
 
 // ---------------------------------------------------------------------------------------------
 // SVD (double precision, one-sided Jacobi): A = U diag(s) V^T, singular values descending.

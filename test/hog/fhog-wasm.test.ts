@@ -11,6 +11,7 @@ import {
 } from '../../src/hog/index.js';
 import { imageBytes } from '../../src/wasm/fhog.js';
 import { relaxedSimdSupported, WasmKernels, type WasmFlavour } from '../../src/wasm/index.js';
+import { rng } from '../helpers/random.js';
 
 interface FhogExports {
   fhog_gradient(img: number, width: number, channels: number, yEnd: number, xEnd: number, simdEnd: number, bins: number, len2: number): void;
@@ -20,17 +21,6 @@ interface FhogExports {
 
 const SENTINEL = 0x7fc0dead; // a NaN pattern no kernel writes
 const SENTINEL_BYTE = 0xa5; // > 17, not an orientation bin
-
-/** mulberry32 */
-function rng(seed: number): () => number {
-  let s = seed | 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random image; `ties` draws from few values so equal channel gradients are frequent. */
 function image(width: number, height: number, ch: 1 | 3, seed: number, ties = false): HogImage {

@@ -21,19 +21,9 @@ import {
 } from '../../src/hog/scan-fhog-pyramid.js';
 import { relaxedSimdSupported, WasmKernels, type WasmFlavour } from '../../src/wasm/index.js';
 import { releaseScanKernels, scanKernels, WasmLevelScorer, type ScanExports } from '../../src/wasm/scan.js';
+import { rng } from '../helpers/random.js';
 
 const SENTINEL = 0x7fc0dead; // a NaN pattern no kernel writes
-
-/** mulberry32 */
-function rng(seed: number): () => number {
-  let s = seed | 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random floats in [-1, 1), with some exact +0 and -0 (the 0 + -0 = +0 rule matters). */
 function randomF32(n: number, seed: number, zeros = 0.1): Float32Array {

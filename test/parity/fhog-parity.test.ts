@@ -19,6 +19,7 @@ import { exampleImages } from '../../src/models/index.js';
 import { runHarness, runHarnessJson } from '../../src/parity/harness.js';
 import { describeParity, diffReport, scratchDir } from './helpers.js';
 import { TOLERANCES } from './tolerances.js';
+import { rng } from '../helpers/random.js';
 
 const BACKENDS: FhogBackend[] = ['reference', 'wasm'];
 
@@ -46,17 +47,6 @@ function facePng(name: string): string {
     decoded.set(name, png);
   }
   return png;
-}
-
-/** mulberry32. */
-function rng(seed: number): () => number {
-  let s = seed | 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Synthetic RGB images; `ties` draws from few levels so equal channel magnitudes are common. */
