@@ -1,0 +1,219 @@
+/**
+ * dlib's `shape_predictor` inference (the 68-point face landmark model): a port of
+ * `shape_predictor::operator()(img, rect)` in `dlib/image_processing/shape_predictor.h`
+ * (dlib 19.24), step by step in dlib's precision:
+ *
+ * - `current_shape = initial_shape` (`matrix<float,0,1>`: x0, y0, x1, y1, ... in the normalized
+ *   box, (0,0) = the box's top-left corner, (1,1) = its bottom-right corner).
+ * - For each cascade level, `impl::extract_feature_pixel_values`:
+ *   - `impl::find_tform_between_shapes(initial_shape, current_shape)` = dlib's
+ *     `find_similarity_transform` (`dlib/geometry/point_transforms.h`) between the two shapes'
+ *     points: means, variance of the source and the 2x2 cross-covariance, all in double; dlib
+ *     takes the rotation from an SVD of the covariance, which for 2x2 has the closed form used
+ *     here (scale*rotation = [[a+d, b-c], [c-b, a+d]] / sigma_from); only the matrix part is used
+ *     (the translation is dropped) and it is cast to `matrix<float,2,2>`.
+ *   - `impl::unnormalizing_tform(rect)`: dlib's `find_affine_transform` from (0,0), (1,0), (1,1)
+ *     to the rect's tl, tr and br corners, i.e. x' = (right-left)*x + left,
+ *     y' = (bottom-top)*y + top, in double (note right-left, not the width right-left+1).
+ *   - Feature pixel i: `tform * deltas[i] + location(current_shape, anchor_idx[i])` in float,
+ *     mapped to the image in double and rounded to `dlib::point` (floor(v + 0.5)); outside the
+ *     image its value is 0, inside it is `get_pixel_intensity` of the pixel: for RGB that is
+ *     `assign_pixel(unsigned char, rgb_pixel)`, i.e. floor((r + g + b) / 3).
+ *   - Every tree of the level (`impl::regression_tree::operator()`): from node 0, go to child
+ *     2i+1 when `(float)pix[idx1] - (float)pix[idx2] > thresh`, else 2i+2; the leaf's vector is
+ *     added to `current_shape` in float.
+ * - The result: each point through `unnormalizing_tform(rect)` (double) and rounded to
+ *   `dlib::point` (floor(v + 0.5)) as `full_object_detection`'s parts.
+ */
+import { readFileSync } from 'node:fs';
+import { readShapePredictor, type ShapePredictor } from '../dlib/shape-predictor.js';
+import { FacemetricError } from '../errors.js';
+import type { GrayImage, RgbImage } from '../image/pixels.js';
+import { assetPath } from '../models/index.js';
+
+/** dlib's rectangle: [left, top, right, bottom], inclusive. */
+export type Rect = readonly [number, number, number, number];
+
+/** One face's landmarks. */
+export interface Landmarks {
+  /** The parts as dlib's `full_object_detection` holds them: integer (x, y), rounded as dlib does. */
+  points: [number, number][];
+  /** The positions before rounding, x0, y0, x1, y1, ... (image coordinates, as float32). */
+  exact: Float32Array;
+}
+
+const f32 = Math.fround;
+
+/**
+ * `find_similarity_transform(from, to).get_m()` for shapes stored as x0, y0, x1, y1, ...,
+ * cast to float (dlib's `matrix_cast<float>`): returns [m00, m01, m10, m11].
+ */
+export function similarityTransformMatrix(from: Float32Array, to: Float32Array): [number, number, number, number] {
+  const n = from.length >> 1;
+  if (n === 1) return [1, 0, 0, 1];
+  let mfx = 0;
+  let mfy = 0;
+  let mtx = 0;
+  let mty = 0;
+  for (let i = 0; i < n; i++) {
+    mfx += from[2 * i];
+    mfy += from[2 * i + 1];
+    mtx += to[2 * i];
+    mty += to[2 * i + 1];
+  }
+  mfx /= n;
+  mfy /= n;
+  mtx /= n;
+  mty /= n;
+  let sigmaFrom = 0;
+  let c00 = 0;
+  let c01 = 0;
+  let c10 = 0;
+  let c11 = 0;
+  for (let i = 0; i < n; i++) {
+    const fx = from[2 * i] - mfx;
+    const fy = from[2 * i + 1] - mfy;
+    const tx = to[2 * i] - mtx;
+    const ty = to[2 * i + 1] - mty;
+    sigmaFrom += fx * fx + fy * fy;
+    c00 += tx * fx;
+    c01 += tx * fy;
+    c10 += ty * fx;
+    c11 += ty * fy;
+  }
+  sigmaFrom /= n;
+  c00 /= n;
+  c01 /= n;
+  c10 /= n;
+  c11 /= n;
+  // The rotation maximizing trace(R^T cov) and trace(d*s) = its value.
+  const cs = c00 + c11;
+  const sn = c10 - c01;
+  const norm = Math.sqrt(cs * cs + sn * sn);
+  if (norm === 0) {
+    // cov == 0: dlib's SVD gives d = 0, so the scale is 0 (or 1 with sigma_from == 0, r = I).
+    return sigmaFrom === 0 ? [1, 0, 0, 1] : [0, 0, 0, 0];
+  }
+  const scale = sigmaFrom !== 0 ? (1.0 / sigmaFrom) * norm : 1;
+  const r00 = cs / norm;
+  const r10 = sn / norm;
+  return [f32(scale * r00), f32(-scale * r10), f32(scale * r10), f32(scale * r00)];
+}
+
+function isRgb(img: RgbImage | GrayImage): boolean {
+  const n = img.width * img.height;
+  if (img.data.length === n * 3) return true;
+  if (img.data.length === n) return false;
+  throw new FacemetricError(`shape predictor: image data holds ${img.data.length} bytes, not ${n} (grey) or ${n * 3} (RGB)`);
+}
+
+/** dlib's shape_predictor, ready to run. */
+export class ShapePredictorModel {
+  readonly numParts: number;
+  private readonly pixels: Float32Array[];
+
+  constructor(readonly model: ShapePredictor) {
+    this.numParts = model.initialShape.length / 2;
+    if (model.anchorIdx.length !== model.forests.length || model.deltas.length !== model.forests.length) {
+      throw new FacemetricError('shape predictor: anchor_idx, deltas and forests differ in length');
+    }
+    this.pixels = model.anchorIdx.map((a, c) => {
+      for (let i = 0; i < a.length; i++) {
+        if (a[i] >= this.numParts) throw new FacemetricError(`shape predictor: anchor_idx[${c}][${i}] = ${a[i]} is not a part`);
+      }
+      return new Float32Array(a.length);
+    });
+    model.forests.forEach((forest, c) => {
+      const np = model.anchorIdx[c].length;
+      for (const t of forest) {
+        if (t.numLeaves !== t.splitThresh.length + 1 || t.leafSize !== model.initialShape.length) {
+          throw new FacemetricError(`shape predictor: a tree of cascade ${c} is not a full tree of ${model.initialShape.length}-value leaves`);
+        }
+        for (let i = 0; i < t.splitIdx1.length; i++) {
+          if (t.splitIdx1[i] >= np || t.splitIdx2[i] >= np) throw new FacemetricError(`shape predictor: a split of cascade ${c} uses a feature pixel past ${np}`);
+        }
+      }
+    });
+  }
+
+  /**
+   * dlib's `shape_predictor::operator()(img, rect)`: the landmarks of the face in `rect`
+   * ([left, top, right, bottom], inclusive, may lie partly or wholly outside the image).
+   */
+  predict(img: RgbImage | GrayImage, rect: Rect): Landmarks {
+    const rgb = isRgb(img);
+    const { width, height, data } = img;
+    const [left, top, right, bottom] = rect;
+    // unnormalizing_tform(rect)
+    const sx = right - left;
+    const sy = bottom - top;
+    const sp = this.model;
+    const initial = sp.initialShape;
+    const shape = Float32Array.from(initial);
+    for (let c = 0; c < sp.forests.length; c++) {
+      // extract_feature_pixel_values
+      const [m00, m01, m10, m11] = similarityTransformMatrix(initial, shape);
+      const anchor = sp.anchorIdx[c];
+      const deltas = sp.deltas[c];
+      const pix = this.pixels[c];
+      for (let i = 0; i < anchor.length; i++) {
+        const dx = deltas[2 * i];
+        const dy = deltas[2 * i + 1];
+        const a = anchor[i];
+        const nx = f32(f32(f32(m00 * dx) + f32(m01 * dy)) + shape[2 * a]);
+        const ny = f32(f32(f32(m10 * dx) + f32(m11 * dy)) + shape[2 * a + 1]);
+        const px = Math.floor(sx * nx + left + 0.5);
+        const py = Math.floor(sy * ny + top + 0.5);
+        if (px >= 0 && py >= 0 && px < width && py < height) {
+          if (rgb) {
+            const k = 3 * (py * width + px);
+            pix[i] = ((data[k] + data[k + 1] + data[k + 2]) / 3) | 0;
+          } else {
+            pix[i] = data[py * width + px];
+          }
+        } else {
+          pix[i] = 0;
+        }
+      }
+      const forest = sp.forests[c];
+      const len = shape.length;
+      for (let t = 0; t < forest.length; t++) {
+        const tree = forest[t];
+        const nSplits = tree.splitThresh.length;
+        const i1 = tree.splitIdx1;
+        const i2 = tree.splitIdx2;
+        const th = tree.splitThresh;
+        let node = 0;
+        while (node < nSplits) node = pix[i1[node]] - pix[i2[node]] > th[node] ? 2 * node + 1 : 2 * node + 2;
+        const leaf = tree.leafValues;
+        const off = (node - nSplits) * len;
+        for (let k = 0; k < len; k++) shape[k] += leaf[off + k];
+      }
+    }
+    const n = this.numParts;
+    const exact = new Float32Array(2 * n);
+    const points: [number, number][] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const x = sx * shape[2 * i] + left;
+      const y = sy * shape[2 * i + 1] + top;
+      exact[2 * i] = x;
+      exact[2 * i + 1] = y;
+      points[i] = [Math.floor(x + 0.5), Math.floor(y + 0.5)];
+    }
+    return { points, exact };
+  }
+}
+
+/**
+ * Loads a shape_predictor file (default: the 68-point model, `assetPath('shape_predictor_68_face_landmarks')`).
+ */
+export function loadShapePredictor(path?: string): ShapePredictorModel {
+  const file = path ?? assetPath('shape_predictor_68_face_landmarks');
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new FacemetricError(`${file}: cannot read the shape predictor (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return new ShapePredictorModel(readShapePredictor(bytes, file));
+}
