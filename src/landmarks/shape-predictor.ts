@@ -13,8 +13,11 @@
  *     here (scale*rotation = [[a+d, b-c], [c-b, a+d]] / sigma_from); only the matrix part is used
  *     (the translation is dropped) and it is cast to `matrix<float,2,2>`.
  *   - `impl::unnormalizing_tform(rect)`: dlib's `find_affine_transform` from (0,0), (1,0), (1,1)
- *     to the rect's tl, tr and br corners, i.e. x' = (right-left)*x + left,
- *     y' = (bottom-top)*y + top, in double (note right-left, not the width right-left+1).
+ *     to the rect's tl, tr and br corners: `Q * pinv(P)` in double. Mathematically
+ *     x' = (right-left)*x + left, y' = (bottom-top)*y + top (right-left, not the width), but
+ *     dlib's pinv (an SVD) leaves errors of ~1e-14 that decide roundings at exact .5 ties, so
+ *     the same product is computed here with dlib's pinv(P) (P is always the same matrix; its
+ *     value, {@link PINV_P}, is what dlib 19.24 computes with Debian's LAPACK).
  *   - Feature pixel i: `tform * deltas[i] + location(current_shape, anchor_idx[i])` in float,
  *     mapped to the image in double and rounded to `dlib::point` (floor(v + 0.5)); outside the
  *     image its value is 0, inside it is `get_pixel_intensity` of the pixel: for RGB that is
@@ -43,6 +46,30 @@ export interface Landmarks {
 }
 
 const f32 = Math.fround;
+
+/**
+ * `pinv(P)` (row-major 3x3) for find_affine_transform's P = [[0,1,1],[0,0,1],[1,1,1]] (the
+ * columns are the points (0,0), (1,0), (1,1) with a 1 appended), exactly as dlib 19.24 computes
+ * it (svd3 via LAPACK dgesvd); printed by dlib, bit for bit. The exact inverse is
+ * [[-1,0,1],[1,-1,0],[0,1,0]].
+ */
+export const PINV_P: readonly number[] = [
+  -1.0000000000000002, -6.6613381477509392e-16, 1.0000000000000004,
+  0.99999999999999978, -0.99999999999999956, 1.1102230246251565e-16,
+  5.5511151231257827e-17, 0.99999999999999978, 5.5511151231257827e-17,
+];
+
+/**
+ * dlib's `impl::unnormalizing_tform(rect)`: the affine map (m, b) as [m00, m01, m10, m11, b0, b1]
+ * (applied as x' = (m00*x + m01*y) + b0, y' = (m10*x + m11*y) + b1, in double).
+ */
+export function unnormalizingTform(rect: Rect): [number, number, number, number, number, number] {
+  const [l, t, r, b] = rect;
+  const p = PINV_P;
+  // m = Q * pinv(P), Q = [[l, r, r], [t, t, b]] (the tl, tr, br corners), summed k = 0, 1, 2
+  const q = (x0: number, x1: number, x2: number, j: number) => x0 * p[j] + x1 * p[3 + j] + x2 * p[6 + j];
+  return [q(l, r, r, 0), q(l, r, r, 1), q(t, t, b, 0), q(t, t, b, 1), q(l, r, r, 2), q(t, t, b, 2)];
+}
 
 /**
  * `find_similarity_transform(from, to).get_m()` for shapes stored as x0, y0, x1, y1, ...,
@@ -143,10 +170,7 @@ export class ShapePredictorModel {
   predict(img: RgbImage | GrayImage, rect: Rect): Landmarks {
     const rgb = isRgb(img);
     const { width, height, data } = img;
-    const [left, top, right, bottom] = rect;
-    // unnormalizing_tform(rect)
-    const sx = right - left;
-    const sy = bottom - top;
+    const [u00, u01, u10, u11, ub0, ub1] = unnormalizingTform(rect);
     const sp = this.model;
     const initial = sp.initialShape;
     const shape = Float32Array.from(initial);
@@ -162,8 +186,8 @@ export class ShapePredictorModel {
         const a = anchor[i];
         const nx = f32(f32(f32(m00 * dx) + f32(m01 * dy)) + shape[2 * a]);
         const ny = f32(f32(f32(m10 * dx) + f32(m11 * dy)) + shape[2 * a + 1]);
-        const px = Math.floor(sx * nx + left + 0.5);
-        const py = Math.floor(sy * ny + top + 0.5);
+        const px = Math.floor(u00 * nx + u01 * ny + ub0 + 0.5);
+        const py = Math.floor(u10 * nx + u11 * ny + ub1 + 0.5);
         if (px >= 0 && py >= 0 && px < width && py < height) {
           if (rgb) {
             const k = 3 * (py * width + px);
@@ -194,8 +218,8 @@ export class ShapePredictorModel {
     const exact = new Float32Array(2 * n);
     const points: [number, number][] = new Array(n);
     for (let i = 0; i < n; i++) {
-      const x = sx * shape[2 * i] + left;
-      const y = sy * shape[2 * i + 1] + top;
+      const x = u00 * shape[2 * i] + u01 * shape[2 * i + 1] + ub0;
+      const y = u10 * shape[2 * i] + u11 * shape[2 * i + 1] + ub1;
       exact[2 * i] = x;
       exact[2 * i + 1] = y;
       points[i] = [Math.floor(x + 0.5), Math.floor(y + 0.5)];

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ShapePredictor } from '../../src/dlib/shape-predictor.js';
-import { ShapePredictorModel, similarityTransformMatrix } from '../../src/landmarks/index.js';
+import { ShapePredictorModel, similarityTransformMatrix, unnormalizingTform } from '../../src/landmarks/index.js';
 
 describe('similarityTransformMatrix (find_similarity_transform, matrix part, as float)', () => {
   const from = new Float32Array([0, 0, 1, 0, 1, 1, 0, 1]);
@@ -24,6 +24,17 @@ describe('similarityTransformMatrix (find_similarity_transform, matrix part, as 
   it('one point: identity; collapsed target: zero', () => {
     expect(similarityTransformMatrix(new Float32Array([0.3, 0.4]), new Float32Array([5, 6]))).toEqual([1, 0, 0, 1]);
     expect(similarityTransformMatrix(from, new Float32Array(8).fill(0.5))).toEqual([0, 0, 0, 0]);
+  });
+});
+
+describe('unnormalizingTform (dlib\'s find_affine_transform via pinv)', () => {
+  it('maps (0,0) to the top-left and (1,1) to the bottom-right corner, with dlib\'s ~1e-14 errors', () => {
+    const [m00, m01, m10, m11, b0, b1] = unnormalizingTform([121, 208, 208, 294]);
+    expect([m00, m01, m10, m11, b0, b1].map((v) => Math.round(v * 1e9) / 1e9 + 0)).toEqual([87, 0, 0, 86, 121, 208]);
+    // bit patterns dlib 19.24 prints for this rect
+    expect(m00).toBe(86.999999999999929);
+    expect(b0).toBe(121.0000000000001);
+    expect(m11).toBe(85.999999999999886);
   });
 });
 

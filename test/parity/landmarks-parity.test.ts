@@ -2,7 +2,8 @@
  * dlib's shape_predictor (68-point model) against live dlib: on every face dlib's detector finds
  * in the example images (faces/, johns/, video_frames/), identical integer landmarks; the
  * unrounded positions (harness `landmarks-exact`, test/parity/landmarks.cpp) are compared too and
- * their max difference reported. Also boxes partly or wholly outside the image, tiny boxes and
+ * must be identical to dlib's rounded to float32 (dlib keeps them in double; the max difference,
+ * i.e. the float32 storage, is reported). Also boxes partly or wholly outside the image, tiny boxes and
  * greyscale input, with explicit rects given to both sides.
  *
  * Both sides get identical pixels: each JPEG is decoded by dlib (harness `decode` -> PNG). Our
@@ -74,6 +75,7 @@ describeParity('shape_predictor (68 landmarks) vs dlib', () => {
       max = Math.max(max, Math.abs(got.exact[i] - want.exact[i]));
       if (got.exact[i] !== Math.fround(want.exact[i])) notF32Identical++;
     }
+    expect(notF32Identical, `${where}: unrounded positions identical to dlib's as float32`).toBe(0);
     return max;
   }
 
