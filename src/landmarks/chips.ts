@@ -355,7 +355,7 @@ export function extractImageChip<T extends AnyImage>(img: T, details: ChipDetail
   for (let i = 0; i <= lv; i++) level = pyramidDown2(level);
 
   // affine map from chip (0,0), (cols-1,0), (0,rows-1) to the rotated level rectangle's tl, tr, bl
-  const [p0, p1, , p2] = rotatedCorners(lrect, angle);
+  const [p0, p1, p2] = rotatedCorners(lrect, angle);
   const W = cols - 1;
   const H = rows - 1;
   const m00 = W === 0 ? 0 : (p1![0] - p0![0]) / W;

@@ -79,6 +79,8 @@ describe('extractImageChip', () => {
     const chip = extractImageChip(img, { rect: { left: 5, top: 5, right: 15, bottom: 15 }, angle: 0, rows: 11, cols: 11 });
     expect(chip.data[0]).toBe(img.data[5 * 40 + 5]);
     expect(chip.data[10]).toBe(img.data[5 * 40 + 15]);
+    expect(chip.data[10 * 11]).toBe(img.data[15 * 40 + 5]);
+    expect(chip.data[3 * 11 + 7]).toBe(img.data[8 * 40 + 12]);
   });
   it('keeps the channel count and zeroes what falls outside', () => {
     const rgb: RgbImage = { width: 30, height: 30, data: new Uint8Array(30 * 30 * 3).fill(77) };
