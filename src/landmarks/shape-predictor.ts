@@ -75,7 +75,7 @@ export function unnormalizingTform(rect: Rect): [number, number, number, number,
  * `find_similarity_transform(from, to).get_m()` for shapes stored as x0, y0, x1, y1, ...,
  * cast to float (dlib's `matrix_cast<float>`): returns [m00, m01, m10, m11].
  */
-export function similarityTransformMatrix(from: Float32Array, to: Float32Array): [number, number, number, number] {
+export function similarityTransformMatrix(from: ArrayLike<number>, to: ArrayLike<number>): [number, number, number, number] {
   const n = from.length >> 1;
   if (n === 1) return [1, 0, 0, 1];
   let mfx = 0;
@@ -173,7 +173,8 @@ export class ShapePredictorModel {
     const [u00, u01, u10, u11, ub0, ub1] = unnormalizingTform(rect);
     const sp = this.model;
     const initial = sp.initialShape;
-    const shape = Float32Array.from(initial);
+    // current_shape, float32 values held in doubles (each addition is rounded with fround)
+    const shape = Float64Array.from(initial);
     for (let c = 0; c < sp.forests.length; c++) {
       // extract_feature_pixel_values
       const [m00, m01, m10, m11] = similarityTransformMatrix(initial, shape);
@@ -211,7 +212,16 @@ export class ShapePredictorModel {
         while (node < nSplits) node = pix[i1[node]] - pix[i2[node]] > th[node] ? 2 * node + 1 : 2 * node + 2;
         const leaf = tree.leafValues;
         const off = (node - nSplits) * len;
-        for (let k = 0; k < len; k++) shape[k] += leaf[off + k];
+        // float32 additions (a double sum of two floats rounds to the float sum exactly)
+        let k = 0;
+        let o = off;
+        for (; k + 4 <= len; k += 4, o += 4) {
+          shape[k] = f32(shape[k] + leaf[o]);
+          shape[k + 1] = f32(shape[k + 1] + leaf[o + 1]);
+          shape[k + 2] = f32(shape[k + 2] + leaf[o + 2]);
+          shape[k + 3] = f32(shape[k + 3] + leaf[o + 3]);
+        }
+        for (; k < len; k++, o++) shape[k] = f32(shape[k] + leaf[o]);
       }
     }
     const n = this.numParts;
