@@ -185,6 +185,9 @@ describeParity('aligned face chips vs dlib', () => {
       { rect: { left: 300, top: 300, right: 449, bottom: 449 }, angle: 0, rows: 150, cols: 150 },
       { rect: { left: -20.2, top: 1500.4, right: 79.8, bottom: 1599.4 }, angle: 0, rows: 100, cols: 100 },
       { rect: { left: 500.5, top: 500.5, right: 650.5, bottom: 650.5 }, angle: Math.PI, rows: 151, cols: 151 },
+      // wholly outside the image (all zeros)
+      { rect: { left: 3000, top: 3000, right: 3200, bottom: 3200 }, angle: 0.2, rows: 150, cols: 150 },
+      { rect: { left: -500, top: -500, right: -300, bottom: -300 }, angle: 0, rows: 40, cols: 40 },
     ];
     const out = scratchDir('chip-extract');
     let n = 0;
