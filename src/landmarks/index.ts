@@ -1,5 +1,6 @@
 /**
- * facemetric's landmark stage: dlib's shape_predictor (68-point face landmarks). A plain list of
- * re-exports.
+ * facemetric's landmark stage: dlib's shape_predictor (68-point face landmarks) and aligned face
+ * chips (get_face_chip_details, extract_image_chip). A plain list of re-exports.
  */
 export * from './shape-predictor.js';
+export * from './chips.js';
