@@ -33,9 +33,11 @@ import { readShapePredictor, type ShapePredictor } from '../dlib/shape-predictor
 import { FacemetricError } from '../errors.js';
 import type { GrayImage, RgbImage } from '../image/pixels.js';
 import { assetPath } from '../models/index.js';
+import type { Rect } from '../hog/scan-fhog-pyramid.js';
 
 /** dlib's rectangle: [left, top, right, bottom], inclusive. */
-export type Rect = readonly [number, number, number, number];
+/** A detection box (left, top, right, bottom), inclusive, as the detector returns it; read only. */
+export type BoxRect = Readonly<Rect>;
 
 /** One face's landmarks. */
 export interface Landmarks {
@@ -63,7 +65,7 @@ export const PINV_P: readonly number[] = [
  * dlib's `impl::unnormalizing_tform(rect)`: the affine map (m, b) as [m00, m01, m10, m11, b0, b1]
  * (applied as x' = (m00*x + m01*y) + b0, y' = (m10*x + m11*y) + b1, in double).
  */
-export function unnormalizingTform(rect: Rect): [number, number, number, number, number, number] {
+export function unnormalizingTform(rect: BoxRect): [number, number, number, number, number, number] {
   const [l, t, r, b] = rect;
   const p = PINV_P;
   // m = Q * pinv(P), Q = [[l, r, r], [t, t, b]] (the tl, tr, br corners), summed k = 0, 1, 2
@@ -167,7 +169,7 @@ export class ShapePredictorModel {
    * dlib's `shape_predictor::operator()(img, rect)`: the landmarks of the face in `rect`
    * ([left, top, right, bottom], inclusive, may lie partly or wholly outside the image).
    */
-  predict(img: RgbImage | GrayImage, rect: Rect): Landmarks {
+  predict(img: RgbImage | GrayImage, rect: BoxRect): Landmarks {
     const rgb = isRgb(img);
     const { width, height, data } = img;
     const [u00, u01, u10, u11, ub0, ub1] = unnormalizingTform(rect);
