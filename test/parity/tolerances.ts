@@ -42,4 +42,16 @@ export const TOLERANCES = {
     abs: 1e-4,
     reason: 'Descriptors come out of 29 convolutions computed by GEMM; the summation order of dlib\'s BLAS (Debian\'s reference BLAS or OpenBLAS) differs from ours, so float32 results differ in the last bits, growing through the layers to about 1e-5 on components of magnitude ~0.1.',
   },
+  chipDetails: {
+    abs: 1e-12,
+    reason: "dlib's find_similarity_transform goes through an SVD of the 2x2 covariance (and its chip_details through atan2/length of the result); we use the exact 2-D closed form (rotation atan2(c10-c01, c00+c11), scale |.|/sigma), which agrees to a few ulps, not always to the last bit. Compared relative to max(1, |value|); rows and cols exactly.",
+  },
+  chipPixels: {
+    abs: 0,
+    reason: "Given dlib's own chip_details, extraction is dlib's sequence ported operation by operation (crop, pyramid_down<2> in integers, rotated corners, the chip->image map as Q*pinv(P) with dlib's own pinv(P) for the sizes in chips.ts's PINV_CHIP table, bilinear in double truncated to unsigned char), so chips must be identical. (For a chip size outside that table the exact inverse is used and a one-level difference becomes possible where a sample falls exactly on a pixel row or column.)",
+  },
+  chipPixelsEndToEnd: {
+    abs: 1,
+    reason: 'With our own details (ulps from dlib\'s, see chipDetails), a bilinear value within ulps of an integer can truncate to the neighbouring grey level; nothing else differs (seen: max 1, on a few johns chips).',
+  },
 } as const satisfies Record<string, Tolerance>;
