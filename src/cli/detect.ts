@@ -16,19 +16,25 @@
 import { FacemetricError } from '../errors.js';
 import { loadFrontalFaceDetector, type FaceDetection } from '../hog/detector.js';
 import { readImage } from '../image/index.js';
+import { loadShapePredictor } from '../landmarks/index.js';
 
 export interface DetectCliOptions {
   json?: boolean;
   upsample?: number;
   threshold?: number;
+  /** Also run dlib's 68-point shape predictor on each face (`facemetric landmarks`). */
+  landmarks?: boolean;
 }
+
+/** A face in the CLI contract: the detection, plus its 68 integer landmarks from that stage on. */
+type Face = FaceDetection & { landmarks?: [number, number][] };
 
 interface ImageResult {
   image: string;
   width: number;
   height: number;
-  timings: { decode: number; detect: number };
-  faces: FaceDetection[];
+  timings: { decode: number; detect: number; landmarks?: number };
+  faces: Face[];
 }
 
 const ms = (t0: number): number => Math.round((performance.now() - t0) * 1000) / 1000;
@@ -36,7 +42,8 @@ const ms = (t0: number): number => Math.round((performance.now() - t0) * 1000) /
 function textLines(r: ImageResult): string {
   const n = r.faces.length;
   const head = `${r.image}: ${r.width}x${r.height}, ${n} face${n === 1 ? '' : 's'} (decode ${r.timings.decode.toFixed(1)} ms, detect ${r.timings.detect.toFixed(1)} ms)`;
-  const faces = r.faces.map((f) => `  [${f.rect.join(', ')}] score ${f.score.toFixed(4)} filter ${f.filter}`);
+  const faces = r.faces.map((f) => `  [${f.rect.join(', ')}] score ${f.score.toFixed(4)} filter ${f.filter}` +
+    (f.landmarks ? `\n    landmarks ${f.landmarks.map(([x, y]) => `${x},${y}`).join(' ')}` : ''));
   return [head, ...faces].join('\n') + '\n';
 }
 
@@ -53,6 +60,7 @@ export async function runDetect(images: string[], opts: DetectCliOptions, io: { 
   err: (s) => process.stderr.write(s),
 }): Promise<number> {
   const detector = loadFrontalFaceDetector();
+  const predictor = opts.landmarks ? loadShapePredictor() : undefined;
   let failed = 0;
   for (const image of images) {
     let result: ImageResult;
@@ -61,8 +69,13 @@ export async function runDetect(images: string[], opts: DetectCliOptions, io: { 
       const img = await readImage(image);
       const decode = ms(t0);
       t0 = performance.now();
-      const faces = detector.detect(img, { upsample: opts.upsample ?? 0, adjustThreshold: opts.threshold ?? 0 });
+      const faces: Face[] = detector.detect(img, { upsample: opts.upsample ?? 0, adjustThreshold: opts.threshold ?? 0 });
       result = { image, width: img.width, height: img.height, timings: { decode, detect: ms(t0) }, faces };
+      if (predictor) {
+        t0 = performance.now();
+        for (const f of faces) f.landmarks = predictor.predict(img, f.rect).points;
+        result.timings.landmarks = ms(t0);
+      }
     } catch (e) {
       failed++;
       io.err(`facemetric: ${describeError(image, e)}\n`);

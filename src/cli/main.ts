@@ -37,7 +37,6 @@ ignores EXIF). A bad image is reported on stderr, the others go on, and the exit
 
 /** Which issue builds each stage; printed by a stage that is not built yet. */
 const NOT_BUILT: Record<string, string> = {
-  landmarks: 'the 68-point shape predictor (issue 4)',
   describe: 'the ResNet face descriptor (issue 5)',
   cluster: 'Chinese Whispers clustering (issue 6)',
 };
@@ -123,12 +122,13 @@ async function main(argv: string[]): Promise<number> {
   if (positionals.length === 0 && !(command === 'cluster' && options.default)) {
     throw new UsageError(`${command}: give at least one ${command === 'cluster' ? 'image or folder' : 'image'}`);
   }
-  if (command === 'detect') {
+  if (command === 'detect' || command === 'landmarks') {
     const { runDetect } = await import('./detect.js');
     return runDetect(positionals, {
       json: options.json === true,
       upsample: options.upsample as number | undefined,
       threshold: options.threshold as number | undefined,
+      landmarks: command === 'landmarks',
     });
   }
   throw new UsageError(`${command}: not built yet: ${NOT_BUILT[command]} is not implemented in this version, so there is no output`);

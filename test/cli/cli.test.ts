@@ -5,7 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadFrontalFaceDetector } from '../../src/hog/detector.js';
 import { readImageSync } from '../../src/image/index.js';
-import { exampleImages } from '../../src/models/index.js';
+import { assetPath, exampleImages } from '../../src/models/index.js';
+import { loadShapePredictor } from '../../src/landmarks/index.js';
+import { runHarness, runHarnessJson, type HarnessImage } from '../../src/parity/harness.js';
+import { harnessReady, parityRequired, scratchDir } from '../parity/helpers.js';
+import { TOLERANCES } from '../parity/tolerances.js';
 
 // The CLI is tested as a user runs it: the compiled bin (npm test builds it first).
 const BIN = 'dist/src/cli/main.js';
@@ -85,7 +89,7 @@ describe('facemetric CLI contract', () => {
     expectOneLineError(r.stderr);
   });
 
-  it.each(['landmarks', 'describe', 'cluster'])(
+  it.each(['describe', 'cluster'])(
     '%s: a stage that is not built yet says so, exits 2 and prints no output',
     (cmd) => {
       const r = facemetric(cmd, '/usr/share/doc/libdlib19.1/examples/faces/bald_guys.jpg', '--json');
@@ -179,3 +183,43 @@ describe('facemetric detect', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ width: 1, height: 1, faces: [] });
   });
 });
+
+describe('facemetric landmarks', () => {
+  const twoFaces = exampleImages('faces').find((f) => f.endsWith('2008_001009.jpg'))!;
+
+  it('--json: the detect contract plus 68 integer landmarks per face and a landmarks timing', () => {
+    const r = facemetric('landmarks', twoFaces, '--json');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    const o = JSON.parse(r.stdout) as { timings: Record<string, number>; faces: { rect: [number, number, number, number]; landmarks: [number, number][] }[] };
+    expect(Object.keys(o.timings)).toEqual(['decode', 'detect', 'landmarks']);
+    const img = readImageSync(twoFaces);
+    const sp = loadShapePredictor();
+    expect(o.faces).toHaveLength(2);
+    for (const f of o.faces) {
+      expect(Object.keys(f)).toEqual(['rect', 'score', 'filter', 'landmarks']);
+      expect(f.landmarks).toHaveLength(68);
+      expect(f.landmarks.flat().every(Number.isInteger)).toBe(true);
+      expect(f.landmarks).toEqual(sp.predict(img, f.rect).points);
+    }
+  });
+
+  it('text output: each face line is followed by its 68 landmarks', () => {
+    const r = facemetric('landmarks', twoFaces);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(1 + 2 * 2);
+    expect(lines[2]).toMatch(/^ {4}landmarks (-?\d+,-?\d+ ){67}-?\d+,-?\d+$/);
+  });
+
+  it.skipIf(!harnessReady() && !parityRequired)('on dlib-decoded pixels, prints exactly what real dlib computes', () => {
+    const dir = scratchDir('cli-landmarks');
+    const png = join(dir, '2008_001009.png');
+    runHarness(['decode', twoFaces, png]);
+    const ours = JSON.parse(facemetric('landmarks', png, '--json').stdout) as HarnessImage;
+    const [dlib] = runHarnessJson<HarnessImage>(['landmarks', '--predictor', assetPath('shape_predictor_68_face_landmarks'), png]);
+    expect(ours.faces.map((f) => [f.rect, f.filter, f.landmarks])).toEqual(dlib.faces.map((f) => [f.rect, f.filter, f.landmarks]));
+    ours.faces.forEach((f, i) => expect(Math.abs(f.score - dlib.faces[i].score)).toBeLessThanOrEqual(TOLERANCES.detectorScore.abs));
+  });
+});
+
