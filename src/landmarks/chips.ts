@@ -12,6 +12,7 @@
  * truncated (not rounded) to unsigned char per channel (`vector_to_pixel` is a static_cast).
  */
 import type { GrayImage, RgbImage } from '../image/index.js';
+import { similarityMoments } from './similarity.js';
 
 /** A dlib `drectangle`: inclusive double corners. */
 export interface DRectangle {
@@ -74,45 +75,9 @@ function applyAffine(t: Affine, x: number, y: number): Pt {
 export function findSimilarityTransform(from: readonly Pt[], to: readonly Pt[]): Affine {
   const n = from.length;
   if (n < 2 || to.length !== n) throw new RangeError('findSimilarityTransform: need >= 2 point pairs of equal count');
-  let mfx = 0;
-  let mfy = 0;
-  let mtx = 0;
-  let mty = 0;
-  for (let i = 0; i < n; i++) {
-    mfx += from[i]![0];
-    mfy += from[i]![1];
-    mtx += to[i]![0];
-    mty += to[i]![1];
-  }
-  mfx /= n;
-  mfy /= n;
-  mtx /= n;
-  mty /= n;
-  let sigmaFrom = 0;
-  let c00 = 0;
-  let c01 = 0;
-  let c10 = 0;
-  let c11 = 0;
-  for (let i = 0; i < n; i++) {
-    const fx = from[i]![0] - mfx;
-    const fy = from[i]![1] - mfy;
-    const tx = to[i]![0] - mtx;
-    const ty = to[i]![1] - mty;
-    sigmaFrom += fx * fx + fy * fy;
-    c00 += tx * fx;
-    c01 += tx * fy;
-    c10 += ty * fx;
-    c11 += ty * fy;
-  }
-  sigmaFrom /= n;
-  c00 /= n;
-  c01 /= n;
-  c10 /= n;
-  c11 /= n;
+  const { mfx, mfy, mtx, mty, sigmaFrom, a, b } = similarityMoments(from.flat(), to.flat(), n);
   // r is the rotation maximising trace(r^T cov) (dlib's s-matrix sign fix always yields a
   // proper rotation); c = trace(d*s)/sigma_from = |(a, b)|/sigma_from.
-  const a = c00 + c11;
-  const b = c10 - c01;
   const len = Math.hypot(a, b);
   const cos = len === 0 ? 1 : a / len;
   const sin = len === 0 ? 0 : b / len;

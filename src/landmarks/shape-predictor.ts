@@ -34,6 +34,7 @@ import { FacemetricError } from '../errors.js';
 import type { GrayImage, RgbImage } from '../image/pixels.js';
 import { assetPath } from '../models/index.js';
 import type { Rect } from '../hog/scan-fhog-pyramid.js';
+import { similarityMoments } from './similarity.js';
 
 /** dlib's rectangle: [left, top, right, bottom], inclusive. */
 /** A detection box (left, top, right, bottom), inclusive, as the detector returns it; read only. */
@@ -80,44 +81,8 @@ export function unnormalizingTform(rect: BoxRect): [number, number, number, numb
 export function similarityTransformMatrix(from: ArrayLike<number>, to: ArrayLike<number>): [number, number, number, number] {
   const n = from.length >> 1;
   if (n === 1) return [1, 0, 0, 1];
-  let mfx = 0;
-  let mfy = 0;
-  let mtx = 0;
-  let mty = 0;
-  for (let i = 0; i < n; i++) {
-    mfx += from[2 * i];
-    mfy += from[2 * i + 1];
-    mtx += to[2 * i];
-    mty += to[2 * i + 1];
-  }
-  mfx /= n;
-  mfy /= n;
-  mtx /= n;
-  mty /= n;
-  let sigmaFrom = 0;
-  let c00 = 0;
-  let c01 = 0;
-  let c10 = 0;
-  let c11 = 0;
-  for (let i = 0; i < n; i++) {
-    const fx = from[2 * i] - mfx;
-    const fy = from[2 * i + 1] - mfy;
-    const tx = to[2 * i] - mtx;
-    const ty = to[2 * i + 1] - mty;
-    sigmaFrom += fx * fx + fy * fy;
-    c00 += tx * fx;
-    c01 += tx * fy;
-    c10 += ty * fx;
-    c11 += ty * fy;
-  }
-  sigmaFrom /= n;
-  c00 /= n;
-  c01 /= n;
-  c10 /= n;
-  c11 /= n;
+  const { sigmaFrom, a: cs, b: sn } = similarityMoments(from, to, n);
   // The rotation maximizing trace(R^T cov) and trace(d*s) = its value.
-  const cs = c00 + c11;
-  const sn = c10 - c01;
   const norm = Math.sqrt(cs * cs + sn * sn);
   if (norm === 0) {
     // cov == 0: dlib's SVD gives d = 0, so the scale is 0 (or 1 with sigma_from == 0, r = I).
