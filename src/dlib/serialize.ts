@@ -759,15 +759,7 @@ export class DlibReader {
 
   /** tensor / resizable_tensor: version 2, long long dims, raw little-endian float32 data. */
   readTensor(what = 'tensor'): DlibTensor {
-    const at = this.offset;
-    this.readVersion([2], what);
-    const numSamples = this.readInt('long long', `${what} num_samples`);
-    const k = this.readInt('long long', `${what} k`);
-    const nr = this.readInt('long long', `${what} nr`);
-    const nc = this.readInt('long long', `${what} nc`);
-    if (numSamples < 0 || k < 0 || nr < 0 || nc < 0) {
-      this.fail(`${what} dimensions >= 0`, `${numSamples}x${k}x${nr}x${nc}`, at);
-    }
+    const { numSamples, k, nr, nc } = this.readTensorDims(2, what);
     const size = numSamples * k * nr * nc;
     const nbytes = size * 4;
     if (nbytes > this.remaining) {
@@ -780,8 +772,13 @@ export class DlibReader {
 
   /** alias_tensor: version 1, long long dims (no data). */
   readAliasTensor(what = 'alias_tensor'): DlibAliasTensor {
+    return this.readTensorDims(1, what);
+  }
+
+  /** A tensor header: the version dlib writes for this kind, then four long long dims >= 0. */
+  private readTensorDims(version: number, what: string): DlibAliasTensor {
     const at = this.offset;
-    this.readVersion([1], what);
+    this.readVersion([version], what);
     const numSamples = this.readInt('long long', `${what} num_samples`);
     const k = this.readInt('long long', `${what} k`);
     const nr = this.readInt('long long', `${what} nr`);
