@@ -44,6 +44,7 @@ int run_fhog_command(const std::string& cmd, int argc, char** argv);    // fhog.
 int run_scan_command(const std::string& cmd, int argc, char** argv);    // scan.cpp
 int run_landmarks_command(const std::string& cmd, int argc, char** argv);  // landmarks.cpp
 int run_chips_command(const std::string& cmd, int argc, char** argv);      // chips.cpp
+int run_accuracy_command(const std::string& cmd, int argc, char** argv);   // accuracy.cpp
 
 // ---------------------------------------------------------------------------------------------
 // Small utilities.
@@ -470,7 +471,8 @@ int main(int argc, char** argv) {
         if (cmd == "describe") return cmd_pipeline(a, 3);
         if (cmd == "cluster") return cmd_cluster(a);
         if (cmd == "layers") return cmd_layers(a);
-        for (auto* run : {run_writer_command, run_fhog_command, run_scan_command, run_landmarks_command, run_chips_command})
+        for (auto* run : {run_writer_command, run_fhog_command, run_scan_command, run_landmarks_command, run_chips_command,
+                          run_accuracy_command})
             if (const int rc = run(cmd, argc, argv); rc >= 0) return rc;
         throw usage_error("unknown command '" + cmd + "'");
     } catch (const usage_error& e) {
