@@ -18,6 +18,7 @@ import { WasmKernels } from '../src/wasm/index.js';
 import { dotRef } from '../src/wasm/kernels.js';
 import { detectBench } from './detect.js';
 import { fhogBench } from './fhog.js';
+import { landmarksBench } from './landmarks.js';
 
 async function kernels(): Promise<void> {
   const k = WasmKernels.load();
@@ -105,3 +106,4 @@ if (only === undefined || only === 'kernels') await kernels();
 if (only === undefined || only === 'models') await models();
 if (only === undefined || only === 'fhog') await fhogBench();
 if (only === undefined || only === 'detect') await detectBench();
+if (only === undefined || only === 'landmarks') await landmarksBench();

@@ -1,0 +1,169 @@
+/**
+ * 68-point landmarks and aligned face chips, facemetric vs dlib in the same run, per face:
+ * dlib's bald_guys.jpg (1986x1545, 24 faces) and examples/johns (55 small images, one face each).
+ * Stages: shape_predictor on each face; extract_image_chip of a 150x150 chip (padding 0.25, the
+ * recognition chip) and of a 40x40 chip (the face region is much larger than the chip, so dlib
+ * first shrinks the cropped region with pyramid_down<2>).
+ *
+ * Both sides work on identical pixels (the JPEGs decoded by dlib, harness `decode` -> PNG) and on
+ * the same inputs: dlib's face boxes and dlib's chip_details, from the harness `chips` command.
+ * dlib's times: `landmarks-exact` (shape_predictor::operator() per face) and `chips`
+ * (extract_image_chip per face), each over the same images repeated for R + 1 rounds in one
+ * process; the first round is a warm-up, as ours is. One round = every face once; the table
+ * shows the median over rounds of the mean ms per face. The `same` column checks that our
+ * output equals dlib's (landmark parts; chip pixels against the PNGs dlib saved).
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { readImageSync, type RgbImage } from '../src/image/index.js';
+import { extractImageChip, type ChipDetails } from '../src/landmarks/chips.js';
+import { loadShapePredictor } from '../src/landmarks/shape-predictor.js';
+import { assetPath, exampleImages } from '../src/models/index.js';
+import { harnessBinary, harnessOutDir, runHarness, runHarnessJson } from '../src/parity/harness.js';
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+interface DlibChipFace {
+  image: number;
+  face: number;
+  chip: string;
+  rect: [number, number, number, number];
+  parts: [number, number][];
+  details: { rect: [number, number, number, number]; angle: number; rows: number; cols: number };
+  ms: number;
+}
+
+interface DlibExactImage {
+  faces: { rect: [number, number, number, number]; parts: [number, number][] }[];
+  ms: number;
+}
+
+interface Face {
+  img: number;
+  rect: [number, number, number, number];
+  parts: [number, number][];
+}
+
+const toDetails = (d: DlibChipFace['details']): ChipDetails => ({
+  rect: { left: d.rect[0], top: d.rect[1], right: d.rect[2], bottom: d.rect[3] },
+  angle: d.angle,
+  rows: d.rows,
+  cols: d.cols,
+});
+
+const repeat = <T>(xs: T[], times: number): T[] => Array.from({ length: times }, () => xs).flat();
+
+/** Our rounds: `rounds + 1` passes over `n` faces, the first one a warm-up; median ms per face. */
+function timeOurs(n: number, rounds: number, one: (i: number) => void): number {
+  const perFace: number[] = [];
+  for (let r = 0; r <= rounds; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) one(i);
+    if (r > 0) perFace.push((performance.now() - t0) / n);
+  }
+  return median(perFace);
+}
+
+/** dlib's rounds from one harness run over the images repeated rounds + 1 times: median ms per face. */
+function dlibRounds(perImage: { ms: number; faces: number }[], nImages: number): number {
+  const perFace: number[] = [];
+  for (let r = 1; r * nImages < perImage.length; r++) {
+    let ms = 0;
+    let faces = 0;
+    for (const x of perImage.slice(r * nImages, (r + 1) * nImages)) {
+      ms += x.ms * x.faces;
+      faces += x.faces;
+    }
+    perFace.push(ms / faces);
+  }
+  return median(perFace);
+}
+
+export async function landmarksBench(): Promise<void> {
+  if (!existsSync(harnessBinary())) {
+    console.log('landmarks bench: the dlib parity harness is not built (npm run build:harness); nothing to compare with');
+    return;
+  }
+  const dir = join(harnessOutDir(), 'bench-landmarks');
+  mkdirSync(dir, { recursive: true });
+  const predictorPath = assetPath('shape_predictor_68_face_landmarks');
+  const sp = loadShapePredictor(predictorPath);
+  const decode = (file: string, name: string): string => {
+    const png = join(dir, `${name}.png`);
+    runHarness(['decode', file, png]);
+    return png;
+  };
+  const bald = exampleImages('faces').find((f) => f.endsWith('bald_guys.jpg'))!;
+  const johns = exampleImages('johns').filter((f) => /\.jpe?g$/i.test(f));
+  const sets: [string, string[], number][] = [
+    ['bald_guys 1986x1545', [decode(bald, 'bald_guys')], 7],
+    [`johns (${johns.length} images)`, johns.map((f, i) => decode(f, `john-${i}-${basename(f, '.jpg')}`)), 5],
+  ];
+  const rows = [];
+  for (const [name, pngs, rounds] of sets) {
+    const imgs: RgbImage[] = pngs.map((p) => readImageSync(p));
+    const n = pngs.length;
+    // dlib: faces (detector), landmarks and chip details, and chip times, R + 1 rounds per size.
+    const chipRuns = new Map<number, DlibChipFace[]>();
+    for (const size of [150, 40]) {
+      const out = join(dir, `chips${size}`);
+      mkdirSync(out, { recursive: true });
+      chipRuns.set(size, runHarnessJson<DlibChipFace>(['chips', ...repeat(pngs, rounds + 1), '--out', out, '--predictor', predictorPath, '--size', String(size)]));
+    }
+    const first150 = chipRuns.get(150)!.filter((f) => f.image < n);
+    const faces: Face[] = first150.map((f) => ({ img: f.image, rect: f.rect, parts: f.parts }));
+    const perImageRects = pngs.map((_, i) => faces.filter((f) => f.img === i).map((f) => f.rect));
+    const exact = runHarnessJson<DlibExactImage>([
+      'landmarks-exact',
+      ...repeat(pngs, rounds + 1),
+      '--predictor',
+      predictorPath,
+      '--rects-per-image',
+      JSON.stringify(repeat(perImageRects, rounds + 1)),
+    ]);
+    const dlibLandmarks = dlibRounds(exact.map((x) => ({ ms: x.ms, faces: x.faces.length })), n);
+
+    // landmarks
+    let same = faces.every((f) => {
+      const p = sp.predict(imgs[f.img], f.rect).points;
+      return p.every(([x, y], k) => x === f.parts[k][0] && y === f.parts[k][1]);
+    });
+    const oursLandmarks = timeOurs(faces.length, rounds, (i) => sp.predict(imgs[faces[i].img], faces[i].rect));
+    const row = (stage: string, ours: number, dlib: number, ok: boolean) => ({
+      images: name,
+      stage,
+      faces: faces.length,
+      'facemetric ms/face': Number(ours.toFixed(3)),
+      'dlib ms/face': Number(dlib.toFixed(3)),
+      'dlib / facemetric': `${(dlib / ours).toFixed(2)}x`,
+      same: ok ? 'yes' : 'NO',
+      rounds,
+    });
+    rows.push(row('68 landmarks', oursLandmarks, dlibLandmarks, same));
+
+    // chips
+    for (const size of [150, 40]) {
+      const run = chipRuns.get(size)!;
+      const firstRound = run.filter((f) => f.image < n);
+      const details = firstRound.map((f) => toDetails(f.details));
+      same = firstRound.length === faces.length && firstRound.every((f, i) => {
+        const ours = extractImageChip(imgs[f.image], details[i]).data;
+        const theirs = readImageSync(f.chip).data;
+        return ours.length === theirs.length && ours.every((v, k) => v === theirs[k]);
+      });
+      const perImage = [];
+      for (let i = 0; i < (rounds + 1) * n; i++) {
+        const fs = run.filter((f) => f.image === i);
+        perImage.push({ ms: fs.length ? fs.reduce((s, f) => s + f.ms, 0) / fs.length : 0, faces: fs.length });
+      }
+      const dlibChips = dlibRounds(perImage, n);
+      const oursChips = timeOurs(faces.length, rounds, (i) => extractImageChip(imgs[faces[i].img], details[i]));
+      rows.push(row(`${size}x${size} chip`, oursChips, dlibChips, same));
+    }
+  }
+  console.log('Landmarks and face chips per face (median over rounds; ratio < 1: facemetric is slower):');
+  console.table(rows);
+}
