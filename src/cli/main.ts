@@ -3,6 +3,7 @@
  * The `facemetric` command. Subcommands follow the CLI contract in README.md:
  *
  *   facemetric detect|landmarks|describe IMAGE... [--json]  one JSON object per image, per line
+ *   facemetric chips IMAGE... --out DIR                     aligned 150x150 face chips as PNGs
  *   facemetric cluster PATH... [--json]                      {"clusters": N, "faces": [...]}
  *   facemetric models prepare|check                          model assets (models/)
  *
@@ -18,8 +19,10 @@ import { parseArgs } from 'node:util';
 const HELP = `facemetric: dlib's face recognition pipeline in TypeScript
 
 Usage:
-  facemetric detect IMAGE... [--upsample N] [--threshold T] [--json]
-  facemetric landmarks IMAGE... [--upsample N] [--json]
+  facemetric detect IMAGE... [--upsample N] [--threshold T] [--annotate OUT] [--json]
+  facemetric landmarks IMAGE... [--upsample N] [--threshold T] [--annotate OUT] [--json]
+  facemetric chips IMAGE... --out DIR [--size 150] [--padding 0.25] [--upsample N]
+                   [--threshold T] [--annotate OUT] [--force] [--json]
   facemetric describe IMAGE... [--upsample N] [--jitter N] [--json]
   facemetric cluster PATH... [--threshold 0.6] [--jitter N] [--upsample N] [--out DIR] [--json]
   facemetric models prepare [--shape-predictor PATH] [--resnet PATH] [--check]
@@ -33,6 +36,10 @@ Rectangles use dlib's inclusive convention; faces come in the order dlib returns
 detect: --threshold is dlib's adjust_threshold (default 0); --upsample N runs pyramid_up N
 times first, as dlib's Python API. Images are decoded with EXIF orientation applied (dlib
 ignores EXIF). A bad image is reported on stderr, the others go on, and the exit code is 1.
+chips: dlib's get_face_chip_details(landmarks, size, padding) + extract_image_chip, written to
+DIR/<image name>_face<k>.png (k: the face's index, from 0). --annotate OUT draws the boxes (and
+landmark outlines) on the image: OUT is a .png file for one image, else a folder. Existing files
+are never replaced unless --force is given.
 `;
 
 /** Which issue builds each stage; printed by a stage that is not built yet. */
@@ -44,9 +51,20 @@ const NOT_BUILT: Record<string, string> = {
 type OptionKind = 'flag' | 'string' | { min: number; max: number; integer: boolean };
 const UPSAMPLE = { min: 0, max: 8, integer: true };
 const JITTER = { min: 0, max: 1000, integer: true };
+const THRESHOLD = { min: -100, max: 100, integer: false };
 const STAGE_OPTIONS: Record<string, Record<string, OptionKind>> = {
-  detect: { json: 'flag', upsample: UPSAMPLE, threshold: { min: -100, max: 100, integer: false } },
-  landmarks: { json: 'flag', upsample: UPSAMPLE },
+  detect: { json: 'flag', upsample: UPSAMPLE, threshold: THRESHOLD, annotate: 'string', force: 'flag' },
+  landmarks: { json: 'flag', upsample: UPSAMPLE, threshold: THRESHOLD, annotate: 'string', force: 'flag' },
+  chips: {
+    json: 'flag',
+    upsample: UPSAMPLE,
+    threshold: THRESHOLD,
+    annotate: 'string',
+    force: 'flag',
+    out: 'string',
+    size: { min: 1, max: 4096, integer: true },
+    padding: { min: 0, max: 10, integer: false },
+  },
   describe: { json: 'flag', upsample: UPSAMPLE, jitter: JITTER },
   cluster: {
     json: 'flag',
@@ -122,13 +140,19 @@ async function main(argv: string[]): Promise<number> {
   if (positionals.length === 0 && !(command === 'cluster' && options.default)) {
     throw new UsageError(`${command}: give at least one ${command === 'cluster' ? 'image or folder' : 'image'}`);
   }
-  if (command === 'detect' || command === 'landmarks') {
+  if (command === 'detect' || command === 'landmarks' || command === 'chips') {
+    if (command === 'chips' && options.out === undefined) throw new UsageError('chips: give the output folder with --out DIR');
     const { runDetect } = await import('./detect.js');
     return runDetect(positionals, {
       json: options.json === true,
       upsample: options.upsample as number | undefined,
       threshold: options.threshold as number | undefined,
-      landmarks: command === 'landmarks',
+      landmarks: command === 'landmarks' || command === 'chips',
+      chipsDir: command === 'chips' ? (options.out as string) : undefined,
+      size: options.size as number | undefined,
+      padding: options.padding as number | undefined,
+      annotate: options.annotate as string | undefined,
+      force: options.force === true,
     });
   }
   throw new UsageError(`${command}: not built yet: ${NOT_BUILT[command]} is not implemented in this version, so there is no output`);

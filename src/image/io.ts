@@ -135,7 +135,7 @@ export async function writePng(path: string, img: RgbImage | GrayImage, options:
   const bytes = encodePng(img);
   const overwrite = options.overwrite === true;
   const existsError = (): ImageError =>
-    new ImageError('already exists (refusing to overwrite it; pass overwrite: true / --overwrite to replace it)', { file: path });
+    new ImageError('already exists (refusing to overwrite it; pass overwrite: true, or --force on the command line, to replace it)', { file: path });
   if (!overwrite && await exists(path)) throw existsError();
 
   const dir = nodePath.dirname(nodePath.resolve(path));

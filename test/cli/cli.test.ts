@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadFrontalFaceDetector } from '../../src/hog/detector.js';
@@ -55,7 +55,7 @@ describe('facemetric CLI contract', () => {
     expectOneLineError(r.stderr);
   });
 
-  it.each(['detect', 'landmarks', 'describe', 'cluster'])('%s without inputs is a usage error', (cmd) => {
+  it.each(['detect', 'landmarks', 'chips', 'describe', 'cluster'])('%s without inputs is a usage error', (cmd) => {
     const r = facemetric(cmd, '--json');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/give at least one/);
@@ -223,3 +223,141 @@ describe('facemetric landmarks', () => {
   });
 });
 
+
+describe('facemetric chips', () => {
+  const twoFaces = exampleImages('faces').find((f) => f.endsWith('2008_001009.jpg'))!;
+  const john = exampleImages('johns').find((f) => f.endsWith('.jpg'))!;
+  const bytesOf = (files: string[]): Buffer[] => files.map((f) => readFileSync(f));
+
+  it('without --out is a usage error (exit 2, one line)', () => {
+    const r = facemetric('chips', twoFaces);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--out DIR');
+    expectOneLineError(r.stderr);
+  });
+
+  it.each([['--size', '0'], ['--size', '1.5'], ['--padding', '=-1']])('chips %s %s: a bad number is a usage error', (opt, value) => {
+    const dir = mkdtempSync(join(tmpdir(), 'facemetric-chips-'));
+    const r = value.startsWith('=') ? facemetric('chips', twoFaces, '--out', dir, opt + value) : facemetric('chips', twoFaces, '--out', dir, opt, value);
+    expect(r.code).toBe(2);
+    expectOneLineError(r.stderr);
+  });
+
+  it('writes one 150x150 PNG per face, named after the image, and never overwrites without --force', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'facemetric-chips-')), 'new', 'folder');
+    const r = facemetric('chips', twoFaces, john, '--out', dir, '--json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const results = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { image: string; timings: Record<string, number>; faces: { chip: string; landmarks: number[][] }[] });
+    expect(results.map((o) => o.image)).toEqual([twoFaces, john]);
+    expect(Object.keys(results[0].timings)).toEqual(['decode', 'detect', 'landmarks', 'chips']);
+    const stem = (f: string) => f.split('/').pop()!.replace(/\.jpg$/, '');
+    const chips = results.flatMap((o) => o.faces.map((f, k) => {
+      expect(f.chip).toBe(join(dir, `${stem(o.image)}_face${k}.png`));
+      expect(f.landmarks).toHaveLength(68);
+      return f.chip;
+    }));
+    expect(chips).toHaveLength(3);
+    for (const c of chips) expect(readImageSync(c)).toMatchObject({ width: 150, height: 150 });
+    const before = bytesOf(chips);
+
+    // Again, without --force: every output exists, so each image is refused and nothing changes.
+    const again = facemetric('chips', twoFaces, john, '--out', dir, '--size', '40');
+    expect(again.code).toBe(1);
+    expect(again.stdout).toBe('');
+    const err = again.stderr.trimEnd().split('\n');
+    expect(err).toHaveLength(2);
+    expect(err[0]).toContain(`${join(dir, `${stem(twoFaces)}_face0.png`)}: already exists`);
+    expect(again.stderr).not.toMatch(/\n\s+at /);
+    expect(bytesOf(chips)).toEqual(before);
+
+    // With --force they are replaced (here by 40x40 chips).
+    const forced = facemetric('chips', twoFaces, john, '--out', dir, '--size', '40', '--force');
+    expect(forced.code).toBe(0);
+    for (const c of chips) expect(readImageSync(c)).toMatchObject({ width: 40, height: 40 });
+  });
+
+  it('two inputs with the same file name get distinct chip names', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'facemetric-chips-'));
+    const copy = join(mkdtempSync(join(tmpdir(), 'facemetric-chips-src-')), '2008_001009.jpg');
+    writeFileSync(copy, readFileSync(twoFaces));
+    const r = facemetric('chips', twoFaces, copy, '--out', dir, '--json');
+    expect(r.code).toBe(0);
+    const [a, b] = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { faces: { chip: string }[] });
+    expect(a.faces[0].chip).toBe(join(dir, '2008_001009_face0.png'));
+    expect(b.faces[0].chip).toBe(join(dir, '2008_001009-2_face0.png'));
+  });
+
+  it('--out naming an existing file is an error, and the file is left alone', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'facemetric-chips-'));
+    const file = join(dir, 'notes.txt');
+    writeFileSync(file, 'keep me');
+    const r = facemetric('chips', twoFaces, '--out', file);
+    expect(r.code).not.toBe(0);
+    expectOneLineError(r.stderr);
+    expect(r.stderr).toContain(file);
+    expect(readFileSync(file, 'utf8')).toBe('keep me');
+  });
+
+  it.skipIf(!harnessReady() && !parityRequired)('on dlib-decoded pixels, the chips are real dlib\'s (within chipPixelsEndToEnd)', () => {
+    const dir = scratchDir('cli-chips');
+    const png = join(dir, 'two.png');
+    runHarness(['decode', twoFaces, png]);
+    const ours = join(dir, 'ours');
+    const theirs = join(dir, 'dlib');
+    mkdirSync(theirs, { recursive: true });
+    const r = facemetric('chips', png, '--out', ours, '--json', '--force');
+    expect(r.code).toBe(0);
+    const faces = (JSON.parse(r.stdout) as { faces: { chip: string }[] }).faces;
+    const dlib = runHarnessJson<{ chip: string }>(['chips', png, '--out', theirs, '--predictor', assetPath('shape_predictor_68_face_landmarks')]);
+    expect(faces).toHaveLength(dlib.length);
+    faces.forEach((f, k) => {
+      const a = readImageSync(f.chip).data;
+      const b = readImageSync(dlib[k].chip).data;
+      let max = 0;
+      for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+      expect(max).toBeLessThanOrEqual(TOLERANCES.chipPixelsEndToEnd.abs);
+    });
+  });
+});
+
+describe('--annotate', () => {
+  const twoFaces = exampleImages('faces').find((f) => f.endsWith('2008_001009.jpg'))!;
+  const john = exampleImages('johns').find((f) => f.endsWith('.jpg'))!;
+
+  it('landmarks --annotate OUT.png: the image with each box drawn in green, nothing else resized', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'facemetric-ann-')), 'out.png');
+    const r = facemetric('landmarks', twoFaces, '--annotate', out, '--json');
+    expect(r.code).toBe(0);
+    const o = JSON.parse(r.stdout) as { annotated: string; faces: { rect: number[] }[] };
+    expect(o.annotated).toBe(out);
+    const src = readImageSync(twoFaces);
+    const ann = readImageSync(out);
+    expect([ann.width, ann.height]).toEqual([src.width, src.height]);
+    for (const { rect: [l, t] } of o.faces) {
+      const i = (t * ann.width + l) * 3;
+      expect([...ann.data.subarray(i, i + 3)]).toEqual([0, 255, 0]);
+    }
+    let changed = 0;
+    for (let i = 0; i < src.data.length; i++) if (src.data[i] !== ann.data[i]) changed++;
+    expect(changed).toBeGreaterThan(0);
+    expect(changed).toBeLessThan(src.data.length / 4);
+    // The same path again is refused; the first drawing stays.
+    const before = readFileSync(out);
+    const again = facemetric('detect', twoFaces, '--annotate', out);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('already exists');
+    expect(readFileSync(out)).toEqual(before);
+  });
+
+  it('several images and a .png path is a usage error; a folder gets one drawing per image', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'facemetric-ann-'));
+    const bad = facemetric('detect', twoFaces, john, '--annotate', join(dir, 'x.png'));
+    expect(bad.code).toBe(2);
+    expectOneLineError(bad.stderr);
+    const r = facemetric('detect', twoFaces, john, '--annotate', join(dir, 'drawn'));
+    expect(r.code).toBe(0);
+    expect(readImageSync(join(dir, 'drawn', '2008_001009.png')).width).toBe(360);
+    expect(readImageSync(join(dir, 'drawn', john.split('/').pop()!.replace(/\.jpg$/, '.png'))).width).toBeGreaterThan(0);
+  });
+});

@@ -162,7 +162,7 @@ describe('writePng', () => {
     fs.writeFileSync(p, 'the user\'s data');
     const before = others();
     await expect(writePng(p, gradient(4, 4))).rejects.toThrow(
-      new ImageError('already exists (refusing to overwrite it; pass overwrite: true / --overwrite to replace it)', { file: p }));
+      new ImageError('already exists (refusing to overwrite it; pass overwrite: true, or --force on the command line, to replace it)', { file: p }));
     await expect(writePng(p, gradient(4, 4), { overwrite: false })).rejects.toThrow(`${p}: already exists`);
     expect(fs.readFileSync(p, 'utf8')).toBe('the user\'s data');
     expect(others()).toEqual(before);
