@@ -46,3 +46,4 @@ export function heap_base(): usize {
 // fHOG kernels (assembly/fhog.ts).
 export * from './fhog';
 export * from './scan';
+export * from './gemm';

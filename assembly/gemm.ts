@@ -1,0 +1,200 @@
+// Single-precision GEMM, C = A·B or C += A·B, row-major, 128-bit WebAssembly SIMD.
+//
+// The convolutions of dlib's face ResNet run as im2col + GEMM: C[M x N] = A[M x K] · B[K x N]
+// with M = output channels, K = in_channels * kh * kw, N = output pixels (times the batch).
+// The TypeScript reference is gemmRef in src/wasm/gemm-ref.ts; the wrapper is src/wasm/gemm.ts.
+//
+// Algorithm (Goto / BLIS): the loops over N, K and M are blocked by NC, KC and MC; each KC x NC
+// block of B is packed into NR-column panels and each MC x KC block of A into MR-row panels (both
+// zero padded to whole panels), so that the micro-kernel reads both with unit stride. The
+// micro-kernel keeps an MR x NR tile of C in registers (MR * NR/4 f32x4 accumulators) over the
+// whole K block and adds it to (or stores it in) C once.
+//
+// Tiling, measured in Node 20 (V8 TurboFan, x64, Zen 4) over the face ResNet's shapes: 2 x 16
+// (8 accumulators, 4 B vectors and one A splat live) was the fastest in both builds, ahead of
+// 4x8, 5x8, 6x8, 8x8, 8x4, 1x32, 3x12, 3x16, 2x20 and 2x24, and unrolling K by 2 made it slower.
+// Tiles needing more than about 12 live vectors make TurboFan spill (x64 has 16 xmm registers
+// and V8 keeps one as scratch). Blocking sizes barely mattered (KC 128..384, MC 64..256,
+// NC 256..1024 within the noise); KC = 256, MC = 128, NC = 512 keeps a packed A block (128 KiB)
+// and a packed B block (512 KiB) in a 1 MiB L2, and one B micro-panel (16 KiB) in L1.
+//
+// Summation order: C[i][j] is the sum over K blocks (in order) of each block's partial sum, each
+// partial sum accumulated over k in ascending order from +0 with one multiply and one add per
+// step (the plain SIMD build) or one fused multiply-add per step where the relaxed build's
+// relaxed_madd fuses (it may or may not: relaxed SIMD leaves it to the engine); the partial sums
+// are added to C in order (C = p0, C += p1, ... or, when accumulating, C += p0, C += p1, ...).
+// Results therefore differ from the reference in rounding only (tests bound the difference).
+//
+// Memory: pointers are byte offsets into this module's memory, allocated by the JavaScript side.
+// `scratch` must hold gemm_scratch_bytes() bytes and not overlap A, B or C; A, B and C must not
+// overlap each other either. Only C[i][j] for i < M, j < N is written (never the gaps of
+// ldc > N).
+
+const MR: i32 = 2;
+const NR: i32 = 16;
+const KC: i32 = 256;
+const MC: i32 = 128; // a multiple of MR
+const NC: i32 = 512; // a multiple of NR
+
+// a·b + c: two roundings in the SIMD build, fused (one rounding) or not in the relaxed build.
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+// The 2 x 16 micro-kernel: the tile C[0..2)[0..16) at `c` (row stride ldc bytes) gets
+// (add ? C + : ) sum over k < kc of pa[k][r] * pb[k][0..16), pa an MR-row panel (k-major, MR
+// floats per k), pb an NR-column panel (NR floats per k).
+function kernel2x16(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, add: bool): void {
+  const z = f32x4.splat(0);
+  let c00 = z, c01 = z, c02 = z, c03 = z;
+  let c10 = z, c11 = z, c12 = z, c13 = z;
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    const b2 = v128.load(pb, 32);
+    const b3 = v128.load(pb, 48);
+    let a = v128.load32_splat(pa);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    c02 = madd(a, b2, c02);
+    c03 = madd(a, b3, c03);
+    a = v128.load32_splat(pa, 4);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    c12 = madd(a, b2, c12);
+    c13 = madd(a, b3, c13);
+    pa += MR << 2;
+    pb += NR << 2;
+  }
+  const c1 = c + ldc;
+  if (add) {
+    c00 = f32x4.add(v128.load(c), c00);
+    c01 = f32x4.add(v128.load(c, 16), c01);
+    c02 = f32x4.add(v128.load(c, 32), c02);
+    c03 = f32x4.add(v128.load(c, 48), c03);
+    c10 = f32x4.add(v128.load(c1), c10);
+    c11 = f32x4.add(v128.load(c1, 16), c11);
+    c12 = f32x4.add(v128.load(c1, 32), c12);
+    c13 = f32x4.add(v128.load(c1, 48), c13);
+  }
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  v128.store(c, c02, 32);
+  v128.store(c, c03, 48);
+  v128.store(c1, c10);
+  v128.store(c1, c11, 16);
+  v128.store(c1, c12, 32);
+  v128.store(c1, c13, 48);
+}
+
+// Packs rows [0, mc) x columns [0, kc) of A (row stride lda floats) into MR-row panels, panel p
+// at dst + p*kc*MR floats, element (r, k) at k*MR + r; rows past mc are zeros.
+function packA(a: usize, lda: i32, mc: i32, kc: i32, dst: usize): void {
+  const rs = <usize>lda << 2;
+  const z = f32x4.splat(0);
+  for (let i = 0; i < mc; i += MR) {
+    const r0 = a + <usize>i * rs;
+    const two = i + 1 < mc;
+    const r1 = two ? r0 + rs : r0;
+    let k = 0;
+    // 4 columns of both rows -> interleaved r0k0 r1k0 r0k1 r1k1 | r0k2 r1k2 r0k3 r1k3
+    for (; k + 4 <= kc; k += 4) {
+      const o = <usize>k << 2;
+      const x = v128.load(r0 + o);
+      const y = two ? v128.load(r1 + o) : z;
+      v128.store(dst + (o << 1), v128.shuffle<f32>(x, y, 0, 4, 1, 5));
+      v128.store(dst + (o << 1), v128.shuffle<f32>(x, y, 2, 6, 3, 7), 16);
+    }
+    for (; k < kc; k++) {
+      const o = <usize>k << 2;
+      store<f32>(dst + (o << 1), load<f32>(r0 + o));
+      store<f32>(dst + (o << 1), two ? load<f32>(r1 + o) : 0, 4);
+    }
+    dst += <usize>(kc * MR) << 2;
+  }
+}
+
+// Packs rows [0, kc) x columns [0, nc) of B (row stride ldb floats) into NR-column panels, panel
+// p at dst + p*kc*NR floats, element (k, q) at k*NR + q; columns past nc are zeros. Reads B row
+// by row (contiguous: large N strides would otherwise miss the TLB on every row).
+function packB(b: usize, ldb: i32, kc: i32, nc: i32, dst: usize): void {
+  const rs = <usize>ldb << 2;
+  const full = nc / NR * NR;
+  const panel = <usize>(kc * NR) << 2;
+  for (let k = 0; k < kc; k++) {
+    const s = b + <usize>k * rs;
+    let d = dst + (<usize>(k * NR) << 2);
+    let j = 0;
+    for (; j < full; j += NR) {
+      const o = s + (<usize>j << 2);
+      v128.store(d, v128.load(o));
+      v128.store(d, v128.load(o, 16), 16);
+      v128.store(d, v128.load(o, 32), 32);
+      v128.store(d, v128.load(o, 48), 48);
+      d += panel;
+    }
+    if (j < nc) {
+      for (let q = 0; q < NR; q++) store<f32>(d + (<usize>q << 2), j + q < nc ? load<f32>(s + (<usize>(j + q) << 2)) : 0);
+    }
+  }
+}
+
+// Bytes of packing scratch gemm_f32 needs: packed A block, packed B block, one edge tile.
+export function gemm_scratch_bytes(): i32 {
+  return (MC * KC + KC * NC + MR * NR) << 2;
+}
+
+// C = A·B (accumulate false) or C += A·B (accumulate true), A M x K (row stride lda floats),
+// B K x N (row stride ldb), C M x N (row stride ldc). Requires M, N, K >= 0, lda >= K, ldb >= N,
+// ldc >= N, scratch of gemm_scratch_bytes() bytes, no overlaps. K = 0 gives C = 0 (or leaves C).
+export function gemm_f32(M: i32, N: i32, K: i32, a: usize, lda: i32, b: usize, ldb: i32,
+  c: usize, ldc: i32, accumulate: bool, scratch: usize): void {
+  if (M <= 0 || N <= 0) return;
+  const ldcb = <usize>ldc << 2;
+  if (K <= 0) {
+    if (!accumulate) for (let i = 0; i < M; i++) memory.fill(c + <usize>i * ldcb, 0, <usize>N << 2);
+    return;
+  }
+  const apack = scratch;
+  const bpack = apack + (<usize>(MC * KC) << 2);
+  const tile = bpack + (<usize>(KC * NC) << 2);
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = min(NC, N - jc);
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min(KC, K - pc);
+      packB(b + ((<usize>pc * ldb + jc) << 2), ldb, kc, nc, bpack);
+      const add = accumulate || pc > 0;
+      for (let ic = 0; ic < M; ic += MC) {
+        const mc = min(MC, M - ic);
+        packA(a + ((<usize>ic * lda + pc) << 2), lda, mc, kc, apack);
+        // one B micro-panel (L1) against every A micro-panel of the block (L2)
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const bp = bpack + (<usize>(jr * kc) << 2);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            const ap = apack + (<usize>(ir * kc) << 2);
+            const cp = c + <usize>(ic + ir) * ldcb + (<usize>(jc + jr) << 2);
+            if (mr == MR && nr == NR) {
+              kernel2x16(kc, ap, bp, cp, ldcb, add);
+            } else {
+              // edge tile: compute the whole padded tile aside, then write its valid part
+              kernel2x16(kc, ap, bp, tile, NR << 2, false);
+              for (let r = 0; r < mr; r++) {
+                const d = cp + <usize>r * ldcb;
+                const s = tile + (<usize>(r * NR) << 2);
+                for (let q = 0; q < nr; q++) {
+                  const o = <usize>q << 2;
+                  const t = load<f32>(s + o);
+                  store<f32>(d + o, add ? load<f32>(d + o) + t : t);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
