@@ -45,6 +45,7 @@ int run_scan_command(const std::string& cmd, int argc, char** argv);    // scan.
 int run_landmarks_command(const std::string& cmd, int argc, char** argv);  // landmarks.cpp
 int run_chips_command(const std::string& cmd, int argc, char** argv);      // chips.cpp
 int run_accuracy_command(const std::string& cmd, int argc, char** argv);   // accuracy.cpp
+int run_geometry_command(const std::string& cmd, int argc, char** argv);   // geometry.cpp
 
 // ---------------------------------------------------------------------------------------------
 // Small utilities.
@@ -451,7 +452,9 @@ static void help() {
         "  landmarks IMAGE... --predictor F   (+ detect options) [--chips DIR]\n"
         "  describe IMAGE... --predictor F --net F   (+ detect options) [--chips DIR]\n"
         "  cluster IMAGE... --predictor F --net F    [--threshold 0.6]\n"
-        "  layers CHIP.png... --net F --out DIR\n";
+        "  layers CHIP.png... --net F --out DIR\n"
+        "  other commands: see the header comments of fhog.cpp, scan.cpp, landmarks.cpp, chips.cpp,\n"
+        "  accuracy.cpp (landmark-accuracy) and geometry.cpp (pinv-affine)\n";
 }
 
 int main(int argc, char** argv) {
@@ -472,7 +475,7 @@ int main(int argc, char** argv) {
         if (cmd == "cluster") return cmd_cluster(a);
         if (cmd == "layers") return cmd_layers(a);
         for (auto* run : {run_writer_command, run_fhog_command, run_scan_command, run_landmarks_command, run_chips_command,
-                          run_accuracy_command})
+                          run_accuracy_command, run_geometry_command})
             if (const int rc = run(cmd, argc, argv); rc >= 0) return rc;
         throw usage_error("unknown command '" + cmd + "'");
     } catch (const usage_error& e) {
