@@ -1,0 +1,149 @@
+/**
+ * Single-precision GEMM in WebAssembly SIMD (assembly/gemm.ts): C = A·B or C += A·B, row-major,
+ * for the face ResNet's convolutions (im2col + GEMM). The reference it is tested against is
+ * gemmRef (src/wasm/gemm-ref.ts); results agree to float32 rounding (summation order differs).
+ *
+ * Two ways in:
+ * - {@link gemmWasm}: plain Float32Arrays; copies A and B into a private kernel instance's memory,
+ *   runs, and copies C back. Simple, and the copies cost O(MK + KN + MN) against O(MNK) work.
+ * - {@link WasmGemm}: zero-copy, on byte offsets ("pointers") into a {@link WasmKernels} memory,
+ *   for callers that keep their tensors there; leading dimensions allow sub-matrices.
+ *
+ * The flavour (plain SIMD or relaxed SIMD with fused multiply-add) is the instance's: by default
+ * the best the engine runs (relaxed needs `node --experimental-wasm-relaxed-simd` on Node 20).
+ */
+import { FacemetricError } from '../errors.js';
+import { WasmKernels, type WasmFlavour } from './index.js';
+
+export interface GemmExports {
+  gemm_scratch_bytes(): number;
+  gemm_f32(M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number,
+    c: number, ldc: number, accumulate: boolean | number, scratch: number): void;
+}
+
+/** The GEMM exports of `k`; throws where the build predates them. */
+export function gemmExports(k: WasmKernels): GemmExports {
+  const ex = k.exports as unknown as Partial<GemmExports>;
+  if (typeof ex.gemm_f32 !== 'function' || typeof ex.gemm_scratch_bytes !== 'function') {
+    throw new FacemetricError('the WebAssembly kernels predate the GEMM kernel (gemm_f32 missing); run: npm run build:wasm');
+  }
+  return ex as GemmExports;
+}
+
+function checkDim(name: string, v: number): void {
+  if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff) throw new RangeError(`gemm: ${name} = ${v} is not a non-negative 32-bit integer`);
+}
+
+/** Options of the pointer API. Leading dimensions are in floats (row strides). */
+export interface GemmPtrOptions {
+  /** C += A·B instead of C = A·B. */
+  accumulate?: boolean;
+  /** Row stride of A, >= K (default K). */
+  lda?: number;
+  /** Row stride of B, >= N (default N). */
+  ldb?: number;
+  /** Row stride of C, >= N (default N); C's gaps (columns N .. ldc) are never written. */
+  ldc?: number;
+}
+
+/**
+ * GEMM on matrices resident in one {@link WasmKernels} memory. The constructor allocates the
+ * packing scratch (about 640 KiB) with `kernels.alloc`, so create it after the caller's last
+ * `reset` (a reset frees the scratch too: make a new WasmGemm then).
+ */
+export class WasmGemm {
+  readonly kernels: WasmKernels;
+  private readonly ex: GemmExports;
+  private readonly scratch: number;
+
+  constructor(kernels: WasmKernels = WasmKernels.load()) {
+    this.kernels = kernels;
+    this.ex = gemmExports(kernels);
+    this.scratch = kernels.alloc(this.ex.gemm_scratch_bytes());
+  }
+
+  get flavour(): WasmFlavour {
+    return this.kernels.flavour;
+  }
+
+  /**
+   * C = A·B (or C += A·B) with A (M x K) at byte offset `a`, B (K x N) at `b`, C (M x N) at `c`,
+   * all row-major float32 in the kernels' memory.
+   * Requires: the three matrices inside memory, C overlapping neither A, B nor the scratch.
+   * Ensures: C[i][j] for i < M, j < N written; nothing else in memory changes (but the scratch).
+   */
+  gemm(M: number, N: number, K: number, a: number, b: number, c: number, options: GemmPtrOptions = {}): void {
+    const { accumulate = false, lda = K, ldb = N, ldc = N } = options;
+    checkDim('M', M);
+    checkDim('N', N);
+    checkDim('K', K);
+    if (lda < K || ldb < N || ldc < N || !Number.isInteger(lda) || !Number.isInteger(ldb) || !Number.isInteger(ldc)) {
+      throw new RangeError(`gemm: leading dimensions lda ${lda} >= K ${K}, ldb ${ldb} >= N ${N}, ldc ${ldc} >= N ${N} required`);
+    }
+    const bytes = this.kernels.memory.buffer.byteLength;
+    const inside = (p: number, rows: number, cols: number, ld: number): boolean =>
+      rows === 0 || cols === 0 || (Number.isInteger(p) && p >= 0 && p % 4 === 0 && p + ((rows - 1) * ld + cols) * 4 <= bytes);
+    if (!inside(a, M, K, lda) || !inside(b, K, N, ldb) || !inside(c, M, N, ldc)) {
+      throw new RangeError('gemm: a matrix lies outside WebAssembly memory (or is not 4-byte aligned)');
+    }
+    this.ex.gemm_f32(M, N, K, a, lda, b, ldb, c, ldc, accumulate ? 1 : 0, this.scratch);
+  }
+}
+
+const privateInstances: Partial<Record<WasmFlavour | 'best', WasmKernels>> = {};
+
+function privateKernels(flavour: WasmFlavour | undefined): WasmKernels {
+  const key = flavour ?? 'best';
+  let k = privateInstances[key];
+  if (k === undefined) {
+    k = WasmKernels.load(flavour);
+    gemmExports(k);
+    privateInstances[key] = k;
+  }
+  return k;
+}
+
+/**
+ * Drops gemmWasm's private kernel instances, so that their memory (grown to the largest problem
+ * so far; wasm memory never shrinks) can be garbage-collected.
+ */
+export function releaseGemmKernels(): void {
+  for (const key of Object.keys(privateInstances) as (WasmFlavour | 'best')[]) delete privateInstances[key];
+}
+
+export interface GemmOptions {
+  /** C += A·B instead of C = A·B. */
+  accumulate?: boolean;
+  /** Force a build; default the best the engine runs. */
+  flavour?: WasmFlavour;
+}
+
+/**
+ * C = A·B (or C += A·B), row-major float32: A M x K, B K x N, C M x N; returns C.
+ * Requires: A.length >= M*K, B.length >= K*N, C.length >= M*N, C sharing no memory with A or B.
+ * Ensures: C[0 .. M*N) written, the rest of C untouched; A and B unchanged.
+ */
+export function gemmWasm(M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array,
+  options: GemmOptions = {}): Float32Array {
+  checkDim('M', M);
+  checkDim('N', N);
+  checkDim('K', K);
+  if (A.length < M * K || B.length < K * N || C.length < M * N) {
+    throw new RangeError(`gemm: arrays too short for M=${M} N=${N} K=${K} (A ${A.length}, B ${B.length}, C ${C.length})`);
+  }
+  if (M === 0 || N === 0) return C;
+  const accumulate = options.accumulate ?? false;
+  const k = privateKernels(options.flavour);
+  k.reset();
+  const g = new WasmGemm(k);
+  const pa = k.alloc(M * K * 4);
+  const pb = k.alloc(K * N * 4);
+  const pc = k.alloc(M * N * 4);
+  // views made after the last alloc (alloc may grow memory and detach older views)
+  k.f32(pa, M * K).set(A.subarray(0, M * K));
+  k.f32(pb, K * N).set(B.subarray(0, K * N));
+  if (accumulate) k.f32(pc, M * N).set(C.subarray(0, M * N));
+  g.gemm(M, N, K, pa, pb, pc, { accumulate });
+  C.set(k.f32(pc, M * N));
+  return C;
+}
