@@ -66,4 +66,8 @@ export const TOLERANCES = {
     abs: 1e-12,
     reason: "Relative. test_shape_predictor's mean |predicted - truth| / interocular distance over dlib's examples/faces datasets: with identical integer landmarks (required), the same sums in the same order in IEEE double give the same bits (measured: identical); the margin covers a dlib built to contract x*x + y*y in the interocular length into an FMA (GCC's default -ffp-contract=fast with -march=haswell or later), which moves the last bits of each face's scale.",
   },
+  dnnLayer: {
+    abs: 0,
+    reason: "The reference forward pass (src/dnn/) does dlib's float32 operations in dlib's order: con_ is im2col + a GEMM whose every element is one dot product summed sequentially over k with products rounded first, which is what Debian's netlib reference BLAS sgemm (the libblas.so.3 dlib calls here) does, then the bias added; affine is fround(gamma*x)+beta; pooling sums row by row in float32 over the window clipped to the image; add_prev adds with zeros for missing elements. So every layer output dlib exposes, and the descriptors, are bit-identical (seen: max |diff| 0 on all 71 visible layers of 3 bald_guys.jpg chips). A dlib linked to OpenBLAS/MKL, or a SIMD GEMM on our side, sums in another order; then TOLERANCES.descriptor applies.",
+  },
 } as const satisfies Record<string, Tolerance>;

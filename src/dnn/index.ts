@@ -1,0 +1,9 @@
+/**
+ * The reference forward pass of dlib dnn networks (the face-recognition ResNet): NCHW float32
+ * tensors, layer functions mirroring dlib's CPU code, and an executable plan built from a
+ * network file parsed by `readDnnNet`.
+ */
+export * from './tensor.js';
+export * from './gemm.js';
+export * from './layers.js';
+export * from './net.js';

@@ -1,0 +1,342 @@
+/**
+ * An executable plan for a dlib dnn network parsed by `readDnnNet` (src/dlib/dnn.ts), and the
+ * reference forward pass over it.
+ *
+ * ## From the layer list to a plan
+ *
+ * `DnnNet.nodes` is the network top-down, in dlib's `layer<i>(net)` order (node 0 is the loss
+ * layer). dlib computes bottom-up: the input layer makes a tensor, and each node above takes
+ * the output of the node just below it (its subnetwork), except:
+ * - `add_tag_layer<ID>` passes its input through unchanged and marks it;
+ * - `add_skip_layer<TAG>` outputs the output of the nearest tag with that ID below it
+ *   (`layer<TAG>(subnet)`), discarding its own input;
+ * - `add_prev_<TAG>` adds its input and the output of the nearest tag with that ID below it.
+ *
+ * The network file does not record tag IDs, nor whether a payload-free wrapper is a tag or a
+ * skip (both serialize as `int 1`; see dnn.ts), nor which tag an add_prev_ refers to (every
+ * add_prev_ serializes as "add_prev_"). No rule recovers them from the file in general, since
+ * different C++ types serialize to the same bytes. So the wiring comes from the network's C++
+ * type: {@link DnnWiring}. For dlib's face ResNet (anet_type), recognised by its structure,
+ * it is {@link anetTagRoles}; each add_prev_ then uses the nearest tag below it (in anet_type
+ * that is the right one: add_prev1 over a block over tag1, add_prev2 over avg_pool<skip1<tag2
+ * ...>>), which is the default for add_prev_ whenever no explicit ID is given.
+ *
+ * ## Outputs
+ *
+ * Every node gets its own output tensor (dlib runs relu_ and affine_ in place and so loses the
+ * outputs of the layers below them; here they are all kept while the pass runs), so a test can
+ * compare any layer with dlib's `layer<i>(net).get_output()`.
+ */
+import {
+  anetStructureDifferences, anetTagRoles, layerParams,
+  type AnetTagRole, type DnnLayerDetails, type DnnNet, type DnnNode,
+} from '../dlib/index.js';
+import type { RgbImage } from '../image/pixels.js';
+import { gemmReference, type Gemm } from './gemm.js';
+import {
+  addPrev, addPrevShape, affine, affineFc, avgPool, conv, convShape, everythingWindow, fc, fcShape,
+  inputRgbImage, inputRgbImageShape, maxPool, poolShape, relu,
+  type RgbMeans, type Window2d,
+} from './layers.js';
+import { tensor, type Shape, type Tensor } from './tensor.js';
+
+/** How the tags, skips and add_prev_ layers of a network connect (not stored in dlib files). */
+export interface DnnWiring {
+  /** Role and ID of every `tag_or_skip` node, keyed by its index in `DnnNet.nodes` (top-down). */
+  tagRoles: ReadonlyMap<number, AnetTagRole>;
+  /**
+   * The tag ID each add_prev_ layer adds, keyed by node index. Missing entries: the nearest
+   * tag below the layer, whatever its ID.
+   */
+  prevTags?: ReadonlyMap<number, number>;
+  /** The ID of a tag directly over the input layer (a `tag` node), keyed by node index. */
+  inputTagIds?: ReadonlyMap<number, number>;
+}
+
+/** One step of a plan, executed bottom-up. Inputs and output are node indices. */
+export type PlanStep =
+  | { op: 'input'; node: number; means: RgbMeans; size?: { nr: number; nc: number } }
+  | { op: 'conv'; node: number; src: number; filters: Float32Array; biases?: Float32Array; numFilters: number; window: Window2d }
+  | { op: 'affine'; node: number; src: number; gamma: Float32Array; beta: Float32Array; mode: 'conv' | 'fc' }
+  | { op: 'identity'; node: number; src: number; what: string }
+  | { op: 'relu'; node: number; src: number }
+  | { op: 'max_pool' | 'avg_pool'; node: number; src: number; window: Window2d; everything: boolean }
+  | { op: 'add_prev'; node: number; src: number; tagged: number }
+  | { op: 'fc'; node: number; src: number; weights: Float32Array; biases?: Float32Array; numOutputs: number };
+
+/** An executable network. */
+export interface NetPlan {
+  /** Steps from the input upwards. */
+  steps: PlanStep[];
+  /** Node count (the length of `DnnNet.nodes`); outputs are indexed like the nodes. */
+  nodeCount: number;
+  /** The node whose output is the network's output (node 1 under a loss layer, else node 0). */
+  outputNode: number;
+  /** Printable description of each node's operation, by node index (as in dlib's listing). */
+  labels: string[];
+}
+
+export interface PlanOptions {
+  /** Wiring for networks other than anet_type (required when the net has tag_or_skip nodes). */
+  wiring?: DnnWiring;
+}
+
+export interface RunOptions {
+  /** The GEMM for convolutions and fc_ layers (default: the reference, see gemm.ts). */
+  gemm?: Gemm;
+  /** Keep every node's output in the result (default false: only the top output). */
+  keepOutputs?: boolean;
+}
+
+export interface NetRun {
+  /** The network's output: [chips, outputs, 1, 1] for the face ResNet. */
+  output: Tensor;
+  /** With keepOutputs, every node's output by node index (undefined for the loss node). */
+  outputs?: (Tensor | undefined)[];
+}
+
+function planError(node: number, msg: string): never {
+  throw new RangeError(`dnn plan: node ${node}: ${msg}`);
+}
+
+const num = (d: DnnLayerDetails, f: string): number => {
+  const v = d.fields[f];
+  if (typeof v !== 'number') throw new RangeError(`${d.typeName}: field ${f} is missing`);
+  return v;
+};
+
+/** The wiring of `net`: the given one, anet_type's, or none needed. */
+export function resolveWiring(net: DnnNet, given?: DnnWiring): DnnWiring {
+  if (given !== undefined) return given;
+  const needs = net.nodes.some((n) => n.kind === 'tag_or_skip' || n.kind === 'tag');
+  if (!needs) return { tagRoles: new Map() };
+  if (anetStructureDifferences(net).length === 0) return { tagRoles: anetTagRoles() };
+  throw new RangeError(
+    'dnn plan: this network has tag/skip layers, whose IDs and kinds dlib does not store in the file, and it is not ' +
+    "dlib's face ResNet (anet_type); pass the wiring (PlanOptions.wiring) from the network's C++ type");
+}
+
+/**
+ * Builds the executable plan of a parsed network: walks `net.nodes` bottom-up, resolving the
+ * subnetwork of each node and the targets of skips and add_prev_ layers.
+ *
+ * Supported: input_rgb_image_sized / input_rgb_image, con_, affine_ (CONV and FC mode, or
+ * disabled), relu_, max_pool_, avg_pool_ (incl. avg_pool_everything), add_prev_, fc_ (with or
+ * without bias), tags, skips, and a loss layer on top (ignored: the output is its input).
+ * Networks with repeat layers are not supported yet.
+ */
+export function planNetwork(net: DnnNet, opts: PlanOptions = {}): NetPlan {
+  const nodes = net.nodes;
+  if (nodes.some((n) => n.kind === 'repeat')) throw new RangeError('dnn plan: repeat layers are not supported yet');
+  const wiring = resolveWiring(net, opts.wiring);
+  const last = nodes.length - 1;
+  if (last < 0 || nodes[last].kind !== 'input') throw new RangeError('dnn plan: the network does not end with an input layer');
+  const top = nodes[0].kind === 'loss' ? 1 : 0;
+  if (top > last - 1) throw new RangeError('dnn plan: the network has no layers');
+
+  // The ID of each tag node (tag_or_skip with role 'tag', or a tag over the input).
+  const tagId = new Map<number, number>();
+  nodes.forEach((n, i) => {
+    if (n.kind === 'tag_or_skip') {
+      const role = wiring.tagRoles.get(i);
+      if (role === undefined) planError(i, 'the wiring does not say whether this is a tag or a skip');
+      if (role.kind === 'tag') tagId.set(i, role.id);
+    } else if (n.kind === 'tag') {
+      tagId.set(i, wiring.inputTagIds?.get(i) ?? 1);
+    }
+  });
+  /** dlib's layer<TAG>(layer<i+1>(net)): the nearest tag below node i with that ID (any ID if undefined). */
+  const findTag = (i: number, id: number | undefined): number => {
+    for (let j = i + 1; j <= last; j++) {
+      const t = tagId.get(j);
+      if (t !== undefined && (id === undefined || t === id)) return j;
+    }
+    return planError(i, id === undefined ? 'no tag below this layer' : `no tag${id} below this layer`);
+  };
+
+  const steps: PlanStep[] = [];
+  const labels = new Array<string>(nodes.length).fill('');
+  for (let i = last; i >= top; i--) {
+    const n: DnnNode = nodes[i];
+    const src = i + 1;
+    switch (n.kind) {
+      case 'input': {
+        const d = n.details;
+        if (d.type !== 'input_rgb_image_sized' && d.type !== 'input_rgb_image') planError(i, `input layer ${d.typeName} is not supported`);
+        const means = { red: num(d, 'avgRed'), green: num(d, 'avgGreen'), blue: num(d, 'avgBlue') };
+        const size = d.type === 'input_rgb_image_sized' ? { nr: num(d, 'nr'), nc: num(d, 'nc') } : undefined;
+        steps.push(size === undefined ? { op: 'input', node: i, means } : { op: 'input', node: i, means, size });
+        labels[i] = d.typeName;
+        break;
+      }
+      case 'tag':
+      case 'tag_or_skip': {
+        const role = n.kind === 'tag' ? { kind: 'tag' as const, id: tagId.get(i)! } : wiring.tagRoles.get(i)!;
+        if (role.kind === 'tag') {
+          steps.push({ op: 'identity', node: i, src, what: `tag${role.id}` });
+        } else {
+          steps.push({ op: 'identity', node: i, src: findTag(i, role.id), what: `skip${role.id}` });
+        }
+        labels[i] = `${role.kind}${role.id}`;
+        break;
+      }
+      case 'layer': {
+        const d = n.details;
+        const f = d.fields;
+        labels[i] = d.typeName;
+        switch (d.type) {
+          case 'con_': {
+            const p = layerParams(d);
+            if (p.filters === undefined) planError(i, `${d.typeName} has no filters`);
+            const useBias = f.useBias === undefined ? true : f.useBias === true;
+            const window: Window2d = {
+              nr: num(d, 'nr'), nc: num(d, 'nc'), strideY: num(d, 'strideY'), strideX: num(d, 'strideX'),
+              paddingY: num(d, 'paddingY'), paddingX: num(d, 'paddingX'),
+            };
+            const biases = useBias ? p.biases : undefined;
+            if (useBias && biases === undefined) planError(i, `${d.typeName} uses biases but has none`);
+            steps.push(biases === undefined
+              ? { op: 'conv', node: i, src, filters: p.filters, numFilters: num(d, 'numFilters'), window }
+              : { op: 'conv', node: i, src, filters: p.filters, biases, numFilters: num(d, 'numFilters'), window });
+            break;
+          }
+          case 'affine_': {
+            if (f.disabled === true) {
+              steps.push({ op: 'identity', node: i, src, what: 'affine (disabled)' });
+              break;
+            }
+            const p = layerParams(d);
+            if (p.gamma === undefined || p.beta === undefined) planError(i, `${d.typeName} has no gamma/beta`);
+            const mode = num(d, 'mode') === 0 ? 'conv' : 'fc';
+            steps.push({ op: 'affine', node: i, src, gamma: p.gamma, beta: p.beta, mode });
+            break;
+          }
+          case 'relu_':
+            steps.push({ op: 'relu', node: i, src });
+            break;
+          case 'max_pool_':
+          case 'avg_pool_': {
+            const nr = num(d, 'nr');
+            const nc = num(d, 'nc');
+            const window: Window2d = {
+              nr, nc, strideY: num(d, 'strideY'), strideX: num(d, 'strideX'),
+              paddingY: num(d, 'paddingY'), paddingX: num(d, 'paddingX'),
+            };
+            // nr = nc = 0: the window is the whole input (avg_pool_everything / max_pool_everything).
+            const everything = nr === 0 || nc === 0;
+            if (everything && (nr !== 0 || nc !== 0)) planError(i, `${d.typeName} with a window of ${nr}x${nc} is not supported`);
+            steps.push({ op: d.type === 'max_pool_' ? 'max_pool' : 'avg_pool', node: i, src, window, everything });
+            break;
+          }
+          case 'add_prev_':
+            steps.push({ op: 'add_prev', node: i, src, tagged: findTag(i, wiring.prevTags?.get(i)) });
+            break;
+          case 'fc_': {
+            const p = layerParams(d);
+            if (p.weights === undefined) planError(i, `${d.typeName} has no weights`);
+            const hasBias = num(d, 'biasMode') === 0 && f.useBias !== false;
+            if (hasBias && p.biases === undefined) planError(i, `${d.typeName} uses biases but has none`);
+            const numOutputs = num(d, 'numOutputs');
+            steps.push(hasBias
+              ? { op: 'fc', node: i, src, weights: p.weights, biases: p.biases!, numOutputs }
+              : { op: 'fc', node: i, src, weights: p.weights, numOutputs });
+            break;
+          }
+          default:
+            planError(i, `layer type ${d.typeName} is not supported by the reference forward pass`);
+        }
+        break;
+      }
+      case 'loss':
+        planError(i, 'a loss layer below the top');
+        break;
+      case 'repeat':
+      case 'repeat_input':
+        planError(i, 'repeat layers are not supported yet');
+    }
+  }
+  if (top === 1) labels[0] = (nodes[0] as { details: DnnLayerDetails }).details.typeName;
+  return { steps, nodeCount: nodes.length, outputNode: top, labels };
+}
+
+function windowFor(step: { window: Window2d; everything: boolean }, x: Tensor): Window2d {
+  return step.everything ? everythingWindow(x) : step.window;
+}
+
+/** The output shape of one step given its input(s). */
+function stepShape(step: PlanStep, out: (Tensor | undefined)[], chips: readonly RgbImage[]): Shape {
+  const x = step.op === 'input' ? undefined : out[step.src]!;
+  switch (step.op) {
+    case 'input': return inputRgbImageShape(chips);
+    case 'conv': return convShape(x!, step.numFilters, step.window);
+    case 'max_pool':
+    case 'avg_pool': return poolShape(x!, windowFor(step, x!));
+    case 'add_prev': return addPrevShape(x!, out[step.tagged]!);
+    case 'fc': return fcShape(x!, step.numOutputs);
+    default: return [x!.n, x!.k, x!.nr, x!.nc];
+  }
+}
+
+/**
+ * Runs the plan on a batch of images (one tensor through every layer, as dlib's
+ * `net(chips, batch_size)` does for one mini-batch).
+ */
+export function runNetwork(plan: NetPlan, chips: readonly RgbImage[], opts: RunOptions = {}): NetRun {
+  const gemm = opts.gemm ?? gemmReference;
+  const out: (Tensor | undefined)[] = new Array(plan.nodeCount).fill(undefined);
+  // Drop an output once nothing above reads it any more (unless all are kept).
+  const lastUse = new Map<number, number>();
+  plan.steps.forEach((s, at) => {
+    if (s.op !== 'input') lastUse.set(s.src, at);
+    if (s.op === 'add_prev') lastUse.set(s.tagged, at);
+  });
+  plan.steps.forEach((step, at) => {
+    if (step.op === 'identity') {
+      out[step.node] = out[step.src];
+    } else {
+      const [n, k, nr, nc] = stepShape(step, out, chips);
+      const y = tensor(n, k, nr, nc);
+      const x = step.op === 'input' ? undefined : out[step.src]!;
+      switch (step.op) {
+        case 'input': inputRgbImage(y, chips, step.means, step.size); break;
+        case 'conv': conv(y, x!, step.filters, step.biases, step.numFilters, step.window, gemm); break;
+        case 'affine':
+          if (step.mode === 'conv') affine(y, x!, step.gamma, step.beta);
+          else affineFc(y, x!, step.gamma, step.beta);
+          break;
+        case 'relu': relu(y, x!); break;
+        case 'max_pool': maxPool(y, x!, windowFor(step, x!)); break;
+        case 'avg_pool': avgPool(y, x!, windowFor(step, x!)); break;
+        case 'add_prev': addPrev(y, x!, out[step.tagged]!); break;
+        case 'fc': fc(y, x!, step.weights, step.biases, step.numOutputs, gemm); break;
+      }
+      out[step.node] = y;
+    }
+    if (opts.keepOutputs !== true) {
+      for (const [node, until] of lastUse) if (until === at && node !== plan.outputNode) out[node] = undefined;
+    }
+  });
+  const output = out[plan.outputNode]!;
+  return opts.keepOutputs === true ? { output, outputs: out } : { output };
+}
+
+export interface ForwardOptions extends RunOptions, PlanOptions {
+  /** Images per mini-batch (default 16; dlib's `net(chips)` default is 128). */
+  batchSize?: number;
+}
+
+/**
+ * The network's output for each image: for the face ResNet, 128-D descriptors of 150x150
+ * chips, as dlib's `net(chips)` (loss_metric_'s to_label copies each sample's output row).
+ */
+export function forward(net: DnnNet | NetPlan, chips: readonly RgbImage[], opts: ForwardOptions = {}): Float32Array[] {
+  const plan = 'steps' in net ? net : planNetwork(net, opts);
+  const batch = Math.max(1, Math.trunc(opts.batchSize ?? 16));
+  const result: Float32Array[] = [];
+  for (let i = 0; i < chips.length; i += batch) {
+    const { output } = runNetwork(plan, chips.slice(i, i + batch), { gemm: opts.gemm });
+    const m = output.k * output.nr * output.nc;
+    for (let s = 0; s < output.n; s++) result.push(output.data.slice(s * m, (s + 1) * m));
+  }
+  return result;
+}
