@@ -186,52 +186,77 @@ interface Plane {
   data: Uint8Array;
 }
 
-function subImage(img: Plane, l: number, t: number, r: number, b: number): Plane {
-  const w = Math.max(0, r - l + 1);
-  const h = Math.max(0, b - t + 1);
-  const out = new Uint8Array(w * h * img.ch);
-  for (let y = 0; y < h; y++) {
-    const src = ((t + y) * img.w + l) * img.ch;
-    out.set(img.data.subarray(src, src + w * img.ch), y * w * img.ch);
+/**
+ * A w x h window of an image held in `data`: pixel (x, y), channel k is at
+ * data[off + y * stride + x * ch + k]. Lets the crop dlib takes before its pyramid (a sub_image
+ * view in dlib too) be read in place instead of copied.
+ */
+interface View {
+  w: number;
+  h: number;
+  ch: number;
+  data: Uint8Array;
+  off: number;
+  stride: number;
+}
+
+// Scratch for pyramid_down's horizontal pass, reused between calls (grown as needed).
+let rowSums = new Uint16Array(0);
+
+/**
+ * dlib's pyramid_down<2> of a view: 5x5 [1 4 6 4 1]^2 filter, every other pixel, /256 truncated.
+ * All sums are integers (at most 256 * 255), so the separable passes give dlib's values exactly.
+ */
+function pyramidDown2View(v: View): Plane {
+  const { w, h, ch, data, off, stride } = v;
+  if (h <= 8 || w <= 8) return { w: 0, h: 0, ch, data: new Uint8Array(0) };
+  const ow = (w - 3) >> 1;
+  const oh = (h - 3) >> 1;
+  const rs = ow * ch; // values per row of the horizontal pass and of the output
+  const nRows = 2 * oh + 3; // the vertical pass reads rows 0 .. 2*oh + 2
+  if (rowSums.length < nRows * rs) rowSums = new Uint16Array(nRows * rs);
+  const t = rowSums;
+  // horizontal [1 4 6 4 1] at every other column (each sum <= 16 * 255, fits 16 bits)
+  for (let r = 0; r < nRows; r++) {
+    let s = off + r * stride;
+    let o = r * rs;
+    if (ch === 3) {
+      for (let c = 0; c < ow; c++, s += 6, o += 3) {
+        t[o] = data[s]! + 4 * data[s + 3]! + 6 * data[s + 6]! + 4 * data[s + 9]! + data[s + 12]!;
+        t[o + 1] = data[s + 1]! + 4 * data[s + 4]! + 6 * data[s + 7]! + 4 * data[s + 10]! + data[s + 13]!;
+        t[o + 2] = data[s + 2]! + 4 * data[s + 5]! + 6 * data[s + 8]! + 4 * data[s + 11]! + data[s + 14]!;
+      }
+    } else if (ch === 1) {
+      for (let c = 0; c < ow; c++, s += 2, o++) {
+        t[o] = data[s]! + 4 * data[s + 1]! + 6 * data[s + 2]! + 4 * data[s + 3]! + data[s + 4]!;
+      }
+    } else {
+      for (let c = 0; c < ow; c++, s += 2 * ch) {
+        for (let k = 0; k < ch; k++, o++) {
+          t[o] = data[s + k]! + 4 * data[s + ch + k]! + 6 * data[s + 2 * ch + k]! + 4 * data[s + 3 * ch + k]! + data[s + 4 * ch + k]!;
+        }
+      }
+    }
   }
-  return { w, h, ch: img.ch, data: out };
+  // vertical [1 4 6 4 1] at every other row (output row dr is centred on row 2 + 2*dr)
+  const out = new Uint8Array(oh * rs);
+  for (let dr = 0; dr < oh; dr++) {
+    const r0 = 2 * dr * rs;
+    const r1 = r0 + rs;
+    const r2 = r1 + rs;
+    const r3 = r2 + rs;
+    const r4 = r3 + rs;
+    const o = dr * rs;
+    for (let i = 0; i < rs; i++) {
+      out[o + i] = (t[r0 + i]! + 4 * t[r1 + i]! + 6 * t[r2 + i]! + 4 * t[r3 + i]! + t[r4 + i]!) >>> 8;
+    }
+  }
+  return { w: ow, h: oh, ch, data: out };
 }
 
 /** dlib's pyramid_down<2> image operator: 5x5 [1 4 6 4 1]^2 filter, every other pixel, /256 truncated. */
 export function pyramidDown2(img: Plane): Plane {
-  const { w, h, ch, data } = img;
-  if (h <= 8 || w <= 8) return { w: 0, h: 0, ch, data: new Uint8Array(0) };
-  const tw = Math.floor((w - 3) / 2);
-  const ow = tw;
-  const oh = Math.floor((h - 3) / 2);
-  const temp = new Uint32Array(h * tw * ch);
-  for (let r = 0; r < h; r++) {
-    const row = r * w * ch;
-    for (let c = 0; c < tw; c++) {
-      const o = row + 2 * c * ch;
-      for (let k = 0; k < ch; k++) {
-        temp[(r * tw + c) * ch + k] =
-          data[o + k]! + 4 * data[o + ch + k]! + 6 * data[o + 2 * ch + k]! + 4 * data[o + 3 * ch + k]! + data[o + 4 * ch + k]!;
-      }
-    }
-  }
-  const out = new Uint8Array(oh * ow * ch);
-  const stride = tw * ch;
-  let dr = 0;
-  for (let r = 2; r < h - 2; r += 2) {
-    if (dr >= oh) break;
-    for (let i = 0; i < stride; i++) {
-      const v =
-        temp[(r - 2) * stride + i]! +
-        4 * temp[(r - 1) * stride + i]! +
-        6 * temp[r * stride + i]! +
-        4 * temp[(r + 1) * stride + i]! +
-        temp[(r + 2) * stride + i]!;
-      out[dr * stride + i] = (v / 256) | 0;
-    }
-    dr++;
-  }
-  return { w: ow, h: oh, ch, data: out };
+  return pyramidDown2View({ ...img, off: 0, stride: img.w * img.ch });
 }
 
 /**
@@ -273,6 +298,47 @@ function chipToImageAffine(rows: number, cols: number, p0: Pt, p1: Pt, p2: Pt): 
 }
 
 /**
+ * The chip's pixels: chip (c, r) samples the view at (m00*c + m01*r + b0, m10*c + m11*r + b1)
+ * with dlib's bilinear interpolation, in dlib's expression
+ * (1-tb)*((1-lr)*tl + lr*tr) + tb*((1-lr)*bl + lr*br); samples whose 2x2 neighbourhood is not
+ * wholly inside the view stay 0.
+ */
+function bilinear(out: Uint8Array, rows: number, cols: number, ch: number, m00: number, m01: number, m10: number, m11: number, b0: number, b1: number, level: View): void {
+  const lw = level.w;
+  const lh = level.h;
+  const ld = level.data;
+  const loff = level.off;
+  const ls = level.stride;
+  for (let r = 0, o = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++, o += ch) {
+      const x = m00 * c + m01 * r + b0;
+      const y = m10 * c + m11 * r + b1;
+      const left = Math.floor(x);
+      const top = Math.floor(y);
+      if (!(left >= 0 && top >= 0 && left + 1 < lw && top + 1 < lh)) continue;
+      const lr = x - left;
+      const tb = y - top;
+      const ilr = 1 - lr;
+      const itb = 1 - tb;
+      const itl = loff + top * ls + left * ch;
+      const ibl = itl + ls;
+      // the values lie in [0, 255]: | 0 truncates toward zero, as static_cast<unsigned char>
+      if (ch === 3) {
+        out[o] = (itb * (ilr * ld[itl]! + lr * ld[itl + 3]!) + tb * (ilr * ld[ibl]! + lr * ld[ibl + 3]!)) | 0;
+        out[o + 1] = (itb * (ilr * ld[itl + 1]! + lr * ld[itl + 4]!) + tb * (ilr * ld[ibl + 1]! + lr * ld[ibl + 4]!)) | 0;
+        out[o + 2] = (itb * (ilr * ld[itl + 2]! + lr * ld[itl + 5]!) + tb * (ilr * ld[ibl + 2]! + lr * ld[ibl + 5]!)) | 0;
+      } else if (ch === 1) {
+        out[o] = (itb * (ilr * ld[itl]! + lr * ld[itl + 1]!) + tb * (ilr * ld[ibl]! + lr * ld[ibl + 1]!)) | 0;
+      } else {
+        for (let k = 0; k < ch; k++) {
+          out[o + k] = (itb * (ilr * ld[itl + k]! + lr * ld[itl + ch + k]!) + tb * (ilr * ld[ibl + k]! + lr * ld[ibl + ch + k]!)) | 0;
+        }
+      }
+    }
+  }
+}
+
+/**
  * dlib's `extract_image_chip(img, details)` with its default `interpolate_bilinear`: the chip has
  * `details.rows x details.cols` pixels of the same type as `img`; pixels mapping outside the
  * (cropped, possibly pyramid-downsampled) source are 0.
@@ -281,7 +347,6 @@ export function extractImageChip<T extends AnyImage>(img: T, details: ChipDetail
   const ch = channels(img);
   const { rows, cols, angle, rect } = details;
   if (!(rows > 0 && cols > 0) || dArea(rect) === 0) throw new RangeError('extractImageChip: empty chip or rectangle');
-  const src: Plane = { w: img.width, h: img.height, ch, data: img.data };
   const out = new Uint8Array(rows * cols * ch);
   const result = { width: cols, height: rows, data: out } as T;
 
@@ -349,39 +414,22 @@ export function extractImageChip<T extends AnyImage>(img: T, details: ChipDetail
       bb = -1;
     }
   }
-  let level: Plane = subImage(src, bl, bt, br, bb);
+  // the crop, read in place
+  let level: View = { w: Math.max(0, br - bl + 1), h: Math.max(0, bb - bt + 1), ch, data: img.data, off: (bt * img.width + bl) * ch, stride: img.width * ch };
   let lrect: DRectangle = { left: rect.left - bl, top: rect.top - bt, right: rect.right - bl, bottom: rect.bottom - bt };
   let lv = -1;
   while (dArea(rectDown2(lrect)) > size) {
     lv++;
     lrect = rectDown2(lrect);
   }
-  for (let i = 0; i <= lv; i++) level = pyramidDown2(level);
+  for (let i = 0; i <= lv; i++) {
+    const p = pyramidDown2View(level);
+    level = { w: p.w, h: p.h, ch, data: p.data, off: 0, stride: p.w * ch };
+  }
 
   // affine map from chip (0,0), (cols-1,0), (0,rows-1) to the rotated level rectangle's tl, tr, bl
   const [p0, p1, p2] = rotatedCorners(lrect, angle);
   const { m00, m01, m10, m11, b0, b1 } = chipToImageAffine(rows, cols, p0!, p1!, p2!);
-  const lw = level.w;
-  const lh = level.h;
-  const ld = level.data;
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      const x = m00 * c + m01 * r + b0;
-      const y = m10 * c + m11 * r + b1;
-      const left = Math.floor(x);
-      const top = Math.floor(y);
-      if (!(left >= 0 && top >= 0 && left + 1 < lw && top + 1 < lh)) continue;
-      const lr = x - left;
-      const tb = y - top;
-      const o = (r * cols + c) * ch;
-      const itl = (top * lw + left) * ch;
-      const ibl = itl + lw * ch;
-      for (let k = 0; k < ch; k++) {
-        const v =
-          (1 - tb) * ((1 - lr) * ld[itl + k]! + lr * ld[itl + ch + k]!) + tb * ((1 - lr) * ld[ibl + k]! + lr * ld[ibl + ch + k]!);
-        out[o + k] = v; // Uint8Array truncates toward zero, as static_cast<unsigned char>
-      }
-    }
-  }
+  bilinear(out, rows, cols, ch, m00, m01, m10, m11, b0, b1, level);
   return result;
 }
