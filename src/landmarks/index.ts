@@ -4,3 +4,4 @@
  */
 export * from './shape-predictor.js';
 export * from './chips.js';
+export * from './dataset.js';
