@@ -221,14 +221,47 @@ function pyramidDown2View(v: View): Plane {
     let s = off + r * stride;
     let o = r * rs;
     if (ch === 3) {
+      // column c reads pixels 2c .. 2c+4; pixels 2c+2 .. 2c+4 are read again by column c+1
+      let r2 = data[s]!;
+      let g2 = data[s + 1]!;
+      let b2 = data[s + 2]!;
+      let r3 = data[s + 3]!;
+      let g3 = data[s + 4]!;
+      let b3 = data[s + 5]!;
+      let r4 = data[s + 6]!;
+      let g4 = data[s + 7]!;
+      let b4 = data[s + 8]!;
       for (let c = 0; c < ow; c++, s += 6, o += 3) {
-        t[o] = data[s]! + 4 * data[s + 3]! + 6 * data[s + 6]! + 4 * data[s + 9]! + data[s + 12]!;
-        t[o + 1] = data[s + 1]! + 4 * data[s + 4]! + 6 * data[s + 7]! + 4 * data[s + 10]! + data[s + 13]!;
-        t[o + 2] = data[s + 2]! + 4 * data[s + 5]! + 6 * data[s + 8]! + 4 * data[s + 11]! + data[s + 14]!;
+        const r0 = r2;
+        const g0 = g2;
+        const b0 = b2;
+        const r1 = r3;
+        const g1 = g3;
+        const b1 = b3;
+        r2 = r4;
+        g2 = g4;
+        b2 = b4;
+        r3 = data[s + 9]!;
+        g3 = data[s + 10]!;
+        b3 = data[s + 11]!;
+        r4 = data[s + 12]!;
+        g4 = data[s + 13]!;
+        b4 = data[s + 14]!;
+        t[o] = r0 + 4 * r1 + 6 * r2 + 4 * r3 + r4;
+        t[o + 1] = g0 + 4 * g1 + 6 * g2 + 4 * g3 + g4;
+        t[o + 2] = b0 + 4 * b1 + 6 * b2 + 4 * b3 + b4;
       }
     } else if (ch === 1) {
+      let p2 = data[s]!;
+      let p3 = data[s + 1]!;
+      let p4 = data[s + 2]!;
       for (let c = 0; c < ow; c++, s += 2, o++) {
-        t[o] = data[s]! + 4 * data[s + 1]! + 6 * data[s + 2]! + 4 * data[s + 3]! + data[s + 4]!;
+        const p0 = p2;
+        const p1 = p3;
+        p2 = p4;
+        p3 = data[s + 3]!;
+        p4 = data[s + 4]!;
+        t[o] = p0 + 4 * p1 + 6 * p2 + 4 * p3 + p4;
       }
     } else {
       for (let c = 0; c < ow; c++, s += 2 * ch) {
