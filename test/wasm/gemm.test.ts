@@ -1,7 +1,8 @@
 /**
  * The WebAssembly GEMM (assembly/gemm.ts via src/wasm/gemm.ts) against the TypeScript reference
- * gemmRef, on every combination of small edge sizes (not multiples of the 2 x 16 tile), sizes
- * crossing the K / M / N blocks (256 / 128 / 512), and the face ResNet's real shapes.
+ * gemmRef, on every combination of small edge sizes (not multiples of the 2 x 16 tile; N < 32
+ * takes the dot-product path), sizes crossing the K / M / N blocks (256 / 128 / 512, and 4096 for
+ * the dot-product path), and the face ResNet's real shapes.
  *
  * Tolerance. Both results are float32 sums of the same K products in different orders (and the
  * relaxed build may fuse multiply-adds). Each is a summation tree of at most n = K + ceil(K/256)
@@ -99,6 +100,7 @@ describe.each(flavours)('WebAssembly %s GEMM against gemmRef', (flavour) => {
     [2, 16, 255], [3, 17, 256], [5, 31, 257], [7, 20, 513], // K across blocks of 256
     [129, 18, 40], [130, 33, 300], [257, 5, 9], // M across blocks of 128
     [9, 512, 20], [4, 513, 30], [6, 1030, 270], // N across blocks of 512
+    [5, 31, 4097], [4, 2, 4096], [3, 30, 8200], // the dot-product path (N < 32): K across chunks of 4096
   ])('blocks crossed: M %i, N %i, K %i (both modes)', (M, N, K) => {
     check(M, N, K, M * 3 + N * 5 + K * 7, false);
     check(M, N, K, M * 3 + N * 5 + K * 7 + 1, true);
@@ -142,7 +144,10 @@ describe.each(flavours)('WebAssembly %s GEMM against gemmRef', (flavour) => {
     const k = WasmKernels.load(flavour);
     const g = new WasmGemm(k);
     const SENTINEL = 0x7fc0dead; // a NaN bit pattern the kernel never produces
-    for (const [M, N, K] of [[5, 17, 33], [33, 40, 270], [2, 16, 8], [130, 3, 5]] as const) {
+    // right after the packing scratch: a guard that catches scratch overruns
+    const after = k.alloc(64);
+    new Uint32Array(k.memory.buffer, after, 16).fill(SENTINEL);
+    for (const [M, N, K] of [[5, 17, 33], [33, 40, 270], [2, 16, 8], [130, 3, 5], [3, 31, 4100], [7, 600, 300]] as const) {
       const lda = K + 3, ldb = N + 5, ldc = N + 7;
       const A = randomF32(M * K, M), B = randomF32(K * N, N), C0 = randomF32(M * N, K);
       // every matrix with a 16-byte guard zone each side, gaps of the leading dimensions included
@@ -173,6 +178,7 @@ describe.each(flavours)('WebAssembly %s GEMM against gemmRef', (flavour) => {
       const va = k.f32(pa.ptr, M * lda);
       for (let r = 0; r < M; r++) expect(Array.from(va.subarray(r * lda, r * lda + K))).toEqual(Array.from(A.subarray(r * K, (r + 1) * K)));
     }
+    expect(Array.from(new Uint32Array(k.memory.buffer, after, 16))).toEqual(new Array<number>(16).fill(SENTINEL));
   });
 
   it('the pointer API refuses bad leading dimensions and matrices outside memory', () => {
