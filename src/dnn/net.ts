@@ -28,7 +28,7 @@
  * compare any layer with dlib's `layer<i>(net).get_output()`.
  */
 import {
-  anetStructureDifferences, anetTagRoles, layerParams,
+  anetTagRoles, buildAnetNet, layerParams,
   type AnetTagRole, type DnnLayerDetails, type DnnNet, type DnnNode,
 } from '../dlib/index.js';
 import type { RgbImage } from '../image/pixels.js';
@@ -105,12 +105,40 @@ const num = (d: DnnLayerDetails, f: string): number => {
   return v;
 };
 
+let anetNodes: DnnNode[] | undefined;
+
+const HYPER_PARAMETERS = ['numFilters', 'nr', 'nc', 'strideY', 'strideX', 'paddingY', 'paddingX', 'numOutputs', 'mode'] as const;
+
+/**
+ * True when `net` has the layer structure of dlib's face ResNet (anet_type): the same nodes
+ * with the same dlib layer classes and hyper-parameters. Unlike `anetStructureDifferences`
+ * this ignores serialization versions (files written by older dlib versions use con_4,
+ * affine_, fc_2, loss_metric_) and add_layer state (cached outputs of a net saved without
+ * clean()), which do not change what the network computes.
+ */
+export function hasAnetStructure(net: DnnNet): boolean {
+  anetNodes ??= buildAnetNet().nodes;
+  const want = anetNodes;
+  const got = net.nodes;
+  if (want.length !== got.length) return false;
+  return want.every((w, i) => {
+    const g = got[i];
+    if (g.kind !== w.kind) return false;
+    if (w.kind === 'loss' || g.kind === 'loss') return true;
+    if ((w.kind === 'layer' || w.kind === 'input') && (g.kind === 'layer' || g.kind === 'input')) {
+      if (w.details.type !== g.details.type) return false;
+      return HYPER_PARAMETERS.every((f) => w.details.fields[f] === undefined || g.details.fields[f] === w.details.fields[f]);
+    }
+    return true;
+  });
+}
+
 /** The wiring of `net`: the given one, anet_type's, or none needed. */
 export function resolveWiring(net: DnnNet, given?: DnnWiring): DnnWiring {
   if (given !== undefined) return given;
   const needs = net.nodes.some((n) => n.kind === 'tag_or_skip' || n.kind === 'tag');
   if (!needs) return { tagRoles: new Map() };
-  if (anetStructureDifferences(net).length === 0) return { tagRoles: anetTagRoles() };
+  if (hasAnetStructure(net)) return { tagRoles: anetTagRoles() };
   throw new RangeError(
     'dnn plan: this network has tag/skip layers, whose IDs and kinds dlib does not store in the file, and it is not ' +
     "dlib's face ResNet (anet_type); pass the wiring (PlanOptions.wiring) from the network's C++ type");
@@ -142,7 +170,8 @@ export function planNetwork(net: DnnNet, opts: PlanOptions = {}): NetPlan {
       if (role === undefined) planError(i, 'the wiring does not say whether this is a tag or a skip');
       if (role.kind === 'tag') tagId.set(i, role.id);
     } else if (n.kind === 'tag') {
-      tagId.set(i, wiring.inputTagIds?.get(i) ?? 1);
+      // Without an ID from the wiring, only the nearest-tag rule (add_prev_ without an ID) finds it.
+      tagId.set(i, wiring.inputTagIds?.get(i) ?? -1);
     }
   });
   /** dlib's layer<TAG>(layer<i+1>(net)): the nearest tag below node i with that ID (any ID if undefined). */
@@ -172,12 +201,9 @@ export function planNetwork(net: DnnNet, opts: PlanOptions = {}): NetPlan {
       case 'tag':
       case 'tag_or_skip': {
         const role = n.kind === 'tag' ? { kind: 'tag' as const, id: tagId.get(i)! } : wiring.tagRoles.get(i)!;
-        if (role.kind === 'tag') {
-          steps.push({ op: 'identity', node: i, src, what: `tag${role.id}` });
-        } else {
-          steps.push({ op: 'identity', node: i, src: findTag(i, role.id), what: `skip${role.id}` });
-        }
-        labels[i] = `${role.kind}${role.id}`;
+        const label = `${role.kind}${role.id < 0 ? '?' : role.id}`;
+        steps.push({ op: 'identity', node: i, src: role.kind === 'tag' ? src : findTag(i, role.id), what: label });
+        labels[i] = label;
         break;
       }
       case 'layer': {

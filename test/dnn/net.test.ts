@@ -10,7 +10,7 @@ import {
   type DnnAddLayerState, type DnnLayerDetails, type DnnNet, type DnnNode,
 } from '../../src/dlib/index.js';
 import {
-  addPrev, avgPoolEverything, conv, fcNoBias, forward, gemmReference, inputRgbImageSized, planNetwork,
+  addPrev, avgPoolEverything, conv, fcNoBias, forward, gemmReference, hasAnetStructure, inputRgbImageSized, planNetwork,
   relu, resolveWiring, runNetwork, tensor,
   type Gemm, type Window2d,
 } from '../../src/dnn/index.js';
@@ -92,6 +92,26 @@ describe('planNetwork on anet_type', () => {
     expect(Array.from(one[1])).toEqual(Array.from(run.output.data.subarray(128)));
     // Without keepOutputs only the output survives.
     expect(runNetwork(plan, [chip(3)]).outputs).toBeUndefined();
+  });
+
+  it('recognises anet_type written by older dlib versions (con_4, affine_, fc_2, loss_metric_) or saved without clean()', () => {
+    const old = anet();
+    for (const n of old.nodes) {
+      if (n.kind === 'loss') n.details = { typeName: 'loss_metric_', type: 'loss_metric_', fields: {} };
+      if (n.kind !== 'layer') continue;
+      const d = n.details;
+      if (d.type === 'con_') { d.typeName = 'con_4'; delete d.fields.useBias; }
+      if (d.type === 'affine_') { d.typeName = 'affine_'; delete d.fields.disabled; }
+      if (d.type === 'fc_') { d.typeName = 'fc_2'; delete d.fields.useBias; }
+      n.state.cachedOutput = makeTensor(1, 2, 3, 4);
+    }
+    expect(hasAnetStructure(old)).toBe(true);
+    expect(Array.from(forward(old, [chip(7)])[0])).toEqual(Array.from(forward(plan, [chip(7)])[0]));
+    // A different hyper-parameter is not anet_type.
+    const other = anet();
+    const con = other.nodes.find((n) => n.kind === 'layer' && n.details.type === 'con_');
+    if (con?.kind === 'layer') con.details.fields.strideY = 2;
+    expect(hasAnetStructure(other)).toBe(false);
   });
 
   it('calls the GEMM hook once per convolution and once for the fc layer; a double-precision GEMM stays close', () => {
