@@ -52,3 +52,49 @@ export const gemmReference: Gemm = (M, N, K, A, B, C) => {
     }
   }
 };
+
+/**
+ * {@link gemmReference} four rows of A at a time (each B value loaded once for four products):
+ * about twice as fast in V8 and bit-identical, since every C element still gets its K terms
+ * one after another in increasing k, each product rounded to float32 first.
+ *
+ * @param A [M][K]
+ * @param B [K][N]
+ * @param C [M][N], overwritten
+ */
+export const gemmReferenceRows4: Gemm = (M, N, K, A, B, C) => {
+  if (A.length < M * K || B.length < K * N || C.length < M * N) {
+    throw new RangeError(`gemm: arrays too small for M=${M} N=${N} K=${K} (A ${A.length}, B ${B.length}, C ${C.length})`);
+  }
+  const fround = Math.fround;
+  C.fill(0, 0, M * N);
+  let m = 0;
+  for (; m + 4 <= M; m += 4) {
+    const c0 = m * N;
+    const c1 = c0 + N;
+    const c2 = c1 + N;
+    const c3 = c2 + N;
+    for (let k = 0; k < K; k++) {
+      const a0 = A[m * K + k];
+      const a1 = A[(m + 1) * K + k];
+      const a2 = A[(m + 2) * K + k];
+      const a3 = A[(m + 3) * K + k];
+      const b0 = k * N;
+      for (let n = 0; n < N; n++) {
+        const b = B[b0 + n];
+        C[c0 + n] += fround(a0 * b);
+        C[c1 + n] += fround(a1 * b);
+        C[c2 + n] += fround(a2 * b);
+        C[c3 + n] += fround(a3 * b);
+      }
+    }
+  }
+  for (; m < M; m++) {
+    const c0 = m * N;
+    for (let k = 0; k < K; k++) {
+      const a = A[m * K + k];
+      const b0 = k * N;
+      for (let n = 0; n < N; n++) C[c0 + n] += fround(a * B[b0 + n]);
+    }
+  }
+};

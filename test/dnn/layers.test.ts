@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   addPrev, addPrevShape, affine, affineFc, avgPool, avgPoolEverything, conv, convDirect, convShape,
-  defaultPadding, DLIB_RGB_MEANS, fc, fcNoBias, gemmReference, im2col, inputRgbImageSized, maxPool,
+  defaultPadding, DLIB_RGB_MEANS, fc, fcNoBias, gemmReference, gemmReferenceRows4, im2col, inputRgbImageSized, maxPool,
   poolShape, relu, tensor, windowOutputSize,
   type Gemm, type Tensor, type Window2d,
 } from '../../src/dnn/index.js';
@@ -87,6 +87,18 @@ describe('gemmReference', () => {
     gemmReference(1, 1, 2, Float32Array.of(a, -1), Float32Array.of(a, Math.fround(1 + 2 ** -11)), C);
     expect(C[0]).toBe(Math.fround(Math.fround(a * a) - Math.fround(1 + 2 ** -11)));
     expect(C[0]).toBe(0);
+  });
+
+  it('gemmReferenceRows4 is bit-identical to it (M not a multiple of 4 included)', () => {
+    for (const [M, N, K] of [[1, 3, 5], [4, 7, 9], [7, 5, 33], [32, 20, 147], [9, 1, 64]]) {
+      const A = randomArray(M * K, 3 + K);
+      const B = randomArray(K * N, 4 + M);
+      const C1 = new Float32Array(M * N);
+      const C4 = new Float32Array(M * N).fill(-7);
+      gemmReference(M, N, K, A, B, C1);
+      gemmReferenceRows4(M, N, K, A, B, C4);
+      expect(Array.from(C4)).toEqual(Array.from(C1));
+    }
   });
 
   it('rejects arrays that are too small', () => {

@@ -14,7 +14,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { readDnnNet } from '../../src/dlib/index.js';
-import { forward, planNetwork, runNetwork, type NetPlan, type NetRun } from '../../src/dnn/index.js';
+import { forward, gemmReference, gemmReferenceRows4, planNetwork, runNetwork, type NetPlan, type NetRun } from '../../src/dnn/index.js';
 import { readImageSync, type RgbImage } from '../../src/image/index.js';
 import { assetPath, exampleImagesDir } from '../../src/models/index.js';
 import { harnessBinary, runHarness, runHarnessJson } from '../../src/parity/harness.js';
@@ -123,12 +123,12 @@ describeParity('reference ResNet forward pass vs dlib, layer by layer', () => {
     expect(failures, failures.join('\n')).toEqual([]);
   });
 
-  it('descriptors match dlib\'s (one batch, and forward() in batches of 1 and 2)', () => {
+  it('descriptors match dlib\'s (one batch, and forward() in batches of 1 and 2, the latter with gemmReferenceRows4)', () => {
     const top = run.output;
     expect([top.n, top.k, top.nr, top.nc]).toEqual([CHIPS, 128, 1, 1]);
     expect(maxAbsDiff(top.data, dlibDescriptors), diffReport(top.data, dlibDescriptors)).toBeLessThanOrEqual(TOLERANCES.descriptor.abs);
-    for (const batchSize of [1, 2]) {
-      const desc = forward(plan, chips, { batchSize });
+    for (const [batchSize, gemm] of [[1, gemmReference], [2, gemmReferenceRows4]] as const) {
+      const desc = forward(plan, chips, { batchSize, gemm });
       expect(desc).toHaveLength(CHIPS);
       desc.forEach((v, i) => {
         const want = dlibDescriptors.subarray(i * 128, (i + 1) * 128);
