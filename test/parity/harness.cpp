@@ -46,6 +46,7 @@ int run_landmarks_command(const std::string& cmd, int argc, char** argv);  // la
 int run_chips_command(const std::string& cmd, int argc, char** argv);      // chips.cpp
 int run_accuracy_command(const std::string& cmd, int argc, char** argv);   // accuracy.cpp
 int run_geometry_command(const std::string& cmd, int argc, char** argv);   // geometry.cpp
+int run_dnn_command(const std::string& cmd, int argc, char** argv);        // dnn.cpp
 
 // ---------------------------------------------------------------------------------------------
 // Small utilities.
@@ -475,7 +476,8 @@ int main(int argc, char** argv) {
         if (cmd == "cluster") return cmd_cluster(a);
         if (cmd == "layers") return cmd_layers(a);
         for (auto* run : {run_writer_command, run_fhog_command, run_scan_command, run_landmarks_command, run_chips_command,
-                          run_accuracy_command, run_geometry_command})
+                          run_accuracy_command, run_geometry_command,
+                          run_dnn_command})
             if (const int rc = run(cmd, argc, argv); rc >= 0) return rc;
         throw usage_error("unknown command '" + cmd + "'");
     } catch (const usage_error& e) {
