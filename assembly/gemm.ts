@@ -14,11 +14,12 @@
 // (8 accumulators, 4 B vectors and one A splat live) was the fastest in both builds, ahead of
 // 4x8, 5x8, 6x8, 8x8, 8x4, 1x32, 3x12, 3x16, 2x20 and 2x24; unrolling K by 2 made it much slower
 // (2 x 16: 37 -> 26 GFLOP/s). Tiles needing more than about 12 live vectors make TurboFan spill
-// (x64 has 16 xmm registers and V8 keeps one as scratch). Blocking sizes barely mattered (KC 128..384, MC 64..256,
-// NC 256..1024 within the noise); KC = 256, MC = 128, NC = 512 keeps a packed A block (128 KiB)
-// and a packed B block (512 KiB) in a 1 MiB L2, and one B micro-panel (16 KiB) in L1.
+// (x64 has 16 xmm registers and V8 keeps one as scratch). Blocking sizes barely mattered (KC
+// 128..384, MC 64..256, NC 256..2048 within the noise); KC = 256, MC = 128, NC = 512 keeps a
+// packed A block (128 KiB) and a packed B block (512 KiB) in a 1 MiB L2, and one B micro-panel
+// (16 KiB) in L1. Products with N < 32 take a dot-product path instead (gemmSkinny below).
 //
-// Summation order: C[i][j] is the sum over K blocks (in order) of each block's partial sum, each
+// Summation order (N >= 32; gemmSkinny states its own): C[i][j] is the sum over K blocks (in order) of each block's partial sum, each
 // partial sum accumulated over k in ascending order from +0 with one multiply and one add per
 // step (the plain SIMD build) or one fused multiply-add per step where the relaxed build's
 // relaxed_madd fuses (it may or may not: relaxed SIMD leaves it to the engine); the partial sums
@@ -26,9 +27,9 @@
 // Results therefore differ from the reference in rounding only (tests bound the difference).
 //
 // Memory: pointers are byte offsets into this module's memory, allocated by the JavaScript side.
-// `scratch` must hold gemm_scratch_bytes() bytes and not overlap A, B or C; A, B and C must not
-// overlap each other either. Only C[i][j] for i < M, j < N is written (never the gaps of
-// ldc > N).
+// `scratch` must hold gemm_scratch_bytes() bytes and overlap none of A, B, C; C must overlap
+// neither A nor B (A and B are only read). Only C[i][j] for i < M, j < N is written (never the
+// gaps of ldc > N).
 
 const MR: i32 = 2;
 const NR: i32 = 16;
