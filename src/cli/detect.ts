@@ -1,7 +1,8 @@
 /**
- * `facemetric detect | landmarks | chips IMAGE...`: dlib's HOG frontal face detector on each
- * image, in the order given, then (landmarks, chips) dlib's 68-point shape predictor on each face,
- * then (chips) each face's aligned chip written as a PNG.
+ * `facemetric detect | landmarks | chips | describe IMAGE...`: dlib's HOG frontal face detector
+ * on each image, in the order given, then (landmarks, chips, describe) dlib's 68-point shape
+ * predictor on each face, then (chips) each face's aligned chip written as a PNG, or (describe)
+ * each face's 150x150 chip through dlib's face recognition ResNet: a 128-D descriptor.
  *
  * - Images are decoded with their EXIF orientation applied (facemetric's default). dlib's
  *   load_image ignores EXIF, so on a rotated-by-EXIF JPEG boxes (and width/height) are those of
@@ -17,10 +18,14 @@
  *   `<name>.png` per image.
  * - Nothing is overwritten without `--force`: an image whose outputs exist already is reported
  *   and skipped (none of its files are written).
+ * - describe: `--backend reference|wasm` picks the forward pass (src/dnn/recognizer.ts; default
+ *   wasm where the WebAssembly kernels load). Chips are made as dlib's
+ *   get_face_chip_details(landmarks, 150, 0.25) and go through the network 16 at a time.
  * - With --json: one object per image per line, {image, width, height, timings: {decode, detect,
- *   landmarks?, chips?} (ms), faces: [{rect: [left, top, right, bottom], score, filter,
- *   landmarks?, chip?}]}, plus `annotated` (the path) with --annotate. Without: one line per
- *   image, then one indented line per face.
+ *   landmarks?, chips?, describe?} (ms), faces: [{rect: [left, top, right, bottom], score, filter,
+ *   landmarks?, chip?, descriptor?}]}, plus `annotated` (the path) with --annotate. Without: one
+ *   line per image, then one indented line per face (describe: the descriptor's first four
+ *   components and its norm).
  * - A file that cannot be read, decoded or written: one line on stderr naming it, the others go
  *   on, and the exit code is 1 at the end.
  */
@@ -31,8 +36,9 @@ import { loadFrontalFaceDetector, type FaceDetection } from '../hog/detector.js'
 import { annotateFaces } from '../image/draw.js';
 import { readImage, writePng, type RgbImage } from '../image/index.js';
 import { extractImageChip, getFaceChipDetails, loadShapePredictor } from '../landmarks/index.js';
+import { loadFaceRecognizer, type DnnBackend } from '../dnn/recognizer.js';
 
-export type PipelineStage = 'detect' | 'landmarks' | 'chips';
+export type PipelineStage = 'detect' | 'landmarks' | 'chips' | 'describe';
 
 export interface DetectCliOptions {
   json?: boolean;
@@ -49,21 +55,31 @@ export interface DetectCliOptions {
   annotate?: string;
   /** Replace existing output files. */
   force?: boolean;
+  /** Also compute each face's 128-D descriptor (`facemetric describe`); implies landmarks. */
+  describe?: boolean;
+  /** The forward pass for descriptors (default: wasm where it loads, else reference). */
+  backend?: DnnBackend;
 }
 
 /** A face in the CLI contract: the detection, plus its 68 integer landmarks from that stage on. */
-type Face = FaceDetection & { landmarks?: [number, number][]; chip?: string };
+type Face = FaceDetection & { landmarks?: [number, number][]; chip?: string; descriptor?: number[] };
 
 interface ImageResult {
   image: string;
   width: number;
   height: number;
-  timings: { decode: number; detect: number; landmarks?: number; chips?: number };
+  timings: { decode: number; detect: number; landmarks?: number; chips?: number; describe?: number };
   faces: Face[];
   annotated?: string;
 }
 
 const ms = (t0: number): number => Math.round((performance.now() - t0) * 1000) / 1000;
+
+/** A descriptor in one short line: its first four components and its Euclidean norm. */
+function descriptorSummary(d: readonly number[]): string {
+  const norm = Math.sqrt(d.reduce((a, v) => a + v * v, 0));
+  return `descriptor [${d.slice(0, 4).map((v) => v.toFixed(4)).join(', ')}, ...] (${d.length}-D, norm ${norm.toFixed(4)})`;
+}
 
 function textLines(r: ImageResult, withLandmarks: boolean): string {
   const n = r.faces.length;
@@ -71,6 +87,7 @@ function textLines(r: ImageResult, withLandmarks: boolean): string {
     (r.annotated ? ` -> ${r.annotated}` : '');
   const faces = r.faces.map((f) => `  [${f.rect.join(', ')}] score ${f.score.toFixed(4)} filter ${f.filter}` +
     (f.chip ? ` -> ${f.chip}` : '') +
+    (f.descriptor ? ` ${descriptorSummary(f.descriptor)}` : '') +
     (withLandmarks && f.landmarks ? `\n    landmarks ${f.landmarks.map(([x, y]) => `${x},${y}`).join(' ')}` : ''));
   return [head, ...faces].join('\n') + '\n';
 }
@@ -128,7 +145,10 @@ export async function runDetect(images: string[], opts: DetectCliOptions, io: { 
   if (annotateDir !== undefined) ensureDir(annotateDir, '--annotate');
 
   const detector = loadFrontalFaceDetector();
-  const predictor = opts.landmarks || opts.chipsDir !== undefined ? loadShapePredictor() : undefined;
+  const describe = opts.describe === true;
+  const predictor = opts.landmarks || describe || opts.chipsDir !== undefined ? loadShapePredictor() : undefined;
+  const recognizer = describe ? loadFaceRecognizer(undefined, opts.backend === undefined ? {} : { backend: opts.backend }) : undefined;
+  if (recognizer?.note !== undefined) io.err(`facemetric: note: ${recognizer.note}\n`);
   const overwrite = opts.force === true;
   let failed = 0;
   for (const [i, image] of images.entries()) {
@@ -147,10 +167,23 @@ export async function runDetect(images: string[], opts: DetectCliOptions, io: { 
       }
       // Everything this image will write, checked before anything is written.
       const writes: { path: string; make: () => RgbImage }[] = [];
-      if (opts.chipsDir !== undefined) {
+      let chips: RgbImage[] = [];
+      if (opts.chipsDir !== undefined || recognizer) {
         t0 = performance.now();
-        const chips = faces.map((f) => extractImageChip(img, getFaceChipDetails(f.landmarks!, opts.size ?? 150, opts.padding ?? 0.25)));
+        const size = recognizer ? 150 : opts.size ?? 150;
+        const padding = recognizer ? 0.25 : opts.padding ?? 0.25;
+        chips = faces.map((f) => extractImageChip(img, getFaceChipDetails(f.landmarks!, size, padding)));
         result.timings.chips = ms(t0);
+      }
+      if (recognizer) {
+        t0 = performance.now();
+        const descriptors = recognizer.describeBatch(chips, { batchSize: 16 });
+        result.timings.describe = ms(t0);
+        faces.forEach((f, k) => {
+          f.descriptor = Array.from(descriptors[k]!);
+        });
+      }
+      if (opts.chipsDir !== undefined) {
         faces.forEach((f, k) => {
           f.chip = join(opts.chipsDir!, `${stems[i]}_face${k}.png`);
           writes.push({ path: f.chip, make: () => chips[k]! });
@@ -173,7 +206,7 @@ export async function runDetect(images: string[], opts: DetectCliOptions, io: { 
       io.err(`facemetric: ${describeError(image, e)}\n`);
       continue;
     }
-    io.out(opts.json ? JSON.stringify(result) + '\n' : textLines(result, opts.chipsDir === undefined));
+    io.out(opts.json ? JSON.stringify(result) + '\n' : textLines(result, opts.chipsDir === undefined && !describe));
   }
   return failed > 0 ? 1 : 0;
 }

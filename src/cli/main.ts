@@ -23,7 +23,7 @@ Usage:
   facemetric landmarks IMAGE... [--upsample N] [--threshold T] [--annotate OUT] [--json]
   facemetric chips IMAGE... --out DIR [--size 150] [--padding 0.25] [--upsample N]
                    [--threshold T] [--annotate OUT] [--force] [--json]
-  facemetric describe IMAGE... [--upsample N] [--jitter N] [--json]
+  facemetric describe IMAGE... [--upsample N] [--threshold T] [--backend reference|wasm] [--json]
   facemetric cluster PATH... [--threshold 0.6] [--jitter N] [--upsample N] [--out DIR] [--json]
   facemetric models prepare [--shape-predictor PATH] [--resnet PATH] [--check]
   facemetric help | --help
@@ -40,11 +40,15 @@ chips: dlib's get_face_chip_details(landmarks, size, padding) + extract_image_ch
 DIR/<image name>_face<k>.png (k: the face's index, from 0). --annotate OUT draws the boxes (and
 landmark outlines) on the image: OUT is a .png file for one image, else a folder. Existing files
 are never replaced unless --force is given.
+describe: each face's 150x150 chip (padding 0.25) through dlib's face recognition ResNet gives a
+128-D descriptor (two faces of one person: distance < 0.6). --backend wasm (the default where
+WebAssembly loads) multiplies with the WebAssembly SIMD GEMM, --backend reference in dlib's
+exact order (bit-identical to dlib on the reference BLAS, slower). Text output shows the first
+four components and the norm; --json gives all 128. --jitter N > 1 is not built yet.
 `;
 
 /** Which issue builds each stage; printed by a stage that is not built yet. */
 const NOT_BUILT: Record<string, string> = {
-  describe: 'the ResNet face descriptor (issue 5)',
   cluster: 'Chinese Whispers clustering (issue 6)',
 };
 
@@ -65,7 +69,7 @@ const STAGE_OPTIONS: Record<string, Record<string, OptionKind>> = {
     size: { min: 1, max: 4096, integer: true },
     padding: { min: 0, max: 10, integer: false },
   },
-  describe: { json: 'flag', upsample: UPSAMPLE, jitter: JITTER },
+  describe: { json: 'flag', upsample: UPSAMPLE, threshold: THRESHOLD, jitter: JITTER, backend: 'string' },
   cluster: {
     json: 'flag',
     default: 'flag',
@@ -153,6 +157,24 @@ async function main(argv: string[]): Promise<number> {
       padding: options.padding as number | undefined,
       annotate: options.annotate as string | undefined,
       force: options.force === true,
+    });
+  }
+  if (command === 'describe') {
+    const jitter = options.jitter as number | undefined;
+    if (jitter !== undefined && jitter > 1) {
+      throw new UsageError(`describe: --jitter ${jitter}: averaging descriptors over jittered chips is not built yet (issue 6); leave --jitter out (or give 0 or 1: no jitter)`);
+    }
+    const backend = options.backend as string | undefined;
+    if (backend !== undefined && backend !== 'reference' && backend !== 'wasm') {
+      throw new UsageError(`describe: --backend must be 'reference' or 'wasm', got '${backend}'`);
+    }
+    const { runDetect } = await import('./detect.js');
+    return runDetect(positionals, {
+      json: options.json === true,
+      upsample: options.upsample as number | undefined,
+      threshold: options.threshold as number | undefined,
+      describe: true,
+      ...(backend === undefined ? {} : { backend }),
     });
   }
   throw new UsageError(`${command}: not built yet: ${NOT_BUILT[command]} is not implemented in this version, so there is no output`);

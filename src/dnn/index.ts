@@ -7,3 +7,4 @@ export * from './tensor.js';
 export * from './gemm.js';
 export * from './layers.js';
 export * from './net.js';
+export * from './recognizer.js';

@@ -7,6 +7,7 @@ import { loadFrontalFaceDetector } from '../../src/hog/detector.js';
 import { readImageSync } from '../../src/image/index.js';
 import { assetPath, exampleImages } from '../../src/models/index.js';
 import { loadShapePredictor } from '../../src/landmarks/index.js';
+import { describeFaces } from '../../src/dnn/recognizer.js';
 import { runHarness, runHarnessJson, type HarnessImage } from '../../src/parity/harness.js';
 import { harnessReady, parityRequired, scratchDir } from '../parity/helpers.js';
 import { TOLERANCES } from '../parity/tolerances.js';
@@ -89,7 +90,7 @@ describe('facemetric CLI contract', () => {
     expectOneLineError(r.stderr);
   });
 
-  it.each(['describe', 'cluster'])(
+  it.each(['cluster'])(
     '%s: a stage that is not built yet says so, exits 2 and prints no output',
     (cmd) => {
       const r = facemetric(cmd, '/usr/share/doc/libdlib19.1/examples/faces/bald_guys.jpg', '--json');
@@ -223,6 +224,99 @@ describe('facemetric landmarks', () => {
   });
 });
 
+
+describe('facemetric describe', () => {
+  const twoFaces = exampleImages('faces').find((f) => f.endsWith('2008_001009.jpg'))!;
+  type Described = { image: string; timings: Record<string, number>; faces: { rect: [number, number, number, number]; score: number; filter: number; landmarks: [number, number][]; descriptor: number[] }[] };
+
+  it('--json: the landmarks contract plus a 128-number descriptor per face, timings through describe, as the library computes', () => {
+    const r = facemetric('describe', twoFaces, '--json', '--backend', 'reference');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    const o = JSON.parse(lines[0]) as Described;
+    expect(Object.keys(o)).toEqual(['image', 'width', 'height', 'timings', 'faces']);
+    expect(Object.keys(o.timings)).toEqual(['decode', 'detect', 'landmarks', 'chips', 'describe']);
+    const img = readImageSync(twoFaces);
+    const lib = describeFaces(img, { backend: 'reference' });
+    expect(o.faces).toHaveLength(2);
+    o.faces.forEach((f, i) => {
+      expect(Object.keys(f)).toEqual(['rect', 'score', 'filter', 'landmarks', 'descriptor']);
+      expect(f.descriptor).toHaveLength(128);
+      expect(f.descriptor.every(Number.isFinite)).toBe(true);
+      const l = lib.faces[i]!;
+      expect([f.rect, f.score, f.filter, f.landmarks]).toEqual([l.rect, l.score, l.filter, l.landmarks]);
+      // JSON numbers print float32 values exactly (shortest round-trip form of the double).
+      expect(f.descriptor).toEqual(Array.from(l.descriptor));
+    });
+  });
+
+  it('text output: one short line per face (first four components and the norm), not 128 numbers', () => {
+    const r = facemetric('describe', twoFaces);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/: 360x480, 2 faces \(decode [0-9.]+ ms, detect [0-9.]+ ms, landmarks [0-9.]+ ms, chips [0-9.]+ ms, describe [0-9.]+ ms\)$/);
+    for (const l of lines.slice(1)) {
+      expect(l).toMatch(/^  \[-?\d+, -?\d+, -?\d+, -?\d+\] score \d+\.\d{4} filter [0-4] descriptor \[(-?\d+\.\d{4}, ){4}\.\.\.\] \(128-D, norm \d+\.\d{4}\)$/);
+    }
+  });
+
+  it.each([['--jitter', '2'], ['--jitter', '10']])('describe %s %s: jittering is not built yet (exit 2, one line, no output)', (opt, value) => {
+    const r = facemetric('describe', twoFaces, opt, value, '--json');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/--jitter \d+: .*not built yet/);
+    expectOneLineError(r.stderr);
+  });
+
+  it('--jitter 0 and 1 mean no jitter: the same descriptors as without', () => {
+    const john = exampleImages('johns')[0]!;
+    const base = JSON.parse(facemetric('describe', john, '--json').stdout) as Described;
+    for (const j of ['0', '1']) {
+      const r = facemetric('describe', john, '--json', '--jitter', j);
+      expect(r.code).toBe(0);
+      expect((JSON.parse(r.stdout) as Described).faces).toEqual(base.faces);
+    }
+  });
+
+  it('an unknown --backend is a usage error naming the choices', () => {
+    const r = facemetric('describe', twoFaces, '--backend', 'gpu');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("'reference' or 'wasm'");
+    expectOneLineError(r.stderr);
+  });
+
+  it('a bad image among good ones: one line naming it, the others described, exit 1', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'facemetric-describe-'));
+    const corrupt = join(dir, 'corrupt.jpg');
+    writeFileSync(corrupt, readFileSync(twoFaces).subarray(0, 300));
+    const r = facemetric('describe', corrupt, twoFaces, '--json');
+    expect(r.code).toBe(1);
+    expect(r.stdout.trimEnd().split('\n').map((l) => (JSON.parse(l) as Described).image)).toEqual([twoFaces]);
+    expect(r.stderr).toMatch(new RegExp(`^facemetric: ${corrupt}: `));
+    expectOneLineError(r.stderr);
+  });
+
+  it.skipIf(!harnessReady() && !parityRequired)('on dlib-decoded pixels, both backends print what real dlib computes (descriptors within TOLERANCES.descriptor)', () => {
+    const dir = scratchDir('cli-describe');
+    const png = join(dir, '2008_001009.png');
+    runHarness(['decode', twoFaces, png]);
+    const [dlib] = runHarnessJson<HarnessImage>(['describe', '--predictor', assetPath('shape_predictor_68_face_landmarks'),
+      '--net', assetPath('dlib_face_recognition_resnet_model_v1'), png]);
+    for (const backend of ['reference', 'wasm']) {
+      const ours = JSON.parse(facemetric('describe', png, '--json', '--backend', backend).stdout) as Described;
+      expect(ours.faces.map((f) => [f.rect, f.filter, f.landmarks])).toEqual(dlib.faces.map((f) => [f.rect, f.filter, f.landmarks]));
+      ours.faces.forEach((f, i) => {
+        const want = dlib.faces[i]!.descriptor!;
+        expect(want).toHaveLength(128);
+        const d = Math.max(...f.descriptor.map((v, j) => Math.abs(v - want[j]!)));
+        expect(d, `${backend} face ${i}`).toBeLessThanOrEqual(TOLERANCES.descriptor.abs);
+      });
+    }
+  });
+});
 
 describe('facemetric chips', () => {
   const twoFaces = exampleImages('faces').find((f) => f.endsWith('2008_001009.jpg'))!;

@@ -1,0 +1,642 @@
+/**
+ * Face descriptors for library users: dlib's face recognition ResNet
+ * (`dlib_face_recognition_resnet_model_v1.dat`) behind a small API, and the whole pipeline
+ * (detector → 68 landmarks → 150x150 chips → 128-D descriptors) in one call.
+ *
+ * - {@link loadFaceRecognizer}: reads and plans the network once; `describe(chip)` and
+ *   `describeBatch(chips, {batchSize})` give dlib's `net(chips, batchSize)` descriptors.
+ * - {@link describeFaces}: an image in, its faces with rect, score, filter, landmarks and
+ *   descriptor out (the models are loaded once per backend and kept).
+ *
+ * ## Backends
+ *
+ * The layers are the reference ones of layers.ts (dlib's float32 operations in dlib's order);
+ * the backend decides where the tensors live and which GEMM multiplies:
+ * - `'reference'`: tensors in JavaScript memory, {@link gemmReferenceRows4} — bit-identical to
+ *   dlib linked to the netlib reference BLAS (Debian's default).
+ * - `'wasm'`: tensors and the GEMM operands in the memory of a private WebAssembly kernel
+ *   instance, multiplied by the WebAssembly SIMD GEMM (src/wasm/gemm.ts) without copies. It
+ *   sums in blocks and lanes, so descriptors differ from dlib's in the last bits (~1e-7).
+ * Default: 'wasm' when the kernels load, else 'reference'. Asking for 'wasm' where the kernels
+ * do not load falls back to 'reference'; `backend` then says 'reference' and `note` says why.
+ *
+ * ## Memory
+ *
+ * A recognizer owns an arena sized for the largest batch it has run: one buffer per tensor
+ * slot (slots are shared by tensors whose lifetimes do not overlap, and relu_/affine_ and
+ * same-shape add_prev_ run in place, as dlib does), the im2col buffer and the GEMM product.
+ * Later batches of that size or smaller reuse it, so memory stays flat however many faces go
+ * through; only a larger batch grows it (WebAssembly memory never shrinks; `dispose()` drops
+ * everything).
+ */
+import { readFileSync } from 'node:fs';
+import { readDnnNet, type DnnNet } from '../dlib/index.js';
+import { FacemetricError } from '../errors.js';
+import { loadFrontalFaceDetector, type FaceDetection, type FhogDetector } from '../hog/detector.js';
+import type { RgbImage } from '../image/pixels.js';
+import { extractImageChip, getFaceChipDetails, loadShapePredictor, type ShapePredictorModel } from '../landmarks/index.js';
+import { assetPath } from '../models/index.js';
+import { gemmWasm, WasmGemm } from '../wasm/gemm.js';
+import { WasmKernels } from '../wasm/index.js';
+import { gemmReferenceRows4, type Gemm } from './gemm.js';
+import {
+  addPrev, addPrevShape, affine, affineFc, avgPool, convShape, everythingWindow, fc, fcShape,
+  inputRgbImage, maxPool, poolShape, relu, type Window2d,
+} from './layers.js';
+import { hasAnetStructure, planNetwork, type NetPlan, type PlanStep } from './net.js';
+import type { Tensor } from './tensor.js';
+
+/** Where the forward pass runs: see the module comment. */
+export type DnnBackend = 'reference' | 'wasm';
+
+/** Side of the square RGB chips dlib's face ResNet takes (input_rgb_image_sized<150>). */
+export const FACE_CHIP_SIZE = 150;
+
+export interface RecognizerOptions {
+  /** 'reference' or 'wasm' (default: 'wasm' when the WebAssembly kernels load, else 'reference'). */
+  backend?: DnnBackend;
+}
+
+export interface DescribeBatchOptions {
+  /** Chips per forward pass (default 16, as dlib's Python API and the parity harness use). */
+  batchSize?: number;
+}
+
+/** Memory a recognizer holds, in bytes. */
+export interface RecognizerMemory {
+  /** The arena (tensor slots, im2col buffer, GEMM product) for `capacity` chips. */
+  arenaBytes: number;
+  /** The WebAssembly memory of the wasm backend (arena, weights, GEMM scratch); 0 for the reference. */
+  wasmBytes: number;
+  /** The largest batch the arena holds now (0 before the first call). */
+  capacity: number;
+}
+
+export interface FaceRecognizer {
+  /** The backend in use (after any fallback). */
+  readonly backend: DnnBackend;
+  /** Why 'wasm' was asked for but 'reference' is used; undefined otherwise. */
+  readonly note: string | undefined;
+  /** The network file (or '<in memory>'). */
+  readonly file: string;
+  /** The 128-D descriptor of one 150x150 RGB chip. */
+  describe(chip: RgbImage): Float32Array;
+  /** Descriptors of 150x150 RGB chips, in order, computed `batchSize` chips at a time. */
+  describeBatch(chips: readonly RgbImage[], opts?: DescribeBatchOptions): Float32Array[];
+  /** What the arena and WebAssembly memory take now. */
+  memory(): RecognizerMemory;
+  /** Frees the arena (and the WebAssembly instance); the recognizer stays usable and re-allocates. */
+  dispose(): void;
+}
+
+// -------------------------------------------------------------------------------------------
+// Arena layout: per-sample tensor shapes, slot assignment, scratch sizes (independent of the
+// batch size: every size scales with the number of chips).
+
+type Dims = [k: number, nr: number, nc: number];
+
+interface Layout {
+  /** Per-sample shape of each node's output (undefined for nodes without one, e.g. the loss). */
+  dims: (Dims | undefined)[];
+  /** The slot holding each node's output (identity nodes share their source's slot). */
+  slotOf: number[];
+  /** Floats per sample of each slot. */
+  slotSizes: number[];
+  /** Floats per sample of the im2col buffer and of the GEMM product (largest conv). */
+  colsPerSample: number;
+  prodPerSample: number;
+  /** The input's chip size. */
+  chipRows: number;
+  chipCols: number;
+}
+
+const prod3 = (d: Dims): number => d[0] * d[1] * d[2];
+const shapeOnly = (d: Dims): Tensor => ({ n: 1, k: d[0], nr: d[1], nc: d[2], data: new Float32Array(0) });
+const poolWindow = (step: { window: Window2d; everything: boolean }, x: Tensor): Window2d =>
+  step.everything ? everythingWindow(x) : step.window;
+
+function layoutPlan(plan: NetPlan): Layout {
+  const dims: (Dims | undefined)[] = new Array(plan.nodeCount).fill(undefined);
+  const root: number[] = Array.from({ length: plan.nodeCount }, (_, i) => i);
+  let chipRows = FACE_CHIP_SIZE;
+  let chipCols = FACE_CHIP_SIZE;
+  let colsPerSample = 0;
+  let prodPerSample = 0;
+  // Shapes for one sample.
+  for (const step of plan.steps) {
+    if (step.op === 'input') {
+      if (step.size !== undefined) {
+        chipRows = step.size.nr;
+        chipCols = step.size.nc;
+      }
+      dims[step.node] = [3, chipRows, chipCols];
+      continue;
+    }
+    const x = shapeOnly(dims[step.src]!);
+    let s: number[];
+    switch (step.op) {
+      case 'identity':
+        root[step.node] = root[step.src];
+        s = [1, x.k, x.nr, x.nc];
+        break;
+      case 'conv': {
+        s = convShape(x, step.numFilters, step.window);
+        const K = x.k * step.window.nr * step.window.nc;
+        colsPerSample = Math.max(colsPerSample, K * s[2] * s[3]);
+        prodPerSample = Math.max(prodPerSample, step.numFilters * s[2] * s[3]);
+        break;
+      }
+      case 'max_pool':
+      case 'avg_pool': s = poolShape(x, poolWindow(step, x)); break;
+      case 'add_prev': s = addPrevShape(x, shapeOnly(dims[step.tagged]!)); break;
+      case 'fc': s = fcShape(x, step.numOutputs); break;
+      default: s = [1, x.k, x.nr, x.nc];
+    }
+    dims[step.node] = [s[1], s[2], s[3]];
+  }
+
+  // Last step reading each stored value (values are the outputs of non-identity steps).
+  const lastUse = new Map<number, number>();
+  plan.steps.forEach((s, at) => {
+    if (s.op !== 'input') lastUse.set(root[s.src], at);
+    if (s.op === 'add_prev') lastUse.set(root[s.tagged], at);
+  });
+  const output = root[plan.outputNode];
+  lastUse.set(output, Infinity);
+
+  // Greedy slot assignment in step order: a step takes its input's slot when it can run in
+  // place and the input dies here, else a free slot (the smallest that fits, else the largest,
+  // grown).
+  const slotOf: number[] = new Array(plan.nodeCount).fill(-1);
+  const slotSizes: number[] = [];
+  const free: number[] = [];
+  plan.steps.forEach((step, at) => {
+    if (step.op === 'identity') {
+      slotOf[step.node] = slotOf[step.src];
+      return;
+    }
+    const size = prod3(dims[step.node]!);
+    const srcRoot = step.op === 'input' ? -1 : root[step.src];
+    const sameShapeAsSrc = step.op !== 'input' && prod3(dims[step.src]!) === size &&
+      dims[step.src]!.every((v, i) => v === dims[step.node]![i]);
+    const inPlace = (step.op === 'relu' || step.op === 'affine' || (step.op === 'add_prev' && sameShapeAsSrc)) &&
+      lastUse.get(srcRoot) === at && (step.op !== 'add_prev' || root[step.tagged] !== srcRoot);
+    let slot: number;
+    if (inPlace) {
+      slot = slotOf[srcRoot];
+    } else if (free.length > 0) {
+      free.sort((a, b) => slotSizes[a] - slotSizes[b]);
+      const fit = free.findIndex((s) => slotSizes[s] >= size);
+      slot = free.splice(fit >= 0 ? fit : free.length - 1, 1)[0];
+      slotSizes[slot] = Math.max(slotSizes[slot], size);
+    } else {
+      slot = slotSizes.length;
+      slotSizes.push(size);
+    }
+    slotOf[step.node] = slot;
+    // Values whose last reader is this step free their slot (unless this step took it over).
+    const dying = new Set<number>();
+    for (const [v, until] of lastUse) if (until === at) dying.add(v);
+    for (const v of dying) if (slotOf[v] !== slot && !free.includes(slotOf[v])) free.push(slotOf[v]);
+  });
+  return { dims, slotOf, slotSizes, colsPerSample, prodPerSample, chipRows, chipCols };
+}
+
+// -------------------------------------------------------------------------------------------
+// Convolution on arena buffers: layers.ts's conv (im2col for the whole batch, one GEMM, biases
+// added in float32 while the [filter][sample][pixel] product is copied to NCHW) with an im2col
+// that finds each output row's in-image span once instead of testing every tap. The columns
+// are the same numbers, so the results are identical to layers.ts's conv.
+
+/**
+ * im2col as layers.ts's (rows: taps in channel, y, x order; columns: sample, output row,
+ * output column; taps outside the input 0), for the first `x.n` samples.
+ */
+function im2colSpans(cols: Float32Array, x: Tensor, w: Window2d, outR: number, outC: number): void {
+  const P = outR * outC;
+  const N = x.n * P;
+  const src = x.data;
+  const { nr, nc } = x;
+  const plane = nr * nc;
+  const sx = w.strideX;
+  for (let c = 0; c < x.k; c++) {
+    for (let ky = 0; ky < w.nr; ky++) {
+      for (let kx = 0; kx < w.nc; kx++) {
+        const row = ((c * w.nr + ky) * w.nc + kx) * N;
+        // Output columns q whose tap x = q*sx - paddingX + kx lies inside [0, nc).
+        const off = kx - w.paddingX;
+        const q0 = Math.min(outC, Math.max(0, Math.ceil(-off / sx)));
+        const q1 = Math.max(q0, Math.min(outC, Math.floor((nc - 1 - off) / sx) + 1));
+        for (let s = 0; s < x.n; s++) {
+          const sp = (s * x.k + c) * plane;
+          let o = row + s * P;
+          for (let r = 0; r < outR; r++, o += outC) {
+            const yy = r * w.strideY - w.paddingY + ky;
+            // Plain loops: rows are short (1 to 72 values), too short for fill()/set() calls.
+            if (yy < 0 || yy >= nr) {
+              for (let q = 0; q < outC; q++) cols[o + q] = 0;
+              continue;
+            }
+            for (let q = 0; q < q0; q++) cols[o + q] = 0;
+            let from = sp + yy * nc + q0 * sx + off;
+            if (sx === 1) {
+              for (let q = q0; q < q1; q++) cols[o + q] = src[from++];
+            } else {
+              for (let q = q0; q < q1; q++, from += sx) cols[o + q] = src[from];
+            }
+            for (let q = q1; q < outC; q++) cols[o + q] = 0;
+          }
+        }
+      }
+    }
+  }
+}
+
+function convInArena(out: Tensor, x: Tensor, filters: Float32Array, biases: Float32Array | undefined,
+  numFilters: number, w: Window2d, gemm: Gemm, scratch: { cols: Float32Array; product: Float32Array }): void {
+  const outR = out.nr;
+  const outC = out.nc;
+  const K = x.k * w.nr * w.nc;
+  const P = outR * outC;
+  const N = x.n * P;
+  if (N === 0 || numFilters === 0) return;
+  const cols = scratch.cols.subarray(0, K * N);
+  const prod = scratch.product.subarray(0, numFilters * N);
+  im2colSpans(cols, x, w, outR, outC);
+  gemm(numFilters, N, K, filters, cols, prod);
+  // prod is [filter][sample][pixel]; out is [sample][filter][pixel].
+  const o = out.data;
+  for (let s = 0; s < x.n; s++) {
+    for (let f = 0; f < numFilters; f++) {
+      const src = f * N + s * P;
+      const dst = (s * numFilters + f) * P;
+      if (biases === undefined) {
+        o.set(prod.subarray(src, src + P), dst);
+      } else {
+        const b = biases[f];
+        for (let p = 0; p < P; p++) o[dst + p] = prod[src + p] + b;
+      }
+    }
+  }
+}
+
+// -------------------------------------------------------------------------------------------
+// Storage: where the arena and the GEMM operands live.
+
+interface Storage {
+  readonly backend: DnnBackend;
+  readonly gemm: Gemm;
+  /** Allocates (for `capacity` chips) the slots, scratch and any operand copies; returns views. */
+  allocate(layout: Layout, capacity: number, plan: NetPlan): Arena;
+  wasmBytes(): number;
+  release(): void;
+}
+
+interface Arena {
+  capacity: number;
+  slots: Float32Array[];
+  cols: Float32Array;
+  product: Float32Array;
+  /** The plan's steps, with GEMM operands moved where the GEMM wants them. */
+  steps: PlanStep[];
+  bytes: number;
+  /** Tensor views per batch size n (index n), made on first use. */
+  views: (Tensor[] | undefined)[];
+}
+
+const arenaBytes = (layout: Layout, capacity: number): number =>
+  4 * capacity * (layout.slotSizes.reduce((a, b) => a + b, 0) + layout.colsPerSample + layout.prodPerSample);
+
+function referenceStorage(): Storage {
+  return {
+    backend: 'reference',
+    gemm: gemmReferenceRows4,
+    allocate(layout, capacity, plan) {
+      return {
+        capacity,
+        slots: layout.slotSizes.map((s) => new Float32Array(s * capacity)),
+        cols: new Float32Array(layout.colsPerSample * capacity),
+        product: new Float32Array(layout.prodPerSample * capacity),
+        steps: plan.steps,
+        bytes: arenaBytes(layout, capacity),
+        views: [],
+      };
+    },
+    wasmBytes: () => 0,
+    release() {},
+  };
+}
+
+/**
+ * The wasm storage: one private kernel instance whose memory holds the GEMM scratch, copies of
+ * the conv filters and fc weights, and the arena, so that every GEMM runs on pointers.
+ */
+function wasmStorage(): Storage {
+  let kernels: WasmKernels | undefined = WasmKernels.load();
+  let wg: WasmGemm | undefined = new WasmGemm(kernels);
+  const gemm: Gemm = (M, N, K, A, B, C) => {
+    const buf = kernels?.memory.buffer;
+    if (wg !== undefined && A.buffer === buf && B.buffer === buf && C.buffer === buf) {
+      wg.gemm(M, N, K, A.byteOffset, B.byteOffset, C.byteOffset);
+    } else {
+      gemmWasm(M, N, K, A, B, C);
+    }
+  };
+  return {
+    backend: 'wasm',
+    gemm,
+    allocate(layout, capacity, plan) {
+      kernels ??= WasmKernels.load();
+      const k = kernels;
+      k.reset();
+      wg = new WasmGemm(k);
+      // Offsets first (alloc may grow memory, which detaches views), views after.
+      const weightPtrs = new Map<PlanStep, number>();
+      for (const s of plan.steps) {
+        if (s.op === 'conv') weightPtrs.set(s, k.alloc(s.filters.length * 4));
+        if (s.op === 'fc') weightPtrs.set(s, k.alloc(s.weights.length * 4));
+      }
+      const slotPtrs = layout.slotSizes.map((s) => k.alloc(s * capacity * 4));
+      const colsPtr = k.alloc(layout.colsPerSample * capacity * 4);
+      const prodPtr = k.alloc(layout.prodPerSample * capacity * 4);
+      const steps = plan.steps.map((s): PlanStep => {
+        const p = weightPtrs.get(s);
+        if (p === undefined) return s;
+        if (s.op === 'conv') {
+          const filters = k.f32(p, s.filters.length);
+          filters.set(s.filters);
+          return { ...s, filters };
+        }
+        if (s.op === 'fc') {
+          const weights = k.f32(p, s.weights.length);
+          weights.set(s.weights);
+          return { ...s, weights };
+        }
+        return s;
+      });
+      return {
+        capacity,
+        slots: slotPtrs.map((p, i) => k.f32(p, layout.slotSizes[i] * capacity)),
+        cols: k.f32(colsPtr, layout.colsPerSample * capacity),
+        product: k.f32(prodPtr, layout.prodPerSample * capacity),
+        steps,
+        bytes: arenaBytes(layout, capacity),
+        views: [],
+      };
+    },
+    wasmBytes: () => kernels?.memory.buffer.byteLength ?? 0,
+    release() {
+      kernels = undefined;
+      wg = undefined;
+    },
+  };
+}
+
+let wasmProblem: string | undefined;
+let wasmChecked = false;
+
+/** Why the wasm backend cannot run here, or undefined when it can (checked once). */
+export function wasmDnnUnavailable(): string | undefined {
+  if (!wasmChecked) {
+    wasmChecked = true;
+    try {
+      new WasmGemm(WasmKernels.load());
+    } catch (e) {
+      wasmProblem = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+    }
+  }
+  return wasmProblem;
+}
+
+/** The backend used when none is asked for: 'wasm' where the WebAssembly GEMM loads. */
+export function defaultDnnBackend(): DnnBackend {
+  return wasmDnnUnavailable() === undefined ? 'wasm' : 'reference';
+}
+
+function chooseStorage(asked: DnnBackend | undefined): { storage: Storage; note: string | undefined } {
+  if (asked !== undefined && asked !== 'reference' && asked !== 'wasm') {
+    throw new RangeError(`backend must be 'reference' or 'wasm', got '${String(asked)}'`);
+  }
+  if (asked === 'reference') return { storage: referenceStorage(), note: undefined };
+  const problem = wasmDnnUnavailable();
+  if (problem === undefined) return { storage: wasmStorage(), note: undefined };
+  return {
+    storage: referenceStorage(),
+    note: asked === 'wasm' ? `the wasm backend is not available (${problem}); using the reference backend` : undefined,
+  };
+}
+
+// -------------------------------------------------------------------------------------------
+// The recognizer.
+
+class Recognizer implements FaceRecognizer {
+  readonly backend: DnnBackend;
+  readonly note: string | undefined;
+  readonly file: string;
+  private readonly plan: NetPlan;
+  private readonly layout: Layout;
+  private readonly storage: Storage;
+  private arena: Arena | undefined;
+
+  constructor(plan: NetPlan, file: string, opts: RecognizerOptions) {
+    this.plan = plan;
+    this.file = file;
+    this.layout = layoutPlan(plan);
+    const { storage, note } = chooseStorage(opts.backend);
+    this.storage = storage;
+    this.backend = storage.backend;
+    this.note = note;
+  }
+
+  describe(chip: RgbImage): Float32Array {
+    return this.describeBatch([chip], { batchSize: 1 })[0];
+  }
+
+  describeBatch(chips: readonly RgbImage[], opts: DescribeBatchOptions = {}): Float32Array[] {
+    const batchSize = opts.batchSize ?? 16;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`describeBatch: batchSize must be a positive integer, got ${batchSize}`);
+    const { chipRows: nr, chipCols: nc } = this.layout;
+    chips.forEach((c, i) => {
+      if (c === null || typeof c !== 'object' || !(c.data instanceof Uint8Array) || c.width !== nc || c.height !== nr || c.data.length !== nr * nc * 3) {
+        const got = c !== null && typeof c === 'object' && c.data !== undefined ? `${c.width}x${c.height} with ${c.data.length} bytes` : String(c);
+        throw new RangeError(`describe: face chips must be ${nc}x${nr} RGB images (${nr * nc * 3} bytes, as extractImageChip makes them); chip ${i} is ${got}`);
+      }
+    });
+    const out: Float32Array[] = [];
+    if (chips.length === 0) return out;
+    const arena = this.arenaFor(Math.min(batchSize, chips.length));
+    for (let i = 0; i < chips.length; i += batchSize) {
+      const batch = chips.slice(i, i + batchSize);
+      const y = this.run(arena, batch);
+      const m = y.k * y.nr * y.nc;
+      for (let s = 0; s < y.n; s++) out.push(y.data.slice(s * m, (s + 1) * m));
+    }
+    return out;
+  }
+
+  memory(): RecognizerMemory {
+    return { arenaBytes: this.arena?.bytes ?? 0, wasmBytes: this.storage.wasmBytes(), capacity: this.arena?.capacity ?? 0 };
+  }
+
+  dispose(): void {
+    this.arena = undefined;
+    this.storage.release();
+  }
+
+  private arenaFor(n: number): Arena {
+    if (this.arena === undefined || this.arena.capacity < n) {
+      this.arena = undefined; // drop the old views before allocating (wasm: same memory, reset)
+      this.arena = this.storage.allocate(this.layout, n, this.plan);
+    }
+    return this.arena;
+  }
+
+  /** The node tensors for a batch of n chips: views of the first n samples' worth of each slot. */
+  private viewsFor(arena: Arena, n: number): Tensor[] {
+    let v = arena.views[n];
+    if (v === undefined) {
+      const { dims, slotOf } = this.layout;
+      v = dims.map((d, node) => {
+        if (d === undefined) return undefined as unknown as Tensor;
+        return { n, k: d[0], nr: d[1], nc: d[2], data: arena.slots[slotOf[node]].subarray(0, n * prod3(d)) };
+      });
+      arena.views[n] = v;
+    }
+    return v;
+  }
+
+  private run(arena: Arena, chips: readonly RgbImage[]): Tensor {
+    const t = this.viewsFor(arena, chips.length);
+    const gemm = this.storage.gemm;
+    const scratch = { cols: arena.cols, product: arena.product };
+    for (const step of arena.steps) {
+      const y = t[step.node];
+      switch (step.op) {
+        case 'input': inputRgbImage(y, chips, step.means, step.size); break;
+        case 'identity': break;
+        case 'conv': convInArena(y, t[step.src], step.filters, step.biases, step.numFilters, step.window, gemm, scratch); break;
+        case 'affine':
+          if (step.mode === 'conv') affine(y, t[step.src], step.gamma, step.beta);
+          else affineFc(y, t[step.src], step.gamma, step.beta);
+          break;
+        case 'relu': relu(y, t[step.src]); break;
+        case 'max_pool': maxPool(y, t[step.src], poolWindow(step, t[step.src])); break;
+        case 'avg_pool': avgPool(y, t[step.src], poolWindow(step, t[step.src])); break;
+        case 'add_prev': addPrev(y, t[step.src], t[step.tagged]); break;
+        case 'fc': fc(y, t[step.src], step.weights, step.biases, step.numOutputs, gemm); break;
+      }
+    }
+    return t[this.plan.outputNode];
+  }
+}
+
+/**
+ * A recognizer for an already parsed network (dlib's face ResNet, anet_type).
+ * Throws a FacemetricError naming `file` when the network is not one the recognizer runs.
+ */
+export function createFaceRecognizer(net: DnnNet, opts: RecognizerOptions = {}, file = '<in memory>'): FaceRecognizer {
+  if (!hasAnetStructure(net)) {
+    throw new FacemetricError("not dlib's face recognition ResNet (anet_type: the layers or their sizes differ)", { file });
+  }
+  let plan: NetPlan;
+  try {
+    plan = planNetwork(net);
+  } catch (e) {
+    throw new FacemetricError(`cannot run this network: ${(e as Error).message}`, { file });
+  }
+  return new Recognizer(plan, file, opts);
+}
+
+/**
+ * Loads dlib's face recognition ResNet (default: `assetPath('dlib_face_recognition_resnet_model_v1')`).
+ * Model file problems (missing, unreadable, not a dlib network, another network) are
+ * FacemetricErrors naming the file.
+ */
+export function loadFaceRecognizer(path?: string, opts: RecognizerOptions = {}): FaceRecognizer {
+  const file = path ?? assetPath('dlib_face_recognition_resnet_model_v1');
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new FacemetricError(`cannot read the face recognition network (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
+  }
+  return createFaceRecognizer(readDnnNet(bytes, file), opts, file);
+}
+
+// -------------------------------------------------------------------------------------------
+// The pipeline.
+
+/** A face as `describeFaces` returns it (the CLI contract's face, descriptor included). */
+export interface DescribedFace extends FaceDetection {
+  /** dlib's 68 landmarks, integer pixel coordinates. */
+  landmarks: [number, number][];
+  /** The 128-D descriptor of the face's 150x150 chip (get_face_chip_details(landmarks, 150, 0.25)). */
+  descriptor: Float32Array;
+}
+
+export interface DescribeFacesOptions extends RecognizerOptions {
+  /** pyramid_up steps before detecting (default 0). */
+  upsample?: number;
+  /** The detector's adjust_threshold (default 0). */
+  adjustThreshold?: number;
+  /** Chips per forward pass (default 16). */
+  batchSize?: number;
+  /** Models to use instead of the default ones (loaded once per process and kept). */
+  detector?: FhogDetector;
+  predictor?: ShapePredictorModel;
+  recognizer?: FaceRecognizer;
+}
+
+export interface DescribedFaces {
+  faces: DescribedFace[];
+  /** Milliseconds per stage. */
+  timings: { detect: number; landmarks: number; chips: number; describe: number };
+  /** The recognizer's backend (after any fallback) and its note, if any. */
+  backend: DnnBackend;
+  note?: string;
+}
+
+const defaults: { detector?: FhogDetector; predictor?: ShapePredictorModel; recognizers: Partial<Record<DnnBackend | 'default', FaceRecognizer>> } = {
+  recognizers: {},
+};
+
+/** The default models, loaded on first use and kept for the process. */
+export function defaultFaceModels(backend?: DnnBackend): { detector: FhogDetector; predictor: ShapePredictorModel; recognizer: FaceRecognizer } {
+  defaults.detector ??= loadFrontalFaceDetector();
+  defaults.predictor ??= loadShapePredictor();
+  const key = backend ?? 'default';
+  const recognizer = defaults.recognizers[key] ?? loadFaceRecognizer(undefined, backend === undefined ? {} : { backend });
+  defaults.recognizers[key] = recognizer;
+  return { detector: defaults.detector, predictor: defaults.predictor, recognizer };
+}
+
+const since = (t0: number): number => performance.now() - t0;
+
+/**
+ * Every face of `img` with its descriptor: dlib's HOG detector, the 68-point shape predictor,
+ * get_face_chip_details(landmarks, 150, 0.25) + extract_image_chip, and the ResNet — what
+ * dlib's dnn_face_recognition_ex.cpp does, faces in the detector's order.
+ */
+export function describeFaces(img: RgbImage, opts: DescribeFacesOptions = {}): DescribedFaces {
+  const need = opts.detector === undefined || opts.predictor === undefined || opts.recognizer === undefined;
+  const d = need ? defaultFaceModels(opts.backend) : undefined;
+  const detector = opts.detector ?? d!.detector;
+  const predictor = opts.predictor ?? d!.predictor;
+  const recognizer = opts.recognizer ?? d!.recognizer;
+  let t0 = performance.now();
+  const dets = detector.detect(img, { upsample: opts.upsample ?? 0, adjustThreshold: opts.adjustThreshold ?? 0 });
+  const detect = since(t0);
+  t0 = performance.now();
+  const landmarks = dets.map((f) => predictor.predict(img, f.rect).points);
+  const lm = since(t0);
+  t0 = performance.now();
+  const chips = landmarks.map((p) => extractImageChip(img, getFaceChipDetails(p, FACE_CHIP_SIZE, 0.25)));
+  const ch = since(t0);
+  t0 = performance.now();
+  const descriptors = recognizer.describeBatch(chips, { batchSize: opts.batchSize ?? 16 });
+  const describe = since(t0);
+  const faces = dets.map((f, i): DescribedFace => ({ ...f, landmarks: landmarks[i], descriptor: descriptors[i] }));
+  const r: DescribedFaces = { faces, timings: { detect, landmarks: lm, chips: ch, describe }, backend: recognizer.backend };
+  if (recognizer.note !== undefined) r.note = recognizer.note;
+  return r;
+}
