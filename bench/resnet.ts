@@ -1,11 +1,16 @@
 /**
  * The face ResNet (dlib_face_recognition_resnet_model_v1) side by side, in one run: ms per face
  * and GFLOP/s at batch 1 and batch 16 for
- *   - facemetric's TypeScript reference forward pass (src/dnn, GEMM gemmReferenceRows4: the
- *     faster of the two bit-identical reference GEMMs),
- *   - facemetric's forward pass with the WebAssembly SIMD GEMM (src/wasm/gemm.ts through the
- *     `gemm` hook; plus the relaxed-SIMD build where the engine runs it: Node 20 needs
- *     `node --experimental-wasm-relaxed-simd dist/bench/run.js resnet`),
+ *   - facemetric's TypeScript reference forward pass (GEMM gemmReferenceRows4, the faster of the
+ *     two bit-identical reference GEMMs),
+ *   - facemetric's forward pass with the WebAssembly SIMD GEMM (src/wasm/gemm.ts), in the
+ *     best build the engine runs (relaxed SIMD needs `node --experimental-wasm-relaxed-simd` on
+ *     Node 20), and the plain-SIMD build too where relaxed is the best.
+ *     Both through `loadFaceRecognizer(file, { backend })` (src/dnn/recognizer.ts: tensors in a
+ *     reused arena; 'wasm' keeps them and the weights in WebAssembly memory) where that module
+ *     exists, else through `forward(plan, chips, { batchSize, gemm })` with the GEMM hook (the
+ *     wasm GEMM then copies its operands on every call). Extra wasm flavours beyond the
+ *     recognizer's always go through the hook (the recognizer picks the best build itself).
  *   - dlib 19.24 (Debian) through the parity harness's `time-net`: with Debian's default
  *     reference BLAS, and with OpenBLAS (Debian's libopenblas0-pthread, downloaded and unpacked
  *     by bench/openblas.ts, not installed) at 1 and 2 threads, with OPENBLAS_CORETYPE and
@@ -15,7 +20,7 @@
  *
  * What is timed, for every row: one call that turns a mini-batch of `batch` 150x150 chips into
  * `batch` descriptors (input conversion, every layer, the descriptors read back): facemetric's
- * `forward(plan, chips, { batchSize, gemm })`, dlib's `net(chips, batch)`, tfjs's tensor4d +
+ * `describeBatch(chips, { batchSize })` (or `forward`), dlib's `net(chips, batch)`, tfjs's tensor4d +
  * forward + dataSync. The chips are dlib's own (harness `chips` on bald_guys.jpg: 24 faces, RGB
  * PNGs); a batch of 16 is the first 16, a batch of 1 the first chip. Each row: warm-up runs
  * first, then the median of the timed runs, divided by the batch. Loading the network is not
@@ -107,6 +112,28 @@ function timeBatch(fn: () => void, batch: number, runs: number, warmup: number):
   return { msPerFace: median(ms) / batch, runs };
 }
 
+/** What the resnet bench uses of src/dnn/recognizer.ts (written alongside; loaded if present). */
+interface RecognizerModule {
+  loadFaceRecognizer(path?: string, opts?: { backend?: 'reference' | 'wasm' }): {
+    readonly backend: string;
+    readonly note: string | undefined;
+    describeBatch(chips: readonly RgbImage[], opts?: { batchSize?: number }): Float32Array[];
+    dispose(): void;
+  };
+}
+
+/** src/dnn/recognizer.ts's exports, or undefined where this checkout does not have it. */
+async function loadRecognizerModule(): Promise<RecognizerModule | undefined> {
+  const specifier: string = '../src/dnn/recognizer.js'; // a variable: compiles with or without the file
+  try {
+    const m = (await import(specifier)) as Partial<RecognizerModule>;
+    return typeof m.loadFaceRecognizer === 'function' ? (m as RecognizerModule) : undefined;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') console.log(`  (src/dnn/recognizer.ts failed to load: ${(e as Error).message})`);
+    return undefined;
+  }
+}
+
 interface TimeNet { batch: number; repeat: number; median_ms_per_batch: number; ms_per_face: number; blas: string; threads?: number; openblas_config?: string }
 
 /** dlib's forward pass through the harness's time-net, in the given environment. */
@@ -144,19 +171,41 @@ export async function resnetBench(): Promise<void> {
     console.log(`  ${m.path}, batch ${m.batch}: ${m.msPerFace.toFixed(2)} ms/face (${m.runs} runs)${m.note ? `; ${m.note}` : ''}`);
   };
 
-  // facemetric, TypeScript reference GEMM: ~0.3-0.8 s per face, so few runs (the batch-1 runs
-  // warm up the JIT for batch 16).
-  for (const [b, runs, warmup] of [[1, 3, 1], [16, 2, 0]] as const) {
-    const t = timeBatch(() => forward(plan, input(b), { batchSize: b, gemm: gemmReferenceRows4 }), b, runs, warmup);
-    log({ path: 'facemetric reference (TypeScript)', batch: b, ...t });
-  }
-  // facemetric, WebAssembly GEMM.
+  // facemetric: through loadFaceRecognizer (src/dnn/recognizer.ts: an arena reused across
+  // batches; the wasm backend keeps tensors and weights in WebAssembly memory, zero-copy GEMM)
+  // where that module exists, else forward() with the GEMM hook (the wasm GEMM then copies its
+  // operands in and out on every call).
+  const recognizers = await loadRecognizerModule();
+  const bestFlavour: WasmFlavour = relaxedSimdSupported() ? 'relaxed' : 'simd';
   const flavours: WasmFlavour[] = relaxedSimdSupported() ? ['simd', 'relaxed'] : ['simd'];
+  let describeOurs: (cs: readonly RgbImage[], b: number) => Float32Array[] = (cs, b) => forward(plan, cs, { batchSize: b, gemm: wasmGemm('simd') });
+  // The reference runs at ~0.3-0.8 s per face, so few runs (batch 1 warms the JIT for batch 16).
+  const refSchedule = [[1, 3, 1], [16, 2, 0]] as const;
+  const wasmSchedule = [[1, 15, 3], [16, 5, 1]] as const;
+  if (recognizers !== undefined) {
+    const ref = recognizers.loadFaceRecognizer(netFile, { backend: 'reference' });
+    for (const [b, runs, warmup] of refSchedule) {
+      log({ path: 'facemetric reference (TypeScript)', batch: b, ...timeBatch(() => ref.describeBatch(input(b), { batchSize: b }), b, runs, warmup) });
+    }
+    ref.dispose();
+    const wasm = recognizers.loadFaceRecognizer(netFile, { backend: 'wasm' });
+    for (const [b, runs, warmup] of wasmSchedule) {
+      log({ path: `facemetric wasm ${bestFlavour}`, batch: b, ...timeBatch(() => wasm.describeBatch(input(b), { batchSize: b }), b, runs, warmup),
+        note: wasm.backend === 'wasm' ? undefined : `WARNING: the recognizer fell back to ${wasm.backend} (${wasm.note ?? ''})` });
+    }
+    describeOurs = (cs, b) => wasm.describeBatch(cs, { batchSize: b });
+  } else {
+    console.log('  (src/dnn/recognizer.ts not there: facemetric rows use forward() with the GEMM hook)');
+    for (const [b, runs, warmup] of refSchedule) {
+      log({ path: 'facemetric reference (TypeScript)', batch: b, ...timeBatch(() => forward(plan, input(b), { batchSize: b, gemm: gemmReferenceRows4 }), b, runs, warmup) });
+    }
+  }
   for (const f of flavours) {
+    if (recognizers !== undefined && f === bestFlavour) continue;
     const gemm = wasmGemm(f);
-    for (const [b, runs, warmup] of [[1, 15, 3], [16, 5, 1]] as const) {
+    for (const [b, runs, warmup] of wasmSchedule) {
       const t = timeBatch(() => forward(plan, input(b), { batchSize: b, gemm }), b, runs, warmup);
-      log({ path: `facemetric wasm ${f}`, batch: b, ...t });
+      log({ path: `facemetric wasm ${f}${recognizers !== undefined ? ' (forward + GEMM hook, copies)' : ''}`, batch: b, ...t });
     }
   }
   if (flavours.length === 1) console.log('  (relaxed SIMD not available in this engine: on Node 20 run node --experimental-wasm-relaxed-simd dist/bench/run.js resnet)');
@@ -200,7 +249,7 @@ export async function resnetBench(): Promise<void> {
       const t = timeBatch(() => net.describe(input(b), b), b, runs, warmup);
       log({ path: `tfjs-wasm (face-api ${v.faceApi}, tfjs ${v.wasm}, simd, 1 thread)`, batch: b, ...t });
     }
-    const ours = forward(plan, chips, { batchSize: 16, gemm: wasmGemm('simd') });
+    const ours = describeOurs(chips, 16);
     const agree = peer.compareDescriptors(ours, net.describe(chips, 16));
     net.inputDivisor = 256;
     const port = peer.compareDescriptors(ours, net.describe(chips, 16));
