@@ -8,19 +8,147 @@
 //       is built with it). Prints one JSON line {"rows": n, "cols": 3, "pinv": [row-major, %.17g]}.
 //       facemetric's tables of pinv values (PINV_P in src/landmarks/shape-predictor.ts, PINV_CHIP
 //       in src/landmarks/chips.ts) are checked against this, live.
+//
+//   svd-small CASES
+//       dlib's svd(m, u, w, v) for fixed-size matrix<double,R,C> (R x C one of 2x2, 3x3, 3x2:
+//       NR*NC <= 9, so svd3 hands them to svd4, which in this LAPACK-enabled dlib calls
+//       lapack::gesvd('S','A')). (2x3 is left out: for a fixed-size u, svd3's zero padding of
+//       w never runs and dlib returns w(2) uninitialised.) CASES is a text file, one case a line: "R C a00 a01 ... " (row
+//       major). Prints one JSON line per case: {"u": [...], "w": [diagonal of w], "v": [...],
+//       "det": det(m) (2x2 and 3x3 only, else 0)}, matrices row-major, numbers %.17g.
+//
+//   similarity-transform CASES
+//       dlib's find_similarity_transform(from_points, to_points). CASES is a text file, one case
+//       a line: "KIND N fx0 fy0 ... fx(N-1) fy(N-1) tx0 ty0 ... tx(N-1) ty(N-1)" with KIND d
+//       (std::vector<dlib::vector<double,2>>, as get_face_chip_details), f (vector<float,2>, as
+//       the shape predictor; the numbers are rounded to float) or p (dlib::point, i.e. long; the
+//       numbers must be integers). Prints one JSON line per case: {"m": [m00, m01, m10, m11],
+//       "b": [b0, b1]} of the returned point_transform_affine, %.17g.
 
 #include <dlib/geometry.h>
 #include <dlib/matrix.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 using namespace dlib;
 
+namespace {
+
+void print_numbers(const char* name, const double* p, long n, bool first) {
+    std::printf("%s\"%s\":[", first ? "" : ",", name);
+    for (long i = 0; i < n; ++i) std::printf("%s%.17g", i == 0 ? "" : ",", p[i]);
+    std::printf("]");
+}
+
+template <typename M>
+void print_matrix(const char* name, const M& m, bool first) {
+    std::vector<double> v;
+    for (long r = 0; r < m.nr(); ++r)
+        for (long c = 0; c < m.nc(); ++c) v.push_back(m(r, c));
+    print_numbers(name, v.data(), (long)v.size(), first);
+}
+
+template <long R, long C>
+void svd_case(const std::vector<double>& a) {
+    matrix<double, R, C> m;
+    for (long r = 0; r < R; ++r)
+        for (long c = 0; c < C; ++c) m(r, c) = a[r * C + c];
+    matrix<double, R, C> u;
+    matrix<double, C, C> w, v;
+    svd(m, u, w, v);
+    std::vector<double> d;
+    for (long i = 0; i < C; ++i) d.push_back(w(i, i));
+    double dt = 0;
+    if constexpr (R == C && R <= 3) dt = det(m);
+    std::printf("{");
+    print_matrix("u", u, true);
+    print_numbers("w", d.data(), (long)d.size(), false);
+    print_matrix("v", v, false);
+    std::printf(",\"det\":%.17g}\n", dt);
+}
+
+template <typename T>
+void similarity_case(const std::vector<double>& xy, long n) {
+    std::vector<dlib::vector<T, 2>> from, to;
+    for (long i = 0; i < n; ++i) from.push_back(dlib::vector<T, 2>((T)xy[2 * i], (T)xy[2 * i + 1]));
+    for (long i = 0; i < n; ++i) to.push_back(dlib::vector<T, 2>((T)xy[2 * n + 2 * i], (T)xy[2 * n + 2 * i + 1]));
+    const point_transform_affine t = find_similarity_transform(from, to);
+    const matrix<double, 2, 2> m = t.get_m();
+    const dlib::vector<double, 2> b = t.get_b();
+    std::printf("{");
+    print_matrix("m", m, true);
+    const double bb[2] = {b.x(), b.y()};
+    print_numbers("b", bb, 2, false);
+    std::printf("}\n");
+}
+
+std::vector<std::string> case_lines(int argc, char** argv, const char* usage) {
+    if (argc != 3) throw std::invalid_argument(usage);
+    std::ifstream in(argv[2]);
+    if (!in) throw std::runtime_error(std::string("cannot read ") + argv[2]);
+    std::vector<std::string> lines;
+    std::string line;
+    while (std::getline(in, line))
+        if (line.find_first_not_of(" \t\r") != std::string::npos) lines.push_back(line);
+    return lines;
+}
+
+std::vector<double> numbers_of(std::istringstream& ss, const char* usage) {
+    std::vector<double> v;
+    std::string tok;
+    while (ss >> tok) {
+        char* end = nullptr;
+        const double x = std::strtod(tok.c_str(), &end);
+        if (end == tok.c_str() || *end != '\0') throw std::invalid_argument(usage);
+        v.push_back(x);
+    }
+    return v;
+}
+
+int cmd_svd_small(int argc, char** argv) {
+    const char* usage = "svd-small CASES (lines: R C a00 a01 ... with R x C one of 2x2, 3x3, 3x2)";
+    for (const std::string& line : case_lines(argc, argv, usage)) {
+        std::istringstream ss(line);
+        long r = 0, c = 0;
+        if (!(ss >> r >> c)) throw std::invalid_argument(usage);
+        const std::vector<double> a = numbers_of(ss, usage);
+        if ((long)a.size() != r * c) throw std::invalid_argument(usage);
+        if (r == 2 && c == 2) svd_case<2, 2>(a);
+        else if (r == 3 && c == 3) svd_case<3, 3>(a);
+        else if (r == 3 && c == 2) svd_case<3, 2>(a);
+        else throw std::invalid_argument(usage);
+    }
+    return 0;
+}
+
+int cmd_similarity_transform(int argc, char** argv) {
+    const char* usage = "similarity-transform CASES (lines: d|f|p N fx0 fy0 ... tx0 ty0 ...)";
+    for (const std::string& line : case_lines(argc, argv, usage)) {
+        std::istringstream ss(line);
+        std::string kind;
+        long n = 0;
+        if (!(ss >> kind >> n) || n < 2) throw std::invalid_argument(usage);
+        const std::vector<double> xy = numbers_of(ss, usage);
+        if ((long)xy.size() != 4 * n) throw std::invalid_argument(usage);
+        if (kind == "d") similarity_case<double>(xy, n);
+        else if (kind == "f") similarity_case<float>(xy, n);
+        else if (kind == "p") similarity_case<long>(xy, n);
+        else throw std::invalid_argument(usage);
+    }
+    return 0;
+}
+
+}  // namespace
+
 int run_geometry_command(const std::string& cmd, int argc, char** argv) {
+    if (cmd == "svd-small") return cmd_svd_small(argc, argv);
+    if (cmd == "similarity-transform") return cmd_similarity_transform(argc, argv);
     if (cmd != "pinv-affine") return -1;
     std::vector<double> v;
     for (int i = 2; i < argc; ++i) {
