@@ -7,10 +7,10 @@
  *     best build the engine runs (relaxed SIMD needs `node --experimental-wasm-relaxed-simd` on
  *     Node 20), and the plain-SIMD build too where relaxed is the best.
  *     Both through `loadFaceRecognizer(file, { backend })` (src/dnn/recognizer.ts: tensors in a
- *     reused arena; 'wasm' keeps them and the weights in WebAssembly memory) where that module
- *     exists, else through `forward(plan, chips, { batchSize, gemm })` with the GEMM hook (the
- *     wasm GEMM then copies its operands on every call). Extra wasm flavours beyond the
- *     recognizer's always go through the hook (the recognizer picks the best build itself).
+ *     reused arena; 'wasm' keeps them and the weights in WebAssembly memory, zero-copy GEMM).
+ *     The recognizer picks the best wasm build itself; the plain-SIMD row next to a relaxed one
+ *     goes through `forward(plan, chips, { batchSize, gemm })` with the GEMM hook instead (the
+ *     wasm GEMM then copies its operands on every call, so that row is not like for like).
  *   - dlib 19.24 (Debian) through the parity harness's `time-net`: with Debian's default
  *     reference BLAS, and with OpenBLAS (Debian's libopenblas0-pthread, downloaded and unpacked
  *     by bench/openblas.ts, not installed) at 1 and 2 threads, with OPENBLAS_CORETYPE and
@@ -20,7 +20,7 @@
  *
  * What is timed, for every row: one call that turns a mini-batch of `batch` 150x150 chips into
  * `batch` descriptors (input conversion, every layer, the descriptors read back): facemetric's
- * `describeBatch(chips, { batchSize })` (or `forward`), dlib's `net(chips, batch)`, tfjs's tensor4d +
+ * `describeBatch(chips, { batchSize })`, dlib's `net(chips, batch)`, tfjs's tensor4d +
  * forward + dataSync. The chips are dlib's own (harness `chips` on bald_guys.jpg: 24 faces, RGB
  * PNGs); a batch of 16 is the first 16, a batch of 1 the first chip. Each row: warm-up runs
  * first, then the median of the timed runs, divided by the batch. Loading the network is not
@@ -37,7 +37,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readDnnNet } from '../src/dlib/dnn.js';
-import { forward, gemmReferenceRows4, planNetwork, runNetwork, type Gemm, type NetPlan } from '../src/dnn/index.js';
+import { forward, planNetwork, runNetwork, type Gemm, type NetPlan } from '../src/dnn/index.js';
+import { loadFaceRecognizer } from '../src/dnn/recognizer.js';
 import { readImageSync, type RgbImage } from '../src/image/index.js';
 import { assetPath, exampleImages } from '../src/models/index.js';
 import { harnessBinary, harnessOutDir, runHarness } from '../src/parity/harness.js';
@@ -112,28 +113,6 @@ function timeBatch(fn: () => void, batch: number, runs: number, warmup: number):
   return { msPerFace: median(ms) / batch, runs };
 }
 
-/** What the resnet bench uses of src/dnn/recognizer.ts (written alongside; loaded if present). */
-interface RecognizerModule {
-  loadFaceRecognizer(path?: string, opts?: { backend?: 'reference' | 'wasm' }): {
-    readonly backend: string;
-    readonly note: string | undefined;
-    describeBatch(chips: readonly RgbImage[], opts?: { batchSize?: number }): Float32Array[];
-    dispose(): void;
-  };
-}
-
-/** src/dnn/recognizer.ts's exports, or undefined where this checkout does not have it. */
-async function loadRecognizerModule(): Promise<RecognizerModule | undefined> {
-  const specifier: string = '../src/dnn/recognizer.js'; // a variable: compiles with or without the file
-  try {
-    const m = (await import(specifier)) as Partial<RecognizerModule>;
-    return typeof m.loadFaceRecognizer === 'function' ? (m as RecognizerModule) : undefined;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') console.log(`  (src/dnn/recognizer.ts failed to load: ${(e as Error).message})`);
-    return undefined;
-  }
-}
-
 interface TimeNet { batch: number; repeat: number; median_ms_per_batch: number; ms_per_face: number; blas: string; threads?: number; openblas_config?: string }
 
 /** dlib's forward pass through the harness's time-net, in the given environment. */
@@ -172,49 +151,39 @@ export async function resnetBench(): Promise<void> {
   };
 
   // facemetric: through loadFaceRecognizer (src/dnn/recognizer.ts: an arena reused across
-  // batches; the wasm backend keeps tensors and weights in WebAssembly memory, zero-copy GEMM)
-  // where that module exists, else forward() with the GEMM hook (the wasm GEMM then copies its
-  // operands in and out on every call).
-  const recognizers = await loadRecognizerModule();
+  // batches; the wasm backend keeps tensors and weights in WebAssembly memory, zero-copy GEMM).
+  // It picks the best wasm build itself; the other flavour goes through forward() with the
+  // GEMM hook (the wasm GEMM then copies its operands in and out on every call).
   const bestFlavour: WasmFlavour = relaxedSimdSupported() ? 'relaxed' : 'simd';
   const flavours: WasmFlavour[] = relaxedSimdSupported() ? ['simd', 'relaxed'] : ['simd'];
-  let describeOurs: (cs: readonly RgbImage[], b: number) => Float32Array[] = (cs, b) => forward(plan, cs, { batchSize: b, gemm: wasmGemm('simd') });
   // The reference runs at ~0.3-0.8 s per face, so few runs (batch 1 warms the JIT for batch 16).
   const refSchedule = [[1, 3, 1], [16, 2, 0]] as const;
   const wasmSchedule = [[1, 15, 3], [16, 5, 1]] as const;
-  if (recognizers !== undefined) {
-    const ref = recognizers.loadFaceRecognizer(netFile, { backend: 'reference' });
-    for (const [b, runs, warmup] of refSchedule) {
-      log({ path: 'facemetric reference (TypeScript)', batch: b, ...timeBatch(() => ref.describeBatch(input(b), { batchSize: b }), b, runs, warmup) });
-    }
-    ref.dispose();
-    const wasm = recognizers.loadFaceRecognizer(netFile, { backend: 'wasm' });
-    for (const [b, runs, warmup] of wasmSchedule) {
-      log({ path: `facemetric wasm ${bestFlavour}`, batch: b, ...timeBatch(() => wasm.describeBatch(input(b), { batchSize: b }), b, runs, warmup),
-        note: wasm.backend === 'wasm' ? undefined : `WARNING: the recognizer fell back to ${wasm.backend} (${wasm.note ?? ''})` });
-    }
-    describeOurs = (cs, b) => wasm.describeBatch(cs, { batchSize: b });
-  } else {
-    console.log('  (src/dnn/recognizer.ts not there: facemetric rows use forward() with the GEMM hook)');
-    for (const [b, runs, warmup] of refSchedule) {
-      log({ path: 'facemetric reference (TypeScript)', batch: b, ...timeBatch(() => forward(plan, input(b), { batchSize: b, gemm: gemmReferenceRows4 }), b, runs, warmup) });
-    }
+  const refRec = loadFaceRecognizer(netFile, { backend: 'reference' });
+  for (const [b, runs, warmup] of refSchedule) {
+    log({ path: 'facemetric reference (TypeScript)', batch: b, ...timeBatch(() => refRec.describeBatch(input(b), { batchSize: b }), b, runs, warmup) });
+  }
+  refRec.dispose();
+  const ours = loadFaceRecognizer(netFile, { backend: 'wasm' });
+  for (const [b, runs, warmup] of wasmSchedule) {
+    log({ path: `facemetric wasm ${bestFlavour}`, batch: b, ...timeBatch(() => ours.describeBatch(input(b), { batchSize: b }), b, runs, warmup),
+      note: ours.backend === 'wasm' ? undefined : `WARNING: the recognizer fell back to ${ours.backend} (${ours.note ?? ''})` });
   }
   for (const f of flavours) {
-    if (recognizers !== undefined && f === bestFlavour) continue;
+    if (f === bestFlavour) continue;
     const gemm = wasmGemm(f);
     for (const [b, runs, warmup] of wasmSchedule) {
       const t = timeBatch(() => forward(plan, input(b), { batchSize: b, gemm }), b, runs, warmup);
-      log({ path: `facemetric wasm ${f}${recognizers !== undefined ? ' (forward + GEMM hook, copies)' : ''}`, batch: b, ...t });
+      log({ path: `facemetric wasm ${f} (forward + GEMM hook, copies)`, batch: b, ...t });
     }
   }
   if (flavours.length === 1) console.log('  (relaxed SIMD not available in this engine: on Node 20 run node --experimental-wasm-relaxed-simd dist/bench/run.js resnet)');
 
   // dlib: reference BLAS, then OpenBLAS 1 and 2 threads (same binary, the loader picks the BLAS).
   const dlibRuns: Record<number, number>[] = [{ 1: 3, 16: 2 }, { 1: 15, 16: 5 }];
-  const ref = referenceBlasEnv();
+  const refEnv = referenceBlasEnv();
   for (const b of batches) {
-    const r = dlibTimeNet(netFile, inputPaths(b), b, dlibRuns[0][b], ref);
+    const r = dlibTimeNet(netFile, inputPaths(b), b, dlibRuns[0][b], refEnv);
     log({ path: 'dlib reference BLAS', batch: b, runs: r.repeat, msPerFace: r.ms_per_face, note: r.blas === 'openblas' ? 'WARNING: the loader resolved OpenBLAS' : undefined });
   }
   const blas = ensureOpenBlas(harnessBinary());
@@ -249,10 +218,10 @@ export async function resnetBench(): Promise<void> {
       const t = timeBatch(() => net.describe(input(b), b), b, runs, warmup);
       log({ path: `tfjs-wasm (face-api ${v.faceApi}, tfjs ${v.wasm}, simd, 1 thread)`, batch: b, ...t });
     }
-    const ours = describeOurs(chips, 16);
-    const agree = peer.compareDescriptors(ours, net.describe(chips, 16));
+    const mine = ours.describeBatch(chips, { batchSize: 16 });
+    const agree = peer.compareDescriptors(mine, net.describe(chips, 16));
     net.inputDivisor = 256;
-    const port = peer.compareDescriptors(ours, net.describe(chips, 16));
+    const port = peer.compareDescriptors(mine, net.describe(chips, 16));
     net.inputDivisor = 255;
     console.log(`  face-api vs facemetric descriptors (${agree.faces} faces; the same weights: facemetric's model file is converted from face-api's): ` +
       `max |diff| ${agree.maxAbs.toExponential(2)}, mean ${agree.meanAbs.toExponential(2)}, largest distance between one face's two descriptors ` +
@@ -260,6 +229,7 @@ export async function resnetBench(): Promise<void> {
       `with 256 in the tfjs port, max |diff| ${port.maxAbs.toExponential(2)} (summation order only)`);
     net.dispose();
   }
+  ours.dispose();
 
   const anchor = (prefix: string, b: number): number | undefined => rows.find((r) => r.path.startsWith(prefix) && r.batch === b)?.msPerFace;
   const ratio = (other: number | undefined, mine: number): string => (other === undefined ? '' : `${(other / mine).toFixed(2)}x`);
