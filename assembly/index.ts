@@ -47,3 +47,4 @@ export function heap_base(): usize {
 export * from './fhog';
 export * from './scan';
 export * from './gemm';
+export * from './conv';
