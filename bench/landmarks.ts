@@ -7,10 +7,11 @@
  *
  * Both sides work on identical pixels (the JPEGs decoded by dlib, harness `decode` -> PNG) and on
  * the same inputs: dlib's face boxes and dlib's chip_details, from the harness `chips` command.
- * dlib's times: `landmarks-exact` (shape_predictor::operator() per face) and `chips`
- * (extract_image_chip per face), each over the same images repeated for R + 1 rounds in one
- * process; the first round is a warm-up, as ours is. One round = every face once; the table
- * shows the median over rounds of the mean ms per face. The `same` column checks that our
+ * dlib's times: `landmarks-exact` (shape_predictor::operator(), one face per entry) and `chips`
+ * (extract_image_chip per face), each over the same inputs repeated for R + 1 rounds in one
+ * process; the first round is a warm-up, as ours is. Every face is timed on its own in every
+ * round, on both sides; the table shows, per face, the median over rounds (robust to the
+ * preemption of a busy machine), averaged over the faces. The `same` column checks that our
  * output equals dlib's (landmark parts; chip pixels against the PNGs dlib saved).
  */
 import { existsSync, mkdirSync } from 'node:fs';
@@ -56,30 +57,22 @@ const toDetails = (d: DlibChipFace['details']): ChipDetails => ({
 
 const repeat = <T>(xs: T[], times: number): T[] => Array.from({ length: times }, () => xs).flat();
 
-/** Our rounds: `rounds + 1` passes over `n` faces, the first one a warm-up; median ms per face. */
-function timeOurs(n: number, rounds: number, one: (i: number) => void): number {
-  const perFace: number[] = [];
-  for (let r = 0; r <= rounds; r++) {
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++) one(i);
-    if (r > 0) perFace.push((performance.now() - t0) / n);
-  }
-  return median(perFace);
+/** Per face, the median of its timed rounds (round 0 is a warm-up); then the mean over faces. */
+function perFace(times: number[][]): number {
+  return times.reduce((sum, t) => sum + median(t.slice(1)), 0) / times.length;
 }
 
-/** dlib's rounds from one harness run over the images repeated rounds + 1 times: median ms per face. */
-function dlibRounds(perImage: { ms: number; faces: number }[], nImages: number): number {
-  const perFace: number[] = [];
-  for (let r = 1; r * nImages < perImage.length; r++) {
-    let ms = 0;
-    let faces = 0;
-    for (const x of perImage.slice(r * nImages, (r + 1) * nImages)) {
-      ms += x.ms * x.faces;
-      faces += x.faces;
+/** Our times: `rounds + 1` passes over `n` faces, each face timed on its own. */
+function timeOurs(n: number, rounds: number, one: (i: number) => void): number {
+  const times: number[][] = Array.from({ length: n }, () => []);
+  for (let r = 0; r <= rounds; r++) {
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      one(i);
+      times[i].push(performance.now() - t0);
     }
-    perFace.push(ms / faces);
   }
-  return median(perFace);
+  return perFace(times);
 }
 
 export async function landmarksBench(): Promise<void> {
@@ -115,16 +108,16 @@ export async function landmarksBench(): Promise<void> {
     }
     const first150 = chipRuns.get(150)!.filter((f) => f.image < n);
     const faces: Face[] = first150.map((f) => ({ img: f.image, rect: f.rect, parts: f.parts }));
-    const perImageRects = pngs.map((_, i) => faces.filter((f) => f.img === i).map((f) => f.rect));
+    // one landmarks-exact entry per face (so that dlib times each face on its own), rounds + 1 times
     const exact = runHarnessJson<DlibExactImage>([
       'landmarks-exact',
-      ...repeat(pngs, rounds + 1),
+      ...repeat(faces.map((f) => pngs[f.img]), rounds + 1),
       '--predictor',
       predictorPath,
       '--rects-per-image',
-      JSON.stringify(repeat(perImageRects, rounds + 1)),
+      JSON.stringify(repeat(faces.map((f) => [f.rect]), rounds + 1)),
     ]);
-    const dlibLandmarks = dlibRounds(exact.map((x) => ({ ms: x.ms, faces: x.faces.length })), n);
+    const dlibLandmarks = perFace(faces.map((_, i) => exact.filter((_, k) => k % faces.length === i).map((x) => x.ms)));
 
     // landmarks
     let same = faces.every((f) => {
@@ -154,16 +147,13 @@ export async function landmarksBench(): Promise<void> {
         const theirs = readImageSync(f.chip).data;
         return ours.length === theirs.length && ours.every((v, k) => v === theirs[k]);
       });
-      const perImage = [];
-      for (let i = 0; i < (rounds + 1) * n; i++) {
-        const fs = run.filter((f) => f.image === i);
-        perImage.push({ ms: fs.length ? fs.reduce((s, f) => s + f.ms, 0) / fs.length : 0, faces: fs.length });
-      }
-      const dlibChips = dlibRounds(perImage, n);
+      // face i of round r is the i-th line of that round (every round finds the same faces)
+      const dlibChips = perFace(faces.map((_, i) => run.filter((_, k) => k % faces.length === i).map((f) => f.ms)));
+      if (run.length !== (rounds + 1) * faces.length) throw new Error(`landmarks bench: dlib found ${run.length} chips in ${rounds + 1} rounds of ${faces.length} faces`);
       const oursChips = timeOurs(faces.length, rounds, (i) => extractImageChip(imgs[faces[i].img], details[i]));
       rows.push(row(`${size}x${size} chip`, oursChips, dlibChips, same));
     }
   }
-  console.log('Landmarks and face chips per face (median over rounds; ratio < 1: facemetric is slower):');
+  console.log('Landmarks and face chips per face (per face: median over rounds, then mean over faces; ratio < 1: facemetric is slower):');
   console.table(rows);
 }
