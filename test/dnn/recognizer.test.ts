@@ -1,0 +1,163 @@
+/**
+ * loadFaceRecognizer / describeFaces (src/dnn/recognizer.ts): the arena-backed forward pass
+ * against the plain one (forward() in net.ts, tested against live dlib layer by layer in
+ * test/parity/dnn-layers-parity.test.ts), the input checks, and model-file errors.
+ * End-to-end parity with dlib: test/parity/describe-parity.test.ts.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readDnnNet } from '../../src/dlib/index.js';
+import {
+  createFaceRecognizer, describeFaces, forward, gemmReference, loadFaceRecognizer, planNetwork,
+  type FaceRecognizer, type NetPlan,
+} from '../../src/dnn/index.js';
+import { FacemetricError } from '../../src/errors.js';
+import { loadFrontalFaceDetector } from '../../src/hog/detector.js';
+import { readImageSync, type RgbImage } from '../../src/image/index.js';
+import { extractImageChip, getFaceChipDetails, loadShapePredictor } from '../../src/landmarks/index.js';
+import { assetPath, exampleImages } from '../../src/models/index.js';
+import { TOLERANCES } from '../parity/tolerances.js';
+
+const netFile = (): string => assetPath('dlib_face_recognition_resnet_model_v1');
+
+function chip(seed: number): RgbImage {
+  const data = new Uint8Array(150 * 150 * 3);
+  for (let i = 0; i < data.length; i++) data[i] = (Math.imul(i + seed * 7919, 2654435761) >>> 24) ^ ((i / 450) & 255);
+  return { width: 150, height: 150, data };
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+describe('loadFaceRecognizer', () => {
+  let plan: NetPlan;
+  let ref: FaceRecognizer;
+  let wasm: FaceRecognizer;
+  const chips = [chip(1), chip(2), chip(3)];
+  let plain: Float32Array[];
+
+  beforeAll(() => {
+    plan = planNetwork(readDnnNet(new Uint8Array(readFileSync(netFile())), netFile()));
+    ref = loadFaceRecognizer(undefined, { backend: 'reference' });
+    wasm = loadFaceRecognizer(netFile(), { backend: 'wasm' });
+    plain = forward(plan, chips, { batchSize: 2, gemm: gemmReference });
+  });
+
+  it('reference backend: bit-identical to forward() with the reference GEMM, any batching', () => {
+    expect(ref.backend).toBe('reference');
+    expect(ref.note).toBeUndefined();
+    for (const batchSize of [2, 3]) {
+      const got = ref.describeBatch(chips, { batchSize });
+      expect(got).toHaveLength(3);
+      got.forEach((d, i) => expect(Array.from(d)).toEqual(Array.from(plain[i]!)));
+    }
+    // describe(chip) after batches of 3: the arena is not resized down and gives the same numbers.
+    expect(Array.from(ref.describe(chips[1]!))).toEqual(Array.from(plain[1]!));
+    expect(ref.memory().capacity).toBe(3);
+  });
+
+  it('wasm backend: within TOLERANCES.descriptor of the reference (another summation order), deterministic', () => {
+    expect(wasm.backend).toBe('wasm');
+    const a = wasm.describeBatch(chips);
+    const b = wasm.describeBatch(chips);
+    a.forEach((d, i) => {
+      expect(d).toHaveLength(128);
+      expect(maxAbsDiff(d, plain[i]!)).toBeLessThanOrEqual(TOLERANCES.descriptor.abs);
+      expect(Array.from(b[i]!)).toEqual(Array.from(d));
+    });
+    expect(wasm.memory().wasmBytes).toBeGreaterThan(wasm.memory().arenaBytes);
+  });
+
+  it('no chips: no descriptors', () => {
+    expect(wasm.describeBatch([])).toEqual([]);
+  });
+
+  it.each([
+    ['149x150 RGB', { width: 149, height: 150, data: new Uint8Array(149 * 150 * 3) }],
+    ['150x150 grey', { width: 150, height: 150, data: new Uint8Array(150 * 150) }],
+    ['300x300 RGB', { width: 300, height: 300, data: new Uint8Array(300 * 300 * 3) }],
+  ])('a %s chip is a RangeError saying what chips must be', (_, bad) => {
+    for (const rec of [ref, wasm]) {
+      expect(() => rec.describe(bad)).toThrow(RangeError);
+      expect(() => rec.describeBatch([chips[0]!, bad])).toThrow(/150x150 RGB .*chip 1 is /);
+    }
+  });
+
+  it('a bad batch size or backend is a RangeError', () => {
+    expect(() => ref.describeBatch(chips, { batchSize: 0 })).toThrow(RangeError);
+    expect(() => ref.describeBatch(chips, { batchSize: 1.5 })).toThrow(RangeError);
+    expect(() => loadFaceRecognizer(undefined, { backend: 'gpu' as 'wasm' })).toThrow(/'reference' or 'wasm'/);
+  });
+
+  it('dispose() frees the arena; the recognizer re-allocates on the next call', () => {
+    const r = loadFaceRecognizer(undefined, { backend: 'wasm' });
+    const first = r.describe(chips[0]!);
+    r.dispose();
+    expect(r.memory()).toEqual({ arenaBytes: 0, wasmBytes: 0, capacity: 0 });
+    expect(Array.from(r.describe(chips[0]!))).toEqual(Array.from(first));
+  });
+});
+
+describe('model file problems: one-line FacemetricErrors naming the file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'facemetric-recognizer-'));
+
+  it.each([
+    ['a missing file', (): string => join(dir, 'missing.dat')],
+    ['random bytes', (): string => {
+      const p = join(dir, 'random.dat');
+      writeFileSync(p, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 37) & 255)));
+      return p;
+    }],
+    ['a truncated network', (): string => {
+      const p = join(dir, 'truncated.dat');
+      writeFileSync(p, readFileSync(netFile()).subarray(0, 100_000));
+      return p;
+    }],
+    ['another dlib model (the HOG detector)', (): string => assetPath('frontal_face_detector')],
+  ])('%s', (_, make) => {
+    const file = make();
+    let err: unknown;
+    try {
+      loadFaceRecognizer(file);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(FacemetricError);
+    const msg = (err as Error).message;
+    expect(msg.startsWith(file)).toBe(true);
+    expect(msg).not.toContain('\n');
+  });
+
+  it('a network that is not the face ResNet', () => {
+    const net = readDnnNet(new Uint8Array(readFileSync(netFile())), netFile());
+    const other = { ...net, nodes: net.nodes.slice(2) };
+    expect(() => createFaceRecognizer(other, {}, 'other.dat')).toThrow(FacemetricError);
+    expect(() => createFaceRecognizer(other, {}, 'other.dat')).toThrow(/^other\.dat: not dlib's face recognition ResNet/);
+  });
+});
+
+describe('describeFaces', () => {
+  it('is detector + 68 landmarks + 150x150 chips (padding 0.25) + the network, with timings', () => {
+    const img = readImageSync(exampleImages('faces').find((f) => f.endsWith('2008_001009.jpg'))!);
+    const detector = loadFrontalFaceDetector();
+    const predictor = loadShapePredictor();
+    const recognizer = loadFaceRecognizer(undefined, { backend: 'wasm' });
+    const r = describeFaces(img, { detector, predictor, recognizer });
+    expect(r.backend).toBe('wasm');
+    expect(Object.keys(r.timings)).toEqual(['detect', 'landmarks', 'chips', 'describe']);
+    const dets = detector.detect(img);
+    expect(r.faces).toHaveLength(2);
+    const chips = dets.map((d) => extractImageChip(img, getFaceChipDetails(predictor.predict(img, d.rect).points, 150, 0.25)));
+    const want = recognizer.describeBatch(chips);
+    r.faces.forEach((f, i) => {
+      expect([f.rect, f.score, f.filter]).toEqual([dets[i]!.rect, dets[i]!.score, dets[i]!.filter]);
+      expect(f.landmarks).toEqual(predictor.predict(img, f.rect).points);
+      expect(Array.from(f.descriptor)).toEqual(Array.from(want[i]!));
+    });
+  });
+});
