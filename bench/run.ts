@@ -1,5 +1,6 @@
 /**
- * facemetric benchmarks (tinybench). `npm run bench` after `npm ci`.
+ * facemetric benchmarks (tinybench). `npm run bench [suite]` after `npm ci`; suites: kernels,
+ * models, fhog, detect, landmarks, accuracy, gemm, resnet (all when none is named).
  *
  * For now: the first WebAssembly SIMD kernel against its TypeScript reference, in GFLOP/s, and
  * reading/writing the three dlib model files, in ms and MB/s.
@@ -18,6 +19,9 @@ import { WasmKernels } from '../src/wasm/index.js';
 import { dotRef } from '../src/wasm/kernels.js';
 import { detectBench } from './detect.js';
 import { fhogBench } from './fhog.js';
+import { gemmBench } from './gemm.js';
+import { resnetBench } from './resnet.js';
+import { accuracyReport } from './accuracy.js';
 import { landmarksBench } from './landmarks.js';
 
 async function kernels(): Promise<void> {
@@ -107,3 +111,6 @@ if (only === undefined || only === 'models') await models();
 if (only === undefined || only === 'fhog') await fhogBench();
 if (only === undefined || only === 'detect') await detectBench();
 if (only === undefined || only === 'landmarks') await landmarksBench();
+if (only === undefined || only === 'accuracy') await accuracyReport();
+if (only === undefined || only === 'gemm') await gemmBench();
+if (only === undefined || only === 'resnet') await resnetBench();
