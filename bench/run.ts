@@ -2,10 +2,10 @@
  * facemetric benchmarks (tinybench). `npm run bench [suite]` after `npm ci`; suites: kernels,
  * models, fhog, detect, landmarks, accuracy, gemm, resnet (all when none is named).
  *
- * For now: the first WebAssembly SIMD kernel against its TypeScript reference, in GFLOP/s, and
- * reading/writing the three dlib model files, in ms and MB/s.
- * Later stages add their own suites here, each timing dlib (through the parity harness) in the
- * same run and printing ratios. Timings are noisy on shared machines: read medians and ratios.
+ * Here: the first WebAssembly SIMD kernel against its TypeScript reference (GFLOP/s) and reading/
+ * writing the three dlib model files (ms, MB/s). Each stage's suite lives in its own file and
+ * times dlib (through the parity harness) in the same run, printing ratios. Timings are noisy on
+ * shared machines: read medians and ratios.
  */
 import { readFileSync } from 'node:fs';
 import { Bench } from 'tinybench';
