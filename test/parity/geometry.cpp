@@ -15,7 +15,8 @@
 //       lapack::gesvd('S','A')). (2x3 is left out: for a fixed-size u, svd3's zero padding of
 //       w never runs and dlib returns w(2) uninitialised.) CASES is a text file, one case a line: "R C a00 a01 ... " (row
 //       major). Prints one JSON line per case: {"u": [...], "w": [diagonal of w], "v": [...],
-//       "det": det(m) (2x2 and 3x3 only, else 0)}, matrices row-major, numbers %.17g.
+//       "det": det(m) (2x2 and 3x3 only, else 0)}, matrices row-major, numbers %.17g (a value
+//       that is not finite as the string "Infinity", "-Infinity" or "NaN").
 //
 //   similarity-transform CASES
 //       dlib's find_similarity_transform(from_points, to_points). CASES is a text file, one case
@@ -23,11 +24,12 @@
 //       (std::vector<dlib::vector<double,2>>, as get_face_chip_details), f (vector<float,2>, as
 //       the shape predictor; the numbers are rounded to float) or p (dlib::point, i.e. long; the
 //       numbers must be integers). Prints one JSON line per case: {"m": [m00, m01, m10, m11],
-//       "b": [b0, b1]} of the returned point_transform_affine, %.17g.
+//       "b": [b0, b1]} of the returned point_transform_affine, %.17g (non-finite: as in svd-small).
 
 #include <dlib/geometry.h>
 #include <dlib/matrix.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -40,9 +42,20 @@ using namespace dlib;
 
 namespace {
 
+// A JSON number (%.17g), or for a non-finite value the string "Infinity", "-Infinity" or "NaN"
+// (JavaScript's String() of it), since JSON has no such numbers.
+void print_number(double x) {
+    if (std::isnan(x)) std::printf("\"NaN\"");
+    else if (std::isinf(x)) std::printf(x > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+    else std::printf("%.17g", x);
+}
+
 void print_numbers(const char* name, const double* p, long n, bool first) {
     std::printf("%s\"%s\":[", first ? "" : ",", name);
-    for (long i = 0; i < n; ++i) std::printf("%s%.17g", i == 0 ? "" : ",", p[i]);
+    for (long i = 0; i < n; ++i) {
+        if (i) std::printf(",");
+        print_number(p[i]);
+    }
     std::printf("]");
 }
 
@@ -70,7 +83,9 @@ void svd_case(const std::vector<double>& a) {
     print_matrix("u", u, true);
     print_numbers("w", d.data(), (long)d.size(), false);
     print_matrix("v", v, false);
-    std::printf(",\"det\":%.17g}\n", dt);
+    std::printf(",\"det\":");
+    print_number(dt);
+    std::printf("}\n");
 }
 
 template <typename T>
