@@ -981,15 +981,34 @@ export interface AffineTransform {
 export function findSimilarityTransform(from: ReadonlyArray<readonly [number, number]>, to: ReadonlyArray<readonly [number, number]>, options: { lapack?: boolean } = {}): AffineTransform {
   const n = from.length;
   if (n < 2 || to.length !== n) throw new RangeError('findSimilarityTransform: needs two or more point pairs of equal count');
+  const f = new Float64Array(2 * n);
+  const t = new Float64Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    f[2 * i] = from[i][0];
+    f[2 * i + 1] = from[i][1];
+    t[2 * i] = to[i][0];
+    t[2 * i + 1] = to[i][1];
+  }
+  return findSimilarityTransformFlat(f, t, options);
+}
+
+/**
+ * {@link findSimilarityTransform} (dlib's `find_similarity_transform`) for point sets stored
+ * flat as x0, y0, x1, y1, ... (as the shape predictor keeps shapes); the same operations and
+ * the same result. Requires from.length == to.length, even, >= 4.
+ */
+export function findSimilarityTransformFlat(from: ArrayLike<number>, to: ArrayLike<number>, options: { lapack?: boolean } = {}): AffineTransform {
+  const n = from.length >> 1;
+  if (n < 2 || from.length % 2 !== 0 || to.length !== from.length) throw new RangeError('findSimilarityTransformFlat: needs two or more point pairs of equal count, as x0, y0, x1, y1, ...');
   let mfx = 0;
   let mfy = 0;
   let mtx = 0;
   let mty = 0;
   for (let i = 0; i < n; i++) {
-    mfx += from[i][0];
-    mfy += from[i][1];
-    mtx += to[i][0];
-    mty += to[i][1];
+    mfx += from[2 * i];
+    mfy += from[2 * i + 1];
+    mtx += to[2 * i];
+    mty += to[2 * i + 1];
   }
   mfx /= n;
   mfy /= n;
@@ -999,10 +1018,10 @@ export function findSimilarityTransform(from: ReadonlyArray<readonly [number, nu
   const cov = zeros(2, 2);
   const cd = cov.data;
   for (let i = 0; i < n; i++) {
-    const fx = from[i][0] - mfx;
-    const fy = from[i][1] - mfy;
-    const tx = to[i][0] - mtx;
-    const ty = to[i][1] - mty;
+    const fx = from[2 * i] - mfx;
+    const fy = from[2 * i + 1] - mfy;
+    const tx = to[2 * i] - mtx;
+    const ty = to[2 * i + 1] - mty;
     sigmaFrom += fx * fx + fy * fy;
     // cov += (to - mean_to) * trans(from - mean_from), elementwise in storage order
     cd[0] += tx * fx;

@@ -5,7 +5,7 @@
  * (a = u*diagm(w)*trans(v), orthonormal factors, non-negative values) and for dlib's conventions.
  */
 import { describe, expect, it } from 'vitest';
-import { det2, diagm, findSimilarityTransform, mat, matmul, svd, svd3NoLapack, svd4, svdLapack2x2, transpose, type Mat, type Svd } from '../../src/linalg/svd.js';
+import { det2, diagm, findSimilarityTransform, findSimilarityTransformFlat, mat, matmul, svd, svd3NoLapack, svd4, svdLapack2x2, transpose, type Mat, type Svd } from '../../src/linalg/svd.js';
 import { rng } from '../helpers/random.js';
 
 const maxAbs = (m: Mat): number => m.data.reduce((a, x) => Math.max(a, Math.abs(x)), 0);
@@ -191,8 +191,22 @@ describe('findSimilarityTransform (dlib find_similarity_transform)', () => {
     expect(collapse.b).toEqual([5, 6]);
   });
 
+  it('the flat variant (x0, y0, x1, y1, ...) gives the identical result', () => {
+    const next = rng(14);
+    for (let t = 0; t < 200; t++) {
+      const n = 2 + Math.floor(next() * 70);
+      const from = Array.from({ length: n }, () => [next() * 100, next() * 100] as [number, number]);
+      const to = Array.from({ length: n }, () => [Math.round(next() * 500), Math.round(next() * 500)] as [number, number]);
+      for (const lapack of [true, false]) {
+        expect(findSimilarityTransformFlat(Float32Array.from(from.flat()).map((x) => x), to.flat(), { lapack })).toEqual(findSimilarityTransform(from.map(([x, y]) => [Math.fround(x), Math.fround(y)] as [number, number]), to, { lapack }));
+      }
+    }
+  });
+
   it('rejects fewer than two points and unequal counts', () => {
     expect(() => findSimilarityTransform([[0, 0]], [[1, 1]])).toThrow(RangeError);
     expect(() => findSimilarityTransform([[0, 0], [1, 1]], [[1, 1]])).toThrow(RangeError);
+    expect(() => findSimilarityTransformFlat([0, 0, 1, 1], [0, 0, 1])).toThrow(RangeError);
+    expect(() => findSimilarityTransformFlat([0, 0], [1, 1])).toThrow(RangeError);
   });
 });
