@@ -39,10 +39,16 @@
   for (; q < n; q++) store<f32>(d + (<usize>q << 2), load<f32>(s + (<usize>q << 3)));
 }
 
-// Zeros n floats at d.
+// Zeros n floats at d (stores: memory.fill is a runtime call in V8, slow for the one or two
+// padding floats of most rows).
 // @ts-ignore: decorator
 @inline function zeroRow(d: usize, n: i32): void {
-  if (n > 0) memory.fill(d, 0, <usize>n << 2);
+  let q = 0;
+  if (n >= 4) {
+    const z = f32x4.splat(0);
+    for (; q + 4 <= n; q += 4) v128.store(d + (<usize>q << 2), z);
+  }
+  for (; q < n; q++) store<f32>(d + (<usize>q << 2), 0);
 }
 
 // im2col of one sample for C = W·B: row (c*kh + ky)*kw + kx of B (at dst + row*ldd floats) holds,
@@ -52,6 +58,10 @@
 export function im2col_f32(dst: usize, ldd: i32, src: usize, ch: i32, h: i32, w: i32,
   kh: i32, kw: i32, sy: i32, sx: i32, py: i32, px: i32, oh: i32, ow: i32): void {
   const lddb = <usize>ldd << 2;
+  if (sx == 1 && sy == 1 && oh == h && ow == w) {
+    im2colSame(dst, lddb, src, ch, h, w, kh, kw, py, px);
+    return;
+  }
   let row: usize = dst;
   for (let c = 0; c < ch; c++) {
     const plane = src + (<usize>(c * h * w) << 2);
@@ -81,6 +91,42 @@ export function im2col_f32(dst: usize, ldd: i32, src: usize, ch: i32, h: i32, w:
           }
           d += <usize>ow << 2;
         }
+        row += lddb;
+      }
+    }
+  }
+}
+
+// im2col_f32 for stride 1 and "same" padding (output planes the size of the input planes): for
+// each tap, the valid output rows [r0, r1) read input rows r - py + ky at columns q - px + kx,
+// i.e. one contiguous run of the input shifted by (ky - py) rows and (kx - px) columns, copied in
+// one pass; the columns the shift brings in from the neighbouring rows (q < px - kx or
+// q >= w + px - kx) are then set to 0, and rows outside [r0, r1) are 0. The run may start or end
+// up to px floats outside the plane (those values are overwritten by the zeros): the caller's
+// tensors have neighbours or spare floats there, inside memory.
+function im2colSame(dst: usize, lddb: usize, src: usize, ch: i32, h: i32, w: i32, kh: i32, kw: i32, py: i32, px: i32): void {
+  const rowBytes = <usize>w << 2;
+  let row: usize = dst;
+  for (let c = 0; c < ch; c++) {
+    const plane = src + (<usize>(c * h * w) << 2);
+    for (let ky = 0; ky < kh; ky++) {
+      const dy = ky - py;
+      const r0 = max(0, -dy);
+      const r1 = min(h, h - dy);
+      for (let kx = 0; kx < kw; kx++) {
+        const dx = kx - px;
+        zeroRow(row, r0 * w);
+        if (r1 > r0) {
+          const d0 = row + <usize>r0 * rowBytes;
+          // input (r0 + dy, dx) .. : may begin before the plane when dx < 0
+          copyRow(d0, plane + <usize>((r0 + dy) * w) * 4 + <usize>(<isize>dx << 2), (r1 - r0) * w);
+          if (dx < 0) {
+            for (let r = r0; r < r1; r++) zeroRow(row + <usize>r * rowBytes, -dx);
+          } else if (dx > 0) {
+            for (let r = r0; r < r1; r++) zeroRow(row + <usize>r * rowBytes + (<usize>(w - dx) << 2), dx);
+          }
+        }
+        zeroRow(row + <usize>r1 * rowBytes, (h - r1) * w);
         row += lddb;
       }
     }
