@@ -10,24 +10,27 @@
  *
  * ## Backends
  *
- * The layers are the reference ones of layers.ts (dlib's float32 operations in dlib's order);
- * the backend decides where the tensors live and which GEMM multiplies:
- * - `'reference'`: tensors in JavaScript memory, {@link gemmReferenceRows4} — bit-identical to
- *   dlib linked to the netlib reference BLAS (Debian's default).
- * - `'wasm'`: tensors and the GEMM operands in the memory of a private WebAssembly kernel
- *   instance, multiplied by the WebAssembly SIMD GEMM (src/wasm/gemm.ts) without copies. It
- *   sums in blocks and lanes, so descriptors differ from dlib's in the last bits (~1e-7).
+ * - `'reference'`: the TypeScript layers of layers.ts (dlib's float32 operations in dlib's
+ *   order) on a JavaScript arena, GEMMs by {@link gemmReferenceRows4}: bit-identical to dlib
+ *   linked to the netlib reference BLAS (Debian's default). ~10x slower than wasm.
+ * - `'wasm'`: the WebAssembly kernels. Engine 'wasm-kernels' (createWasmForward,
+ *   forward-wasm.ts: im2col, fused conv epilogues, pooling and the SIMD GEMM in WebAssembly,
+ *   weights and activations in one private WebAssembly memory); where the built kernels predate
+ *   the convolution kernels, engine 'wasm-gemm' (the TypeScript layers on an arena in a private
+ *   WebAssembly memory, each GEMM by the WebAssembly SIMD GEMM through the `Gemm` hook, on
+ *   pointers, without copies). Both give the same bits; the GEMM sums in blocks and lanes, so
+ *   descriptors differ from dlib's in the last bits (~1e-7 on the network alone).
  * Default: 'wasm' when the kernels load, else 'reference'. Asking for 'wasm' where the kernels
  * do not load falls back to 'reference'; `backend` then says 'reference' and `note` says why.
  *
  * ## Memory
  *
- * A recognizer owns an arena sized for the largest batch it has run: one buffer per tensor
- * slot (slots are shared by tensors whose lifetimes do not overlap, and relu_/affine_ and
- * same-shape add_prev_ run in place, as dlib does), the im2col buffer and the GEMM product.
- * Later batches of that size or smaller reuse it, so memory stays flat however many faces go
- * through; only a larger batch grows it (WebAssembly memory never shrinks; `dispose()` drops
- * everything).
+ * A recognizer owns an engine sized for the largest batch it has run. The arena engines hold
+ * one buffer per tensor slot (slots are shared by tensors whose lifetimes do not overlap, and
+ * relu_/affine_ and same-shape add_prev_ run in place, as dlib does), the im2col buffer and the
+ * GEMM product; createWasmForward lays its arena out once in its WebAssembly memory. Later
+ * batches of that size or smaller reuse it, so memory stays flat however many faces go
+ * through; only a larger batch replaces it by a bigger one; `dispose()` drops everything.
  */
 import { readFileSync } from 'node:fs';
 import { readDnnNet, type DnnNet } from '../dlib/index.js';
@@ -43,6 +46,7 @@ import {
   addPrev, addPrevShape, affine, affineFc, avgPool, convShape, everythingWindow, fc, fcShape,
   inputRgbImage, maxPool, poolShape, relu, type Window2d,
 } from './layers.js';
+import { createWasmForward, type WasmForward } from './forward-wasm.js';
 import { hasAnetStructure, planNetwork, type NetPlan, type PlanStep } from './net.js';
 import type { Tensor } from './tensor.js';
 
@@ -55,6 +59,12 @@ export const FACE_CHIP_SIZE = 150;
 export interface RecognizerOptions {
   /** 'reference' or 'wasm' (default: 'wasm' when the WebAssembly kernels load, else 'reference'). */
   backend?: DnnBackend;
+  /**
+   * Advanced (tests, benchmarks): force an engine (see {@link FaceRecognizer.engine}); it
+   * implies its backend and overrides `backend`. An unavailable wasm engine falls back as
+   * `backend: 'wasm'` does, with a note.
+   */
+  engine?: DnnEngine;
 }
 
 export interface DescribeBatchOptions {
@@ -75,6 +85,14 @@ export interface RecognizerMemory {
 export interface FaceRecognizer {
   /** The backend in use (after any fallback). */
   readonly backend: DnnBackend;
+  /**
+   * How it runs: 'reference' (TypeScript layers, reference GEMM, JS arena), 'wasm-kernels'
+   * (every layer in the WebAssembly kernels of assembly/conv.ts via createWasmForward, fused,
+   * weights and activations in one WebAssembly memory) or 'wasm-gemm' (TypeScript layers on an
+   * arena in WebAssembly memory, GEMMs by the WebAssembly SIMD GEMM; used where the built
+   * kernels lack the convolution kernels). The two wasm engines give identical descriptors.
+   */
+  readonly engine: DnnEngine;
   /** Why 'wasm' was asked for but 'reference' is used; undefined otherwise. */
   readonly note: string | undefined;
   /** The network file (or '<in memory>'). */
@@ -393,18 +411,27 @@ function wasmStorage(): Storage {
 }
 
 let wasmProblem: string | undefined;
+let wasmConvProblem: string | undefined;
 let wasmChecked = false;
+
+function probeWasm(): void {
+  if (wasmChecked) return;
+  wasmChecked = true;
+  try {
+    const k = WasmKernels.load();
+    new WasmGemm(k);
+    const ex = k.exports as unknown as Record<string, unknown>;
+    if (typeof ex.im2col_f32 !== 'function' || typeof ex.conv_epilogue_f32 !== 'function') {
+      wasmConvProblem = 'the WebAssembly kernels predate the convolution kernels (run: npm run build:wasm)';
+    }
+  } catch (e) {
+    wasmProblem = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+  }
+}
 
 /** Why the wasm backend cannot run here, or undefined when it can (checked once). */
 export function wasmDnnUnavailable(): string | undefined {
-  if (!wasmChecked) {
-    wasmChecked = true;
-    try {
-      new WasmGemm(WasmKernels.load());
-    } catch (e) {
-      wasmProblem = (e instanceof Error ? e.message : String(e)).split('\n')[0];
-    }
-  }
+  probeWasm();
   return wasmProblem;
 }
 
@@ -413,17 +440,139 @@ export function defaultDnnBackend(): DnnBackend {
   return wasmDnnUnavailable() === undefined ? 'wasm' : 'reference';
 }
 
-function chooseStorage(asked: DnnBackend | undefined): { storage: Storage; note: string | undefined } {
+// -------------------------------------------------------------------------------------------
+// Engines: what runs a batch of at most `capacity` chips.
+
+/** How a backend runs: see {@link FaceRecognizer.engine}. */
+export type DnnEngine = 'reference' | 'wasm-kernels' | 'wasm-gemm';
+
+interface Engine {
+  readonly capacity: number;
+  /** Descriptors of chips.length <= capacity chips (checked by the caller). */
+  run(chips: readonly RgbImage[]): Float32Array[];
+  arenaBytes(): number;
+  wasmBytes(): number;
+  release(): void;
+}
+
+/** The TypeScript layers on an arena (reference storage or wasm memory with the GEMM hook). */
+class ArenaEngine implements Engine {
+  readonly capacity: number;
+  private arena: Arena | undefined;
+
+  constructor(private readonly plan: NetPlan, private readonly layout: Layout, private readonly storage: Storage, capacity: number) {
+    this.capacity = capacity;
+    this.arena = storage.allocate(layout, capacity, plan);
+  }
+
+  arenaBytes(): number {
+    return this.arena?.bytes ?? 0;
+  }
+
+  wasmBytes(): number {
+    return this.storage.wasmBytes();
+  }
+
+  release(): void {
+    this.arena = undefined;
+    this.storage.release();
+  }
+
+  run(chips: readonly RgbImage[]): Float32Array[] {
+    const arena = this.arena ??= this.storage.allocate(this.layout, this.capacity, this.plan);
+    const y = runInArena(this.plan, this.layout, arena, this.storage.gemm, chips);
+    const m = y.k * y.nr * y.nc;
+    const out: Float32Array[] = [];
+    for (let s = 0; s < y.n; s++) out.push(y.data.slice(s * m, (s + 1) * m));
+    return out;
+  }
+}
+
+/** The node tensors for a batch of n chips: views of the first n samples' worth of each slot. */
+function viewsFor(layout: Layout, arena: Arena, n: number): Tensor[] {
+  let v = arena.views[n];
+  if (v === undefined) {
+    const { dims, slotOf } = layout;
+    v = dims.map((d, node) => {
+      if (d === undefined) return undefined as unknown as Tensor;
+      return { n, k: d[0], nr: d[1], nc: d[2], data: arena.slots[slotOf[node]].subarray(0, n * prod3(d)) };
+    });
+    arena.views[n] = v;
+  }
+  return v;
+}
+
+function runInArena(plan: NetPlan, layout: Layout, arena: Arena, gemm: Gemm, chips: readonly RgbImage[]): Tensor {
+  const t = viewsFor(layout, arena, chips.length);
+  const scratch = { cols: arena.cols, product: arena.product };
+  for (const step of arena.steps) {
+    const y = t[step.node];
+    switch (step.op) {
+      case 'input': inputRgbImage(y, chips, step.means, step.size); break;
+      case 'identity': break;
+      case 'conv': convInArena(y, t[step.src], step.filters, step.biases, step.numFilters, step.window, gemm, scratch); break;
+      case 'affine':
+        if (step.mode === 'conv') affine(y, t[step.src], step.gamma, step.beta);
+        else affineFc(y, t[step.src], step.gamma, step.beta);
+        break;
+      case 'relu': relu(y, t[step.src]); break;
+      case 'max_pool': maxPool(y, t[step.src], poolWindow(step, t[step.src])); break;
+      case 'avg_pool': avgPool(y, t[step.src], poolWindow(step, t[step.src])); break;
+      case 'add_prev': addPrev(y, t[step.src], t[step.tagged]); break;
+      case 'fc': fc(y, t[step.src], step.weights, step.biases, step.numOutputs, gemm); break;
+    }
+  }
+  return t[plan.outputNode];
+}
+
+/** createWasmForward (forward-wasm.ts): every layer in WebAssembly kernels, fused, one memory. */
+class WasmKernelsEngine implements Engine {
+  readonly capacity: number;
+  private fw: WasmForward | undefined;
+
+  constructor(private readonly plan: NetPlan, capacity: number) {
+    this.capacity = capacity;
+    this.fw = createWasmForward(plan, { maxBatch: capacity });
+  }
+
+  arenaBytes(): number {
+    return 0;
+  }
+
+  wasmBytes(): number {
+    return this.fw?.memoryBytes ?? 0;
+  }
+
+  release(): void {
+    this.fw?.release();
+    this.fw = undefined;
+  }
+
+  run(chips: readonly RgbImage[]): Float32Array[] {
+    this.fw ??= createWasmForward(this.plan, { maxBatch: this.capacity });
+    return this.fw.forward(chips);
+  }
+}
+
+function chooseEngine(opts: RecognizerOptions): { engine: DnnEngine; note: string | undefined } {
+  const { backend: asked, engine: forced } = opts;
   if (asked !== undefined && asked !== 'reference' && asked !== 'wasm') {
     throw new RangeError(`backend must be 'reference' or 'wasm', got '${String(asked)}'`);
   }
-  if (asked === 'reference') return { storage: referenceStorage(), note: undefined };
+  if (forced !== undefined && forced !== 'reference' && forced !== 'wasm-kernels' && forced !== 'wasm-gemm') {
+    throw new RangeError(`engine must be 'reference', 'wasm-kernels' or 'wasm-gemm', got '${String(forced)}'`);
+  }
+  if (forced === 'reference' || (forced === undefined && asked === 'reference')) return { engine: 'reference', note: undefined };
   const problem = wasmDnnUnavailable();
-  if (problem === undefined) return { storage: wasmStorage(), note: undefined };
-  return {
-    storage: referenceStorage(),
-    note: asked === 'wasm' ? `the wasm backend is not available (${problem}); using the reference backend` : undefined,
-  };
+  if (problem !== undefined) {
+    return {
+      engine: 'reference',
+      note: asked === 'wasm' || forced !== undefined ? `the wasm backend is not available (${problem}); using the reference backend` : undefined,
+    };
+  }
+  if (forced === 'wasm-gemm') return { engine: 'wasm-gemm', note: undefined };
+  if (wasmConvProblem === undefined) return { engine: 'wasm-kernels', note: undefined };
+  return { engine: 'wasm-gemm', note: forced === 'wasm-kernels' ? `${wasmConvProblem}; using the WebAssembly GEMM with the TypeScript layers` : undefined };
 }
 
 // -------------------------------------------------------------------------------------------
@@ -431,21 +580,21 @@ function chooseStorage(asked: DnnBackend | undefined): { storage: Storage; note:
 
 class Recognizer implements FaceRecognizer {
   readonly backend: DnnBackend;
+  readonly engine: DnnEngine;
   readonly note: string | undefined;
   readonly file: string;
   private readonly plan: NetPlan;
-  private readonly layout: Layout;
-  private readonly storage: Storage;
-  private arena: Arena | undefined;
+  private layout: Layout | undefined;
+  private current: Engine | undefined;
 
   constructor(plan: NetPlan, file: string, opts: RecognizerOptions) {
     this.plan = plan;
     this.file = file;
-    this.layout = layoutPlan(plan);
-    const { storage, note } = chooseStorage(opts.backend);
-    this.storage = storage;
-    this.backend = storage.backend;
+    const { engine, note } = chooseEngine(opts);
+    this.engine = engine;
+    this.backend = engine === 'reference' ? 'reference' : 'wasm';
     this.note = note;
+    this.layout = layoutPlan(plan);
   }
 
   describe(chip: RgbImage): Float32Array {
@@ -455,7 +604,7 @@ class Recognizer implements FaceRecognizer {
   describeBatch(chips: readonly RgbImage[], opts: DescribeBatchOptions = {}): Float32Array[] {
     const batchSize = opts.batchSize ?? 16;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`describeBatch: batchSize must be a positive integer, got ${batchSize}`);
-    const { chipRows: nr, chipCols: nc } = this.layout;
+    const { chipRows: nr, chipCols: nc } = this.layout!;
     chips.forEach((c, i) => {
       if (c === null || typeof c !== 'object' || !(c.data instanceof Uint8Array) || c.width !== nc || c.height !== nr || c.data.length !== nr * nc * 3) {
         const got = c !== null && typeof c === 'object' && c.data !== undefined ? `${c.width}x${c.height} with ${c.data.length} bytes` : String(c);
@@ -464,69 +613,35 @@ class Recognizer implements FaceRecognizer {
     });
     const out: Float32Array[] = [];
     if (chips.length === 0) return out;
-    const arena = this.arenaFor(Math.min(batchSize, chips.length));
+    const engine = this.engineFor(Math.min(batchSize, chips.length));
     for (let i = 0; i < chips.length; i += batchSize) {
-      const batch = chips.slice(i, i + batchSize);
-      const y = this.run(arena, batch);
-      const m = y.k * y.nr * y.nc;
-      for (let s = 0; s < y.n; s++) out.push(y.data.slice(s * m, (s + 1) * m));
+      for (const d of engine.run(chips.slice(i, i + batchSize))) out.push(d);
     }
     return out;
   }
 
   memory(): RecognizerMemory {
-    return { arenaBytes: this.arena?.bytes ?? 0, wasmBytes: this.storage.wasmBytes(), capacity: this.arena?.capacity ?? 0 };
+    const e = this.current;
+    return { arenaBytes: e?.arenaBytes() ?? 0, wasmBytes: e?.wasmBytes() ?? 0, capacity: e?.capacity ?? 0 };
   }
 
   dispose(): void {
-    this.arena = undefined;
-    this.storage.release();
+    this.current?.release();
+    this.current = undefined;
   }
 
-  private arenaFor(n: number): Arena {
-    if (this.arena === undefined || this.arena.capacity < n) {
-      this.arena = undefined; // drop the old views before allocating (wasm: same memory, reset)
-      this.arena = this.storage.allocate(this.layout, n, this.plan);
+  /** An engine holding at least n chips: the current one, or a new one (the old one released first). */
+  private engineFor(n: number): Engine {
+    if (this.current !== undefined && this.current.capacity >= n) return this.current;
+    this.current?.release();
+    this.current = undefined;
+    const layout = this.layout!;
+    switch (this.engine) {
+      case 'reference': this.current = new ArenaEngine(this.plan, layout, referenceStorage(), n); break;
+      case 'wasm-gemm': this.current = new ArenaEngine(this.plan, layout, wasmStorage(), n); break;
+      case 'wasm-kernels': this.current = new WasmKernelsEngine(this.plan, n); break;
     }
-    return this.arena;
-  }
-
-  /** The node tensors for a batch of n chips: views of the first n samples' worth of each slot. */
-  private viewsFor(arena: Arena, n: number): Tensor[] {
-    let v = arena.views[n];
-    if (v === undefined) {
-      const { dims, slotOf } = this.layout;
-      v = dims.map((d, node) => {
-        if (d === undefined) return undefined as unknown as Tensor;
-        return { n, k: d[0], nr: d[1], nc: d[2], data: arena.slots[slotOf[node]].subarray(0, n * prod3(d)) };
-      });
-      arena.views[n] = v;
-    }
-    return v;
-  }
-
-  private run(arena: Arena, chips: readonly RgbImage[]): Tensor {
-    const t = this.viewsFor(arena, chips.length);
-    const gemm = this.storage.gemm;
-    const scratch = { cols: arena.cols, product: arena.product };
-    for (const step of arena.steps) {
-      const y = t[step.node];
-      switch (step.op) {
-        case 'input': inputRgbImage(y, chips, step.means, step.size); break;
-        case 'identity': break;
-        case 'conv': convInArena(y, t[step.src], step.filters, step.biases, step.numFilters, step.window, gemm, scratch); break;
-        case 'affine':
-          if (step.mode === 'conv') affine(y, t[step.src], step.gamma, step.beta);
-          else affineFc(y, t[step.src], step.gamma, step.beta);
-          break;
-        case 'relu': relu(y, t[step.src]); break;
-        case 'max_pool': maxPool(y, t[step.src], poolWindow(step, t[step.src])); break;
-        case 'avg_pool': avgPool(y, t[step.src], poolWindow(step, t[step.src])); break;
-        case 'add_prev': addPrev(y, t[step.src], t[step.tagged]); break;
-        case 'fc': fc(y, t[step.src], step.weights, step.biases, step.numOutputs, gemm); break;
-      }
-    }
-    return t[this.plan.outputNode];
+    return this.current;
   }
 }
 

@@ -8,15 +8,16 @@
  * plus ArrayBuffer memory may have grown by at most HEAP_BOUND, and the WebAssembly memory and
  * the arena not at all. Sizes are bounds on memory, not on time.
  *
- * Chip count: the wasm backend runs ~960 chips by default (60 batches of 16; ~40-100 ms a chip
- * on this shared machine, so 2000 would take 2-3 minutes); FACEMETRIC_MEMORY_CHIPS=2000 runs the
- * full count. The reference backend (~10x slower) runs 6 chips in batches of 2, enough to see its
- * arena reused (its per-call tensors would show in the ArrayBuffer figure if kept).
+ * Chip counts: the wasm backend's default engine (wasm-kernels, ~17 ms a chip here) runs 2000
+ * chips in batches of 16 (FACEMETRIC_MEMORY_CHIPS changes that); the wasm-gemm engine (the
+ * fallback where the built kernels lack the convolution kernels, ~2x slower) 160 chips; the
+ * reference backend (~20x slower) 6 chips in batches of 2 — enough to see their arenas reused
+ * (per-call tensors, if kept, would show in the ArrayBuffer figure).
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { loadFaceRecognizer, type DnnBackend, type FaceRecognizer } from '../../src/dnn/recognizer.js';
+import { loadFaceRecognizer, type DnnEngine, type FaceRecognizer } from '../../src/dnn/recognizer.js';
 import type { RgbImage } from '../../src/image/index.js';
 
 setFlagsFromString('--expose-gc');
@@ -53,9 +54,9 @@ function chip(seed: number): RgbImage {
 
 const MB = (b: number): string => `${(b / (1 << 20)).toFixed(1)} MiB`;
 
-function run(backend: DnnBackend, total: number, batch: number): void {
-  const rec: FaceRecognizer = loadFaceRecognizer(undefined, { backend });
-  expect(rec.backend).toBe(backend);
+function run(engine: DnnEngine, total: number, batch: number): void {
+  const rec: FaceRecognizer = loadFaceRecognizer(undefined, { engine });
+  expect(rec.engine).toBe(engine);
   const pool = Array.from({ length: 2 * batch }, (_, i) => chip(i + 1));
   // Warm-up: the largest batch first (sizes the arena), then the other call shapes once.
   const first = rec.describeBatch(pool.slice(0, batch), { batchSize: batch });
@@ -84,8 +85,8 @@ function run(backend: DnnBackend, total: number, batch: number): void {
   // The arena was reused, not corrupted: the first chips give the first descriptors again.
   const again = rec.describeBatch(pool.slice(0, batch), { batchSize: batch });
   again.forEach((d, i) => expect(Array.from(d)).toEqual(Array.from(first[i]!)));
-  console.log(`memory, backend ${backend}: ${done} chips in batches of ${batch} (every 10th batch one by one), ` +
-    `${(ms / done).toFixed(1)} ms/chip; arena ${MB(mem0.arenaBytes)}, wasm memory ${MB(mem0.wasmBytes)} (unchanged); ` +
+  console.log(`memory, backend ${rec.backend} (engine ${engine}): ${done} chips in batches of ${batch} (every 10th batch one by one), ` +
+    `${(ms / done).toFixed(1)} ms/chip; JS arena ${MB(mem0.arenaBytes)}, wasm memory ${MB(mem0.wasmBytes)} (both unchanged); ` +
     `JS heap+ArrayBuffers after warm-up ${MB(js0)}, at the end ${MB(js1)} (growth ${MB(js1 - js0)}, peak ${MB(peakJs)})`);
   expect(js1 - js0).toBeLessThan(HEAP_BOUND);
   expect(peakJs - js0).toBeLessThan(HEAP_BOUND);
@@ -93,9 +94,12 @@ function run(backend: DnnBackend, total: number, batch: number): void {
 }
 
 describe('recognizer memory stays flat over many chips', () => {
-  it('wasm backend: WebAssembly memory and arena unchanged, JS heap within a bound', () => {
-    const total = Number(process.env.FACEMETRIC_MEMORY_CHIPS ?? 960);
-    run('wasm', total, 16);
+  it('wasm backend (wasm-kernels): WebAssembly memory unchanged, JS heap within a bound', () => {
+    run('wasm-kernels', Number(process.env.FACEMETRIC_MEMORY_CHIPS ?? 2000), 16);
+  }, 600_000);
+
+  it('wasm backend (wasm-gemm engine): WebAssembly memory and arena unchanged, JS heap within a bound (160 chips)', () => {
+    run('wasm-gemm', 160, 16);
   }, 600_000);
 
   it('reference backend: arena unchanged, JS heap within a bound (6 chips, batches of 2)', () => {

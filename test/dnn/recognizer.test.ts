@@ -70,7 +70,20 @@ describe('loadFaceRecognizer', () => {
       expect(maxAbsDiff(d, plain[i]!)).toBeLessThanOrEqual(TOLERANCES.descriptor.abs);
       expect(Array.from(b[i]!)).toEqual(Array.from(d));
     });
-    expect(wasm.memory().wasmBytes).toBeGreaterThan(wasm.memory().arenaBytes);
+    expect(wasm.memory().wasmBytes).toBeGreaterThan(0);
+  });
+
+  it('the two wasm engines (WebAssembly kernels; TypeScript layers + WebAssembly GEMM) give the same bits', () => {
+    expect(wasm.engine).toBe('wasm-kernels');
+    const hook = loadFaceRecognizer(undefined, { engine: 'wasm-gemm' });
+    expect([hook.engine, hook.backend, hook.note]).toEqual(['wasm-gemm', 'wasm', undefined]);
+    for (const batchSize of [1, 3]) {
+      const a = wasm.describeBatch(chips, { batchSize });
+      const b = hook.describeBatch(chips, { batchSize });
+      a.forEach((d, i) => expect(Array.from(b[i]!)).toEqual(Array.from(d)));
+    }
+    expect(hook.memory().arenaBytes).toBeGreaterThan(0);
+    expect(hook.memory().wasmBytes).toBeGreaterThan(hook.memory().arenaBytes);
   });
 
   it('no chips: no descriptors', () => {
@@ -92,6 +105,7 @@ describe('loadFaceRecognizer', () => {
     expect(() => ref.describeBatch(chips, { batchSize: 0 })).toThrow(RangeError);
     expect(() => ref.describeBatch(chips, { batchSize: 1.5 })).toThrow(RangeError);
     expect(() => loadFaceRecognizer(undefined, { backend: 'gpu' as 'wasm' })).toThrow(/'reference' or 'wasm'/);
+    expect(() => loadFaceRecognizer(undefined, { engine: 'gpu' as 'wasm-gemm' })).toThrow(/'reference', 'wasm-kernels' or 'wasm-gemm'/);
   });
 
   it('dispose() frees the arena; the recognizer re-allocates on the next call', () => {

@@ -80,7 +80,8 @@ describeParity('face descriptors end to end vs live dlib (examples/faces and exa
           label: `${sources[i]![0]}/${basename(sources[i]![1]!)} #${k}`,
           ours: f,
           chip: extractImageChip(img, getFaceChipDetails(f.landmarks, 150, 0.25)),
-          dlib: want[k]!.descriptor!,
+          // The harness prints float32 with %.9g, which round-trips: fround gives dlib's float back.
+          dlib: want[k]!.descriptor!.map((v) => Math.fround(v)),
         });
       });
     });
@@ -125,8 +126,9 @@ describeParity('face descriptors end to end vs live dlib (examples/faces and exa
       if (d > worst.d) worst = { d, label: f.label };
       if (!(d <= TOLERANCES.descriptor.abs)) failures.push(`${f.label}: ${diffReport(got[i]!, f.dlib)}`);
     });
-    // Identical wherever our chip is dlib's to the pixel; a chip one grey level off somewhere
-    // (TOLERANCES.chipPixelsEndToEnd, seen on a few johns) moves its descriptor by ~1e-6.
+    // With dlib's reference BLAS (Debian's default) and our chips identical to dlib's, the
+    // descriptors are identical; a chip one grey level off somewhere
+    // (TOLERANCES.chipPixelsEndToEnd) would move its descriptor by ~1e-6.
     console.log(`describe parity, backend reference: ${subset.length} faces, max |diff| ${worst.d}${worst.label ? ` (${worst.label})` : ''}, ${identical} identical; ` +
       `${ms.toFixed(1)} ms/face (wall clock, this machine's load included)`);
     expect(failures, failures.join('\n')).toEqual([]);
