@@ -139,13 +139,15 @@ describe('WebAssembly forward pass of the face ResNet', () => {
     it.each([1, 3, 16])('descriptors, fused, batch %i: bit-identical to runNetwork with the same GEMM', (batchSize) => {
       const batch = chips.slice(0, batchSize);
       const want = runNetwork(plan, batch, { gemm: hook }).output;
-      for (const splitPixels of [undefined, Infinity]) {
-        const f = createWasmForward(plan, { maxBatch: batchSize, flavour, ...(splitPixels === undefined ? {} : { splitPixels }) });
+      // default; whole-batch GEMMs from the first layer; the smallest image groups (one image,
+      // or as many as make 32 output pixels) — all the same bits
+      for (const opts of [{}, { splitPixels: Infinity, colsBytes: Infinity }, { splitPixels: Infinity, colsBytes: 1 }]) {
+        const f = createWasmForward(plan, { maxBatch: batchSize, flavour, ...opts });
         const got = f.forward(batch);
         expect(got).toHaveLength(batchSize);
         const flat = new Float32Array(batchSize * 128);
         got.forEach((d, s) => flat.set(d, s * 128));
-        expect(mismatches({ n: batchSize, k: 128, nr: 1, nc: 1, data: flat }, want, `descriptors split ${String(splitPixels)}`)).toEqual([]);
+        expect(mismatches({ n: batchSize, k: 128, nr: 1, nc: 1, data: flat }, want, `descriptors ${JSON.stringify(opts)}`)).toEqual([]);
         f.release();
       }
     });
@@ -161,6 +163,7 @@ describe('WebAssembly forward pass of the face ResNet', () => {
       expect(f.forward(chips.slice(4, 6))).toEqual(first.slice(4));
       expect(f.memoryBytes).toBe(bytes);
       f.release();
+      expect(f.memoryBytes).toBe(0);
       expect(() => f.forward(chips.slice(0, 1))).toThrow(/release/);
     });
 
