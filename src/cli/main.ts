@@ -23,7 +23,8 @@ Usage:
   facemetric landmarks IMAGE... [--upsample N] [--threshold T] [--annotate OUT] [--json]
   facemetric chips IMAGE... --out DIR [--size 150] [--padding 0.25] [--upsample N]
                    [--threshold T] [--annotate OUT] [--force] [--json]
-  facemetric describe IMAGE... [--upsample N] [--threshold T] [--backend reference|wasm] [--json]
+  facemetric describe IMAGE... [--upsample N] [--threshold T] [--backend reference|wasm] [--jitter N]
+                      [--json]
   facemetric cluster PATH... [--threshold 0.6] [--jitter N] [--upsample N] [--out DIR] [--json]
   facemetric models prepare [--shape-predictor PATH] [--resnet PATH] [--check]
   facemetric help | --help
@@ -42,9 +43,10 @@ landmark outlines) on the image: OUT is a .png file for one image, else a folder
 are never replaced unless --force is given.
 describe: each face's 150x150 chip (padding 0.25) through dlib's face recognition ResNet gives a
 128-D descriptor (two faces of one person: distance < 0.6). --backend wasm (the default where
-WebAssembly loads) multiplies with the WebAssembly SIMD GEMM, --backend reference in dlib's
-exact order (bit-identical to dlib on the reference BLAS, slower). Text output shows the first
-four components and the norm; --json gives all 128. --jitter N > 1 is not built yet.
+WebAssembly loads) runs the network in WebAssembly SIMD kernels (within 1e-6 of dlib);
+--backend reference in dlib's exact order (bit-identical to dlib on the reference BLAS, ~20x
+slower). Text output shows the first four components and the norm; --json gives all 128.
+--jitter N > 1 (dlib's jittered average) is not built yet; 0 and 1 mean no jitter.
 `;
 
 /** Which issue builds each stage; printed by a stage that is not built yet. */
