@@ -74,9 +74,13 @@ export interface DescribeBatchOptions {
 
 /** Memory a recognizer holds, in bytes. */
 export interface RecognizerMemory {
-  /** The arena (tensor slots, im2col buffer, GEMM product) for `capacity` chips. */
+  /**
+   * The arena of the TypeScript layers (tensor slots, im2col buffer, GEMM product) for
+   * `capacity` chips: JavaScript memory for 'reference', inside `wasmBytes` for 'wasm-gemm';
+   * 0 for 'wasm-kernels' (its arena is part of `wasmBytes`).
+   */
   arenaBytes: number;
-  /** The WebAssembly memory of the wasm backend (arena, weights, GEMM scratch); 0 for the reference. */
+  /** The WebAssembly memory of the wasm engines (arena, weights, GEMM scratch); 0 for the reference. */
   wasmBytes: number;
   /** The largest batch the arena holds now (0 before the first call). */
   capacity: number;
