@@ -21,12 +21,15 @@ import { setFlagsFromString } from 'node:v8';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readDnnNet } from '../../src/dlib/index.js';
 import { createWasmForward, planFlops } from '../../src/dnn/forward-wasm.js';
-import { gemmReferenceRows4, planNetwork, runNetwork, type NetPlan, type Tensor } from '../../src/dnn/index.js';
+import {
+  addPrev, addPrevShape, avgPool, gemmReferenceRows4, im2col, maxPool, planNetwork, poolShape, relu, runNetwork, tensor,
+  windowOutputSize, type NetPlan, type Tensor, type Window2d,
+} from '../../src/dnn/index.js';
 import { readImageSync, type RgbImage } from '../../src/image/index.js';
 import { datasetObjects, extractImageChip, getFaceChipDetails, loadImageDataset } from '../../src/landmarks/index.js';
 import { assetPath, exampleImagesDir } from '../../src/models/index.js';
 import { gemmWasm } from '../../src/wasm/gemm.js';
-import { relaxedSimdSupported, type WasmFlavour } from '../../src/wasm/index.js';
+import { relaxedSimdSupported, WasmKernels, type WasmFlavour } from '../../src/wasm/index.js';
 
 if (!relaxedSimdSupported()) setFlagsFromString('--experimental-wasm-relaxed-simd');
 const flavours: WasmFlavour[] = relaxedSimdSupported() ? ['simd', 'relaxed'] : ['simd'];
@@ -76,6 +79,113 @@ function mismatches(got: Tensor, want: Tensor, what: string): string[] {
   if (count > 3) bad.push(`${what}: ${count} of ${g.length} differ`);
   return bad;
 }
+
+/** Deterministic floats in [-1, 1) with some exact zeros and negative zeros (relu outputs have both). */
+function randomTensor(n: number, k: number, nr: number, nc: number, seed: number): Tensor {
+  const data = new Float32Array(n * k * nr * nc);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < data.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    const v = s / 2 ** 31 - 1;
+    data[i] = i % 7 === 0 ? 0 : i % 11 === 0 ? -0 : v;
+  }
+  return tensor(n, k, nr, nc, data);
+}
+
+describe.each(flavours)('conv kernels (%s build) against layers.ts on synthetic shapes, bit for bit', (flavour) => {
+  const kernels = WasmKernels.load(flavour);
+  const ex = kernels.exports as unknown as Record<string, (...a: number[]) => number>;
+  const at = (t: Tensor): number => kernels.putF32(t.data);
+
+  it('im2col_f32: windows 1..5, strides 1..3, paddings, non-square', () => {
+    const bad: string[] = [];
+    for (const [k, nr, nc] of [[1, 5, 5], [2, 7, 6], [3, 9, 11]] as const) {
+      for (const [wr, wc] of [[1, 1], [3, 3], [2, 2], [5, 3], [4, 5]] as const) {
+        for (const stride of [1, 2, 3]) {
+          for (const [py, px] of [[0, 0], [1, 1], [Math.trunc(wr / 2), Math.trunc(wc / 2)], [wr - 1, 0]] as const) {
+            const w: Window2d = { nr: wr, nc: wc, strideY: stride, strideX: stride === 3 ? 1 : stride, paddingY: py, paddingX: px };
+            if (nr + 2 * py < wr || nc + 2 * px < wc) continue;
+            const x = randomTensor(1, k, nr, nc, k * 100 + wr * 10 + stride);
+            const oh = windowOutputSize(nr, wr, w.strideY, py);
+            const ow = windowOutputSize(nc, wc, w.strideX, px);
+            const K = k * wr * wc;
+            const want = new Float32Array(K * oh * ow);
+            im2col(want, x, w);
+            kernels.reset();
+            const px0 = kernels.alloc(16); // a neighbour before the input (same-padding reads it)
+            kernels.f32(px0, 4).fill(NaN);
+            const xp = at(x);
+            kernels.f32(kernels.alloc(64), 16).fill(NaN); // and after it
+            const ld = oh * ow + 3; // a row stride wider than the row
+            const dst = kernels.alloc(K * ld * 4);
+            kernels.f32(dst, K * ld).fill(7);
+            ex.im2col_f32(dst, ld, xp, k, nr, nc, wr, wc, w.strideY, w.strideX, py, px, oh, ow);
+            const got = kernels.f32(dst, K * ld);
+            for (let r = 0; r < K; r++) {
+              for (let q = 0; q < ld; q++) {
+                const g = got[r * ld + q];
+                const e = q < oh * ow ? want[r * oh * ow + q] : 7;
+                if (!Object.is(g, e)) { bad.push(`${JSON.stringify(w)} x ${k}x${nr}x${nc}: row ${r} col ${q}: ${g} vs ${e}`); break; }
+              }
+            }
+          }
+        }
+      }
+    }
+    expect(bad.slice(0, 5)).toEqual([]);
+  });
+
+  it('pool_f32: max and average, clipped windows (padding), strides, everything', () => {
+    const bad: string[] = [];
+    for (const [nr, nc] of [[7, 7], [8, 5], [17, 17], [72, 72]] as const) {
+      for (const w of [
+        { nr: 3, nc: 3, strideY: 2, strideX: 2, paddingY: 0, paddingX: 0 },
+        { nr: 3, nc: 3, strideY: 2, strideX: 2, paddingY: 1, paddingX: 1 },
+        { nr: 3, nc: 3, strideY: 1, strideX: 1, paddingY: 1, paddingX: 1 },
+        { nr: 2, nc: 2, strideY: 2, strideX: 2, paddingY: 0, paddingX: 0 },
+        { nr: 2, nc: 3, strideY: 1, strideX: 2, paddingY: 1, paddingX: 2 },
+        { nr, nc, strideY: 1, strideX: 1, paddingY: 0, paddingX: 0 },
+      ] as Window2d[]) {
+        const x = randomTensor(2, 3, nr, nc, nr * 7 + w.nr);
+        for (const isMax of [true, false]) {
+          const [n, k, oh, ow] = poolShape(x, w);
+          const want = tensor(n, k, oh, ow);
+          if (isMax) maxPool(want, x, w); else avgPool(want, x, w);
+          kernels.reset();
+          const xp = at(x);
+          const out = kernels.alloc(want.data.length * 4);
+          ex.pool_f32(out, xp, n * k, nr, nc, w.nr, w.nc, w.strideY, w.strideX, w.paddingY, w.paddingX, oh, ow, isMax ? 1 : 0);
+          bad.push(...mismatches(tensor(n, k, oh, ow, kernels.f32(out, want.data.length).slice()), want, `${isMax ? 'max' : 'avg'} ${nr}x${nc} ${JSON.stringify(w)}`));
+        }
+      }
+    }
+    expect(bad.slice(0, 5)).toEqual([]);
+  });
+
+  it('add_prev_f32: same shapes and every size mismatch (missing = 0), with and without relu', () => {
+    const bad: string[] = [];
+    for (const [as, bs] of [
+      [[2, 4, 3, 3], [2, 4, 3, 3]], [[2, 4, 3, 3], [2, 2, 4, 4]], [[1, 2, 4, 4], [2, 3, 3, 5]], [[2, 8, 1, 1], [2, 4, 2, 2]],
+    ] as [number[], number[]][]) {
+      const a = randomTensor(as[0], as[1], as[2], as[3], 5);
+      const b = randomTensor(bs[0], bs[1], bs[2], bs[3], 6);
+      const [n, k, nr, nc] = addPrevShape(a, b);
+      const sum = tensor(n, k, nr, nc);
+      addPrev(sum, a, b);
+      for (const withRelu of [false, true]) {
+        const want = tensor(n, k, nr, nc);
+        if (withRelu) relu(want, sum); else want.data.set(sum.data);
+        kernels.reset();
+        const ap = at(a);
+        const bp = at(b);
+        const out = kernels.alloc(want.data.length * 4);
+        ex.add_prev_f32(out, n, k, nr, nc, ap, a.n, a.k, a.nr, a.nc, bp, b.n, b.k, b.nr, b.nc, withRelu ? 1 : 0);
+        bad.push(...mismatches(tensor(n, k, nr, nc, kernels.f32(out, want.data.length).slice()), want, `${as} + ${bs} relu ${withRelu}`));
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+});
 
 describe('WebAssembly forward pass of the face ResNet', () => {
   let plan: NetPlan;
