@@ -5,14 +5,14 @@
  *
  * Numerics: double precision in dlib's order of operations. dlib fits two transforms with an SVD:
  * the similarity fit of `get_face_chip_details` (`find_similarity_transform`, Umeyama on a 2x2
- * covariance) uses its exact 2-D closed form here, which agrees with dlib to ~1e-14 relative, not
- * always to the last bit; the chip->image affine map (`find_affine_transform`, `Q*pinv(P)`) uses
+ * covariance) is src/linalg/svd.ts's port of what the linked dlib runs (LAPACK's dgesvd path for
+ * a 2x2), bit-identical; the chip->image affine map (`find_affine_transform`, `Q*pinv(P)`) uses
  * dlib's own pinv(P) values for common chip sizes (PINV_CHIP), so that given dlib's chip_details
  * the chips are bit-identical. Pixels go through dlib's bilinear interpolation, whose result is
  * truncated (not rounded) to unsigned char per channel (`vector_to_pixel` is a static_cast).
  */
 import type { GrayImage, RgbImage } from '../image/index.js';
-import { similarityMoments } from './similarity.js';
+import { findSimilarityTransform as findSimilarityTransformExact } from '../linalg/svd.js';
 
 /** A dlib `drectangle`: inclusive double corners. */
 export interface DRectangle {
@@ -71,22 +71,13 @@ function applyAffine(t: Affine, x: number, y: number): Pt {
   return [t.m00 * x + t.m01 * y + t.b0, t.m10 * x + t.m11 * y + t.b1];
 }
 
-/** `find_similarity_transform(from, to)` (Umeyama), in its 2-D closed form. */
+/**
+ * `find_similarity_transform(from, to)` exactly as the linked dlib computes it (means, sigma and
+ * covariance in dlib's order, the 2x2 SVD as LAPACK's dgesvd): see src/linalg/svd.ts.
+ */
 export function findSimilarityTransform(from: readonly Pt[], to: readonly Pt[]): Affine {
-  const n = from.length;
-  if (n < 2 || to.length !== n) throw new RangeError('findSimilarityTransform: need >= 2 point pairs of equal count');
-  const { mfx, mfy, mtx, mty, sigmaFrom, a, b } = similarityMoments(from.flat(), to.flat(), n);
-  // r is the rotation maximising trace(r^T cov) (dlib's s-matrix sign fix always yields a
-  // proper rotation); c = trace(d*s)/sigma_from = |(a, b)|/sigma_from.
-  const len = Math.hypot(a, b);
-  const cos = len === 0 ? 1 : a / len;
-  const sin = len === 0 ? 0 : b / len;
-  const c = sigmaFrom !== 0 ? len / sigmaFrom : 1;
-  const m00 = c * cos;
-  const m01 = -c * sin;
-  const m10 = c * sin;
-  const m11 = c * cos;
-  return { m00, m01, m10, m11, b0: mtx - (m00 * mfx + m01 * mfy), b1: mty - (m10 * mfx + m11 * mfy) };
+  const { m: [m00, m01, m10, m11], b: [b0, b1] } = findSimilarityTransformExact(from, to);
+  return { m00, m01, m10, m11, b0, b1 };
 }
 
 /** `chip_details(chip_points, img_points, chip_dims(rows, cols))`. */
@@ -121,7 +112,10 @@ export function getFaceChipDetails(points: readonly (readonly [number, number])[
   if (points.length === 5) {
     for (let i = 0; i < 5; i++) {
       const [x, y] = FIVE_POINT_TEMPLATE[i]!;
-      from.push([((padding + x) / k) * size, ((padding + y) / k) * size]);
+      // dlib: p = (padding + p) / (2*padding + 1) on a dlib::vector, a matrix expression whose
+      // division by a scalar is a multiplication by its reciprocal; then p*size.
+      const invK = 1 / k;
+      from.push([(padding + x) * invK * size, (padding + y) * invK * size]);
       to.push([points[i]![0], points[i]![1]]);
     }
   } else {

@@ -8,9 +8,9 @@
  * - For each cascade level, `impl::extract_feature_pixel_values`:
  *   - `impl::find_tform_between_shapes(initial_shape, current_shape)` = dlib's
  *     `find_similarity_transform` (`dlib/geometry/point_transforms.h`) between the two shapes'
- *     points: means, variance of the source and the 2x2 cross-covariance, all in double; dlib
- *     takes the rotation from an SVD of the covariance, which for 2x2 has the closed form used
- *     here (scale*rotation = [[a+d, b-c], [c-b, a+d]] / sigma_from); only the matrix part is used
+ *     points: means, variance of the source and the 2x2 cross-covariance, all in double, and the
+ *     rotation from an SVD of the covariance, computed as the linked dlib does (LAPACK's dgesvd
+ *     path for a 2x2, ported in src/linalg/svd.ts, bit-identical); only the matrix part is used
  *     (the translation is dropped) and it is cast to `matrix<float,2,2>`.
  *   - `impl::unnormalizing_tform(rect)`: dlib's `find_affine_transform` from (0,0), (1,0), (1,1)
  *     to the rect's tl, tr and br corners: `Q * pinv(P)` in double. Mathematically
@@ -34,7 +34,7 @@ import { FacemetricError } from '../errors.js';
 import type { GrayImage, RgbImage } from '../image/pixels.js';
 import { assetPath } from '../models/index.js';
 import type { Rect } from '../hog/scan-fhog-pyramid.js';
-import { similarityMoments } from './similarity.js';
+import { findSimilarityTransformFlat } from '../linalg/svd.js';
 
 /** dlib's rectangle: [left, top, right, bottom], inclusive. */
 /** A detection box (left, top, right, bottom), inclusive, as the detector returns it; read only. */
@@ -79,19 +79,10 @@ export function unnormalizingTform(rect: BoxRect): [number, number, number, numb
  * cast to float (dlib's `matrix_cast<float>`): returns [m00, m01, m10, m11].
  */
 export function similarityTransformMatrix(from: ArrayLike<number>, to: ArrayLike<number>): [number, number, number, number] {
-  const n = from.length >> 1;
-  if (n === 1) return [1, 0, 0, 1];
-  const { sigmaFrom, a: cs, b: sn } = similarityMoments(from, to, n);
-  // The rotation maximizing trace(R^T cov) and trace(d*s) = its value.
-  const norm = Math.sqrt(cs * cs + sn * sn);
-  if (norm === 0) {
-    // cov == 0: dlib's SVD gives d = 0, so the scale is 0 (or 1 with sigma_from == 0, r = I).
-    return sigmaFrom === 0 ? [1, 0, 0, 1] : [0, 0, 0, 0];
-  }
-  const scale = sigmaFrom !== 0 ? (1.0 / sigmaFrom) * norm : 1;
-  const r00 = cs / norm;
-  const r10 = sn / norm;
-  return [f32(scale * r00), f32(-scale * r10), f32(scale * r10), f32(scale * r00)];
+  // dlib's find_tform_between_shapes: a single landmark gives the identity.
+  if (from.length >> 1 === 1) return [1, 0, 0, 1];
+  const { m } = findSimilarityTransformFlat(from, to);
+  return [f32(m[0]), f32(m[1]), f32(m[2]), f32(m[3])];
 }
 
 function isRgb(img: RgbImage | GrayImage): boolean {
