@@ -3,13 +3,14 @@
  *
  * This entry point re-exports the public API of each stage that is built so far: image I/O,
  * dlib's model formats, the HOG face detector (fHOG, pyramids, scanner), 68-point landmarks and
- * aligned face chips, the model assets, and the WebAssembly kernels.
+ * aligned face chips, the ResNet face descriptors, the model assets, and the WebAssembly kernels.
  */
 export * from './errors.js';
 export * from './image/index.js';
 export * from './dlib/index.js';
 export * from './hog/index.js';
 export * from './landmarks/index.js';
+export * from './dnn/index.js';
 export {
   assetPath, ensureAssets, exampleImages, exampleImagesDir, modelsDir, verifyAssets,
   type AssetReport, type Manifest, type PrepareOptions,
