@@ -9,8 +9,7 @@
  *     Both through `loadFaceRecognizer(file, { backend })` (src/dnn/recognizer.ts: tensors in a
  *     reused arena; 'wasm' keeps them and the weights in WebAssembly memory, zero-copy GEMM).
  *     The recognizer picks the best wasm build itself; the plain-SIMD row next to a relaxed one
- *     goes through `forward(plan, chips, { batchSize, gemm })` with the GEMM hook instead (the
- *     wasm GEMM then copies its operands on every call, so that row is not like for like).
+ *     runs the same WebAssembly forward pass (`createWasmForward`) in the plain-SIMD build.
  *   - dlib 19.24 (Debian) through the parity harness's `time-net`: with Debian's default
  *     reference BLAS, and with OpenBLAS (Debian's libopenblas0-pthread, downloaded and unpacked
  *     by bench/openblas.ts, not installed) at 1 and 2 threads, with OPENBLAS_CORETYPE and
@@ -37,7 +36,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readDnnNet } from '../src/dlib/dnn.js';
-import { forward, planNetwork, runNetwork, type Gemm, type NetPlan } from '../src/dnn/index.js';
+import { createWasmForward, forward, planNetwork, runNetwork, type Gemm, type NetPlan } from '../src/dnn/index.js';
 import { loadFaceRecognizer } from '../src/dnn/recognizer.js';
 import { readImageSync, type RgbImage } from '../src/image/index.js';
 import { assetPath, exampleImages } from '../src/models/index.js';
@@ -152,8 +151,7 @@ export async function resnetBench(): Promise<void> {
 
   // facemetric: through loadFaceRecognizer (src/dnn/recognizer.ts: an arena reused across
   // batches; the wasm backend keeps tensors and weights in WebAssembly memory, zero-copy GEMM).
-  // It picks the best wasm build itself; the other flavour goes through forward() with the
-  // GEMM hook (the wasm GEMM then copies its operands in and out on every call).
+  // It picks the best wasm build itself; the other build runs through createWasmForward.
   const bestFlavour: WasmFlavour = relaxedSimdSupported() ? 'relaxed' : 'simd';
   const flavours: WasmFlavour[] = relaxedSimdSupported() ? ['simd', 'relaxed'] : ['simd'];
   // The reference runs at ~0.3-0.8 s per face, so few runs (batch 1 warms the JIT for batch 16).
@@ -171,11 +169,13 @@ export async function resnetBench(): Promise<void> {
   }
   for (const f of flavours) {
     if (f === bestFlavour) continue;
-    const gemm = wasmGemm(f);
+    // The same WebAssembly forward pass the recognizer uses, in the other build.
+    const fw = createWasmForward(plan, { maxBatch: 16, flavour: f });
     for (const [b, runs, warmup] of wasmSchedule) {
-      const t = timeBatch(() => forward(plan, input(b), { batchSize: b, gemm }), b, runs, warmup);
-      log({ path: `facemetric wasm ${f} (forward + GEMM hook, copies)`, batch: b, ...t });
+      const t = timeBatch(() => fw.forward(input(b)), b, runs, warmup);
+      log({ path: `facemetric wasm ${f}`, batch: b, ...t });
     }
+    fw.release();
   }
   if (flavours.length === 1) console.log('  (relaxed SIMD not available in this engine: on Node 20 run node --experimental-wasm-relaxed-simd dist/bench/run.js resnet)');
 
