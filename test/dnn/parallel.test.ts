@@ -185,10 +185,13 @@ describe('createParallelForward', () => {
     await expect(pool.forward([chips[0], { width: 150, height: 150 } as unknown as RgbImage])).rejects.toThrow(/chip 1 is not an RGB image/);
   });
 
-  it('an idle pool holds no ref\'d handle (it does not keep the process alive)', async () => {
-    await pool.forward(chips.slice(0, 2));
-    const kinds = process.getActiveResourcesInfo();
-    expect(kinds.filter((k) => /Worker|MessagePort/.test(k))).toEqual([]);
+  it('an idle pool holds no ref\'d handle (it does not keep the process alive); a busy one does', async () => {
+    const ports = (): string[] => process.getActiveResourcesInfo().filter((k) => /Worker|MessagePort/.test(k));
+    const before = ports().length;
+    const call = pool.forward(chips.slice(0, 2));
+    expect(ports().length).toBe(before + 2); // both workers ref'd while they work
+    await call;
+    expect(ports().length).toBe(before);
   });
 
   it('threads = 1 runs in this process: exactly createWasmForward.forward', async () => {
