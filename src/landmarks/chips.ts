@@ -12,6 +12,7 @@
  * truncated (not rounded) to unsigned char per channel (`vector_to_pixel` is a static_cast).
  */
 import type { GrayImage, RgbImage } from '../image/index.js';
+import { atan2 } from '../linalg/atan2.js';
 import { findSimilarityTransform as findSimilarityTransformExact } from '../linalg/svd.js';
 
 /** A dlib `drectangle`: inclusive double corners. */
@@ -85,7 +86,9 @@ export function chipDetailsFromPoints(chipPoints: readonly Pt[], imgPoints: read
   const t = findSimilarityTransform(chipPoints, imgPoints);
   const px = t.m00;
   const py = t.m10;
-  const angle = Math.atan2(py, px);
+  // Correctly rounded (src/linalg/atan2.ts), as glibc's std::atan2 is but for rare near-midpoint
+  // cases; V8's fdlibm Math.atan2 is one ulp off glibc's for about 1 chip angle in 4.
+  const angle = atan2(py, px);
   const scale = Math.sqrt(px * px + py * py);
   const [cx, cy] = applyAffine(t, cols / 2.0, rows / 2.0);
   // centered_drect(p, w, h): w--, h--, then p +- w/2.

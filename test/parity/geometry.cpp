@@ -25,6 +25,16 @@
 //       the shape predictor; the numbers are rounded to float) or p (dlib::point, i.e. long; the
 //       numbers must be integers). Prints one JSON line per case: {"m": [m00, m01, m10, m11],
 //       "b": [b0, b1]} of the returned point_transform_affine, %.17g (non-finite: as in svd-small).
+//
+//   atan2 CASES
+//       std::atan2(y, x) of the linked libm (glibc's; dlib's chip_details takes its angle so).
+//       CASES is a text file, one case a line: "y x" (%.17g-parsable). Prints one JSON line per
+//       case: {"atan2": std::atan2(y, x), "ref": atan2l(y, x) rounded to double, "margin": how
+//       far that long double lies from the nearest rounding midpoint between two doubles, in
+//       ulps of the double (0 .. 0.5)}, numbers %.17g (non-finite: as in svd-small). ref is an
+//       independent reference for the correctly rounded result: x86's long double carries 11
+//       more bits, so where margin is clearly larger than atan2l's error (about 2^-11 ulp of the
+//       double) ref IS the correctly rounded double (facemetric's tests trust it above 2^-9).
 
 #include <dlib/geometry.h>
 #include <dlib/matrix.h>
@@ -159,11 +169,39 @@ int cmd_similarity_transform(int argc, char** argv) {
     return 0;
 }
 
+int cmd_atan2(int argc, char** argv) {
+    const char* usage = "atan2 CASES (lines: y x)";
+    for (const std::string& line : case_lines(argc, argv, usage)) {
+        std::istringstream ss(line);
+        const std::vector<double> v = numbers_of(ss, usage);
+        if (v.size() != 2) throw std::invalid_argument(usage);
+        const double y = v[0], x = v[1];
+        const double g = std::atan2(y, x);
+        const long double l = std::atan2((long double)y, (long double)x);
+        const double r = (double)l;
+        double margin = 0.5;
+        if (std::isfinite(r) && (long double)r != l) {
+            const double nb = std::nextafter(r, (long double)r < l ? INFINITY : -INFINITY);
+            const long double u = std::fabs((long double)nb - (long double)r);
+            margin = (double)(0.5L - std::fabs(l - (long double)r) / u);
+        }
+        std::printf("{\"atan2\":");
+        print_number(g);
+        std::printf(",\"ref\":");
+        print_number(r);
+        std::printf(",\"margin\":");
+        print_number(margin);
+        std::printf("}\n");
+    }
+    return 0;
+}
+
 }  // namespace
 
 int run_geometry_command(const std::string& cmd, int argc, char** argv) {
     if (cmd == "svd-small") return cmd_svd_small(argc, argv);
     if (cmd == "similarity-transform") return cmd_similarity_transform(argc, argv);
+    if (cmd == "atan2") return cmd_atan2(argc, argv);
     if (cmd != "pinv-affine") return -1;
     std::vector<double> v;
     for (int i = 2; i < argc; ++i) {
