@@ -8,7 +8,8 @@
  * The wall-clock figure is the one that shows the gain from a second core, and it means
  * something only on an otherwise idle machine with at least 2 free cores; the CPU ms per face
  * (each thread's own CPU time in forward passes, Linux /proc/thread-self/schedstat, summed over
- * threads) is robust to load and shows the cost of the parallel version per face.
+ * threads) is robust to load and shows the cost of the parallel version per face; the time each
+ * thread waited for a CPU (runnable, not running) shows how busy the machine was.
  * Also: pool startup (wall, and each thread's CPU for parsing, planning and kernel setup).
  *
  * Inputs: random-pixel chips (the work does not depend on the pixels).
@@ -50,7 +51,7 @@ export async function parallelBench(budgetMs = 4000, chipCount = 48): Promise<vo
       try {
         const st = pool.stats();
         await pool.forward(chips); // warm-up
-        const cpu0 = pool.stats().cpuMs;
+        const s0 = pool.stats();
         const walls: number[] = [];
         const start = performance.now();
         while (walls.length < 3 || (performance.now() - start < budgetMs && walls.length < 50)) {
@@ -58,7 +59,9 @@ export async function parallelBench(budgetMs = 4000, chipCount = 48): Promise<vo
           await pool.forward(chips);
           walls.push(performance.now() - t0);
         }
-        const cpu = pool.stats().cpuMs.map((c, i) => c - cpu0[i]);
+        const s1 = pool.stats();
+        const cpu = s1.cpuMs.map((c, i) => c - s0.cpuMs[i]);
+        const wait = s1.waitMs.map((c, i) => c - s0.waitMs[i]);
         walls.sort((a, b) => a - b);
         const wall = walls[walls.length >> 1] / chipCount;
         if (threads === 1) oneThreadWall = wall;
@@ -73,6 +76,7 @@ export async function parallelBench(budgetMs = 4000, chipCount = 48): Promise<vo
           'speed-up (wall)': round(oneThreadWall / wall),
           'CPU ms/face (sum of threads)': round(sum(cpu) / faces),
           'CPU ms/face per thread': cpu.map((c) => round((c * threads) / faces)).join(' '),
+          'waited for a CPU, ms/face per thread': wait.map((c) => round((c * threads) / faces)).join(' '),
         });
       } finally {
         await pool.close();

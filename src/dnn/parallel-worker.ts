@@ -8,7 +8,7 @@ import { readDnnNet } from '../dlib/dnn.js';
 import type { RgbImage } from '../image/pixels.js';
 import { createWasmForward, type WasmForward } from './forward-wasm.js';
 import { planNetwork } from './net.js';
-import { threadCpuMs, type ParallelReply, type ParallelRequest, type ParallelWorkerData } from './parallel.js';
+import { threadTimes, type ParallelReply, type ParallelRequest, type ParallelWorkerData } from './parallel.js';
 
 const data = workerData as ParallelWorkerData | undefined;
 const port = parentPort;
@@ -20,12 +20,12 @@ function describe(e: unknown): { name: string; message: string } {
 if (port !== null && data?.facemetricParallelWorker === true) {
   const post = (msg: ParallelReply, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer);
   let fw: WasmForward | undefined;
-  const c0 = threadCpuMs();
+  const c0 = threadTimes().cpuMs;
   try {
     const plan = planNetwork(readDnnNet(new Uint8Array(data.modelBytes), data.file));
     fw = createWasmForward(plan, { maxBatch: data.maxBatch, flavour: data.flavour });
     // c0 misses the module loading before this line; the thread's whole CPU time is the setup
-    post({ type: 'ready', flavour: fw.flavour, setupCpuMs: Number.isNaN(c0) ? NaN : threadCpuMs() });
+    post({ type: 'ready', flavour: fw.flavour, setupCpuMs: Number.isNaN(c0) ? NaN : threadTimes().cpuMs });
   } catch (e) {
     post({ type: 'init-error', ...describe(e) });
   }
@@ -37,13 +37,13 @@ if (port !== null && data?.facemetricParallelWorker === true) {
         const chips: RgbImage[] = req.widths.map((width, i) => ({
           width, height: req.heights[i], data: bytes.subarray(req.offsets[i], req.offsets[i + 1]),
         }));
-        const c = threadCpuMs();
+        const t = threadTimes();
         const out = forward.forward(chips);
-        const cpuMs = threadCpuMs() - c;
+        const u = threadTimes();
         const size = out.length > 0 ? out[0].length : 0;
         const outputs = new Float32Array(out.length * size);
         out.forEach((d, i) => outputs.set(d, i * size));
-        post({ type: 'result', id: req.id, outputs, size, cpuMs }, [outputs.buffer]);
+        post({ type: 'result', id: req.id, outputs, size, cpuMs: u.cpuMs - t.cpuMs, waitMs: u.waitMs - t.waitMs }, [outputs.buffer]);
       } catch (e) {
         post({ type: 'error', id: req.id, ...describe(e) });
       }

@@ -60,6 +60,11 @@ import { planNetwork } from './net.js';
 export interface ParallelForwardOptions {
   /** The network file (default: assetPath('dlib_face_recognition_resnet_model_v1')). */
   modelPath?: string;
+  /**
+   * The network file's bytes, already read (e.g. writeDnnNet(net) of a parsed network): used
+   * instead of reading `modelPath`, which then only names the network in messages.
+   */
+  modelBytes?: Uint8Array;
   /** Worker threads (default min(2, os.availableParallelism())); 1 runs in this process. */
   threads?: number;
   /** Most chips per batch in each worker (createWasmForward's maxBatch). Default 16. */
@@ -75,6 +80,8 @@ export interface ParallelForwardStats {
   chips: number;
   /** CPU ms each thread spent in forward passes (index: worker; threads = 1: this thread). */
   cpuMs: number[];
+  /** Ms each thread waited for a CPU during forward passes (a busy machine; see threadTimes). */
+  waitMs: number[];
   /** Wall ms createParallelForward took (read, parse, plan, kernel instances, workers started). */
   startupMs: number;
   /** CPU ms each thread spent setting up (parse, plan, kernels; with module loading for workers). */
@@ -118,16 +125,19 @@ export interface ParallelRequest {
 export type ParallelReply =
   | { type: 'ready'; flavour: WasmFlavour; setupCpuMs: number }
   | { type: 'init-error'; name: string; message: string }
-  | { type: 'result'; id: number; outputs: Float32Array; size: number; cpuMs: number }
+  | { type: 'result'; id: number; outputs: Float32Array; size: number; cpuMs: number; waitMs: number }
   | { type: 'error'; id: number; name: string; message: string };
 
-/** CPU ms this thread has run (Linux: /proc/thread-self/schedstat, ns); NaN where unavailable. */
-export function threadCpuMs(): number {
+/**
+ * This thread's scheduler times in ms (Linux: /proc/thread-self/schedstat, ns): CPU time run,
+ * and time spent runnable but waiting for a CPU (high when the machine is busy). NaN elsewhere.
+ */
+export function threadTimes(): { cpuMs: number; waitMs: number } {
   try {
-    const s = readFileSync('/proc/thread-self/schedstat', 'latin1');
-    return Number(s.slice(0, s.indexOf(' '))) / 1e6;
+    const [run, wait] = readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ');
+    return { cpuMs: Number(run) / 1e6, waitMs: Number(wait) / 1e6 };
   } catch {
-    return NaN;
+    return { cpuMs: NaN, waitMs: NaN };
   }
 }
 
@@ -240,24 +250,33 @@ export async function createParallelForward(options: ParallelForwardOptions = {}
   const maxBatch = positiveInt('maxBatch', options.maxBatch ?? 16);
   const flavour: WasmFlavour = options.flavour ?? (relaxedSimdSupported() ? 'relaxed' : 'simd');
   if (flavour !== 'simd' && flavour !== 'relaxed') throw new RangeError(`createParallelForward: flavour must be 'simd' or 'relaxed', got '${String(flavour)}'`);
-  const file = options.modelPath ?? assetPath('dlib_face_recognition_resnet_model_v1');
-  const bytes = readModel(file);
-  const stats: ParallelForwardStats = { calls: 0, chips: 0, cpuMs: new Array(threads).fill(0), startupMs: 0, setupCpuMs: [] };
-  const snapshot = (): ParallelForwardStats => ({ ...stats, cpuMs: [...stats.cpuMs], setupCpuMs: [...stats.setupCpuMs] });
+  const file = options.modelPath ?? (options.modelBytes !== undefined ? '<in memory>' : assetPath('dlib_face_recognition_resnet_model_v1'));
+  if (options.modelBytes !== undefined && !(options.modelBytes instanceof Uint8Array)) {
+    throw new TypeError('createParallelForward: modelBytes must be a Uint8Array');
+  }
+  const bytes = options.modelBytes ?? readModel(file);
+  const stats: ParallelForwardStats = {
+    calls: 0, chips: 0, cpuMs: new Array(threads).fill(0), waitMs: new Array(threads).fill(0), startupMs: 0, setupCpuMs: [],
+  };
+  const snapshot = (): ParallelForwardStats => ({
+    ...stats, cpuMs: [...stats.cpuMs], waitMs: [...stats.waitMs], setupCpuMs: [...stats.setupCpuMs],
+  });
 
   if (threads === 1) {
-    const c0 = threadCpuMs();
+    const c0 = threadTimes().cpuMs;
     let fw: ReturnType<typeof createWasmForward> | undefined = createWasmForward(planNetwork(readDnnNet(bytes, file)), { maxBatch, flavour });
-    stats.setupCpuMs = [threadCpuMs() - c0];
+    stats.setupCpuMs = [threadTimes().cpuMs - c0];
     stats.startupMs = performance.now() - t0;
     return {
       threads, maxBatch, flavour,
       async forward(chips) {
         checkChips(chips);
         if (fw === undefined) throw new FacemetricError('createParallelForward: forward() after close()');
-        const c = threadCpuMs();
+        const t = threadTimes();
         const out = fw.forward(chips);
-        stats.cpuMs[0] += threadCpuMs() - c;
+        const u = threadTimes();
+        stats.cpuMs[0] += u.cpuMs - t.cpuMs;
+        stats.waitMs[0] += u.waitMs - t.waitMs;
         stats.calls++;
         stats.chips += chips.length;
         return out;
@@ -326,6 +345,7 @@ export async function createParallelForward(options: ParallelForwardOptions = {}
               break;
             }
             stats.cpuMs[index] += msg.cpuMs;
+            stats.waitMs[index] += msg.waitMs;
             const out: Float32Array[] = [];
             for (let i = 0; i < p.count; i++) out.push(msg.outputs.slice(i * msg.size, (i + 1) * msg.size));
             p.resolve(out);

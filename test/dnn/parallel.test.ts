@@ -217,6 +217,19 @@ describe('createParallelForward', () => {
     await p.close();
   });
 
+  it('modelBytes: the network passed as bytes gives the same descriptors', async () => {
+    const p = await createParallelForward({
+      threads: 2, maxBatch: MAX_BATCH, flavour,
+      modelBytes: readFileSync(assetPath('dlib_face_recognition_resnet_model_v1')),
+    });
+    try {
+      const input = chips.slice(0, 5);
+      expect(bitDiffs(await p.forward(input), expected(input, 2))).toEqual([]);
+    } finally {
+      await p.close();
+    }
+  });
+
   it('a missing model file rejects naming the file', async () => {
     const file = join(tmpdir(), 'facemetric-no-such-model.dat');
     await expect(createParallelForward({ threads: 2, modelPath: file })).rejects.toThrow(FacemetricError);
