@@ -455,7 +455,8 @@ static void help() {
         "  cluster IMAGE... --predictor F --net F    [--threshold 0.6]\n"
         "  layers CHIP.png... --net F --out DIR\n"
         "  other commands: see the header comments of fhog.cpp, scan.cpp, landmarks.cpp, chips.cpp,\n"
-        "  accuracy.cpp (landmark-accuracy) and geometry.cpp (pinv-affine)\n";
+        "  accuracy.cpp (landmark-accuracy), geometry.cpp (pinv-affine, svd-small, similarity-transform,\n"
+        "  atan2) and dnn.cpp (time-net)\n";
 }
 
 int main(int argc, char** argv) {
