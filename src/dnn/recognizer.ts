@@ -33,7 +33,7 @@
  * through; only a larger batch replaces it by a bigger one; `dispose()` drops everything.
  */
 import { readFileSync } from 'node:fs';
-import { readDnnNet, type DnnNet } from '../dlib/index.js';
+import { readDnnNet, writeDnnNet, type DnnNet } from '../dlib/index.js';
 import { FacemetricError } from '../errors.js';
 import { loadFrontalFaceDetector, type FaceDetection, type FhogDetector } from '../hog/detector.js';
 import type { RgbImage } from '../image/pixels.js';
@@ -48,6 +48,7 @@ import {
 } from './layers.js';
 import { createWasmForward, type WasmForward } from './forward-wasm.js';
 import { hasAnetStructure, planNetwork, type NetPlan, type PlanStep } from './net.js';
+import { createParallelForward, type ParallelForward } from './parallel.js';
 import type { Tensor } from './tensor.js';
 
 /** Where the forward pass runs: see the module comment. */
@@ -65,6 +66,13 @@ export interface RecognizerOptions {
    * `backend: 'wasm'` does, with a note.
    */
   engine?: DnnEngine;
+  /**
+   * Threads for {@link FaceRecognizer.describeBatchAsync} with the 'wasm-kernels' engine: a pool
+   * of worker_threads (createParallelForward, parallel.ts) started on first use, each worker with
+   * its own copy of the network (~30 MB of WebAssembly memory, not counted by memory()).
+   * Default 1 (describeBatchAsync runs describeBatch in this thread).
+   */
+  threads?: number;
 }
 
 export interface DescribeBatchOptions {
@@ -105,6 +113,15 @@ export interface FaceRecognizer {
   describe(chip: RgbImage): Float32Array;
   /** Descriptors of 150x150 RGB chips, in order, computed `batchSize` chips at a time. */
   describeBatch(chips: readonly RgbImage[], opts?: DescribeBatchOptions): Float32Array[];
+  /**
+   * describeBatch on `threads` worker threads (RecognizerOptions.threads; with one thread or an
+   * engine other than 'wasm-kernels': describeBatch itself). The chips are cut into `threads`
+   * contiguous chunks of balanced sizes, each run as describeBatch runs it (batches of
+   * batchSize), so the descriptors are describeBatch's on each chunk; they differ from one
+   * describeBatch on all chips only in the last bits, and only where a batch of 1 to 3 chips
+   * arises in one and not the other. A different batchSize than the last call restarts the pool.
+   */
+  describeBatchAsync(chips: readonly RgbImage[], opts?: DescribeBatchOptions): Promise<Float32Array[]>;
   /** What the arena and WebAssembly memory take now. */
   memory(): RecognizerMemory;
   /** Frees the arena (and the WebAssembly instance); the recognizer stays usable and re-allocates. */
@@ -588,12 +605,19 @@ class Recognizer implements FaceRecognizer {
   readonly note: string | undefined;
   readonly file: string;
   private readonly plan: NetPlan;
+  private readonly net: DnnNet;
+  private readonly threads: number;
   private layout: Layout | undefined;
   private current: Engine | undefined;
+  private pool: Promise<ParallelForward> | undefined;
+  private poolBatch = 0;
 
-  constructor(plan: NetPlan, file: string, opts: RecognizerOptions) {
+  constructor(plan: NetPlan, net: DnnNet, file: string, opts: RecognizerOptions) {
     this.plan = plan;
+    this.net = net;
     this.file = file;
+    this.threads = opts.threads ?? 1;
+    if (!Number.isInteger(this.threads) || this.threads < 1) throw new RangeError(`threads must be a positive integer, got ${String(opts.threads)}`);
     const { engine, note } = chooseEngine(opts);
     this.engine = engine;
     this.backend = engine === 'reference' ? 'reference' : 'wasm';
@@ -606,6 +630,40 @@ class Recognizer implements FaceRecognizer {
   }
 
   describeBatch(chips: readonly RgbImage[], opts: DescribeBatchOptions = {}): Float32Array[] {
+    const batchSize = this.checkBatch(chips, opts);
+    const out: Float32Array[] = [];
+    if (chips.length === 0) return out;
+    const engine = this.engineFor(Math.min(batchSize, chips.length));
+    for (let i = 0; i < chips.length; i += batchSize) {
+      for (const d of engine.run(chips.slice(i, i + batchSize))) out.push(d);
+    }
+    return out;
+  }
+
+  async describeBatchAsync(chips: readonly RgbImage[], opts: DescribeBatchOptions = {}): Promise<Float32Array[]> {
+    if (this.threads === 1 || this.engine !== 'wasm-kernels') return this.describeBatch(chips, opts);
+    const batchSize = this.checkBatch(chips, opts);
+    if (chips.length === 0) return [];
+    if (this.pool === undefined || this.poolBatch !== batchSize) {
+      this.closePool();
+      const pool = createParallelForward({ threads: this.threads, maxBatch: batchSize, modelBytes: writeDnnNet(this.net), modelPath: this.file });
+      pool.catch(() => {
+        if (this.pool === pool) this.pool = undefined;
+      });
+      this.pool = pool;
+      this.poolBatch = batchSize;
+    }
+    return (await this.pool).forward(chips);
+  }
+
+  private closePool(): void {
+    const pool = this.pool;
+    this.pool = undefined;
+    pool?.then((p) => p.close(), () => undefined);
+  }
+
+  /** Checks describeBatch's arguments; returns the batch size. */
+  private checkBatch(chips: readonly RgbImage[], opts: DescribeBatchOptions): number {
     const batchSize = opts.batchSize ?? 16;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`describeBatch: batchSize must be a positive integer, got ${batchSize}`);
     const { chipRows: nr, chipCols: nc } = this.layout!;
@@ -615,13 +673,7 @@ class Recognizer implements FaceRecognizer {
         throw new RangeError(`describe: face chips must be ${nc}x${nr} RGB images (${nr * nc * 3} bytes, as extractImageChip makes them); chip ${i} is ${got}`);
       }
     });
-    const out: Float32Array[] = [];
-    if (chips.length === 0) return out;
-    const engine = this.engineFor(Math.min(batchSize, chips.length));
-    for (let i = 0; i < chips.length; i += batchSize) {
-      for (const d of engine.run(chips.slice(i, i + batchSize))) out.push(d);
-    }
-    return out;
+    return batchSize;
   }
 
   memory(): RecognizerMemory {
@@ -632,6 +684,7 @@ class Recognizer implements FaceRecognizer {
   dispose(): void {
     this.current?.release();
     this.current = undefined;
+    this.closePool();
   }
 
   /** An engine holding at least n chips: the current one, or a new one (the old one released first). */
@@ -663,7 +716,7 @@ export function createFaceRecognizer(net: DnnNet, opts: RecognizerOptions = {}, 
   } catch (e) {
     throw new FacemetricError(`cannot run this network: ${(e as Error).message}`, { file });
   }
-  return new Recognizer(plan, file, opts);
+  return new Recognizer(plan, net, file, opts);
 }
 
 /**

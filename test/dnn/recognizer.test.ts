@@ -13,6 +13,7 @@ import {
   createFaceRecognizer, describeFaces, forward, gemmReference, loadFaceRecognizer, planNetwork,
   type FaceRecognizer, type NetPlan,
 } from '../../src/dnn/index.js';
+import { chunkSizes } from '../../src/dnn/parallel.js';
 import { FacemetricError } from '../../src/errors.js';
 import { loadFrontalFaceDetector } from '../../src/hog/detector.js';
 import { readImageSync, type RgbImage } from '../../src/image/index.js';
@@ -174,4 +175,37 @@ describe('describeFaces', () => {
       expect(Array.from(f.descriptor)).toEqual(Array.from(want[i]!));
     });
   });
+});
+
+describe('describeBatchAsync with worker threads', () => {
+  const noiseChip = (seed: number): RgbImage => {
+    let s = seed;
+    const d = new Uint8Array(150 * 150 * 3);
+    for (let i = 0; i < d.length; i++) {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      d[i] = s >>> 24;
+    }
+    return { width: 150, height: 150, data: d };
+  };
+
+  it('threads 2 gives, chunk by chunk, what describeBatch gives; threads 1 is describeBatch; threads 0 is refused', async () => {
+    const chips = Array.from({ length: 17 }, (_, k) => noiseChip(k + 1));
+    const r = loadFaceRecognizer(undefined, { threads: 2 });
+    try {
+      const got = await r.describeBatchAsync(chips, { batchSize: 4 });
+      const want: Float32Array[] = [];
+      let first = 0;
+      for (const c of chunkSizes(17, 2)) {
+        want.push(...r.describeBatch(chips.slice(first, first + c), { batchSize: 4 }));
+        first += c;
+      }
+      expect(got.map((d) => [...d])).toEqual(want.map((d) => [...d]));
+    } finally {
+      r.dispose();
+    }
+    const one = loadFaceRecognizer(undefined, { threads: 1 });
+    expect((await one.describeBatchAsync(chips)).map((d) => [...d])).toEqual(one.describeBatch(chips).map((d) => [...d]));
+    one.dispose();
+    expect(() => loadFaceRecognizer(undefined, { threads: 0 })).toThrow(/threads/);
+  }, 300_000);
 });
