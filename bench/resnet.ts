@@ -112,6 +112,17 @@ function timeBatch(fn: () => void, batch: number, runs: number, warmup: number):
   return { msPerFace: median(ms) / batch, runs };
 }
 
+async function timeBatchAsync(fn: () => Promise<unknown>, batch: number, runs: number, warmup: number): Promise<{ msPerFace: number; runs: number }> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const ms: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    ms.push(performance.now() - t0);
+  }
+  return { msPerFace: median(ms) / batch, runs };
+}
+
 interface TimeNet { batch: number; repeat: number; median_ms_per_batch: number; ms_per_face: number; blas: string; threads?: number; openblas_config?: string }
 
 /** dlib's forward pass through the harness's time-net, in the given environment. */
@@ -167,6 +178,11 @@ export async function resnetBench(): Promise<void> {
     log({ path: `facemetric wasm ${bestFlavour}`, batch: b, ...timeBatch(() => ours.describeBatch(input(b), { batchSize: b }), b, runs, warmup),
       note: ours.backend === 'wasm' ? undefined : `WARNING: the recognizer fell back to ${ours.backend} (${ours.note ?? ''})` });
   }
+  // Both cores: the same forward pass on a pool of 2 worker threads (describeBatchAsync), a
+  // batch of 16 split 8 + 8. Only meaningful on an otherwise idle machine.
+  const pool = loadFaceRecognizer(netFile, { backend: 'wasm', threads: 2 });
+  log({ path: `facemetric wasm ${bestFlavour}, 2 threads`, batch: 16, ...await timeBatchAsync(() => pool.describeBatchAsync(input(16), { batchSize: 16 }), 16, 9, 2) });
+  pool.dispose();
   for (const f of flavours) {
     if (f === bestFlavour) continue;
     // The same WebAssembly forward pass the recognizer uses, in the other build.
