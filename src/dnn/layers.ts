@@ -155,21 +155,36 @@ export function im2col(cols: Float32Array, x: Tensor, w: Window2d): void {
   const K = x.k * w.nr * w.nc;
   if (cols.length < K * N) fail('im2col', `buffer has ${cols.length} values, needs ${K * N}`);
   const src = x.data;
-  const plane = x.nr * x.nc;
+  const { nr, nc } = x;
+  const plane = nr * nc;
+  const sx = w.strideX;
   for (let c = 0; c < x.k; c++) {
     for (let ky = 0; ky < w.nr; ky++) {
       for (let kx = 0; kx < w.nc; kx++) {
         const row = ((c * w.nr + ky) * w.nc + kx) * N;
+        // The output columns q whose tap x = q*sx - paddingX + kx lies inside [0, nc) form one
+        // span [q0, q1); the rest of the row is padding (0). Same values as testing every tap.
+        const off = kx - w.paddingX;
+        const q0 = Math.min(outC, Math.max(0, Math.ceil(-off / sx)));
+        const q1 = Math.max(q0, Math.min(outC, Math.floor((nc - 1 - off) / sx) + 1));
         for (let s = 0; s < x.n; s++) {
           const sp = (s * x.k + c) * plane;
           let o = row + s * P;
-          for (let r = 0; r < outR; r++) {
+          for (let r = 0; r < outR; r++, o += outC) {
             const yy = r * w.strideY - w.paddingY + ky;
-            const rowOk = yy >= 0 && yy < x.nr;
-            for (let q = 0; q < outC; q++, o++) {
-              const xx = q * w.strideX - w.paddingX + kx;
-              cols[o] = rowOk && xx >= 0 && xx < x.nc ? src[sp + yy * x.nc + xx] : 0;
+            // Plain loops: rows are short (1 to 72 values), too short for fill()/set() calls.
+            if (yy < 0 || yy >= nr) {
+              for (let q = 0; q < outC; q++) cols[o + q] = 0;
+              continue;
             }
+            for (let q = 0; q < q0; q++) cols[o + q] = 0;
+            let from = sp + yy * nc + q0 * sx + off;
+            if (sx === 1) {
+              for (let q = q0; q < q1; q++) cols[o + q] = src[from++];
+            } else {
+              for (let q = q0; q < q1; q++, from += sx) cols[o + q] = src[from];
+            }
+            for (let q = q1; q < outC; q++) cols[o + q] = 0;
           }
         }
       }

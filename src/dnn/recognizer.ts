@@ -43,7 +43,7 @@ import { gemmWasm, WasmGemm } from '../wasm/gemm.js';
 import { WasmKernels } from '../wasm/index.js';
 import { gemmReferenceRows4, type Gemm } from './gemm.js';
 import {
-  addPrev, addPrevShape, affine, affineFc, avgPool, convShape, everythingWindow, fc, fcShape,
+  addPrev, addPrevShape, affine, affineFc, avgPool, conv, convShape, everythingWindow, fc, fcShape,
   inputRgbImage, maxPool, poolShape, relu, type Window2d,
 } from './layers.js';
 import { createWasmForward, type WasmForward } from './forward-wasm.js';
@@ -239,84 +239,6 @@ function layoutPlan(plan: NetPlan): Layout {
     for (const v of dying) if (slotOf[v] !== slot && !free.includes(slotOf[v])) free.push(slotOf[v]);
   });
   return { dims, slotOf, slotSizes, colsPerSample, prodPerSample, chipRows, chipCols };
-}
-
-// -------------------------------------------------------------------------------------------
-// Convolution on arena buffers: layers.ts's conv (im2col for the whole batch, one GEMM, biases
-// added in float32 while the [filter][sample][pixel] product is copied to NCHW) with an im2col
-// that finds each output row's in-image span once instead of testing every tap. The columns
-// are the same numbers, so the results are identical to layers.ts's conv.
-
-/**
- * im2col as layers.ts's (rows: taps in channel, y, x order; columns: sample, output row,
- * output column; taps outside the input 0), for the first `x.n` samples.
- */
-function im2colSpans(cols: Float32Array, x: Tensor, w: Window2d, outR: number, outC: number): void {
-  const P = outR * outC;
-  const N = x.n * P;
-  const src = x.data;
-  const { nr, nc } = x;
-  const plane = nr * nc;
-  const sx = w.strideX;
-  for (let c = 0; c < x.k; c++) {
-    for (let ky = 0; ky < w.nr; ky++) {
-      for (let kx = 0; kx < w.nc; kx++) {
-        const row = ((c * w.nr + ky) * w.nc + kx) * N;
-        // Output columns q whose tap x = q*sx - paddingX + kx lies inside [0, nc).
-        const off = kx - w.paddingX;
-        const q0 = Math.min(outC, Math.max(0, Math.ceil(-off / sx)));
-        const q1 = Math.max(q0, Math.min(outC, Math.floor((nc - 1 - off) / sx) + 1));
-        for (let s = 0; s < x.n; s++) {
-          const sp = (s * x.k + c) * plane;
-          let o = row + s * P;
-          for (let r = 0; r < outR; r++, o += outC) {
-            const yy = r * w.strideY - w.paddingY + ky;
-            // Plain loops: rows are short (1 to 72 values), too short for fill()/set() calls.
-            if (yy < 0 || yy >= nr) {
-              for (let q = 0; q < outC; q++) cols[o + q] = 0;
-              continue;
-            }
-            for (let q = 0; q < q0; q++) cols[o + q] = 0;
-            let from = sp + yy * nc + q0 * sx + off;
-            if (sx === 1) {
-              for (let q = q0; q < q1; q++) cols[o + q] = src[from++];
-            } else {
-              for (let q = q0; q < q1; q++, from += sx) cols[o + q] = src[from];
-            }
-            for (let q = q1; q < outC; q++) cols[o + q] = 0;
-          }
-        }
-      }
-    }
-  }
-}
-
-function convInArena(out: Tensor, x: Tensor, filters: Float32Array, biases: Float32Array | undefined,
-  numFilters: number, w: Window2d, gemm: Gemm, scratch: { cols: Float32Array; product: Float32Array }): void {
-  const outR = out.nr;
-  const outC = out.nc;
-  const K = x.k * w.nr * w.nc;
-  const P = outR * outC;
-  const N = x.n * P;
-  if (N === 0 || numFilters === 0) return;
-  const cols = scratch.cols.subarray(0, K * N);
-  const prod = scratch.product.subarray(0, numFilters * N);
-  im2colSpans(cols, x, w, outR, outC);
-  gemm(numFilters, N, K, filters, cols, prod);
-  // prod is [filter][sample][pixel]; out is [sample][filter][pixel].
-  const o = out.data;
-  for (let s = 0; s < x.n; s++) {
-    for (let f = 0; f < numFilters; f++) {
-      const src = f * N + s * P;
-      const dst = (s * numFilters + f) * P;
-      if (biases === undefined) {
-        o.set(prod.subarray(src, src + P), dst);
-      } else {
-        const b = biases[f];
-        for (let p = 0; p < P; p++) o[dst + p] = prod[src + p] + b;
-      }
-    }
-  }
 }
 
 // -------------------------------------------------------------------------------------------
@@ -531,7 +453,7 @@ function runInArena(plan: NetPlan, layout: Layout, arena: Arena, gemm: Gemm, chi
     switch (step.op) {
       case 'input': inputRgbImage(y, chips, step.means, step.size); break;
       case 'identity': break;
-      case 'conv': convInArena(y, t[step.src], step.filters, step.biases, step.numFilters, step.window, gemm, scratch); break;
+      case 'conv': conv(y, t[step.src], step.filters, step.biases, step.numFilters, step.window, gemm, scratch); break;
       case 'affine':
         if (step.mode === 'conv') affine(y, t[step.src], step.gamma, step.beta);
         else affineFc(y, t[step.src], step.gamma, step.beta);

@@ -22,6 +22,7 @@
 //          faces, mean_error, mean_error_pixels, ms}
 //       Doubles as %.17g; ms: the test_shape_predictor call with scales (not a benchmark).
 
+#include "options.h"
 #include <dlib/data_io.h>
 #include <dlib/image_io.h>
 #include <dlib/image_processing.h>
@@ -37,42 +38,9 @@ using namespace dlib;
 
 namespace {
 
-struct accuracy_args {
-    std::map<std::string, std::string> opts;
-    std::vector<std::string> pos;
-    accuracy_args(int argc, char** argv) {
-        for (int i = 2; i < argc; ++i) {
-            std::string a = argv[i];
-            if (a.rfind("--", 0) == 0) {
-                if (i + 1 >= argc) throw std::invalid_argument("option " + a + " needs a value");
-                opts[a.substr(2)] = argv[++i];
-            } else {
-                pos.push_back(a);
-            }
-        }
-    }
-    std::string get(const std::string& k, const std::string& d) const {
-        auto it = opts.find(k);
-        return it == opts.end() ? d : it->second;
-    }
-};
+using accuracy_args = command_options;
 
-std::string jstr(const std::string& s) {
-    std::string o = "\"";
-    for (char c : s) {
-        if (c == '"' || c == '\\') {
-            o += '\\';
-            o += c;
-        } else if (static_cast<unsigned char>(c) < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", c);
-            o += buf;
-        } else {
-            o += c;
-        }
-    }
-    return o + "\"";
-}
+
 
 std::string dbl(double v) {
     char buf[40];
@@ -139,12 +107,12 @@ int landmark_accuracy(const std::string& xml, const std::string& predictor, cons
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     const double mean_error_pixels = test_shape_predictor(sp, images, faces);
 
-    std::string o = "{\"dataset\":" + jstr(xml) + ",\"pixels\":" + jstr(pixels) + ",\"parts_list\":[";
-    for (size_t k = 0; k < parts_list.size(); ++k) o += (k ? "," : "") + jstr(parts_list[k]);
+    std::string o = "{\"dataset\":" + json_quote(xml) + ",\"pixels\":" + json_quote(pixels) + ",\"parts_list\":[";
+    for (size_t k = 0; k < parts_list.size(); ++k) o += (k ? "," : "") + json_quote(parts_list[k]);
     o += "],\"images\":[";
     for (size_t i = 0; i < images.size(); ++i) {
         if (i) o += ",";
-        o += "{\"file\":" + jstr(meta.images[i].filename) + ",\"width\":" + std::to_string(num_columns(images[i])) +
+        o += "{\"file\":" + json_quote(meta.images[i].filename) + ",\"width\":" + std::to_string(num_columns(images[i])) +
              ",\"height\":" + std::to_string(num_rows(images[i])) + ",\"faces\":[";
         for (size_t j = 0; j < faces[i].size(); ++j) {
             const full_object_detection& truth = faces[i][j];
@@ -171,7 +139,7 @@ int landmark_accuracy(const std::string& xml, const std::string& predictor, cons
 // Returns the exit code, or -1 when `cmd` is not one of this file's commands.
 int run_accuracy_command(const std::string& cmd, int argc, char** argv) {
     if (cmd != "landmark-accuracy") return -1;
-    accuracy_args a(argc, argv);
+    accuracy_args a(argc, argv, 2);
     if (a.pos.size() != 1) throw std::invalid_argument("landmark-accuracy XML --predictor SP [--pixels gray|rgb]");
     const std::string predictor = a.get("predictor", "");
     if (predictor.empty()) throw std::invalid_argument("landmark-accuracy: --predictor SP is required");

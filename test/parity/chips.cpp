@@ -18,6 +18,7 @@
 //       DIR/<image index>.<face index>.png. One JSON line per face: {image, face, chip, rect,
 //       parts, details: {rect, angle, rows, cols}, ms} (ms: extract_image_chip only).
 
+#include "options.h"
 #include <dlib/image_io.h>
 #include <dlib/image_processing.h>
 #include <dlib/image_processing/frontal_face_detector.h>
@@ -35,25 +36,8 @@ using namespace dlib;
 
 namespace {
 
-struct chip_args {
-    std::map<std::string, std::string> opts;
-    std::vector<std::string> pos;
-    chip_args(int argc, char** argv) {
-        for (int i = 2; i < argc; ++i) {
-            std::string a = argv[i];
-            if (a.rfind("--", 0) == 0) {
-                if (i + 1 >= argc) throw std::runtime_error("option " + a + " needs a value");
-                opts[a.substr(2)] = argv[++i];
-            } else {
-                pos.push_back(a);
-            }
-        }
-    }
-    std::string get(const std::string& k, const std::string& d) const {
-        auto it = opts.find(k);
-        return it == opts.end() ? d : it->second;
-    }
-};
+using chip_args = command_options;
+
 
 std::vector<double> numbers_in(const std::string& s) {
     std::vector<double> out;
@@ -94,7 +78,7 @@ double extract_and_save(const image_type& img, const chip_details& d, const std:
 // Returns the exit code, or -1 when `cmd` is not one of this file's commands.
 int run_chips_command(const std::string& cmd, int argc, char** argv) {
     if (cmd == "chip-details") {
-        chip_args a(argc, argv);
+        chip_args a(argc, argv, 2);
         const auto v = numbers_in(a.get("points", ""));
         if (v.size() != 136 && v.size() != 10) throw std::runtime_error("chip-details: --points needs 68 or 5 [x,y]");
         std::vector<point> parts;
@@ -105,7 +89,7 @@ int run_chips_command(const std::string& cmd, int argc, char** argv) {
         return 0;
     }
     if (cmd == "chip-extract") {
-        chip_args a(argc, argv);
+        chip_args a(argc, argv, 2);
         if (a.pos.size() != 2) throw std::runtime_error("chip-extract IMAGE OUT.png --details \"l t r b angle rows cols\"");
         const auto v = numbers_in(a.get("details", ""));
         if (v.size() != 7) throw std::runtime_error("chip-extract: --details needs 7 numbers");
@@ -125,7 +109,7 @@ int run_chips_command(const std::string& cmd, int argc, char** argv) {
         return 0;
     }
     if (cmd == "chips") {
-        chip_args a(argc, argv);
+        chip_args a(argc, argv, 2);
         if (a.pos.empty()) throw std::runtime_error("chips IMAGE... --out DIR --predictor SP");
         const std::string outdir = a.get("out", "");
         const unsigned long size = std::stoul(a.get("size", "150"));

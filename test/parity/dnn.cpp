@@ -14,6 +14,7 @@
 //       BLAS in this harness's default environment). Which libblas.so.3 is loaded is decided by
 //       the dynamic loader (LD_LIBRARY_PATH), so the same binary times both.
 
+#include "options.h"
 #include <dlfcn.h>
 #include <dlib/dnn.h>
 #include <dlib/image_io.h>
@@ -33,51 +34,9 @@ using namespace dlib;
 
 namespace {
 
-struct dnn_args {
-    std::map<std::string, std::string> opts;
-    std::vector<std::string> pos;
-    dnn_args(int argc, char** argv) {
-        for (int i = 2; i < argc; ++i) {
-            std::string a = argv[i];
-            if (a.rfind("--", 0) == 0) {
-                if (i + 1 >= argc) throw std::runtime_error("option " + a + " needs a value");
-                opts[a.substr(2)] = argv[++i];
-            } else {
-                pos.push_back(a);
-            }
-        }
-    }
-    std::string get(const std::string& k, const std::string& d) const {
-        auto it = opts.find(k);
-        return it == opts.end() ? d : it->second;
-    }
-    long get_long(const std::string& k, long d, long lo) const {
-        auto it = opts.find(k);
-        if (it == opts.end()) return d;
-        char* end = nullptr;
-        const long v = std::strtol(it->second.c_str(), &end, 10);
-        if (end == it->second.c_str() || *end != '\0' || v < lo)
-            throw std::runtime_error("--" + k + " must be an integer >= " + std::to_string(lo));
-        return v;
-    }
-};
+using dnn_args = command_options;
 
-std::string json_escape(const std::string& s) {
-    std::string out = "\"";
-    for (const char c : s) {
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (static_cast<unsigned char>(c) < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", c);
-            out += buf;
-        } else {
-            out += c;
-        }
-    }
-    return out + "\"";
-}
+
 
 int cmd_time_net(const dnn_args& a) {
     const std::string net_path = a.get("net", "");
@@ -127,7 +86,7 @@ int cmd_time_net(const dnn_args& a) {
                 "\"ms_per_face\":%.6g,\"blas\":\"%s\"",
                 batch, repeat, median, sorted[0], median / batch, get_threads ? "openblas" : "other");
     if (get_threads) std::printf(",\"threads\":%d", get_threads());
-    if (get_config) std::printf(",\"openblas_config\":%s", json_escape(get_config()).c_str());
+    if (get_config) std::printf(",\"openblas_config\":%s", json_quote(get_config()).c_str());
     std::printf(",\"runs_ms\":[");
     for (size_t i = 0; i < ms.size(); ++i) std::printf("%s%.6g", i ? "," : "", ms[i]);
     std::printf("]}\n");
@@ -137,6 +96,6 @@ int cmd_time_net(const dnn_args& a) {
 }  // namespace
 
 int run_dnn_command(const std::string& cmd, int argc, char** argv) {
-    if (cmd == "time-net") return cmd_time_net(dnn_args(argc, argv));
+    if (cmd == "time-net") return cmd_time_net(dnn_args(argc, argv, 2));
     return -1;
 }

@@ -22,6 +22,7 @@
 //       1, 2, 3, 6 over the given number of levels (drectangle, %.17g), their conversion back
 //       to rectangle, and image_to_fhog / fhog_to_image of the rectangle.
 
+#include "options.h"
 #include <dlib/image_io.h>
 #include <dlib/image_processing.h>
 #include <dlib/image_transforms.h>
@@ -41,25 +42,8 @@ using namespace dlib;
 
 namespace {
 
-struct fhog_args {
-    std::map<std::string, std::string> opts;
-    std::vector<std::string> pos;
-    fhog_args(int argc, char** argv, int first) {
-        for (int i = first; i < argc; ++i) {
-            std::string a = argv[i];
-            if (a.rfind("--", 0) == 0 && a.size() > 2) {
-                if (i + 1 >= argc) throw std::invalid_argument("option " + a + " needs a value");
-                opts[a.substr(2)] = argv[++i];
-            } else {
-                pos.push_back(a);
-            }
-        }
-    }
-    long num(const std::string& k, long dflt) const {
-        auto it = opts.find(k);
-        return it == opts.end() ? dflt : std::stol(it->second);
-    }
-};
+using fhog_args = command_options;
+
 
 std::string g17(double v) {
     char buf[40];
@@ -67,14 +51,6 @@ std::string g17(double v) {
     return buf;
 }
 
-std::string json_str(const std::string& s) {
-    std::string out = "\"";
-    for (char c : s) {
-        if (c == '"' || c == '\\') out += '\\';
-        out += c;
-    }
-    return out + "\"";
-}
 
 template <typename R>
 std::string rect_json(const R& r) {
@@ -83,10 +59,10 @@ std::string rect_json(const R& r) {
 
 template <typename image_type>
 int fhog_on(const image_type& img, const fhog_args& a) {
-    const int cell = static_cast<int>(a.num("cell", 8));
-    const int pad_rows = static_cast<int>(a.num("pad-rows", 1));
-    const int pad_cols = static_cast<int>(a.num("pad-cols", 1));
-    const long repeat = std::max(1L, a.num("repeat", 1));
+    const int cell = static_cast<int>(a.get_long("cell", 8));
+    const int pad_rows = static_cast<int>(a.get_long("pad-rows", 1));
+    const int pad_cols = static_cast<int>(a.get_long("pad-cols", 1));
+    const long repeat = std::max(1L, a.get_long("repeat", 1));
     if (cell < 1 || pad_rows < 1 || pad_cols < 1) throw std::invalid_argument("--cell, --pad-rows, --pad-cols must be >= 1");
     dlib::array<array2d<float>> hog;
     std::vector<double> times;
@@ -105,7 +81,7 @@ int fhog_on(const image_type& img, const fhog_args& a) {
     if (!f) throw std::runtime_error("write failed: " + path);
     std::cout << "{\"rows\":" << hog[0].nr() << ",\"cols\":" << hog[0].nc() << ",\"planes\":" << hog.size()
               << ",\"width\":" << img.nc() << ",\"height\":" << img.nr() << ",\"ms\":" << g17(times[times.size() / 2])
-              << ",\"path\":" << json_str(path) << "}\n";
+              << ",\"path\":" << json_quote(path) << "}\n";
     return 0;
 }
 
@@ -113,7 +89,7 @@ int cmd_fhog(const fhog_args& a) {
     if (a.pos.size() != 2) throw std::invalid_argument("fhog IMAGE OUTDIR [--cell 8] [--pad-rows 1] [--pad-cols 1] [--gray 1] [--repeat N]");
     array2d<rgb_pixel> rgb;
     load_image(rgb, a.pos[0]);
-    if (a.num("gray", 0)) {
+    if (a.get_long("gray", 0)) {
         array2d<unsigned char> gray;
         assign_image(gray, rgb);
         return fhog_on(gray, a);
@@ -123,7 +99,7 @@ int cmd_fhog(const fhog_args& a) {
 
 template <typename image_type>
 int pyramid_on(image_type& img, const fhog_args& a) {
-    const long levels = a.num("levels", 3);
+    const long levels = a.get_long("levels", 3);
     pyramid_down<6> pyr;
     for (long l = 1; l <= levels; ++l) {
         image_type down;
@@ -133,7 +109,7 @@ int pyramid_on(image_type& img, const fhog_args& a) {
         const std::string path = a.pos[1] + "/level" + std::to_string(l) + ".png";
         save_png(img, path);
         std::cout << "{\"level\":" << l << ",\"width\":" << img.nc() << ",\"height\":" << img.nr()
-                  << ",\"path\":" << json_str(path) << "}\n";
+                  << ",\"path\":" << json_quote(path) << "}\n";
     }
     return 0;
 }
@@ -142,7 +118,7 @@ int cmd_pyramid(const fhog_args& a) {
     if (a.pos.size() != 2) throw std::invalid_argument("pyramid IMAGE OUTDIR [--levels N] [--gray 1]");
     array2d<rgb_pixel> rgb;
     load_image(rgb, a.pos[0]);
-    if (a.num("gray", 0)) {
+    if (a.get_long("gray", 0)) {
         array2d<unsigned char> gray;
         assign_image(gray, rgb);
         return pyramid_on(gray, a);
@@ -163,7 +139,7 @@ int cmd_pyramid_up(const fhog_args& a) {
     if (a.pos.size() != 2) throw std::invalid_argument("pyramid-up IMAGE OUT.png [--gray 1]");
     array2d<rgb_pixel> rgb;
     load_image(rgb, a.pos[0]);
-    if (a.num("gray", 0)) {
+    if (a.get_long("gray", 0)) {
         array2d<unsigned char> gray;
         assign_image(gray, rgb);
         return pyramid_up_on(gray, a);
@@ -173,7 +149,7 @@ int cmd_pyramid_up(const fhog_args& a) {
 
 template <typename image_type>
 int time_pyramid_on(const image_type& img, const fhog_args& a) {
-    const long repeat = std::max(1L, a.num("repeat", 11));
+    const long repeat = std::max(1L, a.get_long("repeat", 11));
     std::vector<double> down, up;
     for (long i = 0; i < repeat; ++i) {
         image_type out;
@@ -196,7 +172,7 @@ int cmd_time_pyramid(const fhog_args& a) {
     if (a.pos.size() != 1) throw std::invalid_argument("time-pyramid IMAGE [--repeat N] [--gray 1]");
     array2d<rgb_pixel> rgb;
     load_image(rgb, a.pos[0]);
-    if (a.num("gray", 0)) {
+    if (a.get_long("gray", 0)) {
         array2d<unsigned char> gray;
         assign_image(gray, rgb);
         return time_pyramid_on(gray, a);
@@ -220,9 +196,9 @@ int cmd_rect_map(const fhog_args& a) {
     const long l = std::stol(a.pos[0]), t = std::stol(a.pos[1]), r = std::stol(a.pos[2]), b = std::stol(a.pos[3]);
     const rectangle rect(l, t, r, b);
     const unsigned levels = static_cast<unsigned>(a.num("levels", 1));
-    const int cell = static_cast<int>(a.num("cell", 8));
-    const int pad_rows = static_cast<int>(a.num("pad-rows", 1));
-    const int pad_cols = static_cast<int>(a.num("pad-cols", 1));
+    const int cell = static_cast<int>(a.get_long("cell", 8));
+    const int pad_rows = static_cast<int>(a.get_long("pad-rows", 1));
+    const int pad_cols = static_cast<int>(a.get_long("pad-cols", 1));
     std::cout << "{\"rect\":" << rect_json(rect) << ",\"levels\":" << levels
               << ",\"p1\":" << maps_json(pyramid_down<1>(), rect, levels)
               << ",\"p2\":" << maps_json(pyramid_down<2>(), rect, levels)

@@ -27,6 +27,7 @@
 //       conversion), as dlib's Python API runs on 2-D uint8 arrays: one JSON line per image
 //       {image, width, height, faces: [{rect, score, filter}]}.
 
+#include "options.h"
 #include <dlib/image_io.h>
 #include <dlib/image_processing.h>
 #include <dlib/image_processing/frontal_face_detector.h>
@@ -46,29 +47,8 @@ using namespace dlib;
 
 namespace {
 
-struct scan_args {
-    std::map<std::string, std::string> opts;
-    std::vector<std::string> pos;
-    scan_args(int argc, char** argv, int first) {
-        for (int i = first; i < argc; ++i) {
-            std::string a = argv[i];
-            if (a.rfind("--", 0) == 0) {
-                if (i + 1 >= argc) throw std::runtime_error("option " + a + " needs a value");
-                opts[a.substr(2)] = argv[++i];
-            } else {
-                pos.push_back(a);
-            }
-        }
-    }
-    double num(const std::string& k, double dflt) const {
-        auto it = opts.find(k);
-        return it == opts.end() ? dflt : std::stod(it->second);
-    }
-    std::string get(const std::string& k, const std::string& dflt) const {
-        auto it = opts.find(k);
-        return it == opts.end() ? dflt : it->second;
-    }
-};
+using scan_args = command_options;
+
 
 std::string g17(double v) {
     char buf[40];
