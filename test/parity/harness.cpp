@@ -47,6 +47,8 @@ int run_chips_command(const std::string& cmd, int argc, char** argv);      // ch
 int run_accuracy_command(const std::string& cmd, int argc, char** argv);   // accuracy.cpp
 int run_geometry_command(const std::string& cmd, int argc, char** argv);   // geometry.cpp
 int run_dnn_command(const std::string& cmd, int argc, char** argv);        // dnn.cpp
+int run_rand_command(const std::string& cmd, int argc, char** argv);       // rand.cpp
+int run_cluster_command(const std::string& cmd, int argc, char** argv);    // cluster.cpp
 
 // ---------------------------------------------------------------------------------------------
 // Small utilities.
@@ -478,7 +480,7 @@ int main(int argc, char** argv) {
         if (cmd == "layers") return cmd_layers(a);
         for (auto* run : {run_writer_command, run_fhog_command, run_scan_command, run_landmarks_command, run_chips_command,
                           run_accuracy_command, run_geometry_command,
-                          run_dnn_command})
+                          run_dnn_command, run_rand_command, run_cluster_command})
             if (const int rc = run(cmd, argc, argv); rc >= 0) return rc;
         throw usage_error("unknown command '" + cmd + "'");
     } catch (const usage_error& e) {

@@ -1,0 +1,11 @@
+// facemetric parity harness: rand commands (see the header comment of each command).
+// Each harness source defines one run_*_command function; harness.cpp's main tries them in turn.
+
+#include <string>
+
+int run_rand_command(const std::string& cmd, int argc, char** argv) {
+    (void)argc;
+    (void)argv;
+    (void)cmd;
+    return -1;
+}
