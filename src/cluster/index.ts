@@ -1,0 +1,11 @@
+/** Clustering: dlib's Chinese Whispers and the face graph of dlib's face-clustering example. */
+export {
+  chineseWhispers,
+  buildFaceEdges,
+  dlibFloatDistance,
+  type ChineseWhispersRng,
+  type ChineseWhispersOptions,
+  type ChineseWhispersResult,
+  type PairEdge,
+  type WeightedEdge,
+} from './chinese-whispers.js';
