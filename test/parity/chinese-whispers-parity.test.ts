@@ -1,0 +1,134 @@
+/**
+ * chineseWhispers against live dlib::chinese_whispers (the harness's `chinese-whispers` command):
+ * random graphs of 1..500 nodes, sparse to dense, with self-edges, duplicate edges and isolated
+ * nodes, unweighted (sample_pair), weighted (sample_pair with a distance) and directed
+ * (ordered_sample_pair). dlib's random numbers are replayed from the harness's `draws`, so the
+ * labels must be identical. Also buildFaceEdges against dlib's float lengths (`face-edges`).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { buildFaceEdges, chineseWhispers, type ChineseWhispersRng, type WeightedEdge } from '../../src/cluster/index.js';
+import { runHarnessJson } from '../../src/parity/harness.js';
+import { describeParity, scratchDir } from './helpers.js';
+
+interface CwResult {
+  clusters: number;
+  nodes: number;
+  labels: number[];
+  draws: number[];
+}
+
+class ReplayRng implements ChineseWhispersRng {
+  private k = 0;
+  constructor(private readonly values: readonly number[]) {}
+  getRandom32bitNumber(): number {
+    if (this.k >= this.values.length) throw new Error('ReplayRng exhausted');
+    return this.values[this.k++];
+  }
+  get used(): number {
+    return this.k;
+  }
+}
+
+/** mulberry32: the test's own graph generator. */
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Kind = 'unweighted' | 'dyadic' | 'weighted' | 'ordered';
+
+/** Random edges over n nodes: about density * n^2 / 2 pairs, some self-edges and duplicates. */
+function randomGraph(n: number, density: number, kind: Kind, seed: number): WeightedEdge[] {
+  const r = prng(seed);
+  const m = Math.max(1, Math.round((density * n * (n + 1)) / 2));
+  const out: WeightedEdge[] = [];
+  const seen = new Set<string>();
+  for (let k = 0; k < m; k++) {
+    // nodes drawn from the lower 90% so that some, including the last ones, stay isolated
+    const span = n > 5 ? Math.ceil(n * 0.9) : n;
+    const i = Math.floor(r() * span);
+    const j = r() < 0.05 ? i : Math.floor(r() * span);
+    const key = `${Math.min(i, j)},${Math.max(i, j)}`;
+    // 'weighted' keeps distinct pairs (any double weight); the others allow duplicates
+    if (kind === 'weighted' && seen.has(key)) continue;
+    seen.add(key);
+    const weight = kind === 'unweighted' ? undefined : kind === 'dyadic' ? Math.floor(r() * 16 + 1) / 8 : r() * 2;
+    out.push(weight === undefined ? { i, j } : { i, j, weight });
+    if (kind !== 'weighted' && r() < 0.05) out.push({ ...out[out.length - 1] });
+  }
+  if (kind === 'ordered') out.sort((a, b) => a.i - b.i || a.j - b.j);
+  return out;
+}
+
+function harnessRun(dir: string, name: string, edges: WeightedEdge[], kind: Kind, extra: string[]): CwResult {
+  const file = join(dir, `${name}.txt`);
+  writeFileSync(file, edges.map((e) => (e.weight === undefined ? `${e.i} ${e.j}` : `${e.i} ${e.j} ${e.weight}`)).join('\n') + '\n');
+  const args = ['chinese-whispers', file, '--draws', '1', ...extra];
+  if (kind !== 'unweighted') args.push('--weighted', '1');
+  if (kind === 'ordered') args.push('--ordered', '1');
+  return runHarnessJson<CwResult>(args)[0];
+}
+
+describeParity('chineseWhispers vs dlib::chinese_whispers', () => {
+  const sizes = [1, 2, 3, 7, 20, 60, 150, 500];
+  const densities = [0.02, 0.2, 0.7];
+  const kinds: Kind[] = ['unweighted', 'dyadic', 'weighted', 'ordered'];
+
+  for (const kind of kinds) {
+    it(`${kind}: labels identical to dlib's on random graphs of 1..500 nodes`, () => {
+      const dir = scratchDir(`cw-${kind}`);
+      let cases = 0;
+      let seed = 1;
+      for (const n of sizes) {
+        for (const density of densities) {
+          if (n === 500 && density > 0.2) continue;
+          seed++;
+          const edges = randomGraph(n, density, kind, seed * 7919 + kinds.indexOf(kind));
+          // dlib's default rand for one density, seeded rands and other iteration counts otherwise
+          const extra = density === 0.02 ? [] : ['--seed', `s${seed}`, '--iterations', String(density === 0.2 ? 100 : 17)];
+          const iterations = density === 0.7 ? 17 : 100;
+          const want = harnessRun(dir, `g${n}-${density}`, edges, kind, extra);
+          const rng = new ReplayRng(want.draws);
+          const got = chineseWhispers(edges, { rng, iterations, ordered: kind === 'ordered' });
+          expect(rng.used, `n=${n} density=${density}`).toBe(want.draws.length);
+          expect(got.labels, `n=${n} density=${density}`).toEqual(want.labels);
+          expect(got.numClusters).toBe(want.clusters);
+          cases++;
+        }
+      }
+      expect(cases).toBe(sizes.length * densities.length - 1);
+    });
+  }
+
+  it('an empty graph gives no labels, as dlib', () => {
+    const want = harnessRun(scratchDir('cw-empty'), 'empty', [], 'unweighted', []);
+    expect(want.labels).toEqual([]);
+    expect(chineseWhispers([], { rng: new ReplayRng([]) })).toEqual({ labels: [], numClusters: 0 });
+  });
+
+  it('buildFaceEdges matches dlib\'s length(a - b) < threshold on float descriptors', () => {
+    const r = prng(99);
+    // 80 random 128-D unit-ish vectors in 8 tight groups, so that many lengths fall near the thresholds (0.23..0.58)
+    const centres = Array.from({ length: 8 }, () => Float32Array.from({ length: 128 }, () => (r() - 0.5) * 0.09));
+    const d = Array.from({ length: 80 }, (_, k) => Float32Array.from(centres[k % 8], (v) => v + (r() - 0.5) * 0.06));
+    const dir = scratchDir('face-edges');
+    const file = join(dir, 'd.f32');
+    const flat = new Float32Array(80 * 128);
+    d.forEach((v, k) => flat.set(v, k * 128));
+    writeFileSync(file, Buffer.from(flat.buffer));
+    for (const threshold of [0.3, 0.45, 0.5, 0.55, 0.6]) {
+      const [want] = runHarnessJson<{ faces: number; edges: [number, number][]; lengths: number[] }>(
+        ['face-edges', file, '--threshold', String(threshold)]);
+      expect(want.faces).toBe(80);
+      expect(buildFaceEdges(d, threshold)).toEqual(want.edges);
+    }
+  });
+});
