@@ -9,7 +9,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { buildFaceEdges, chineseWhispers, type ChineseWhispersRng, type WeightedEdge } from '../../src/cluster/index.js';
-import { runHarnessJson } from '../../src/parity/harness.js';
+import { assetPath, exampleImages, exampleImagesDir } from '../../src/models/index.js';
+import { runHarnessJson, type HarnessClusters, type HarnessImage } from '../../src/parity/harness.js';
 import { describeParity, scratchDir } from './helpers.js';
 
 interface CwResult {
@@ -131,4 +132,38 @@ describeParity('chineseWhispers vs dlib::chinese_whispers', () => {
       expect(buildFaceEdges(d, threshold)).toEqual(want.edges);
     }
   });
+});
+
+describeParity('face clustering as dnn_face_recognition_ex.cpp, with chineseWhispers', () => {
+  const net = (): string => assetPath('dlib_face_recognition_resnet_model_v1');
+  const predictor = (): string => assetPath('shape_predictor_68_face_landmarks');
+  const sets: [string, () => string[], number, number][] = [
+    ['bald_guys.jpg', () => [join(exampleImagesDir(), 'faces', 'bald_guys.jpg')], 24, 4],
+    ['examples/johns', () => exampleImages('johns'), 55, 5],
+  ];
+  for (const [name, images, numFaces, people] of sets) {
+    it(`${name}: dlib's descriptors give dlib's edges and the harness cluster command's labels (${numFaces} faces, ${people} people)`, () => {
+      const files = images();
+      const described = runHarnessJson<HarnessImage>(['describe', '--predictor', predictor(), '--net', net(), ...files]);
+      const descriptors = described.flatMap((im) => im.faces.map((f) => Float32Array.from(f.descriptor!)));
+      expect(descriptors).toHaveLength(numFaces);
+      const edges = buildFaceEdges(descriptors);
+
+      // dlib's edges for the same descriptors
+      const dir = scratchDir('cw-faces');
+      const flat = new Float32Array(descriptors.length * 128);
+      descriptors.forEach((v, k) => flat.set(v, k * 128));
+      writeFileSync(join(dir, 'd.f32'), Buffer.from(flat.buffer));
+      const [dlibEdges] = runHarnessJson<{ edges: [number, number][] }>(['face-edges', join(dir, 'd.f32'), '--threshold', '0.6']);
+      expect(edges).toEqual(dlibEdges.edges);
+
+      // the random numbers dlib's default rand gives chinese_whispers on this graph
+      const want = harnessRun(dir, 'faces', edges.map(([i, j]) => ({ i, j })), 'unweighted', []);
+      const got = chineseWhispers(edges, { rng: new ReplayRng(want.draws) });
+      const [clustered] = runHarnessJson<HarnessClusters>(['cluster', '--predictor', predictor(), '--net', net(), '--threshold', '0.6', ...files]);
+      expect(got.labels).toEqual(clustered.faces.map((f) => f.label));
+      expect(got.numClusters).toBe(clustered.clusters);
+      expect(got.numClusters).toBe(people);
+    });
+  }
 });
