@@ -4,7 +4,7 @@
  * test/parity/rand-parity.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { DlibRand } from '../../src/rand/dlib-rand.js';
+import { DlibRand, logCorrectlyRounded } from '../../src/rand/dlib-rand.js';
 
 const take = <T>(n: number, f: () => T): T[] => Array.from({ length: n }, f);
 
@@ -153,5 +153,26 @@ describe('DlibRand', () => {
     expect(() => DlibRand.fromTime(0.5)).toThrow(RangeError);
     // Failed calls draw nothing.
     expect(r.getRandom32bitNumber()).toBe(new DlibRand().getRandom32bitNumber());
+  });
+
+  it('logCorrectlyRounded: exact where the answer is known, the special values as Math.log', () => {
+    expect(logCorrectlyRounded(1)).toBe(0);
+    expect(logCorrectlyRounded(2)).toBe(Math.LN2);
+    expect(logCorrectlyRounded(0.5)).toBe(-Math.LN2);
+    expect(logCorrectlyRounded(10)).toBe(Math.LN10);
+    expect(logCorrectlyRounded(Math.E)).toBe(1);
+    expect(logCorrectlyRounded(0)).toBe(-Infinity);
+    expect(logCorrectlyRounded(Infinity)).toBe(Infinity);
+    expect(logCorrectlyRounded(-1)).toBeNaN();
+    expect(logCorrectlyRounded(5e-324)).toBe(Math.log(5e-324));
+    // Within an ulp of Math.log everywhere (both are within one ulp of the true value).
+    const r = new DlibRand('log');
+    for (let i = 0; i < 20000; i++) {
+      const x = r.getRandomDouble() * 2 ** r.getIntegerInRange(-60, 60);
+      if (x === 0) continue;
+      const a = logCorrectlyRounded(x);
+      const b = Math.log(x);
+      expect(Math.abs(a - b) <= Math.abs(b) * 2.3e-16 || a === b, `log(${x})`).toBe(true);
+    }
   });
 });
