@@ -22,6 +22,7 @@
  * differs (never for unit or dyadic weights).
  */
 import { FacemetricError } from '../errors.js';
+import { DlibRand } from '../rand/dlib-rand.js';
 
 /** The part of dlib::rand that chinese_whispers uses (implemented by `DlibRand`). */
 export interface ChineseWhispersRng {
@@ -42,8 +43,8 @@ export interface WeightedEdge {
 export interface ChineseWhispersOptions {
   /** dlib's `num_iterations` (default 100): the algorithm makes `nodes * iterations` steps. */
   iterations?: number;
-  /** The random source; dlib's default is a default-constructed dlib::rand (`new DlibRand()`). */
-  rng: ChineseWhispersRng;
+  /** The random source (dlib's `dlib::rand& rnd`); default: a fresh `new DlibRand()`, as dlib's overloads without one. */
+  rng?: ChineseWhispersRng;
   /**
    * false (default): edges are undirected, as dlib's `sample_pair` overload takes them.
    * true: edges are directed, as dlib's `ordered_sample_pair` overload takes them, and must be
@@ -136,22 +137,22 @@ function mod64(hi: number, lo: number, n: number): number {
  *   numNodes - 1 (which have no edges) are appended as singleton clusters, numbered after dlib's.
  * @returns labels 0..numClusters-1, numbered in order of first appearance, as dlib's.
  */
-export function chineseWhispers(edges: readonly (PairEdge | WeightedEdge)[], options: ChineseWhispersOptions): ChineseWhispersResult;
-export function chineseWhispers(edges: readonly (PairEdge | WeightedEdge)[], numNodes: number | undefined, options: ChineseWhispersOptions): ChineseWhispersResult;
+export function chineseWhispers(edges: readonly (PairEdge | WeightedEdge)[], options?: ChineseWhispersOptions): ChineseWhispersResult;
+export function chineseWhispers(edges: readonly (PairEdge | WeightedEdge)[], numNodes: number | undefined, options?: ChineseWhispersOptions): ChineseWhispersResult;
 export function chineseWhispers(
   edges: readonly (PairEdge | WeightedEdge)[],
-  a: number | undefined | ChineseWhispersOptions,
+  a?: number | ChineseWhispersOptions,
   b?: ChineseWhispersOptions,
 ): ChineseWhispersResult {
-  const options = (typeof a === 'object' ? a : b) as ChineseWhispersOptions | undefined;
-  const numNodes = typeof a === 'object' ? undefined : a;
-  if (!options || typeof options.rng?.getRandom32bitNumber !== 'function') {
-    throw new FacemetricError('chineseWhispers: options.rng (a dlib::rand, e.g. new DlibRand()) is required');
+  const options: ChineseWhispersOptions = (typeof a === 'object' && a !== null ? a : b) ?? {};
+  const numNodes = typeof a === 'number' ? a : undefined;
+  if (options.rng !== undefined && typeof options.rng.getRandom32bitNumber !== 'function') {
+    throw new FacemetricError('chineseWhispers: options.rng must have getRandom32bitNumber() (a DlibRand)');
   }
   const iterations = options.iterations ?? 100;
   checkIndex(iterations, 'iterations');
   if (numNodes !== undefined) checkIndex(numNodes, 'numNodes');
-  const rng = options.rng;
+  const rng = options.rng ?? new DlibRand();
 
   const g = options.ordered ? asOrdered(edges) : unorderedToOrdered(edges);
   const m = g.from.length;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DlibRand } from '../../src/rand/dlib-rand.js';
 import { buildFaceEdges, chineseWhispers, dlibFloatDistance, type ChineseWhispersRng } from '../../src/cluster/index.js';
 
 /** Replays 32-bit numbers (as dlib::rand would have drawn them), then fails loudly. */
@@ -101,7 +102,15 @@ describe('chineseWhispers (dlib chinese_whispers)', () => {
     expect(() => chineseWhispers([[0, -1]], { rng: picks() })).toThrow(/non-negative integer/);
     expect(() => chineseWhispers([[0, 1.5]], { rng: picks() })).toThrow(/non-negative integer/);
     expect(() => chineseWhispers([[0, 4]], 3, { rng: picks() })).toThrow(/numNodes/);
-    expect(() => chineseWhispers([[0, 1]], {} as never)).toThrow(/rng/);
+    expect(() => chineseWhispers([[0, 1]], { rng: {} as never })).toThrow(/rng/);
+  });
+});
+
+describe('chineseWhispers with dlib::rand', () => {
+  it('defaults to a fresh DlibRand, as dlib\'s overloads without a rand', () => {
+    const edges: [number, number][] = [[0, 1], [1, 2], [3, 4], [4, 4], [2, 0]];
+    expect(chineseWhispers(edges)).toEqual(chineseWhispers(edges, { rng: new DlibRand() }));
+    expect(chineseWhispers(edges, 7)).toEqual({ labels: [0, 0, 0, 1, 1, 2, 3], numClusters: 4 });
   });
 });
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { buildFaceEdges, chineseWhispers, type ChineseWhispersRng, type WeightedEdge } from '../../src/cluster/index.js';
 import { assetPath, exampleImages, exampleImagesDir } from '../../src/models/index.js';
+import { DlibRand } from '../../src/rand/dlib-rand.js';
 import { runHarnessJson, type HarnessClusters, type HarnessImage } from '../../src/parity/harness.js';
 import { describeParity, scratchDir } from './helpers.js';
 
@@ -102,6 +103,9 @@ describeParity('chineseWhispers vs dlib::chinese_whispers', () => {
           expect(rng.used, `n=${n} density=${density}`).toBe(want.draws.length);
           expect(got.labels, `n=${n} density=${density}`).toEqual(want.labels);
           expect(got.numClusters).toBe(want.clusters);
+          // and with facemetric's own dlib::rand port, seeded as the harness seeded dlib's
+          const own = chineseWhispers(edges, { rng: density === 0.02 ? new DlibRand() : new DlibRand(`s${seed}`), iterations, ordered: kind === 'ordered' });
+          expect(own.labels, `DlibRand n=${n} density=${density}`).toEqual(want.labels);
           cases++;
         }
       }
@@ -164,6 +168,8 @@ describeParity('face clustering as dnn_face_recognition_ex.cpp, with chineseWhis
       expect(got.labels).toEqual(clustered.faces.map((f) => f.label));
       expect(got.numClusters).toBe(clustered.clusters);
       expect(got.numClusters).toBe(people);
+      // chineseWhispers' defaults (100 iterations, a fresh DlibRand) are dlib's
+      expect(chineseWhispers(edges)).toEqual(got);
     });
   }
 });
