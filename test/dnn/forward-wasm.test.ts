@@ -16,7 +16,7 @@
  * (Node 20 flags it; vitest runs each test file in its own process, pool 'forks').
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readDnnNet } from '../../src/dlib/index.js';
@@ -25,11 +25,13 @@ import {
   addPrev, addPrevShape, avgPool, gemmReferenceRows4, im2col, maxPool, planNetwork, poolShape, relu, runNetwork, tensor,
   windowOutputSize, type NetPlan, type Tensor, type Window2d,
 } from '../../src/dnn/index.js';
-import { readImageSync, type RgbImage } from '../../src/image/index.js';
-import { datasetObjects, extractImageChip, getFaceChipDetails, loadImageDataset } from '../../src/landmarks/index.js';
-import { assetPath, exampleImagesDir } from '../../src/models/index.js';
+import type { RgbImage } from '../../src/image/index.js';
+import { extractImageChip, getFaceChipDetails } from '../../src/landmarks/index.js';
+import { assetPath } from '../../src/models/index.js';
 import { gemmWasm } from '../../src/wasm/gemm.js';
 import { relaxedSimdSupported, WasmKernels, type WasmFlavour } from '../../src/wasm/index.js';
+import { datasetChips } from '../helpers/chips.js';
+import { randomChip } from '../helpers/random.js';
 
 if (!relaxedSimdSupported()) setFlagsFromString('--experimental-wasm-relaxed-simd');
 const flavours: WasmFlavour[] = relaxedSimdSupported() ? ['simd', 'relaxed'] : ['simd'];
@@ -40,27 +42,7 @@ const flavours: WasmFlavour[] = relaxedSimdSupported() ? ['simd', 'relaxed'] : [
  */
 const DESCRIPTOR_TOL = 1e-5;
 
-function randomChip(seed: number, size = 150): RgbImage {
-  let s = seed >>> 0 || 1;
-  const data = new Uint8Array(size * size * 3);
-  for (let i = 0; i < data.length; i++) {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-    data[i] = s & 0xff;
-  }
-  return { width: size, height: size, data };
-}
 
-/** 150x150 chips of the annotated faces of dlib's examples/faces/training_with_face_landmarks.xml. */
-function realChips(): RgbImage[] {
-  const xml = join(exampleImagesDir(), 'faces', 'training_with_face_landmarks.xml');
-  const objects = datasetObjects(loadImageDataset(xml));
-  const chips: RgbImage[] = [];
-  for (const img of objects.images) {
-    const pixels = readImageSync(join(dirname(xml), img.file));
-    for (const f of img.faces) chips.push(extractImageChip(pixels, getFaceChipDetails(f.parts, 150, 0.25)));
-  }
-  return chips;
-}
 
 /** Number of bit-level mismatches (and the first few) between two tensors. */
 function mismatches(got: Tensor, want: Tensor, what: string): string[] {
@@ -193,7 +175,7 @@ describe('WebAssembly forward pass of the face ResNet', () => {
 
   beforeAll(() => {
     plan = planNetwork(readDnnNet(readFileSync(assetPath('dlib_face_recognition_resnet_model_v1'))));
-    const real = realChips();
+    const real = datasetChips();
     chips = [...real, ...Array.from({ length: Math.max(0, 16 - real.length) }, (_, i) => randomChip(i + 1))].slice(0, 16);
     expect(real.length).toBeGreaterThanOrEqual(3);
   });

@@ -14,17 +14,8 @@ import {
   relu, resolveWiring, runNetwork, tensor,
   type Gemm, type Window2d,
 } from '../../src/dnn/index.js';
-import type { RgbImage } from '../../src/image/index.js';
+import { randomChip } from '../helpers/random.js';
 
-function chip(seed: number, size = 150): RgbImage {
-  let s = seed >>> 0 || 1;
-  const data = new Uint8Array(size * size * 3);
-  for (let i = 0; i < data.length; i++) {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-    data[i] = s & 0xff;
-  }
-  return { width: size, height: size, data };
-}
 
 /** anet_type with small deterministic weights (gamma around 1 so activations stay in range). */
 function anet(): DnnNet {
@@ -79,7 +70,7 @@ describe('planNetwork on anet_type', () => {
   });
 
   it('runs chips to 128-D outputs; every node kept on request; batching does not change results', () => {
-    const chips = [chip(1), chip(2)];
+    const chips = [randomChip(1), randomChip(2)];
     const run = runNetwork(plan, chips, { keepOutputs: true });
     expect([run.output.n, run.output.k, run.output.nr, run.output.nc]).toEqual([2, 128, 1, 1]);
     const shapeAt = (i: number): number[] => { const t = run.outputs![i]!; return [t.n, t.k, t.nr, t.nc]; };
@@ -91,7 +82,7 @@ describe('planNetwork on anet_type', () => {
     expect(one).toHaveLength(2);
     expect(Array.from(one[1])).toEqual(Array.from(run.output.data.subarray(128)));
     // Without keepOutputs only the output survives.
-    expect(runNetwork(plan, [chip(3)]).outputs).toBeUndefined();
+    expect(runNetwork(plan, [randomChip(3)]).outputs).toBeUndefined();
   });
 
   it('recognises anet_type written by older dlib versions (con_4, affine_, fc_2, loss_metric_) or saved without clean()', () => {
@@ -106,7 +97,7 @@ describe('planNetwork on anet_type', () => {
       n.state.cachedOutput = makeTensor(1, 2, 3, 4);
     }
     expect(hasAnetStructure(old)).toBe(true);
-    expect(Array.from(forward(old, [chip(7)])[0])).toEqual(Array.from(forward(plan, [chip(7)])[0]));
+    expect(Array.from(forward(old, [randomChip(7)])[0])).toEqual(Array.from(forward(plan, [randomChip(7)])[0]));
     // A different hyper-parameter is not anet_type.
     const other = anet();
     const con = other.nodes.find((n) => n.kind === 'layer' && n.details.type === 'con_');
@@ -117,8 +108,8 @@ describe('planNetwork on anet_type', () => {
   it('calls the GEMM hook once per convolution and once for the fc layer; a double-precision GEMM stays close', () => {
     let calls = 0;
     const counting: Gemm = (M, N, K, A, B, C) => { calls++; gemmReference(M, N, K, A, B, C); };
-    const ref = forward(plan, [chip(4)]);
-    const viaHook = forward(plan, [chip(4)], { gemm: counting });
+    const ref = forward(plan, [randomChip(4)]);
+    const viaHook = forward(plan, [randomChip(4)], { gemm: counting });
     expect(calls).toBe(30);
     expect(Array.from(viaHook[0])).toEqual(Array.from(ref[0]));
     const double: Gemm = (M, N, K, A, B, C) => {
@@ -128,7 +119,7 @@ describe('planNetwork on anet_type', () => {
         C[m * N + n] = s;
       }
     };
-    const d = forward(plan, [chip(4)], { gemm: double })[0];
+    const d = forward(plan, [randomChip(4)], { gemm: double })[0];
     let max = 0;
     let norm = 0;
     for (let i = 0; i < 128; i++) { max = Math.max(max, Math.abs(d[i] - ref[0][i])); norm = Math.max(norm, Math.abs(ref[0][i])); }
@@ -185,7 +176,7 @@ describe('planNetwork on a hand-made network', () => {
 
   it('equals the layer functions composed by hand', () => {
     const plan = planNetwork(net, { wiring });
-    const chips = [chip(5, 9), chip(6, 9)];
+    const chips = [randomChip(5, 9), randomChip(6, 9)];
     const got = forward(plan, chips);
 
     const x = tensor(2, 3, 9, 9);

@@ -13,7 +13,7 @@
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDnnNet } from '../../src/dlib/index.js';
@@ -21,26 +21,15 @@ import { FacemetricError } from '../../src/errors.js';
 import { createWasmForward, type WasmForward } from '../../src/dnn/forward-wasm.js';
 import { planNetwork, type NetPlan } from '../../src/dnn/net.js';
 import { chunkSizes, createParallelForward, type ParallelForward } from '../../src/dnn/parallel.js';
-import { readImageSync, type RgbImage } from '../../src/image/index.js';
-import { datasetObjects, extractImageChip, getFaceChipDetails, loadImageDataset } from '../../src/landmarks/index.js';
-import { assetPath, exampleImagesDir } from '../../src/models/index.js';
+import type { RgbImage } from '../../src/image/index.js';
+import { assetPath } from '../../src/models/index.js';
 import { relaxedSimdSupported, type WasmFlavour } from '../../src/wasm/index.js';
+import { datasetChips } from '../helpers/chips.js';
 
 // V8 flags are process-wide: workers started later compile relaxed SIMD too.
 if (!relaxedSimdSupported()) setFlagsFromString('--experimental-wasm-relaxed-simd');
 const flavour: WasmFlavour = relaxedSimdSupported() ? 'relaxed' : 'simd';
 
-/** 150x150 chips of the annotated faces of dlib's examples/faces/training_with_face_landmarks.xml. */
-function realChips(): RgbImage[] {
-  const xml = join(exampleImagesDir(), 'faces', 'training_with_face_landmarks.xml');
-  const objects = datasetObjects(loadImageDataset(xml));
-  const chips: RgbImage[] = [];
-  for (const img of objects.images) {
-    const pixels = readImageSync(join(dirname(xml), img.file));
-    for (const f of img.faces) chips.push(extractImageChip(pixels, getFaceChipDetails(f.parts, 150, 0.25)));
-  }
-  return chips;
-}
 
 /** A chip's mirror image (more distinct faces when the examples have fewer than needed). */
 function mirrored(c: RgbImage): RgbImage {
@@ -92,7 +81,7 @@ describe('createParallelForward', () => {
 
   beforeAll(async () => {
     plan = planNetwork(readDnnNet(readFileSync(assetPath('dlib_face_recognition_resnet_model_v1'))));
-    const real = realChips();
+    const real = datasetChips();
     expect(real.length).toBeGreaterThanOrEqual(3);
     chips = [...real, ...real.map(mirrored)].slice(0, 17);
     expect(chips.length).toBe(17);

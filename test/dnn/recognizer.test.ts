@@ -178,18 +178,9 @@ describe('describeFaces', () => {
 });
 
 describe('describeBatchAsync with worker threads', () => {
-  const noiseChip = (seed: number): RgbImage => {
-    let s = seed;
-    const d = new Uint8Array(150 * 150 * 3);
-    for (let i = 0; i < d.length; i++) {
-      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-      d[i] = s >>> 24;
-    }
-    return { width: 150, height: 150, data: d };
-  };
 
   it('threads 2 gives, chunk by chunk, what describeBatch gives; threads 1 is describeBatch; threads 0 is refused', async () => {
-    const chips = Array.from({ length: 17 }, (_, k) => noiseChip(k + 1));
+    const chips = Array.from({ length: 17 }, (_, k) => chip(k + 1));
     const r = loadFaceRecognizer(undefined, { threads: 2 });
     try {
       const got = await r.describeBatchAsync(chips, { batchSize: 4 });

@@ -20,17 +20,8 @@ import { describe, expect, it } from 'vitest';
 import { gemmRef } from '../../src/wasm/gemm-ref.js';
 import { gemmExports, gemmWasm, WasmGemm } from '../../src/wasm/gemm.js';
 import { relaxedSimdSupported, WasmKernels, type WasmFlavour } from '../../src/wasm/index.js';
+import { randomF32 } from '../helpers/random.js';
 
-/** Deterministic pseudo-random floats in [-1, 1). */
-function randomF32(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 /** Deterministic small integers in [-4, 4] (float32): every partial sum below is exact. */
 function randomInts(n: number, seed: number): Float32Array {

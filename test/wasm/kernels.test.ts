@@ -5,17 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_WASM_BYTES, WasmKernels, relaxedProbe, relaxedSimdSupported, type WasmFlavour } from '../../src/wasm/index.js';
 import { axpyRef, dotRef } from '../../src/wasm/kernels.js';
+import { randomF32 } from '../helpers/random.js';
 
-/** Deterministic pseudo-random floats in [-1, 1). */
-function randomF32(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 const SENTINEL = 0x7fc0dead; // a NaN bit pattern no kernel produces
 
