@@ -12,11 +12,8 @@ import { loadFrontalFaceDetector } from '../src/hog/detector.js';
 import { encodePng, readImageSync, type RgbImage } from '../src/image/index.js';
 import { exampleImages } from '../src/models/index.js';
 import { harnessBinary, harnessOutDir, runHarness, runHarnessJson, type HarnessImage } from '../src/parity/harness.js';
+import { median } from './timing.js';
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 function cropRgb(img: RgbImage, width: number, height: number): RgbImage {
   const data = new Uint8Array(width * height * 3);

@@ -18,42 +18,15 @@ import { planNetwork, type NetPlan } from '../src/dnn/net.js';
 import type { RgbImage } from '../src/image/pixels.js';
 import { assetPath } from '../src/models/index.js';
 import { relaxedSimdSupported, type WasmFlavour } from '../src/wasm/index.js';
+import { randomChip, timeWallAndCpu, type Timing } from './timing.js';
 
-function randomChip(seed: number): RgbImage {
-  let s = seed >>> 0 || 1;
-  const data = new Uint8Array(150 * 150 * 3);
-  for (let i = 0; i < data.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    data[i] = s >>> 24;
-  }
-  return { width: 150, height: 150, data };
-}
 
-interface Timing { wallMs: number; cpuMs: number }
-
-/** `warmup` runs, then until `budgetMs` (at least `minRuns`): median wall time, least CPU time. */
-function time(fn: () => void, budgetMs: number, warmup = 2, minRuns = 3): Timing {
-  for (let i = 0; i < warmup; i++) fn();
-  const wall: number[] = [];
-  let cpu = Infinity;
-  const start = performance.now();
-  while (wall.length < minRuns || (performance.now() - start < budgetMs && wall.length < 200)) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    fn();
-    wall.push(performance.now() - t0);
-    const c = process.cpuUsage(c0);
-    cpu = Math.min(cpu, (c.user + c.system) / 1000);
-  }
-  wall.sort((x, y) => x - y);
-  return { wallMs: wall[wall.length >> 1], cpuMs: cpu };
-}
 
 const round = (v: number, d = 2): number => Number(v.toFixed(d));
 
 function measure(plan: NetPlan, chips: RgbImage[], opts: WasmForwardOptions, budgetMs: number): Timing {
   const f = createWasmForward(plan, { ...opts, maxBatch: chips.length });
-  const t = time(() => { f.forward(chips); }, budgetMs);
+  const t = timeWallAndCpu(() => { f.forward(chips); }, budgetMs, 2);
   f.release();
   return t;
 }

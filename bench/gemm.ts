@@ -17,6 +17,7 @@ import { pathToFileURL } from 'node:url';
 import { gemmRef } from '../src/wasm/gemm-ref.js';
 import { WasmGemm } from '../src/wasm/gemm.js';
 import { relaxedSimdSupported, WasmKernels, type WasmFlavour } from '../src/wasm/index.js';
+import { timeWallAndCpu, type Timing } from './timing.js';
 
 /** The face ResNet's convolutions as GEMMs at batch 1: [M, K, N pixels, convs of this shape]. */
 const SHAPES: [number, number, number, number][] = [
@@ -34,26 +35,9 @@ function fill(v: Float32Array, seed: number): Float32Array {
   return v;
 }
 
-interface Timing { wallMs: number; cpuMs: number }
-
-/** Runs `fn` `warmup` times, then until `budgetMs` (at least `minRuns`); median wall, least CPU. */
-function time(fn: () => void, flop: number, budgetMs: number, minRuns = 3): Timing {
-  const warmup = flop > 2e9 ? 1 : 3;
-  for (let i = 0; i < warmup; i++) fn();
-  const wall: number[] = [];
-  let cpu = Infinity;
-  const start = performance.now();
-  while (wall.length < minRuns || (performance.now() - start < budgetMs && wall.length < 500)) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    fn();
-    wall.push(performance.now() - t0);
-    const c = process.cpuUsage(c0);
-    cpu = Math.min(cpu, (c.user + c.system) / 1000);
-  }
-  wall.sort((x, y) => x - y);
-  return { wallMs: wall[wall.length >> 1], cpuMs: cpu };
-}
+/** {@link timeWallAndCpu} with fewer warm-up runs for the biggest products. */
+const time = (fn: () => void, flop: number, budgetMs: number, minRuns = 3): Timing =>
+  timeWallAndCpu(fn, budgetMs, flop > 2e9 ? 1 : 3, minRuns, 500);
 
 const gflops = (flop: number, ms: number): number => Number((flop / (ms * 1e6)).toFixed(1));
 

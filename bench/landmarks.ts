@@ -21,11 +21,8 @@ import { extractImageChip, type ChipDetails } from '../src/landmarks/chips.js';
 import { loadShapePredictor } from '../src/landmarks/shape-predictor.js';
 import { assetPath, exampleImages } from '../src/models/index.js';
 import { harnessBinary, harnessOutDir, runHarness, runHarnessJson } from '../src/parity/harness.js';
+import { median } from './timing.js';
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 interface DlibChipFace {
   image: number;

@@ -18,18 +18,9 @@
 import { loadavg, availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { createParallelForward } from '../src/dnn/parallel.js';
-import type { RgbImage } from '../src/image/pixels.js';
 import { relaxedSimdSupported, type WasmFlavour } from '../src/wasm/index.js';
+import { randomChip } from './timing.js';
 
-function randomChip(seed: number): RgbImage {
-  let s = seed >>> 0 || 1;
-  const data = new Uint8Array(150 * 150 * 3);
-  for (let i = 0; i < data.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    data[i] = s >>> 24;
-  }
-  return { width: 150, height: 150, data };
-}
 
 const round = (v: number, d = 2): number => Number(v.toFixed(d));
 const sum = (a: number[]): number => a.reduce((x, y) => x + y, 0);

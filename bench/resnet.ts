@@ -45,13 +45,10 @@ import { gemmWasm } from '../src/wasm/gemm.js';
 import { relaxedSimdSupported, type WasmFlavour } from '../src/wasm/index.js';
 import { ensureOpenBlas, openBlasEnv, referenceBlasEnv } from './openblas.js';
 import type { TfjsFaceNet } from './tfjs-peer.js';
+import { median } from './timing.js';
 
 const chipDir = (): string => join(harnessOutDir(), 'bench-resnet', 'chips');
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /**
  * Paths of dlib's 150x150 chips of bald_guys.jpg (harness `chips`, made once into
