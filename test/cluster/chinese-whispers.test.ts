@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DlibRand } from '../../src/rand/dlib-rand.js';
 import { buildFaceEdges, chineseWhispers, dlibFloatDistance, type ChineseWhispersRng } from '../../src/cluster/index.js';
+import { ReplayRng } from '../helpers/replay-rng.js';
 
-/** Replays 32-bit numbers (as dlib::rand would have drawn them), then fails loudly. */
-class ReplayRng implements ChineseWhispersRng {
-  private k = 0;
-  constructor(private readonly values: readonly number[]) {}
-  getRandom32bitNumber(): number {
-    if (this.k >= this.values.length) throw new Error('ReplayRng exhausted');
-    return this.values[this.k++];
-  }
-  get used(): number {
-    return this.k;
-  }
-}
 
 /** Picks the given nodes in turn: 64-bit numbers (0 << 32) | node. */
 const picks = (...nodes: number[]): ReplayRng => new ReplayRng(nodes.flatMap((v) => [0, v]));

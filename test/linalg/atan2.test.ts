@@ -7,16 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { atan2 } from '../../src/linalg/atan2.js';
 import { rng } from '../helpers/random.js';
+import { ulps } from '../helpers/float.js';
 
-const f64 = new Float64Array(1);
-const i64 = new BigInt64Array(f64.buffer);
-/** Position of a double on the number line of doubles (so ulp distance is a difference). */
-function ordinal(v: number): bigint {
-  f64[0] = v;
-  const b = i64[0]!;
-  return b < 0n ? -(b & 0x7fffffffffffffffn) : b;
-}
-const ulps = (a: number, b: number): number => Number(ordinal(a) - ordinal(b));
 
 /**
  * [y, x, correctly rounded atan2(y, x)]: the first twelve are the inputs among 200000 random

@@ -23,6 +23,7 @@ import { atan2 } from '../../src/linalg/atan2.js';
 import { runHarnessJson } from '../../src/parity/harness.js';
 import { rng } from '../helpers/random.js';
 import { describeParity, scratchDir } from './helpers.js';
+import { ulps } from '../helpers/float.js';
 
 interface Atan2Line { atan2: number | string; ref: number | string; margin: number | string }
 
@@ -30,14 +31,6 @@ const num = (v: number | string): number => (typeof v === 'string' ? Number(v) :
 /** A double as text strtod reads back exactly (String() drops the sign of -0). */
 const text = (v: number): string => (Object.is(v, -0) ? '-0' : String(v));
 
-const f64 = new Float64Array(1);
-const i64 = new BigInt64Array(f64.buffer);
-function ordinal(v: number): bigint {
-  f64[0] = v;
-  const b = i64[0]!;
-  return b < 0n ? -(b & 0x7fffffffffffffffn) : b;
-}
-const ulps = (a: number, b: number): number => Number(ordinal(a) - ordinal(b));
 
 /** Chip transforms' (m10, m00) where Math.atan2 was one ulp off glibc (johns, faces), and where glibc is (video_frames). */
 const CHIP_CASES: readonly [number, number][] = [

@@ -8,11 +8,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { buildFaceEdges, chineseWhispers, type ChineseWhispersRng, type WeightedEdge } from '../../src/cluster/index.js';
+import { buildFaceEdges, chineseWhispers, type WeightedEdge } from '../../src/cluster/index.js';
 import { assetPath, exampleImages, exampleImagesDir } from '../../src/models/index.js';
 import { DlibRand } from '../../src/rand/dlib-rand.js';
 import { runHarnessJson, type HarnessClusters, type HarnessImage } from '../../src/parity/harness.js';
 import { describeParity, scratchDir } from './helpers.js';
+import { ReplayRng } from '../helpers/replay-rng.js';
 
 interface CwResult {
   clusters: number;
@@ -21,17 +22,6 @@ interface CwResult {
   draws: number[];
 }
 
-class ReplayRng implements ChineseWhispersRng {
-  private k = 0;
-  constructor(private readonly values: readonly number[]) {}
-  getRandom32bitNumber(): number {
-    if (this.k >= this.values.length) throw new Error('ReplayRng exhausted');
-    return this.values[this.k++];
-  }
-  get used(): number {
-    return this.k;
-  }
-}
 
 /** mulberry32: the test's own graph generator. */
 function prng(seed: number): () => number {
