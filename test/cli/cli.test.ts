@@ -89,17 +89,6 @@ describe('facemetric CLI contract', () => {
     expect(r.stderr).toContain("--upsample=-XYZ");
     expectOneLineError(r.stderr);
   });
-
-  it.each(['cluster'])(
-    '%s: a stage that is not built yet says so, exits 2 and prints no output',
-    (cmd) => {
-      const r = facemetric(cmd, '/usr/share/doc/libdlib19.1/examples/faces/bald_guys.jpg', '--json');
-      expect(r.code).toBe(2);
-      expect(r.stdout).toBe('');
-      expect(r.stderr).toMatch(/not built yet/);
-      expectOneLineError(r.stderr);
-    },
-  );
 });
 
 describe('facemetric detect', () => {

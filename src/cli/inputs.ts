@@ -1,0 +1,91 @@
+/**
+ * The inputs of `facemetric cluster PATH...`: files as given, folders walked recursively.
+ *
+ * - Folders are walked in byte order of their entries' names, depth first, so a run over the
+ *   same tree sees the same files in the same order (and so gets the same labels).
+ * - Hidden entries (names starting with '.') inside folders are left out; a file named
+ *   explicitly is always taken.
+ * - Symbolic links to folders are followed once (a folder reached twice, e.g. through a link
+ *   loop, is walked only the first time); `exclude` folders (the report's own folder when it
+ *   lies inside an input folder) are not walked.
+ * - A path that does not exist or cannot be listed becomes a problem, not an error: the caller
+ *   reports it and goes on with the rest.
+ */
+import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export interface InputProblem {
+  file: string;
+  problem: string;
+}
+
+export interface CollectedInputs {
+  /** Files to try, in order, as paths built from what was given. */
+  files: string[];
+  /** Paths that could not be used at all. */
+  problems: InputProblem[];
+}
+
+function fsProblem(e: unknown): string {
+  const code = (e as { code?: string }).code;
+  switch (code) {
+    case 'ENOENT': return 'no such file or folder';
+    case 'EACCES': case 'EPERM': return 'permission denied';
+    case 'ENOTDIR': return 'no such file or folder (a parent in its path is not a folder)';
+    case 'ELOOP': return 'too many levels of symbolic links';
+    default: return (e instanceof Error ? e.message : String(e)).split('\n')[0];
+  }
+}
+
+const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+export function collectInputs(paths: readonly string[], exclude: readonly string[] = []): CollectedInputs {
+  const files: string[] = [];
+  const problems: InputProblem[] = [];
+  const seenDirs = new Set<string>(exclude.map((d) => { try { return realpathSync(d); } catch { return resolve(d); } }));
+  const walk = (dir: string): void => {
+    let real: string;
+    try {
+      real = realpathSync(dir);
+    } catch (e) {
+      problems.push({ file: dir, problem: fsProblem(e) });
+      return;
+    }
+    if (seenDirs.has(real)) return;
+    seenDirs.add(real);
+    let names: string[];
+    try {
+      names = readdirSync(dir).sort(byteOrder);
+    } catch (e) {
+      problems.push({ file: dir, problem: `cannot list the folder: ${fsProblem(e)}` });
+      return;
+    }
+    for (const name of names) {
+      if (name.startsWith('.')) continue;
+      const p = join(dir, name);
+      let st;
+      try {
+        st = statSync(p);
+      } catch (e) {
+        problems.push({ file: p, problem: fsProblem(e) });
+        continue;
+      }
+      if (st.isDirectory()) walk(p);
+      else if (st.isFile()) files.push(p);
+      else problems.push({ file: p, problem: 'not a regular file' });
+    }
+  };
+  for (const p of paths) {
+    let st;
+    try {
+      st = statSync(p);
+    } catch (e) {
+      problems.push({ file: p, problem: fsProblem(e) });
+      continue;
+    }
+    if (st.isDirectory()) walk(p);
+    else if (st.isFile()) files.push(p);
+    else problems.push({ file: p, problem: 'not a regular file' });
+  }
+  return { files, problems };
+}

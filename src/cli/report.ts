@@ -1,0 +1,131 @@
+/**
+ * The files `facemetric cluster` writes into its report folder, besides the face chips:
+ * one tiled PNG of chips per person and `index.html`, a self-contained page (no scripts, no
+ * network) that shows each person's faces, each face a link to its source photo.
+ */
+import { relative, sep } from 'node:path';
+import type { RgbImage } from '../image/pixels.js';
+
+/** At most this many chips go into one person's tile (10 x 10); the page shows every face. */
+export const MAX_TILE_CHIPS = 100;
+
+/**
+ * Chips side by side in rows of up to ceil(sqrt(n)) (at most 10), `gap` pixels apart on a
+ * dark background. All chips must have the same size.
+ */
+export function tileChips(chips: readonly RgbImage[], gap = 4): RgbImage {
+  if (chips.length === 0) throw new Error('tileChips: no chips');
+  const cw = chips[0]!.width;
+  const chh = chips[0]!.height;
+  for (const c of chips) {
+    if (c.width !== cw || c.height !== chh) throw new Error(`tileChips: chips of different sizes (${cw}x${chh} and ${c.width}x${c.height})`);
+  }
+  const cols = Math.min(10, Math.ceil(Math.sqrt(chips.length)));
+  const rows = Math.ceil(chips.length / cols);
+  const width = cols * cw + (cols + 1) * gap;
+  const height = rows * chh + (rows + 1) * gap;
+  const data = new Uint8Array(width * height * 3).fill(32);
+  chips.forEach((c, k) => {
+    const x0 = gap + (k % cols) * (cw + gap);
+    const y0 = gap + Math.floor(k / cols) * (chh + gap);
+    for (let y = 0; y < chh; y++) {
+      data.set(c.data.subarray(y * cw * 3, (y + 1) * cw * 3), ((y0 + y) * width + x0) * 3);
+    }
+  });
+  return { width, height, data };
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** A link from a page in `fromDir` to the file `target` (absolute), as a relative URL. */
+export function relativeHref(fromDir: string, target: string): string {
+  return relative(fromDir, target).split(sep).map(encodeURIComponent).join('/');
+}
+
+export interface ReportFace {
+  /** The source photo, as found (the page links to its absolute path made relative). */
+  image: string;
+  imageAbs: string;
+  rect: readonly [number, number, number, number];
+  /** The chip's file, relative to the report folder (e.g. faces/face-0001.png). */
+  chip: string;
+}
+
+export interface ReportPerson {
+  person: number;
+  label: number;
+  tile: string;
+  faces: ReportFace[];
+}
+
+export interface ReportPage {
+  outDir: string;
+  people: ReportPerson[];
+  numFaces: number;
+  numImages: number;
+  skipped: readonly { file: string; problem: string }[];
+  settings: string;
+  version: string;
+}
+
+/** The report page: one section per person (class "person", data-faces = its face count). */
+export function renderReportHtml(r: ReportPage): string {
+  const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
+  const people = r.people.length === 1 ? '1 person' : `${r.people.length} people`;
+  const title = `${people} in ${plural(r.numFaces, 'face')}`;
+  const out: string[] = [];
+  out.push(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>facemetric: ${escapeHtml(title)}</title>
+<style>
+body { font: 15px/1.4 system-ui, sans-serif; margin: 2em; color: #222; background: #fafafa; }
+h1 { font-size: 1.6em; } h2 { font-size: 1.2em; margin-bottom: 0.3em; }
+.person { background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 0.8em 1em; margin: 1em 0; }
+.faces { display: flex; flex-wrap: wrap; gap: 6px; }
+.faces img { width: 100px; height: 100px; border-radius: 4px; display: block; }
+.sources, .meta { color: #555; font-size: 0.9em; }
+.skipped li { font-family: ui-monospace, monospace; font-size: 0.9em; }
+</style>
+</head>
+<body>
+<h1>${escapeHtml(title)}</h1>
+<p class="meta">From ${plural(r.numImages, 'photo')} with faces; ${escapeHtml(r.settings)}. Made by facemetric ${escapeHtml(r.version)} (dlib's face detector, 68-point landmarks, face ResNet and Chinese Whispers). Each face links to its photo.</p>
+`);
+  for (const p of r.people) {
+    out.push(`<section class="person" id="person-${p.person}" data-person="${p.person}" data-label="${p.label}" data-faces="${p.faces.length}">
+<h2>Person ${p.person} <small>(${plural(p.faces.length, 'face')})</small></h2>
+<div class="faces">`);
+    for (const f of p.faces) {
+      const where = `${f.image} [${f.rect.join(', ')}]`;
+      out.push(`<a class="face" href="${escapeHtml(relativeHref(r.outDir, f.imageAbs))}" title="${escapeHtml(where)}"><img src="${escapeHtml(f.chip.split(sep).map(encodeURIComponent).join('/'))}" alt="${escapeHtml(where)}"></a>`);
+    }
+    const photos = new Map<string, { abs: string; n: number }>();
+    for (const f of p.faces) {
+      const e = photos.get(f.image);
+      if (e) e.n++;
+      else photos.set(f.image, { abs: f.imageAbs, n: 1 });
+    }
+    const links = [...photos].map(([image, { abs, n }]) =>
+      `<a href="${escapeHtml(relativeHref(r.outDir, abs))}">${escapeHtml(image)}</a>${n > 1 ? ` (${n} faces)` : ''}`);
+    const tileNote = p.faces.length > MAX_TILE_CHIPS ? ` (the first ${MAX_TILE_CHIPS} faces)` : '';
+    out.push(`</div>
+<p class="sources">Photos: ${links.join(', ')}. All faces in one image: <a href="${escapeHtml(p.tile)}">${escapeHtml(p.tile)}</a>${tileNote}.</p>
+</section>
+`);
+  }
+  if (r.skipped.length > 0) {
+    out.push(`<section class="skipped">
+<h2>Skipped inputs (${r.skipped.length})</h2>
+<ul>
+${r.skipped.map((s) => `<li>${escapeHtml(s.file)}: ${escapeHtml(s.problem)}</li>`).join('\n')}
+</ul>
+</section>
+`);
+  }
+  out.push('</body>\n</html>\n');
+  return out.join('');
+}

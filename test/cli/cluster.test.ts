@@ -1,0 +1,333 @@
+/**
+ * `facemetric cluster`, `facemetric compare` and `npm start`, run as a user runs them (the
+ * compiled bin, `npm start` through npm), checked against live dlib: the harness's `cluster`
+ * runs dlib's detector, shape predictor, ResNet and chinese_whispers on the same files (the
+ * face-clustering example), so the labels, the people and their face counts must be dlib's.
+ */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { readImageSync } from '../../src/image/index.js';
+import { assetPath, exampleImages, exampleImagesDir } from '../../src/models/index.js';
+import { runHarness, runHarnessJson, type HarnessClusters, type HarnessImage } from '../../src/parity/harness.js';
+import { dlibFloatDistance } from '../../src/cluster/index.js';
+import { describeParity } from '../parity/helpers.js';
+import { TOLERANCES } from '../parity/tolerances.js';
+import type { ClustersJson } from '../../src/cli/cluster.js';
+
+const BIN = 'dist/src/cli/main.js';
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 << 20 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+const facemetric = (...args: string[]): ReturnType<typeof run> => run(process.execPath, [BIN, ...args]);
+
+function expectOneLineError(stderr: string): void {
+  const lines = stderr.trimEnd().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^facemetric/);
+  expect(stderr).not.toMatch(/\n\s+at /);
+}
+
+interface PageSection {
+  person: number;
+  label: number;
+  faces: number;
+  imgs: string[];
+  hrefs: string[];
+}
+
+/** The people of a written index.html: one <section class="person"> each, with its faces. */
+function readReport(indexHtml: string): PageSection[] {
+  const html = readFileSync(indexHtml, 'utf8');
+  expect(html.startsWith('<!doctype html>')).toBe(true);
+  const sections = html.split('<section class="person"').slice(1);
+  return sections.map((s) => {
+    const body = s.slice(0, s.indexOf('</section>'));
+    const attr = (name: string): number => Number(new RegExp(`data-${name}="(\\d+)"`).exec(body)![1]);
+    const faces = body.slice(body.indexOf('<div class="faces">'), body.indexOf('</div>'));
+    return {
+      person: attr('person'),
+      label: attr('label'),
+      faces: attr('faces'),
+      imgs: [...faces.matchAll(/<img src="([^"]+)"/g)].map((m) => decodeURIComponent(m[1]!)),
+      hrefs: [...faces.matchAll(/<a class="face" href="([^"]+)"/g)].map((m) => decodeURIComponent(m[1]!)),
+    };
+  });
+}
+
+/** dlib's people: face counts per label, largest first. */
+function dlibCounts(c: HarnessClusters): number[] {
+  const counts = new Map<number, number>();
+  for (const f of c.faces) counts.set(f.label, (counts.get(f.label) ?? 0) + 1);
+  return [...counts.values()].sort((a, b) => b - a);
+}
+
+type Rect = readonly [number, number, number, number];
+const iou = (a: Rect, b: Rect): number => {
+  const w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]) + 1;
+  const h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]) + 1;
+  if (w <= 0 || h <= 0) return 0;
+  const area = (r: Rect): number => (r[2] - r[0] + 1) * (r[3] - r[1] + 1);
+  return (w * h) / (area(a) + area(b) - w * h);
+};
+
+/**
+ * Our faces matched to dlib's (same image, boxes overlapping by IoU > 0.5), then the two
+ * partitions compared: faces together in ours are together in dlib's and apart where apart.
+ * Needed on JPEG files: facemetric decodes JPEG with jpeg-js, dlib with libjpeg; the pixels
+ * differ slightly, so a few boxes move by some pixels and detections of equal score can swap
+ * places, which renumbers the labels without changing who is with whom.
+ */
+function expectSamePartition(ours: readonly { image: string; rect: Rect; label: number }[], dlib: HarnessClusters): void {
+  expect(ours).toHaveLength(dlib.faces.length);
+  const match = ours.map((f) => {
+    const k = dlib.faces.findIndex((g) => resolve(g.image) === resolve(f.image) && iou(g.rect, f.rect) > 0.5);
+    expect(k, `no dlib face for ${f.image} [${f.rect.join(', ')}]`).toBeGreaterThanOrEqual(0);
+    return k;
+  });
+  expect(new Set(match).size).toBe(ours.length);
+  for (let i = 0; i < ours.length; i++) {
+    for (let j = i + 1; j < ours.length; j++) {
+      const together = ours[i]!.label === ours[j]!.label;
+      expect(dlib.faces[match[i]!]!.label === dlib.faces[match[j]!]!.label, `faces ${i} and ${j}`).toBe(together);
+    }
+  }
+}
+
+const net = (): string => assetPath('dlib_face_recognition_resnet_model_v1');
+const predictor = (): string => assetPath('shape_predictor_68_face_landmarks');
+const baldGuys = (): string => join(exampleImagesDir(), 'faces', 'bald_guys.jpg');
+
+describeParity('npm start: the 4-person report of bald_guys.jpg, as dlib clusters it', () => {
+  it('npm start writes a fresh report folder, prints its path, and index.html lists dlib\'s 4 people with their face counts', () => {
+    const r = run('npm', ['start', '--silent']);
+    expect(r.code, r.stderr).toBe(0);
+    const m = /^report: (.+index\.html)$/m.exec(r.stdout);
+    expect(m, r.stdout).not.toBeNull();
+    const index = m![1]!;
+    expect(existsSync(index)).toBe(true);
+    const outDir = dirname(index);
+    // A fresh folder: made by this run (nothing in it older than the run's output).
+    const people = readReport(index);
+    const [dlib] = runHarnessJson<HarnessClusters>(['cluster', '--predictor', predictor(), '--net', net(), '--threshold', '0.6', baldGuys()]);
+    expect(dlib!.clusters).toBe(4);
+    expect(dlib!.faces).toHaveLength(24);
+    expect(people).toHaveLength(4);
+    expect(people.map((p) => p.faces)).toEqual(dlibCounts(dlib!));
+    expect(people.map((p) => p.person)).toEqual([1, 2, 3, 4]);
+    for (const p of people) {
+      expect(p.imgs).toHaveLength(p.faces);
+      for (const img of p.imgs) {
+        const chip = readImageSync(join(outDir, img));
+        expect([chip.width, chip.height]).toEqual([150, 150]);
+      }
+      for (const href of p.hrefs) expect(resolve(outDir, href)).toBe(resolve(baldGuys()));
+      const tile = readImageSync(join(outDir, `person-${p.person}.png`));
+      expect(tile.width).toBeGreaterThanOrEqual(150 * Math.ceil(Math.sqrt(p.faces)));
+    }
+    // clusters.json: the same people as dlib's, face for face.
+    const json = JSON.parse(readFileSync(join(outDir, 'clusters.json'), 'utf8')) as ClustersJson;
+    expect(json.clusters).toBe(4);
+    expectSamePartition(json.faces, dlib!);
+    expect(json.skipped).toEqual([]);
+    // A second run writes a different folder: nothing of the first is touched.
+    const before = statSync(join(outDir, 'index.html')).mtimeMs;
+    const again = run('npm', ['start', '--silent']);
+    expect(again.code).toBe(0);
+    const index2 = /^report: (.+index\.html)$/m.exec(again.stdout)![1]!;
+    expect(dirname(index2)).not.toBe(outDir);
+    expect(statSync(join(outDir, 'index.html')).mtimeMs).toBe(before);
+  });
+});
+
+describeParity('facemetric cluster: dlib\'s labels on a folder of photos', () => {
+  it('examples/johns (55 photos in 5 sub-folders): 5 people of 11, every label dlib\'s', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'facemetric-cluster-')), 'report');
+    const r = facemetric('cluster', join(exampleImagesDir(), 'johns'), '--out', out, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout) as ClustersJson;
+    // The folder is walked in sorted order: dlib gets the same files in the same order.
+    const files = exampleImages('johns');
+    expect([...new Set(json.faces.map((f) => resolve(f.image)))]).toEqual(files);
+    const [dlib] = runHarnessJson<HarnessClusters>(['cluster', '--predictor', predictor(), '--net', net(), '--threshold', '0.6', ...files]);
+    expect(json.clusters).toBe(dlib!.clusters);
+    expect(json.clusters).toBe(5);
+    expectSamePartition(json.faces, dlib!);
+    expect(json.people.map((p) => p.faces)).toEqual([11, 11, 11, 11, 11]);
+    // Each person is one John: the sub-folder of every face of a person is the same.
+    for (const p of json.people) {
+      const folders = new Set(json.faces.filter((f) => f.person === p.person).map((f) => dirname(f.image)));
+      expect(folders.size).toBe(1);
+    }
+    const page = readReport(join(out, 'index.html'));
+    expect(page.map((s) => s.faces)).toEqual([11, 11, 11, 11, 11]);
+    expect(JSON.parse(readFileSync(join(out, 'clusters.json'), 'utf8'))).toEqual(json);
+  });
+
+  it('on dlib-decoded pixels (PNG copies of bald_guys.jpg and johns/), every face and label is dlib\'s, in dlib\'s order', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'facemetric-decoded-'));
+    const jpgs = [baldGuys(), ...exampleImages('johns').filter((_, k) => k % 2 === 0)];
+    const pngs = jpgs.map((jpg, k) => {
+      const png = join(dir, 'in', `${String(k).padStart(2, '0')}.png`);
+      mkdirSync(dirname(png), { recursive: true });
+      runHarness(['decode', jpg, png]);
+      return png;
+    });
+    const r = facemetric('cluster', join(dir, 'in'), '--out', join(dir, 'out'), '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout) as ClustersJson;
+    const [dlib] = runHarnessJson<HarnessClusters>(['cluster', '--predictor', predictor(), '--net', net(), '--threshold', '0.6', ...pngs]);
+    expect(json.faces.map((f) => [resolve(f.image), f.rect])).toEqual(dlib!.faces.map((f) => [resolve(f.image), f.rect]));
+    expect(json.faces.map((f) => f.label)).toEqual(dlib!.faces.map((f) => f.label));
+    expect(json.clusters).toBe(dlib!.clusters);
+    expect(json.clusters).toBe(9); // the 4 bald guys and the 5 Johns
+  });
+
+  it('a folder with a corrupt file, a non-image and a photo without faces: the run completes, names each problem, exit 3', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'facemetric-mixed-'));
+    const johns = exampleImages('johns').filter((f) => f.includes('John_Simm'));
+    for (const f of johns.slice(0, 3)) cpSync(f, join(dir, f.split('/').pop()!));
+    mkdirSync(join(dir, 'more'));
+    writeFileSync(join(dir, 'more', 'corrupt.jpg'), readFileSync(johns[3]!).subarray(0, 2000));
+    writeFileSync(join(dir, 'notes.txt'), 'not a photo\n');
+    cpSync(join(exampleImagesDir(), 'faces', 'dogs.jpg'), join(dir, 'more', 'dogs.jpg'));
+    const out = join(dir, 'report');
+    const r = facemetric('cluster', dir, '--out', out);
+    expect(r.code, r.stderr).toBe(3);
+    const problems = r.stderr.trimEnd().split('\n');
+    expect(problems).toHaveLength(3);
+    expect(problems.find((l) => l.includes('corrupt.jpg'))).toMatch(/^facemetric: .*corrupt\.jpg: truncated JPEG.*\(skipped\)$/);
+    expect(problems.find((l) => l.includes('notes.txt'))).toMatch(/^facemetric: .*notes\.txt: not an image.*\(skipped\)$/);
+    expect(problems.find((l) => l.includes('dogs.jpg'))).toMatch(/^facemetric: .*dogs\.jpg: no faces found \(skipped\)$/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.stdout).toMatch(/^3 faces in 3 images: 1 person \(threshold 0\.6\)$/m);
+    expect(r.stdout).toMatch(/^3 inputs skipped/m);
+    const json = JSON.parse(readFileSync(join(out, 'clusters.json'), 'utf8')) as ClustersJson;
+    expect(json.skipped.map((s) => s.file.split('/').pop()).sort()).toEqual(['corrupt.jpg', 'dogs.jpg', 'notes.txt']);
+    expect(json.images).toEqual({ found: 6, withFaces: 3, skipped: 3 });
+    const html = readFileSync(join(out, 'index.html'), 'utf8');
+    expect(html).toContain('Skipped inputs (3)');
+    // The report folder inside the input folder is not read back as input on a second run.
+    const again = facemetric('cluster', dir, '--out', out, '--force', '--json');
+    expect(again.code).toBe(3);
+    expect((JSON.parse(again.stdout) as ClustersJson).images.found).toBe(6);
+  });
+});
+
+describe('facemetric cluster: the report folder and the arguments', () => {
+  const john = (): string => exampleImages('johns')[0]!;
+
+  it('refuses a non-empty --out folder (one line, exit 1, nothing in it changed); --force replaces only its own files', () => {
+    const out = mkdtempSync(join(tmpdir(), 'facemetric-out-'));
+    writeFileSync(join(out, 'mine.txt'), 'precious');
+    const r = facemetric('cluster', john(), '--out', out);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`${out}: is not empty`);
+    expectOneLineError(r.stderr);
+    expect(readdirSync(out)).toEqual(['mine.txt']);
+    const forced = facemetric('cluster', john(), '--out', out, '--force', '--quiet');
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(readFileSync(join(out, 'mine.txt'), 'utf8')).toBe('precious');
+    expect(readdirSync(out).sort()).toEqual(['clusters.json', 'faces', 'index.html', 'mine.txt', 'person-1.png']);
+  });
+
+  it('--out naming a file is refused in one line', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'facemetric-out-')), 'x.txt');
+    writeFileSync(file, 'x');
+    const r = facemetric('cluster', john(), '--out', file);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('is not a folder');
+    expectOneLineError(r.stderr);
+  });
+
+  it.each([
+    [['--default', 'a.jpg'], /either --default or paths/],
+    [['a.jpg', '--threshold', '0'], /--threshold must be greater than 0/],
+    [['a.jpg', '--backend', 'gpu'], /'reference' or 'wasm'/],
+    [['a.jpg', '--jitter', '-1'], /--jitter/],
+  ])('usage errors: %j (exit 2, one line)', (args, message) => {
+    const r = facemetric('cluster', ...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expectOneLineError(r.stderr);
+  });
+
+  it('inputs that do not exist or an empty folder: named, exit 1 when nothing is left', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'facemetric-empty-'));
+    const r = facemetric('cluster', empty);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('no files found');
+    expectOneLineError(r.stderr);
+    const missing = facemetric('cluster', join(empty, 'nope.jpg'), john(), '--out', join(empty, 'out'));
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toContain('nope.jpg: no such file or folder (skipped)');
+  });
+
+  it('shows a progress bar on a terminal (FACEMETRIC_PROGRESS=tty), and none in a short run to a pipe', () => {
+    const files = exampleImages('johns').slice(0, 3);
+    const tty = run(process.execPath, [BIN, 'cluster', ...files, '--out', join(mkdtempSync(join(tmpdir(), 'fm-')), 'r')], { FACEMETRIC_PROGRESS: 'tty' });
+    expect(tty.code).toBe(0);
+    expect(tty.stderr).toContain('3/3 images');
+    expect(tty.stderr).toMatch(/\r\x1b\[2K\[#+\]/);
+    const pipe = facemetric('cluster', ...files, '--out', join(mkdtempSync(join(tmpdir(), 'fm-')), 'r'));
+    expect(pipe.code).toBe(0);
+    expect(pipe.stderr).toBe('');
+  });
+});
+
+describeParity('facemetric compare: dlib\'s distance between two photos\' faces', () => {
+  const johns = (): string[] => exampleImages('johns');
+
+  it('two photos of one John: same person; of two Johns: different; the distance is dlib\'s (on dlib-decoded pixels)', () => {
+    const [a0, b0] = johns().filter((f) => f.includes('John_Savage'));
+    const c0 = johns().find((f) => f.includes('John_Simm'))!;
+    // PNG copies of dlib's decoding (facemetric decodes JPEG with jpeg-js, whose pixels differ
+    // slightly from libjpeg's and move descriptors by ~5e-3).
+    const dir = mkdtempSync(join(tmpdir(), 'facemetric-compare-'));
+    const [a, b, c] = [a0!, b0!, c0].map((jpg, k) => {
+      const png = join(dir, `${k}.png`);
+      runHarness(['decode', jpg, png]);
+      return png;
+    }) as [string, string, string];
+    const described = runHarnessJson<HarnessImage>(['describe', '--predictor', predictor(), '--net', net(), a, b, c]);
+    const d = described.map((x) => Float32Array.from(x.faces[0]!.descriptor!));
+    // |distance(a, b) - distance(a', b')| <= |a - a'| + |b - b'| <= 2 sqrt(128) max |component diff|.
+    const bound = 2 * Math.sqrt(128) * TOLERANCES.descriptor.abs;
+    for (const [x, y, dx, dy, same] of [[a, b, d[0]!, d[1]!, true], [a, c, d[0]!, d[2]!, false]] as const) {
+      const r = facemetric('compare', x, y, '--json');
+      expect(r.code, r.stderr).toBe(0);
+      const got = JSON.parse(r.stdout) as { distance: number; samePerson: boolean; threshold: number };
+      expect(got.samePerson).toBe(same);
+      expect(got.threshold).toBe(0.6);
+      expect(Math.abs(got.distance - dlibFloatDistance(dx, dy))).toBeLessThanOrEqual(bound);
+      const text = facemetric('compare', x, y);
+      expect(text.stdout).toMatch(same ? /^distance 0\.\d{4}: same person \(threshold 0\.6\)\n$/ : /^distance \d\.\d{4}: different people \(threshold 0\.6\)\n$/);
+    }
+    // The JPEG files themselves give the same answers.
+    expect((JSON.parse(facemetric('compare', a0!, b0!, '--json').stdout) as { samePerson: boolean }).samePerson).toBe(true);
+    expect((JSON.parse(facemetric('compare', a0!, c0, '--json').stdout) as { samePerson: boolean }).samePerson).toBe(false);
+  });
+
+  it('a photo without a face, or an unreadable one, is named in one line (exit 1); a photo with several faces uses the largest', () => {
+    const dogs = join(exampleImagesDir(), 'faces', 'dogs.jpg');
+    const r = facemetric('compare', johns()[0]!, dogs);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/dogs\.jpg: no faces found/);
+    expectOneLineError(r.stderr);
+    const missing = facemetric('compare', johns()[0]!, '/nonexistent.jpg');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('/nonexistent.jpg');
+    expectOneLineError(missing.stderr);
+    const several = facemetric('compare', johns()[0]!, baldGuys());
+    expect(several.code).toBe(0);
+    expect(several.stderr).toMatch(/bald_guys\.jpg: 24 faces; comparing the largest/);
+    const usage = facemetric('compare', johns()[0]!);
+    expect(usage.code).toBe(2);
+    expectOneLineError(usage.stderr);
+  });
+});
