@@ -48,3 +48,4 @@ export * from './fhog';
 export * from './scan';
 export * from './gemm';
 export * from './conv';
+export * from './distance';

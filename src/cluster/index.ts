@@ -9,3 +9,13 @@ export {
   type PairEdge,
   type WeightedEdge,
 } from './chinese-whispers.js';
+export {
+  faceEdges,
+  buildFaceEdgesFast,
+  wasmFaceEdgesAvailable,
+  releaseFaceEdgeKernels,
+  type FaceDescriptors,
+  type FaceEdgesBackend,
+  type FaceEdgesOptions,
+  type FaceEdgeList,
+} from './edges.js';
