@@ -27,7 +27,8 @@ import { FacemetricError, UsageError } from '../errors.js';
 import { buildFaceEdges, chineseWhispers } from '../cluster/index.js';
 import { loadFaceRecognizer, type DnnBackend } from '../dnn/recognizer.js';
 import { loadFrontalFaceDetector } from '../hog/detector.js';
-import { readImage, readImageSync, writePng } from '../image/index.js';
+import { encodePng, readImage, readImageSync, type RgbImage } from '../image/index.js';
+import { fsErrorToImageError } from '../image/io.js';
 import { extractImageChip, getFaceChipDetails, loadShapePredictor } from '../landmarks/index.js';
 import { collectInputs, type InputProblem } from './inputs.js';
 import { ProgressBar, progressMode, type ProgressSink } from './progress.js';
@@ -115,6 +116,19 @@ function prepareOutDir(out: string | undefined, force: boolean): string {
   return out;
 }
 
+/**
+ * Writes a PNG into the report folder. The folder is fresh (or cleared of facemetric's files by
+ * --force), so the file must not exist ('wx'); the chips are not flushed one by one (writePng's
+ * fsync costs ~10 ms a file): they can be made again, and nothing of the user's is at stake.
+ */
+function writeReportPng(path: string, img: RgbImage): void {
+  try {
+    writeFileSync(path, encodePng(img), { flag: 'wx' });
+  } catch (e) {
+    throw fsErrorToImageError(e, path, 'write');
+  }
+}
+
 /** Writes a text file through a temporary name and a rename (no half-written file is left). */
 function writeTextFile(path: string, text: string): void {
   const tmp = join(resolve(path, '..'), `.${basename(path)}.tmp-${process.pid}`);
@@ -195,7 +209,7 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
         t0 = performance.now();
         for (const [k, d] of dets.entries()) {
           const chip = join('faces', `face-${String(found.length + 1).padStart(digits(found.length + 1), '0')}.png`);
-          await writePng(join(outDir, chip), chips[k]!, { overwrite: opts.force === true });
+          writeReportPng(join(outDir, chip), chips[k]!);
           found.push({ image: file, imageAbs: resolve(file), rect: d.rect, score: d.score, filter: d.filter, chip, descriptor: descriptors[k]! });
         }
         t.report += performance.now() - t0;
@@ -235,7 +249,7 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
     const members = byLabel.get(label)!;
     const tile = `person-${p + 1}.png`;
     const chips = members.slice(0, MAX_TILE_CHIPS).map((k) => readImageSync(join(outDir, found[k]!.chip)));
-    await writePng(join(outDir, tile), tileChips(chips), { overwrite: opts.force === true });
+    writeReportPng(join(outDir, tile), tileChips(chips));
     people.push({
       person: p + 1,
       label,
