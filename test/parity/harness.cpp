@@ -49,6 +49,7 @@ int run_geometry_command(const std::string& cmd, int argc, char** argv);   // ge
 int run_dnn_command(const std::string& cmd, int argc, char** argv);        // dnn.cpp
 int run_rand_command(const std::string& cmd, int argc, char** argv);       // rand.cpp
 int run_cluster_command(const std::string& cmd, int argc, char** argv);    // cluster.cpp
+int run_jitter_command(const std::string& cmd, int argc, char** argv);     // jitter.cpp
 
 // ---------------------------------------------------------------------------------------------
 // Small utilities.
@@ -458,7 +459,7 @@ static void help() {
         "  layers CHIP.png... --net F --out DIR\n"
         "  other commands: see the header comments of fhog.cpp, scan.cpp, landmarks.cpp, chips.cpp,\n"
         "  accuracy.cpp (landmark-accuracy), geometry.cpp (pinv-affine, svd-small, similarity-transform,\n"
-        "  atan2) and dnn.cpp (time-net)\n";
+        "  atan2), dnn.cpp (time-net) and jitter.cpp (jitter-chips, jitter-describe)\n";
 }
 
 int main(int argc, char** argv) {
@@ -480,7 +481,7 @@ int main(int argc, char** argv) {
         if (cmd == "layers") return cmd_layers(a);
         for (auto* run : {run_writer_command, run_fhog_command, run_scan_command, run_landmarks_command, run_chips_command,
                           run_accuracy_command, run_geometry_command,
-                          run_dnn_command, run_rand_command, run_cluster_command})
+                          run_dnn_command, run_rand_command, run_cluster_command, run_jitter_command})
             if (const int rc = run(cmd, argc, argv); rc >= 0) return rc;
         throw usage_error("unknown command '" + cmd + "'");
     } catch (const usage_error& e) {

@@ -74,4 +74,12 @@ export const TOLERANCES = {
     abs: 1e-4,
     reason: "When the dlib we compare with calls an optimised BLAS (OpenBLAS, MKL...), its GEMM sums each dot product in blocks and SIMD lanes, not sequentially, so every conv output differs from our reference-BLAS order in the last bits, and the differences travel up the network. Measured against dlib 19.24 with Debian's OpenBLAS 0.3.21 (1 thread, its own kernel choice), 3 bald_guys.jpg chips: max |diff| 7.6e-6 on layers whose values reach 22, 2.5e-7 on the descriptors; 1e-4 leaves a margin of about 13x on layers (TOLERANCES.descriptor still applies to descriptors).",
   },
+  jitterPixels: {
+    abs: 0,
+    reason: "jitter_image is dlib's sequence ported draw by draw: five doubles from dlib::rand (bit-identical: rand-parity) in the order GCC evaluates them (dpoint's two arguments right to left: the vertical shift is drawn first), integer geometry by dlib's rules (dpoint->point as floor(v + 0.5), box_size truncated, center() and centered_rect's integer divisions), the angle as draw * pi / 180 with dlib::pi (= Math.PI), the integer crop rectangle turned into the same drectangle, then extract_image_chip (chipPixels) and a left-right flip. So crops must be identical for sizes in PINV_CHIP (chipPixelsUnlistedSize for others).",
+  },
+  jitteredDescriptorReference: {
+    abs: 0,
+    reason: "A jittered descriptor is the network on identical crops (jitterPixels), each bit-identical to dlib's on the reference backend (dnnLayer: dlib linked to the netlib reference BLAS), averaged as dlib's mean(mat(...)) does in float32 (a running sum from zeros in order, times 1.0f/float(n)); so it is identical. Against a dlib on another BLAS, TOLERANCES.descriptor applies.",
+  },
 } as const satisfies Record<string, Tolerance>;
