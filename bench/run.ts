@@ -1,6 +1,6 @@
 /**
  * facemetric benchmarks (tinybench). `npm run bench [suite]` after `npm ci`; suites: kernels,
- * models, fhog, detect, landmarks, accuracy, gemm, forward-wasm, parallel, resnet (all when none is named).
+ * models, fhog, detect, landmarks, accuracy, gemm, forward-wasm, parallel, resnet, cluster (all when none is named).
  *
  * Here: the first WebAssembly SIMD kernel against its TypeScript reference (GFLOP/s) and reading/
  * writing the three dlib model files (ms, MB/s). Each stage's suite lives in its own file and
@@ -25,6 +25,7 @@ import { forwardWasmBench } from './forward-wasm.js';
 import { parallelBench } from './parallel.js';
 import { accuracyReport } from './accuracy.js';
 import { landmarksBench } from './landmarks.js';
+import { clusterBench } from './cluster.js';
 
 async function kernels(): Promise<void> {
   const k = WasmKernels.load();
@@ -118,3 +119,4 @@ if (only === undefined || only === 'gemm') await gemmBench();
 if (only === undefined || only === 'forward-wasm') await forwardWasmBench();
 if (only === undefined || only === 'parallel') await parallelBench();
 if (only === undefined || only === 'resnet') await resnetBench();
+if (only === undefined || only === 'cluster') await clusterBench();
