@@ -204,7 +204,7 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
         const chips = shapes.map((s) => extractImageChip(img, getFaceChipDetails(s, 150, 0.25)));
         t.chips += performance.now() - t0;
         t0 = performance.now();
-        const descriptors = recognizer.describeBatch(chips, { batchSize: 16, ...(jitter > 1 ? { jitter } : {}) });
+        const descriptors = recognizer.describeBatch(chips, { batchSize: 16, jitter });
         t.describe += performance.now() - t0;
         t0 = performance.now();
         for (const [k, d] of dets.entries()) {

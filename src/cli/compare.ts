@@ -49,7 +49,7 @@ async function describeLargest(
   // The largest box; the first in dlib's order among equals.
   const face = dets.reduce((best, d) => (area(d.rect) > area(best.rect) ? d : best));
   const chip = extractImageChip(img, getFaceChipDetails(models.predictor.predict(img, face.rect).points, 150, 0.25));
-  const [descriptor] = models.recognizer.describeBatch([chip], { batchSize: 16, ...(jitter > 1 ? { jitter } : {}) });
+  const [descriptor] = models.recognizer.describeBatch([chip], { batchSize: 16, jitter });
   return { image: file, rect: face.rect, faces: dets.length, descriptor: descriptor! };
 }
 

@@ -20,7 +20,9 @@
  *   and skipped (none of its files are written).
  * - describe: `--backend reference|wasm` picks the forward pass (src/dnn/recognizer.ts; default
  *   wasm where the WebAssembly kernels load). Chips are made as dlib's
- *   get_face_chip_details(landmarks, 150, 0.25) and go through the network 16 at a time.
+ *   get_face_chip_details(landmarks, 150, 0.25) and go through the network 16 at a time;
+ *   `--jitter N` (N > 1) averages each over N jittered copies (dlib's num_jitters), drawn from
+ *   one dlib::rand for the run, face after face, as dlib's Python API does.
  * - With --json: one object per image per line, {image, width, height, timings: {decode, detect,
  *   landmarks?, chips?, describe?} (ms), faces: [{rect: [left, top, right, bottom], score, filter,
  *   landmarks?, chip?, descriptor?}]}, plus `annotated` (the path) with --annotate. Without: one
@@ -59,6 +61,8 @@ export interface DetectCliOptions {
   describe?: boolean;
   /** The forward pass for descriptors (default: wasm where it loads, else reference). */
   backend?: DnnBackend;
+  /** dlib's num_jitters for descriptors (0 or 1: none). */
+  jitter?: number;
 }
 
 /** A face in the CLI contract: the detection, plus its 68 integer landmarks from that stage on. */
@@ -177,7 +181,7 @@ export async function runDetect(images: string[], opts: DetectCliOptions, io: { 
       }
       if (recognizer) {
         t0 = performance.now();
-        const descriptors = recognizer.describeBatch(chips, { batchSize: 16 });
+        const descriptors = recognizer.describeBatch(chips, { batchSize: 16, jitter: opts.jitter ?? 0 });
         result.timings.describe = ms(t0);
         faces.forEach((f, k) => {
           f.descriptor = Array.from(descriptors[k]!);

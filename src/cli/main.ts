@@ -49,7 +49,9 @@ describe: each face's 150x150 chip (padding 0.25) through dlib's face recognitio
 WebAssembly loads) runs the network in WebAssembly SIMD kernels (within 1e-6 of dlib);
 --backend reference in dlib's exact order (bit-identical to dlib on the reference BLAS, ~20x
 slower). Text output shows the first four components and the norm; --json gives all 128.
---jitter N > 1 (dlib's jittered average) is not built yet; 0 and 1 mean no jitter.
+--jitter N > 1: each descriptor is the mean over N randomly jittered copies of the chip (dlib's
+num_jitters: crops, rotations, scales and mirrors from one dlib::rand; ~N times slower, slightly
+more accurate); 0 and 1 mean no jitter.
 cluster: the people in photos and folders (walked recursively), as dlib's face clustering
 example finds them: faces closer than --threshold (default 0.6) are linked, then dlib's Chinese
 Whispers. Writes into --out DIR (default: a fresh folder under the temp folder; a non-empty DIR
@@ -166,9 +168,6 @@ async function main(argv: string[]): Promise<number> {
   if (positionals.length === 0 && !(command === 'cluster' && options.default)) {
     throw new UsageError(`${command}: give at least one ${command === 'cluster' ? 'image or folder' : 'image'}`);
   }
-  if ((command === 'cluster' || command === 'compare') && (options.jitter as number | undefined ?? 0) > 1) {
-    throw new UsageError(`${command}: --jitter ${String(options.jitter)}: averaging descriptors over jittered chips is not built yet; leave --jitter out (or give 0 or 1: no jitter)`);
-  }
   if (command === 'cluster') {
     if (options.default && positionals.length > 0) throw new UsageError('cluster: --default clusters the example photo; give either --default or paths, not both');
     const { exampleImagesDir } = await import('../models/index.js');
@@ -213,10 +212,6 @@ async function main(argv: string[]): Promise<number> {
     });
   }
   if (command === 'describe') {
-    const jitter = options.jitter as number | undefined;
-    if (jitter !== undefined && jitter > 1) {
-      throw new UsageError(`describe: --jitter ${jitter}: averaging descriptors over jittered chips is not built yet (issue 6); leave --jitter out (or give 0 or 1: no jitter)`);
-    }
     const backend = options.backend as string | undefined;
     if (backend !== undefined && backend !== 'reference' && backend !== 'wasm') {
       throw new UsageError(`describe: --backend must be 'reference' or 'wasm', got '${backend}'`);
@@ -227,6 +222,7 @@ async function main(argv: string[]): Promise<number> {
       upsample: options.upsample as number | undefined,
       threshold: options.threshold as number | undefined,
       describe: true,
+      jitter: options.jitter as number | undefined,
       ...(backend === undefined ? {} : { backend }),
     });
   }

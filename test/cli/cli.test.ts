@@ -252,12 +252,30 @@ describe('facemetric describe', () => {
     }
   });
 
-  it.each([['--jitter', '2'], ['--jitter', '10']])('describe %s %s: jittering is not built yet (exit 2, one line, no output)', (opt, value) => {
-    const r = facemetric('describe', twoFaces, opt, value, '--json');
-    expect(r.code).toBe(2);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/--jitter \d+: .*not built yet/);
-    expectOneLineError(r.stderr);
+  it.skipIf(!harnessReady() && !parityRequired)('--jitter 3: each face the mean over 3 jittered chips, as dlib\'s Python API computes it (live dlib, dlib-decoded pixels)', () => {
+    const dir = scratchDir('cli-jitter');
+    const png = join(dir, 'two.png');
+    runHarness(['decode', twoFaces, png]);
+    const chipDir = join(dir, 'chips');
+    mkdirSync(chipDir);
+    runHarness(['describe', '--predictor', assetPath('shape_predictor_68_face_landmarks'), '--net', assetPath('dlib_face_recognition_resnet_model_v1'), '--chips', chipDir, png]);
+    const chips = [0, 1].map((k) => join(chipDir, `two.png.${k}.png`));
+    const want = runHarnessJson<{ descriptor: number[] }>(['jitter-describe', '--net', assetPath('dlib_face_recognition_resnet_model_v1'), '--jitters', '3', ...chips]);
+    const r = facemetric('describe', png, '--jitter', '3', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const got = (JSON.parse(r.stdout) as Described).faces.map((f) => f.descriptor!);
+    expect(got).toHaveLength(2);
+    const plain = (JSON.parse(facemetric('describe', png, '--json').stdout) as Described).faces.map((f) => f.descriptor!);
+    for (const k of [0, 1]) {
+      let max = 0;
+      let moved = 0;
+      for (let i = 0; i < 128; i++) {
+        max = Math.max(max, Math.abs(got[k]![i]! - want[k]!.descriptor[i]!));
+        moved = Math.max(moved, Math.abs(got[k]![i]! - plain[k]![i]!));
+      }
+      expect(max).toBeLessThanOrEqual(TOLERANCES.descriptor.abs);
+      expect(moved).toBeGreaterThan(1e-3); // jittering really changed the descriptor
+    }
   });
 
   it('--jitter 0 and 1 mean no jitter: the same descriptors as without', () => {

@@ -187,6 +187,16 @@ describeParity('facemetric cluster: dlib\'s labels on a folder of photos', () =>
     expect(json.clusters).toBe(9); // the 4 bald guys and the 5 Johns
   });
 
+  it('--jitter 2: descriptors averaged over jittered chips still give dlib\'s 4 people of bald_guys.jpg', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'facemetric-jitter-')), 'r');
+    const r = facemetric('cluster', baldGuys(), '--jitter', '2', '--out', out, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout) as ClustersJson;
+    expect(json.jitter).toBe(2);
+    const [dlib] = runHarnessJson<HarnessClusters>(['cluster', '--predictor', predictor(), '--net', net(), '--threshold', '0.6', baldGuys()]);
+    expectSamePartition(json.faces, dlib!);
+  });
+
   it('a folder with a corrupt file, a non-image and a photo without faces: the run completes, names each problem, exit 3', () => {
     const dir = mkdtempSync(join(tmpdir(), 'facemetric-mixed-'));
     const johns = exampleImages('johns').filter((f) => f.includes('John_Simm'));
