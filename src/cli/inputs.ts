@@ -60,32 +60,21 @@ export function collectInputs(paths: readonly string[], exclude: readonly string
       problems.push({ file: dir, problem: `cannot list the folder: ${fsProblem(e)}` });
       return;
     }
-    for (const name of names) {
-      if (name.startsWith('.')) continue;
-      const p = join(dir, name);
-      let st;
-      try {
-        st = statSync(p);
-      } catch (e) {
-        problems.push({ file: p, problem: fsProblem(e) });
-        continue;
-      }
-      if (st.isDirectory()) walk(p);
-      else if (st.isFile()) files.push(p);
-      else problems.push({ file: p, problem: 'not a regular file' });
-    }
+    for (const name of names) if (!name.startsWith('.')) visit(join(dir, name));
   };
-  for (const p of paths) {
+  /** A file is taken, a folder walked, anything else (or a failing stat) is a problem. */
+  function visit(p: string): void {
     let st;
     try {
       st = statSync(p);
     } catch (e) {
       problems.push({ file: p, problem: fsProblem(e) });
-      continue;
+      return;
     }
     if (st.isDirectory()) walk(p);
     else if (st.isFile()) files.push(p);
     else problems.push({ file: p, problem: 'not a regular file' });
   }
+  for (const p of paths) visit(p);
   return { files, problems };
 }

@@ -1,0 +1,101 @@
+/**
+ * The parts of `facemetric cluster` on their own: the input walk, the progress bar and the
+ * report's tile and page.
+ */
+import { describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { collectInputs } from '../../src/cli/inputs.js';
+import { ProgressBar, progressMode } from '../../src/cli/progress.js';
+import { escapeHtml, relativeHref, renderReportHtml, tileChips } from '../../src/cli/report.js';
+import type { RgbImage } from '../../src/image/index.js';
+
+describe('collectInputs', () => {
+  it('walks folders depth first in byte order, leaves hidden entries out, keeps explicit files, names missing paths', () => {
+    const d = mkdtempSync(join(tmpdir(), 'fm-inputs-'));
+    mkdirSync(join(d, 'b'));
+    mkdirSync(join(d, '.hidden'));
+    for (const f of ['b/z.jpg', 'b/a.jpg', 'B.jpg', 'a.png', '.secret.jpg', '.hidden/x.jpg']) writeFileSync(join(d, f), 'x');
+    const r = collectInputs([d, join(d, '.secret.jpg'), join(d, 'missing.jpg')]);
+    expect(r.files).toEqual([join(d, 'B.jpg'), join(d, 'a.png'), join(d, 'b', 'a.jpg'), join(d, 'b', 'z.jpg'), join(d, '.secret.jpg')]);
+    expect(r.problems).toEqual([{ file: join(d, 'missing.jpg'), problem: 'no such file or folder' }]);
+  });
+
+  it('a link loop is walked once; excluded folders are not walked', () => {
+    const d = mkdtempSync(join(tmpdir(), 'fm-inputs-'));
+    mkdirSync(join(d, 'sub'));
+    mkdirSync(join(d, 'report'));
+    writeFileSync(join(d, 'sub', 'p.jpg'), 'x');
+    writeFileSync(join(d, 'report', 'face.png'), 'x');
+    symlinkSync(d, join(d, 'sub', 'loop'));
+    const r = collectInputs([d], [join(d, 'report')]);
+    expect(r.files).toEqual([join(d, 'sub', 'p.jpg')]);
+    expect(r.problems).toEqual([]);
+  });
+});
+
+describe('ProgressBar', () => {
+  const sink = (isTTY: boolean): { write: (s: string) => void; isTTY: boolean; text: () => string } => {
+    let out = '';
+    return { write: (s) => { out += s; }, isTTY, text: () => out };
+  };
+
+  it('on a terminal: redraws one line in place and erases it at the end', () => {
+    const s = sink(true);
+    const bar = new ProgressBar(s, 4, 'images', progressMode(s, false, {}));
+    for (let i = 1; i <= 4; i++) bar.update(i, `${i} faces`);
+    expect(s.text()).toContain('4/4 images  4 faces');
+    expect(s.text()).toMatch(/^\r\x1b\[2K\[#{6}\.{18}\] 1\/4 images/);
+    expect(s.text()).not.toContain('\n');
+    bar.finish();
+    expect(s.text().endsWith('\r\x1b[2K')).toBe(true);
+  });
+
+  it('in a log: a plain line per interval, none for a short job; off when quiet or FACEMETRIC_PROGRESS=off', () => {
+    const s = sink(false);
+    expect(progressMode(s, false, {})).toBe('lines');
+    expect(progressMode(s, true, {})).toBe('off');
+    expect(progressMode(sink(true), false, { FACEMETRIC_PROGRESS: 'off' })).toBe('off');
+    expect(progressMode(s, false, { FACEMETRIC_PROGRESS: 'tty' })).toBe('tty');
+    const quiet = new ProgressBar(s, 3, 'images', 'lines');
+    quiet.update(1);
+    expect(s.text()).toBe('');
+    const chatty = new ProgressBar(s, 3, 'images', 'lines', 0);
+    chatty.update(2, '5 faces');
+    expect(s.text()).toMatch(/^facemetric: 2\/3 images  5 faces  0:00 elapsed  ~0:00 left\n$/);
+  });
+});
+
+describe('report', () => {
+  const chip = (v: number): RgbImage => ({ width: 2, height: 3, data: new Uint8Array(18).fill(v) });
+
+  it('tileChips: rows of ceil(sqrt(n)) chips, gap pixels apart, in order', () => {
+    const t = tileChips([chip(1), chip(2), chip(3)], 1);
+    // 2 columns, 2 rows: width 2*2 + 3 gaps, height 2*3 + 3 gaps.
+    expect([t.width, t.height]).toEqual([7, 9]);
+    const px = (x: number, y: number): number => t.data[(y * t.width + x) * 3]!;
+    expect([px(1, 1), px(4, 1), px(1, 5), px(4, 5), px(0, 0)]).toEqual([1, 2, 3, 32, 32]);
+    expect(() => tileChips([])).toThrow(/no chips/);
+    expect(() => tileChips([chip(1), { width: 3, height: 3, data: new Uint8Array(27) }])).toThrow(/different sizes/);
+  });
+
+  it('escapes names and links photos relative to the report, percent-encoded', () => {
+    expect(escapeHtml(`<a href="x">&'`)).toBe('&lt;a href=&quot;x&quot;&gt;&amp;&#39;');
+    expect(relativeHref('/r/out', '/r/photos/a b#1.jpg')).toBe('../photos/a%20b%231.jpg');
+    const html = renderReportHtml({
+      outDir: '/r/out',
+      people: [{ person: 1, label: 0, tile: 'person-1.png', faces: [{ image: 'p/<x>.jpg', imageAbs: '/r/p/<x>.jpg', rect: [1, 2, 3, 4], chip: 'faces/face-0001.png' }] }],
+      numFaces: 1,
+      numImages: 1,
+      skipped: [{ file: 'bad.jpg', problem: 'truncated' }],
+      settings: 'threshold 0.6',
+      version: '0.3.0',
+    });
+    expect(html).toContain('<title>facemetric: 1 person in 1 face</title>');
+    expect(html).toContain('data-faces="1"');
+    expect(html).toContain('href="../p/%3Cx%3E.jpg"');
+    expect(html).not.toContain('<x>');
+    expect(html).toContain('<li>bad.jpg: truncated</li>');
+  });
+});
