@@ -2,31 +2,44 @@
  * JPEG decoding into an 8-bit RGB image.
  *
  * Mirrors `dlib/image_loader/jpeg_loader.{h,cpp}` (dlib 19.24), which decodes with libjpeg and
- * copies greyscale (r = g = b) or RGB samples into an `array2d<rgb_pixel>`. Here the entropy
- * decoding and colour conversion are jpeg-js's, so pixel values can differ from libjpeg's by a
- * few levels (different IDCT and chroma upsampling); dimensions and layout are identical.
+ * copies greyscale (r = g = b) or RGB samples into an `array2d<rgb_pixel>`. The decoder is
+ * ./jpeg/decoder.ts, a port of libjpeg-turbo 2.1's decompression path with dlib's (default)
+ * settings: ISLOW IDCT, fancy upsampling, YCbCr→RGB tables. It gives the very pixels dlib's
+ * load_image gives on Debian 12 (libjpeg62-turbo 2.1.5, x86-64): every example image and every
+ * generated layout in test/image/fixtures/jpeg is checked for equality (test/parity/jpeg-parity.test.ts).
+ *
+ * jpeg-js remains as the fallback for the two kinds of file that decoder does not take:
+ * - 4-component CMYK/YCCK JPEGs (with an Adobe APP14 marker): jpeg-js converts them to RGB.
+ *   dlib would hand the 4th channel over as alpha, which is not a meaningful colour either.
+ *   Without the Adobe marker they are refused.
+ * - non-integral ratios between sampling factors (e.g. 3x1 luma with 2x1 chroma): libjpeg itself
+ *   cannot upsample those ("Fractional sampling not implemented yet") and dlib fails; jpeg-js
+ *   decodes them.
+ * `decodeJpeg(..., { decoder: 'jpeg-js' })` forces jpeg-js (benchmarks and tests).
  *
  * Deliberate differences from dlib, all in the direction of failing clearly:
  * - A JPEG without an end-of-image marker (`FF D9`) is an error, "truncated JPEG (no
  *   end-of-image marker)". libjpeg only warns "Premature end of JPEG file" and dlib returns an
  *   image whose missing rows are grey; for face recognition a half-grey photo silently gives
  *   wrong results, so we refuse it. Bytes after the EOI marker are ignored (some cameras append
- *   data there).
- * - CMYK/YCCK (4-component) JPEGs with an Adobe APP14 marker are converted to RGB by jpeg-js
- *   (dlib would treat the 4th channel as alpha). Without the Adobe marker they are refused.
+ *   data there). Likewise entropy-coded data that ends early (at a marker), an invalid Huffman
+ *   code and a missing restart marker are errors here, warnings in libjpeg.
  * - Lossless, hierarchical, arithmetic-coded and 12-bit JPEGs are refused up front with a
- *   specific message (jpeg-js cannot decode them).
+ *   specific message (libjpeg-turbo reads arithmetic-coded ones; they are rare).
+ * - libjpeg's inter-block smoothing of progressive JPEGs whose scans stop before every
+ *   coefficient is complete is not reproduced (no real encoder writes such files).
  *
- * Like libjpeg, stray bytes between segments are skipped (jpeg-js alone would stop at them).
+ * Like libjpeg, stray bytes between segments are skipped.
  *
  * Before decoding, the marker structure is walked here (segments up to each SOS, entropy-coded
  * data up to the next marker, until EOI) to find the frame header (SOFn), the EXIF APP1
- * segment and the EOI; the SOFn dimensions are checked against the pixel limit before jpeg-js
- * allocates anything. jpeg-js's own `maxResolutionInMP` / `maxMemoryUsageInMB` limits are set
- * from the checked size so they never fire first with a message of their own.
+ * segment and the EOI; the SOFn dimensions are checked against the pixel limit before anything
+ * is allocated. jpeg-js's own `maxResolutionInMP` / `maxMemoryUsageInMB` limits are set from the
+ * checked size so they never fire first with a message of their own.
  */
 import jpegjs from 'jpeg-js';
 import { ImageError } from '../errors.js';
+import { decodeJpegExact, JpegDataError, JpegUnsupportedError } from './jpeg/decoder.js';
 import { checkDimensions } from './limits.js';
 import type { RgbImage } from './pixels.js';
 
@@ -158,14 +171,24 @@ function describeJpegJsError(err: unknown): string {
   return message;
 }
 
+/** Options of {@link decodeJpeg}. */
+export interface DecodeJpegOptions {
+  /**
+   * 'libjpeg' (default): the libjpeg-turbo port, dlib's exact pixels, with jpeg-js only for what
+   * it does not take (see the file header). 'jpeg-js': jpeg-js for everything (pixels differ from
+   * dlib's by up to ~32 levels at colour edges).
+   */
+  decoder?: 'libjpeg' | 'jpeg-js';
+}
+
 /**
  * Decodes a JPEG into 8-bit RGB (greyscale JPEGs give r = g = b). Does not apply EXIF orientation.
  *
  * Requires: `bytes` starts with `FF D8 FF`; `maxPixels > 0`.
  * Ensures: returns an RgbImage with the SOFn width and height; or throws an ImageError naming
- * `file` (truncated, corrupt, unsupported, too large, zero size). Never throws a raw jpeg-js error.
+ * `file` (truncated, corrupt, unsupported, too large, zero size). Never throws a raw decoder error.
  */
-export function decodeJpeg(bytes: Uint8Array, maxPixels: number, file: string | undefined): RgbImage {
+export function decodeJpeg(bytes: Uint8Array, maxPixels: number, file: string | undefined, opts: DecodeJpegOptions = {}): RgbImage {
   const fail: (problem: string, cause?: unknown) => never = (problem, cause) => {
     throw new ImageError(problem, { file, cause });
   };
@@ -189,6 +212,21 @@ export function decodeJpeg(bytes: Uint8Array, maxPixels: number, file: string | 
   if (!info.quantTables) fail('corrupt JPEG (no quantisation tables)');
   // libjpeg substitutes the standard tables for Motion-JPEG frames without DHT; jpeg-js cannot.
   if (!info.huffmanTables) fail('unsupported JPEG without Huffman tables (a Motion-JPEG frame?)');
+
+  if (opts.decoder !== 'jpeg-js') {
+    try {
+      const { width, height, data } = decodeJpegExact(bytes);
+      return { width, height, data };
+    } catch (err) {
+      if (err instanceof JpegDataError) fail(`corrupt JPEG data (${err.message})`, err);
+      if (!(err instanceof JpegUnsupportedError)) {
+        if (err instanceof RangeError) fail(`corrupt JPEG data (out of memory: ${err.message})`, err);
+        fail(`corrupt JPEG data (the decoder failed: ${err instanceof Error ? err.message : String(err)})`, err);
+      }
+      if (!err.fallback) fail(`unsupported JPEG (${err.message})`, err);
+      // CMYK/YCCK or non-integral sampling ratios: jpeg-js below.
+    }
+  }
 
   // jpeg-js, unlike libjpeg, stops at stray bytes between segments: leave them out.
   let input = bytes;

@@ -1,8 +1,8 @@
 /**
  * Decodes the same files with dlib's own `load_image` (the project's parity harness, `decode`
  * command: dlib with libpng/libjpeg, into a `matrix<rgb_pixel>`, saved as an 8-bit RGB PNG) and
- * with decodeImage, and compares: PNGs must match byte for byte; JPEGs must match in size and
- * come within jpeg-js's known differences from libjpeg. Skipped (with the reason) where dlib is
+ * with decodeImage, and compares: PNGs and JPEGs must match byte for byte (JPEG: also
+ * test/parity/jpeg-parity.test.ts, on every example image and generated layout). Skipped (with the reason) where dlib is
  * not installed, except in CI, where parity is required (see test/parity/helpers.ts).
  */
 import * as fs from 'node:fs';
@@ -12,6 +12,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { decodeImage } from '../../src/image/index.js';
 import { runHarness } from '../../src/parity/harness.js';
 import { describeParity, scratchDir } from '../parity/helpers.js';
+import { TOLERANCES } from '../parity/tolerances.js';
 import {
   buildPng, chunk, concat, encodeJpeg, findMarker, ihdr, PNG_SIG, quadrants, rawImageData, type PngSpec,
 } from './helpers.js';
@@ -128,24 +129,23 @@ describeParity('decodeImage agrees with dlib::load_image', () => {
     }
   });
 
-  test('JPEG: same size, pixels within jpeg-js\'s differences from libjpeg', () => {
+  test('JPEG: identical pixels (libjpeg-turbo port)', () => {
     const faces = '/usr/share/doc/libdlib19.1/examples/faces';
     const fixture = (f: string): Uint8Array => new Uint8Array(fs.readFileSync(new URL(`./fixtures/${f}`, import.meta.url)));
     const synthetic = encodeJpeg(32, 16, quadrants(32, 16, [[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0]]));
     const dqt = findMarker(synthetic, 0xdb);
     // [name, bytes, limit on the mean absolute difference per channel value]
     const files: Array<[string, Uint8Array, number]> = [
-      ['synthetic 4:4:4', synthetic, 0.5],
+      ['synthetic 4:4:4', synthetic, TOLERANCES.jpegDecodeExact.abs],
       // Stray bytes between segments: libjpeg skips them with a warning, and so do we.
-      ['stray bytes', concat(synthetic.subarray(0, dqt), Uint8Array.of(1, 2, 3), synthetic.subarray(dqt)), 0.5],
-      ['grey.jpg', fixture('grey.jpg'), 0.5],
-      // 16x16 4:2:0 with sharp colour edges through the middle: nearly half the pixels sit on an
-      // edge, where libjpeg's interpolated chroma upsampling and jpeg-js's nearest-neighbour one
-      // differ by up to ~200 levels (see the header of src/image/jpeg.ts).
-      ['progressive.jpg', fixture('progressive.jpg'), 12],
+      ['stray bytes', concat(synthetic.subarray(0, dqt), Uint8Array.of(1, 2, 3), synthetic.subarray(dqt)), TOLERANCES.jpegDecodeExact.abs],
+      ['grey.jpg', fixture('grey.jpg'), TOLERANCES.jpegDecodeExact.abs],
+      // 16x16 4:2:0 with sharp colour edges through the middle, where libjpeg's interpolated
+      // ("fancy") chroma upsampling matters on nearly half the pixels.
+      ['progressive.jpg', fixture('progressive.jpg'), TOLERANCES.jpegDecodeExact.abs],
       ...['2008_002470.jpg', 'Tom_Cruise_avp_2014_4.jpg']
         .filter((f) => fs.existsSync(`${faces}/${f}`))
-        .map((f) => [f, new Uint8Array(fs.readFileSync(`${faces}/${f}`)), 1.5] as [string, Uint8Array, number]),
+        .map((f) => [f, new Uint8Array(fs.readFileSync(`${faces}/${f}`)), TOLERANCES.jpegDecodeExact.abs] as [string, Uint8Array, number]),
     ];
     for (const [name, bytes, limit] of files) {
       const dlib = dlibLoad(bytes);

@@ -2,6 +2,7 @@ import { deflateSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { ImageError } from '../../src/errors.js';
 import { decodeImage, DEFAULT_MAX_PIXELS } from '../../src/image/index.js';
+import { decodeJpeg } from '../../src/image/jpeg.js';
 import {
   buildPng, chunk, concat, encodeJpeg, findChunk, findMarker, ihdr, PNG_SIG, quadrants, rawImageData, type PngSpec,
   uniformGreyJpeg,
@@ -159,7 +160,7 @@ describe('maxPixels', () => {
     expect(() => decodeImage(bomb, { file: 'b.png' })).toThrow(/^b\.png: image is 50000x50000 = 2500000000 pixels/);
   });
 
-  test('a raised limit lets jpeg-js decode a large image (its own limits never fire first)', () => {
+  test('a raised limit lets a large image decode (jpeg-js\'s own limits never fire first either)', () => {
     // 10240x10000 = 102.4 MP: over the default limit and over jpeg-js's own default
     // maxResolutionInMP (100) and maxMemoryUsageInMB (512), which decodeImage overrides.
     const [w, h] = [10240, 10000];
@@ -168,6 +169,9 @@ describe('maxPixels', () => {
     const img = decodeImage(jpeg, { file: 'big.jpg', maxPixels: 110_000_000 });
     expect([img.width, img.height]).toEqual([w, h]);
     expect([img.data[0], img.data[img.data.length - 1]]).toEqual([128, 128]);
+    // The jpeg-js fallback path with the same limit.
+    const js = decodeJpeg(jpeg, 110_000_000, 'big.jpg', { decoder: 'jpeg-js' });
+    expect([js.width, js.height, js.data[0], js.data[js.data.length - 1]]).toEqual([w, h, 128, 128]);
   }, 300_000);
 
   test('rejects a nonsensical limit', () => {

@@ -14,9 +14,13 @@ export const TOLERANCES = {
     abs: 0,
     reason: 'PNG is lossless and the 16-bit, palette, alpha and grey rules are ported from dlib\'s png_loader, so pixels must be identical to dlib\'s load_image.',
   },
+  jpegDecodeExact: {
+    abs: 0,
+    reason: 'src/image/jpeg/ ports libjpeg-turbo 2.1\'s decompression with dlib\'s default settings (Huffman baseline/progressive decoding, ISLOW IDCT with the x86-64 SIMD\'s 16-bit saturation on absurd coefficients, h2v1/h1v2/h2v2 fancy and integral upsampling with libjpeg\'s edge rows and columns, the fixed-point YCbCr tables), so pixels must equal dlib\'s load_image on Debian 12 (libjpeg62-turbo 2.1.5): checked on every example JPEG and 45 generated layouts (test/parity/jpeg-parity.test.ts).',
+  },
   jpegDecodeMean: {
     abs: 1.0,
-    reason: 'jpeg-js is not libjpeg-turbo: its IDCT and chroma upsampling differ from libjpeg\'s ISLOW IDCT with "fancy" (triangular) upsampling, so single pixels can differ by up to ~32 grey levels at colour edges of 4:2:0 images; the mean absolute difference over an image stays below 1. Parity suites therefore feed both sides dlib-decoded pixels (harness `decode` → PNG).',
+    reason: 'Only for jpeg-js, which facemetric now uses just as a fallback (CMYK/YCCK JPEGs, non-integral sampling ratios) or when asked (decodeJpeg option decoder: \'jpeg-js\'): its IDCT and nearest-neighbour chroma upsampling differ from libjpeg\'s ISLOW IDCT with "fancy" (triangular) upsampling, so single pixels can differ by up to ~32 grey levels at colour edges of 4:2:0 images; the mean absolute difference over an image stays below 1.',
   },
   modelBytes: {
     abs: 0,
