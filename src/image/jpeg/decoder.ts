@@ -214,8 +214,12 @@ export function decodeJpegExact(bytes: Uint8Array): ExactDecodeResult {
   const u16 = (p: number): number => (d[p] << 8) | d[p + 1];
   if (n < 4 || d[0] !== 0xff || d[1] !== 0xd8) throw new JpegDataError('not a JPEG (no start-of-image marker)');
   const qTables: Array<Int32Array | undefined> = [];
-  const dcTables: Array<Uint16Array | undefined> = [];
-  const acTables: Array<Uint16Array | undefined> = [];
+  // Huffman tables as defined (counts, symbols); the lookup table is built when a scan needs it,
+  // so that a file of many DHT segments costs no more than its size.
+  type HuffDef = { counts: Uint8Array; symbols: Uint8Array; table?: Uint16Array };
+  const dcTables: Array<HuffDef | undefined> = [];
+  const acTables: Array<HuffDef | undefined> = [];
+  const lookup = (def: HuffDef): Uint16Array => (def.table ??= buildHuffman(def.counts, def.symbols));
   let restartInterval = 0;
   let jfif = false;
   let adobe = false;
@@ -299,8 +303,7 @@ export function decodeJpegExact(bytes: Uint8Array): ExactDecodeResult {
           for (let i = 0; i < 16; i++) total += counts[i];
           if (total > 256 || p + 17 + total > end) throw new JpegDataError('bad Huffman table segment');
           if (th > 3 || tc > 1) throw new JpegDataError('bad Huffman table id');
-          const table = buildHuffman(counts, d.subarray(p + 17, p + 17 + total));
-          (tc === 0 ? dcTables : acTables)[th] = table;
+          (tc === 0 ? dcTables : acTables)[th] = { counts, symbols: d.subarray(p + 17, p + 17 + total) };
           p += 17 + total;
         }
         break;
@@ -360,8 +363,8 @@ export function decodeJpegExact(bytes: Uint8Array): ExactDecodeResult {
           if (needDc && dt === undefined) throw new JpegUnsupportedError('scan without its DC Huffman table');
           if (needAc && at === undefined) throw new JpegUnsupportedError('scan without its AC Huffman table');
           scomps.push(c);
-          dcT.push(dt ?? new Uint16Array(0));
-          acT.push(at ?? new Uint16Array(0));
+          dcT.push(needDc && dt !== undefined ? lookup(dt) : new Uint16Array(0));
+          acT.push(needAc && at !== undefined ? lookup(at) : new Uint16Array(0));
           if (c.quant === undefined) {
             const q = qTables[c.tq];
             if (q === undefined) throw new JpegDataError('missing quantisation table');
