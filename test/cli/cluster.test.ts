@@ -78,9 +78,8 @@ const iou = (a: Rect, b: Rect): number => {
 /**
  * Our faces matched to dlib's (same image, boxes overlapping by IoU > 0.5), then the two
  * partitions compared: faces together in ours are together in dlib's and apart where apart.
- * Needed on JPEG files: facemetric decodes JPEG with jpeg-js, dlib with libjpeg; the pixels
- * differ slightly, so a few boxes move by some pixels and detections of equal score can swap
- * places, which renumbers the labels without changing who is with whom.
+ * For runs dlib's harness cannot reproduce exactly (jittered descriptors: the harness's
+ * `cluster` does not jitter), "the same people" is what can be asserted.
  */
 function expectSamePartition(ours: readonly { image: string; rect: Rect; label: number }[], dlib: HarnessClusters): void {
   expect(ours).toHaveLength(dlib.faces.length);
@@ -129,10 +128,12 @@ describeParity('npm start: the 4-person report of bald_guys.jpg, as dlib cluster
       const tile = readImageSync(join(outDir, `person-${p.person}.png`));
       expect(tile.width).toBeGreaterThanOrEqual(150 * Math.ceil(Math.sqrt(p.faces)));
     }
-    // clusters.json: the same people as dlib's, face for face.
+    // clusters.json: dlib's faces and labels, in dlib's order (facemetric decodes the JPEG to
+    // dlib's pixels, so everything downstream is dlib's).
     const json = JSON.parse(readFileSync(join(outDir, 'clusters.json'), 'utf8')) as ClustersJson;
     expect(json.clusters).toBe(4);
-    expectSamePartition(json.faces, dlib!);
+    expect(json.faces.map((f) => f.rect)).toEqual(dlib!.faces.map((f) => f.rect));
+    expect(json.faces.map((f) => f.label)).toEqual(dlib!.faces.map((f) => f.label));
     expect(json.skipped).toEqual([]);
     // A second run writes a different folder: nothing of the first is touched.
     const before = statSync(join(outDir, 'index.html')).mtimeMs;
@@ -156,7 +157,8 @@ describeParity('facemetric cluster: dlib\'s labels on a folder of photos', () =>
     const [dlib] = runHarnessJson<HarnessClusters>(['cluster', '--predictor', predictor(), '--net', net(), '--threshold', '0.6', ...files]);
     expect(json.clusters).toBe(dlib!.clusters);
     expect(json.clusters).toBe(5);
-    expectSamePartition(json.faces, dlib!);
+    expect(json.faces.map((f) => [resolve(f.image), f.rect])).toEqual(dlib!.faces.map((f) => [resolve(f.image), f.rect]));
+    expect(json.faces.map((f) => f.label)).toEqual(dlib!.faces.map((f) => f.label));
     expect(json.people.map((p) => p.faces)).toEqual([11, 11, 11, 11, 11]);
     // Each person is one John: the sub-folder of every face of a person is the same.
     for (const p of json.people) {
@@ -166,25 +168,6 @@ describeParity('facemetric cluster: dlib\'s labels on a folder of photos', () =>
     const page = readReport(join(out, 'index.html'));
     expect(page.map((s) => s.faces)).toEqual([11, 11, 11, 11, 11]);
     expect(JSON.parse(readFileSync(join(out, 'clusters.json'), 'utf8'))).toEqual(json);
-  });
-
-  it('on dlib-decoded pixels (PNG copies of bald_guys.jpg and johns/), every face and label is dlib\'s, in dlib\'s order', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'facemetric-decoded-'));
-    const jpgs = [baldGuys(), ...exampleImages('johns').filter((_, k) => k % 2 === 0)];
-    const pngs = jpgs.map((jpg, k) => {
-      const png = join(dir, 'in', `${String(k).padStart(2, '0')}.png`);
-      mkdirSync(dirname(png), { recursive: true });
-      runHarness(['decode', jpg, png]);
-      return png;
-    });
-    const r = facemetric('cluster', join(dir, 'in'), '--out', join(dir, 'out'), '--json');
-    expect(r.code, r.stderr).toBe(0);
-    const json = JSON.parse(r.stdout) as ClustersJson;
-    const [dlib] = runHarnessJson<HarnessClusters>(['cluster', '--predictor', predictor(), '--net', net(), '--threshold', '0.6', ...pngs]);
-    expect(json.faces.map((f) => [resolve(f.image), f.rect])).toEqual(dlib!.faces.map((f) => [resolve(f.image), f.rect]));
-    expect(json.faces.map((f) => f.label)).toEqual(dlib!.faces.map((f) => f.label));
-    expect(json.clusters).toBe(dlib!.clusters);
-    expect(json.clusters).toBe(9); // the 4 bald guys and the 5 Johns
   });
 
   it('--jitter 2: descriptors averaged over jittered chips still give dlib\'s 4 people of bald_guys.jpg', () => {
@@ -293,22 +276,14 @@ describe('facemetric cluster: the report folder and the arguments', () => {
 describeParity('facemetric compare: dlib\'s distance between two photos\' faces', () => {
   const johns = (): string[] => exampleImages('johns');
 
-  it('two photos of one John: same person; of two Johns: different; the distance is dlib\'s (on dlib-decoded pixels)', () => {
-    const [a0, b0] = johns().filter((f) => f.includes('John_Savage'));
-    const c0 = johns().find((f) => f.includes('John_Simm'))!;
-    // PNG copies of dlib's decoding (facemetric decodes JPEG with jpeg-js, whose pixels differ
-    // slightly from libjpeg's and move descriptors by ~5e-3).
-    const dir = mkdtempSync(join(tmpdir(), 'facemetric-compare-'));
-    const [a, b, c] = [a0!, b0!, c0].map((jpg, k) => {
-      const png = join(dir, `${k}.png`);
-      runHarness(['decode', jpg, png]);
-      return png;
-    }) as [string, string, string];
-    const described = runHarnessJson<HarnessImage>(['describe', '--predictor', predictor(), '--net', net(), a, b, c]);
+  it('two photos of one John: same person; of two Johns: different; the distance is dlib\'s', () => {
+    const [a, b] = johns().filter((f) => f.includes('John_Savage'));
+    const c = johns().find((f) => f.includes('John_Simm'))!;
+    const described = runHarnessJson<HarnessImage>(['describe', '--predictor', predictor(), '--net', net(), a!, b!, c]);
     const d = described.map((x) => Float32Array.from(x.faces[0]!.descriptor!));
     // |distance(a, b) - distance(a', b')| <= |a - a'| + |b - b'| <= 2 sqrt(128) max |component diff|.
     const bound = 2 * Math.sqrt(128) * TOLERANCES.descriptor.abs;
-    for (const [x, y, dx, dy, same] of [[a, b, d[0]!, d[1]!, true], [a, c, d[0]!, d[2]!, false]] as const) {
+    for (const [x, y, dx, dy, same] of [[a!, b!, d[0]!, d[1]!, true], [a!, c, d[0]!, d[2]!, false]] as const) {
       const r = facemetric('compare', x, y, '--json');
       expect(r.code, r.stderr).toBe(0);
       const got = JSON.parse(r.stdout) as { distance: number; samePerson: boolean; threshold: number };
@@ -318,9 +293,6 @@ describeParity('facemetric compare: dlib\'s distance between two photos\' faces'
       const text = facemetric('compare', x, y);
       expect(text.stdout).toMatch(same ? /^distance 0\.\d{4}: same person \(threshold 0\.6\)\n$/ : /^distance \d\.\d{4}: different people \(threshold 0\.6\)\n$/);
     }
-    // The JPEG files themselves give the same answers.
-    expect((JSON.parse(facemetric('compare', a0!, b0!, '--json').stdout) as { samePerson: boolean }).samePerson).toBe(true);
-    expect((JSON.parse(facemetric('compare', a0!, c0, '--json').stdout) as { samePerson: boolean }).samePerson).toBe(false);
   });
 
   it('a photo without a face, or an unreadable one, is named in one line (exit 1); a photo with several faces uses the largest', () => {
