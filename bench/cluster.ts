@@ -6,7 +6,12 @@
  *  - the TypeScript reference (buildFaceEdges, dlib's float arithmetic per pair) at 10k, once;
  *  - dlib through the parity harness (`face-edges`) at 10k: wall time of the process minus that
  *    of a 1-descriptor run (start-up, and writing the edges' JSON is included), and the ratio;
- *  - chineseWhispers (100 iterations, dlib's default rand) on the edges.
+ *  - chineseWhispers (100 iterations, dlib's default rand) on the edges in their compact form
+ *    (`chineseWhispers(faceEdges(d, 0.6), n)`), at 10k also on the same edges as [i, j] arrays;
+ *  - dlib's chinese_whispers through the parity harness (`chinese-whispers`, the edges written as
+ *    an "i j" text file) at 10k: wall time of the process minus that of a 1-edge run (start-up,
+ *    reading the edge file and printing the labels included), the ratio, and its labels checked
+ *    identical to ours.
  *
  * The descriptors look like dlib's (measured on bald_guys.jpg: norms 1.39..1.50, a common mean of
  * norm about 1.36, about 0.043 per-dimension spread): a common mean, 1000 identity centres
@@ -16,7 +21,7 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildFaceEdges, chineseWhispers, faceEdges, type FaceEdgeList, type PairEdge } from '../src/cluster/index.js';
+import { buildFaceEdges, chineseWhispers, faceEdges, type ChineseWhispersResult, type FaceEdgeList, type PairEdge } from '../src/cluster/index.js';
 import { harnessBinary, harnessOutDir, runHarness } from '../src/parity/harness.js';
 import { relaxedSimdSupported } from '../src/wasm/index.js';
 import { median, timeWallAndCpu } from './timing.js';
@@ -49,6 +54,7 @@ export function syntheticDescriptors(n: number, identities: number, seed: number
   return out;
 }
 
+/** The edges as [i, j] arrays (the array form of chineseWhispers' input). */
 function toPairs(e: FaceEdgeList): PairEdge[] {
   const out = new Array<PairEdge>(e.count);
   for (let k = 0; k < e.count; k++) out[k] = [e.pairs[2 * k], e.pairs[2 * k + 1]];
@@ -80,6 +86,36 @@ function dlibFaceEdgesMs(flat: Float32Array, runs: number): { ms: number; edges:
     edges = (JSON.parse(out) as { edges: unknown[] }).edges.length;
   }
   return { ms: median(full) - trivial, edges };
+}
+
+/**
+ * dlib's chinese_whispers (sample_pair edges, 100 iterations, a default dlib::rand) on `e`:
+ * median wall time of `runs` processes minus a 1-edge run's, and its labels.
+ */
+function dlibChineseWhispersMs(e: FaceEdgeList, runs: number): { ms: number; labels: number[]; clusters: number } | null {
+  if (!existsSync(harnessBinary())) return null;
+  const dir = join(harnessOutDir(), 'bench-cluster');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `cw${e.faces}.txt`);
+  const one = join(dir, 'cw1.txt');
+  const lines = new Array<string>(e.count);
+  for (let k = 0; k < e.count; k++) lines[k] = `${e.pairs[2 * k]} ${e.pairs[2 * k + 1]}`;
+  writeFileSync(file, lines.join('\n') + '\n');
+  writeFileSync(one, '0 0\n');
+  const time = (f: string): { ms: number; out: string } => {
+    const t0 = performance.now();
+    const out = runHarness(['chinese-whispers', f]);
+    return { ms: performance.now() - t0, out };
+  };
+  const trivial = median([0, 1, 2, 3, 4].map(() => time(one).ms));
+  const full: number[] = [];
+  let res = { clusters: 0, labels: [] as number[] };
+  for (let k = 0; k < runs; k++) {
+    const { ms, out } = time(file);
+    full.push(ms);
+    res = JSON.parse(out) as { clusters: number; labels: number[] };
+  }
+  return { ms: median(full) - trivial, labels: res.labels, clusters: res.clusters };
 }
 
 export async function clusterBench(): Promise<void> {
@@ -142,14 +178,14 @@ export async function clusterBench(): Promise<void> {
       rows.push({ task: `  ratios at n=${n}: reference / wasm ${(ref.wallMs / t.wallMs).toFixed(1)}x` +
         (dlib ? `, dlib / wasm ${(dlib.ms / t.wallMs).toFixed(2)}x` : '') });
     }
-    const graph = toPairs(e);
-    const cwRuns = n <= 10_000 ? 3 : 1;
-    let clusters = 0;
+    const cwRuns = n <= 10_000 ? 5 : 3;
+    let cwResult: ChineseWhispersResult | undefined;
     const cw = timeWallAndCpu(() => {
-      clusters = chineseWhispers(graph, n).numClusters;
+      cwResult = chineseWhispers(e, n);
     }, 0, 0, cwRuns, cwRuns);
+    const clusters = cwResult!.numClusters;
     rows.push({
-      task: `chineseWhispers on those edges, n=${n}`,
+      task: `chineseWhispers (compact edges), n=${n}`,
       runs: cwRuns,
       'wall (median)': fmt(cw.wallMs),
       'cpu (least)': fmt(cw.cpuMs),
@@ -157,6 +193,40 @@ export async function clusterBench(): Promise<void> {
       edges: e.count,
       'rechecked exactly': `${clusters} clusters`,
     });
+    if (n === 10_000) {
+      const graph = toPairs(e);
+      let same = true;
+      const cwArr = timeWallAndCpu(() => {
+        const r = chineseWhispers(graph, n);
+        same &&= r.numClusters === clusters && r.labels.every((l, v) => l === cwResult!.labels[v]);
+      }, 0, 0, cwRuns, cwRuns);
+      if (!same) throw new Error('chineseWhispers: the array form\'s labels differ from the compact form\'s');
+      rows.push({
+        task: `chineseWhispers ([i, j] arrays), n=${n}`,
+        runs: cwRuns,
+        'wall (median)': fmt(cwArr.wallMs),
+        'cpu (least)': fmt(cwArr.cpuMs),
+        'Mpairs/s (wall)': '',
+        edges: e.count,
+        'rechecked exactly': `${clusters} clusters`,
+      });
+      const dcw = dlibChineseWhispersMs(e, 3);
+      if (dcw !== null) {
+        if (dcw.clusters !== clusters || dcw.labels.length !== n || dcw.labels.some((l, v) => l !== cwResult!.labels[v])) {
+          throw new Error(`chineseWhispers: labels differ from dlib's (dlib ${dcw.clusters} clusters, ours ${clusters})`);
+        }
+        rows.push({
+          task: `dlib chinese_whispers (harness, process minus a 1-edge run), n=${n}`,
+          runs: 3,
+          'wall (median)': fmt(dcw.ms),
+          'cpu (least)': '',
+          'Mpairs/s (wall)': '',
+          edges: e.count,
+          'rechecked exactly': `${dcw.clusters} clusters (labels identical)`,
+        });
+        rows.push({ task: `  ratios at n=${n}: dlib chinese_whispers / chineseWhispers (compact) ${(dcw.ms / cw.wallMs).toFixed(2)}x` });
+      }
+    }
     console.table(rows.splice(0));
   }
 }

@@ -6,6 +6,8 @@ export {
   type ChineseWhispersRng,
   type ChineseWhispersOptions,
   type ChineseWhispersResult,
+  type ChineseWhispersEdges,
+  type CompactEdges,
   type PairEdge,
   type WeightedEdge,
 } from './chinese-whispers.js';
