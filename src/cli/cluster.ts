@@ -27,10 +27,11 @@ import { FacemetricError, UsageError } from '../errors.js';
 import { buildFaceEdgesFast, chineseWhispers } from '../cluster/index.js';
 import { loadFaceRecognizer, type DnnBackend } from '../dnn/recognizer.js';
 import { loadFrontalFaceDetector } from '../hog/detector.js';
-import { encodePng, readImage, readImageSync, type RgbImage } from '../image/index.js';
+import { encodePng, readImageSync, type RgbImage } from '../image/index.js';
 import { fsErrorToImageError } from '../image/io.js';
-import { extractImageChip, getFaceChipDetails, loadShapePredictor } from '../landmarks/index.js';
+import { loadShapePredictor } from '../landmarks/index.js';
 import { collectInputs, type InputProblem } from './inputs.js';
+import { defaultThreads, inProcessSource, workerSource } from './face-pool.js';
 import { ProgressBar, progressMode, type ProgressSink } from './progress.js';
 import { MAX_TILE_CHIPS, renderReportHtml, tileChips, type ReportPerson } from './report.js';
 
@@ -42,6 +43,8 @@ export interface ClusterCliOptions {
   json?: boolean;
   force?: boolean;
   backend?: DnnBackend;
+  /** Worker threads finding faces (default: the cores, at most 4; 1: this thread only). */
+  threads?: number;
   quiet?: boolean;
   /** The package version, for the report page. */
   version?: string;
@@ -141,11 +144,6 @@ function writeTextFile(path: string, text: string): void {
   }
 }
 
-function problemOf(file: string, e: unknown): string {
-  const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
-  const bare = msg.startsWith(`${file}: `) ? msg.slice(file.length + 2) : msg;
-  return e instanceof FacemetricError ? bare : `${bare} (internal error)`;
-}
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
@@ -172,10 +170,19 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
     io.err.write(`facemetric: ${p.file}: ${p.problem} (skipped)\n`);
   };
 
-  const detector = loadFrontalFaceDetector();
-  const predictor = loadShapePredictor();
-  const recognizer = loadFaceRecognizer(undefined, opts.backend === undefined ? {} : { backend: opts.backend });
-  if (recognizer.note !== undefined) io.err.write(`facemetric: note: ${recognizer.note}\n`);
+  // Where the faces are found: worker threads for more than a few images, else this thread.
+  // Jittered descriptors are made here, in input order, so that the jitter draws follow the
+  // files (as one dlib::rand would in a loop over them); plain ones where the faces are found.
+  const threads = Math.min(opts.threads ?? defaultThreads(), files.length);
+  const useWorkers = threads > 1 && files.length >= 4 && import.meta.url.endsWith('.js');
+  const describeHere = jitter > 1 || !useWorkers;
+  const recognizer = describeHere ? loadFaceRecognizer(undefined, opts.backend === undefined ? {} : { backend: opts.backend }) : undefined;
+  const source = useWorkers
+    ? await workerSource(threads, { upsample, describe: !describeHere, ...(opts.backend ? { backend: opts.backend } : {}) })
+    : inProcessSource({ detector: loadFrontalFaceDetector(), predictor: loadShapePredictor() }, upsample);
+  for (const note of new Set([...source.notes, ...(recognizer?.note !== undefined ? [recognizer.note] : [])])) {
+    io.err.write(`facemetric: note: ${note}\n`);
+  }
 
   const bar = new ProgressBar(io.err, files.length, files.length === 1 ? 'image' : 'images', progressMode(io.err, opts.quiet));
   for (const p of problems) skip(p);
@@ -184,46 +191,38 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
   const found: Found[] = [];
   const t = { decode: 0, detect: 0, landmarks: 0, chips: 0, describe: 0, edges: 0, cluster: 0, report: 0 };
   let withFaces = 0;
+  let done = 0;
   const digits = (n: number): number => Math.max(4, String(n).length);
   bar.update(0);
-  for (const [i, file] of files.entries()) {
-    try {
-      let t0 = performance.now();
-      const img = await readImage(file);
-      t.decode += performance.now() - t0;
-      t0 = performance.now();
-      const dets = detector.detect(img, { upsample, adjustThreshold: 0 });
-      t.detect += performance.now() - t0;
-      if (dets.length === 0) {
+  try {
+    for await (const outcome of source.outcomes(files)) {
+      const file = outcome.file;
+      if ('problem' in outcome) {
+        skip({ file, problem: outcome.problem });
+      } else if (outcome.result.faces.length === 0) {
         skip({ file, problem: 'no faces found' });
       } else {
+        const r = outcome.result;
+        for (const k of ['decode', 'detect', 'landmarks', 'chips', 'describe'] as const) t[k] += r.timings[k];
+        let t0 = performance.now();
+        const descriptors = r.descriptors ?? recognizer!.describeBatch(r.chips, { batchSize: 16, jitter });
+        t.describe += r.descriptors ? 0 : performance.now() - t0;
         t0 = performance.now();
-        const shapes = dets.map((d) => predictor.predict(img, d.rect).points);
-        t.landmarks += performance.now() - t0;
-        t0 = performance.now();
-        const chips = shapes.map((s) => extractImageChip(img, getFaceChipDetails(s, 150, 0.25)));
-        t.chips += performance.now() - t0;
-        t0 = performance.now();
-        const descriptors = recognizer.describeBatch(chips, { batchSize: 16, jitter });
-        t.describe += performance.now() - t0;
-        t0 = performance.now();
-        for (const [k, d] of dets.entries()) {
+        for (const [k, d] of r.faces.entries()) {
           const chip = join('faces', `face-${String(found.length + 1).padStart(digits(found.length + 1), '0')}.png`);
-          writeReportPng(join(outDir, chip), chips[k]!);
+          writeReportPng(join(outDir, chip), r.chips[k]!);
           found.push({ image: file, imageAbs: resolve(file), rect: d.rect, score: d.score, filter: d.filter, chip, descriptor: descriptors[k]! });
         }
         t.report += performance.now() - t0;
         withFaces++;
       }
-    } catch (e) {
-      if (e instanceof FacemetricError && e.file !== undefined && e.file !== file) {
-        // A problem with an output file (the report folder), not with this input: stop.
-        bar.finish();
-        throw e;
-      }
-      skip({ file, problem: problemOf(file, e) });
+      bar.update(++done, `${found.length} face${found.length === 1 ? '' : 's'}`);
     }
-    bar.update(i + 1, `${found.length} face${found.length === 1 ? '' : 's'}`);
+  } catch (e) {
+    bar.finish();
+    throw e;
+  } finally {
+    await source.close();
   }
   bar.finish();
 

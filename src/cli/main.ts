@@ -26,7 +26,7 @@ Usage:
   facemetric describe IMAGE... [--upsample N] [--threshold T] [--backend reference|wasm] [--jitter N]
                       [--json]
   facemetric cluster PATH... [--threshold 0.6] [--jitter N] [--upsample N] [--out DIR] [--force]
-                     [--backend reference|wasm] [--quiet] [--json]
+                     [--backend reference|wasm] [--threads N] [--quiet] [--json]
   facemetric cluster --default   (npm start: dlib's bald_guys.jpg -> 4 people)
   facemetric compare A B [--threshold 0.6] [--jitter N] [--upsample N] [--backend reference|wasm] [--json]
   facemetric models prepare [--shape-predictor PATH] [--resnet PATH] [--check]
@@ -56,7 +56,8 @@ cluster: the people in photos and folders (walked recursively), as dlib's face c
 example finds them: faces closer than --threshold (default 0.6) are linked, then dlib's Chinese
 Whispers. Writes into --out DIR (default: a fresh folder under the temp folder; a non-empty DIR
 is refused unless --force) faces/face-NNNN.png, person-N.png (tiled chips), clusters.json and
-index.html, and prints the report's path. Progress goes to stderr. A file that cannot be read,
+index.html, and prints the report's path. Progress goes to stderr. --threads N: images are
+read and their faces found by N worker threads (default: the cores, at most 4); same results. A file that cannot be read,
 a non-image and a photo without faces are named on stderr and skipped: the exit code is then 3.
 compare: the distance between the largest face of A and of B, and whether they are the same
 person (distance < --threshold, default 0.6). Exit codes: 0 done, 1 bad input (or, for cluster,
@@ -91,6 +92,7 @@ const STAGE_OPTIONS: Record<string, Record<string, OptionKind>> = {
     force: 'flag',
     quiet: 'flag',
     backend: 'string',
+    threads: { min: 1, max: 64, integer: true },
   },
   compare: { json: 'flag', upsample: UPSAMPLE, jitter: JITTER, threshold: { min: 0, max: 10, integer: false }, backend: 'string' },
 };
@@ -181,6 +183,7 @@ async function main(argv: string[]): Promise<number> {
       json: options.json === true,
       force: options.force === true,
       quiet: options.quiet === true,
+      threads: options.threads as number | undefined,
       version: packageVersion(),
       ...backendOption(command, options),
     });

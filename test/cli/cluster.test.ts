@@ -168,6 +168,12 @@ describeParity('facemetric cluster: dlib\'s labels on a folder of photos', () =>
     const page = readReport(join(out, 'index.html'));
     expect(page.map((s) => s.faces)).toEqual([11, 11, 11, 11, 11]);
     expect(JSON.parse(readFileSync(join(out, 'clusters.json'), 'utf8'))).toEqual(json);
+    // The same run in this thread only (the default uses worker threads for many images).
+    const out1 = join(dirname(out), 'report-1');
+    const one = facemetric('cluster', join(exampleImagesDir(), 'johns'), '--out', out1, '--json', '--threads', '1');
+    expect(one.code, one.stderr).toBe(0);
+    const same = (j: ClustersJson): object => ({ ...j, timings: undefined, report: undefined });
+    expect(same(JSON.parse(one.stdout) as ClustersJson)).toEqual(same(json));
   });
 
   it('--jitter 2: descriptors averaged over jittered chips still give dlib\'s 4 people of bald_guys.jpg', () => {
@@ -243,6 +249,7 @@ describe('facemetric cluster: the report folder and the arguments', () => {
     [['a.jpg', '--threshold', '0'], /--threshold must be greater than 0/],
     [['a.jpg', '--backend', 'gpu'], /'reference' or 'wasm'/],
     [['a.jpg', '--jitter', '-1'], /--jitter/],
+    [['a.jpg', '--threads', '0'], /--threads must be an integer from 1 to 64/],
   ])('usage errors: %j (exit 2, one line)', (args, message) => {
     const r = facemetric('cluster', ...args);
     expect(r.code).toBe(2);

@@ -1,0 +1,43 @@
+/**
+ * A worker thread of face-pool.ts: loads the detector, the shape predictor and (unless the
+ * descriptors are jittered, which the main thread does in input order) the face recognizer
+ * once, then runs findFaces on each file it is sent.
+ *
+ * Messages in: {id, file}. Out: {type: 'ready', note?} once, then {type: 'done', id, result} or
+ * {type: 'failed', id, problem}, or {type: 'fatal', message} if the models cannot
+ * be loaded.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { loadFaceRecognizer, type DnnBackend } from '../dnn/recognizer.js';
+import { loadFrontalFaceDetector } from '../hog/detector.js';
+import { loadShapePredictor } from '../landmarks/index.js';
+import { findFaces, problemOf, type FaceModels } from './find-faces.js';
+
+export interface FaceWorkerData {
+  upsample: number;
+  describe: boolean;
+  backend?: DnnBackend;
+}
+
+const port = parentPort!;
+const data = workerData as FaceWorkerData;
+
+let models: FaceModels | undefined;
+try {
+  models = {
+    detector: loadFrontalFaceDetector(),
+    predictor: loadShapePredictor(),
+    ...(data.describe ? { recognizer: loadFaceRecognizer(undefined, data.backend === undefined ? {} : { backend: data.backend }) } : {}),
+  };
+  port.postMessage({ type: 'ready', note: models.recognizer?.note });
+} catch (e) {
+  port.postMessage({ type: 'fatal', message: e instanceof Error ? e.message.split('\n')[0] : String(e) });
+}
+
+port.on('message', (msg: { id: number; file: string }) => {
+  if (models === undefined) return;
+  findFaces(msg.file, models, data.upsample).then(
+    (result) => port.postMessage({ type: 'done', id: msg.id, result }),
+    (e: unknown) => port.postMessage({ type: 'failed', id: msg.id, problem: problemOf(msg.file, e) }),
+  );
+});

@@ -1,0 +1,128 @@
+/**
+ * Where `facemetric cluster` finds the faces of its images: in this thread, or in a pool of
+ * worker threads (cluster-worker.ts), one image per task. Either way the outcomes come back in
+ * the order of the files, so face numbers, labels and messages never depend on the threads.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { FacemetricError } from '../errors.js';
+import type { DnnBackend } from '../dnn/recognizer.js';
+import type { FaceWorkerData } from './cluster-worker.js';
+import { findFaces, problemOf, type FaceModels, type ImageFaces } from './find-faces.js';
+
+export type Outcome = { file: string; result: ImageFaces } | { file: string; problem: string };
+
+export interface FaceSource {
+  /** The outcome of each file, in order; at most `window` images are in flight. */
+  outcomes(files: readonly string[]): AsyncGenerator<Outcome>;
+  /** Notes from loading the models (e.g. a backend fallback), once. */
+  readonly notes: string[];
+  close(): Promise<void>;
+}
+
+/** Default worker count: the machine's cores, at most 4 (each worker holds ~250 MB of models). */
+export function defaultThreads(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
+
+async function* inOrder(files: readonly string[], submit: (file: string) => Promise<Outcome>, window: number): AsyncGenerator<Outcome> {
+  const pending: Promise<Outcome>[] = [];
+  let next = 0;
+  while (next < files.length && pending.length < window) pending.push(submit(files[next++]!));
+  while (pending.length > 0) {
+    const outcome = await pending.shift()!;
+    if (next < files.length) pending.push(submit(files[next++]!));
+    yield outcome;
+  }
+}
+
+/** This thread: the caller's models, one image at a time. */
+export function inProcessSource(models: FaceModels, upsample: number): FaceSource {
+  return {
+    notes: models.recognizer?.note !== undefined ? [models.recognizer.note] : [],
+    outcomes: (files) => inOrder(files, async (file) => {
+      try {
+        return { file, result: await findFaces(file, models, upsample) };
+      } catch (e) {
+        return { file, problem: problemOf(file, e) };
+      }
+    }, 1),
+    close: async () => {},
+  };
+}
+
+interface Slot {
+  worker: Worker;
+  ready: Promise<void>;
+  pending: Map<number, { file: string; resolve: (o: Outcome) => void }>;
+  dead?: string;
+}
+
+/**
+ * A pool of `threads` workers; resolves once every worker has loaded its models (so a missing
+ * model is one clear error before any image is read). `describe: false` leaves the descriptors
+ * to the caller.
+ */
+export async function workerSource(threads: number, opts: { upsample: number; describe: boolean; backend?: DnnBackend }): Promise<FaceSource> {
+  const url = new URL('./cluster-worker.js', import.meta.url);
+  const data: FaceWorkerData = { upsample: opts.upsample, describe: opts.describe, ...(opts.backend ? { backend: opts.backend } : {}) };
+  const notes = new Set<string>();
+  let nextId = 0;
+  const slots: Slot[] = [];
+  for (let k = 0; k < threads; k++) {
+    const worker = new Worker(url, { workerData: data });
+    const pending = new Map<number, { file: string; resolve: (o: Outcome) => void }>();
+    const slot: Slot = { worker, pending, ready: Promise.resolve() };
+    slot.ready = new Promise<void>((resolve, reject) => {
+      const fail = (why: string): void => {
+        slot.dead = why;
+        reject(new FacemetricError(why));
+        for (const [id, p] of pending) {
+          pending.delete(id);
+          p.resolve({ file: p.file, problem: `${why} (internal error)` });
+        }
+      };
+      worker.on('message', (m: { type: string; id?: number; note?: string; message?: string; result?: ImageFaces; problem?: string }) => {
+        if (m.type === 'ready') {
+          if (m.note !== undefined) notes.add(m.note);
+          resolve();
+        } else if (m.type === 'fatal') {
+          fail(m.message ?? 'a worker could not load the models');
+        } else {
+          const p = pending.get(m.id!);
+          if (p === undefined) return;
+          pending.delete(m.id!);
+          p.resolve(m.type === 'done' ? { file: p.file, result: m.result! } : { file: p.file, problem: m.problem! });
+        }
+      });
+      worker.on('error', (e) => fail(`a worker thread failed: ${e.message.split('\n')[0]}`));
+      worker.on('exit', (code) => {
+        if (slot.dead === undefined && pending.size > 0) fail(`a worker thread exited (code ${code})`);
+      });
+    });
+    slots.push(slot);
+  }
+  try {
+    await Promise.all(slots.map((s) => s.ready));
+  } catch (e) {
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+    throw e;
+  }
+  const submit = (file: string): Promise<Outcome> => {
+    const alive = slots.filter((s) => s.dead === undefined);
+    if (alive.length === 0) return Promise.resolve({ file, problem: 'every worker thread has failed (internal error)' });
+    const slot = alive.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    const id = nextId++;
+    return new Promise<Outcome>((resolve) => {
+      slot.pending.set(id, { file, resolve });
+      slot.worker.postMessage({ id, file });
+    });
+  };
+  return {
+    notes: [...notes],
+    outcomes: (files) => inOrder(files, submit, 2 * threads),
+    close: async () => {
+      await Promise.all(slots.map((s) => s.worker.terminate()));
+    },
+  };
+}
