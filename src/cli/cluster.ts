@@ -24,7 +24,7 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync,
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { FacemetricError, UsageError } from '../errors.js';
-import { buildFaceEdgesFast, chineseWhispers } from '../cluster/index.js';
+import { chineseWhispers, faceEdges } from '../cluster/index.js';
 import { loadFaceRecognizer, type DnnBackend } from '../dnn/recognizer.js';
 import { loadFrontalFaceDetector } from '../hog/detector.js';
 import { encodePng, readImageSync, type RgbImage } from '../image/index.js';
@@ -227,7 +227,7 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
   bar.finish();
 
   let t0 = performance.now();
-  const edges = buildFaceEdgesFast(found.map((f) => f.descriptor), threshold);
+  const edges = faceEdges(found.map((f) => f.descriptor), threshold);
   t.edges = performance.now() - t0;
   t0 = performance.now();
   const { labels, numClusters } = found.length > 0 ? chineseWhispers(edges, found.length) : { labels: [], numClusters: 0 };
