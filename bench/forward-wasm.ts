@@ -13,8 +13,8 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { readDnnNet } from '../src/dlib/index.js';
-import { createWasmForward, planFlops, type WasmForwardOptions } from '../src/dnn/forward-wasm.js';
-import { planNetwork, type NetPlan } from '../src/dnn/net.js';
+import { createWasmForward, type WasmForwardOptions } from '../src/dnn/forward-wasm.js';
+import { planFlops, planNetwork, type NetPlan } from '../src/dnn/net.js';
 import type { RgbImage } from '../src/image/pixels.js';
 import { assetPath } from '../src/models/index.js';
 import { relaxedSimdSupported, type WasmFlavour } from '../src/wasm/index.js';

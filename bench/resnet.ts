@@ -3,11 +3,12 @@
  * and GFLOP/s at batch 1 and batch 16 for
  *   - facemetric's TypeScript reference forward pass (GEMM gemmReferenceRows4, the faster of the
  *     two bit-identical reference GEMMs),
- *   - facemetric's forward pass with the WebAssembly SIMD GEMM (src/wasm/gemm.ts), in the
- *     best build the engine runs (relaxed SIMD needs `node --experimental-wasm-relaxed-simd` on
- *     Node 20), and the plain-SIMD build too where relaxed is the best.
+ *   - facemetric's WebAssembly forward pass (src/dnn/forward-wasm.ts: the kernels of
+ *     assembly/conv.ts and the SIMD GEMM), in the best build the engine runs (relaxed SIMD needs
+ *     `node --experimental-wasm-relaxed-simd` on Node 20), and the plain-SIMD build too where
+ *     relaxed is the best.
  *     Both through `loadFaceRecognizer(file, { backend })` (src/dnn/recognizer.ts: tensors in a
- *     reused arena; 'wasm' keeps them and the weights in WebAssembly memory, zero-copy GEMM).
+ *     reused arena; 'wasm' keeps them and the weights in WebAssembly memory).
  *     The recognizer picks the best wasm build itself; the plain-SIMD row next to a relaxed one
  *     runs the same WebAssembly forward pass (`createWasmForward`) in the plain-SIMD build.
  *   - dlib 19.24 (Debian) through the parity harness's `time-net`: with Debian's default
@@ -36,12 +37,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readDnnNet } from '../src/dlib/dnn.js';
-import { createWasmForward, forward, planNetwork, runNetwork, type Gemm, type NetPlan } from '../src/dnn/index.js';
+import { createWasmForward, planFlops, planNetwork } from '../src/dnn/index.js';
 import { loadFaceRecognizer } from '../src/dnn/recognizer.js';
 import { readImageSync, type RgbImage } from '../src/image/index.js';
 import { assetPath, exampleImages } from '../src/models/index.js';
 import { harnessBinary, harnessOutDir, runHarness } from '../src/parity/harness.js';
-import { gemmWasm } from '../src/wasm/gemm.js';
 import { relaxedSimdSupported, type WasmFlavour } from '../src/wasm/index.js';
 import { ensureOpenBlas, openBlasEnv, referenceBlasEnv } from './openblas.js';
 import type { TfjsFaceNet } from './tfjs-peer.js';
@@ -70,23 +70,6 @@ export function resnetChipPaths(): string[] {
 /** The chips of {@link resnetChipPaths}, decoded. */
 export function resnetChips(): RgbImage[] {
   return resnetChipPaths().map((p) => readImageSync(p));
-}
-
-/** Multiply-adds per face of the plan's convolutions and fc layers (from the shapes of one run). */
-export function planMacs(plan: NetPlan, chip: RgbImage, gemm: Gemm): number {
-  const { outputs } = runNetwork(plan, [chip], { gemm, keepOutputs: true });
-  let macs = 0;
-  for (const s of plan.steps) {
-    if (s.op === 'conv') {
-      const y = outputs![s.node]!;
-      const x = outputs![s.src]!;
-      macs += y.k * y.nr * y.nc * x.k * s.window.nr * s.window.nc;
-    } else if (s.op === 'fc') {
-      const x = outputs![s.src]!;
-      macs += s.numOutputs * x.k * x.nr * x.nc;
-    }
-  }
-  return macs;
 }
 
 interface Measured {
@@ -144,10 +127,7 @@ export async function resnetBench(): Promise<void> {
   const inputPaths = (b: number): string[] => Array.from({ length: b }, (_, i) => chipPaths[i % chipPaths.length]);
 
   const plan = planNetwork(readDnnNet(readFileSync(netFile)));
-  const wasmGemm = (flavour: WasmFlavour): Gemm => (M, N, K, A, B, C) => {
-    gemmWasm(M, N, K, A, B, C, { flavour });
-  };
-  const macs = planMacs(plan, chips[0], wasmGemm('simd'));
+  const macs = planFlops(plan) / 2;
   const gflopPerFace = (2 * macs) / 1e9;
   console.log(`face ResNet: ${(macs / 1e6).toFixed(1)} M multiply-adds per 150x150 face (convolutions + fc, from the plan) = ${gflopPerFace.toFixed(3)} GFLOP; ${chips.length} chips of bald_guys.jpg`);
 
@@ -158,7 +138,7 @@ export async function resnetBench(): Promise<void> {
   };
 
   // facemetric: through loadFaceRecognizer (src/dnn/recognizer.ts: an arena reused across
-  // batches; the wasm backend keeps tensors and weights in WebAssembly memory, zero-copy GEMM).
+  // batches; the wasm backend keeps tensors and weights in WebAssembly memory).
   // It picks the best wasm build itself; the other build runs through createWasmForward.
   const bestFlavour: WasmFlavour = relaxedSimdSupported() ? 'relaxed' : 'simd';
   const flavours: WasmFlavour[] = relaxedSimdSupported() ? ['simd', 'relaxed'] : ['simd'];

@@ -41,11 +41,9 @@ import { FacemetricError } from '../errors.js';
 import type { RgbImage } from '../image/pixels.js';
 import { WasmGemm } from '../wasm/gemm.js';
 import { WasmKernels, type WasmFlavour } from '../wasm/index.js';
-import {
-  addPrevShape, convShape, everythingWindow, fcShape, poolShape, windowOutputSize, type Window2d,
-} from './layers.js';
-import type { NetPlan, PlanStep } from './net.js';
-import { tensor, type Shape, type Tensor } from './tensor.js';
+import { everythingWindow, type Window2d } from './layers.js';
+import { planShapes, type Dims, type NetPlan, type PlanStep } from './net.js';
+import { tensor, type Tensor } from './tensor.js';
 
 /** The kernels of assembly/conv.ts. */
 interface ConvExports {
@@ -135,9 +133,6 @@ export interface WasmForward {
   resetProfile(): void;
 }
 
-/** Per-sample shape [k, nr, nc]. */
-type Dims = [k: number, nr: number, nc: number];
-
 /** One executable operation; `node` is the node whose output it writes. */
 type Op =
   | { kind: 'input'; node: number; means: [number, number, number] }
@@ -153,7 +148,6 @@ type Op =
 
 const sizeOf = (d: Dims): number => d[0] * d[1] * d[2];
 const asTensor = (d: Dims): Tensor => ({ n: 1, k: d[0], nr: d[1], nc: d[2], data: new Float32Array(0) });
-const dimsOf = (s: Shape): Dims => [s[1], s[2], s[3]];
 
 /** Reads of an op (node indices after alias resolution). */
 function opInputs(op: Op): number[] {
@@ -188,34 +182,12 @@ export function createWasmForward(plan: NetPlan, options: WasmForwardOptions = {
 
   // ---- aliases (tags, skips, disabled affine layers) and per-sample shapes
   const steps = plan.steps;
-  const alias = new Map<number, number>();
-  const canon = (node: number): number => alias.get(node) ?? node;
-  const dims = new Map<number, Dims>();
-  let inputDims: Dims | undefined;
-  for (const s of steps) {
-    if (s.op === 'identity') {
-      alias.set(s.node, canon(s.src));
-      continue;
-    }
-    let d: Dims;
-    if (s.op === 'input') {
-      if (s.size === undefined) throw new RangeError('createWasmForward: the input layer must have a fixed size (input_rgb_image_sized)');
-      d = [3, s.size.nr, s.size.nc];
-      inputDims = d;
-    } else {
-      const x = asTensor(dims.get(canon(s.src))!);
-      switch (s.op) {
-        case 'conv': d = dimsOf(convShape(x, s.numFilters, s.window)); break;
-        case 'max_pool':
-        case 'avg_pool': d = dimsOf(poolShape(x, s.everything ? everythingWindow(x) : s.window)); break;
-        case 'add_prev': d = dimsOf(addPrevShape(x, asTensor(dims.get(canon(s.tagged))!))); break;
-        case 'fc': d = dimsOf(fcShape(x, s.numOutputs)); break;
-        default: d = [x.k, x.nr, x.nc];
-      }
-    }
-    dims.set(s.node, d);
-  }
-  if (inputDims === undefined) throw new RangeError('createWasmForward: the plan has no input step');
+  const input = steps.find((s) => s.op === 'input');
+  if (input === undefined) throw new RangeError('createWasmForward: the plan has no input step');
+  if (input.size === undefined) throw new RangeError('createWasmForward: the input layer must have a fixed size (input_rgb_image_sized)');
+  const { dims, root } = planShapes(plan);
+  const canon = (node: number): number => root[node];
+  const inputDims = dims[input.node]!;
   const outputNode = canon(plan.outputNode);
 
   // consumers of each (canonical) node, by step
@@ -250,7 +222,7 @@ export function createWasmForward(plan: NetPlan, options: WasmForwardOptions = {
         break;
       case 'conv': {
         const src = canon(s.src);
-        const kdim = dims.get(src)![0] * s.window.nr * s.window.nc;
+        const kdim = dims[src]![0] * s.window.nr * s.window.nc;
         const conv: Extract<Op, { kind: 'conv' }> = {
           kind: 'conv', node: s.node, src, a: put(s.filters), bias: 0, gamma: 0, beta: 0, res: -1, flags: 0,
           m: s.numFilters, kdim, window: s.window,
@@ -259,7 +231,7 @@ export function createWasmForward(plan: NetPlan, options: WasmForwardOptions = {
           conv.bias = put(s.biases);
           conv.flags |= EPI_BIAS;
         }
-        const convDims = dims.get(s.node)!;
+        const convDims = dims[s.node]!;
         let top = s.node;
         let next = soleConsumer(top);
         if (next?.op === 'affine' && next.mode === 'conv') {
@@ -272,8 +244,8 @@ export function createWasmForward(plan: NetPlan, options: WasmForwardOptions = {
         }
         if (next?.op === 'add_prev') {
           const other = canon(next.src) === top ? canon(next.tagged) : canon(next.src);
-          const od = dims.get(other)!;
-          const outD = dims.get(next.node)!;
+          const od = dims[other]!;
+          const outD = dims[next.node]!;
           const sameAsConv = outD[0] === convDims[0] && outD[1] === convDims[1] && outD[2] === convDims[2];
           const otherSame = od[0] === convDims[0] && od[1] === convDims[1] && od[2] === convDims[2];
           if (sameAsConv && otherSame && producedAt.has(other) && canon(next.src) !== canon(next.tagged)) {
@@ -327,7 +299,7 @@ export function createWasmForward(plan: NetPlan, options: WasmForwardOptions = {
   // ---- which ops run per image
   let split = ops.length;
   if (maxBatch > 1) {
-    split = ops.findIndex((o) => o.kind === 'conv' && sizeOf([1, dims.get(o.node)![1], dims.get(o.node)![2]]) <= splitPixels);
+    split = ops.findIndex((o) => o.kind === 'conv' && sizeOf([1, dims[o.node]![1], dims[o.node]![2]]) <= splitPixels);
     if (split < 0) split = ops.length;
     // an fc or anything reading more than one sample must be batched: only conv/pool/elementwise
     // ops precede the split in the face ResNet; keep the rule general by stopping at an fc.
@@ -344,7 +316,7 @@ export function createWasmForward(plan: NetPlan, options: WasmForwardOptions = {
     if (!keep && i < split && (lastUse.get(o.node) ?? i) < split && o.node !== outputNode) perImage.add(o.node);
   }
   const floats = new Map<number, number>(); // node -> buffer size in floats
-  for (const o of ops) floats.set(o.node, sizeOf(dims.get(o.node)!) * (perImage.has(o.node) ? 1 : maxBatch));
+  for (const o of ops) floats.set(o.node, sizeOf(dims[o.node]!) * (perImage.has(o.node) ? 1 : maxBatch));
 
   const offset = new Map<number, number>(); // node -> float offset in the arena
   let arenaFloats = 0;
@@ -394,7 +366,7 @@ export function createWasmForward(plan: NetPlan, options: WasmForwardOptions = {
   // and sums each element in the same order whatever N, so the grouping changes no bit.
   // n images go in groupCount(o, n) groups of balanced sizes (floor or ceil of n / count).
   const groupCount = (o: Extract<Op, { kind: 'conv' }>, n: number): number => {
-    const d = dims.get(o.node)!;
+    const d = dims[o.node]!;
     const pix = d[1] * d[2];
     const fit = Math.max(1, Math.floor(colsBytes / (4 * o.kdim * pix)));
     const least = Math.ceil(32 / pix); // images for N >= 32
@@ -405,7 +377,7 @@ export function createWasmForward(plan: NetPlan, options: WasmForwardOptions = {
   let prodFloats = 0;
   ops.forEach((o, i) => {
     if (o.kind !== 'conv') return;
-    const d = dims.get(o.node)!;
+    const d = dims[o.node]!;
     let g = 1;
     if (i >= split) for (let n = 1; n <= maxBatch; n++) g = Math.max(g, Math.ceil(n / groupCount(o, n)));
     colsFloats = Math.max(colsFloats, o.kdim * d[1] * d[2] * g);
@@ -419,7 +391,7 @@ export function createWasmForward(plan: NetPlan, options: WasmForwardOptions = {
   const heap = (): ArrayBuffer => kernels!.memory.buffer;
 
   const ptr = (node: number, s: number): number =>
-    arena + 4 * (offset.get(node)! + (perImage.has(node) ? 0 : s * sizeOf(dims.get(node)!)));
+    arena + 4 * (offset.get(node)! + (perImage.has(node) ? 0 : s * sizeOf(dims[node]!)));
 
   const profile: WasmForwardProfile = { input: 0, im2col: 0, gemm: 0, epilogue: 0, pool: 0, other: 0, images: 0 };
   let c0 = { user: 0, system: 0 };
@@ -435,7 +407,7 @@ export function createWasmForward(plan: NetPlan, options: WasmForwardOptions = {
   /** Runs op on samples [s0, s0 + n) of the batch. */
   function exec(op: Op, s0: number, n: number, chips: readonly RgbImage[]): void {
     const { k, gemm } = live();
-    const d = dims.get(op.node)!;
+    const d = dims[op.node]!;
     const out = ptr(op.node, s0);
     switch (op.kind) {
       case 'input': {
@@ -454,7 +426,7 @@ export function createWasmForward(plan: NetPlan, options: WasmForwardOptions = {
         break;
       }
       case 'conv': {
-        const xd = dims.get(op.src)!;
+        const xd = dims[op.src]!;
         const w = op.window;
         const pix = d[1] * d[2];
         const count = groupCount(op, n);
@@ -498,7 +470,7 @@ export function createWasmForward(plan: NetPlan, options: WasmForwardOptions = {
         tock('other');
         break;
       case 'pool': {
-        const xd = dims.get(op.src)!;
+        const xd = dims[op.src]!;
         const w = op.everything ? everythingWindow(asTensor(xd)) : op.window;
         tick();
         k.pool_f32(out, ptr(op.src, s0), n * xd[0], xd[1], xd[2], w.nr, w.nc, w.strideY, w.strideX, w.paddingY, w.paddingX,
@@ -507,15 +479,15 @@ export function createWasmForward(plan: NetPlan, options: WasmForwardOptions = {
         break;
       }
       case 'add': {
-        const ad = dims.get(op.a)!;
-        const bd = dims.get(op.b)!;
+        const ad = dims[op.a]!;
+        const bd = dims[op.b]!;
         tick();
         k.add_prev_f32(out, n, d[0], d[1], d[2], ptr(op.a, s0), n, ad[0], ad[1], ad[2], ptr(op.b, s0), n, bd[0], bd[1], bd[2], op.relu ? 1 : 0);
         tock('other');
         break;
       }
       case 'fc': {
-        const xd = dims.get(op.src)!;
+        const xd = dims[op.src]!;
         tick();
         gemm.gemm(n, op.outputs, sizeOf(xd), ptr(op.src, s0), op.w, out);
         tock('gemm');
@@ -544,7 +516,7 @@ export function createWasmForward(plan: NetPlan, options: WasmForwardOptions = {
     profile.images += n;
   }
 
-  const outDims = dims.get(outputNode)!;
+  const outDims = dims[outputNode]!;
   // nodes whose value is some written node's (fused intermediates are not readable)
   const readable = new Map<number, number>();
   for (const s of steps) {
@@ -569,7 +541,7 @@ export function createWasmForward(plan: NetPlan, options: WasmForwardOptions = {
       const n = chips.length;
       const result: (Tensor | undefined)[] = new Array(plan.nodeCount).fill(undefined);
       for (const [node, c] of readable) {
-        const d = dims.get(c)!;
+        const d = dims[c]!;
         if (perImage.has(c) && n > 1) continue; // holds only the last image
         result[node] = tensor(n, d[0], d[1], d[2], new Float32Array(heap(), ptr(c, 0), n * sizeOf(d)).slice());
       }
@@ -591,40 +563,4 @@ export function createWasmForward(plan: NetPlan, options: WasmForwardOptions = {
       profile.images = 0;
     },
   };
-}
-
-/** Floating-point operations of one image through the plan's convolutions and fc layers (2 per multiply-add). */
-export function planFlops(plan: NetPlan): number {
-  const dims = new Map<number, Dims>();
-  let flop = 0;
-  for (const s of plan.steps) {
-    if (s.op === 'input') {
-      dims.set(s.node, [3, s.size?.nr ?? 150, s.size?.nc ?? 150]);
-      continue;
-    }
-    const x = dims.get(s.src)!;
-    switch (s.op) {
-      case 'conv': {
-        const oh = windowOutputSize(x[1], s.window.nr, s.window.strideY, s.window.paddingY);
-        const ow = windowOutputSize(x[2], s.window.nc, s.window.strideX, s.window.paddingX);
-        flop += 2 * s.numFilters * oh * ow * x[0] * s.window.nr * s.window.nc;
-        dims.set(s.node, [s.numFilters, oh, ow]);
-        break;
-      }
-      case 'fc':
-        flop += 2 * sizeOf(x) * s.numOutputs;
-        dims.set(s.node, [s.numOutputs, 1, 1]);
-        break;
-      case 'max_pool':
-      case 'avg_pool':
-        dims.set(s.node, s.everything ? [x[0], 1, 1] : dimsOf(poolShape(asTensor(x), s.window)));
-        break;
-      case 'add_prev':
-        dims.set(s.node, dimsOf(addPrevShape(asTensor(x), asTensor(dims.get(s.tagged)!))));
-        break;
-      default:
-        dims.set(s.node, x);
-    }
-  }
-  return flop;
 }

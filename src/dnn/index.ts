@@ -8,4 +8,4 @@ export * from './gemm.js';
 export * from './layers.js';
 export * from './net.js';
 export * from './recognizer.js';
-export { createWasmForward, planFlops, type WasmForward, type WasmForwardOptions } from './forward-wasm.js';
+export { createWasmForward, type WasmForward, type WasmForwardOptions } from './forward-wasm.js';

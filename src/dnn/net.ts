@@ -21,11 +21,16 @@
  * that is the right one: add_prev1 over a block over tag1, add_prev2 over avg_pool<skip1<tag2
  * ...>>), which is the default for add_prev_ whenever no explicit ID is given.
  *
- * ## Outputs
+ * ## The reference forward pass
  *
- * Every node gets its own output tensor (dlib runs relu_ and affine_ in place and so loses the
- * outputs of the layers below them; here they are all kept while the pass runs), so a test can
- * compare any layer with dlib's `layer<i>(net).get_output()`.
+ * {@link runInArena} is the one TypeScript walk over a plan: each step by its layer function
+ * (layers.ts: dlib's float32 operations in dlib's order), the tensors in an arena whose slots
+ * {@link layoutPlan} assigns. {@link runNetwork} (one batch, an arena of its own),
+ * {@link forward} (mini-batches through one arena) and the recognizer's 'reference' engine
+ * (recognizer.ts: an arena kept across calls) all run through it. By default tensors whose
+ * lifetimes do not overlap share a slot and relu_/affine_ run in place, as in dlib, which then
+ * loses the outputs of the layers below them; with `keepOutputs` every node gets its own
+ * tensor, so a test can compare any layer with dlib's `layer<i>(net).get_output()`.
  */
 import {
   anetTagRoles, buildAnetNet, layerParams,
@@ -35,10 +40,10 @@ import type { RgbImage } from '../image/pixels.js';
 import { gemmReference, type Gemm } from './gemm.js';
 import {
   addPrev, addPrevShape, affine, affineFc, avgPool, conv, convShape, everythingWindow, fc, fcShape,
-  inputRgbImage, inputRgbImageShape, maxPool, poolShape, relu,
+  inputRgbImage, maxPool, poolShape, relu,
   type RgbMeans, type Window2d,
 } from './layers.js';
-import { tensor, type Shape, type Tensor } from './tensor.js';
+import type { Shape, Tensor } from './tensor.js';
 
 /** How the tags, skips and add_prev_ layers of a network connect (not stored in dlib files). */
 export interface DnnWiring {
@@ -84,7 +89,7 @@ export interface PlanOptions {
 export interface RunOptions {
   /** The GEMM for convolutions and fc_ layers (default: the reference, see gemm.ts). */
   gemm?: Gemm;
-  /** Keep every node's output in the result (default false: only the top output). */
+  /** Keep every node's output in the result (default false: only the top output; see LayoutOptions). */
   keepOutputs?: boolean;
 }
 
@@ -285,65 +290,257 @@ export function planNetwork(net: DnnNet, opts: PlanOptions = {}): NetPlan {
   return { steps, nodeCount: nodes.length, outputNode: top, labels };
 }
 
-function windowFor(step: { window: Window2d; everything: boolean }, x: Tensor): Window2d {
-  return step.everything ? everythingWindow(x) : step.window;
+// -------------------------------------------------------------------------------------------
+// The reference forward pass: the TypeScript layers of layers.ts, one step after another, on
+// an arena (runNetwork, forward, and the recognizer's 'reference' engine all run through
+// runInArena).
+
+/** Per-sample shape of a tensor: [k, nr, nc]. */
+export type Dims = [k: number, nr: number, nc: number];
+
+/** The per-sample shapes of a plan's tensors. */
+export interface PlanShapes {
+  /** Each node's output shape per sample, by node index (undefined for the loss node). */
+  dims: (Dims | undefined)[];
+  /** The node holding each node's output: itself, or for tags and skips the node they forward. */
+  root: number[];
+  /** The input's image size. */
+  chipRows: number;
+  chipCols: number;
 }
 
-/** The output shape of one step given its input(s). */
-function stepShape(step: PlanStep, out: (Tensor | undefined)[], chips: readonly RgbImage[]): Shape {
-  const x = step.op === 'input' ? undefined : out[step.src]!;
-  switch (step.op) {
-    case 'input': return inputRgbImageShape(chips);
-    case 'conv': return convShape(x!, step.numFilters, step.window);
-    case 'max_pool':
-    case 'avg_pool': return poolShape(x!, windowFor(step, x!));
-    case 'add_prev': return addPrevShape(x!, out[step.tagged]!);
-    case 'fc': return fcShape(x!, step.numOutputs);
-    default: return [x!.n, x!.k, x!.nr, x!.nc];
+const prod3 = (d: Dims): number => d[0] * d[1] * d[2];
+const shapeOnly = (d: Dims): Tensor => ({ n: 1, k: d[0], nr: d[1], nc: d[2], data: new Float32Array(0) });
+const poolWindow = (step: { window: Window2d; everything: boolean }, x: Tensor): Window2d =>
+  step.everything ? everythingWindow(x) : step.window;
+
+/**
+ * Every node's output shape for one image of `chip`'s size (default 150x150; the input layer's
+ * own size where it has one: input_rgb_image_sized).
+ */
+export function planShapes(plan: NetPlan, chip: { nr: number; nc: number } = { nr: 150, nc: 150 }): PlanShapes {
+  const dims: (Dims | undefined)[] = new Array(plan.nodeCount).fill(undefined);
+  const root: number[] = Array.from({ length: plan.nodeCount }, (_, i) => i);
+  let chipRows = chip.nr;
+  let chipCols = chip.nc;
+  for (const step of plan.steps) {
+    if (step.op === 'input') {
+      if (step.size !== undefined) {
+        chipRows = step.size.nr;
+        chipCols = step.size.nc;
+      }
+      dims[step.node] = [3, chipRows, chipCols];
+      continue;
+    }
+    const x = shapeOnly(dims[step.src]!);
+    let s: Shape;
+    switch (step.op) {
+      case 'identity':
+        root[step.node] = root[step.src];
+        s = [1, x.k, x.nr, x.nc];
+        break;
+      case 'conv': s = convShape(x, step.numFilters, step.window); break;
+      case 'max_pool':
+      case 'avg_pool': s = poolShape(x, poolWindow(step, x)); break;
+      case 'add_prev': s = addPrevShape(x, shapeOnly(dims[step.tagged]!)); break;
+      case 'fc': s = fcShape(x, step.numOutputs); break;
+      default: s = [1, x.k, x.nr, x.nc];
+    }
+    dims[step.node] = [s[1], s[2], s[3]];
   }
+  return { dims, root, chipRows, chipCols };
+}
+
+/** Floating-point operations of one image through the plan's convolutions and fc layers (2 per multiply-add). */
+export function planFlops(plan: NetPlan): number {
+  const { dims } = planShapes(plan);
+  let flop = 0;
+  for (const s of plan.steps) {
+    if (s.op === 'conv') flop += 2 * prod3(dims[s.node]!) * dims[s.src]![0] * s.window.nr * s.window.nc;
+    if (s.op === 'fc') flop += 2 * prod3(dims[s.src]!) * s.numOutputs;
+  }
+  return flop;
+}
+
+/** Where the tensors of a plan live, per sample (every size scales with the number of chips). */
+export interface PlanLayout {
+  /** Per-sample shape of each node's output (undefined for the loss node). */
+  dims: (Dims | undefined)[];
+  /** The slot holding each node's output (identity nodes share their source's slot). */
+  slotOf: number[];
+  /** Floats per sample of each slot. */
+  slotSizes: number[];
+  /** Floats per sample of the im2col buffer and of the GEMM product (largest conv). */
+  colsPerSample: number;
+  prodPerSample: number;
+  /** The input's image size. */
+  chipRows: number;
+  chipCols: number;
+}
+
+export interface LayoutOptions {
+  /** The images' size where the input layer does not fix it (input_rgb_image); default 150x150. */
+  chip?: { nr: number; nc: number };
+  /**
+   * Every node's output in a slot of its own (runNetwork's keepOutputs). Default false: slots
+   * are shared by tensors whose lifetimes do not overlap, and relu_, affine_ and same-shape
+   * add_prev_ run in place where their input dies, as dlib runs relu_ and affine_.
+   */
+  keepOutputs?: boolean;
+}
+
+/** The per-sample shapes of a plan's tensors and their assignment to arena slots. */
+export function layoutPlan(plan: NetPlan, opts: LayoutOptions = {}): PlanLayout {
+  const { dims, root, chipRows, chipCols } = planShapes(plan, opts.chip);
+  let colsPerSample = 0;
+  let prodPerSample = 0;
+  for (const s of plan.steps) {
+    if (s.op !== 'conv') continue;
+    const [m, nr, nc] = dims[s.node]!;
+    colsPerSample = Math.max(colsPerSample, dims[s.src]![0] * s.window.nr * s.window.nc * nr * nc);
+    prodPerSample = Math.max(prodPerSample, m * nr * nc);
+  }
+
+  // Last step reading each stored value (values are the outputs of non-identity steps).
+  const lastUse = new Map<number, number>();
+  plan.steps.forEach((s, at) => {
+    if (s.op !== 'input') lastUse.set(root[s.src], at);
+    if (s.op === 'add_prev') lastUse.set(root[s.tagged], at);
+  });
+  lastUse.set(root[plan.outputNode], Infinity);
+
+  // Greedy slot assignment in step order: a step takes its input's slot when it can run in
+  // place and the input dies here, else a free slot (the smallest that fits, else the largest,
+  // grown); with keepOutputs, always a new slot.
+  const keep = opts.keepOutputs === true;
+  const slotOf: number[] = new Array(plan.nodeCount).fill(-1);
+  const slotSizes: number[] = [];
+  const free: number[] = [];
+  plan.steps.forEach((step, at) => {
+    if (step.op === 'identity') {
+      slotOf[step.node] = slotOf[step.src];
+      return;
+    }
+    const size = prod3(dims[step.node]!);
+    const srcRoot = step.op === 'input' ? -1 : root[step.src];
+    const sameShapeAsSrc = step.op !== 'input' && dims[step.src]!.every((v, i) => v === dims[step.node]![i]);
+    const inPlace = !keep && (step.op === 'relu' || step.op === 'affine' || (step.op === 'add_prev' && sameShapeAsSrc)) &&
+      lastUse.get(srcRoot) === at && (step.op !== 'add_prev' || root[step.tagged] !== srcRoot);
+    let slot: number;
+    if (inPlace) {
+      slot = slotOf[srcRoot];
+    } else if (free.length > 0) {
+      free.sort((a, b) => slotSizes[a] - slotSizes[b]);
+      const fit = free.findIndex((s) => slotSizes[s] >= size);
+      slot = free.splice(fit >= 0 ? fit : free.length - 1, 1)[0];
+      slotSizes[slot] = Math.max(slotSizes[slot], size);
+    } else {
+      slot = slotSizes.length;
+      slotSizes.push(size);
+    }
+    slotOf[step.node] = slot;
+    if (keep) return;
+    // Values whose last reader is this step free their slot (unless this step took it over).
+    for (const [v, until] of lastUse) {
+      if (until === at && slotOf[v] !== slot && !free.includes(slotOf[v])) free.push(slotOf[v]);
+    }
+  });
+  return { dims, slotOf, slotSizes, colsPerSample, prodPerSample, chipRows, chipCols };
+}
+
+/** The buffers of a layout for up to `capacity` chips. */
+export interface NetArena {
+  readonly layout: PlanLayout;
+  readonly capacity: number;
+  readonly slots: Float32Array[];
+  readonly cols: Float32Array;
+  readonly product: Float32Array;
+  /** Bytes of all buffers. */
+  readonly bytes: number;
+  /** Node tensors per batch size n (index n): views of the first n samples of each slot, made on first use. */
+  readonly views: ((Tensor | undefined)[] | undefined)[];
+}
+
+export function createArena(layout: PlanLayout, capacity: number): NetArena {
+  const floats = layout.slotSizes.reduce((a, b) => a + b, 0) + layout.colsPerSample + layout.prodPerSample;
+  return {
+    layout,
+    capacity,
+    slots: layout.slotSizes.map((s) => new Float32Array(s * capacity)),
+    cols: new Float32Array(layout.colsPerSample * capacity),
+    product: new Float32Array(layout.prodPerSample * capacity),
+    bytes: 4 * capacity * floats,
+    views: [],
+  };
+}
+
+function viewsFor(arena: NetArena, n: number): (Tensor | undefined)[] {
+  let v = arena.views[n];
+  if (v === undefined) {
+    const { dims, slotOf } = arena.layout;
+    v = dims.map((d, node) => d === undefined
+      ? undefined
+      : { n, k: d[0], nr: d[1], nc: d[2], data: arena.slots[slotOf[node]].subarray(0, n * prod3(d)) });
+    arena.views[n] = v;
+  }
+  return v;
 }
 
 /**
- * Runs the plan on a batch of images (one tensor through every layer, as dlib's
- * `net(chips, batch_size)` does for one mini-batch).
+ * Runs the plan on a batch of at most `arena.capacity` images (one tensor through every layer,
+ * as dlib's `net(chips, batch_size)` does for one mini-batch), each step by the layer function
+ * of layers.ts. Returns every node's tensor by node index, as views into the arena (undefined
+ * for the loss node): the output node's is the network's output; the others hold their node's
+ * output only where the layout keeps outputs (else the slot may have been reused since). The
+ * next run overwrites them.
+ */
+export function runInArena(plan: NetPlan, arena: NetArena, chips: readonly RgbImage[], gemm: Gemm = gemmReference): (Tensor | undefined)[] {
+  if (chips.length > arena.capacity) throw new RangeError(`dnn: ${chips.length} images, the arena holds ${arena.capacity}`);
+  const t = viewsFor(arena, chips.length);
+  const scratch = { cols: arena.cols, product: arena.product };
+  for (const step of plan.steps) {
+    const y = t[step.node]!;
+    if (step.op === 'input') {
+      inputRgbImage(y, chips, step.means, step.size);
+      continue;
+    }
+    const x = t[step.src]!;
+    switch (step.op) {
+      case 'identity': break;
+      case 'conv': conv(y, x, step.filters, step.biases, step.numFilters, step.window, gemm, scratch); break;
+      case 'affine':
+        if (step.mode === 'conv') affine(y, x, step.gamma, step.beta);
+        else affineFc(y, x, step.gamma, step.beta);
+        break;
+      case 'relu': relu(y, x); break;
+      case 'max_pool': maxPool(y, x, poolWindow(step, x)); break;
+      case 'avg_pool': avgPool(y, x, poolWindow(step, x)); break;
+      case 'add_prev': addPrev(y, x, t[step.tagged]!); break;
+      case 'fc': fc(y, x, step.weights, step.biases, step.numOutputs, gemm); break;
+    }
+  }
+  return t;
+}
+
+const chipSize = (chips: readonly RgbImage[]): { nr: number; nc: number } | undefined =>
+  chips.length === 0 ? undefined : { nr: chips[0].height, nc: chips[0].width };
+
+/**
+ * Runs the plan on a batch of images in an arena of its own: {@link runInArena}. The output
+ * (and with keepOutputs every node's output) is a view of that arena.
  */
 export function runNetwork(plan: NetPlan, chips: readonly RgbImage[], opts: RunOptions = {}): NetRun {
-  const gemm = opts.gemm ?? gemmReference;
-  const out: (Tensor | undefined)[] = new Array(plan.nodeCount).fill(undefined);
-  // Drop an output once nothing above reads it any more (unless all are kept).
-  const lastUse = new Map<number, number>();
-  plan.steps.forEach((s, at) => {
-    if (s.op !== 'input') lastUse.set(s.src, at);
-    if (s.op === 'add_prev') lastUse.set(s.tagged, at);
-  });
-  plan.steps.forEach((step, at) => {
-    if (step.op === 'identity') {
-      out[step.node] = out[step.src];
-    } else {
-      const [n, k, nr, nc] = stepShape(step, out, chips);
-      const y = tensor(n, k, nr, nc);
-      const x = step.op === 'input' ? undefined : out[step.src]!;
-      switch (step.op) {
-        case 'input': inputRgbImage(y, chips, step.means, step.size); break;
-        case 'conv': conv(y, x!, step.filters, step.biases, step.numFilters, step.window, gemm); break;
-        case 'affine':
-          if (step.mode === 'conv') affine(y, x!, step.gamma, step.beta);
-          else affineFc(y, x!, step.gamma, step.beta);
-          break;
-        case 'relu': relu(y, x!); break;
-        case 'max_pool': maxPool(y, x!, windowFor(step, x!)); break;
-        case 'avg_pool': avgPool(y, x!, windowFor(step, x!)); break;
-        case 'add_prev': addPrev(y, x!, out[step.tagged]!); break;
-        case 'fc': fc(y, x!, step.weights, step.biases, step.numOutputs, gemm); break;
-      }
-      out[step.node] = y;
-    }
-    if (opts.keepOutputs !== true) {
-      for (const [node, until] of lastUse) if (until === at && node !== plan.outputNode) out[node] = undefined;
-    }
-  });
-  const output = out[plan.outputNode]!;
-  return opts.keepOutputs === true ? { output, outputs: out } : { output };
+  const keepOutputs = opts.keepOutputs === true;
+  const arena = createArena(layoutPlan(plan, { chip: chipSize(chips), keepOutputs }), chips.length);
+  const t = runInArena(plan, arena, chips, opts.gemm);
+  const output = t[plan.outputNode]!;
+  return keepOutputs ? { output, outputs: t } : { output };
+}
+
+/** Each sample of `t` as a flat array (a copy). */
+export function sampleRows(t: Tensor): Float32Array[] {
+  const m = t.k * t.nr * t.nc;
+  return Array.from({ length: t.n }, (_, s) => t.data.slice(s * m, (s + 1) * m));
 }
 
 export interface ForwardOptions extends RunOptions, PlanOptions {
@@ -354,15 +551,16 @@ export interface ForwardOptions extends RunOptions, PlanOptions {
 /**
  * The network's output for each image: for the face ResNet, 128-D descriptors of 150x150
  * chips, as dlib's `net(chips)` (loss_metric_'s to_label copies each sample's output row).
+ * One arena serves every mini-batch.
  */
 export function forward(net: DnnNet | NetPlan, chips: readonly RgbImage[], opts: ForwardOptions = {}): Float32Array[] {
   const plan = 'steps' in net ? net : planNetwork(net, opts);
   const batch = Math.max(1, Math.trunc(opts.batchSize ?? 16));
+  if (chips.length === 0) return [];
+  const arena = createArena(layoutPlan(plan, { chip: chipSize(chips) }), Math.min(batch, chips.length));
   const result: Float32Array[] = [];
   for (let i = 0; i < chips.length; i += batch) {
-    const { output } = runNetwork(plan, chips.slice(i, i + batch), { gemm: opts.gemm });
-    const m = output.k * output.nr * output.nc;
-    for (let s = 0; s < output.n; s++) result.push(output.data.slice(s * m, (s + 1) * m));
+    result.push(...sampleRows(runInArena(plan, arena, chips.slice(i, i + batch), opts.gemm)[plan.outputNode]!));
   }
   return result;
 }

@@ -26,25 +26,25 @@
  *
  * ## Backends
  *
- * - `'reference'`: the TypeScript layers of layers.ts (dlib's float32 operations in dlib's
- *   order) on a JavaScript arena, GEMMs by {@link gemmReferenceRows4}: bit-identical to dlib
- *   linked to the netlib reference BLAS (Debian's default). ~10x slower than wasm.
- * - `'wasm'`: the WebAssembly kernels. Engine 'wasm-kernels' (createWasmForward,
- *   forward-wasm.ts: im2col, fused conv epilogues, pooling and the SIMD GEMM in WebAssembly,
- *   weights and activations in one private WebAssembly memory); where the built kernels predate
- *   the convolution kernels, engine 'wasm-gemm' (the TypeScript layers on an arena in a private
- *   WebAssembly memory, each GEMM by the WebAssembly SIMD GEMM through the `Gemm` hook, on
- *   pointers, without copies). Both give the same bits; the GEMM sums in blocks and lanes, so
- *   descriptors differ from dlib's in the last bits (~1e-7 on the network alone).
+ * - `'reference'` (engine 'reference'): the reference forward pass of net.ts (runInArena: the
+ *   TypeScript layers of layers.ts, dlib's float32 operations in dlib's order) on a JavaScript
+ *   arena kept across calls, GEMMs by {@link gemmReferenceRows4}: bit-identical to dlib linked
+ *   to the netlib reference BLAS (Debian's default). ~20x slower than wasm.
+ * - `'wasm'` (engine 'wasm-kernels'): createWasmForward (forward-wasm.ts: im2col, fused conv
+ *   epilogues, pooling and the SIMD GEMM in WebAssembly, weights and activations in one private
+ *   WebAssembly memory). The GEMM sums in blocks and lanes, so descriptors differ from dlib's in
+ *   the last bits (~1e-7 on the network alone).
  * Default: 'wasm' when the kernels load, else 'reference'. Asking for 'wasm' where the kernels
- * do not load falls back to 'reference'; `backend` then says 'reference' and `note` says why.
+ * do not load (or predate the convolution kernels) falls back to 'reference'; `backend` then
+ * says 'reference' and `note` says why.
  *
  * ## Memory
  *
- * A recognizer owns an engine sized for the largest batch it has run. The arena engines hold
- * one buffer per tensor slot (slots are shared by tensors whose lifetimes do not overlap, and
- * relu_/affine_ and same-shape add_prev_ run in place, as dlib does), the im2col buffer and the
- * GEMM product; createWasmForward lays its arena out once in its WebAssembly memory. Later
+ * A recognizer owns an engine sized for the largest batch it has run. The reference engine's
+ * arena (net.ts layoutPlan/createArena) holds one buffer per tensor slot (slots are shared by
+ * tensors whose lifetimes do not overlap, and relu_/affine_ and same-shape add_prev_ run in
+ * place, as dlib does), the im2col buffer and the GEMM product; createWasmForward lays its arena
+ * out once in its WebAssembly memory. Later
  * batches of that size or smaller reuse it, so memory stays flat however many faces go
  * through; only a larger batch replaces it by a bigger one; `dispose()` drops everything.
  */
@@ -58,17 +58,14 @@ import {
 } from '../landmarks/index.js';
 import { assetPath } from '../models/index.js';
 import { DlibRand } from '../rand/dlib-rand.js';
-import { gemmWasm, WasmGemm } from '../wasm/gemm.js';
+import { WasmGemm } from '../wasm/gemm.js';
 import { WasmKernels } from '../wasm/index.js';
-import { gemmReferenceRows4, type Gemm } from './gemm.js';
-import {
-  addPrev, addPrevShape, affine, affineFc, avgPool, conv, convShape, everythingWindow, fc, fcShape,
-  inputRgbImage, maxPool, poolShape, relu, type Window2d,
-} from './layers.js';
+import { gemmReferenceRows4 } from './gemm.js';
 import { createWasmForward, type WasmForward } from './forward-wasm.js';
-import { hasAnetStructure, planNetwork, type NetPlan, type PlanStep } from './net.js';
+import {
+  createArena, hasAnetStructure, layoutPlan, planNetwork, runInArena, sampleRows, type NetArena, type NetPlan, type PlanLayout,
+} from './net.js';
 import { createParallelForward, type ParallelForward } from './parallel.js';
-import type { Tensor } from './tensor.js';
 
 /** Where the forward pass runs: see the module comment. */
 export type DnnBackend = 'reference' | 'wasm';
@@ -113,12 +110,11 @@ export interface DescribeBatchOptions {
 /** Memory a recognizer holds, in bytes. */
 export interface RecognizerMemory {
   /**
-   * The arena of the TypeScript layers (tensor slots, im2col buffer, GEMM product) for
-   * `capacity` chips: JavaScript memory for 'reference', inside `wasmBytes` for 'wasm-gemm';
-   * 0 for 'wasm-kernels' (its arena is part of `wasmBytes`).
+   * The reference engine's arena (tensor slots, im2col buffer, GEMM product) for `capacity`
+   * chips, in JavaScript memory; 0 for 'wasm-kernels' (its arena is part of `wasmBytes`).
    */
   arenaBytes: number;
-  /** The WebAssembly memory of the wasm engines (arena, weights, GEMM scratch); 0 for the reference. */
+  /** The WebAssembly memory of the 'wasm-kernels' engine (arena, weights, GEMM scratch); 0 for the reference. */
   wasmBytes: number;
   /** The largest batch the arena holds now (0 before the first call). */
   capacity: number;
@@ -128,11 +124,9 @@ export interface FaceRecognizer {
   /** The backend in use (after any fallback). */
   readonly backend: DnnBackend;
   /**
-   * How it runs: 'reference' (TypeScript layers, reference GEMM, JS arena), 'wasm-kernels'
+   * How it runs: 'reference' (the TypeScript layers, reference GEMM, JS arena) or 'wasm-kernels'
    * (every layer in the WebAssembly kernels of assembly/conv.ts via createWasmForward, fused,
-   * weights and activations in one WebAssembly memory) or 'wasm-gemm' (TypeScript layers on an
-   * arena in WebAssembly memory, GEMMs by the WebAssembly SIMD GEMM; used where the built
-   * kernels lack the convolution kernels). The two wasm engines give identical descriptors.
+   * weights and activations in one WebAssembly memory).
    */
   readonly engine: DnnEngine;
   /** Why 'wasm' was asked for but 'reference' is used; undefined otherwise. */
@@ -173,232 +167,9 @@ export interface FaceRecognizer {
 }
 
 // -------------------------------------------------------------------------------------------
-// Arena layout: per-sample tensor shapes, slot assignment, scratch sizes (independent of the
-// batch size: every size scales with the number of chips).
-
-type Dims = [k: number, nr: number, nc: number];
-
-interface Layout {
-  /** Per-sample shape of each node's output (undefined for nodes without one, e.g. the loss). */
-  dims: (Dims | undefined)[];
-  /** The slot holding each node's output (identity nodes share their source's slot). */
-  slotOf: number[];
-  /** Floats per sample of each slot. */
-  slotSizes: number[];
-  /** Floats per sample of the im2col buffer and of the GEMM product (largest conv). */
-  colsPerSample: number;
-  prodPerSample: number;
-  /** The input's chip size. */
-  chipRows: number;
-  chipCols: number;
-}
-
-const prod3 = (d: Dims): number => d[0] * d[1] * d[2];
-const shapeOnly = (d: Dims): Tensor => ({ n: 1, k: d[0], nr: d[1], nc: d[2], data: new Float32Array(0) });
-const poolWindow = (step: { window: Window2d; everything: boolean }, x: Tensor): Window2d =>
-  step.everything ? everythingWindow(x) : step.window;
-
-function layoutPlan(plan: NetPlan): Layout {
-  const dims: (Dims | undefined)[] = new Array(plan.nodeCount).fill(undefined);
-  const root: number[] = Array.from({ length: plan.nodeCount }, (_, i) => i);
-  let chipRows = FACE_CHIP_SIZE;
-  let chipCols = FACE_CHIP_SIZE;
-  let colsPerSample = 0;
-  let prodPerSample = 0;
-  // Shapes for one sample.
-  for (const step of plan.steps) {
-    if (step.op === 'input') {
-      if (step.size !== undefined) {
-        chipRows = step.size.nr;
-        chipCols = step.size.nc;
-      }
-      dims[step.node] = [3, chipRows, chipCols];
-      continue;
-    }
-    const x = shapeOnly(dims[step.src]!);
-    let s: number[];
-    switch (step.op) {
-      case 'identity':
-        root[step.node] = root[step.src];
-        s = [1, x.k, x.nr, x.nc];
-        break;
-      case 'conv': {
-        s = convShape(x, step.numFilters, step.window);
-        const K = x.k * step.window.nr * step.window.nc;
-        colsPerSample = Math.max(colsPerSample, K * s[2] * s[3]);
-        prodPerSample = Math.max(prodPerSample, step.numFilters * s[2] * s[3]);
-        break;
-      }
-      case 'max_pool':
-      case 'avg_pool': s = poolShape(x, poolWindow(step, x)); break;
-      case 'add_prev': s = addPrevShape(x, shapeOnly(dims[step.tagged]!)); break;
-      case 'fc': s = fcShape(x, step.numOutputs); break;
-      default: s = [1, x.k, x.nr, x.nc];
-    }
-    dims[step.node] = [s[1], s[2], s[3]];
-  }
-
-  // Last step reading each stored value (values are the outputs of non-identity steps).
-  const lastUse = new Map<number, number>();
-  plan.steps.forEach((s, at) => {
-    if (s.op !== 'input') lastUse.set(root[s.src], at);
-    if (s.op === 'add_prev') lastUse.set(root[s.tagged], at);
-  });
-  const output = root[plan.outputNode];
-  lastUse.set(output, Infinity);
-
-  // Greedy slot assignment in step order: a step takes its input's slot when it can run in
-  // place and the input dies here, else a free slot (the smallest that fits, else the largest,
-  // grown).
-  const slotOf: number[] = new Array(plan.nodeCount).fill(-1);
-  const slotSizes: number[] = [];
-  const free: number[] = [];
-  plan.steps.forEach((step, at) => {
-    if (step.op === 'identity') {
-      slotOf[step.node] = slotOf[step.src];
-      return;
-    }
-    const size = prod3(dims[step.node]!);
-    const srcRoot = step.op === 'input' ? -1 : root[step.src];
-    const sameShapeAsSrc = step.op !== 'input' && prod3(dims[step.src]!) === size &&
-      dims[step.src]!.every((v, i) => v === dims[step.node]![i]);
-    const inPlace = (step.op === 'relu' || step.op === 'affine' || (step.op === 'add_prev' && sameShapeAsSrc)) &&
-      lastUse.get(srcRoot) === at && (step.op !== 'add_prev' || root[step.tagged] !== srcRoot);
-    let slot: number;
-    if (inPlace) {
-      slot = slotOf[srcRoot];
-    } else if (free.length > 0) {
-      free.sort((a, b) => slotSizes[a] - slotSizes[b]);
-      const fit = free.findIndex((s) => slotSizes[s] >= size);
-      slot = free.splice(fit >= 0 ? fit : free.length - 1, 1)[0];
-      slotSizes[slot] = Math.max(slotSizes[slot], size);
-    } else {
-      slot = slotSizes.length;
-      slotSizes.push(size);
-    }
-    slotOf[step.node] = slot;
-    // Values whose last reader is this step free their slot (unless this step took it over).
-    const dying = new Set<number>();
-    for (const [v, until] of lastUse) if (until === at) dying.add(v);
-    for (const v of dying) if (slotOf[v] !== slot && !free.includes(slotOf[v])) free.push(slotOf[v]);
-  });
-  return { dims, slotOf, slotSizes, colsPerSample, prodPerSample, chipRows, chipCols };
-}
-
-// -------------------------------------------------------------------------------------------
-// Storage: where the arena and the GEMM operands live.
-
-interface Storage {
-  readonly backend: DnnBackend;
-  readonly gemm: Gemm;
-  /** Allocates (for `capacity` chips) the slots, scratch and any operand copies; returns views. */
-  allocate(layout: Layout, capacity: number, plan: NetPlan): Arena;
-  wasmBytes(): number;
-  release(): void;
-}
-
-interface Arena {
-  capacity: number;
-  slots: Float32Array[];
-  cols: Float32Array;
-  product: Float32Array;
-  /** The plan's steps, with GEMM operands moved where the GEMM wants them. */
-  steps: PlanStep[];
-  bytes: number;
-  /** Tensor views per batch size n (index n), made on first use. */
-  views: (Tensor[] | undefined)[];
-}
-
-const arenaBytes = (layout: Layout, capacity: number): number =>
-  4 * capacity * (layout.slotSizes.reduce((a, b) => a + b, 0) + layout.colsPerSample + layout.prodPerSample);
-
-function referenceStorage(): Storage {
-  return {
-    backend: 'reference',
-    gemm: gemmReferenceRows4,
-    allocate(layout, capacity, plan) {
-      return {
-        capacity,
-        slots: layout.slotSizes.map((s) => new Float32Array(s * capacity)),
-        cols: new Float32Array(layout.colsPerSample * capacity),
-        product: new Float32Array(layout.prodPerSample * capacity),
-        steps: plan.steps,
-        bytes: arenaBytes(layout, capacity),
-        views: [],
-      };
-    },
-    wasmBytes: () => 0,
-    release() {},
-  };
-}
-
-/**
- * The wasm storage: one private kernel instance whose memory holds the GEMM scratch, copies of
- * the conv filters and fc weights, and the arena, so that every GEMM runs on pointers.
- */
-function wasmStorage(): Storage {
-  let kernels: WasmKernels | undefined = WasmKernels.load();
-  let wg: WasmGemm | undefined = new WasmGemm(kernels);
-  const gemm: Gemm = (M, N, K, A, B, C) => {
-    const buf = kernels?.memory.buffer;
-    if (wg !== undefined && A.buffer === buf && B.buffer === buf && C.buffer === buf) {
-      wg.gemm(M, N, K, A.byteOffset, B.byteOffset, C.byteOffset);
-    } else {
-      gemmWasm(M, N, K, A, B, C);
-    }
-  };
-  return {
-    backend: 'wasm',
-    gemm,
-    allocate(layout, capacity, plan) {
-      kernels ??= WasmKernels.load();
-      const k = kernels;
-      k.reset();
-      wg = new WasmGemm(k);
-      // Offsets first (alloc may grow memory, which detaches views), views after.
-      const weightPtrs = new Map<PlanStep, number>();
-      for (const s of plan.steps) {
-        if (s.op === 'conv') weightPtrs.set(s, k.alloc(s.filters.length * 4));
-        if (s.op === 'fc') weightPtrs.set(s, k.alloc(s.weights.length * 4));
-      }
-      const slotPtrs = layout.slotSizes.map((s) => k.alloc(s * capacity * 4));
-      const colsPtr = k.alloc(layout.colsPerSample * capacity * 4);
-      const prodPtr = k.alloc(layout.prodPerSample * capacity * 4);
-      const steps = plan.steps.map((s): PlanStep => {
-        const p = weightPtrs.get(s);
-        if (p === undefined) return s;
-        if (s.op === 'conv') {
-          const filters = k.f32(p, s.filters.length);
-          filters.set(s.filters);
-          return { ...s, filters };
-        }
-        if (s.op === 'fc') {
-          const weights = k.f32(p, s.weights.length);
-          weights.set(s.weights);
-          return { ...s, weights };
-        }
-        return s;
-      });
-      return {
-        capacity,
-        slots: slotPtrs.map((p, i) => k.f32(p, layout.slotSizes[i] * capacity)),
-        cols: k.f32(colsPtr, layout.colsPerSample * capacity),
-        product: k.f32(prodPtr, layout.prodPerSample * capacity),
-        steps,
-        bytes: arenaBytes(layout, capacity),
-        views: [],
-      };
-    },
-    wasmBytes: () => kernels?.memory.buffer.byteLength ?? 0,
-    release() {
-      kernels = undefined;
-      wg = undefined;
-    },
-  };
-}
+// The WebAssembly kernels: available or not.
 
 let wasmProblem: string | undefined;
-let wasmConvProblem: string | undefined;
 let wasmChecked = false;
 
 function probeWasm(): void {
@@ -409,7 +180,7 @@ function probeWasm(): void {
     new WasmGemm(k);
     const ex = k.exports as unknown as Record<string, unknown>;
     if (typeof ex.im2col_f32 !== 'function' || typeof ex.conv_epilogue_f32 !== 'function') {
-      wasmConvProblem = 'the WebAssembly kernels predate the convolution kernels (run: npm run build:wasm)';
+      wasmProblem = 'the WebAssembly kernels predate the convolution kernels; run: npm run build:wasm';
     }
   } catch (e) {
     wasmProblem = (e instanceof Error ? e.message : String(e)).split('\n')[0];
@@ -422,7 +193,7 @@ export function wasmDnnUnavailable(): string | undefined {
   return wasmProblem;
 }
 
-/** The backend used when none is asked for: 'wasm' where the WebAssembly GEMM loads. */
+/** The backend used when none is asked for: 'wasm' where the WebAssembly kernels load. */
 export function defaultDnnBackend(): DnnBackend {
   return wasmDnnUnavailable() === undefined ? 'wasm' : 'reference';
 }
@@ -431,7 +202,7 @@ export function defaultDnnBackend(): DnnBackend {
 // Engines: what runs a batch of at most `capacity` chips.
 
 /** How a backend runs: see {@link FaceRecognizer.engine}. */
-export type DnnEngine = 'reference' | 'wasm-kernels' | 'wasm-gemm';
+export type DnnEngine = 'reference' | 'wasm-kernels';
 
 interface Engine {
   readonly capacity: number;
@@ -442,14 +213,12 @@ interface Engine {
   release(): void;
 }
 
-/** The TypeScript layers on an arena (reference storage or wasm memory with the GEMM hook). */
-class ArenaEngine implements Engine {
-  readonly capacity: number;
-  private arena: Arena | undefined;
+/** The reference forward pass (runInArena, net.ts) on an arena kept across calls, GEMMs by gemmReferenceRows4. */
+class ReferenceEngine implements Engine {
+  private arena: NetArena | undefined;
 
-  constructor(private readonly plan: NetPlan, private readonly layout: Layout, private readonly storage: Storage, capacity: number) {
-    this.capacity = capacity;
-    this.arena = storage.allocate(layout, capacity, plan);
+  constructor(private readonly plan: NetPlan, layout: PlanLayout, readonly capacity: number) {
+    this.arena = createArena(layout, capacity);
   }
 
   arenaBytes(): number {
@@ -457,68 +226,24 @@ class ArenaEngine implements Engine {
   }
 
   wasmBytes(): number {
-    return this.storage.wasmBytes();
+    return 0;
   }
 
   release(): void {
     this.arena = undefined;
-    this.storage.release();
   }
 
   run(chips: readonly RgbImage[]): Float32Array[] {
-    const arena = this.arena ??= this.storage.allocate(this.layout, this.capacity, this.plan);
-    const y = runInArena(this.plan, this.layout, arena, this.storage.gemm, chips);
-    const m = y.k * y.nr * y.nc;
-    const out: Float32Array[] = [];
-    for (let s = 0; s < y.n; s++) out.push(y.data.slice(s * m, (s + 1) * m));
-    return out;
+    if (this.arena === undefined) throw new FacemetricError('the reference engine was released');
+    return sampleRows(runInArena(this.plan, this.arena, chips, gemmReferenceRows4)[this.plan.outputNode]!);
   }
-}
-
-/** The node tensors for a batch of n chips: views of the first n samples' worth of each slot. */
-function viewsFor(layout: Layout, arena: Arena, n: number): Tensor[] {
-  let v = arena.views[n];
-  if (v === undefined) {
-    const { dims, slotOf } = layout;
-    v = dims.map((d, node) => {
-      if (d === undefined) return undefined as unknown as Tensor;
-      return { n, k: d[0], nr: d[1], nc: d[2], data: arena.slots[slotOf[node]].subarray(0, n * prod3(d)) };
-    });
-    arena.views[n] = v;
-  }
-  return v;
-}
-
-function runInArena(plan: NetPlan, layout: Layout, arena: Arena, gemm: Gemm, chips: readonly RgbImage[]): Tensor {
-  const t = viewsFor(layout, arena, chips.length);
-  const scratch = { cols: arena.cols, product: arena.product };
-  for (const step of arena.steps) {
-    const y = t[step.node];
-    switch (step.op) {
-      case 'input': inputRgbImage(y, chips, step.means, step.size); break;
-      case 'identity': break;
-      case 'conv': conv(y, t[step.src], step.filters, step.biases, step.numFilters, step.window, gemm, scratch); break;
-      case 'affine':
-        if (step.mode === 'conv') affine(y, t[step.src], step.gamma, step.beta);
-        else affineFc(y, t[step.src], step.gamma, step.beta);
-        break;
-      case 'relu': relu(y, t[step.src]); break;
-      case 'max_pool': maxPool(y, t[step.src], poolWindow(step, t[step.src])); break;
-      case 'avg_pool': avgPool(y, t[step.src], poolWindow(step, t[step.src])); break;
-      case 'add_prev': addPrev(y, t[step.src], t[step.tagged]); break;
-      case 'fc': fc(y, t[step.src], step.weights, step.biases, step.numOutputs, gemm); break;
-    }
-  }
-  return t[plan.outputNode];
 }
 
 /** createWasmForward (forward-wasm.ts): every layer in WebAssembly kernels, fused, one memory. */
 class WasmKernelsEngine implements Engine {
-  readonly capacity: number;
   private fw: WasmForward | undefined;
 
-  constructor(private readonly plan: NetPlan, capacity: number) {
-    this.capacity = capacity;
+  constructor(plan: NetPlan, readonly capacity: number) {
     this.fw = createWasmForward(plan, { maxBatch: capacity });
   }
 
@@ -536,7 +261,7 @@ class WasmKernelsEngine implements Engine {
   }
 
   run(chips: readonly RgbImage[]): Float32Array[] {
-    this.fw ??= createWasmForward(this.plan, { maxBatch: this.capacity });
+    if (this.fw === undefined) throw new FacemetricError('the wasm engine was released');
     return this.fw.forward(chips);
   }
 }
@@ -546,22 +271,17 @@ function chooseEngine(opts: RecognizerOptions): { engine: DnnEngine; note: strin
   if (asked !== undefined && asked !== 'reference' && asked !== 'wasm') {
     throw new RangeError(`backend must be 'reference' or 'wasm', got '${String(asked)}'`);
   }
-  if (forced !== undefined && forced !== 'reference' && forced !== 'wasm-kernels' && forced !== 'wasm-gemm') {
-    throw new RangeError(`engine must be 'reference', 'wasm-kernels' or 'wasm-gemm', got '${String(forced)}'`);
+  if (forced !== undefined && forced !== 'reference' && forced !== 'wasm-kernels') {
+    throw new RangeError(`engine must be 'reference' or 'wasm-kernels', got '${String(forced)}'`);
   }
   if (forced === 'reference' || (forced === undefined && asked === 'reference')) return { engine: 'reference', note: undefined };
   const problem = wasmDnnUnavailable();
-  if (problem !== undefined) {
-    return {
-      engine: 'reference',
-      note: asked === 'wasm' || forced !== undefined ? `the wasm backend is not available (${problem}); using the reference backend` : undefined,
-    };
-  }
-  if (forced === 'wasm-gemm') return { engine: 'wasm-gemm', note: undefined };
-  if (wasmConvProblem === undefined) return { engine: 'wasm-kernels', note: undefined };
-  return { engine: 'wasm-gemm', note: forced === 'wasm-kernels' ? `${wasmConvProblem}; using the WebAssembly GEMM with the TypeScript layers` : undefined };
+  if (problem === undefined) return { engine: 'wasm-kernels', note: undefined };
+  return {
+    engine: 'reference',
+    note: asked === 'wasm' || forced !== undefined ? `the wasm backend is not available (${problem}); using the reference backend` : undefined,
+  };
 }
-
 // -------------------------------------------------------------------------------------------
 // The recognizer.
 
@@ -574,7 +294,7 @@ class Recognizer implements FaceRecognizer {
   private readonly plan: NetPlan;
   private readonly net: DnnNet;
   private readonly threads: number;
-  private layout: Layout | undefined;
+  private readonly layout: PlanLayout;
   private current: Engine | undefined;
   private pool: Promise<ParallelForward> | undefined;
   private poolBatch = 0;
@@ -589,7 +309,7 @@ class Recognizer implements FaceRecognizer {
     this.engine = engine;
     this.backend = engine === 'reference' ? 'reference' : 'wasm';
     this.note = note;
-    this.layout = layoutPlan(plan);
+    this.layout = layoutPlan(plan, { chip: { nr: FACE_CHIP_SIZE, nc: FACE_CHIP_SIZE } });
   }
 
   describe(chip: RgbImage): Float32Array {
@@ -661,7 +381,7 @@ class Recognizer implements FaceRecognizer {
   private checkBatch(chips: readonly RgbImage[], opts: DescribeBatchOptions): number {
     const batchSize = opts.batchSize ?? 16;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`describeBatch: batchSize must be a positive integer, got ${batchSize}`);
-    const { chipRows: nr, chipCols: nc } = this.layout!;
+    const { chipRows: nr, chipCols: nc } = this.layout;
     chips.forEach((c, i) => {
       if (c === null || typeof c !== 'object' || !(c.data instanceof Uint8Array) || c.width !== nc || c.height !== nr || c.data.length !== nr * nc * 3) {
         const got = c !== null && typeof c === 'object' && c.data !== undefined ? `${c.width}x${c.height} with ${c.data.length} bytes` : String(c);
@@ -687,12 +407,7 @@ class Recognizer implements FaceRecognizer {
     if (this.current !== undefined && this.current.capacity >= n) return this.current;
     this.current?.release();
     this.current = undefined;
-    const layout = this.layout!;
-    switch (this.engine) {
-      case 'reference': this.current = new ArenaEngine(this.plan, layout, referenceStorage(), n); break;
-      case 'wasm-gemm': this.current = new ArenaEngine(this.plan, layout, wasmStorage(), n); break;
-      case 'wasm-kernels': this.current = new WasmKernelsEngine(this.plan, n); break;
-    }
+    this.current = this.engine === 'reference' ? new ReferenceEngine(this.plan, this.layout, n) : new WasmKernelsEngine(this.plan, n);
     return this.current;
   }
 }

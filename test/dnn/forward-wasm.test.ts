@@ -20,9 +20,9 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readDnnNet } from '../../src/dlib/index.js';
-import { createWasmForward, planFlops } from '../../src/dnn/forward-wasm.js';
+import { createWasmForward } from '../../src/dnn/forward-wasm.js';
 import {
-  addPrev, addPrevShape, avgPool, gemmReferenceRows4, im2col, maxPool, planNetwork, poolShape, relu, runNetwork, tensor,
+  addPrev, addPrevShape, avgPool, gemmReferenceRows4, im2col, maxPool, planFlops, planNetwork, poolShape, relu, runNetwork, tensor,
   windowOutputSize, type NetPlan, type Tensor, type Window2d,
 } from '../../src/dnn/index.js';
 import type { RgbImage } from '../../src/image/index.js';

@@ -10,7 +10,7 @@ import {
   type DnnAddLayerState, type DnnLayerDetails, type DnnNet, type DnnNode,
 } from '../../src/dlib/index.js';
 import {
-  addPrev, avgPoolEverything, conv, fcNoBias, forward, gemmReference, hasAnetStructure, inputRgbImageSized, planNetwork,
+  addPrev, avgPoolEverything, conv, fcNoBias, forward, gemmReference, hasAnetStructure, inputRgbImageSized, layoutPlan, planNetwork,
   relu, resolveWiring, runNetwork, tensor,
   type Gemm, type Window2d,
 } from '../../src/dnn/index.js';
@@ -81,8 +81,12 @@ describe('planNetwork on anet_type', () => {
     const one = forward(plan, chips, { batchSize: 1 });
     expect(one).toHaveLength(2);
     expect(Array.from(one[1])).toEqual(Array.from(run.output.data.subarray(128)));
-    // Without keepOutputs only the output survives.
+    // Without keepOutputs only the output survives; shared slots and in-place layers give the same bits.
     expect(runNetwork(plan, [randomChip(3)]).outputs).toBeUndefined();
+    expect(Array.from(runNetwork(plan, chips).output.data)).toEqual(Array.from(run.output.data));
+    const shared = layoutPlan(plan);
+    expect(shared.slotSizes.length).toBeLessThan(layoutPlan(plan, { keepOutputs: true }).slotSizes.length);
+    expect(shared.slotOf.filter((s, i) => plan.steps.some((t) => t.op === 'relu' && t.node === i && s === shared.slotOf[t.src])).length).toBeGreaterThan(0);
   });
 
   it('recognises anet_type written by older dlib versions (con_4, affine_, fc_2, loss_metric_) or saved without clean()', () => {

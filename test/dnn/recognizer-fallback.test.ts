@@ -1,8 +1,7 @@
 /**
  * The recognizer's backend choice where WebAssembly is missing or old, simulated by mocking
  * src/wasm/index.js: no kernels at all → 'reference' (with a note when 'wasm' was asked for, also
- * printed by the CLI); kernels without the convolution kernels → engine 'wasm-gemm' (still the
- * wasm backend, silently, unless the 'wasm-kernels' engine was forced).
+ * printed by the CLI); kernels without the convolution kernels (an old build) → the same.
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { exampleImages } from '../../src/models/index.js';
@@ -66,13 +65,15 @@ describe('WebAssembly kernels without the convolution kernels', () => {
     mode.value = 'noconv';
   });
 
-  it("the wasm backend runs the 'wasm-gemm' engine (TypeScript layers, WebAssembly GEMM), without a note", async () => {
-    const { loadFaceRecognizer } = await import('../../src/dnn/recognizer.js');
+  it("'wasm' falls back to the reference backend with a note saying to rebuild; the default falls back silently", async () => {
+    const { loadFaceRecognizer, defaultDnnBackend } = await import('../../src/dnn/recognizer.js');
+    expect(defaultDnnBackend()).toBe('reference');
     const r = loadFaceRecognizer(undefined, { backend: 'wasm' });
-    expect([r.backend, r.engine, r.note]).toEqual(['wasm', 'wasm-gemm', undefined]);
+    expect([r.backend, r.engine]).toEqual(['reference', 'reference']);
+    expect(r.note).toMatch(/^the wasm backend is not available \(the WebAssembly kernels predate the convolution kernels; run: npm run build:wasm\); using the reference backend$/);
     expect(r.describe(chip)).toHaveLength(128);
     const forced = loadFaceRecognizer(undefined, { engine: 'wasm-kernels' });
-    expect([forced.backend, forced.engine]).toEqual(['wasm', 'wasm-gemm']);
-    expect(forced.note).toMatch(/predate the convolution kernels.*using the WebAssembly GEMM/);
+    expect([forced.backend, forced.engine, forced.note]).toEqual(['reference', 'reference', r.note]);
+    expect(loadFaceRecognizer().note).toBeUndefined();
   });
 });
