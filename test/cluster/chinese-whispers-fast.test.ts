@@ -10,6 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { FacemetricError } from '../../src/errors.js';
 import { DlibRand } from '../../src/rand/dlib-rand.js';
+import { rng } from '../helpers/random.js';
 import {
   buildFaceEdges,
   chineseWhispers,
@@ -189,17 +190,7 @@ export function chineseWhispersReference(
 
 // ---------------------------------------------------------------------------------------------
 
-/** mulberry32: the test's own generator for graphs. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = rng; // mulberry32 (test/helpers/random.ts): the graphs' generator
 
 /** A 32-bit LCG as the clustering's random source (cheap, deterministic, seeded per case). */
 class Lcg implements ChineseWhispersRng {

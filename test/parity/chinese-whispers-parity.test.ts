@@ -14,6 +14,7 @@ import { DlibRand } from '../../src/rand/dlib-rand.js';
 import { runHarnessJson, type HarnessClusters, type HarnessImage } from '../../src/parity/harness.js';
 import { describeParity, scratchDir } from './helpers.js';
 import { ReplayRng } from '../helpers/replay-rng.js';
+import { rng } from '../helpers/random.js';
 
 interface CwResult {
   clusters: number;
@@ -23,17 +24,7 @@ interface CwResult {
 }
 
 
-/** mulberry32: the test's own graph generator. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = rng; // mulberry32 (test/helpers/random.ts): the graphs' generator
 
 type Kind = 'unweighted' | 'dyadic' | 'weighted' | 'ordered';
 
