@@ -34,10 +34,14 @@ try {
   port.postMessage({ type: 'fatal', message: e instanceof Error ? e.message.split('\n')[0] : String(e) });
 }
 
+// One image at a time (the pool sends several ahead): decoded images are large, and the
+// timings then measure the work, not the queue.
+let queue: Promise<void> = Promise.resolve();
 port.on('message', (msg: { id: number; file: string }) => {
   if (models === undefined) return;
-  findFaces(msg.file, models, data.upsample).then(
+  const m = models;
+  queue = queue.then(() => findFaces(msg.file, m, data.upsample).then(
     (result) => port.postMessage({ type: 'done', id: msg.id, result }),
     (e: unknown) => port.postMessage({ type: 'failed', id: msg.id, problem: problemOf(msg.file, e) }),
-  );
+  ));
 });

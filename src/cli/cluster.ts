@@ -124,9 +124,9 @@ function prepareOutDir(out: string | undefined, force: boolean): string {
  * --force), so the file must not exist ('wx'); the chips are not flushed one by one (writePng's
  * fsync costs ~10 ms a file): they can be made again, and nothing of the user's is at stake.
  */
-function writeReportPng(path: string, img: RgbImage): void {
+function writeReportPng(path: string, img: RgbImage | Uint8Array): void {
   try {
-    writeFileSync(path, encodePng(img), { flag: 'wx' });
+    writeFileSync(path, img instanceof Uint8Array ? img : encodePng(img), { flag: 'wx' });
   } catch (e) {
     throw fsErrorToImageError(e, path, 'write');
   }
@@ -204,13 +204,14 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
       } else {
         const r = outcome.result;
         for (const k of ['decode', 'detect', 'landmarks', 'chips', 'describe'] as const) t[k] += r.timings[k];
+        t.report += r.timings.encode;
         let t0 = performance.now();
         const descriptors = r.descriptors ?? recognizer!.describeBatch(r.chips, { batchSize: 16, jitter });
         t.describe += r.descriptors ? 0 : performance.now() - t0;
         t0 = performance.now();
         for (const [k, d] of r.faces.entries()) {
           const chip = join('faces', `face-${String(found.length + 1).padStart(digits(found.length + 1), '0')}.png`);
-          writeReportPng(join(outDir, chip), r.chips[k]!);
+          writeReportPng(join(outDir, chip), r.pngs[k]!);
           found.push({ image: file, imageAbs: resolve(file), rect: d.rect, score: d.score, filter: d.filter, chip, descriptor: descriptors[k]! });
         }
         t.report += performance.now() - t0;

@@ -13,7 +13,8 @@ import { findFaces, problemOf, type FaceModels, type ImageFaces } from './find-f
 export type Outcome = { file: string; result: ImageFaces } | { file: string; problem: string };
 
 export interface FaceSource {
-  /** The outcome of each file, in order; at most `window` images are in flight. */
+  /** The outcome of each file, in order. Workers run up to 8 images each ahead of the one
+   * awaited, so that one slow image (a large photo) does not leave the others idle. */
   outcomes(files: readonly string[]): AsyncGenerator<Outcome>;
   /** Notes from loading the models (e.g. a backend fallback), once. */
   readonly notes: string[];
@@ -120,7 +121,7 @@ export async function workerSource(threads: number, opts: { upsample: number; de
   };
   return {
     notes: [...notes],
-    outcomes: (files) => inOrder(files, submit, 2 * threads),
+    outcomes: (files) => inOrder(files, submit, 8 * threads),
     close: async () => {
       await Promise.all(slots.map((s) => s.worker.terminate()));
     },

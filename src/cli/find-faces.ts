@@ -6,16 +6,18 @@
 import { FacemetricError } from '../errors.js';
 import type { FaceRecognizer } from '../dnn/recognizer.js';
 import type { FhogDetector } from '../hog/detector.js';
-import { readImage, type RgbImage } from '../image/index.js';
+import { encodePng, readImage, type RgbImage } from '../image/index.js';
 import { extractImageChip, getFaceChipDetails, type ShapePredictorModel } from '../landmarks/index.js';
 
 export interface ImageFaces {
   faces: { rect: [number, number, number, number]; score: number; filter: number }[];
   /** Each face's 150x150 chip. */
   chips: RgbImage[];
+  /** Each chip encoded as PNG (done here, so that worker threads share that work too). */
+  pngs: Uint8Array[];
   /** Each chip's plain descriptor (no jitter), when a recognizer was given. */
   descriptors?: Float32Array[];
-  timings: { decode: number; detect: number; landmarks: number; chips: number; describe: number };
+  timings: { decode: number; detect: number; landmarks: number; chips: number; describe: number; encode: number };
 }
 
 export interface FaceModels {
@@ -33,7 +35,7 @@ export function problemOf(file: string, e: unknown): string {
 }
 
 export async function findFaces(file: string, models: FaceModels, upsample: number): Promise<ImageFaces> {
-  const timings = { decode: 0, detect: 0, landmarks: 0, chips: 0, describe: 0 };
+  const timings = { decode: 0, detect: 0, landmarks: 0, chips: 0, describe: 0, encode: 0 };
   let t0 = performance.now();
   const img = await readImage(file);
   timings.decode = performance.now() - t0;
@@ -46,7 +48,10 @@ export async function findFaces(file: string, models: FaceModels, upsample: numb
   t0 = performance.now();
   const chips = shapes.map((s) => extractImageChip(img, getFaceChipDetails(s, 150, 0.25)));
   timings.chips = performance.now() - t0;
-  const out: ImageFaces = { faces: dets.map((d) => ({ rect: d.rect, score: d.score, filter: d.filter })), chips, timings };
+  t0 = performance.now();
+  const pngs = chips.map((c) => encodePng(c));
+  timings.encode = performance.now() - t0;
+  const out: ImageFaces = { faces: dets.map((d) => ({ rect: d.rect, score: d.score, filter: d.filter })), chips, pngs, timings };
   if (models.recognizer && chips.length > 0) {
     t0 = performance.now();
     out.descriptors = models.recognizer.describeBatch(chips, { batchSize: 16 });
