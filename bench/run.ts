@@ -1,6 +1,6 @@
 /**
  * facemetric benchmarks (tinybench). `npm run bench [suite]` after `npm ci`; suites: kernels,
- * models, fhog, detect, landmarks, accuracy, gemm, forward-wasm, parallel, resnet, cluster (all when none is named).
+ * models, fhog, detect, landmarks, accuracy, gemm, forward-wasm, parallel, resnet, cluster, job (all when none is named).
  *
  * Here: the first WebAssembly SIMD kernel against its TypeScript reference (GFLOP/s) and reading/
  * writing the three dlib model files (ms, MB/s). Each stage's suite lives in its own file and
@@ -21,6 +21,7 @@ import { detectBench } from './detect.js';
 import { fhogBench } from './fhog.js';
 import { gemmBench } from './gemm.js';
 import { resnetBench } from './resnet.js';
+import { jobBench } from './job.js';
 import { forwardWasmBench } from './forward-wasm.js';
 import { parallelBench } from './parallel.js';
 import { accuracyReport } from './accuracy.js';
@@ -120,3 +121,4 @@ if (only === undefined || only === 'forward-wasm') await forwardWasmBench();
 if (only === undefined || only === 'parallel') await parallelBench();
 if (only === undefined || only === 'resnet') await resnetBench();
 if (only === undefined || only === 'cluster') await clusterBench();
+if (only === undefined || only === 'job') await jobBench();

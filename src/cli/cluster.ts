@@ -126,7 +126,7 @@ function prepareOutDir(out: string | undefined, force: boolean): string {
  */
 function writeReportPng(path: string, img: RgbImage | Uint8Array): void {
   try {
-    writeFileSync(path, img instanceof Uint8Array ? img : encodePng(img), { flag: 'wx' });
+    writeFileSync(path, img instanceof Uint8Array ? img : encodePng(img, { filterType: 4 }), { flag: 'wx' });
   } catch (e) {
     throw fsErrorToImageError(e, path, 'write');
   }

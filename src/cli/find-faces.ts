@@ -49,7 +49,7 @@ export async function findFaces(file: string, models: FaceModels, upsample: numb
   const chips = shapes.map((s) => extractImageChip(img, getFaceChipDetails(s, 150, 0.25)));
   timings.chips = performance.now() - t0;
   t0 = performance.now();
-  const pngs = chips.map((c) => encodePng(c));
+  const pngs = chips.map((c) => encodePng(c, { filterType: 4 }));
   timings.encode = performance.now() - t0;
   const out: ImageFaces = { faces: dets.map((d) => ({ rect: d.rect, score: d.score, filter: d.filter })), chips, pngs, timings };
   if (models.recognizer && chips.length > 0) {

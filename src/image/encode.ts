@@ -25,6 +25,15 @@ export function channelsOf(img: RgbImage | GrayImage): 1 | 3 {
   return channels;
 }
 
+/** Options for {@link encodePng}. */
+export interface EncodePngOptions {
+  /**
+   * PNG row filter: by default each row gets the filter that compresses it best (pngjs tries all
+   * five); 4 (Paeth) alone is ~2x faster and, on photographs, usually as small.
+   */
+  filterType?: 0 | 1 | 2 | 3 | 4;
+}
+
 /**
  * Encodes an image as an 8-bit PNG (RGB when `data` has 3 bytes per pixel, grey when it has 1).
  *
@@ -32,11 +41,12 @@ export function channelsOf(img: RgbImage | GrayImage): 1 | 3 {
  * `width*height*3` or `width*height` (else RangeError/TypeError).
  * Ensures: returns the bytes of a valid PNG with the same size and pixels; `img` is not modified.
  */
-export function encodePng(img: RgbImage | GrayImage): Uint8Array {
+export function encodePng(img: RgbImage | GrayImage, options: EncodePngOptions = {}): Uint8Array {
   const channels = channelsOf(img);
   const colorType = channels === 3 ? 2 : 0;
   const data = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
   const meta = { width: img.width, height: img.height, data, gamma: 0 } as unknown as InstanceType<typeof PNG>;
-  const buffer = PNG.sync.write(meta, { colorType, inputColorType: colorType, inputHasAlpha: false, bitDepth: 8 });
+  const filter = options.filterType === undefined ? {} : { filterType: options.filterType };
+  const buffer = PNG.sync.write(meta, { colorType, inputColorType: colorType, inputHasAlpha: false, bitDepth: 8, ...filter });
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }

@@ -10,7 +10,7 @@ export { DEFAULT_MAX_PIXELS } from './limits.js';
 export type { DecodeOptions, ImageFormat } from './decode.js';
 export { decodeImage, detectFormat } from './decode.js';
 export { applyOrientation, readExifOrientation } from './exif.js';
-export { encodePng } from './encode.js';
+export { encodePng, type EncodePngOptions } from './encode.js';
 export { annotateFaces, drawLine, drawRectangle, faceShapeSegments, type FaceAnnotation, type Rgb } from './draw.js';
 export type { WritePngOptions } from './io.js';
 export { readImage, readImageSync, writePng } from './io.js';
