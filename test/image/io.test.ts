@@ -32,6 +32,11 @@ describe('encodePng', () => {
     expect(decodeImage(png)).toEqual(img);
   });
 
+  test.each([0, 1, 2, 3, 4] as const)('filterType %i: still an exact round trip', (filterType) => {
+    const img = gradient(37, 23);
+    expect(decodeImage(encodePng(img, { filterType }))).toEqual(img);
+  });
+
   test('grey round trip is exact (decoded as r = g = b)', () => {
     const grey: GrayImage = { width: 16, height: 16, data: Uint8Array.from({ length: 256 }, (_, i) => i) };
     const png = encodePng(grey);
