@@ -6,6 +6,9 @@
  * chinese_whispers with its default dlib::rand and 100 iterations: the labels are dlib's.
  *
  * Inputs: image files and folders (walked recursively, see inputs.ts), in the order given.
+ * Images are read and their faces found by `--threads` worker threads (face-pool.ts,
+ * cluster-worker.ts; one image per task, outcomes taken in input order) or, for fewer than 4
+ * images or --threads 1, in this thread (find-faces.ts either way).
  * A file that cannot be read or decoded, a non-image and an image without faces are named on
  * stderr and skipped; the run goes on. Exit code: 0 when every input gave faces, 3 when the
  * report was written but some inputs were skipped, 1 when no report could be written, 2 for
