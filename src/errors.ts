@@ -33,7 +33,7 @@ export class DlibFormatError extends FacemetricError {
 /** A problem with a model asset (missing, checksum mismatch); the message says how to fix it. */
 export class ModelAssetError extends FacemetricError {}
 
-/** Wrong command-line arguments, or a stage that is not built yet (exit code 2). */
+/** Wrong command-line arguments (exit code 2). */
 export class UsageError extends FacemetricError {
   constructor(message: string) {
     super(message, { exitCode: 2 });
