@@ -25,18 +25,19 @@
  */
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { FacemetricError, UsageError } from '../errors.js';
 import { chineseWhispers, faceEdges } from '../cluster/index.js';
 import { loadFaceRecognizer, type DnnBackend } from '../dnn/recognizer.js';
 import { loadFrontalFaceDetector } from '../hog/detector.js';
 import { encodePng, readImageSync, type RgbImage } from '../image/index.js';
 import { fsErrorToImageError } from '../image/io.js';
+import { tempPathFor } from '../models/fsutil.js';
 import { loadShapePredictor } from '../landmarks/index.js';
 import { collectInputs, type InputProblem } from './inputs.js';
 import { defaultThreads, inProcessSource, workerSource } from './face-pool.js';
 import { ProgressBar, progressMode, type ProgressSink } from './progress.js';
-import { MAX_TILE_CHIPS, renderReportHtml, tileChips, type ReportPerson } from './report.js';
+import { MAX_TILE_CHIPS, peopleCount, plural, renderReportHtml, tileChips, type ReportPerson } from './report.js';
 
 export interface ClusterCliOptions {
   threshold?: number;
@@ -137,13 +138,13 @@ function writeReportPng(path: string, img: RgbImage | Uint8Array): void {
 
 /** Writes a text file through a temporary name and a rename (no half-written file is left). */
 function writeTextFile(path: string, text: string): void {
-  const tmp = join(resolve(path, '..'), `.${basename(path)}.tmp-${process.pid}`);
+  const tmp = tempPathFor(path);
   try {
     writeFileSync(tmp, text);
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw new FacemetricError(`cannot write: ${(e as Error).message.split('\n')[0]}`, { file: path });
+    throw fsErrorToImageError(e, path, 'write');
   }
 }
 
@@ -292,8 +293,7 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
   if (opts.json) {
     io.out(JSON.stringify(json) + '\n');
   } else {
-    const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
-    const lines = [`${plural(found.length, 'face')} in ${plural(withFaces, 'image')}: ${numClusters === 1 ? '1 person' : `${numClusters} people`} (threshold ${threshold})`];
+    const lines = [`${plural(found.length, 'face')} in ${plural(withFaces, 'image')}: ${peopleCount(numClusters)} (threshold ${threshold})`];
     for (const p of people) lines.push(`  person ${p.person}: ${plural(p.faces.length, 'face')} -> ${join(outDir, p.tile)}`);
     if (skipped.length > 0) lines.push(`${plural(skipped.length, 'input')} skipped (named above)`);
     lines.push(`report: ${resolve(reportPath)}`);

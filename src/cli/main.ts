@@ -57,8 +57,9 @@ example finds them: faces closer than --threshold (default 0.6) are linked, then
 Whispers. Writes into --out DIR (default: a fresh folder under the temp folder; a non-empty DIR
 is refused unless --force) faces/face-NNNN.png, person-N.png (tiled chips), clusters.json and
 index.html, and prints the report's path. Progress goes to stderr. --threads N: images are
-read and their faces found by N worker threads (default: the cores, at most 4); same results. A file that cannot be read,
-a non-image and a photo without faces are named on stderr and skipped: the exit code is then 3.
+read and their faces found by N worker threads (default: the cores, at most 4); same results.
+A file that cannot be read, a non-image and a photo without faces are named on stderr and
+skipped: the exit code is then 3.
 compare: the distance between the largest face of A and of B, and whether they are the same
 person (distance < --threshold, default 0.6). Exit codes: 0 done, 1 bad input (or, for cluster,
 no report), 2 wrong arguments, 3 (cluster) report written but some inputs skipped.
@@ -68,6 +69,8 @@ type OptionKind = 'flag' | 'string' | { min: number; max: number; integer: boole
 const UPSAMPLE = { min: 0, max: 8, integer: true };
 const JITTER = { min: 0, max: 1000, integer: true };
 const THRESHOLD = { min: -100, max: 100, integer: false };
+/** cluster's and compare's distance threshold (the detector's --threshold is THRESHOLD). */
+const DISTANCE = { min: 0, max: 10, integer: false };
 const STAGE_OPTIONS: Record<string, Record<string, OptionKind>> = {
   detect: { json: 'flag', upsample: UPSAMPLE, threshold: THRESHOLD, annotate: 'string', force: 'flag' },
   landmarks: { json: 'flag', upsample: UPSAMPLE, threshold: THRESHOLD, annotate: 'string', force: 'flag' },
@@ -87,14 +90,14 @@ const STAGE_OPTIONS: Record<string, Record<string, OptionKind>> = {
     default: 'flag',
     upsample: UPSAMPLE,
     jitter: JITTER,
-    threshold: { min: 0, max: 10, integer: false },
+    threshold: DISTANCE,
     out: 'string',
     force: 'flag',
     quiet: 'flag',
     backend: 'string',
     threads: { min: 1, max: 64, integer: true },
   },
-  compare: { json: 'flag', upsample: UPSAMPLE, jitter: JITTER, threshold: { min: 0, max: 10, integer: false }, backend: 'string' },
+  compare: { json: 'flag', upsample: UPSAMPLE, jitter: JITTER, threshold: DISTANCE, backend: 'string' },
 };
 
 function backendOption(command: string, options: Record<string, unknown>): { backend?: 'reference' | 'wasm' } {
@@ -215,10 +218,6 @@ async function main(argv: string[]): Promise<number> {
     });
   }
   if (command === 'describe') {
-    const backend = options.backend as string | undefined;
-    if (backend !== undefined && backend !== 'reference' && backend !== 'wasm') {
-      throw new UsageError(`describe: --backend must be 'reference' or 'wasm', got '${backend}'`);
-    }
     const { runDetect } = await import('./detect.js');
     return runDetect(positionals, {
       json: options.json === true,
@@ -226,7 +225,7 @@ async function main(argv: string[]): Promise<number> {
       threshold: options.threshold as number | undefined,
       describe: true,
       jitter: options.jitter as number | undefined,
-      ...(backend === undefined ? {} : { backend }),
+      ...backendOption(command, options),
     });
   }
   throw new UsageError(`unknown command '${command}' (try: facemetric help)`);

@@ -35,6 +35,16 @@ export function tileChips(chips: readonly RgbImage[], gap = 4): RgbImage {
   return { width, height, data };
 }
 
+/** `1 face`, `2 faces`. */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** `1 person`, `2 people`. */
+export function peopleCount(n: number): string {
+  return n === 1 ? '1 person' : `${n} people`;
+}
+
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
@@ -72,9 +82,7 @@ export interface ReportPage {
 
 /** The report page: one section per person (class "person", data-faces = its face count). */
 export function renderReportHtml(r: ReportPage): string {
-  const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
-  const people = r.people.length === 1 ? '1 person' : `${r.people.length} people`;
-  const title = `${people} in ${plural(r.numFaces, 'face')}`;
+  const title = `${peopleCount(r.people.length)} in ${plural(r.numFaces, 'face')}`;
   const out: string[] = [];
   out.push(`<!doctype html>
 <html lang="en">
