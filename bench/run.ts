@@ -109,16 +109,14 @@ async function models(): Promise<void> {
 }
 
 console.log(`facemetric bench: node ${process.version}, ${process.platform}/${process.arch}`);
+const suites: Record<string, () => Promise<void>> = {
+  kernels, models, fhog: fhogBench, detect: detectBench, landmarks: landmarksBench, accuracy: accuracyReport,
+  gemm: gemmBench, 'forward-wasm': forwardWasmBench, parallel: parallelBench, resnet: resnetBench,
+  cluster: clusterBench, job: jobBench,
+};
 const only = process.argv[2];
-if (only === undefined || only === 'kernels') await kernels();
-if (only === undefined || only === 'models') await models();
-if (only === undefined || only === 'fhog') await fhogBench();
-if (only === undefined || only === 'detect') await detectBench();
-if (only === undefined || only === 'landmarks') await landmarksBench();
-if (only === undefined || only === 'accuracy') await accuracyReport();
-if (only === undefined || only === 'gemm') await gemmBench();
-if (only === undefined || only === 'forward-wasm') await forwardWasmBench();
-if (only === undefined || only === 'parallel') await parallelBench();
-if (only === undefined || only === 'resnet') await resnetBench();
-if (only === undefined || only === 'cluster') await clusterBench();
-if (only === undefined || only === 'job') await jobBench();
+if (only !== undefined && !(only in suites)) {
+  console.error(`bench: unknown suite '${only}' (suites: ${Object.keys(suites).join(', ')})`);
+  process.exit(2);
+}
+for (const [name, run] of Object.entries(suites)) if (only === undefined || only === name) await run();
