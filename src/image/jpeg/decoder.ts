@@ -76,6 +76,17 @@ interface Component {
   dcPred: number;
 }
 
+/** The frame header (SOFn) with the MCU grid derived from it. */
+interface Frame {
+  progressive: boolean;
+  width: number;
+  height: number;
+  comps: Component[];
+  /** MCUs per line / MCU rows of an interleaved scan. */
+  mcusX: number;
+  mcusY: number;
+}
+
 /**
  * A Huffman table as a 16-bit lookahead table: entry = (code length << 8) | symbol, 0 = no code
  * with this prefix.
@@ -224,7 +235,7 @@ export function decodeJpegExact(bytes: Uint8Array): ExactDecodeResult {
   let jfif = false;
   let adobe = false;
   let adobeTransform = 0;
-  let frame: { progressive: boolean; width: number; height: number; comps: Component[]; maxH: number; maxV: number; mcusX: number; mcusY: number } | undefined;
+  let frame: Frame | undefined;
   let pos = 2;
   let eoi = false;
   let scans = 0;
@@ -289,7 +300,7 @@ export function decodeJpegExact(bytes: Uint8Array): ExactDecodeResult {
           c.plane = new Uint8Array(c.bw * 8 * c.bh * 8);
           if (progressive) c.coefs = new Int16Array(c.bw * c.bh * 64);
         }
-        frame = { progressive, width, height, comps, maxH, maxV, mcusX, mcusY };
+        frame = { progressive, width, height, comps, mcusX, mcusY };
         break;
       }
       case 0xc4: {
@@ -423,8 +434,6 @@ export function decodeJpegExact(bytes: Uint8Array): ExactDecodeResult {
   const planes: Plane[] = comps.map((c) => ({ data: c.plane, stride: c.bw * 8, h: c.h, v: c.v, width: c.dw, height: c.dh }));
   return { width, height, data: planesToRgb(planes, width, height, ycc), smoothed };
 }
-
-type Frame = { progressive: boolean; comps: Component[]; mcusX: number; mcusY: number };
 
 /** Decodes one scan's entropy-coded data starting at `start`; returns the position of the marker after it. */
 function decodeScan(
