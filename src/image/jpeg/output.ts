@@ -56,19 +56,18 @@ for (let i = 0; i < 1024; i++) CLAMP[i] = Math.min(255, Math.max(0, i - 256));
 type RowFn = (y: number) => number;
 
 /**
- * Returns a function that, for output row y, fills (or points at) the component's upsampled row:
- * it returns the offset of the row's first sample in `bufs[k]`'s array (see below).
+ * The component's upsampled rows: `row(y)` fills `buf` with output row y (or, at full size, points
+ * into the plane) and returns the offset of the row's first sample in `buf`.
  */
-function rowSource(p: Plane, maxH: number, maxV: number, outWidth: number): { buf: () => Uint8Array; row: RowFn } {
+function rowSource(p: Plane, maxH: number, maxV: number, outWidth: number): { buf: Uint8Array; row: RowFn } {
   const { data, stride, h, v, width: dw, height: dh } = p;
-  if (h === maxH && v === maxV) return { buf: () => data, row: (y) => y * stride };
+  if (h === maxH && v === maxV) return { buf: data, row: (y) => y * stride };
   const out = new Uint8Array(outWidth + 2 * maxH + 8);
-  const buf = (): Uint8Array => out;
   const lastRow = dh - 1;
   if (h * 2 === maxH && v === maxV) {
     if (dw > 2) {
       return {
-        buf, row: (y) => {
+        buf: out, row: (y) => {
           const r = y * stride;
           let inv = data[r];
           out[0] = inv;
@@ -88,7 +87,7 @@ function rowSource(p: Plane, maxH: number, maxV: number, outWidth: number): { bu
     }
   } else if (h === maxH && v * 2 === maxV) {
     return {
-      buf, row: (y) => {
+      buf: out, row: (y) => {
         const inRow = y >> 1;
         const r0 = inRow * stride;
         let bias: number;
@@ -101,7 +100,7 @@ function rowSource(p: Plane, maxH: number, maxV: number, outWidth: number): { bu
   } else if (h * 2 === maxH && v * 2 === maxV) {
     if (dw > 2) {
       return {
-        buf, row: (y) => {
+        buf: out, row: (y) => {
           const inRow = y >> 1;
           const r0 = inRow * stride;
           const r1 = ((y & 1) === 0 ? Math.max(inRow - 1, 0) : Math.min(inRow + 1, lastRow)) * stride;
@@ -131,7 +130,7 @@ function rowSource(p: Plane, maxH: number, maxV: number, outWidth: number): { bu
   const hx = maxH / h;
   const vx = maxV / v;
   return {
-    buf, row: (y) => {
+    buf: out, row: (y) => {
       const r = Math.floor(y / vx) * stride;
       let o = 0;
       for (let i = 0; o < outWidth; i++) {
@@ -162,7 +161,7 @@ export function planesToRgb(planes: Plane[], width: number, height: number, ycc:
   const maxV = Math.max(...planes.map((p) => p.v));
   if (planes.length === 1) {
     const s = rowSource(planes[0], maxH, maxV, width);
-    const src = s.buf();
+    const src = s.buf;
     for (let y = 0; y < height; y++) {
       const r = s.row(y);
       let o = y * width * 3;
@@ -177,9 +176,9 @@ export function planesToRgb(planes: Plane[], width: number, height: number, ycc:
   const s0 = rowSource(planes[0], maxH, maxV, width);
   const s1 = rowSource(planes[1], maxH, maxV, width);
   const s2 = rowSource(planes[2], maxH, maxV, width);
-  const b0 = s0.buf();
-  const b1 = s1.buf();
-  const b2 = s2.buf();
+  const b0 = s0.buf;
+  const b1 = s1.buf;
+  const b2 = s2.buf;
   for (let y = 0; y < height; y++) {
     const r0 = s0.row(y);
     const r1 = s1.row(y);
