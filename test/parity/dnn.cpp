@@ -48,15 +48,7 @@ int cmd_time_net(const dnn_args& a) {
     facenet::net_type net;
     deserialize(net_path) >> net;
 
-    std::vector<matrix<rgb_pixel>> chips;
-    for (const auto& path : a.pos) {
-        matrix<rgb_pixel> chip;
-        load_image(chip, path);
-        if (chip.nr() != 150 || chip.nc() != 150)
-            throw std::runtime_error(path + " is " + std::to_string(chip.nc()) + "x" + std::to_string(chip.nr()) +
-                                     ", not a 150x150 chip");
-        chips.push_back(std::move(chip));
-    }
+    const std::vector<matrix<rgb_pixel>> chips = facenet::load_chips(a.pos);
     std::vector<matrix<rgb_pixel>> input;
     for (long i = 0; i < batch; ++i) input.push_back(chips[i % chips.size()]);
 

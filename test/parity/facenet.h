@@ -1,6 +1,11 @@
 // The face ResNet of dlib_face_recognition_resnet_model_v1, shared by the harness's sources.
 #pragma once
 #include <dlib/dnn.h>
+#include <dlib/image_io.h>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
 
 namespace facenet {
 using namespace dlib;
@@ -46,4 +51,19 @@ template <typename IN> using stage32_bn = res_bn<32, res_bn<32, res_bn<32, IN>>>
 using train_net_type = loss_metric<fc_no_bias<128, avg_pool_everything<
     stage256a_bn<stage256_bn<stage128_bn<stage64_bn<stage32_bn<
     max_pool<3, 3, 2, 2, relu<bn_con<con<32, 7, 7, 2, 2, input_rgb_image_sized<150>>>>>>>>>>>>>;
+
+// The 150x150 face chips at `paths` (net_type's input), loaded with load_image as
+// matrix<rgb_pixel>, in order; a chip of another size is a std::runtime_error naming its file.
+inline std::vector<matrix<rgb_pixel>> load_chips(const std::vector<std::string>& paths) {
+    std::vector<matrix<rgb_pixel>> chips;
+    for (const auto& path : paths) {
+        matrix<rgb_pixel> chip;
+        load_image(chip, path);
+        if (chip.nr() != 150 || chip.nc() != 150)
+            throw std::runtime_error(path + " is " + std::to_string(chip.nc()) + "x" + std::to_string(chip.nr()) +
+                                     ", not a 150x150 chip");
+        chips.push_back(std::move(chip));
+    }
+    return chips;
+}
 }  // namespace facenet

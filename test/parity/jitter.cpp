@@ -101,15 +101,7 @@ int cmd_jitter_describe(const jitter_args& a) {
     deserialize(net_path) >> net;
     dlib::rand rnd = make_rand(a);
 
-    std::vector<matrix<rgb_pixel>> chips;
-    for (const auto& path : a.pos) {
-        matrix<rgb_pixel> chip;
-        load_image(chip, path);
-        if (chip.nr() != 150 || chip.nc() != 150)
-            throw std::runtime_error(path + " is " + std::to_string(chip.nc()) + "x" + std::to_string(chip.nr()) +
-                                     ", not a 150x150 chip");
-        chips.push_back(std::move(chip));
-    }
+    const std::vector<matrix<rgb_pixel>> chips = facenet::load_chips(a.pos);
 
     if (num_jitters <= 1) {
         const auto descriptors = net(chips, 16);
