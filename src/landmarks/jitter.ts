@@ -62,6 +62,16 @@ function checkSize(width: number, height: number): void {
   }
 }
 
+/** Bytes per pixel of a `checkSize`d image: 3 (RGB) or 1 (grey); throws for anything else. */
+function channelsOf(img: RgbImage | GrayImage): number {
+  const { width, height } = img;
+  const ch = img.data.length / (width * height);
+  if (ch !== 1 && ch !== 3) {
+    throw new FacemetricError(`jitterImage: a ${width}x${height} image with ${img.data.length} bytes is neither RGB nor grey`);
+  }
+  return ch;
+}
+
 /**
  * The draws of one dlib `jitter_image` call on a `size` x `size` image: the chip details to
  * extract and whether the chip is mirrored. Advances `rng` exactly as dlib does (5 doubles).
@@ -131,10 +141,7 @@ export function jitterImage<T extends RgbImage | GrayImage>(img: T, rng: DlibRan
   }
   const { width, height } = img;
   checkSize(width, height);
-  const ch = img.data.length / (width * height);
-  if (ch !== 1 && ch !== 3) {
-    throw new FacemetricError(`jitterImage: a ${width}x${height} image with ${img.data.length} bytes is neither RGB nor grey`);
-  }
+  channelsOf(img);
   // checked before drawing, so a bad image leaves the generator as it was
   return applyJitter(img, drawJitter(width, rng));
 }
@@ -151,10 +158,7 @@ export function applyJitter<T extends RgbImage | GrayImage>(img: T, draw: Jitter
   if (draw.details.rows !== height || draw.details.cols !== width) {
     throw new FacemetricError(`applyJitter: the draw is for a ${draw.details.cols}x${draw.details.rows} image, not ${width}x${height}`);
   }
-  const ch = img.data.length / (width * height);
-  if (ch !== 1 && ch !== 3) {
-    throw new FacemetricError(`jitterImage: a ${width}x${height} image with ${img.data.length} bytes is neither RGB nor grey`);
-  }
+  const ch = channelsOf(img);
   const crop = extractImageChip(img, draw.details);
   if (draw.flip) flipLeftRight(crop.data, crop.width, crop.height, ch);
   return crop;
