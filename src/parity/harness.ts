@@ -36,6 +36,30 @@ export const harnessOutDir = (): string => join(repoRoot(), 'test', 'parity', 'o
 const CXX = process.env.CXX ?? 'g++';
 const CXXFLAGS = ['-std=c++20', '-O2', '-DNDEBUG'];
 
+/**
+ * Debian's reference BLAS and LAPACK (packages libblas3 and liblapack3), by path. dlib's
+ * answers depend on the BLAS/LAPACK it runs: installing OpenBLAS (libopenblas0-pthread, common
+ * wherever numpy or R is installed) switches `libblas.so.3` and `liblapack.so.3` through
+ * alternatives, and its dgesvd differs from the reference one in the last bits (chip geometry),
+ * its sgemm by ~1e-5 (conv layers). facemetric's parity claims are against dlib 19.24 on the
+ * reference libraries, so the harness is pinned to them: it links these files directly (their
+ * soname, libblas.so.3 / liblapack.so.3, becomes one of the harness's own needed libraries) with
+ * a run path to their folders, so the loader takes them from there before the system's
+ * alternatives, and libdlib's own need of the same sonames is met by the copies already loaded.
+ * LD_LIBRARY_PATH still comes first (the benchmarks use it to run dlib on OpenBLAS on purpose);
+ * runHarness removes it. The harness's `blas` command reports what was loaded; a parity test
+ * checks it.
+ */
+export const REFERENCE_BLAS = '/usr/lib/x86_64-linux-gnu/blas/libblas.so.3';
+export const REFERENCE_LAPACK = '/usr/lib/x86_64-linux-gnu/lapack/liblapack.so.3';
+
+/** Link flags that pin the harness to the reference BLAS/LAPACK (none where they are absent). */
+function blasPin(): string[] {
+  const libs = [REFERENCE_BLAS, REFERENCE_LAPACK].filter((f) => existsSync(f));
+  if (libs.length === 0) return [];
+  return ['-Wl,--no-as-needed', ...libs, '-Wl,--as-needed', `-Wl,-rpath,${libs.map((f) => dirname(f)).join(':')}`];
+}
+
 function pkgConfigDlib(): string[] {
   const r = spawnSync('pkg-config', ['--cflags', '--libs', 'dlib-1'], { encoding: 'utf8' });
   if (r.error || r.status !== 0) {
@@ -56,7 +80,7 @@ function buildCommands(dlib: string[]): { compile: string[][]; link: string[] } 
   const objs = harnessSources().map((src) => join(dirname(harnessBinary()), `${basename(src, '.cpp')}.${process.pid}.o`));
   return {
     compile: harnessSources().map((src, i) => [CXX, ...CXXFLAGS, ...cflags, '-c', src, '-o', objs[i]]),
-    link: [CXX, ...objs, '-o', tmpBinary(), ...dlib.filter((f) => !f.startsWith('-I'))],
+    link: [CXX, ...objs, '-o', tmpBinary(), ...blasPin(), ...dlib.filter((f) => !f.startsWith('-I'))],
   };
 }
 
@@ -64,7 +88,7 @@ function buildCommands(dlib: string[]): { compile: string[][]; link: string[] } 
 function stampFor(dlibFlags: string[]): string {
   const h = createHash('sha256');
   for (const f of [...harnessSources(), ...harnessHeaders()]) h.update(f).update(readFileSync(f));
-  return h.update(JSON.stringify([CXX, CXXFLAGS, dlibFlags])).digest('hex');
+  return h.update(JSON.stringify([CXX, CXXFLAGS, dlibFlags, blasPin()])).digest('hex');
 }
 
 function run(cmd: string[]): Promise<{ code: number | null; stderr: string }> {
@@ -118,8 +142,11 @@ export async function ensureHarness(log: (line: string) => void = (l) => process
 export function runHarness(args: string[], options: { timeoutMs?: number } = {}): string {
   const bin = harnessBinary();
   if (!existsSync(bin)) throw new FacemetricError('the parity harness is not built; run: npm run build:harness');
+  const env = { ...process.env };
+  delete env.LD_LIBRARY_PATH; // would come before the harness's pinned BLAS/LAPACK (see REFERENCE_BLAS)
   const r: SpawnSyncReturns<string> = spawnSync(bin, args, {
     encoding: 'utf8',
+    env,
     maxBuffer: 512 << 20,
     timeout: options.timeoutMs ?? 600_000,
   });

@@ -2,23 +2,22 @@
  * The reference forward pass (src/dnn/) against live dlib, layer by layer.
  *
  * dlib's harness (`chips`) detects the faces of bald_guys.jpg and cuts their 150x150 chips;
- * `layers` runs a few of them as one batch through real dlib (Debian's 19.24, reference BLAS)
+ * `layers` runs a few of them as one batch through real dlib (Debian's 19.24 on the reference BLAS/LAPACK the harness is pinned to)
  * and writes every layer's output (layer<i>(net).get_output(), i as in DnnNet.nodes) and the
  * descriptors. We read the same chip PNGs and the same network file, run planNetwork +
  * runNetwork keeping every node's output, and compare: every layer dlib can show (those under
  * an in-place relu_/affine_ were overwritten in dlib and are listed as "inplace"), its shape,
  * the tag/skip wiring (dlib prints tagN/skipN), and the final descriptors.
  */
-import { spawnSync } from 'node:child_process';
-import { readFileSync, realpathSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { readDnnNet } from '../../src/dlib/index.js';
 import { forward, gemmReference, gemmReferenceRows4, planNetwork, runNetwork, type NetPlan, type NetRun } from '../../src/dnn/index.js';
 import { readImageSync, type RgbImage } from '../../src/image/index.js';
 import { assetPath, exampleImagesDir } from '../../src/models/index.js';
-import { harnessBinary, runHarness, runHarnessJson } from '../../src/parity/harness.js';
-import { describeParity, diffReport, scratchDir } from './helpers.js';
+import { runHarness, runHarnessJson } from '../../src/parity/harness.js';
+import { describeParity, diffReport, harnessBlas, scratchDir } from './helpers.js';
 import { TOLERANCES } from './tolerances.js';
 
 interface LayerEntry {
@@ -30,29 +29,6 @@ interface LayerEntry {
 }
 
 const CHIPS = 3;
-
-/**
- * The BLAS library the harness (hence dlib's con_ and fc_) resolves to, e.g.
- * /usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0 (Debian's netlib reference BLAS) or an
- * OpenBLAS one; undefined when ldd cannot tell.
- */
-function harnessBlas(): string | undefined {
-  const r = spawnSync('ldd', [harnessBinary()], { encoding: 'utf8' });
-  const m = /libblas\.so\.3 => (\S+)/.exec(r.stdout ?? '');
-  if (m === null) return undefined;
-  try {
-    return realpathSync(m[1]!);
-  } catch {
-    return m[1];
-  }
-}
-
-/** Layer tolerance: bit-identity against the reference BLAS (Debian's netlib build), else TOLERANCES.dnnLayerOtherBlas. */
-function layerTolerance(): { abs: number; blas: string } {
-  const blas = harnessBlas() ?? 'unknown BLAS';
-  const netlib = /\/blas\/libblas\.so/.test(blas) && !/openblas|mkl|atlas|blis/i.test(blas);
-  return { abs: netlib ? TOLERANCES.dnnLayer.abs : TOLERANCES.dnnLayerOtherBlas.abs, blas };
-}
 
 function readF32(path: string): Float32Array {
   const raw = readFileSync(path);
@@ -108,7 +84,7 @@ describeParity('reference ResNet forward pass vs dlib, layer by layer', () => {
   it('every layer dlib shows has dlib\'s shape and values', () => {
     const rows: string[] = [];
     const failures: string[] = [];
-    const tol = layerTolerance();
+    const tol = TOLERANCES.dnnLayer;
     for (const l of layers) {
       if (l.inplace === true) continue;
       const got = run.outputs![l.index];
@@ -119,7 +95,7 @@ describeParity('reference ResNet forward pass vs dlib, layer by layer', () => {
       rows.push(`${String(l.index).padStart(3)} ${l.details!.split(' ')[0]!.padEnd(12)} ${l.shape!.join('x').padEnd(12)} max|diff| ${d}`);
       if (!(d <= tol.abs)) failures.push(`node ${l.index} (${l.details}): ${diffReport(got!.data, want)}`);
     }
-    console.log(`reference forward pass: ${(ms / CHIPS).toFixed(0)} ms/face (batch of ${CHIPS}); dlib's BLAS: ${tol.blas}, tolerance ${tol.abs}\n${rows.join('\n')}`);
+    console.log(`reference forward pass: ${(ms / CHIPS).toFixed(0)} ms/face (batch of ${CHIPS}); dlib's BLAS: ${harnessBlas().blas}, tolerance ${tol.abs}\n${rows.join('\n')}`);
     expect(failures, failures.join('\n')).toEqual([]);
   });
 

@@ -23,7 +23,10 @@
 #include <dlib/image_transforms.h>
 #include <dlib/revision.h>
 
+#include <link.h>
+
 #include <chrono>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -440,9 +443,34 @@ static int cmd_layers(const args_t& a) {
     return 0;
 }
 
+// `blas`: which BLAS and LAPACK this process loaded (the files the dynamic loader mapped, with
+// symlinks such as Debian's /etc/alternatives resolved), as one JSON line
+// {"blas": PATH, "lapack": PATH, "openblas": bool}. dlib's answers depend on them (the 2x2 SVD
+// behind chip geometry is LAPACK's dgesvd; conv layers are BLAS sgemm), so the parity tests
+// check that the harness runs Debian's reference BLAS/LAPACK, which the build pins by path
+// (src/parity/harness.ts), whatever the system's alternatives point to.
+static int cmd_blas() {
+    struct found_t { std::string blas, lapack; bool openblas = false; } found;
+    dl_iterate_phdr([](dl_phdr_info* info, size_t, void* data) {
+        auto& f = *static_cast<found_t*>(data);
+        const std::string name = info->dlpi_name ? info->dlpi_name : "";
+        const std::string base = name.substr(name.find_last_of('/') + 1);
+        char real[PATH_MAX];
+        const std::string path = realpath(name.c_str(), real) ? std::string(real) : name;
+        if (base.rfind("libblas.so", 0) == 0 && f.blas.empty()) f.blas = path;
+        if (base.rfind("liblapack.so", 0) == 0 && f.lapack.empty()) f.lapack = path;
+        if (base.rfind("libopenblas", 0) == 0 || path.find("openblas") != std::string::npos) f.openblas = true;
+        return 0;
+    }, &found);
+    std::cout << "{\"blas\":" << json_string(found.blas) << ",\"lapack\":" << json_string(found.lapack)
+              << ",\"openblas\":" << (found.openblas ? "true" : "false") << "}\n";
+    return 0;
+}
+
 static void help() {
     std::cout <<
         "facemetric parity harness (dlib " << DLIB_MAJOR_VERSION << "." << DLIB_MINOR_VERSION << ")\n"
+        "  blas                               the BLAS and LAPACK files this process loaded (JSON)\n"
         "  export-detector OUT.svm            serialize(get_frontal_face_detector())\n"
         "  decode IN OUT.png                  dlib's load_image, written as PNG\n"
         "  write-net OUT.dat [--affine conv|fc] [--clean 0|1] [--from NET]\n"
@@ -472,6 +500,7 @@ int main(int argc, char** argv) {
         args_t a(argc, argv, 2);
         if (cmd == "help" || cmd == "--help") { help(); return 0; }
         if (cmd == "version") { std::cout << DLIB_MAJOR_VERSION << "." << DLIB_MINOR_VERSION << "\n"; return 0; }
+        if (cmd == "blas") return cmd_blas();
         if (cmd == "export-detector") return cmd_export_detector(a);
         if (cmd == "decode") return cmd_decode(a);
         if (cmd == "detect") return cmd_pipeline(a, 1);

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe } from 'vitest';
-import { harnessBinary, harnessOutDir } from '../../src/parity/harness.js';
+import { harnessBinary, harnessOutDir, runHarnessJson } from '../../src/parity/harness.js';
 
 export const parityRequired = process.env.CI === 'true' || process.env.FACEMETRIC_REQUIRE_PARITY === '1';
 
@@ -39,4 +39,16 @@ export function diffReport(got: ArrayLike<number>, want: ArrayLike<number>, limi
     if (d > 0 && first.length < limit) first.push(`[${i}] got ${got[i]} want ${want[i]}`);
   }
   return `length ${got.length} vs ${want.length}; max |diff| ${max} at ${at}; first: ${first.join(', ')}`;
+}
+
+/** The BLAS and LAPACK files the harness's dlib runs (its `blas` command), symlinks resolved. */
+export interface HarnessBlas {
+  blas: string;
+  lapack: string;
+  openblas: boolean;
+}
+
+/** What the harness's `blas` command reports (the build pins Debian's reference BLAS/LAPACK). */
+export function harnessBlas(): HarnessBlas {
+  return runHarnessJson<HarnessBlas>(['blas'])[0]!;
 }

@@ -14,13 +14,12 @@
  *    batch_compute_face_descriptors_from_aligned_images: `mean(mat(net(jitter_image(chip, N), 16)))`
  *    chip after chip from one default-constructed dlib::rand) against describeBatch(chips,
  *    { jitter: N }) on a fresh recognizer (whose own generator is default-constructed): backend
- *    'wasm' within TOLERANCES.descriptor; backend 'reference' identical where dlib runs on the
- *    netlib reference BLAS (TOLERANCES.jitteredDescriptorReference), on 2 chips with N = 3 (it
+ *    'wasm' within TOLERANCES.descriptor; backend 'reference' identical (TOLERANCES.jitteredDescriptorReference: the harness's dlib runs on
+ *    the reference BLAS it is pinned to), on 2 chips with N = 3 (it
  *    takes ~350 ms per forward pass). And describeFaces(img, { jitter }) on a dlib-decoded image
  *    against jitter-describe on the chips of its faces.
  */
-import { spawnSync } from 'node:child_process';
-import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { describeFaces, loadFaceRecognizer } from '../../src/dnn/recognizer.js';
@@ -28,10 +27,10 @@ import { loadFrontalFaceDetector } from '../../src/hog/detector.js';
 import { encodePng, readImageSync, rgbToGray, type GrayImage, type RgbImage } from '../../src/image/index.js';
 import { extractImageChip, getFaceChipDetails, jitterImage, loadShapePredictor } from '../../src/landmarks/index.js';
 import { assetPath, exampleImagesDir } from '../../src/models/index.js';
-import { harnessBinary, runHarness, runHarnessJson } from '../../src/parity/harness.js';
+import { runHarness, runHarnessJson } from '../../src/parity/harness.js';
 import { DlibRand } from '../../src/rand/dlib-rand.js';
 import { datasetChips } from '../helpers/chips.js';
-import { describeParity, diffReport, scratchDir } from './helpers.js';
+import { describeParity, diffReport, harnessBlas, scratchDir } from './helpers.js';
 import { TOLERANCES } from './tolerances.js';
 
 interface JitterChipsLine {
@@ -66,19 +65,6 @@ function resample(chip: RgbImage, size: number): RgbImage {
     }
   }
   return { width: size, height: size, data };
-}
-
-/** True when the harness (so dlib's con_ and fc_) resolves libblas.so.3 to Debian's netlib reference BLAS. */
-function harnessOnNetlibBlas(): { netlib: boolean; blas: string } {
-  const r = spawnSync('ldd', [harnessBinary()], { encoding: 'utf8' });
-  const m = /libblas\.so\.3 => (\S+)/.exec(r.stdout ?? '');
-  let blas = m?.[1] ?? 'unknown BLAS';
-  try {
-    blas = realpathSync(blas);
-  } catch {
-    // keep ldd's path
-  }
-  return { netlib: /\/blas\/libblas\.so/.test(blas) && !/openblas|mkl|atlas|blis/i.test(blas), blas };
 }
 
 describeParity('jitter_image and jittered descriptors vs dlib', () => {
@@ -200,8 +186,7 @@ describeParity('jitter_image and jittered descriptors vs dlib', () => {
     const ref = loadFaceRecognizer(netFile(), { backend: 'reference' });
     expect(ref.backend).toBe('reference');
     const got = ref.describeBatch(chips.slice(0, 2), { jitter: 3 });
-    const { netlib, blas } = harnessOnNetlibBlas();
-    const tol = netlib ? TOLERANCES.jitteredDescriptorReference.abs : TOLERANCES.descriptor.abs;
+    const tol = TOLERANCES.jitteredDescriptorReference.abs;
     let worst = 0;
     got.forEach((d, i) => {
       const want = dlib[i]!.descriptor.map((v) => Math.fround(v));
@@ -209,7 +194,7 @@ describeParity('jitter_image and jittered descriptors vs dlib', () => {
       worst = Math.max(worst, diff);
       expect(diff, `chip ${i}: ${diffReport(d, want)}`).toBeLessThanOrEqual(tol);
     });
-    console.log(`jitter parity, descriptors, backend reference: 2 chips x 3 copies, max |diff| ${worst} (dlib's BLAS: ${blas}, tolerance ${tol})`);
+    console.log(`jitter parity, descriptors, backend reference: 2 chips x 3 copies, max |diff| ${worst} (dlib's BLAS: ${harnessBlas().blas}, tolerance ${tol})`);
   });
 
   it('describeFaces(img, { jitter: 3 }) gives dlib\'s jittered descriptors of the image\'s faces, faces in order', () => {
