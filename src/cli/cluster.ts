@@ -29,11 +29,10 @@ import { join, resolve } from 'node:path';
 import { FacemetricError, UsageError } from '../errors.js';
 import { chineseWhispers, faceEdges } from '../cluster/index.js';
 import { loadFaceRecognizer, type DnnBackend } from '../dnn/recognizer.js';
-import { loadFrontalFaceDetector } from '../hog/detector.js';
 import { encodePng, readImageSync, type RgbImage } from '../image/index.js';
 import { fsErrorToImageError } from '../image/io.js';
 import { tempPathFor } from '../models/fsutil.js';
-import { loadShapePredictor } from '../landmarks/index.js';
+import { FACE_BATCH_SIZE, loadFaceModels } from '../pipeline/index.js';
 import { collectInputs, type InputProblem } from './inputs.js';
 import { defaultThreads, inProcessSource, workerSource } from './face-pool.js';
 import { ProgressBar, progressMode, type ProgressSink } from './progress.js';
@@ -183,7 +182,7 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
   const recognizer = describeHere ? loadFaceRecognizer(undefined, opts.backend === undefined ? {} : { backend: opts.backend }) : undefined;
   const source = useWorkers
     ? await workerSource(threads, { upsample, describe: !describeHere, ...(opts.backend ? { backend: opts.backend } : {}) })
-    : inProcessSource({ detector: loadFrontalFaceDetector(), predictor: loadShapePredictor() }, upsample);
+    : inProcessSource(loadFaceModels('chips'), upsample);
   for (const note of new Set([...source.notes, ...(recognizer?.note !== undefined ? [recognizer.note] : [])])) {
     io.err.write(`facemetric: note: ${note}\n`);
   }
@@ -210,7 +209,7 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
         for (const k of ['decode', 'detect', 'landmarks', 'chips', 'describe'] as const) t[k] += r.timings[k];
         t.report += r.timings.encode;
         let t0 = performance.now();
-        const descriptors = r.descriptors ?? recognizer!.describeBatch(r.chips, { batchSize: 16, jitter });
+        const descriptors = r.descriptors ?? recognizer!.describeBatch(r.chips, { batchSize: FACE_BATCH_SIZE, jitter });
         t.describe += r.descriptors ? 0 : performance.now() - t0;
         t0 = performance.now();
         for (const [k, d] of r.faces.entries()) {
