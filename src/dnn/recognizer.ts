@@ -14,7 +14,7 @@
  * `compute_face_descriptor(aligned_chip, num_jitters)`; tools/python/src/face_recognition.cpp):
  * with `jitter` <= 1 (or absent) a chip's descriptor is the network's output on the chip; with
  * `jitter` N > 1 it is the mean of the network's outputs on N copies made by dlib's
- * `jitter_image` (src/landmarks/jitter.ts), chip after chip, the copies of one chip run as
+ * `jitter_image` (src/image/jitter.ts), chip after chip, the copies of one chip run as
  * `net(copies, batchSize)` and averaged as dlib's `mean(mat(...))` does in float32 (a running
  * sum from zeros in order, then times `1/float(N)`). The copies are drawn from `opts.rng` or,
  * by default, from the recognizer's own {@link FaceRecognizer.rng}: a default-constructed
@@ -51,7 +51,7 @@ import { readFileSync } from 'node:fs';
 import { readDnnNet, writeDnnNet, type DnnNet } from '../dlib/index.js';
 import { FacemetricError } from '../errors.js';
 import type { RgbImage } from '../image/pixels.js';
-import { applyJitter, drawJitter, jitterImage, type JitterDraw } from '../landmarks/jitter.js';
+import { applyJitter, drawJitter, jitterImage, type JitterDraw } from '../image/jitter.js';
 import { assetPath } from '../models/index.js';
 import { DlibRand } from '../rand/dlib-rand.js';
 import { WasmGemm } from '../wasm/gemm.js';

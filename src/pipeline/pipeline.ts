@@ -20,7 +20,7 @@ import { FACE_CHIP_PADDING, FACE_CHIP_SIZE } from '../dnn/face-chip.js';
 import type { DescribeBatchOptions, FaceRecognizer } from '../dnn/recognizer.js';
 import type { FaceDetection, FhogDetector } from '../hog/detector.js';
 import type { RgbImage } from '../image/pixels.js';
-import { extractImageChip, getFaceChipDetails } from '../landmarks/chips.js';
+import { extractImageChip, getFaceChipDetails } from '../image/chips.js';
 import type { ShapePredictorModel } from '../landmarks/shape-predictor.js';
 import type { DlibRand } from '../rand/dlib-rand.js';
 
