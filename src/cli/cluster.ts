@@ -1,26 +1,27 @@
 /**
  * `facemetric cluster PATH...`: find the people in a photo collection, as dlib's
- * examples/dnn_face_recognition_ex.cpp does: every face (HOG detector, 68 landmarks, 150x150
- * chip with padding 0.25, ResNet descriptor), an edge between every two faces closer than
- * `--threshold` (default 0.6; pairs i <= j, self-pairs included), then dlib's
+ * examples/dnn_face_recognition_ex.cpp does: every face (the pipeline, src/pipeline/: HOG
+ * detector, 68 landmarks, 150x150 chip with padding 0.25, ResNet descriptor), an edge between
+ * every two faces closer than the threshold (pairs i <= j, self-pairs included), then dlib's
  * chinese_whispers with its default dlib::rand and 100 iterations: the labels are dlib's.
+ * Options, defaults and help: the command table (commands.ts).
  *
  * Inputs: image files and folders (walked recursively, see inputs.ts), in the order given.
- * Images are read and their faces found by `--threads` worker threads (face-pool.ts,
- * cluster-worker.ts; one image per task, outcomes taken in input order) or, for fewer than 4
- * images or --threads 1, in this thread (find-faces.ts either way).
+ * Images are read and their faces found by worker threads (face-pool.ts, cluster-worker.ts; one
+ * image per task, outcomes taken in input order) or, for fewer than 4 images or one thread, in
+ * this thread (find-faces.ts either way).
  * A file that cannot be read or decoded, a non-image and an image without faces are named on
  * stderr and skipped; the run goes on. Exit code: 0 when every input gave faces, 3 when the
  * report was written but some inputs were skipped, 1 when no report could be written, 2 for
  * wrong arguments.
  *
- * The report folder (`--out DIR`, else a fresh folder under the system's temp folder) receives:
+ * The report folder (the one given, else a fresh folder under the system's temp folder) receives:
  *   faces/face-0001.png ...  each face's 150x150 chip, numbered in the order found
  *   person-1.png ...         one tile of chips per person (the first 100 faces)
  *   clusters.json            {"clusters", "faces": [{"image", "rect", "label", ...}], "people", ...}
  *   index.html               one section per person, each face a link to its photo
  * People are numbered by size (most faces first; ties in dlib's label order); each face keeps
- * dlib's label too. An existing non-empty DIR is refused unless --force, which replaces only
+ * dlib's label too. An existing non-empty folder is refused unless forced, which replaces only
  * facemetric's own files in it (the names above).
  */
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';

@@ -225,7 +225,7 @@ only); src/models/cli.ts parses its options (facemetric models --help).`,
     usage: '[COMMAND]',
     raw: true,
     options: [],
-    help: 'help COMMAND: the command\'s options, with their defaults.',
+    help: '',
     async run(_positionals, _o, argv) {
       const name = argv[0];
       if (name === undefined || name.startsWith('-')) {

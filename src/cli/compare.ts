@@ -1,12 +1,13 @@
 /**
- * `facemetric compare A B`: are the faces in two photos the same person?
+ * `facemetric compare A B`: are the faces in two photos the same person? (Options, defaults and
+ * help: the command table, commands.ts.)
  *
  * Each photo's face (the largest by box area when there are several; stderr says so) goes
  * through the pipeline (src/pipeline/, `faces: 'largest'`: landmarks, 150x150 chip, ResNet; a
- * jitter N averages N jittered chips as dlib's Python API does). The answer is dlib's rule: the same person when the
- * Euclidean distance between the descriptors (computed in float as dlib's `length(a - b)`) is
- * below `--threshold` (default 0.6), the threshold of dlib's face clustering example.
- * Prints `distance 0.3712: same person (threshold 0.6)`; with --json
+ * jitter N averages N jittered chips as dlib's Python API does). The answer is dlib's rule: the
+ * same person when the Euclidean distance between the descriptors (computed in float as dlib's
+ * `length(a - b)`) is below the threshold (default 0.6, the threshold of dlib's face clustering
+ * example). Prints `distance 0.3712: same person (threshold 0.6)`; as JSON
  * `{"distance", "threshold", "samePerson", "a": {"image", "rect", "faces"}, "b": {...}}`.
  * Exit code 0 for either answer; 1 when a photo cannot be read or has no face; 2 for wrong
  * arguments.

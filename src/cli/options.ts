@@ -38,7 +38,7 @@ export interface CommandSpec {
   /** The positional part of the synopsis (`IMAGE...`, `A B`). */
   usage: string;
   options: OptionSpec[];
-  /** The command's paragraph in the help text (wrapped lines, no trailing newline). */
+  /** The command's paragraph in the help text (wrapped lines, no trailing newline; '' for none). */
   help: string;
   /**
    * Arguments go to `run` unparsed (the command parses them itself; `options` only documents
@@ -143,8 +143,7 @@ export function commandHelp(cmd: CommandSpec): string {
     '',
     cmd.summary,
     ...(options.length > 0 ? ['', 'Options:', ...options] : []),
-    '',
-    cmd.help,
+    ...(cmd.help !== '' ? ['', cmd.help] : []),
     '',
   ].join('\n');
 }

@@ -3,6 +3,8 @@
  * constants, and describeFaces (moved here from test/dnn/recognizer.test.ts with the function).
  * End-to-end parity with dlib: test/parity/describe-parity.test.ts.
  */
+import { readFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadFaceRecognizer, type FaceRecognizer } from '../../src/dnn/recognizer.js';
 import { loadFrontalFaceDetector, type FhogDetector } from '../../src/hog/detector.js';
@@ -87,5 +89,28 @@ describe('runPipeline', () => {
     expect(() => runPipeline(img, { detector, predictor, recognizer }, { chip: { size: 40 } })).toThrow(/descriptors need the face ResNet's chips/);
     expect(() => runPipeline(img, { detector }, { until: 'landmarks' })).toThrow(/needs a shape predictor/);
     expect(() => runPipeline(img, { detector, predictor }, { until: 'describe' })).toThrow(/needs a face recognizer/);
+  });
+});
+
+describe('runPipeline in a browser', () => {
+  /** The files a module loads at run time (type-only imports left out), itself included. */
+  function runtimeImports(file: string, seen = new Set<string>()): Set<string> {
+    if (seen.has(file)) return seen;
+    seen.add(file);
+    const src = readFileSync(file, 'utf8');
+    for (const m of src.matchAll(/^(?:import|export)\s+(type\s+)?(?:\{[^}]*\}|\*(?:\s+as\s+\w+)?|\w+)\s+from\s+'([^']+)'/gm)) {
+      if (m[1] !== undefined) continue;
+      const spec = m[2]!;
+      seen.add(spec.startsWith('.') ? '' : spec);
+      if (spec.startsWith('.')) runtimeImports(resolve(dirname(file), spec.replace(/\.js$/, '.ts')), seen);
+    }
+    seen.delete('');
+    return seen;
+  }
+
+  it("pipeline.ts and what it loads import nothing from node: (the models are the caller's)", () => {
+    const files = [...runtimeImports(resolve('src/pipeline/pipeline.ts'))].map((f) => (f.startsWith('/') ? relative('.', f) : f));
+    expect(files.filter((f) => !f.startsWith('src/'))).toEqual([]);
+    expect(files).toContain('src/image/chips.ts');
   });
 });
