@@ -17,7 +17,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { readImageSync, type RgbImage } from '../src/image/index.js';
-import { extractImageChip, type ChipDetails } from '../src/landmarks/chips.js';
+import { extractImageChip, type ChipDetails } from '../src/image/chips.js';
 import { loadShapePredictor } from '../src/landmarks/shape-predictor.js';
 import { assetPath, exampleImages } from '../src/models/index.js';
 import { harnessBinary, harnessOutDir, runHarness, runHarnessJson } from '../src/parity/harness.js';

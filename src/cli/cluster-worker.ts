@@ -8,9 +8,8 @@
  * be loaded.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadFaceRecognizer, type DnnBackend } from '../dnn/recognizer.js';
-import { loadFrontalFaceDetector } from '../hog/detector.js';
-import { loadShapePredictor } from '../landmarks/index.js';
+import type { DnnBackend } from '../dnn/recognizer.js';
+import { loadFaceModels } from '../pipeline/index.js';
 import { findFaces, problemOf, type FaceModels } from './find-faces.js';
 
 export interface FaceWorkerData {
@@ -24,11 +23,7 @@ const data = workerData as FaceWorkerData;
 
 let models: FaceModels | undefined;
 try {
-  models = {
-    detector: loadFrontalFaceDetector(),
-    predictor: loadShapePredictor(),
-    ...(data.describe ? { recognizer: loadFaceRecognizer(undefined, data.backend === undefined ? {} : { backend: data.backend }) } : {}),
-  };
+  models = loadFaceModels(data.describe ? 'describe' : 'chips', data.backend === undefined ? {} : { backend: data.backend });
   port.postMessage({ type: 'ready', note: models.recognizer?.note });
 } catch (e) {
   port.postMessage({ type: 'fatal', message: e instanceof Error ? e.message.split('\n')[0] : String(e) });

@@ -1,26 +1,27 @@
 /**
  * `facemetric cluster PATH...`: find the people in a photo collection, as dlib's
- * examples/dnn_face_recognition_ex.cpp does: every face (HOG detector, 68 landmarks, 150x150
- * chip with padding 0.25, ResNet descriptor), an edge between every two faces closer than
- * `--threshold` (default 0.6; pairs i <= j, self-pairs included), then dlib's
+ * examples/dnn_face_recognition_ex.cpp does: every face (the pipeline, src/pipeline/: HOG
+ * detector, 68 landmarks, 150x150 chip with padding 0.25, ResNet descriptor), an edge between
+ * every two faces closer than the threshold (pairs i <= j, self-pairs included), then dlib's
  * chinese_whispers with its default dlib::rand and 100 iterations: the labels are dlib's.
+ * Options, defaults and help: the command table (commands.ts).
  *
  * Inputs: image files and folders (walked recursively, see inputs.ts), in the order given.
- * Images are read and their faces found by `--threads` worker threads (face-pool.ts,
- * cluster-worker.ts; one image per task, outcomes taken in input order) or, for fewer than 4
- * images or --threads 1, in this thread (find-faces.ts either way).
+ * Images are read and their faces found by worker threads (face-pool.ts, cluster-worker.ts; one
+ * image per task, outcomes taken in input order) or, for fewer than 4 images or one thread, in
+ * this thread (find-faces.ts either way).
  * A file that cannot be read or decoded, a non-image and an image without faces are named on
  * stderr and skipped; the run goes on. Exit code: 0 when every input gave faces, 3 when the
  * report was written but some inputs were skipped, 1 when no report could be written, 2 for
  * wrong arguments.
  *
- * The report folder (`--out DIR`, else a fresh folder under the system's temp folder) receives:
+ * The report folder (the one given, else a fresh folder under the system's temp folder) receives:
  *   faces/face-0001.png ...  each face's 150x150 chip, numbered in the order found
  *   person-1.png ...         one tile of chips per person (the first 100 faces)
  *   clusters.json            {"clusters", "faces": [{"image", "rect", "label", ...}], "people", ...}
  *   index.html               one section per person, each face a link to its photo
  * People are numbered by size (most faces first; ties in dlib's label order); each face keeps
- * dlib's label too. An existing non-empty DIR is refused unless --force, which replaces only
+ * dlib's label too. An existing non-empty folder is refused unless forced, which replaces only
  * facemetric's own files in it (the names above).
  */
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -29,11 +30,10 @@ import { join, resolve } from 'node:path';
 import { FacemetricError, UsageError } from '../errors.js';
 import { chineseWhispers, faceEdges } from '../cluster/index.js';
 import { loadFaceRecognizer, type DnnBackend } from '../dnn/recognizer.js';
-import { loadFrontalFaceDetector } from '../hog/detector.js';
 import { encodePng, readImageSync, type RgbImage } from '../image/index.js';
 import { fsErrorToImageError } from '../image/io.js';
 import { tempPathFor } from '../models/fsutil.js';
-import { loadShapePredictor } from '../landmarks/index.js';
+import { FACE_BATCH_SIZE, loadFaceModels } from '../pipeline/index.js';
 import { collectInputs, type InputProblem } from './inputs.js';
 import { defaultThreads, inProcessSource, workerSource } from './face-pool.js';
 import { ProgressBar, progressMode, type ProgressSink } from './progress.js';
@@ -183,7 +183,7 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
   const recognizer = describeHere ? loadFaceRecognizer(undefined, opts.backend === undefined ? {} : { backend: opts.backend }) : undefined;
   const source = useWorkers
     ? await workerSource(threads, { upsample, describe: !describeHere, ...(opts.backend ? { backend: opts.backend } : {}) })
-    : inProcessSource({ detector: loadFrontalFaceDetector(), predictor: loadShapePredictor() }, upsample);
+    : inProcessSource(loadFaceModels('chips'), upsample);
   for (const note of new Set([...source.notes, ...(recognizer?.note !== undefined ? [recognizer.note] : [])])) {
     io.err.write(`facemetric: note: ${note}\n`);
   }
@@ -210,7 +210,7 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
         for (const k of ['decode', 'detect', 'landmarks', 'chips', 'describe'] as const) t[k] += r.timings[k];
         t.report += r.timings.encode;
         let t0 = performance.now();
-        const descriptors = r.descriptors ?? recognizer!.describeBatch(r.chips, { batchSize: 16, jitter });
+        const descriptors = r.descriptors ?? recognizer!.describeBatch(r.chips, { batchSize: FACE_BATCH_SIZE, jitter });
         t.describe += r.descriptors ? 0 : performance.now() - t0;
         t0 = performance.now();
         for (const [k, d] of r.faces.entries()) {

@@ -1,22 +1,22 @@
 /**
- * `facemetric compare A B`: are the faces in two photos the same person?
+ * `facemetric compare A B`: are the faces in two photos the same person? (Options, defaults and
+ * help: the command table, commands.ts.)
  *
  * Each photo's face (the largest by box area when there are several; stderr says so) goes
- * through the pipeline of `describe` (landmarks, 150x150 chip, ResNet; `--jitter N` averages N
- * jittered chips as dlib's Python API does). The answer is dlib's rule: the same person when the
- * Euclidean distance between the descriptors (computed in float as dlib's `length(a - b)`) is
- * below `--threshold` (default 0.6), the threshold of dlib's face clustering example.
- * Prints `distance 0.3712: same person (threshold 0.6)`; with --json
+ * through the pipeline (src/pipeline/, `faces: 'largest'`: landmarks, 150x150 chip, ResNet; a
+ * jitter N averages N jittered chips as dlib's Python API does). The answer is dlib's rule: the
+ * same person when the Euclidean distance between the descriptors (computed in float as dlib's
+ * `length(a - b)`) is below the threshold (default 0.6, the threshold of dlib's face clustering
+ * example). Prints `distance 0.3712: same person (threshold 0.6)`; as JSON
  * `{"distance", "threshold", "samePerson", "a": {"image", "rect", "faces"}, "b": {...}}`.
  * Exit code 0 for either answer; 1 when a photo cannot be read or has no face; 2 for wrong
  * arguments.
  */
 import { FacemetricError, UsageError } from '../errors.js';
 import { dlibFloatDistance } from '../cluster/index.js';
-import { loadFaceRecognizer, type DnnBackend, type FaceRecognizer } from '../dnn/recognizer.js';
-import { loadFrontalFaceDetector, type FhogDetector } from '../hog/detector.js';
+import type { DnnBackend } from '../dnn/recognizer.js';
 import { readImage } from '../image/index.js';
-import { extractImageChip, getFaceChipDetails, loadShapePredictor, type ShapePredictorModel } from '../landmarks/index.js';
+import { loadFaceModels, runPipeline, type FaceModels } from '../pipeline/index.js';
 
 export interface CompareCliOptions {
   threshold?: number;
@@ -33,24 +33,13 @@ interface Side {
   descriptor: Float32Array;
 }
 
-const area = (r: readonly number[]): number => (r[2]! - r[0]! + 1) * (r[3]! - r[1]! + 1);
-
-async function describeLargest(
-  file: string,
-  models: { detector: FhogDetector; predictor: ShapePredictorModel; recognizer: FaceRecognizer },
-  upsample: number,
-  jitter: number,
-): Promise<Side> {
+async function describeLargest(file: string, models: FaceModels, upsample: number, jitter: number): Promise<Side> {
   const img = await readImage(file);
-  const dets = models.detector.detect(img, { upsample, adjustThreshold: 0 });
-  if (dets.length === 0) {
+  const { faces, detected } = runPipeline(img, models, { upsample, faces: 'largest', jitter });
+  if (detected === 0) {
     throw new FacemetricError(`no faces found${upsample === 0 ? ' (small faces: try --upsample 1)' : ''}`, { file });
   }
-  // The largest box; the first in dlib's order among equals.
-  const face = dets.reduce((best, d) => (area(d.rect) > area(best.rect) ? d : best));
-  const chip = extractImageChip(img, getFaceChipDetails(models.predictor.predict(img, face.rect).points, 150, 0.25));
-  const [descriptor] = models.recognizer.describeBatch([chip], { batchSize: 16, jitter });
-  return { image: file, rect: face.rect, faces: dets.length, descriptor: descriptor! };
+  return { image: file, rect: faces[0]!.rect, faces: detected, descriptor: faces[0]!.descriptor! };
 }
 
 export async function runCompare(a: string, b: string, opts: CompareCliOptions, io: { out: (s: string) => void; err: (s: string) => void } = {
@@ -59,12 +48,8 @@ export async function runCompare(a: string, b: string, opts: CompareCliOptions, 
 }): Promise<number> {
   const threshold = opts.threshold ?? 0.6;
   if (!(threshold > 0)) throw new UsageError(`compare: --threshold must be greater than 0, got ${threshold}`);
-  const models = {
-    detector: loadFrontalFaceDetector(),
-    predictor: loadShapePredictor(),
-    recognizer: loadFaceRecognizer(undefined, opts.backend === undefined ? {} : { backend: opts.backend }),
-  };
-  if (models.recognizer.note !== undefined) io.err(`facemetric: note: ${models.recognizer.note}\n`);
+  const models = loadFaceModels('describe', opts.backend === undefined ? {} : { backend: opts.backend });
+  if (models.recognizer!.note !== undefined) io.err(`facemetric: note: ${models.recognizer!.note}\n`);
   const sides: Side[] = [];
   for (const file of [a, b]) {
     const s = await describeLargest(file, models, opts.upsample ?? 0, opts.jitter ?? 0);

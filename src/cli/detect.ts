@@ -1,31 +1,25 @@
 /**
- * `facemetric detect | landmarks | chips | describe IMAGE...`: dlib's HOG frontal face detector
- * on each image, in the order given, then (landmarks, chips, describe) dlib's 68-point shape
- * predictor on each face, then (chips) each face's aligned chip written as a PNG, or (describe)
- * each face's 150x150 chip through dlib's face recognition ResNet: a 128-D descriptor.
+ * `facemetric detect | landmarks | chips | describe IMAGE...`: the pipeline (src/pipeline/) on
+ * each image, in the order given, up to the command's stage — dlib's HOG frontal face detector,
+ * then (landmarks, chips, describe) dlib's 68-point shape predictor on each face, then (chips)
+ * each face's aligned chip written as a PNG, or (describe) each face's 150x150 chip through
+ * dlib's face recognition ResNet: a 128-D descriptor. The commands' options, defaults and help
+ * are declared once, in the command table (commands.ts); this file is what they do.
  *
  * - Images are decoded with their EXIF orientation applied (facemetric's default). dlib's
  *   load_image ignores EXIF, so on a rotated-by-EXIF JPEG boxes (and width/height) are those of
  *   the upright image, not of dlib's sideways one.
- * - `--upsample N`: N pyramid_up steps first, as dlib's Python API (`detector(img, N)`).
- * - `--threshold T`: dlib's adjust_threshold (default 0): lower finds more, less sure faces.
- * - chips: `--out DIR` (created if missing), `--size N` (default 150) and `--padding P` (default
- *   0.25) as dlib's get_face_chip_details; chip k of IMAGE is `DIR/<name>_face<k>.png`, k from 0
- *   in the detector's order, <name> the image's file name without extension (`-2`, `-3`, ... when
- *   two inputs share a name).
- * - `--annotate PATH`: also write the image with the boxes (and landmark outlines) drawn; PATH is
- *   the PNG file when one image is given and ends in .png, else a folder receiving
- *   `<name>.png` per image.
- * - Nothing is overwritten without `--force`: an image whose outputs exist already is reported
- *   and skipped (none of its files are written).
- * - describe: `--backend reference|wasm` picks the forward pass (src/dnn/recognizer.ts; default
- *   wasm where the WebAssembly kernels load). Chips are made as dlib's
- *   get_face_chip_details(landmarks, 150, 0.25) and go through the network 16 at a time;
- *   `--jitter N` (N > 1) averages each over N jittered copies (dlib's num_jitters), drawn from
- *   one dlib::rand for the run, face after face, as dlib's Python API does.
- * - With --json: one object per image per line, {image, width, height, timings: {decode, detect,
+ * - chips: chip k of IMAGE is `DIR/<name>_face<k>.png`, k from 0 in the detector's order, <name>
+ *   the image's file name without extension (`-2`, `-3`, ... when two inputs share a name).
+ *   The annotated image is the PNG file when one image is given and the path ends in .png, else
+ *   `<name>.png` in that folder.
+ * - Nothing is overwritten unless forced: an image whose outputs exist already is reported and
+ *   skipped (none of its files are written).
+ * - describe: the chips go through the network 16 at a time; jittered descriptors are drawn
+ *   from one dlib::rand for the run, face after face, as dlib's Python API does.
+ * - JSON: one object per image per line, {image, width, height, timings: {decode, detect,
  *   landmarks?, chips?, describe?} (ms), faces: [{rect: [left, top, right, bottom], score, filter,
- *   landmarks?, chip?, descriptor?}]}, plus `annotated` (the path) with --annotate. Without: one
+ *   landmarks?, chip?, descriptor?}]}, plus `annotated` (the path) when annotating. Text: one
  *   line per image, then one indented line per face (describe: the descriptor's first four
  *   components and its norm).
  * - A file that cannot be read, decoded or written: one line on stderr naming it, the others go
@@ -34,13 +28,10 @@
 import { existsSync, lstatSync, mkdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { FacemetricError, ImageError, UsageError } from '../errors.js';
-import { loadFrontalFaceDetector, type FaceDetection } from '../hog/detector.js';
+import type { DnnBackend } from '../dnn/recognizer.js';
 import { annotateFaces } from '../image/draw.js';
 import { readImage, writePng, type RgbImage } from '../image/index.js';
-import { extractImageChip, getFaceChipDetails, loadShapePredictor } from '../landmarks/index.js';
-import { loadFaceRecognizer, type DnnBackend } from '../dnn/recognizer.js';
-
-export type PipelineStage = 'detect' | 'landmarks' | 'chips' | 'describe';
+import { loadFaceModels, runPipeline, type PipelineFace, type PipelineStage } from '../pipeline/index.js';
 
 export interface DetectCliOptions {
   json?: boolean;
@@ -66,7 +57,7 @@ export interface DetectCliOptions {
 }
 
 /** A face in the CLI contract: the detection, plus its 68 integer landmarks from that stage on. */
-type Face = FaceDetection & { landmarks?: [number, number][]; chip?: string; descriptor?: number[] };
+type Face = Pick<PipelineFace, 'rect' | 'score' | 'filter' | 'landmarks'> & { chip?: string; descriptor?: number[] };
 
 interface ImageResult {
   image: string;
@@ -77,7 +68,9 @@ interface ImageResult {
   annotated?: string;
 }
 
-const ms = (t0: number): number => Math.round((performance.now() - t0) * 1000) / 1000;
+/** Milliseconds to three decimals, as the output prints them. */
+const round = (t: number): number => Math.round(t * 1000) / 1000;
+const ms = (t0: number): number => round(performance.now() - t0);
 
 /** A descriptor in one short line: its first four components and its Euclidean norm. */
 function descriptorSummary(d: readonly number[]): string {
@@ -148,49 +141,34 @@ export async function runDetect(images: string[], opts: DetectCliOptions, io: { 
   }
   if (annotateDir !== undefined) ensureDir(annotateDir, '--annotate');
 
-  const detector = loadFrontalFaceDetector();
   const describe = opts.describe === true;
-  const predictor = opts.landmarks || describe || opts.chipsDir !== undefined ? loadShapePredictor() : undefined;
-  const recognizer = describe ? loadFaceRecognizer(undefined, opts.backend === undefined ? {} : { backend: opts.backend }) : undefined;
-  if (recognizer?.note !== undefined) io.err(`facemetric: note: ${recognizer.note}\n`);
+  const until: PipelineStage = describe ? 'describe' : opts.chipsDir !== undefined ? 'chips' : opts.landmarks ? 'landmarks' : 'detect';
+  const models = loadFaceModels(until, opts.backend === undefined ? {} : { backend: opts.backend });
+  if (models.recognizer?.note !== undefined) io.err(`facemetric: note: ${models.recognizer.note}\n`);
+  const chip = describe ? {} : { size: opts.size, padding: opts.padding };
   const overwrite = opts.force === true;
   let failed = 0;
   for (const [i, image] of images.entries()) {
     let result: ImageResult;
     try {
-      let t0 = performance.now();
+      const t0 = performance.now();
       const img = await readImage(image);
       const decode = ms(t0);
-      t0 = performance.now();
-      const faces: Face[] = detector.detect(img, { upsample: opts.upsample ?? 0, adjustThreshold: opts.threshold ?? 0 });
-      result = { image, width: img.width, height: img.height, timings: { decode, detect: ms(t0) }, faces };
-      if (predictor) {
-        t0 = performance.now();
-        for (const f of faces) f.landmarks = predictor.predict(img, f.rect).points;
-        result.timings.landmarks = ms(t0);
-      }
+      const run = runPipeline(img, models, { until, upsample: opts.upsample ?? 0, adjustThreshold: opts.threshold ?? 0, chip, jitter: opts.jitter ?? 0 });
+      const timings: ImageResult['timings'] = { decode, detect: 0 };
+      for (const [stage, t] of Object.entries(run.timings)) timings[stage as keyof typeof run.timings] = round(t);
+      const faces = run.faces.map((f): Face => ({
+        rect: f.rect, score: f.score, filter: f.filter,
+        ...(f.landmarks !== undefined ? { landmarks: f.landmarks } : {}),
+        ...(f.descriptor !== undefined ? { descriptor: Array.from(f.descriptor) } : {}),
+      }));
+      result = { image, width: img.width, height: img.height, timings, faces };
       // Everything this image will write, checked before anything is written.
       const writes: { path: string; make: () => RgbImage }[] = [];
-      let chips: RgbImage[] = [];
-      if (opts.chipsDir !== undefined || recognizer) {
-        t0 = performance.now();
-        const size = recognizer ? 150 : opts.size ?? 150;
-        const padding = recognizer ? 0.25 : opts.padding ?? 0.25;
-        chips = faces.map((f) => extractImageChip(img, getFaceChipDetails(f.landmarks!, size, padding)));
-        result.timings.chips = ms(t0);
-      }
-      if (recognizer) {
-        t0 = performance.now();
-        const descriptors = recognizer.describeBatch(chips, { batchSize: 16, jitter: opts.jitter ?? 0 });
-        result.timings.describe = ms(t0);
-        faces.forEach((f, k) => {
-          f.descriptor = Array.from(descriptors[k]!);
-        });
-      }
       if (opts.chipsDir !== undefined) {
         faces.forEach((f, k) => {
           f.chip = join(opts.chipsDir!, `${stems[i]}_face${k}.png`);
-          writes.push({ path: f.chip, make: () => chips[k]! });
+          writes.push({ path: f.chip, make: () => run.faces[k]!.chip! });
         });
       }
       const annotated = annotateFile ?? (annotateDir !== undefined ? join(annotateDir, `${stems[i]}.png`) : undefined);

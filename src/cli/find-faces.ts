@@ -1,13 +1,14 @@
 /**
- * One image of `facemetric cluster`: decode, dlib's HOG detector, the 68-point shape predictor,
- * the 150x150 chips (padding 0.25) and, when asked, their descriptors — the same code whether it
- * runs in the main thread or in a worker of face-pool.ts, so results never depend on threads.
+ * One image of `facemetric cluster`: decode, then the pipeline (src/pipeline/: dlib's HOG
+ * detector, the 68-point shape predictor, the 150x150 chips with padding 0.25 and, when a
+ * recognizer is given, their descriptors), then each chip encoded as PNG — the same code whether
+ * it runs in the main thread or in a worker of face-pool.ts, so results never depend on threads.
  */
 import { FacemetricError } from '../errors.js';
-import type { FaceRecognizer } from '../dnn/recognizer.js';
-import type { FhogDetector } from '../hog/detector.js';
 import { encodePng, readImage, type RgbImage } from '../image/index.js';
-import { extractImageChip, getFaceChipDetails, type ShapePredictorModel } from '../landmarks/index.js';
+import { runPipeline, type FaceModels } from '../pipeline/index.js';
+
+export type { FaceModels };
 
 export interface ImageFaces {
   faces: { rect: [number, number, number, number]; score: number; filter: number }[];
@@ -20,13 +21,6 @@ export interface ImageFaces {
   timings: { decode: number; detect: number; landmarks: number; chips: number; describe: number; encode: number };
 }
 
-export interface FaceModels {
-  detector: FhogDetector;
-  predictor: ShapePredictorModel;
-  /** Absent: descriptors are computed by the caller (jitter draws must follow the input order). */
-  recognizer?: FaceRecognizer;
-}
-
 /** An image's problem as the report names it: the message without the file's name in front. */
 export function problemOf(file: string, e: unknown): string {
   const msg = e instanceof Error ? e.message.split('\n')[0]! : String(e);
@@ -34,28 +28,24 @@ export function problemOf(file: string, e: unknown): string {
   return e instanceof FacemetricError ? bare : `${bare} (internal error)`;
 }
 
+/**
+ * The faces of `file`, with `models.predictor` (required) and, when given, `models.recognizer`
+ * (absent: descriptors are computed by the caller, since jitter draws must follow the input
+ * order).
+ */
 export async function findFaces(file: string, models: FaceModels, upsample: number): Promise<ImageFaces> {
   const timings = { decode: 0, detect: 0, landmarks: 0, chips: 0, describe: 0, encode: 0 };
   let t0 = performance.now();
   const img = await readImage(file);
   timings.decode = performance.now() - t0;
-  t0 = performance.now();
-  const dets = models.detector.detect(img, { upsample, adjustThreshold: 0 });
-  timings.detect = performance.now() - t0;
-  t0 = performance.now();
-  const shapes = dets.map((d) => models.predictor.predict(img, d.rect).points);
-  timings.landmarks = performance.now() - t0;
-  t0 = performance.now();
-  const chips = shapes.map((s) => extractImageChip(img, getFaceChipDetails(s, 150, 0.25)));
-  timings.chips = performance.now() - t0;
+  const describe = models.recognizer !== undefined;
+  const run = runPipeline(img, models, { until: describe ? 'describe' : 'chips', upsample });
+  Object.assign(timings, run.timings);
+  const chips = run.faces.map((f) => f.chip!);
   t0 = performance.now();
   const pngs = chips.map((c) => encodePng(c, { filterType: 4 }));
   timings.encode = performance.now() - t0;
-  const out: ImageFaces = { faces: dets.map((d) => ({ rect: d.rect, score: d.score, filter: d.filter })), chips, pngs, timings };
-  if (models.recognizer && chips.length > 0) {
-    t0 = performance.now();
-    out.descriptors = models.recognizer.describeBatch(chips, { batchSize: 16 });
-    timings.describe = performance.now() - t0;
-  }
+  const out: ImageFaces = { faces: run.faces.map((d) => ({ rect: d.rect, score: d.score, filter: d.filter })), chips, pngs, timings };
+  if (describe && chips.length > 0) out.descriptors = run.faces.map((f) => f.descriptor!);
   return out;
 }

@@ -1,13 +1,12 @@
 /**
  * Face descriptors for library users: dlib's face recognition ResNet
- * (`dlib_face_recognition_resnet_model_v1.dat`) behind a small API, and the whole pipeline
- * (detector → 68 landmarks → 150x150 chips → 128-D descriptors) in one call.
+ * (`dlib_face_recognition_resnet_model_v1.dat`) behind a small API. The whole pipeline
+ * (detector → 68 landmarks → 150x150 chips → 128-D descriptors) in one call, `describeFaces`,
+ * is src/pipeline/.
  *
  * - {@link loadFaceRecognizer}: reads and plans the network once; `describe(chip)` and
  *   `describeBatch(chips, {batchSize})` give dlib's `net(chips, batchSize)` descriptors;
  *   `describeBatch(chips, {jitter: N})` with N > 1 gives dlib's jittered descriptors.
- * - {@link describeFaces}: an image in, its faces with rect, score, filter, landmarks and
- *   descriptor out (the models are loaded once per backend and kept).
  *
  * ## Jitter
  *
@@ -15,7 +14,7 @@
  * `compute_face_descriptor(aligned_chip, num_jitters)`; tools/python/src/face_recognition.cpp):
  * with `jitter` <= 1 (or absent) a chip's descriptor is the network's output on the chip; with
  * `jitter` N > 1 it is the mean of the network's outputs on N copies made by dlib's
- * `jitter_image` (src/landmarks/jitter.ts), chip after chip, the copies of one chip run as
+ * `jitter_image` (src/image/jitter.ts), chip after chip, the copies of one chip run as
  * `net(copies, batchSize)` and averaged as dlib's `mean(mat(...))` does in float32 (a running
  * sum from zeros in order, then times `1/float(N)`). The copies are drawn from `opts.rng` or,
  * by default, from the recognizer's own {@link FaceRecognizer.rng}: a default-constructed
@@ -51,15 +50,13 @@
 import { readFileSync } from 'node:fs';
 import { readDnnNet, writeDnnNet, type DnnNet } from '../dlib/index.js';
 import { FacemetricError } from '../errors.js';
-import { loadFrontalFaceDetector, type FaceDetection, type FhogDetector } from '../hog/detector.js';
 import type { RgbImage } from '../image/pixels.js';
-import {
-  applyJitter, drawJitter, extractImageChip, getFaceChipDetails, jitterImage, loadShapePredictor, type JitterDraw, type ShapePredictorModel,
-} from '../landmarks/index.js';
+import { applyJitter, drawJitter, jitterImage, type JitterDraw } from '../image/jitter.js';
 import { assetPath } from '../models/index.js';
 import { DlibRand } from '../rand/dlib-rand.js';
 import { WasmGemm } from '../wasm/gemm.js';
 import { WasmKernels } from '../wasm/index.js';
+import { FACE_CHIP_SIZE } from './face-chip.js';
 import { gemmReferenceRows4 } from './gemm.js';
 import { createWasmForward, type WasmForward } from './forward-wasm.js';
 import {
@@ -70,8 +67,7 @@ import { createParallelForward, type ParallelForward } from './parallel.js';
 /** Where the forward pass runs: see the module comment. */
 export type DnnBackend = 'reference' | 'wasm';
 
-/** Side of the square RGB chips dlib's face ResNet takes (input_rgb_image_sized<150>). */
-export const FACE_CHIP_SIZE = 150;
+export { FACE_CHIP_SIZE } from './face-chip.js';
 
 export interface RecognizerOptions {
   /** 'reference' or 'wasm' (default: 'wasm' when the WebAssembly kernels load, else 'reference'). */
@@ -477,95 +473,4 @@ export function loadFaceRecognizer(path?: string, opts: RecognizerOptions = {}):
     throw new FacemetricError(`cannot read the face recognition network (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
   }
   return createFaceRecognizer(readDnnNet(bytes, file), opts, file);
-}
-
-// -------------------------------------------------------------------------------------------
-// The pipeline.
-
-/** A face as `describeFaces` returns it (the CLI contract's face, descriptor included). */
-export interface DescribedFace extends FaceDetection {
-  /** dlib's 68 landmarks, integer pixel coordinates. */
-  landmarks: [number, number][];
-  /** The 128-D descriptor of the face's 150x150 chip (get_face_chip_details(landmarks, 150, 0.25)). */
-  descriptor: Float32Array;
-}
-
-export interface DescribeFacesOptions extends RecognizerOptions {
-  /** pyramid_up steps before detecting (default 0). */
-  upsample?: number;
-  /** The detector's adjust_threshold (default 0). */
-  adjustThreshold?: number;
-  /** Chips per forward pass (default 16). */
-  batchSize?: number;
-  /**
-   * dlib's `num_jitters` (default 0): N > 1 averages each face's descriptor over N jittered
-   * copies of its chip, drawn from `rng` (default: the recognizer's own generator, which
-   * persists across calls as dlib's Python model object's does); see DescribeBatchOptions.
-   */
-  jitter?: number;
-  /** The generator for jitter (default: the recognizer's {@link FaceRecognizer.rng}). */
-  rng?: DlibRand;
-  /** Models to use instead of the default ones (loaded once per process and kept). */
-  detector?: FhogDetector;
-  predictor?: ShapePredictorModel;
-  recognizer?: FaceRecognizer;
-}
-
-export interface DescribedFaces {
-  faces: DescribedFace[];
-  /** Milliseconds per stage. */
-  timings: { detect: number; landmarks: number; chips: number; describe: number };
-  /** The recognizer's backend (after any fallback) and its note, if any. */
-  backend: DnnBackend;
-  note?: string;
-}
-
-const defaults: { detector?: FhogDetector; predictor?: ShapePredictorModel; recognizers: Partial<Record<DnnBackend | 'default', FaceRecognizer>> } = {
-  recognizers: {},
-};
-
-/** The default models, loaded on first use and kept for the process. */
-export function defaultFaceModels(backend?: DnnBackend): { detector: FhogDetector; predictor: ShapePredictorModel; recognizer: FaceRecognizer } {
-  defaults.detector ??= loadFrontalFaceDetector();
-  defaults.predictor ??= loadShapePredictor();
-  const key = backend ?? 'default';
-  const recognizer = defaults.recognizers[key] ?? loadFaceRecognizer(undefined, backend === undefined ? {} : { backend });
-  defaults.recognizers[key] = recognizer;
-  return { detector: defaults.detector, predictor: defaults.predictor, recognizer };
-}
-
-const since = (t0: number): number => performance.now() - t0;
-
-/**
- * Every face of `img` with its descriptor: dlib's HOG detector, the 68-point shape predictor,
- * get_face_chip_details(landmarks, 150, 0.25) + extract_image_chip, and the ResNet — what
- * dlib's dnn_face_recognition_ex.cpp does, faces in the detector's order. With `jitter` N > 1,
- * each descriptor is the mean over N jittered copies of the face's chip, faces in order, as
- * dlib's Python `compute_face_descriptors(img, shapes, num_jitters)`.
- */
-export function describeFaces(img: RgbImage, opts: DescribeFacesOptions = {}): DescribedFaces {
-  const need = opts.detector === undefined || opts.predictor === undefined || opts.recognizer === undefined;
-  const d = need ? defaultFaceModels(opts.backend) : undefined;
-  const detector = opts.detector ?? d!.detector;
-  const predictor = opts.predictor ?? d!.predictor;
-  const recognizer = opts.recognizer ?? d!.recognizer;
-  let t0 = performance.now();
-  const dets = detector.detect(img, { upsample: opts.upsample ?? 0, adjustThreshold: opts.adjustThreshold ?? 0 });
-  const detect = since(t0);
-  t0 = performance.now();
-  const landmarks = dets.map((f) => predictor.predict(img, f.rect).points);
-  const lm = since(t0);
-  t0 = performance.now();
-  const chips = landmarks.map((p) => extractImageChip(img, getFaceChipDetails(p, FACE_CHIP_SIZE, 0.25)));
-  const ch = since(t0);
-  t0 = performance.now();
-  const batch: DescribeBatchOptions = { batchSize: opts.batchSize ?? 16 };
-  if (opts.jitter !== undefined) batch.jitter = opts.jitter;
-  if (opts.rng !== undefined) batch.rng = opts.rng;
-  const descriptors = recognizer.describeBatch(chips, batch);
-  const describe = since(t0);
-  const faces = dets.map((f, i): DescribedFace => ({ ...f, landmarks: landmarks[i], descriptor: descriptors[i] }));
-  const r: DescribedFaces = { faces, timings: { detect, landmarks: lm, chips: ch, describe }, backend: recognizer.backend };
-  if (recognizer.note !== undefined) r.note = recognizer.note;
-  return r;
 }

@@ -2,7 +2,9 @@
  * facemetric image I/O: decoding JPEG and PNG files into 8-bit RGB the way dlib's `load_image`
  * into an `array2d<rgb_pixel>` does (dlib/image_io.h, dlib/image_loader/*, dlib/pixel.h,
  * dlib 19.24), plus EXIF orientation, a decompression-bomb guard, clear one-line errors, and
- * safe PNG writing (dlib/image_saver/save_png.h).
+ * safe PNG writing (dlib/image_saver/save_png.h). The folder also holds dlib/image_transforms
+ * code: draw.ts, and the face chips and their jitter (chips.ts, jitter.ts), which the landmark
+ * stage's entry (src/landmarks/index.ts) exports.
  */
 export type { GrayImage, RgbImage, RgbaImage } from './pixels.js';
 export { grayToRgb, rgbaToRgb, rgbToGray } from './pixels.js';

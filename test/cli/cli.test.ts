@@ -7,7 +7,7 @@ import { loadFrontalFaceDetector } from '../../src/hog/detector.js';
 import { readImageSync } from '../../src/image/index.js';
 import { assetPath, exampleImages } from '../../src/models/index.js';
 import { loadShapePredictor } from '../../src/landmarks/index.js';
-import { describeFaces } from '../../src/dnn/recognizer.js';
+import { describeFaces } from '../../src/pipeline/index.js';
 import { runHarness, runHarnessJson, type HarnessImage } from '../../src/parity/harness.js';
 import { harnessReady, parityRequired, scratchDir } from '../parity/helpers.js';
 import { TOLERANCES } from '../parity/tolerances.js';

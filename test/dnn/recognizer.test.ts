@@ -1,9 +1,10 @@
 /**
- * loadFaceRecognizer / describeFaces (src/dnn/recognizer.ts): the reference engine (an arena kept
+ * loadFaceRecognizer (src/dnn/recognizer.ts): the reference engine (an arena kept
  * across calls) against forward() in net.ts (tested against live dlib layer by layer in
  * test/parity/dnn-layers-parity.test.ts), the wasm engine within tolerance, the input checks,
  * and model-file errors.
- * End-to-end parity with dlib: test/parity/describe-parity.test.ts.
+ * describeFaces (src/pipeline/): test/pipeline/pipeline.test.ts. End-to-end parity with dlib:
+ * test/parity/describe-parity.test.ts.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,15 +12,13 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readDnnNet } from '../../src/dlib/index.js';
 import {
-  createFaceRecognizer, describeFaces, forward, gemmReference, loadFaceRecognizer, planNetwork,
+  createFaceRecognizer, forward, gemmReference, loadFaceRecognizer, planNetwork,
   type FaceRecognizer, type NetPlan,
 } from '../../src/dnn/index.js';
 import { chunkSizes } from '../../src/dnn/parallel.js';
 import { FacemetricError } from '../../src/errors.js';
-import { loadFrontalFaceDetector } from '../../src/hog/detector.js';
-import { readImageSync, type RgbImage } from '../../src/image/index.js';
-import { extractImageChip, getFaceChipDetails, loadShapePredictor } from '../../src/landmarks/index.js';
-import { assetPath, exampleImages } from '../../src/models/index.js';
+import type { RgbImage } from '../../src/image/index.js';
+import { assetPath } from '../../src/models/index.js';
 import { TOLERANCES } from '../parity/tolerances.js';
 
 const netFile = (): string => assetPath('dlib_face_recognition_resnet_model_v1');
@@ -142,27 +141,6 @@ describe('model file problems: one-line FacemetricErrors naming the file', () =>
     const other = { ...net, nodes: net.nodes.slice(2) };
     expect(() => createFaceRecognizer(other, {}, 'other.dat')).toThrow(FacemetricError);
     expect(() => createFaceRecognizer(other, {}, 'other.dat')).toThrow(/^other\.dat: not dlib's face recognition ResNet/);
-  });
-});
-
-describe('describeFaces', () => {
-  it('is detector + 68 landmarks + 150x150 chips (padding 0.25) + the network, with timings', () => {
-    const img = readImageSync(exampleImages('faces').find((f) => f.endsWith('2008_001009.jpg'))!);
-    const detector = loadFrontalFaceDetector();
-    const predictor = loadShapePredictor();
-    const recognizer = loadFaceRecognizer(undefined, { backend: 'wasm' });
-    const r = describeFaces(img, { detector, predictor, recognizer });
-    expect(r.backend).toBe('wasm');
-    expect(Object.keys(r.timings)).toEqual(['detect', 'landmarks', 'chips', 'describe']);
-    const dets = detector.detect(img);
-    expect(r.faces).toHaveLength(2);
-    const chips = dets.map((d) => extractImageChip(img, getFaceChipDetails(predictor.predict(img, d.rect).points, 150, 0.25)));
-    const want = recognizer.describeBatch(chips);
-    r.faces.forEach((f, i) => {
-      expect([f.rect, f.score, f.filter]).toEqual([dets[i]!.rect, dets[i]!.score, dets[i]!.filter]);
-      expect(f.landmarks).toEqual(predictor.predict(img, f.rect).points);
-      expect(Array.from(f.descriptor)).toEqual(Array.from(want[i]!));
-    });
   });
 });
 

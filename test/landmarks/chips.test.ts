@@ -1,9 +1,9 @@
 /**
- * Unit tests of src/landmarks/chips.ts that need no dlib (the parity suite compares with dlib).
+ * Unit tests of src/image/chips.ts that need no dlib (the parity suite compares with dlib).
  */
 import { describe, expect, it } from 'vitest';
 import type { GrayImage, RgbImage } from '../../src/image/index.js';
-import { chipDetailsFromPoints, extractImageChip, findSimilarityTransform, getFaceChipDetails, pyramidDown2 } from '../../src/landmarks/chips.js';
+import { chipDetailsFromPoints, extractImageChip, findSimilarityTransform, getFaceChipDetails, pyramidDown2 } from '../../src/image/chips.js';
 
 function ramp(width: number, height: number): GrayImage {
   const data = new Uint8Array(width * height);

@@ -1,5 +1,5 @@
 /**
- * Unit tests of src/landmarks/jitter.ts (dlib's jitter_image) and of the recognizer's jittered
+ * Unit tests of src/image/jitter.ts (dlib's jitter_image) and of the recognizer's jittered
  * descriptors (src/dnn/recognizer.ts), without dlib. Pixel and descriptor parity with live dlib:
  * test/parity/jitter-parity.test.ts.
  */

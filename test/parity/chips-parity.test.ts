@@ -18,7 +18,7 @@ import { basename, join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { readImageSync, rgbToGray, type GrayImage, type RgbImage } from '../../src/image/index.js';
 import { pyramidUp } from '../../src/hog/pyramid.js';
-import { extractImageChip, getFaceChipDetails, type ChipDetails } from '../../src/landmarks/chips.js';
+import { extractImageChip, getFaceChipDetails, type ChipDetails } from '../../src/image/chips.js';
 import { assetPath, exampleImages } from '../../src/models/index.js';
 import { runHarness, runHarnessJson } from '../../src/parity/harness.js';
 import { describeParity, diffReport, scratchDir } from './helpers.js';

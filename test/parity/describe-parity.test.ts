@@ -19,7 +19,8 @@
  */
 import { basename, extname, join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
-import { describeFaces, loadFaceRecognizer, type DescribedFace, type FaceRecognizer } from '../../src/dnn/recognizer.js';
+import { loadFaceRecognizer, type FaceRecognizer } from '../../src/dnn/recognizer.js';
+import { describeFaces, type DescribedFace } from '../../src/pipeline/index.js';
 import { loadFrontalFaceDetector } from '../../src/hog/detector.js';
 import { readImageSync, type RgbImage } from '../../src/image/index.js';
 import { extractImageChip, getFaceChipDetails, loadShapePredictor } from '../../src/landmarks/index.js';

@@ -7,7 +7,7 @@
 //       exactly as find_affine_transform fills it, then dlib's pinv(P) (an SVD, LAPACK when dlib
 //       is built with it). Prints one JSON line {"rows": n, "cols": 3, "pinv": [row-major, %.17g]}.
 //       facemetric's tables of pinv values (PINV_P in src/landmarks/shape-predictor.ts, PINV_CHIP
-//       in src/landmarks/chips.ts) are checked against this, live.
+//       in src/image/chips.ts) are checked against this, live.
 //
 //   svd-small CASES
 //       dlib's svd(m, u, w, v) for fixed-size matrix<double,R,C> (R x C one of 2x2, 3x3, 3x2:

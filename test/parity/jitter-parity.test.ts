@@ -22,10 +22,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
-import { describeFaces, loadFaceRecognizer } from '../../src/dnn/recognizer.js';
+import { loadFaceRecognizer } from '../../src/dnn/recognizer.js';
 import { loadFrontalFaceDetector } from '../../src/hog/detector.js';
 import { encodePng, readImageSync, rgbToGray, type GrayImage, type RgbImage } from '../../src/image/index.js';
 import { extractImageChip, getFaceChipDetails, jitterImage, loadShapePredictor } from '../../src/landmarks/index.js';
+import { describeFaces } from '../../src/pipeline/index.js';
 import { assetPath, exampleImagesDir } from '../../src/models/index.js';
 import { runHarness, runHarnessJson } from '../../src/parity/harness.js';
 import { DlibRand } from '../../src/rand/dlib-rand.js';

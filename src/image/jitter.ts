@@ -29,7 +29,7 @@
  * So each call takes 5 doubles (10 32-bit numbers) from the generator.
  */
 import { FacemetricError } from '../errors.js';
-import type { GrayImage, RgbImage } from '../image/index.js';
+import type { GrayImage, RgbImage } from './pixels.js';
 import type { DlibRand } from '../rand/dlib-rand.js';
 import { extractImageChip, type ChipDetails } from './chips.js';
 

@@ -11,7 +11,7 @@
  * the chips are bit-identical. Pixels go through dlib's bilinear interpolation, whose result is
  * truncated (not rounded) to unsigned char per channel (`vector_to_pixel` is a static_cast).
  */
-import type { GrayImage, RgbImage } from '../image/index.js';
+import type { GrayImage, RgbImage } from './pixels.js';
 import { atan2 } from '../linalg/atan2.js';
 import { findSimilarityTransform as findSimilarityTransformExact } from '../linalg/svd.js';
 

@@ -1,0 +1,298 @@
+/**
+ * The `facemetric` commands as one table: each command's name, synopsis, options (declared
+ * once: name, value name, default, description, parser), help paragraph and run function.
+ * main.ts dispatches through it; the help text (`facemetric help`, `facemetric help COMMAND`)
+ * and README.md's "Command line" block are generated from it (test/cli/commands.test.ts checks
+ * the README against {@link synopsisLines}). The commands' own modules (detect.ts, cluster.ts,
+ * compare.ts, src/models/cli.ts) are loaded only when their command runs.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UsageError } from '../errors.js';
+import { choiceOption, commandHelp, numberOption, parseCommandArgs, synopsis, type CommandSpec, type OptionSpec, type OptionValues } from './options.js';
+
+// Options several commands share.
+const JSON_OUT: OptionSpec = { name: 'json', description: 'JSON output instead of text (the contract: facemetric help)' };
+const UPSAMPLE: OptionSpec = {
+  name: 'upsample', value: 'N', default: '0', parse: numberOption('upsample', 0, 8, true),
+  description: "pyramid_up the image N times before detecting (finds faces smaller than 80x80; dlib's Python detector(img, N))",
+};
+const DETECT_THRESHOLD: OptionSpec = {
+  name: 'threshold', value: 'T', default: '0', parse: numberOption('threshold', -100, 100, false),
+  description: "the detector's adjust_threshold: lower finds more, less sure faces",
+};
+const DISTANCE_THRESHOLD: OptionSpec = {
+  name: 'threshold', value: 'D', default: '0.6', parse: numberOption('threshold', 0, 10, false),
+  description: "faces closer than D are the same person (dlib's face clustering example)",
+};
+const ANNOTATE: OptionSpec = {
+  name: 'annotate', value: 'OUT',
+  description: 'also write each image with its boxes (and landmark outlines) drawn: a .png file for one image, else a folder',
+};
+const FORCE: OptionSpec = { name: 'force', description: 'replace existing output files' };
+const BACKEND: OptionSpec = {
+  name: 'backend', value: 'reference|wasm', default: 'wasm where WebAssembly loads', parse: choiceOption('backend', ['reference', 'wasm']),
+  description: "the face ResNet's forward pass: WebAssembly SIMD kernels, or dlib's operations in dlib's order",
+};
+const JITTER: OptionSpec = {
+  name: 'jitter', value: 'N', default: '0', parse: numberOption('jitter', 0, 1000, true),
+  description: "each descriptor the mean over N jittered copies of the chip (dlib's num_jitters; 0 and 1: none)",
+};
+
+type Detector = { upsample?: number; threshold?: number };
+const detectorOptions = (o: OptionValues): Detector => ({ upsample: o.upsample as number | undefined, threshold: o.threshold as number | undefined });
+const backendOf = (o: OptionValues): { backend?: 'reference' | 'wasm' } => (o.backend === undefined ? {} : { backend: o.backend as 'reference' | 'wasm' });
+
+/** `<command>: give at least one <what>` when there are no inputs. */
+function needInputs(command: string, positionals: readonly string[], what = 'image'): void {
+  if (positionals.length === 0) throw new UsageError(`${command}: give at least one ${what}`);
+}
+
+/** The version in the package.json above this file. */
+export function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++, dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'facemetric') return pkg.version ?? 'unknown';
+    } catch {
+      // keep looking upwards
+    }
+  }
+  return 'unknown';
+}
+
+const DETECT_HELP = `detect: dlib's HOG frontal face detector on each image, in the order given. Images are decoded
+with EXIF orientation applied (dlib ignores EXIF). A bad image is reported on stderr, the others
+go on, and the exit code is 1. Nothing is overwritten unless --force is given.`;
+
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'detect',
+    summary: 'Face boxes: dlib\'s HOG frontal face detector.',
+    usage: 'IMAGE...',
+    options: [UPSAMPLE, DETECT_THRESHOLD, ANNOTATE, FORCE, JSON_OUT],
+    help: DETECT_HELP,
+    async run(positionals, o) {
+      needInputs('detect', positionals);
+      const { runDetect } = await import('./detect.js');
+      return runDetect(positionals, { json: o.json === true, ...detectorOptions(o), annotate: o.annotate as string | undefined, force: o.force === true });
+    },
+  },
+  {
+    name: 'landmarks',
+    summary: "Face boxes and dlib's 68 landmarks per face.",
+    usage: 'IMAGE...',
+    options: [UPSAMPLE, DETECT_THRESHOLD, ANNOTATE, FORCE, JSON_OUT],
+    help: `landmarks: detect, then dlib's 68-point shape predictor on each face (integer points; text
+output adds one line of landmarks per face).`,
+    async run(positionals, o) {
+      needInputs('landmarks', positionals);
+      const { runDetect } = await import('./detect.js');
+      return runDetect(positionals, { json: o.json === true, ...detectorOptions(o), landmarks: true, annotate: o.annotate as string | undefined, force: o.force === true });
+    },
+  },
+  {
+    name: 'chips',
+    summary: 'Aligned face chips, written as PNG files.',
+    usage: 'IMAGE...',
+    options: [
+      { name: 'out', value: 'DIR', required: true, description: 'the folder the chips are written to (created if missing)' },
+      { name: 'size', value: 'N', default: '150', parse: numberOption('size', 1, 4096, true), description: 'chip side in pixels' },
+      { name: 'padding', value: 'P', default: '0.25', parse: numberOption('padding', 0, 10, false), description: 'padding around the landmarks, a fraction of the face' },
+      UPSAMPLE, DETECT_THRESHOLD, ANNOTATE, FORCE, JSON_OUT,
+    ],
+    help: `chips: dlib's get_face_chip_details(landmarks, size, padding) + extract_image_chip, written to
+DIR/<image name>_face<k>.png (k: the face's index, from 0; -2, -3 appended when two inputs share
+a name). --annotate OUT draws the boxes and landmark outlines on the image: OUT is a .png file
+for one image, else a folder. Existing files are never replaced unless --force is given.`,
+    async run(positionals, o) {
+      needInputs('chips', positionals);
+      if (o.out === undefined) throw new UsageError('chips: give the output folder with --out DIR');
+      const { runDetect } = await import('./detect.js');
+      return runDetect(positionals, {
+        json: o.json === true, ...detectorOptions(o), landmarks: true, chipsDir: o.out as string,
+        size: o.size as number | undefined, padding: o.padding as number | undefined,
+        annotate: o.annotate as string | undefined, force: o.force === true,
+      });
+    },
+  },
+  {
+    name: 'describe',
+    summary: "128-D face descriptors: dlib's face recognition ResNet on each face's chip.",
+    usage: 'IMAGE...',
+    options: [UPSAMPLE, DETECT_THRESHOLD, BACKEND, JITTER, JSON_OUT],
+    help: `describe: each face's 150x150 chip (padding 0.25) through dlib's face recognition ResNet gives a
+128-D descriptor (two faces of one person: distance < 0.6). --backend wasm (the default where
+WebAssembly loads) runs the network in WebAssembly SIMD kernels (within 1e-6 of dlib);
+--backend reference in dlib's exact order (bit-identical to dlib on the reference BLAS, ~20x
+slower). Text output shows the first four components and the norm; --json gives all 128.
+--jitter N > 1: each descriptor is the mean over N randomly jittered copies of the chip (dlib's
+num_jitters: crops, rotations, scales and mirrors from one dlib::rand; ~N times slower, slightly
+more accurate); 0 and 1 mean no jitter.`,
+    async run(positionals, o) {
+      needInputs('describe', positionals);
+      const { runDetect } = await import('./detect.js');
+      return runDetect(positionals, { json: o.json === true, ...detectorOptions(o), describe: true, jitter: o.jitter as number | undefined, ...backendOf(o) });
+    },
+  },
+  {
+    name: 'cluster',
+    summary: 'The people in photos and folders: a report, clusters.json and index.html.',
+    usage: 'PATH...',
+    options: [
+      DISTANCE_THRESHOLD, JITTER, UPSAMPLE,
+      { name: 'out', value: 'DIR', default: 'a fresh folder under the temp folder', description: 'the report folder (a non-empty one is refused unless --force)' },
+      { name: 'force', description: "write into a non-empty --out DIR (replacing facemetric's own files only)" },
+      BACKEND,
+      { name: 'threads', value: 'N', default: 'the cores, at most 4', parse: numberOption('threads', 1, 64, true), description: 'worker threads reading images and finding faces' },
+      { name: 'quiet', description: 'no progress bar' },
+      { name: 'default', description: "cluster dlib's example photo bald_guys.jpg (npm start: 4 people)" },
+      JSON_OUT,
+    ],
+    help: `cluster: the people in photos and folders (walked recursively), as dlib's face clustering
+example finds them: faces closer than --threshold are linked, then dlib's Chinese Whispers.
+Writes into --out DIR faces/face-NNNN.png, person-N.png (tiled chips), clusters.json and
+index.html, and prints the report's path. Progress goes to stderr. Images are read and their
+faces found by --threads worker threads; same results. A file that cannot be read, a non-image
+and a photo without faces are named on stderr and skipped: the exit code is then 3.`,
+    async run(positionals, o) {
+      if (!o.default) needInputs('cluster', positionals, 'image or folder');
+      if (o.default && positionals.length > 0) throw new UsageError('cluster: --default clusters the example photo; give either --default or paths, not both');
+      const { exampleImagesDir } = await import('../models/index.js');
+      const paths = o.default ? [join(exampleImagesDir(), 'faces', 'bald_guys.jpg')] : positionals;
+      const { runCluster } = await import('./cluster.js');
+      return runCluster(paths, {
+        threshold: o.threshold as number | undefined,
+        jitter: o.jitter as number | undefined,
+        upsample: o.upsample as number | undefined,
+        out: o.out as string | undefined,
+        json: o.json === true,
+        force: o.force === true,
+        quiet: o.quiet === true,
+        threads: o.threads as number | undefined,
+        version: packageVersion(),
+        ...backendOf(o),
+      });
+    },
+  },
+  {
+    name: 'compare',
+    summary: 'Same person or not: the distance between the largest faces of two photos.',
+    usage: 'A B',
+    options: [DISTANCE_THRESHOLD, JITTER, UPSAMPLE, BACKEND, JSON_OUT],
+    help: `compare: the distance between the largest face of A and of B, and whether they are the same
+person (distance < --threshold). A photo without a face is an error (exit 1).`,
+    async run(positionals, o) {
+      needInputs('compare', positionals);
+      if (positionals.length !== 2) throw new UsageError(`compare: give two images (A B), got ${positionals.length}`);
+      const { runCompare } = await import('./compare.js');
+      return runCompare(positionals[0]!, positionals[1]!, {
+        threshold: o.threshold as number | undefined,
+        jitter: o.jitter as number | undefined,
+        upsample: o.upsample as number | undefined,
+        json: o.json === true,
+        ...backendOf(o),
+      });
+    },
+  },
+  {
+    name: 'models',
+    summary: 'Make (or --check) the model assets in models/.',
+    usage: 'prepare',
+    raw: true,
+    options: [
+      { name: 'models-dir', value: 'DIR', default: "$FACEMETRIC_MODELS, else the package's models/", description: 'the models folder' },
+      { name: 'shape-predictor', value: 'PATH', default: '/usr/share/dlib/', description: 'take shape_predictor_68_face_landmarks.dat (.dat or .dat.bz2) from PATH' },
+      { name: 'resnet', value: 'PATH', default: "converted from @vladmandic/face-api's weights", description: 'install an upstream dlib_face_recognition_resnet_model_v1.dat (.dat or .dat.bz2)' },
+      { name: 'examples', value: 'DIR', description: 'copy the example images from DIR (holding faces/, johns/, video_frames/)' },
+      { name: 'check', description: 'verify only (sha256 of every file), write nothing; exit 1 if anything is missing or corrupt' },
+      { name: 'no-cache', description: 're-hash every file even when the stamp says it is unchanged' },
+      { name: 'quiet', description: 'print errors only' },
+    ],
+    help: `models prepare: makes and verifies the model assets of models/manifest.json (--check: verifies
+only); src/models/cli.ts parses its options (facemetric models --help).`,
+    async run(_positionals, _o, argv) {
+      const { runCli } = await import('../models/cli.js');
+      return runCli(argv);
+    },
+  },
+  {
+    name: 'help',
+    aliases: ['--help', '-h'],
+    summary: 'This text, or one command\'s options.',
+    usage: '[COMMAND]',
+    raw: true,
+    options: [],
+    help: '',
+    async run(_positionals, _o, argv) {
+      const name = argv[0];
+      if (name === undefined || name.startsWith('-')) {
+        process.stdout.write(helpText());
+        return 0;
+      }
+      process.stdout.write(commandHelp(findCommand(name)));
+      return 0;
+    },
+  },
+  {
+    name: 'version',
+    aliases: ['--version'],
+    summary: 'The package version.',
+    usage: '',
+    raw: true,
+    options: [],
+    help: '',
+    async run() {
+      process.stdout.write(`facemetric ${packageVersion()}\n`);
+      return 0;
+    },
+  },
+];
+
+/** The command called `name` (or one of its aliases), else the usage error for an unknown command. */
+export function findCommand(name: string): CommandSpec {
+  const cmd = COMMANDS.find((c) => c.name === name || c.aliases?.includes(name));
+  if (cmd === undefined) throw new UsageError(`unknown command '${name}' (try: facemetric help)`);
+  return cmd;
+}
+
+/** Every command's synopsis, in the table's order: README.md's "Command line" block. */
+export function synopsisLines(): string[] {
+  return COMMANDS.flatMap(synopsis);
+}
+
+/** `facemetric help`: the synopsis of every command, the output contract, each command's paragraph. */
+export function helpText(): string {
+  return `facemetric: dlib's face recognition pipeline in TypeScript
+
+Usage:
+${synopsisLines().map((l) => `  ${l}`).join('\n')}
+
+With --json, detect/landmarks/describe print one JSON object per image per line:
+  {"image", "width", "height", "timings": {stage: ms},
+   "faces": [{"rect": [left, top, right, bottom], "score", "filter", "landmarks", "descriptor"}]}
+Rectangles use dlib's inclusive convention; faces come in the order dlib returns them.
+${COMMANDS.filter((c) => c.help !== '').map((c) => c.help).join('\n')}
+Exit codes: 0 done, 1 bad input (or, for cluster, no report), 2 wrong arguments, 3 (cluster)
+report written but some inputs skipped. Each command's options and defaults: facemetric help COMMAND.
+`;
+}
+
+/**
+ * Runs `argv` (without node and the script): the command's arguments parsed against its options
+ * (unless it parses them itself), then its run function; resolves with the exit code.
+ * No command at all prints the help text and exits 2.
+ */
+export async function runCommand(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    process.stdout.write(helpText());
+    return 2;
+  }
+  const cmd = findCommand(name);
+  if (cmd.raw) return cmd.run([], {}, rest);
+  const { options, positionals } = parseCommandArgs(cmd, rest);
+  return cmd.run(positionals, options, rest);
+}
