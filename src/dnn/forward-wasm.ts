@@ -39,8 +39,9 @@
  */
 import { FacemetricError } from '../errors.js';
 import type { RgbImage } from '../image/pixels.js';
-import { WasmGemm } from '../wasm/gemm.js';
-import { WasmKernels, type WasmFlavour } from '../wasm/index.js';
+import { loadKernels, type KernelNeeds } from '../wasm/exports.js';
+import type { WasmFlavour, WasmKernels } from '../wasm/index.js';
+import { GEMM_KERNELS, WasmGemm, type GemmExports } from './gemm-wasm.js';
 import { everythingWindow, type Window2d } from './layers.js';
 import { planShapes, type Dims, type NetPlan, type PlanStep } from './net.js';
 import { tensor, type Tensor } from './tensor.js';
@@ -62,6 +63,13 @@ interface ConvExports {
     sy: number, sx: number, py: number, px: number, oh: number, ow: number, isMax: number): void;
   input_rgb_f32(dst: number, src: number, npix: number, mr: number, mg: number, mb: number): void;
 }
+
+/** What the forward pass needs from the build: the convolution kernels and the GEMM. */
+export const CONV_KERNELS: KernelNeeds<ConvExports & GemmExports> = {
+  what: 'the convolution kernels',
+  names: ['im2col_f32', 'conv_epilogue_f32', 'affine_conv_f32', 'affine_fc_f32', 'relu_f32', 'add_bias_rows_f32', 'add_prev_f32',
+    'pool_f32', 'input_rgb_f32', ...GEMM_KERNELS.names],
+};
 
 /** conv_epilogue_f32's flags (assembly/conv.ts). */
 const EPI_BIAS = 1;
@@ -172,12 +180,9 @@ export function createWasmForward(plan: NetPlan, options: WasmForwardOptions = {
   const profiling = options.profile ?? false;
   const colsBytes = options.colsBytes ?? 2 << 20;
 
-  let kernels: WasmKernels | undefined = WasmKernels.load(options.flavour);
-  const ex = kernels.exports as unknown as Partial<ConvExports>;
-  if (typeof ex.conv_epilogue_f32 !== 'function' || typeof ex.im2col_f32 !== 'function') {
-    throw new FacemetricError('the WebAssembly kernels predate the convolution kernels (conv_epilogue_f32 missing); run: npm run build:wasm');
-  }
-  let k: ConvExports | undefined = ex as ConvExports;
+  const loaded = loadKernels(CONV_KERNELS, options.flavour);
+  let kernels: WasmKernels | undefined = loaded.kernels;
+  let k: ConvExports | undefined = loaded.exports;
   let gemm: WasmGemm | undefined = new WasmGemm(kernels);
 
   // ---- aliases (tags, skips, disabled affine layers) and per-sample shapes

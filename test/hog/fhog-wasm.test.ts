@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import {
   extractFhog, featuresRef, gradientImageRef, simdColumnsEnd, voteRef, type HogImage,
 } from '../../src/hog/index.js';
-import { imageBytes } from '../../src/wasm/fhog.js';
+import { imageBytes } from '../../src/hog/fhog-wasm.js';
 import { relaxedSimdSupported, WasmKernels, type WasmFlavour } from '../../src/wasm/index.js';
 import { rng } from '../helpers/random.js';
 

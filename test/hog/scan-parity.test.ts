@@ -17,7 +17,7 @@ import {
   detectFromFhogPyramid,
   type FhogFilterbank,
   type FhogLevel,
-} from '../../src/hog/scan-fhog-pyramid.js';
+} from '../../src/hog/index.js';
 import { describeParity, diffReport, scratchDir } from '../parity/helpers.js';
 
 const f32 = (path: string): Float32Array => {

@@ -18,9 +18,9 @@ import {
   filterImageSeparable,
   levelScorer,
   type FhogLevel,
-} from '../../src/hog/scan-fhog-pyramid.js';
+} from '../../src/hog/index.js';
 import { relaxedSimdSupported, WasmKernels, type WasmFlavour } from '../../src/wasm/index.js';
-import { releaseScanKernels, scanKernels, WasmLevelScorer, type ScanExports } from '../../src/wasm/scan.js';
+import { releaseScanKernels, scanKernels, WasmLevelScorer, type ScanExports } from '../../src/hog/scan-wasm.js';
 import { rng } from '../helpers/random.js';
 
 const SENTINEL = 0x7fc0dead; // a NaN pattern no kernel writes

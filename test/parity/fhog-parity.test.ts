@@ -12,8 +12,9 @@ import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   extractFhog, fhogToImageRect, imageToFhogRect, pyramidDown, pyramidUp, PyramidDown, roundRect,
-  type DRect, type FhogBackend, type FhogMap, type HogImage,
+  type DRect, type FhogMap, type HogImage,
 } from '../../src/hog/index.js';
+import type { Backend } from '../../src/wasm/backend.js';
 import { encodePng, readImageSync, rgbToGray, type RgbImage } from '../../src/image/index.js';
 import { exampleImages } from '../../src/models/index.js';
 import { runHarness, runHarnessJson } from '../../src/parity/harness.js';
@@ -21,7 +22,7 @@ import { describeParity, diffReport, scratchDir } from './helpers.js';
 import { TOLERANCES } from './tolerances.js';
 import { rng } from '../helpers/random.js';
 
-const BACKENDS: FhogBackend[] = ['reference', 'wasm'];
+const BACKENDS: Backend[] = ['reference', 'wasm'];
 
 let work = '';
 beforeAll(() => { work = scratchDir('fhog'); });
@@ -81,7 +82,7 @@ function flatten(m: FhogMap): Float32Array {
 interface FhogJson { rows: number; cols: number; planes: number; width: number; height: number; ms: number; path: string }
 
 /** dlib's features for a PNG, and ours computed on the same pixels. */
-function compareFhog(png: string, o: { cell: number; pr: number; pc: number; gray: boolean }, backend: FhogBackend):
+function compareFhog(png: string, o: { cell: number; pr: number; pc: number; gray: boolean }, backend: Backend):
   { dlib: FhogJson; ours: FhogMap; max: number; report: string } {
   const dir = fresh('fhog');
   const [dlib] = runHarnessJson<FhogJson>(['fhog', png, dir, '--cell', String(o.cell), '--pad-rows', String(o.pr),

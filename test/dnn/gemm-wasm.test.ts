@@ -17,8 +17,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { gemmRef } from '../../src/wasm/gemm-ref.js';
-import { gemmExports, gemmWasm, WasmGemm } from '../../src/wasm/gemm.js';
+import { gemmRef } from '../../src/dnn/gemm-ref.js';
+import { gemmExports, gemmWasm, WasmGemm } from '../../src/dnn/gemm-wasm.js';
 import { relaxedSimdSupported, WasmKernels, type WasmFlavour } from '../../src/wasm/index.js';
 import { randomF32 } from '../helpers/random.js';
 
