@@ -11,7 +11,7 @@
  * blockRows x n indices; the edges themselves come back as a compact Uint32Array of pairs.
  */
 import { KernelInstance } from '../wasm/exports.js';
-import { EDGE_DIM, PairBuffer, type FaceEdgeList } from './face-graph.js';
+import { EDGE_DIM, PairBuffer, type FaceEdgePairs } from './face-graph.js';
 
 export interface FaceEdgeExports {
   face_edges_block(desc: number, n: number, i0: number, rows: number, lo: number, hi: number, thr: number, out: number, counts: number): number;
@@ -91,12 +91,12 @@ export function edgeBounds(threshold: number): { lo: number; hi: number } {
  * The edges by the blocked kernel: the same list as referenceEdges(flat, n, threshold, maxEdges).
  * Requires: `flat` n x 128, blockRows a positive multiple of 4, the kernels available.
  */
-export function wasmEdges(flat: Float32Array, n: number, threshold: number, blockRows: number, maxEdges: number): FaceEdgeList {
+export function wasmEdges(flat: Float32Array, n: number, threshold: number, blockRows: number, maxEdges: number): FaceEdgePairs {
   const k = edgeInstance.kernels;
   const ex = edgeInstance.exports;
   const buf = new PairBuffer(maxEdges);
   let rechecked = 0;
-  if (n === 0 || !(threshold > 0)) return { faces: n, count: 0, pairs: new Uint32Array(0), backend: 'wasm', rechecked };
+  if (n === 0 || !(threshold > 0)) return { faces: n, count: 0, pairs: new Uint32Array(0), rechecked };
   const { lo, hi } = edgeBounds(threshold);
   k.reset();
   try {
@@ -133,5 +133,5 @@ export function wasmEdges(flat: Float32Array, n: number, threshold: number, bloc
   } finally {
     k.reset();
   }
-  return { faces: n, count: buf.length / 2, pairs: buf.finish(), backend: 'wasm', rechecked };
+  return { faces: n, count: buf.length / 2, pairs: buf.finish(), rechecked };
 }

@@ -10,7 +10,7 @@
 import { FacemetricError } from '../errors.js';
 import { isBackend, type Backend } from '../wasm/backend.js';
 import { wasmEdges, wasmFaceEdgesAvailable } from './edges-wasm.js';
-import { checkThreshold, flatten, referenceEdges, type FaceDescriptors, type FaceEdgeList } from './face-graph.js';
+import { checkThreshold, flatten, referenceEdges, type FaceDescriptors, type FaceEdgePairs } from './face-graph.js';
 
 export interface FaceEdgesOptions {
   /** 'wasm' (default where the kernels load) or 'reference' (dlibFloatDistance on every pair). */
@@ -19,6 +19,12 @@ export interface FaceEdgesOptions {
   blockRows?: number;
   /** Throw instead of returning more edges than this (default 2^28: 2 GiB of pairs). */
   maxEdges?: number;
+}
+
+/** Edges in compact form, with the backend that computed them. */
+export interface FaceEdgeList extends FaceEdgePairs {
+  /** The backend that computed them. */
+  backend: Backend;
 }
 
 const DEFAULT_BLOCK_ROWS = 32;
@@ -43,12 +49,12 @@ export function faceEdges(descriptors: FaceDescriptors, threshold = 0.6, options
     throw new FacemetricError(`${where}: options.backend must be 'wasm' or 'reference', got ${String(options.backend)}`);
   }
   const { flat, n } = flatten(descriptors, where);
-  if (options.backend === 'reference') return referenceEdges(flat, n, threshold, maxEdges);
+  if (options.backend === 'reference') return { ...referenceEdges(flat, n, threshold, maxEdges), backend: 'reference' };
   if (!wasmFaceEdgesAvailable()) {
     if (options.backend === 'wasm') throw new FacemetricError(`${where}: the WebAssembly kernels do not load here (backend 'wasm' was asked for)`);
-    return referenceEdges(flat, n, threshold, maxEdges);
+    return { ...referenceEdges(flat, n, threshold, maxEdges), backend: 'reference' };
   }
-  return wasmEdges(flat, n, threshold, blockRows, maxEdges);
+  return { ...wasmEdges(flat, n, threshold, blockRows, maxEdges), backend: 'wasm' };
 }
 
 /**

@@ -5,7 +5,6 @@
  * ascending), as a Uint32Array of pairs. Also the descriptor validation and the growable pair
  * buffer that the WebAssembly path (edges-wasm.ts) fills the same way.
  */
-import type { Backend } from '../wasm/backend.js';
 import { FacemetricError } from '../errors.js';
 import { dlibFloatDistance } from './chinese-whispers.js';
 
@@ -18,16 +17,14 @@ export const EDGE_DIM = 128;
  */
 export type FaceDescriptors = readonly ArrayLike<number>[] | Float32Array;
 
-/** Edges in compact form. */
-export interface FaceEdgeList {
+/** Edges in compact form (faceEdges adds which backend computed them: FaceEdgeList). */
+export interface FaceEdgePairs {
   /** Number of descriptors (nodes). */
   faces: number;
   /** Number of edges. */
   count: number;
   /** pairs[2k], pairs[2k + 1]: edge k's i <= j, sorted by (i, j). */
   pairs: Uint32Array;
-  /** The backend that computed them. */
-  backend: Backend;
   /** Pairs whose SIMD distance fell within the margin of the threshold and were re-decided exactly. */
   rechecked: number;
 }
@@ -81,7 +78,7 @@ export class PairBuffer {
  * The edges by dlibFloatDistance on every pair (dlib's arithmetic).
  * Requires: `flat` n x 128. Ensures: pairs sorted by (i, j); throws past `maxEdges` edges.
  */
-export function referenceEdges(flat: Float32Array, n: number, threshold: number, maxEdges: number): FaceEdgeList {
+export function referenceEdges(flat: Float32Array, n: number, threshold: number, maxEdges: number): FaceEdgePairs {
   const buf = new PairBuffer(maxEdges);
   for (let i = 0; i < n; i++) {
     const a = flat.subarray(i * EDGE_DIM, (i + 1) * EDGE_DIM);
@@ -93,5 +90,5 @@ export function referenceEdges(flat: Float32Array, n: number, threshold: number,
       }
     }
   }
-  return { faces: n, count: buf.length / 2, pairs: buf.finish(), backend: 'reference', rechecked: 0 };
+  return { faces: n, count: buf.length / 2, pairs: buf.finish(), rechecked: 0 };
 }
