@@ -19,6 +19,8 @@
  *   6. boxes mapped back to the input image with pyramid_down<2>::rect_down(rect, upsample).
  *
  * Scores are bit-identical to dlib's given bit-identical pixels (see scan-fhog-pyramid.ts).
+ * The stage's backend (`backend` option) is resolved by hog/backends.ts: the references
+ * (fhog.ts, pyramid.ts, scan-fhog-pyramid.ts) get the fHOG stages, resize part and scorer of it.
  */
 import { readFileSync } from 'node:fs';
 import { detectorFilters, readFhogObjectDetector, type FhogObjectDetector } from '../dlib/object-detector.js';

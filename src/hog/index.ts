@@ -23,5 +23,4 @@ export {
   type FhogBackendOptions,
   type ResizeOptions,
 } from './backends.js';
-export { MAX_PYRAMID_BYTES, WasmLevelScorer, releaseScanKernels, wasmScanAvailable } from './scan-wasm.js';
 export * from './detector.js';

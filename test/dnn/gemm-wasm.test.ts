@@ -1,5 +1,5 @@
 /**
- * The WebAssembly GEMM (assembly/gemm.ts via src/wasm/gemm.ts) against the TypeScript reference
+ * The WebAssembly GEMM (assembly/gemm.ts via src/dnn/gemm-wasm.ts) against the TypeScript reference
  * gemmRef, on every combination of small edge sizes (not multiples of the 2 x 16 tile; N < 32
  * takes the dot-product path), sizes crossing the K / M / N blocks (256 / 128 / 512, and 4096 for
  * the dot-product path), and the face ResNet's real shapes.

@@ -1,6 +1,6 @@
 /**
  * The scanner's WebAssembly filtering kernels (assembly/scan.ts) against their TypeScript twins
- * in src/hog/scan-fhog-pyramid.ts (filterImageSeparable, filterImage), bit for bit, on both
+ * in src/hog/spatial-filtering.ts (filterImageSeparable, filterImage), bit for bit, on both
  * builds (SIMD and, where the engine runs it, relaxed SIMD), on random planes and filters of
  * awkward sizes (not multiples of 4 or 8, filters larger than the plane, 1-row and 1-column
  * planes, +-0 inputs), with sentinel guard zones around every buffer. Then the wasm level scorer

@@ -9,12 +9,12 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, test } from 'vitest';
 import {
   extractFhog, fhogToImageRect, imageToFhogRect, pyramidDown, pyramidUp, PyramidDown, roundRect,
   type DRect, type FhogMap, type HogImage,
 } from '../../src/hog/index.js';
-import type { Backend } from '../../src/wasm/backend.js';
+import { BACKENDS, forEachBackend, type Backend } from '../helpers/backends.js';
 import { encodePng, readImageSync, rgbToGray, type RgbImage } from '../../src/image/index.js';
 import { exampleImages } from '../../src/models/index.js';
 import { runHarness, runHarnessJson } from '../../src/parity/harness.js';
@@ -22,7 +22,6 @@ import { describeParity, diffReport, scratchDir } from './helpers.js';
 import { TOLERANCES } from './tolerances.js';
 import { rng } from '../helpers/random.js';
 
-const BACKENDS: Backend[] = ['reference', 'wasm'];
 
 let work = '';
 beforeAll(() => { work = scratchDir('fhog'); });
@@ -101,7 +100,7 @@ function compareFhog(png: string, o: { cell: number; pr: number; pc: number; gra
 const EXACT = TOLERANCES.fhogFeatureExact.abs;
 
 describeParity('fHOG features against dlib extract_fhog_features', () => {
-  describe.each(BACKENDS)('backend %s', (backend) => {
+  forEachBackend('extract_fhog_features', (backend) => {
     const variants = [
       { cell: 8, pr: 1, pc: 1, gray: false },
       { cell: 8, pr: 1, pc: 1, gray: true },
