@@ -1,6 +1,6 @@
 // Face-graph edges (dlib's examples/dnn_face_recognition_ex.cpp): for every pair i <= j, the
 // edge (i, j) when length(d[i] - d[j]) < threshold, on 128-D float descriptors, decided exactly
-// as dlib decides it. The TypeScript side is src/wasm/distance.ts and src/cluster/edges.ts; the
+// as dlib decides it. The TypeScript side is src/cluster/edges-wasm.ts and src/cluster/edges.ts; the
 // reference is buildFaceEdges / dlibFloatDistance (src/cluster/chinese-whispers.ts).
 //
 // dlib's length, for matrix<float,0,1>: t_k = fl(fl(a_k - b_k)^2) for k = 0..127, summed in float

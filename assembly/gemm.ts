@@ -2,7 +2,7 @@
 //
 // The convolutions of dlib's face ResNet run as im2col + GEMM: C[M x N] = A[M x K] · B[K x N]
 // with M = output channels, K = in_channels * kh * kw, N = output pixels (times the batch).
-// The TypeScript reference is gemmRef in src/wasm/gemm-ref.ts; the wrapper is src/wasm/gemm.ts.
+// The TypeScript reference is gemmRef in src/dnn/gemm-ref.ts; the wrapper is src/dnn/gemm-wasm.ts.
 //
 // Algorithm (Goto / BLIS): the loops over N, K and M are blocked by NC, KC and MC; each KC x NC
 // block of B is packed into NR-column panels and each MC x KC block of A into MR-row panels (both

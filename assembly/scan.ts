@@ -1,5 +1,5 @@
 // scan_fhog_pyramid filtering kernels (dlib's float_spatially_filter_image_separable and
-// float_spatially_filter_image, see src/hog/scan-fhog-pyramid.ts for the algorithm and the
+// float_spatially_filter_image, see src/hog/spatial-filtering.ts for the algorithm and the
 // TypeScript twins filterImageSeparable / filterImage, which these kernels reproduce bit for bit).
 //
 // dlib filters output columns [first_col, c_simd) in blocks of 8 (simd8f = two SSE vectors),

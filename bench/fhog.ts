@@ -12,7 +12,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';
-import { extractFhog, pyramidDown, pyramidUp, type FhogBackend } from '../src/hog/index.js';
+import { extractFhog, pyramidDown, pyramidUp } from '../src/hog/index.js';
+import type { Backend } from '../src/wasm/backend.js';
 import { encodePng, readImageSync, type RgbImage } from '../src/image/index.js';
 import { exampleImages } from '../src/models/index.js';
 import { harnessBinary, harnessOutDir, runHarness, runHarnessJson } from '../src/parity/harness.js';
@@ -42,7 +43,7 @@ export async function fhogBench(): Promise<void> {
   const images: [string, RgbImage, string][] = [['bald_guys 1986x1545', big, bigPng], ['crop 640x480', small, smallPng]];
   const bench = new Bench({ time: 1500, warmupTime: 300, iterations: 5 });
   for (const [name, img] of images) {
-    for (const backend of ['reference', 'wasm'] as FhogBackend[]) bench.add(`fhog ${name} ${backend}`, () => { extractFhog(img, { backend }); });
+    for (const backend of ['reference', 'wasm'] as Backend[]) bench.add(`fhog ${name} ${backend}`, () => { extractFhog(img, { backend }); });
     for (const backend of ['reference', 'wasm'] as const) bench.add(`pyramid_down<6> ${name} ${backend}`, () => { pyramidDown(img, 6, { backend }); });
     for (const backend of ['reference', 'wasm'] as const) bench.add(`pyramid_up ${name} ${backend}`, () => { pyramidUp(img, { backend }); });
   }

@@ -14,8 +14,8 @@
  * Standalone: `npm run build:ts && node dist/bench/gemm.js`; or call gemmBench() from run.ts.
  */
 import { pathToFileURL } from 'node:url';
-import { gemmRef } from '../src/wasm/gemm-ref.js';
-import { WasmGemm } from '../src/wasm/gemm.js';
+import { gemmRef } from '../src/dnn/gemm-ref.js';
+import { WasmGemm } from '../src/dnn/gemm-wasm.js';
 import { relaxedSimdSupported, WasmKernels, type WasmFlavour } from '../src/wasm/index.js';
 import { timeWallAndCpu, type Timing } from './timing.js';
 

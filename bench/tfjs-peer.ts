@@ -259,7 +259,7 @@ async function main(): Promise<void> {
   const { forward } = await import('../src/dnn/index.js');
   const { readDnnNet } = await import('../src/dlib/dnn.js');
   const { assetPath } = await import('../src/models/index.js');
-  const { gemmWasm } = await import('../src/wasm/gemm.js');
+  const { gemmWasm } = await import('../src/dnn/gemm-wasm.js');
   const chips = resnetChips();
   const net = await TfjsFaceNet.load();
   const v = tfjsVersions();

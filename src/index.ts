@@ -19,4 +19,5 @@ export {
   assetPath, ensureAssets, exampleImages, exampleImagesDir, modelsDir, verifyAssets,
   type AssetReport, type Manifest, type PrepareOptions,
 } from './models/index.js';
-export { WasmKernels, relaxedSimdSupported, type WasmFlavour } from './wasm/index.js';
+export { WasmKernels, WasmOutOfMemoryError, relaxedSimdSupported, type WasmFlavour } from './wasm/index.js';
+export { BACKENDS, type Backend } from './wasm/backend.js';

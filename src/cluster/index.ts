@@ -11,13 +11,6 @@ export {
   type PairEdge,
   type WeightedEdge,
 } from './chinese-whispers.js';
-export {
-  faceEdges,
-  buildFaceEdgesFast,
-  wasmFaceEdgesAvailable,
-  releaseFaceEdgeKernels,
-  type FaceDescriptors,
-  type FaceEdgesBackend,
-  type FaceEdgesOptions,
-  type FaceEdgeList,
-} from './edges.js';
+export { faceEdges, buildFaceEdgesFast, type FaceEdgeList, type FaceEdgesOptions } from './edges.js';
+export { wasmFaceEdgesAvailable, releaseFaceEdgeKernels } from './edges-wasm.js';
+export type { FaceDescriptors } from './face-graph.js';

@@ -54,18 +54,18 @@ import type { RgbImage } from '../image/pixels.js';
 import { applyJitter, drawJitter, jitterImage, type JitterDraw } from '../image/jitter.js';
 import { assetPath } from '../models/index.js';
 import { DlibRand } from '../rand/dlib-rand.js';
-import { WasmGemm } from '../wasm/gemm.js';
-import { WasmKernels } from '../wasm/index.js';
+import { BACKENDS, isBackend, type Backend } from '../wasm/backend.js';
+import { KernelInstance } from '../wasm/exports.js';
 import { FACE_CHIP_SIZE } from './face-chip.js';
 import { gemmReferenceRows4 } from './gemm.js';
-import { createWasmForward, type WasmForward } from './forward-wasm.js';
+import { CONV_KERNELS, createWasmForward, type WasmForward } from './forward-wasm.js';
 import {
   createArena, hasAnetStructure, layoutPlan, planNetwork, runInArena, sampleRows, type NetArena, type NetPlan, type PlanLayout,
 } from './net.js';
 import { createParallelForward, type ParallelForward } from './parallel.js';
 
-/** Where the forward pass runs: see the module comment. */
-export type DnnBackend = 'reference' | 'wasm';
+/** Where the forward pass runs (src/wasm/backend.ts's Backend): see the module comment. */
+export type DnnBackend = Backend;
 
 export { FACE_CHIP_SIZE } from './face-chip.js';
 
@@ -165,28 +165,14 @@ export interface FaceRecognizer {
 // -------------------------------------------------------------------------------------------
 // The WebAssembly kernels: available or not.
 
-let wasmProblem: string | undefined;
-let wasmChecked = false;
-
-function probeWasm(): void {
-  if (wasmChecked) return;
-  wasmChecked = true;
-  try {
-    const k = WasmKernels.load();
-    new WasmGemm(k);
-    const ex = k.exports as unknown as Record<string, unknown>;
-    if (typeof ex.im2col_f32 !== 'function' || typeof ex.conv_epilogue_f32 !== 'function') {
-      wasmProblem = 'the WebAssembly kernels predate the convolution kernels; run: npm run build:wasm';
-    }
-  } catch (e) {
-    wasmProblem = (e instanceof Error ? e.message : String(e)).split('\n')[0];
-  }
-}
+/** The probe of the kernels createWasmForward needs (its instance is dropped once checked). */
+const convProbe = new KernelInstance(CONV_KERNELS);
 
 /** Why the wasm backend cannot run here, or undefined when it can (checked once). */
 export function wasmDnnUnavailable(): string | undefined {
-  probeWasm();
-  return wasmProblem;
+  const problem = convProbe.unavailable();
+  convProbe.release(); // createWasmForward loads its own instance
+  return problem;
 }
 
 /** The backend used when none is asked for: 'wasm' where the WebAssembly kernels load. */
@@ -264,8 +250,8 @@ class WasmKernelsEngine implements Engine {
 
 function chooseEngine(opts: RecognizerOptions): { engine: DnnEngine; note: string | undefined } {
   const { backend: asked, engine: forced } = opts;
-  if (asked !== undefined && asked !== 'reference' && asked !== 'wasm') {
-    throw new RangeError(`backend must be 'reference' or 'wasm', got '${String(asked)}'`);
+  if (asked !== undefined && !isBackend(asked)) {
+    throw new RangeError(`backend must be ${BACKENDS.map((b) => `'${b}'`).join(' or ')}, got '${String(asked)}'`);
   }
   if (forced !== undefined && forced !== 'reference' && forced !== 'wasm-kernels') {
     throw new RangeError(`engine must be 'reference' or 'wasm-kernels', got '${String(forced)}'`);

@@ -19,26 +19,20 @@
  *   6. boxes mapped back to the input image with pyramid_down<2>::rect_down(rect, upsample).
  *
  * Scores are bit-identical to dlib's given bit-identical pixels (see scan-fhog-pyramid.ts).
+ * The stage's backend (`backend` option) is resolved by hog/backends.ts: the references
+ * (fhog.ts, pyramid.ts, scan-fhog-pyramid.ts) get the fHOG stages, resize part and scorer of it.
  */
 import { readFileSync } from 'node:fs';
 import { detectorFilters, readFhogObjectDetector, type FhogObjectDetector } from '../dlib/object-detector.js';
 import { FacemetricError } from '../errors.js';
 import { assetPath } from '../models/index.js';
-import { fhogKernels } from '../wasm/fhog.js';
-import { wasmScanAvailable } from '../wasm/scan.js';
-import { extractFhog, type FhogBackend } from './fhog.js';
+import type { Backend } from '../wasm/backend.js';
+import { defaultHogBackend, fhogStagesFor, levelScorer, resizeSimdPartFor } from './backends.js';
+import { extractFhog } from './fhog.js';
+import { buildFhogFilterbank, type FhogFilterbank } from './fhog-filterbank.js';
 import { channelsOf, pyramidDown, pyramidUp, type HogImage } from './pyramid.js';
-import {
-  buildFhogFilterbank,
-  detectFromFhogPyramid,
-  levelScorer,
-  pyramid2RectDown,
-  pyramidLevels,
-  stdSortReversed,
-  type FhogFilterbank,
-  type FhogLevel,
-  type Rect,
-} from './scan-fhog-pyramid.js';
+import { detectFromFhogPyramid, pyramid2RectDown, pyramidLevels, type FhogLevel, type Rect } from './scan-fhog-pyramid.js';
+import { stdSortReversed } from './std-sort.js';
 
 /** One detection, as dlib's rect_detection: inclusive rect, detection_confidence, weight_index. */
 export interface FaceDetection {
@@ -57,26 +51,7 @@ export interface DetectOptions {
    * features: 'wasm' (WebAssembly SIMD kernels) or 'reference' (TypeScript). Both are
    * bit-identical to dlib. Default: 'wasm' where the kernels load, else 'reference'.
    */
-  backend?: FhogBackend;
-}
-
-let wasmOk: boolean | undefined;
-/** True when the WebAssembly fHOG kernels load here (checked once). */
-export function wasmFhogAvailable(): boolean {
-  if (wasmOk === undefined) {
-    try {
-      fhogKernels();
-      wasmOk = true;
-    } catch {
-      wasmOk = false;
-    }
-  }
-  return wasmOk;
-}
-
-/** The backend `detect` uses by default: 'wasm' where the fHOG and scanner kernels load. */
-export function defaultHogBackend(): FhogBackend {
-  return wasmFhogAvailable() && wasmScanAvailable() ? 'wasm' : 'reference';
+  backend?: Backend;
 }
 
 /** An HOG detector loaded from a dlib `object_detector<scan_fhog_pyramid<pyramid_down<6>>>` file. */
@@ -104,15 +79,17 @@ export class FhogDetector {
    * resized and their features computed by `backend`.
    * Ensures: at least one level; a level of an image too small for fhog has 0 x 0 planes.
    */
-  featurePyramid(img: HogImage, backend: FhogBackend = defaultHogBackend()): FhogLevel[] {
+  featurePyramid(img: HogImage, backend: Backend = defaultHogBackend()): FhogLevel[] {
     const s = this.model.scanner;
     const levels = pyramidLevels(img.width, img.height, s);
-    const opts = { cellSize: s.cellSize, filterRowsPadding: this.filterHeight, filterColsPadding: this.filterWidth, backend };
-    const feats: FhogLevel[] = [extractFhog(img, opts)];
+    const opts = { cellSize: s.cellSize, filterRowsPadding: this.filterHeight, filterColsPadding: this.filterWidth };
+    const stages = fhogStagesFor(backend);
+    const resize = resizeSimdPartFor(backend);
+    const feats: FhogLevel[] = [extractFhog(img, opts, stages)];
     let cur = img;
     for (let l = 1; l < levels; l++) {
-      cur = pyramidDown(cur, 6, { backend });
-      feats.push(extractFhog(cur, opts));
+      cur = pyramidDown(cur, 6, resize);
+      feats.push(extractFhog(cur, opts, stages));
     }
     return feats;
   }
@@ -132,7 +109,8 @@ export class FhogDetector {
     channelsOf(img);
     const backend = opts.backend ?? defaultHogBackend();
     let big = img;
-    for (let i = 0; i < upsample; i++) big = pyramidUp(big, { backend });
+    const resize = resizeSimdPartFor(backend);
+    for (let i = 0; i < upsample; i++) big = pyramidUp(big, resize);
     const dets = this.detectPrepared(this.featurePyramid(big, backend), adjust, backend);
     if (upsample > 0) for (const d of dets) d.rect = pyramid2RectDown(d.rect, upsample);
     return dets;
@@ -142,7 +120,7 @@ export class FhogDetector {
    * object_detector::operator() on an already built feature pyramid (steps 3-5), its filtering
    * done by `backend` (the 'wasm' one copies the pyramid into wasm memory once for all banks).
    */
-  detectPrepared(feats: readonly FhogLevel[], adjustThreshold = 0, backend: FhogBackend = defaultHogBackend()): FaceDetection[] {
+  detectPrepared(feats: readonly FhogLevel[], adjustThreshold = 0, backend: Backend = defaultHogBackend()): FaceDetection[] {
     const s = this.model.scanner;
     const geometry = {
       detBoxHeight: this.filterHeight - 2 * s.padding,

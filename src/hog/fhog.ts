@@ -30,12 +30,13 @@
  * Images: RGB (data.length = width*height*3) or grey (data.length = width*height), decided by the
  * data length (see `channelsOf`).
  *
- * Backends: 'reference' is this file, plain TypeScript (the port, readable, ~6x slower than
- * dlib); 'wasm' runs the three stages (gradient + orientation, voting, normalisation) as
- * WebAssembly SIMD kernels (assembly/fhog.ts, glue in src/wasm/fhog.ts), each tested bit-identical
- * to its TypeScript twin here (gradientImageRef, voteRef, featuresRef), and faster than dlib.
+ * Backends: this file is the reference, plain TypeScript (the port, readable, ~6x slower than
+ * dlib), and imports no kernel glue. `extractFhog` takes its three stages (gradient +
+ * orientation, voting, normalisation) as a parameter, {@link referenceStages} by default; the
+ * 'wasm' backend's stages are WebAssembly SIMD kernels (assembly/fhog.ts, glue in fhog-wasm.ts),
+ * each tested bit-identical to its TypeScript twin here (gradientImageRef, voteRef, featuresRef),
+ * and faster than dlib. hog/backends.ts maps a backend name to its stages.
  */
-import { wasmStages } from '../wasm/fhog.js';
 import { channelsOf, type DPoint, type DRect, type HogImage } from './pyramid.js';
 
 /** 31 fHOG planes, each rows*cols floats, row-major (views into one contiguous buffer, plane p at p*rows*cols). */
@@ -45,9 +46,6 @@ export interface FhogMap {
   planes: Float32Array[];
 }
 
-/** Which implementation computes the features: TypeScript ('reference') or WebAssembly ('wasm'). */
-export type FhogBackend = 'reference' | 'wasm';
-
 export interface FhogOptions {
   /** Cell size in pixels (dlib's default 8). Integer >= 1. */
   cellSize?: number;
@@ -55,8 +53,6 @@ export interface FhogOptions {
   filterRowsPadding?: number;
   /** dlib's filter_cols_padding (default 1). Integer >= 1. */
   filterColsPadding?: number;
-  /** 'reference' (TypeScript, default) or 'wasm' (WebAssembly SIMD kernels). Bit-identical results. */
-  backend?: FhogBackend;
 }
 
 export const FHOG_PLANES = 31;
@@ -244,27 +240,23 @@ export const referenceStages: FhogStages = {
   features: featuresRef,
 };
 
-function stagesFor(backend: FhogBackend): FhogStages {
-  if (backend === 'reference') return referenceStages;
-  if (backend === 'wasm') return wasmStages;
-  throw new RangeError(`unknown fhog backend '${String(backend)}'`);
-}
-
 /**
  * dlib's `extract_fhog_features` into 31 planes (see the module comment). Deterministic and
  * identical to dlib's output (float32 bit for bit on the parity images).
  *
+ * `stages` computes the per-pixel part and the normalisation (the reference's by default; a
+ * backend's, e.g. the WebAssembly ones, give the same bits).
+ *
  * Requires: an RGB or grey image (kind decided by data.length); cellSize, paddings integers >= 1.
  * Ensures: 31 planes of rows*cols floats; rows = cols = 0 when the image is too small.
  */
-export function extractFhog(img: HogImage, opts: FhogOptions = {}): FhogMap {
+export function extractFhog(img: HogImage, opts: FhogOptions = {}, stages: FhogStages = referenceStages): FhogMap {
   const cs = opts.cellSize ?? 8;
   const pr = opts.filterRowsPadding ?? 1;
   const pc = opts.filterColsPadding ?? 1;
   checkInt('cellSize', cs);
   checkInt('filterRowsPadding', pr);
   checkInt('filterColsPadding', pc);
-  const stages = stagesFor(opts.backend ?? 'reference');
   const ch = channelsOf(img);
   return cs === 1 ? fhogCell1(img, ch, pr, pc, stages) : fhogCells(img, ch, cs, pr, pc, stages);
 }

@@ -16,13 +16,15 @@
  * the vectorised part truncates RGB values and rounds grey values (+0.5), the scalar tail
  * truncates both. `resizeBilinear` mirrors both parts operation by operation (Math.fround on
  * every float32 step, the same lane layout, the same loop exit), so it agrees bit for bit with
- * dlib compiled for x86-64's SSE2 baseline (how the parity harness builds it).
+ * dlib compiled for x86-64's SSE2 baseline (how the parity harness builds it). This file is the
+ * reference and imports no kernel glue: the vectorised part is a parameter ({@link ResizeSimdPart},
+ * resizeSimdPartRef by default); the 'wasm' backend's is a WebAssembly kernel (pyramid-wasm.ts),
+ * chosen by name in hog/backends.ts.
  *
  * Images are {width, height, data}: RGB interleaved (data.length = width*height*3) or grey
  * (data.length = width*height); the kind is decided by data.length.
  */
 import type { GrayImage, RgbImage } from '../image/index.js';
-import { resizeSimdPartWasm } from '../wasm/fhog.js';
 
 /** A dlib image: RGB (3 bytes a pixel, interleaved) or grey (1 byte a pixel). */
 export type HogImage = RgbImage | GrayImage;
@@ -73,30 +75,31 @@ const f32 = Math.fround;
  * dlib's `resize_image(in, out)` (bilinear) for rgb->rgb or grey->grey images, output `outWidth`
  * x `outHeight`, same kind as the input. Bit-identical to dlib (see the module comment).
  *
+ * `simdPart` computes dlib's vectorised columns (the reference's by default; a backend's gives the
+ * same bytes); the tail columns are always resizeTailRef.
+ *
  * Requires: non-negative integer output size. Ensures: a new image; an empty input or output
  * gives an all-zero image of the requested size (dlib leaves it untouched).
  */
-export function resizeBilinear<T extends HogImage>(img: T, outWidth: number, outHeight: number, opts: ResizeOptions = {}): T {
+export function resizeBilinear<T extends HogImage>(img: T, outWidth: number, outHeight: number, simdPart: ResizeSimdPart = resizeSimdPartRef): T {
   const ch = channelsOf(img);
   if (!Number.isInteger(outWidth) || !Number.isInteger(outHeight) || outWidth < 0 || outHeight < 0) {
     throw new RangeError(`output size must be non-negative integers, got ${outWidth}x${outHeight}`);
   }
-  const backend = opts.backend ?? 'reference';
-  if (backend !== 'reference' && backend !== 'wasm') throw new RangeError(`unknown resize backend '${String(backend)}'`);
   const out = new Uint8Array(outWidth * outHeight * ch);
   const result = { width: outWidth, height: outHeight, data: out } as T;
   if (outWidth * outHeight === 0 || img.width * img.height === 0) return result;
   const g = resizeGeometry(img.width, img.height, outWidth, outHeight);
-  if (backend === 'wasm') resizeSimdPartWasm(img.data, ch, out, g);
-  else resizeSimdPartRef(img.data, ch, out, g);
+  simdPart(img.data, ch, out, g);
   resizeTailRef(img.data, ch, out, g);
   return result;
 }
 
-/** Which implementation resizes (dlib's vectorised part; the few tail columns are always TypeScript). */
-export interface ResizeOptions {
-  backend?: 'reference' | 'wasm';
-}
+/**
+ * dlib's vectorised part of the resize: columns [0, g.cols.simdCols) of every row of `out`
+ * written from `src`, the other columns left as they are (the contract of resizeSimdPartRef).
+ */
+export type ResizeSimdPart = (src: Uint8Array, ch: 1 | 3, out: Uint8Array, g: ResizeGeometry) => void;
 
 /** Everything dlib's bilinear resize derives from the sizes alone. */
 export interface ResizeGeometry {
@@ -273,13 +276,13 @@ export function pyramidDownSize(width: number, height: number, n = 6): { width: 
  * An image with a side below N/(N-1) pixels gives an empty (0-sized) image, as in dlib.
  * N = 2 and 3 use other (filtering) algorithms in dlib and are not implemented (RangeError).
  */
-export function pyramidDown<T extends HogImage>(img: T, n = 6, opts: ResizeOptions = {}): T {
+export function pyramidDown<T extends HogImage>(img: T, n = 6, simdPart: ResizeSimdPart = resizeSimdPartRef): T {
   if (!Number.isInteger(n) || n < 4) {
     throw new RangeError(`pyramidDown supports dlib's general pyramid_down<N> for N >= 4, got ${n}`);
   }
   channelsOf(img);
   const s = pyramidDownSize(img.width, img.height, n);
-  return resizeBilinear(img, s.width, s.height, opts);
+  return resizeBilinear(img, s.width, s.height, simdPart);
 }
 
 /**
@@ -288,12 +291,12 @@ export function pyramidDown<T extends HogImage>(img: T, n = 6, opts: ResizeOptio
  * rectangle, filled with dlib's bilinear resize. Pixels identical to dlib's. An empty input gives
  * an empty output.
  */
-export function pyramidUp<T extends HogImage>(img: T, opts: ResizeOptions = {}): T {
+export function pyramidUp<T extends HogImage>(img: T, simdPart: ResizeSimdPart = resizeSimdPartRef): T {
   channelsOf(img);
   if (img.width * img.height === 0) return resizeBilinear(img, 0, 0);
   const up = roundRect(new PyramidDown(2).rectUp({ left: 0, top: 0, right: img.width - 1, bottom: img.height - 1 }));
   if (up.top > up.bottom || up.left > up.right) return resizeBilinear(img, 0, 0);
-  return resizeBilinear(img, up.right + 1, up.bottom + 1, opts);
+  return resizeBilinear(img, up.right + 1, up.bottom + 1, simdPart);
 }
 
 /**

@@ -5,7 +5,13 @@
  * The relaxed-SIMD build is chosen when the engine validates relaxed-SIMD code (Node needs
  * --experimental-wasm-relaxed-simd; Bun, Deno and current browsers have it); otherwise the plain
  * SIMD build. Memory is allocated by a bump allocator on the JavaScript side: callers `alloc`,
- * fill views, call kernels with byte offsets, and `reset` when done.
+ * fill views, call kernels with byte offsets, and `reset` when done. A request the memory cannot
+ * meet (past 4 GiB, or a `memory.grow` the engine refuses) throws {@link WasmOutOfMemoryError},
+ * which the kernels' users catch to fall back to their TypeScript reference.
+ *
+ * This folder is the backend layer's leaf: it imports nothing from src/ but ../errors.js. Each
+ * op's glue lives beside its reference (hog/fhog-wasm.ts, hog/scan-wasm.ts, dnn/gemm-wasm.ts,
+ * cluster/edges-wasm.ts, ...) and gets its kernel instance through exports.ts.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -56,6 +62,12 @@ function buildDir(): string {
   throw new FacemetricError('WebAssembly kernels are not built (build/facemetric.simd.wasm missing); run: npm run build:wasm');
 }
 
+/**
+ * The kernels' linear memory cannot hold a request: past {@link MAX_WASM_BYTES}, or the engine
+ * refused `memory.grow`. Callers with a TypeScript reference catch it and fall back.
+ */
+export class WasmOutOfMemoryError extends FacemetricError {}
+
 /** The most a 32-bit WebAssembly memory can hold: 65536 pages of 64 KiB. */
 export const MAX_WASM_BYTES = 65536 * 65536;
 
@@ -91,21 +103,24 @@ export class WasmKernels {
     return this.exports.memory;
   }
 
-  /** Allocates `bytes` (16-byte aligned), growing memory as needed; returns the byte offset. */
+  /**
+   * Allocates `bytes` (16-byte aligned), growing memory as needed; returns the byte offset.
+   * Throws WasmOutOfMemoryError where the memory cannot hold them (nothing allocated then).
+   */
   alloc(bytes: number): number {
     if (!Number.isSafeInteger(bytes) || bytes < 0) throw new RangeError(`WasmKernels.alloc: bad size ${bytes}`);
     const ptr = this.top;
     // Plain arithmetic, not `& ~15`: bitwise operators wrap at 2^31 and would shrink the request.
     const end = ptr + Math.ceil(bytes / 16) * 16;
     if (end > MAX_WASM_BYTES) {
-      throw new FacemetricError(`out of WebAssembly memory: ${end} bytes needed, a 32-bit WebAssembly memory holds at most ${MAX_WASM_BYTES}`);
+      throw new WasmOutOfMemoryError(`out of WebAssembly memory: ${end} bytes needed, a 32-bit WebAssembly memory holds at most ${MAX_WASM_BYTES}`);
     }
     const have = this.memory.buffer.byteLength;
     if (end > have) {
       try {
         this.memory.grow(Math.ceil((end - have) / 65536));
       } catch (e) {
-        throw new FacemetricError(`out of WebAssembly memory: cannot grow to ${end} bytes (${(e as Error).message})`);
+        throw new WasmOutOfMemoryError(`out of WebAssembly memory: cannot grow to ${end} bytes (${(e as Error).message})`);
       }
     }
     this.top = end;

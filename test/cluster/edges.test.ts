@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildFaceEdges, buildFaceEdgesFast, dlibFloatDistance, faceEdges, wasmFaceEdgesAvailable } from '../../src/cluster/index.js';
 import { FacemetricError } from '../../src/errors.js';
-import { edgeBounds } from '../../src/wasm/distance.js';
+import { edgeBounds } from '../../src/cluster/edges-wasm.js';
 import { rng } from '../helpers/random.js';
 
 function gauss(r: () => number): number {

@@ -28,7 +28,7 @@ import {
 import type { RgbImage } from '../../src/image/index.js';
 import { extractImageChip, getFaceChipDetails } from '../../src/landmarks/index.js';
 import { assetPath } from '../../src/models/index.js';
-import { gemmWasm } from '../../src/wasm/gemm.js';
+import { gemmWasm } from '../../src/dnn/gemm-wasm.js';
 import { relaxedSimdSupported, WasmKernels, type WasmFlavour } from '../../src/wasm/index.js';
 import { datasetChips } from '../helpers/chips.js';
 import { randomChip } from '../helpers/random.js';

@@ -70,7 +70,7 @@ describe('WebAssembly kernels without the convolution kernels', () => {
     expect(defaultDnnBackend()).toBe('reference');
     const r = loadFaceRecognizer(undefined, { backend: 'wasm' });
     expect([r.backend, r.engine]).toEqual(['reference', 'reference']);
-    expect(r.note).toMatch(/^the wasm backend is not available \(the WebAssembly kernels predate the convolution kernels; run: npm run build:wasm\); using the reference backend$/);
+    expect(r.note).toMatch(/^the wasm backend is not available \(the WebAssembly kernels predate the convolution kernels \(im2col_f32 missing\); run: npm run build:wasm\); using the reference backend$/);
     expect(r.describe(chip)).toHaveLength(128);
     const forced = loadFaceRecognizer(undefined, { engine: 'wasm-kernels' });
     expect([forced.backend, forced.engine, forced.note]).toEqual(['reference', 'reference', r.note]);

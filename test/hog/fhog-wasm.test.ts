@@ -9,8 +9,9 @@ import { describe, expect, it } from 'vitest';
 import {
   extractFhog, featuresRef, gradientImageRef, simdColumnsEnd, voteRef, type HogImage,
 } from '../../src/hog/index.js';
-import { imageBytes } from '../../src/wasm/fhog.js';
+import { imageBytes } from '../../src/hog/fhog-wasm.js';
 import { relaxedSimdSupported, WasmKernels, type WasmFlavour } from '../../src/wasm/index.js';
+import { guarded, SENTINEL } from '../helpers/guarded.js';
 import { rng } from '../helpers/random.js';
 
 interface FhogExports {
@@ -19,7 +20,6 @@ interface FhogExports {
   fhog_features(hist: number, hnc: number, cellsNr: number, cellsNc: number, norm: number, out: number, rows: number, cols: number, offR: number, offC: number): void;
 }
 
-const SENTINEL = 0x7fc0dead; // a NaN pattern no kernel writes
 const SENTINEL_BYTE = 0xa5; // > 17, not an orientation bin
 
 /** Random image; `ties` draws from few values so equal channel gradients are frequent. */
@@ -28,26 +28,6 @@ function image(width: number, height: number, ch: 1 | 3, seed: number, ties = fa
   const data = new Uint8Array(width * height * ch);
   for (let i = 0; i < data.length; i++) data[i] = ties ? [0, 3, 4, 5, 8, 255][Math.floor(r() * 6)] : Math.floor(r() * 256);
   return { width, height, data };
-}
-
-/** `bytes` in wasm memory between two 16-byte sentinel zones. */
-function guarded(k: WasmKernels, bytes: number, fill: (view: Uint8Array) => void): { ptr: number; check: () => void } {
-  const base = k.alloc(bytes + 32);
-  new Uint32Array(k.memory.buffer, base, 4).fill(SENTINEL);
-  new Uint32Array(k.memory.buffer, base + 16 + ((bytes + 15) & ~15), 4).fill(SENTINEL);
-  const ptr = base + 16;
-  new Uint8Array(k.memory.buffer, ptr, (bytes + 15) & ~15).fill(0xee);
-  fill(new Uint8Array(k.memory.buffer, ptr, bytes));
-  return {
-    ptr,
-    check: () => {
-      expect(Array.from(new Uint32Array(k.memory.buffer, base, 4))).toEqual([SENTINEL, SENTINEL, SENTINEL, SENTINEL]);
-      expect(Array.from(new Uint32Array(k.memory.buffer, base + 16 + ((bytes + 15) & ~15), 4))).toEqual([SENTINEL, SENTINEL, SENTINEL, SENTINEL]);
-      // bytes between the end of the buffer and its 16-byte rounding must be untouched too
-      const tail = new Uint8Array(k.memory.buffer, ptr + bytes, ((bytes + 15) & ~15) - bytes);
-      for (const b of tail) expect(b).toBe(0xee);
-    },
-  };
 }
 
 const flavours: WasmFlavour[] = relaxedSimdSupported() ? ['simd', 'relaxed'] : ['simd'];

@@ -5,7 +5,7 @@
  * against the real std::sort (harness `sort-order`) on tie-heavy inputs of many lengths.
  */
 import { expect, it } from 'vitest';
-import { stdSort, stdSortReversed } from '../../src/hog/scan-fhog-pyramid.js';
+import { stdSort, stdSortReversed } from '../../src/hog/std-sort.js';
 import { runHarnessJson } from '../../src/parity/harness.js';
 import { describeParity } from '../parity/helpers.js';
 

@@ -15,7 +15,7 @@ import { assetPath, exampleImages } from '../../src/models/index.js';
 import { runHarness, runHarnessJson } from '../../src/parity/harness.js';
 import {
   applyFiltersToFhog, buildFhogFilterbank, detectFromFhogPyramid, type FhogFilterbank, type FhogLevel,
-} from '../../src/hog/scan-fhog-pyramid.js';
+} from '../../src/hog/index.js';
 import { describeParity, diffReport, scratchDir } from '../parity/helpers.js';
 
 const f32 = (path: string): Float32Array => {

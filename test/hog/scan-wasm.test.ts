@@ -1,6 +1,6 @@
 /**
  * The scanner's WebAssembly filtering kernels (assembly/scan.ts) against their TypeScript twins
- * in src/hog/scan-fhog-pyramid.ts (filterImageSeparable, filterImage), bit for bit, on both
+ * in src/hog/spatial-filtering.ts (filterImageSeparable, filterImage), bit for bit, on both
  * builds (SIMD and, where the engine runs it, relaxed SIMD), on random planes and filters of
  * awkward sizes (not multiples of 4 or 8, filters larger than the plane, 1-row and 1-column
  * planes, +-0 inputs), with sentinel guard zones around every buffer. Then the wasm level scorer
@@ -8,7 +8,7 @@
  * (Against dlib itself: test/parity/scan-parity.test.ts and detect-parity.test.ts run on both
  * backends.)
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { loadFrontalFaceDetector } from '../../src/hog/detector.js';
 import {
   applyFiltersToFhog,
@@ -18,12 +18,11 @@ import {
   filterImageSeparable,
   levelScorer,
   type FhogLevel,
-} from '../../src/hog/scan-fhog-pyramid.js';
-import { relaxedSimdSupported, WasmKernels, type WasmFlavour } from '../../src/wasm/index.js';
-import { releaseScanKernels, scanKernels, WasmLevelScorer, type ScanExports } from '../../src/wasm/scan.js';
+} from '../../src/hog/index.js';
+import { relaxedSimdSupported, WasmKernels, WasmOutOfMemoryError, type WasmFlavour } from '../../src/wasm/index.js';
+import { releaseScanKernels, scanKernels, WasmLevelScorer, type ScanExports } from '../../src/hog/scan-wasm.js';
+import { guardedF32, SENTINEL } from '../helpers/guarded.js';
 import { rng } from '../helpers/random.js';
-
-const SENTINEL = 0x7fc0dead; // a NaN pattern no kernel writes
 
 /** Random floats in [-1, 1), with some exact +0 and -0 (the 0 + -0 = +0 rule matters). */
 function randomF32(n: number, seed: number, zeros = 0.1): Float32Array {
@@ -37,25 +36,6 @@ function randomF32(n: number, seed: number, zeros = 0.1): Float32Array {
 }
 
 const bits = (a: Float32Array): number[] => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
-
-/** `src` in wasm memory between two 16-byte sentinel zones (also over the 16-byte rounding). */
-function guarded(k: WasmKernels, src: Float32Array): { ptr: number; view: () => Float32Array; check: () => void } {
-  const padded = (src.length + 3) & ~3;
-  const total = padded + 8;
-  const base = k.alloc(total * 4);
-  new Uint32Array(k.memory.buffer, base, total).fill(SENTINEL);
-  const ptr = base + 16;
-  k.f32(ptr, src.length).set(src);
-  return {
-    ptr,
-    view: () => k.f32(ptr, src.length),
-    check: () => {
-      const words = new Uint32Array(k.memory.buffer, base, total);
-      for (let i = 0; i < 4; i++) expect(words[i]).toBe(SENTINEL);
-      for (let i = 4 + src.length; i < total; i++) expect(words[i]).toBe(SENTINEL);
-    },
-  };
-}
 
 const flavours: WasmFlavour[] = relaxedSimdSupported() ? ['simd', 'relaxed'] : ['simd'];
 
@@ -80,11 +60,11 @@ describe.each(flavours)('scanner kernels (%s build) against their TypeScript twi
         const before = addTo ? randomF32(n, ++seed) : new Float32Array(new Uint32Array(n).fill(SENTINEL).buffer);
         const want = before.slice();
         const wantArea = filterImageSeparable(inp, rows, cols, rowF, colF, want, new Float32Array(n), addTo);
-        const gi = guarded(k, inp);
-        const gr = guarded(k, rowF);
-        const gc = guarded(k, colF);
-        const go = guarded(k, before);
-        const gs = guarded(k, new Float32Array(n));
+        const gi = guardedF32(k, inp);
+        const gr = guardedF32(k, rowF);
+        const gc = guardedF32(k, colF);
+        const go = guardedF32(k, before);
+        const gs = guardedF32(k, new Float32Array(n));
         ex.scan_separable(gi.ptr, rows, cols, gr.ptr, nRow, gc.ptr, nCol, go.ptr, gs.ptr, addTo);
         const where = `${rows}x${cols}, filter ${nCol}x${nRow}, addTo ${addTo}`;
         expect(bits(go.view()), where).toEqual(bits(want));
@@ -107,9 +87,9 @@ describe.each(flavours)('scanner kernels (%s build) against their TypeScript twi
         const before = addTo ? randomF32(n, ++seed) : new Float32Array(new Uint32Array(n).fill(SENTINEL).buffer);
         const want = before.slice();
         filterImage(inp, rows, cols, filt, fr, fc, want, addTo);
-        const gi = guarded(k, inp);
-        const gf = guarded(k, filt);
-        const go = guarded(k, before);
+        const gi = guardedF32(k, inp);
+        const gf = guardedF32(k, filt);
+        const go = guardedF32(k, before);
         ex.scan_full(gi.ptr, rows, cols, gf.ptr, fr, fc, go.ptr, addTo);
         expect(bits(go.view()), `${rows}x${cols}, filter ${fr}x${fc}, addTo ${addTo}`).toEqual(bits(want));
         for (const g of [gi, gf, go]) g.check();
@@ -127,11 +107,11 @@ describe.each(flavours)('scanner kernels (%s build) against their TypeScript twi
     const colF = randomF32(10, 6, 0);
     const want = new Float32Array(rows * cols);
     filterImageSeparable(inp, rows, cols, rowF, colF, want, new Float32Array(rows * cols), false);
-    const gi = guarded(k, inp);
-    const gr = guarded(k, rowF);
-    const gc = guarded(k, colF);
-    const go = guarded(k, new Float32Array(rows * cols));
-    const gs = guarded(k, new Float32Array(rows * cols));
+    const gi = guardedF32(k, inp);
+    const gr = guardedF32(k, rowF);
+    const gc = guardedF32(k, colF);
+    const go = guardedF32(k, new Float32Array(rows * cols));
+    const gs = guardedF32(k, new Float32Array(rows * cols));
     ex.scan_separable(gi.ptr, rows, cols, gr.ptr, 10, gc.ptr, 10, go.ptr, gs.ptr, false);
     expect(bits(go.view())).toEqual(bits(want));
     for (const g of [gi, gr, gc, go, gs]) g.check();
@@ -194,6 +174,29 @@ describe('the WebAssembly level scorer against applyFiltersToFhog', () => {
     expect(bits(scorer.score(sepBank, 0).scores)).toEqual(bits(applyFiltersToFhog(sepBank, levels[4]).scores));
     // and the kernels still work afterwards
     expect(bits(levelScorer([levels[4]], 'wasm').score(sepBank, 0).scores)).toEqual(bits(applyFiltersToFhog(sepBank, levels[4]).scores));
+  });
+
+  it('a memory.grow the engine refuses throws WasmOutOfMemoryError, and both scan paths fall back to the reference', () => {
+    releaseScanKernels(); // fresh instances: their memory must grow for this level (20 MB)
+    const big = level(400, 400, 21);
+    const want = applyFiltersToFhog(sepBank, big);
+    const grow = vi.spyOn(WebAssembly.Memory.prototype, 'grow').mockImplementation(() => {
+      throw new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded');
+    });
+    try {
+      expect(() => new WasmLevelScorer([big])).toThrow(WasmOutOfMemoryError);
+      expect(() => new WasmLevelScorer([big])).toThrow(/out of WebAssembly memory: cannot grow to \d+ bytes \(WebAssembly.Memory.grow\(\): Maximum/);
+      const scorer = levelScorer([big], 'wasm');
+      expect(scorer).not.toBeInstanceOf(WasmLevelScorer);
+      expect(bits(scorer.score(sepBank, 0).scores)).toEqual(bits(want.scores));
+      expect(bits(applyFiltersToFhog(sepBank, big, 'wasm').scores)).toEqual(bits(want.scores));
+      expect(grow).toHaveBeenCalled();
+    } finally {
+      grow.mockRestore();
+      releaseScanKernels();
+    }
+    // with memory growing again, the WebAssembly scorer is back
+    expect(levelScorer([big], 'wasm')).toBeInstanceOf(WasmLevelScorer);
   });
 
   it('a superseded scorer refuses to score', () => {

@@ -13,7 +13,7 @@
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadFrontalFaceDetector, type FaceDetection, type FhogDetector } from '../../src/hog/detector.js';
-import type { FhogBackend } from '../../src/hog/fhog.js';
+import type { Backend } from '../../src/wasm/backend.js';
 import { readImageSync } from '../../src/image/index.js';
 import { exampleImages } from '../../src/models/index.js';
 import { runHarness, runHarnessJson, type HarnessImage } from '../../src/parity/harness.js';
@@ -56,7 +56,7 @@ describeParity('HOG face detector vs dlib on every example image', () => {
     ['video_frames', 0, -1.5] as const,
   ];
   // wasm first: the reference run of each setting also checks that it matches the wasm one
-  const backends: FhogBackend[] = ['wasm', 'reference'];
+  const backends: Backend[] = ['wasm', 'reference'];
   const cases = settings.flatMap(([folder, upsample, adjust]) => backends.map((backend) => [folder, upsample, adjust, backend] as const));
 
   it.each(cases)('%s, upsample %i, adjust %d, %s backend: identical boxes and filters, scores within tolerance', (folder, upsample, adjust, backend) => {

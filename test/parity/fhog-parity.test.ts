@@ -9,11 +9,12 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, test } from 'vitest';
 import {
   extractFhog, fhogToImageRect, imageToFhogRect, pyramidDown, pyramidUp, PyramidDown, roundRect,
-  type DRect, type FhogBackend, type FhogMap, type HogImage,
+  type DRect, type FhogMap, type HogImage,
 } from '../../src/hog/index.js';
+import { BACKENDS, forEachBackend, type Backend } from '../helpers/backends.js';
 import { encodePng, readImageSync, rgbToGray, type RgbImage } from '../../src/image/index.js';
 import { exampleImages } from '../../src/models/index.js';
 import { runHarness, runHarnessJson } from '../../src/parity/harness.js';
@@ -21,7 +22,6 @@ import { describeParity, diffReport, scratchDir } from './helpers.js';
 import { TOLERANCES } from './tolerances.js';
 import { rng } from '../helpers/random.js';
 
-const BACKENDS: FhogBackend[] = ['reference', 'wasm'];
 
 let work = '';
 beforeAll(() => { work = scratchDir('fhog'); });
@@ -81,7 +81,7 @@ function flatten(m: FhogMap): Float32Array {
 interface FhogJson { rows: number; cols: number; planes: number; width: number; height: number; ms: number; path: string }
 
 /** dlib's features for a PNG, and ours computed on the same pixels. */
-function compareFhog(png: string, o: { cell: number; pr: number; pc: number; gray: boolean }, backend: FhogBackend):
+function compareFhog(png: string, o: { cell: number; pr: number; pc: number; gray: boolean }, backend: Backend):
   { dlib: FhogJson; ours: FhogMap; max: number; report: string } {
   const dir = fresh('fhog');
   const [dlib] = runHarnessJson<FhogJson>(['fhog', png, dir, '--cell', String(o.cell), '--pad-rows', String(o.pr),
@@ -100,7 +100,7 @@ function compareFhog(png: string, o: { cell: number; pr: number; pc: number; gra
 const EXACT = TOLERANCES.fhogFeatureExact.abs;
 
 describeParity('fHOG features against dlib extract_fhog_features', () => {
-  describe.each(BACKENDS)('backend %s', (backend) => {
+  forEachBackend('extract_fhog_features', (backend) => {
     const variants = [
       { cell: 8, pr: 1, pc: 1, gray: false },
       { cell: 8, pr: 1, pc: 1, gray: true },

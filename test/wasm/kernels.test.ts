@@ -1,31 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAX_WASM_BYTES, WasmKernels, relaxedProbe, relaxedSimdSupported, type WasmFlavour } from '../../src/wasm/index.js';
+import { FacemetricError } from '../../src/errors.js';
+import { MAX_WASM_BYTES, WasmKernels, WasmOutOfMemoryError, relaxedProbe, relaxedSimdSupported, type WasmFlavour } from '../../src/wasm/index.js';
 import { axpyRef, dotRef } from '../../src/wasm/kernels.js';
+import { guardedF32 } from '../helpers/guarded.js';
 import { randomF32 } from '../helpers/random.js';
 
 
-const SENTINEL = 0x7fc0dead; // a NaN bit pattern no kernel produces
-
-/** Allocates n floats surrounded by 16-byte guard zones filled with SENTINEL (ggml style). */
-function guarded(k: WasmKernels, src: Float32Array): { ptr: number; check: () => void } {
-  const total = src.length + 8;
-  const base = k.alloc(total * 4);
-  new Uint32Array(k.memory.buffer, base, total).fill(SENTINEL);
-  const ptr = base + 16;
-  k.f32(ptr, src.length).set(src);
-  return {
-    ptr,
-    check: () => {
-      const words = new Uint32Array(k.memory.buffer, base, total);
-      for (let i = 0; i < 4; i++) expect(words[i]).toBe(SENTINEL);
-      for (let i = total - 4; i < total; i++) expect(words[i]).toBe(SENTINEL);
-    },
-  };
-}
 
 const flavours: WasmFlavour[] = relaxedSimdSupported() ? ['simd', 'relaxed'] : ['simd'];
 const sizes = [0, 1, 3, 4, 5, 15, 16, 17, 64, 1000, 4097];
@@ -37,8 +21,8 @@ describe.each(flavours)('WebAssembly %s kernels against the TypeScript reference
     k.reset();
     const a = randomF32(n, 1 + n);
     const b = randomF32(n, 1000 + n);
-    const ga = guarded(k, a);
-    const gb = guarded(k, b);
+    const ga = guardedF32(k, a);
+    const gb = guardedF32(k, b);
     const got = k.exports.dot_f32(ga.ptr, gb.ptr, n);
     expect(got).toBe(dotRef(a, b, n));
     // and close to the exact (double) dot product
@@ -53,8 +37,8 @@ describe.each(flavours)('WebAssembly %s kernels against the TypeScript reference
     k.reset();
     const x = randomF32(n, 7 + n);
     const y = randomF32(n, 70 + n);
-    const gx = guarded(k, x);
-    const gy = guarded(k, y);
+    const gx = guardedF32(k, x);
+    const gy = guardedF32(k, y);
     k.exports.axpy_f32(gy.ptr, gx.ptr, 0.375, n);
     const want = y.slice();
     axpyRef(want, x, 0.375, n);
@@ -68,6 +52,7 @@ describe.each(flavours)('WebAssembly %s kernels against the TypeScript reference
     const before = k.memory.buffer.byteLength;
     expect(() => k.alloc(5 * 2 ** 30)).toThrow(/out of WebAssembly memory: \d+ bytes needed/);
     expect(() => k.alloc(2 ** 31 + 1 + MAX_WASM_BYTES)).toThrow(/out of WebAssembly memory/);
+    expect(() => k.alloc(5 * 2 ** 30)).toThrow(WasmOutOfMemoryError);
     expect(() => k.alloc(-1)).toThrow(RangeError);
     expect(k.memory.buffer.byteLength).toBe(before);
     // the allocator is still usable afterwards
@@ -82,6 +67,24 @@ describe.each(flavours)('WebAssembly %s kernels against the TypeScript reference
     k.alloc(before + 1_000_000);
     expect(k.memory.buffer.byteLength).toBeGreaterThan(before);
     expect(Array.from(k.f32(p, 3))).toEqual([1, 2, 3]);
+  });
+
+  it('a memory.grow the engine refuses is a WasmOutOfMemoryError (a FacemetricError), and nothing is allocated', () => {
+    k.reset();
+    const before = k.memory.buffer.byteLength;
+    const grow = vi.spyOn(WebAssembly.Memory.prototype, 'grow').mockImplementation(() => {
+      throw new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded');
+    });
+    try {
+      expect(() => k.alloc(before + 1_000_000)).toThrow(WasmOutOfMemoryError);
+      expect(() => k.alloc(before + 1_000_000)).toThrow(FacemetricError);
+      expect(() => k.alloc(before + 1_000_000)).toThrow(/^out of WebAssembly memory: cannot grow to \d+ bytes \(WebAssembly.Memory.grow\(\): Maximum memory size exceeded\)$/);
+    } finally {
+      grow.mockRestore();
+    }
+    expect(k.memory.buffer.byteLength).toBe(before);
+    const p = k.putF32(new Float32Array([6, 7]));
+    expect(Array.from(k.f32(p, 2))).toEqual([6, 7]);
   });
 });
 

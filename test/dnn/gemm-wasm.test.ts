@@ -1,5 +1,5 @@
 /**
- * The WebAssembly GEMM (assembly/gemm.ts via src/wasm/gemm.ts) against the TypeScript reference
+ * The WebAssembly GEMM (assembly/gemm.ts via src/dnn/gemm-wasm.ts) against the TypeScript reference
  * gemmRef, on every combination of small edge sizes (not multiples of the 2 x 16 tile; N < 32
  * takes the dot-product path), sizes crossing the K / M / N blocks (256 / 128 / 512, and 4096 for
  * the dot-product path), and the face ResNet's real shapes.
@@ -17,8 +17,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { gemmRef } from '../../src/wasm/gemm-ref.js';
-import { gemmExports, gemmWasm, WasmGemm } from '../../src/wasm/gemm.js';
+import { gemmRef } from '../../src/dnn/gemm-ref.js';
+import { gemmExports, gemmWasm, WasmGemm } from '../../src/dnn/gemm-wasm.js';
 import { relaxedSimdSupported, WasmKernels, type WasmFlavour } from '../../src/wasm/index.js';
 import { randomF32 } from '../helpers/random.js';
 

@@ -1,15 +1,18 @@
 /**
- * The WebAssembly side of fHOG (assembly/fhog.ts): the per-pixel gradient stage (gradient with
- * dlib's RGB channel choice, orientation bin, squared length), 4 pixels per SIMD step. Its
- * TypeScript twin is gradientImageRef in src/hog/fhog.ts; the two are bit-identical (tested in
- * test/hog/fhog-wasm.test.ts), so the 'wasm' fhog backend gives dlib's exact features too.
+ * The WebAssembly side of fHOG (assembly/fhog.ts), the stages of the 'wasm' fhog backend: the
+ * per-pixel gradient stage (gradient with dlib's RGB channel choice, orientation bin, squared
+ * length), 4 pixels per SIMD step, the voting into cell histograms, and the block normalisation.
+ * Their TypeScript twins are gradientImageRef, voteRef and featuresRef in fhog.ts beside this
+ * file; each pair is bit-identical (tested in test/hog/fhog-wasm.test.ts), so the 'wasm' fhog
+ * backend gives dlib's exact features too. hog/backends.ts passes {@link wasmStages} to
+ * extractFhog for backend 'wasm'.
  *
- * One kernel instance (own linear memory) is loaded lazily and reused; each call copies the
- * image in and the two result arrays out.
+ * One kernel instance (own linear memory) is loaded lazily and reused, shared with the resize
+ * kernel (pyramid-wasm.ts); each call copies the image in and the results out.
  */
-import { allocPlanes, type FhogMap, type FhogStages, type GradientStage } from '../hog/fhog.js';
-import type { ResizeGeometry } from '../hog/pyramid.js';
-import { WasmKernels } from './index.js';
+import { KernelInstance } from '../wasm/exports.js';
+import type { WasmKernels } from '../wasm/index.js';
+import { allocPlanes, type FhogMap, type FhogStages, type GradientStage } from './fhog.js';
 
 interface FhogExports {
   fhog_gradient(img: number, width: number, channels: number, yEnd: number, xEnd: number, simdEnd: number,
@@ -22,12 +25,15 @@ interface FhogExports {
     simdCols: number, left: number, lr: number, ilr: number): void;
 }
 
-let kernels: WasmKernels | undefined;
+/** The fHOG and resize kernel instance (loaded on first use). */
+export const fhogInstance = new KernelInstance<FhogExports>({
+  what: 'the fHOG kernels',
+  names: ['fhog_gradient', 'fhog_vote', 'fhog_features', 'resize_simd_part'],
+});
 
-/** The shared kernel instance for fHOG (loaded on first use). */
+/** The shared kernel instance for fHOG and the resize (loaded on first use). */
 export function fhogKernels(): WasmKernels {
-  kernels ??= WasmKernels.load();
-  return kernels;
+  return fhogInstance.kernels;
 }
 
 /** Bytes the image copy needs: the image plus 16 readable bytes (the kernel's vector loads). */
@@ -40,7 +46,7 @@ export const imageBytes = (width: number, height: number, channels: number): num
 export const gradientImageWasm: GradientStage = (data, width, channels, yEnd, xEnd, simdEnd, bins, len2) => {
   if (yEnd <= 1 || xEnd <= 1) return;
   const k = fhogKernels();
-  const ex = k.exports as unknown as FhogExports;
+  const ex = fhogInstance.exports;
   const n = width * (yEnd + 1);
   k.reset();
   const img = k.alloc(imageBytes(width, yEnd + 1, channels));
@@ -66,7 +72,7 @@ export function histogramWasm(data: Uint8Array, width: number, channels: 1 | 3, 
   simdEnd: number, cs: number, hist: Float32Array, hnc: number): void {
   if (visibleNr <= 1 || visibleNc <= 1) return;
   const k = fhogKernels();
-  const ex = k.exports as unknown as FhogExports;
+  const ex = fhogInstance.exports;
   const rows = visibleNr + 1;
   k.reset();
   const img = k.alloc(imageBytes(width, rows, channels));
@@ -86,7 +92,7 @@ export function histogramWasm(data: Uint8Array, width: number, channels: 1 | 3, 
 /** fhog_features: same contract as featuresRef (src/hog/fhog.ts). */
 export function featuresWasm(hist: Float32Array, hnc: number, cellsNr: number, cellsNc: number, pr: number, pc: number): FhogMap {
   const k = fhogKernels();
-  const ex = k.exports as unknown as FhogExports;
+  const ex = fhogInstance.exports;
   const rows = cellsNr - 2 + pr - 1;
   const cols = cellsNc - 2 + pc - 1;
   const n = 31 * rows * cols;
@@ -103,25 +109,3 @@ export function featuresWasm(hist: Float32Array, hnc: number, cellsNr: number, c
 
 /** The WebAssembly stages of the 'wasm' fhog backend. */
 export const wasmStages: FhogStages = { gradient: gradientImageWasm, histogram: histogramWasm, features: featuresWasm };
-
-/**
- * resize_simd_part: dlib's vectorised part of the bilinear resize (columns [0, simdCols) of every
- * row) into `out`, whose other columns become 0. Same contract as resizeSimdPartRef
- * (src/hog/pyramid.ts) on a zeroed `out`.
- */
-export function resizeSimdPartWasm(src: Uint8Array, ch: 1 | 3, out: Uint8Array, g: ResizeGeometry): void {
-  const k = fhogKernels();
-  const ex = k.exports as unknown as FhogExports;
-  const n = g.iw * g.ih * ch;
-  k.reset();
-  const ps = k.alloc(n + 16);
-  new Uint8Array(k.memory.buffer, ps, n).set(src.subarray(0, n));
-  const pl = k.alloc(g.ow * 4);
-  new Int32Array(k.memory.buffer, pl, g.ow).set(g.cols.left);
-  const plr = k.putF32(g.cols.lr);
-  const pilr = k.putF32(g.cols.ilr);
-  const po = k.alloc(out.length);
-  ex.resize_simd_part(ps, g.iw, g.ih, ch, po, g.ow, g.oh, g.yScale, g.cols.simdCols, pl, plr, pilr);
-  out.set(new Uint8Array(k.memory.buffer, po, out.length));
-  k.reset();
-}

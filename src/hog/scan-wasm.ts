@@ -1,18 +1,22 @@
 /**
- * The WebAssembly side of scan_fhog_pyramid's filtering (assembly/scan.ts): dlib's separable
- * and full float filtering, 4 output columns per f32x4 in dlib's exact float order. The
- * TypeScript twins are filterImageSeparable / filterImage in src/hog/scan-fhog-pyramid.ts; the
- * two are bit-identical (test/hog/scan-wasm.test.ts), so the 'wasm' scan backend gives dlib's
- * exact scores too.
+ * The WebAssembly side of scan_fhog_pyramid's filtering (assembly/scan.ts), the 'wasm' scan
+ * backend: dlib's separable and full float filtering, 4 output columns per f32x4 in dlib's exact
+ * float order. The TypeScript twins are filterImageSeparable / filterImage in
+ * spatial-filtering.ts; the two are bit-identical (test/hog/scan-wasm.test.ts), so the 'wasm'
+ * scan backend gives dlib's exact scores too.
  *
- * The scanner has its own kernel instance (own linear memory, separate from the fHOG one, which
+ * The scanner has its own kernel instances (own linear memory, separate from the fHOG one, which
  * resets its memory on every call). A {@link WasmLevelScorer} copies a whole feature pyramid into
  * that memory once, then scores any number of filter banks against its levels without copies:
- * the returned score maps are views of wasm memory.
+ * the returned score maps are views of wasm memory. A pyramid the memory cannot hold throws
+ * WasmOutOfMemoryError (hog/backends.ts then falls back to the reference scorer).
  */
 import { FacemetricError } from '../errors.js';
-import { filterArea, type FhogFilterbank, type FhogLevel, type LevelScorer, type Rect } from '../hog/scan-fhog-pyramid.js';
-import { WasmKernels } from './index.js';
+import { KernelInstance } from '../wasm/exports.js';
+import { WasmOutOfMemoryError, type WasmKernels } from '../wasm/index.js';
+import type { FhogFilterbank } from './fhog-filterbank.js';
+import type { FhogLevel, LevelScorer, Rect } from './scan-fhog-pyramid.js';
+import { filterArea } from './spatial-filtering.js';
 
 export interface ScanExports {
   scan_separable(inp: number, rows: number, cols: number, rowF: number, nRow: number, colF: number, nCol: number,
@@ -21,26 +25,23 @@ export interface ScanExports {
     addTo: boolean | number): void;
 }
 
-const instances: Partial<Record<'shared' | 'oneShot', WasmKernels>> = {};
+const SCAN_KERNELS = { what: 'the scanner kernels', names: ['scan_separable', 'scan_full'] } as const;
+
+/**
+ * The scanner's kernel instances: 'shared' for pyramid scorers, 'oneShot' for single-level
+ * filtering (so that it never supersedes a pyramid scorer).
+ */
+const instances = {
+  shared: new KernelInstance<ScanExports>(SCAN_KERNELS),
+  oneShot: new KernelInstance<ScanExports>(SCAN_KERNELS),
+};
 
 /** The scorer that owns each kernel instance's memory (the most recently created on it). */
 const owners = new WeakMap<WasmKernels, WasmLevelScorer>();
 
-/**
- * The scanner's kernel instance (loaded on first use): 'shared' for pyramid scorers,
- * 'oneShot' for single-level filtering (so that it never supersedes a pyramid scorer).
- */
+/** The scanner's kernel instance `which` (loaded on first use). */
 export function scanKernels(which: 'shared' | 'oneShot' = 'shared'): WasmKernels {
-  let k = instances[which];
-  if (k === undefined) {
-    k = WasmKernels.load();
-    const ex = k.exports as unknown as Partial<ScanExports>;
-    if (typeof ex.scan_separable !== 'function' || typeof ex.scan_full !== 'function') {
-      throw new FacemetricError('the WebAssembly kernels predate the scanner kernels (scan_separable missing); run: npm run build:wasm');
-    }
-    instances[which] = k;
-  }
-  return k;
+  return instances[which].kernels;
 }
 
 /**
@@ -49,25 +50,15 @@ export function scanKernels(which: 'shared' | 'oneShot' = 'shared'): WasmKernels
  * working; the next one loads a fresh instance.
  */
 export function releaseScanKernels(): void {
-  for (const which of ['shared', 'oneShot'] as const) {
-    const k = instances[which];
-    if (k !== undefined) owners.delete(k);
-    delete instances[which];
+  for (const inst of Object.values(instances)) {
+    if (inst.isLoaded) owners.delete(inst.kernels);
+    inst.release();
   }
 }
 
-let available: boolean | undefined;
 /** True when the WebAssembly scanner kernels load here (checked once). */
 export function wasmScanAvailable(): boolean {
-  if (available === undefined) {
-    try {
-      scanKernels();
-      available = true;
-    } catch {
-      available = false;
-    }
-  }
-  return available;
+  return instances.shared.available();
 }
 
 /** Where one bank's filters live in wasm memory (byte offsets). */
@@ -79,7 +70,6 @@ interface BankPlacement {
 }
 
 const EMPTY: Rect = [0, 0, -1, -1];
-
 /** The most pyramid bytes a scorer puts in wasm memory (2 GiB less 64 MiB for filters). */
 export const MAX_PYRAMID_BYTES = 2 ** 31 - 2 ** 26;
 
@@ -100,11 +90,12 @@ export class WasmLevelScorer implements LevelScorer {
 
   /**
    * Copies every level's planes into wasm memory (once).
-   * Throws RangeError where they do not fit (more than MAX_PYRAMID_BYTES, or memory.grow fails).
+   * Throws WasmOutOfMemoryError where they do not fit (more than MAX_PYRAMID_BYTES, or
+   * memory.grow fails).
    */
   constructor(feats: readonly FhogLevel[], k: WasmKernels = scanKernels()) {
     this.k = k;
-    this.ex = k.exports as unknown as ScanExports;
+    this.ex = k.exports as unknown as ScanExports; // checked when the instance was loaded
     // Everything must fit in 32-bit wasm memory (checked here in doubles: the allocator's
     // 32-bit rounding would wrap on sizes past 2 GiB).
     let total = 0;
@@ -113,7 +104,7 @@ export class WasmLevelScorer implements LevelScorer {
       total += planes.length * rows * cols * 4 + 16;
       largest = Math.max(largest, rows * cols * 4 + 16);
     }
-    if (total + 2 * largest > MAX_PYRAMID_BYTES) throw new RangeError(`a feature pyramid of ${total} bytes does not fit in wasm memory`);
+    if (total + 2 * largest > MAX_PYRAMID_BYTES) throw new WasmOutOfMemoryError(`a feature pyramid of ${total} bytes does not fit in wasm memory`);
     owners.set(k, this);
     k.reset();
     let maxN = 0;
@@ -176,4 +167,14 @@ export class WasmLevelScorer implements LevelScorer {
     // a fresh view: the bank placement above may have grown the memory
     return { scores: this.k.f32(this.scores, rows * cols), area };
   }
+}
+
+/**
+ * applyFiltersToFhog(fb, level) in WebAssembly: copies the level into the scanner's one-shot
+ * kernel instance (so that a pyramid scorer in use stays valid) and the scores out.
+ * Throws WasmOutOfMemoryError where the level does not fit in wasm memory.
+ */
+export function applyFiltersToFhogWasm(fb: FhogFilterbank, level: FhogLevel): { scores: Float32Array; area: Rect } {
+  const { scores, area } = new WasmLevelScorer([level], scanKernels('oneShot')).score(fb, 0);
+  return { scores: scores.slice(), area };
 }

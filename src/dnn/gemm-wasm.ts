@@ -1,7 +1,8 @@
 /**
  * Single-precision GEMM in WebAssembly SIMD (assembly/gemm.ts): C = A·B or C += A·B, row-major,
  * for the face ResNet's convolutions (im2col + GEMM). The reference it is tested against is
- * gemmRef (src/wasm/gemm-ref.ts); results agree to float32 rounding (summation order differs).
+ * gemmRef (gemm-ref.ts beside this file); results agree to float32 rounding (summation order
+ * differs). dlib's order is gemm.ts's gemmReference.
  *
  * Two ways in:
  * - {@link gemmWasm}: plain Float32Arrays; copies A and B into a private kernel instance's memory,
@@ -12,8 +13,8 @@
  * The flavour (plain SIMD or relaxed SIMD with fused multiply-add) is the instance's: by default
  * the best the engine runs (relaxed needs `node --experimental-wasm-relaxed-simd` on Node 20).
  */
-import { FacemetricError } from '../errors.js';
-import { WasmKernels, type WasmFlavour } from './index.js';
+import { kernelExports, KernelInstance, loadKernels, type KernelNeeds } from '../wasm/exports.js';
+import type { WasmFlavour, WasmKernels } from '../wasm/index.js';
 
 export interface GemmExports {
   gemm_scratch_bytes(): number;
@@ -21,13 +22,12 @@ export interface GemmExports {
     c: number, ldc: number, accumulate: boolean | number, scratch: number): void;
 }
 
+/** What the GEMM needs from the build. */
+export const GEMM_KERNELS: KernelNeeds<GemmExports> = { what: 'the GEMM kernel', names: ['gemm_f32', 'gemm_scratch_bytes'] };
+
 /** The GEMM exports of `k`; throws where the build predates them. */
 export function gemmExports(k: WasmKernels): GemmExports {
-  const ex = k.exports as unknown as Partial<GemmExports>;
-  if (typeof ex.gemm_f32 !== 'function' || typeof ex.gemm_scratch_bytes !== 'function') {
-    throw new FacemetricError('the WebAssembly kernels predate the GEMM kernel (gemm_f32 missing); run: npm run build:wasm');
-  }
-  return ex as GemmExports;
+  return kernelExports(k, GEMM_KERNELS);
 }
 
 function checkDim(name: string, v: number): void {
@@ -56,7 +56,7 @@ export class WasmGemm {
   private readonly ex: GemmExports;
   private readonly scratch: number;
 
-  constructor(kernels: WasmKernels = WasmKernels.load()) {
+  constructor(kernels: WasmKernels = loadKernels(GEMM_KERNELS).kernels) {
     this.kernels = kernels;
     this.ex = gemmExports(kernels);
     this.scratch = kernels.alloc(this.ex.gemm_scratch_bytes());
@@ -90,25 +90,19 @@ export class WasmGemm {
   }
 }
 
-const privateInstances: Partial<Record<WasmFlavour | 'best', WasmKernels>> = {};
-
-function privateKernels(flavour: WasmFlavour | undefined): WasmKernels {
-  const key = flavour ?? 'best';
-  let k = privateInstances[key];
-  if (k === undefined) {
-    k = WasmKernels.load(flavour);
-    gemmExports(k);
-    privateInstances[key] = k;
-  }
-  return k;
-}
+/** gemmWasm's private kernel instances, one per flavour asked for ('best': none forced). */
+const privateInstances = {
+  best: new KernelInstance(GEMM_KERNELS),
+  simd: new KernelInstance(GEMM_KERNELS, 'simd'),
+  relaxed: new KernelInstance(GEMM_KERNELS, 'relaxed'),
+};
 
 /**
  * Drops gemmWasm's private kernel instances, so that their memory (grown to the largest problem
  * so far; wasm memory never shrinks) can be garbage-collected.
  */
 export function releaseGemmKernels(): void {
-  for (const key of Object.keys(privateInstances) as (WasmFlavour | 'best')[]) delete privateInstances[key];
+  for (const inst of Object.values(privateInstances)) inst.release();
 }
 
 export interface GemmOptions {
@@ -133,7 +127,7 @@ export function gemmWasm(M: number, N: number, K: number, A: Float32Array, B: Fl
   }
   if (M === 0 || N === 0) return C;
   const accumulate = options.accumulate ?? false;
-  const k = privateKernels(options.flavour);
+  const k = privateInstances[options.flavour ?? 'best'].kernels;
   k.reset();
   const g = new WasmGemm(k);
   const pa = k.alloc(M * K * 4);

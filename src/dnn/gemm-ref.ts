@@ -11,7 +11,8 @@
  *
  * The WebAssembly kernel sums the same products in another order (per K block of 256, then the
  * blocks) and, in the relaxed build, possibly with fused multiply-adds, so the two agree to
- * rounding, not bit for bit: see test/wasm/gemm.test.ts for the bound.
+ * rounding, not bit for bit: see test/dnn/gemm-wasm.test.ts for the bound. (dlib's own order,
+ * the netlib sgemm's, is gemm.ts's gemmReference; this one follows the kernel's accumulate mode.)
  */
 
 /**
