@@ -7,6 +7,7 @@
  * assets, and the WebAssembly kernels.
  */
 export * from './errors.js';
+export * from './geometry/index.js';
 export * from './image/index.js';
 export * from './dlib/index.js';
 export * from './hog/index.js';

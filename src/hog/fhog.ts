@@ -1,8 +1,8 @@
 /**
  * dlib's Felzenszwalb HOG features, `extract_fhog_features(img, dlib::array<array2d<float>>&,
  * cell_size, filter_rows_padding, filter_cols_padding)` (dlib/image_transforms/fhog.h, dlib
- * 19.24), ported operation by operation in float32, plus dlib's `image_to_fhog`/`fhog_to_image`
- * point and rectangle maps.
+ * 19.24), ported operation by operation in float32. (dlib's `image_to_fhog`/`fhog_to_image` point
+ * and rectangle maps are in src/geometry/fhog-maps.ts.)
  *
  * The result has 31 planes of rows x cols floats: 18 contrast-sensitive orientation bins, 9
  * contrast-insensitive ones, 4 texture (gradient energy) features. For cell size c > 1, an image
@@ -36,7 +36,7 @@
  * to its TypeScript twin here (gradientImageRef, voteRef, featuresRef), and faster than dlib.
  */
 import { wasmStages } from '../wasm/fhog.js';
-import { channelsOf, type DPoint, type DRect, type HogImage } from './pyramid.js';
+import { channelsOf, type HogImage } from './pyramid.js';
 
 /** 31 fHOG planes, each rows*cols floats, row-major (views into one contiguous buffer, plane p at p*rows*cols). */
 export interface FhogMap {
@@ -431,63 +431,4 @@ function fhogCell1(img: HogImage, ch: 1 | 3, pr: number, pc: number, stages: Fho
     }
   }
   return { rows, cols, planes };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Coordinate maps between image pixels and fHOG cells (dlib's image_to_fhog / fhog_to_image).
-
-/** C++ integer division (truncates toward zero). */
-const idiv = (a: number, b: number): number => Math.trunc(a / b);
-
-interface MapOpts {
-  cellSize?: number;
-  filterRowsPadding?: number;
-  filterColsPadding?: number;
-}
-
-function mapArgs(o: MapOpts): [number, number, number] {
-  const cs = o.cellSize ?? 8;
-  const pr = o.filterRowsPadding ?? 1;
-  const pc = o.filterColsPadding ?? 1;
-  checkInt('cellSize', cs);
-  checkInt('filterRowsPadding', pr);
-  checkInt('filterColsPadding', pc);
-  return [cs, pr, pc];
-}
-
-/**
- * dlib's `image_to_fhog(point)`: the fHOG cell of an (integer) image pixel:
- * (p - (1,1)) / cell_size - (1,1) + ((pc-1)/2, (pr-1)/2), with C++ integer division.
- */
-export function imageToFhog(p: DPoint, opts: MapOpts = {}): DPoint {
-  const [cs, pr, pc] = mapArgs(opts);
-  return { x: idiv(p.x - 1, cs) - 1 + idiv(pc - 1, 2), y: idiv(p.y - 1, cs) - 1 + idiv(pr - 1, 2) };
-}
-
-/**
- * dlib's `fhog_to_image(point)`: the image pixel at the centre of an fHOG cell:
- * p' = (p + (1,1) - ((pc-1)/2, (pr-1)/2)) * cell_size + (1,1), then + (±cell_size/2, ±cell_size/2)
- * with the sign of each coordinate of p' (as dlib's four cases).
- */
-export function fhogToImage(p: DPoint, opts: MapOpts = {}): DPoint {
-  const [cs, pr, pc] = mapArgs(opts);
-  const x = (p.x + 1 - idiv(pc - 1, 2)) * cs + 1;
-  const y = (p.y + 1 - idiv(pr - 1, 2)) * cs + 1;
-  const h = idiv(cs, 2);
-  return { x: x + (x >= 0 ? h : -h), y: y + (y >= 0 ? h : -h) };
-}
-
-/** dlib's `image_to_fhog(rectangle)`: both corners mapped (a dlib::rectangle from two corners). */
-export function imageToFhogRect(r: DRect, opts: MapOpts = {}): DRect {
-  return pointsRect(imageToFhog({ x: r.left, y: r.top }, opts), imageToFhog({ x: r.right, y: r.bottom }, opts));
-}
-
-/** dlib's `fhog_to_image(rectangle)`: both corners mapped. */
-export function fhogToImageRect(r: DRect, opts: MapOpts = {}): DRect {
-  return pointsRect(fhogToImage({ x: r.left, y: r.top }, opts), fhogToImage({ x: r.right, y: r.bottom }, opts));
-}
-
-/** rectangle(p1, p2): dlib builds it as rectangle(p1) + rectangle(p2), the bounding box. */
-function pointsRect(a: DPoint, b: DPoint): DRect {
-  return { left: Math.min(a.x, b.x), top: Math.min(a.y, b.y), right: Math.max(a.x, b.x), bottom: Math.max(a.y, b.y) };
 }

@@ -105,7 +105,7 @@ export function drawJitter(size: number, rng: DlibRand): JitterDraw {
   const cr = cl + boxSize - 1;
   const cb = ct + boxSize - 1;
   const angle = (rng.getDoubleInRange(-MAX_ROTATION_DEGREES, MAX_ROTATION_DEGREES) * DLIB_PI) / 180;
-  const details: ChipDetails = { rect: { left: cl, top: ct, right: cr, bottom: cb }, angle, rows: size, cols: size };
+  const details: ChipDetails = { rect: [cl, ct, cr, cb], angle, rows: size, cols: size };
   // The crop is extracted before the flip is drawn; extraction draws nothing, so the order of
   // the draws is what matters and it is dlib's.
   const flip = rng.getRandomDouble() > 0.5;

@@ -10,7 +10,7 @@
  *     `find_similarity_transform` (`dlib/geometry/point_transforms.h`) between the two shapes'
  *     points: means, variance of the source and the 2x2 cross-covariance, all in double, and the
  *     rotation from an SVD of the covariance, computed as the linked dlib does (LAPACK's dgesvd
- *     path for a 2x2, ported in src/linalg/svd.ts, bit-identical); only the matrix part is used
+ *     path for a 2x2, ported in src/linalg/svd-lapack.ts, bit-identical); only the matrix part is used
  *     (the translation is dropped) and it is cast to `matrix<float,2,2>`.
  *   - `impl::unnormalizing_tform(rect)`: dlib's `find_affine_transform` from (0,0), (1,0), (1,1)
  *     to the rect's tl, tr and br corners: `Q * pinv(P)` in double. Mathematically
@@ -31,12 +31,10 @@
 import { readFileSync } from 'node:fs';
 import { readShapePredictor, type ShapePredictor } from '../dlib/shape-predictor.js';
 import { FacemetricError } from '../errors.js';
+import { findSimilarityTransformFlat, type Rect } from '../geometry/index.js';
 import type { GrayImage, RgbImage } from '../image/pixels.js';
 import { assetPath } from '../models/index.js';
-import type { Rect } from '../hog/scan-fhog-pyramid.js';
-import { findSimilarityTransformFlat } from '../linalg/svd.js';
 
-/** dlib's rectangle: [left, top, right, bottom], inclusive. */
 /** A detection box (left, top, right, bottom), inclusive, as the detector returns it; read only. */
 export type BoxRect = Readonly<Rect>;
 

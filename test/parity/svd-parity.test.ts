@@ -1,15 +1,18 @@
 /**
- * src/linalg/svd.ts against live dlib, bit for bit: dlib's svd of matrix<double,2,2> (which in
- * the LAPACK-enabled dlib is LAPACK's dgesvd) and find_similarity_transform (with
- * dlib::vector<double,2>, dlib::vector<float,2> and dlib::point inputs), via the harness commands
- * `svd-small` and `similarity-transform` (test/parity/geometry.cpp). Thousands of cases go to
+ * src/linalg/svd-lapack.ts and src/geometry/point-transforms.ts against live dlib, bit for bit:
+ * dlib's svd of matrix<double,2,2> (which in the LAPACK-enabled dlib is LAPACK's dgesvd) and
+ * find_similarity_transform (with dlib::vector<double,2>, dlib::vector<float,2> and dlib::point
+ * inputs), via the harness commands `svd-small` and `similarity-transform`
+ * (test/parity/geometry.cpp). Thousands of cases go to
  * one harness call through a case file; every printed double (%.17g, which JSON.parse reads back
  * exactly, signed zeros included) must equal ours.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { det2, findSimilarityTransform, mat, svd } from '../../src/linalg/svd.js';
+import { findSimilarityTransform } from '../../src/geometry/index.js';
+import { det2, mat } from '../../src/linalg/matrix.js';
+import { svd } from '../../src/linalg/svd.js';
 import { runHarnessJson } from '../../src/parity/harness.js';
 import { rng } from '../helpers/random.js';
 import { describeParity, scratchDir } from './helpers.js';
