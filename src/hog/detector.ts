@@ -23,12 +23,13 @@
 import { readFileSync } from 'node:fs';
 import { detectorFilters, readFhogObjectDetector, type FhogObjectDetector } from '../dlib/object-detector.js';
 import { FacemetricError } from '../errors.js';
+import { intersect, PyramidDown, rectArea, rectUnion, roundRect, type Rect } from '../geometry/index.js';
+import { channelsOf } from '../image/pixels.js';
 import { assetPath } from '../models/index.js';
 import { fhogKernels } from '../wasm/fhog.js';
 import { wasmScanAvailable } from '../wasm/scan.js';
 import { extractFhog, type FhogBackend } from './fhog.js';
-import { channelsOf, pyramidDown, pyramidUp, type HogImage } from './pyramid.js';
-import { intersect, PyramidDown, rectArea, rectUnion, roundRect, type Rect } from '../geometry/index.js';
+import { pyramidDown, pyramidUp, type HogImage } from './pyramid.js';
 import {
   buildFhogFilterbank,
   detectFromFhogPyramid,

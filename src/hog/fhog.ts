@@ -27,16 +27,17 @@
  *   order), and the lane sums (lane0+lane2)+(lane1+lane3) of SSE2's horizontal add.
  * Cell size 1 is dlib's separate code path (`impl_extract_fhog_features_cell_size_1`), ported too.
  *
- * Images: RGB (data.length = width*height*3) or grey (data.length = width*height), decided by the
- * data length (see `channelsOf`).
+ * Images: RGB (data.length = width*height*3) or grey (data.length = width*height), as
+ * src/image/pixels.ts's `channelsOf` tells (the `channels` field, else the data length).
  *
  * Backends: 'reference' is this file, plain TypeScript (the port, readable, ~6x slower than
  * dlib); 'wasm' runs the three stages (gradient + orientation, voting, normalisation) as
  * WebAssembly SIMD kernels (assembly/fhog.ts, glue in src/wasm/fhog.ts), each tested bit-identical
  * to its TypeScript twin here (gradientImageRef, voteRef, featuresRef), and faster than dlib.
  */
+import { channelsOf } from '../image/pixels.js';
 import { wasmStages } from '../wasm/fhog.js';
-import { channelsOf, type HogImage } from './pyramid.js';
+import type { HogImage } from './pyramid.js';
 
 /** 31 fHOG planes, each rows*cols floats, row-major (views into one contiguous buffer, plane p at p*rows*cols). */
 export interface FhogMap {

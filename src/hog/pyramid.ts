@@ -18,31 +18,16 @@
  * every float32 step, the same lane layout, the same loop exit), so it agrees bit for bit with
  * dlib compiled for x86-64's SSE2 baseline (how the parity harness builds it).
  *
- * Images are {width, height, data}: RGB interleaved (data.length = width*height*3) or grey
- * (data.length = width*height); the kind is decided by data.length.
+ * Images are {width, height, data, channels}: RGB interleaved (data.length = width*height*3) or
+ * grey (data.length = width*height); the kind is src/image/pixels.ts's channelsOf, and outputs
+ * keep it (an empty output of an RGB image is an empty RGB image).
  */
 import { isEmptyRect, PyramidDown, roundRect } from '../geometry/index.js';
-import type { GrayImage, RgbImage } from '../image/index.js';
+import { channelsOf, type GrayImage, type RgbImage } from '../image/pixels.js';
 import { resizeSimdPartWasm } from '../wasm/fhog.js';
 
 /** A dlib image: RGB (3 bytes a pixel, interleaved) or grey (1 byte a pixel). */
 export type HogImage = RgbImage | GrayImage;
-
-/**
- * Number of channels of `img`, decided by its data length: 3 for width*height*3 bytes, 1 for
- * width*height bytes. Throws a RangeError for anything else (or non-integer sizes).
- * With width*height = 0 both lengths are 0: such an image counts as grey.
- */
-export function channelsOf(img: HogImage): 1 | 3 {
-  const { width, height } = img;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 0 || height < 0) {
-    throw new RangeError(`image size must be non-negative integers, got ${width}x${height}`);
-  }
-  const n = width * height;
-  if (img.data.length === n) return 1;
-  if (img.data.length === n * 3) return 3;
-  throw new RangeError(`image data has ${img.data.length} bytes; a ${width}x${height} image needs ${n} (grey) or ${n * 3} (RGB)`);
-}
 
 const f32 = Math.fround;
 
@@ -61,7 +46,7 @@ export function resizeBilinear<T extends HogImage>(img: T, outWidth: number, out
   const backend = opts.backend ?? 'reference';
   if (backend !== 'reference' && backend !== 'wasm') throw new RangeError(`unknown resize backend '${String(backend)}'`);
   const out = new Uint8Array(outWidth * outHeight * ch);
-  const result = { width: outWidth, height: outHeight, data: out } as T;
+  const result = { width: outWidth, height: outHeight, data: out, channels: ch } as T;
   if (outWidth * outHeight === 0 || img.width * img.height === 0) return result;
   const g = resizeGeometry(img.width, img.height, outWidth, outHeight);
   if (backend === 'wasm') resizeSimdPartWasm(img.data, ch, out, g);

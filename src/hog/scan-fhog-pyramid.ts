@@ -23,10 +23,10 @@
  */
 
 import type { ScanFhogPyramid } from '../dlib/object-detector.js';
-import { scanKernels, WasmLevelScorer } from '../wasm/scan.js';
 import {
   centeredRect, fhogToImageRect, imageToFhogRect, PyramidDown, rectHeight, rectWidth, roundRect, type Rect,
 } from '../geometry/index.js';
+import { scanKernels, WasmLevelScorer } from '../wasm/scan.js';
 
 /** One fhog image: `planes` (31 for dlib's fhog) of `rows x cols` floats, row-major. */
 export interface FhogLevel {

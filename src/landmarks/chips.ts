@@ -15,7 +15,7 @@ import {
   applyAffine, findSimilarityTransform, PyramidDown, rectArea, rectHeight, rectWidth,
   type Point, type PointTransformAffine, type Rect,
 } from '../geometry/index.js';
-import type { GrayImage, RgbImage } from '../image/index.js';
+import { channelsOf, type GrayImage, type RgbImage } from '../image/pixels.js';
 import { atan2 } from '../linalg/atan2.js';
 
 /** dlib's `chip_details`. */
@@ -132,13 +132,6 @@ function rotatedCorners(r: Readonly<Rect>, angle: number): Point[] {
 const roundHalfUp = (v: number): number => Math.floor(v + 0.5);
 
 type AnyImage = RgbImage | GrayImage;
-
-function channels(img: AnyImage): 1 | 3 {
-  const n = img.width * img.height;
-  const ch = n === 0 ? 3 : img.data.length / n;
-  if (ch !== 1 && ch !== 3) throw new RangeError(`extractImageChip: image data is neither RGB nor grey (${ch} bytes/pixel)`);
-  return ch;
-}
 
 interface Plane {
   w: number;
@@ -337,11 +330,11 @@ function bilinear(out: Uint8Array, rows: number, cols: number, ch: number, m00: 
  * (cropped, possibly pyramid-downsampled) source are 0.
  */
 export function extractImageChip<T extends AnyImage>(img: T, details: ChipDetails): T {
-  const ch = channels(img);
+  const ch = channelsOf(img);
   const { rows, cols, angle, rect } = details;
   if (!(rows > 0 && cols > 0) || rectArea(rect) === 0) throw new RangeError('extractImageChip: empty chip or rectangle');
   const out = new Uint8Array(rows * cols * ch);
-  const result = { width: cols, height: rows, data: out } as T;
+  const result = { width: cols, height: rows, data: out, channels: ch } as T;
 
   if (angle === 0 && rows === rectHeight(rect) && cols === rectWidth(rect)) {
     // basic_extract_image_chip on the rounded rectangle

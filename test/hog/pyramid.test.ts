@@ -1,30 +1,16 @@
 /**
  * Unit tests of src/hog/pyramid.ts without dlib: sizes, edge cases and documented quirks (the
- * coordinate maps' algebra: test/geometry/pyramid-maps.test.ts). Pixel identity with dlib is in test/parity/fhog-parity.test.ts.
+ * coordinate maps' algebra: test/geometry/pyramid-maps.test.ts). Pixel identity with dlib is in
+ * test/parity/fhog-parity.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  channelsOf, pyramidDown, pyramidDownSize, pyramidUp, resizeBilinear, type HogImage,
-} from '../../src/hog/index.js';
+import { pyramidDown, pyramidDownSize, pyramidUp, resizeBilinear, type HogImage } from '../../src/hog/index.js';
 
 function image(width: number, height: number, ch: 1 | 3, fill: (i: number) => number): HogImage {
   const data = new Uint8Array(width * height * ch);
   for (let i = 0; i < data.length; i++) data[i] = fill(i) & 255;
   return { width, height, data };
 }
-
-describe('channelsOf', () => {
-  it('decides RGB vs grey by data length', () => {
-    expect(channelsOf(image(4, 3, 3, () => 0))).toBe(3);
-    expect(channelsOf(image(4, 3, 1, () => 0))).toBe(1);
-    expect(channelsOf({ width: 0, height: 5, data: new Uint8Array(0) })).toBe(1);
-  });
-  it('rejects other lengths and bad sizes', () => {
-    expect(() => channelsOf({ width: 4, height: 3, data: new Uint8Array(24) })).toThrow(/needs 12 \(grey\) or 36 \(RGB\)/);
-    expect(() => channelsOf({ width: 1.5, height: 3, data: new Uint8Array(0) })).toThrow(RangeError);
-    expect(() => channelsOf({ width: -1, height: 3, data: new Uint8Array(0) })).toThrow(RangeError);
-  });
-});
 
 describe('pyramidDown (pyramid_down<N>, N >= 4)', () => {
   it('sizes are floor((N-1)/N * size)', () => {
