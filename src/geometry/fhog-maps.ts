@@ -16,8 +16,11 @@ import type { Point } from './vector.js';
 
 /** The cell size and filter padding of an fHOG map (dlib's defaults 8, 1, 1). */
 export interface FhogMapOptions {
+  /** Cell size in pixels (dlib's default 8). Integer >= 1. */
   cellSize?: number;
+  /** dlib's filter_rows_padding (default 1). Integer >= 1. */
   filterRowsPadding?: number;
+  /** dlib's filter_cols_padding (default 1). Integer >= 1. */
   filterColsPadding?: number;
 }
 
@@ -28,7 +31,11 @@ function checkInt(name: string, v: number): void {
   if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be an integer >= 1, got ${v}`);
 }
 
-function mapArgs(o: FhogMapOptions): [number, number, number] {
+/**
+ * [cellSize, filterRowsPadding, filterColsPadding] of `o` with dlib's defaults (8, 1, 1).
+ * Requires: each an integer >= 1 (else a RangeError naming it).
+ */
+export function fhogGrid(o: FhogMapOptions): [cellSize: number, rowsPadding: number, colsPadding: number] {
   const cs = o.cellSize ?? 8;
   const pr = o.filterRowsPadding ?? 1;
   const pc = o.filterColsPadding ?? 1;
@@ -43,7 +50,7 @@ function mapArgs(o: FhogMapOptions): [number, number, number] {
  * Requires: integer options >= 1 (else RangeError). Ensures: a new point.
  */
 export function imageToFhog(p: Readonly<Point>, opts: FhogMapOptions = {}): Point {
-  const [cs, pr, pc] = mapArgs(opts);
+  const [cs, pr, pc] = fhogGrid(opts);
   return [idiv(p[0] - 1, cs) - 1 + idiv(pc - 1, 2), idiv(p[1] - 1, cs) - 1 + idiv(pr - 1, 2)];
 }
 
@@ -52,7 +59,7 @@ export function imageToFhog(p: Readonly<Point>, opts: FhogMapOptions = {}): Poin
  * Requires: integer options >= 1 (else RangeError). Ensures: a new point.
  */
 export function fhogToImage(p: Readonly<Point>, opts: FhogMapOptions = {}): Point {
-  const [cs, pr, pc] = mapArgs(opts);
+  const [cs, pr, pc] = fhogGrid(opts);
   const x = (p[0] + 1 - idiv(pc - 1, 2)) * cs + 1;
   const y = (p[1] + 1 - idiv(pr - 1, 2)) * cs + 1;
   const h = idiv(cs, 2);

@@ -35,6 +35,7 @@
  * WebAssembly SIMD kernels (assembly/fhog.ts, glue in src/wasm/fhog.ts), each tested bit-identical
  * to its TypeScript twin here (gradientImageRef, voteRef, featuresRef), and faster than dlib.
  */
+import { fhogGrid, type FhogMapOptions } from '../geometry/index.js';
 import { channelsOf } from '../image/pixels.js';
 import { wasmStages } from '../wasm/fhog.js';
 import type { HogImage } from './pyramid.js';
@@ -49,13 +50,8 @@ export interface FhogMap {
 /** Which implementation computes the features: TypeScript ('reference') or WebAssembly ('wasm'). */
 export type FhogBackend = 'reference' | 'wasm';
 
-export interface FhogOptions {
-  /** Cell size in pixels (dlib's default 8). Integer >= 1. */
-  cellSize?: number;
-  /** dlib's filter_rows_padding (default 1). Integer >= 1. */
-  filterRowsPadding?: number;
-  /** dlib's filter_cols_padding (default 1). Integer >= 1. */
-  filterColsPadding?: number;
+/** The cell size and paddings (src/geometry/fhog-maps.ts) and the backend. */
+export interface FhogOptions extends FhogMapOptions {
   /** 'reference' (TypeScript, default) or 'wasm' (WebAssembly SIMD kernels). Bit-identical results. */
   backend?: FhogBackend;
 }
@@ -72,10 +68,6 @@ const EPS = f32(0.0001);
 const F0_2 = f32(0.2);
 const F0_1 = f32(0.1);
 const TEXTURE_SCALE = f32(2 * 0.2357);
-
-function checkInt(name: string, v: number): void {
-  if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be an integer >= 1, got ${v}`);
-}
 
 function emptyMap(): FhogMap {
   return { rows: 0, cols: 0, planes: Array.from({ length: FHOG_PLANES }, () => new Float32Array(0)) };
@@ -259,12 +251,7 @@ function stagesFor(backend: FhogBackend): FhogStages {
  * Ensures: 31 planes of rows*cols floats; rows = cols = 0 when the image is too small.
  */
 export function extractFhog(img: HogImage, opts: FhogOptions = {}): FhogMap {
-  const cs = opts.cellSize ?? 8;
-  const pr = opts.filterRowsPadding ?? 1;
-  const pc = opts.filterColsPadding ?? 1;
-  checkInt('cellSize', cs);
-  checkInt('filterRowsPadding', pr);
-  checkInt('filterColsPadding', pc);
+  const [cs, pr, pc] = fhogGrid(opts);
   const stages = stagesFor(opts.backend ?? 'reference');
   const ch = channelsOf(img);
   return cs === 1 ? fhogCell1(img, ch, pr, pc, stages) : fhogCells(img, ch, cs, pr, pc, stages);
