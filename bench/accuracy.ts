@@ -17,9 +17,10 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import type { Point } from '../src/geometry/index.js';
 import { readImageSync, rgbToGray } from '../src/image/index.js';
 import {
-  datasetImagePath, datasetObjects, interocularDistances, loadImageDataset, meanNormalizedError, type Point,
+  datasetImagePath, datasetObjects, interocularDistances, loadImageDataset, meanNormalizedError,
 } from '../src/landmarks/dataset.js';
 import { loadShapePredictor } from '../src/landmarks/index.js';
 import { assetPath, exampleImagesDir } from '../src/models/index.js';

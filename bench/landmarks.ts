@@ -46,7 +46,7 @@ interface Face {
 }
 
 const toDetails = (d: DlibChipFace['details']): ChipDetails => ({
-  rect: { left: d.rect[0], top: d.rect[1], right: d.rect[2], bottom: d.rect[3] },
+  rect: [...d.rect],
   angle: d.angle,
   rows: d.rows,
   cols: d.cols,

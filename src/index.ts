@@ -7,6 +7,7 @@
  * dlib::rand and Chinese Whispers, the model assets, and the WebAssembly kernels.
  */
 export * from './errors.js';
+export * from './geometry/index.js';
 export * from './image/index.js';
 export * from './dlib/index.js';
 export * from './hog/index.js';

@@ -37,6 +37,7 @@
  * offset: "at byte N: expected X, found Y".
  */
 import { DlibFormatError } from '../errors.js';
+import type { Point, Rect } from '../geometry/index.js';
 
 // ------------------------------------------------------------------------------------------
 // Scratch views for bit-level float work (no per-value allocation).
@@ -211,20 +212,6 @@ export interface DlibMatrix<A extends Float32Array | Float64Array = Float32Array
   nr: number;
   nc: number;
   data: A;
-}
-
-/** dlib::rectangle (all four coordinates are `long`; right/bottom inclusive). */
-export interface DlibRectangle {
-  left: number;
-  top: number;
-  right: number;
-  bottom: number;
-}
-
-/** dlib::vector<T,2> (point = long, dpoint = double, vector<float,2>). */
-export interface DlibPoint {
-  x: number;
-  y: number;
 }
 
 /** Creates an empty (0x0x0x0) tensor. */
@@ -695,27 +682,27 @@ export class DlibReader {
 
   // ---- geometry -----------------------------------------------------------------------------
 
-  /** dlib::rectangle: left, top, right, bottom as `long`. */
-  readRectangle(what = 'rectangle'): DlibRectangle {
+  /** dlib::rectangle: left, top, right, bottom as `long`, as src/geometry's Rect. */
+  readRectangle(what = 'rectangle'): Rect {
     const left = this.readLong(`${what}.left`);
     const top = this.readLong(`${what}.top`);
     const right = this.readLong(`${what}.right`);
     const bottom = this.readLong(`${what}.bottom`);
-    return { left, top, right, bottom };
+    return [left, top, right, bottom];
   }
 
-  /** dlib::point (vector<long,2>): x, y as `long`. */
-  readPoint(what = 'point'): DlibPoint {
+  /** dlib::point (vector<long,2>): x, y as `long`, as src/geometry's Point. */
+  readPoint(what = 'point'): Point {
     const x = this.readLong(`${what}.x`);
     const y = this.readLong(`${what}.y`);
-    return { x, y };
+    return [x, y];
   }
 
   /** vector<float,2> / dpoint (vector<double,2>): x, y as floating values. */
-  readRealPoint(kind: FloatKind, what = 'point'): DlibPoint {
+  readRealPoint(kind: FloatKind, what = 'point'): Point {
     const x = this.readReal(kind, `${what}.x`);
     const y = this.readReal(kind, `${what}.y`);
-    return { x, y };
+    return [x, y];
   }
 
   // ---- matrix ---------------------------------------------------------------------------------
@@ -996,24 +983,21 @@ export class DlibWriter {
     this.writeBytes(bytes);
   }
 
-  /** dlib::rectangle. */
-  writeRectangle(r: DlibRectangle): void {
-    this.writeLong(r.left);
-    this.writeLong(r.top);
-    this.writeLong(r.right);
-    this.writeLong(r.bottom);
+  /** dlib::rectangle: left, top, right, bottom. */
+  writeRectangle(r: Readonly<Rect>): void {
+    for (const v of r) this.writeLong(v);
   }
 
   /** dlib::point (long coordinates). */
-  writePoint(p: DlibPoint): void {
-    this.writeLong(p.x);
-    this.writeLong(p.y);
+  writePoint(p: Readonly<Point>): void {
+    this.writeLong(p[0]);
+    this.writeLong(p[1]);
   }
 
   /** vector<float,2> / dpoint. */
-  writeRealPoint(kind: FloatKind, p: DlibPoint): void {
-    this.writeReal(kind, p.x);
-    this.writeReal(kind, p.y);
+  writeRealPoint(kind: FloatKind, p: Readonly<Point>): void {
+    this.writeReal(kind, p[0]);
+    this.writeReal(kind, p[1]);
   }
 
   /** Matrix header in the current format: -nr, -nc as long. */

@@ -12,6 +12,7 @@
  * memory (WasmOutOfMemoryError): same scores, only slower. A new backend adds a case to each
  * `...For` function below.
  */
+import type { Rect } from '../geometry/index.js';
 import { parseBackend, type Backend } from '../wasm/backend.js';
 import { WasmOutOfMemoryError } from '../wasm/index.js';
 import type { FhogFilterbank } from './fhog-filterbank.js';
@@ -97,7 +98,7 @@ export function pyramidUp<T extends pyramid.HogImage>(img: T, opts: ResizeOption
  * memory and the scores out (for many banks on one pyramid, use {@link levelScorer} instead),
  * falling back to the reference where the level does not fit.
  */
-export function applyFiltersToFhog(fb: FhogFilterbank, level: scan.FhogLevel, backend: Backend = 'reference'): { scores: Float32Array; area: scan.Rect } {
+export function applyFiltersToFhog(fb: FhogFilterbank, level: scan.FhogLevel, backend: Backend = 'reference'): { scores: Float32Array; area: Rect } {
   if (parseBackend(backend, 'scan') === 'wasm') {
     try {
       return applyFiltersToFhogWasm(fb, level);

@@ -25,13 +25,15 @@
 import { readFileSync } from 'node:fs';
 import { detectorFilters, readFhogObjectDetector, type FhogObjectDetector } from '../dlib/object-detector.js';
 import { FacemetricError } from '../errors.js';
+import { intersect, PyramidDown, rectArea, rectUnion, roundRect, type Rect } from '../geometry/index.js';
+import { channelsOf } from '../image/pixels.js';
 import { assetPath } from '../models/index.js';
 import type { Backend } from '../wasm/backend.js';
 import { defaultHogBackend, fhogStagesFor, levelScorer, resizeSimdPartFor } from './backends.js';
 import { extractFhog } from './fhog.js';
 import { buildFhogFilterbank, type FhogFilterbank } from './fhog-filterbank.js';
-import { channelsOf, pyramidDown, pyramidUp, type HogImage } from './pyramid.js';
-import { detectFromFhogPyramid, pyramid2RectDown, pyramidLevels, type FhogLevel, type Rect } from './scan-fhog-pyramid.js';
+import { pyramidDown, pyramidUp, type HogImage } from './pyramid.js';
+import { detectFromFhogPyramid, pyramidLevels, type FhogLevel } from './scan-fhog-pyramid.js';
 import { stdSortReversed } from './std-sort.js';
 
 /** One detection, as dlib's rect_detection: inclusive rect, detection_confidence, weight_index. */
@@ -112,7 +114,8 @@ export class FhogDetector {
     const resize = resizeSimdPartFor(backend);
     for (let i = 0; i < upsample; i++) big = pyramidUp(big, resize);
     const dets = this.detectPrepared(this.featurePyramid(big, backend), adjust, backend);
-    if (upsample > 0) for (const d of dets) d.rect = pyramid2RectDown(d.rect, upsample);
+    // pyramid_down<2>::rect_down of each box, back to the caller's image
+    if (upsample > 0) for (const d of dets) d.rect = roundRect(UPSAMPLE_MAP.rectDown(d.rect, upsample));
     return dets;
   }
 
@@ -148,14 +151,15 @@ export class FhogDetector {
   }
 }
 
-const area = (r: Rect): number => (r[2] < r[0] || r[3] < r[1] ? 0 : (r[2] - r[0] + 1) * (r[3] - r[1] + 1));
+/** The maps of pyramid_down<2>, the pyramid dlib upsamples with. */
+const UPSAMPLE_MAP = new PyramidDown(2);
 
 /** dlib's test_box_overlap(iou, percent_covered)(a, b). */
 export function boxesOverlap(a: Rect, b: Rect, iouThresh: number, percentCoveredThresh: number): boolean {
-  const inner = area([Math.max(a[0], b[0]), Math.max(a[1], b[1]), Math.min(a[2], b[2]), Math.min(a[3], b[3])]);
+  const inner = rectArea(intersect(a, b));
   if (inner === 0) return false;
-  const outer = area([Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[2], b[2]), Math.max(a[3], b[3])]);
-  return inner / outer > iouThresh || inner / area(a) > percentCoveredThresh || inner / area(b) > percentCoveredThresh;
+  const outer = rectArea(rectUnion(a, b));
+  return inner / outer > iouThresh || inner / rectArea(a) > percentCoveredThresh || inner / rectArea(b) > percentCoveredThresh;
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
  * dlib's Felzenszwalb HOG features, `extract_fhog_features(img, dlib::array<array2d<float>>&,
  * cell_size, filter_rows_padding, filter_cols_padding)` (dlib/image_transforms/fhog.h, dlib
- * 19.24), ported operation by operation in float32, plus dlib's `image_to_fhog`/`fhog_to_image`
- * point and rectangle maps.
+ * 19.24), ported operation by operation in float32. (dlib's `image_to_fhog`/`fhog_to_image` point
+ * and rectangle maps are in src/geometry/fhog-maps.ts.)
  *
  * The result has 31 planes of rows x cols floats: 18 contrast-sensitive orientation bins, 9
  * contrast-insensitive ones, 4 texture (gradient energy) features. For cell size c > 1, an image
@@ -27,8 +27,8 @@
  *   order), and the lane sums (lane0+lane2)+(lane1+lane3) of SSE2's horizontal add.
  * Cell size 1 is dlib's separate code path (`impl_extract_fhog_features_cell_size_1`), ported too.
  *
- * Images: RGB (data.length = width*height*3) or grey (data.length = width*height), decided by the
- * data length (see `channelsOf`).
+ * Images: RGB (data.length = width*height*3) or grey (data.length = width*height), as
+ * src/image/pixels.ts's `channelsOf` tells (the `channels` field, else the data length).
  *
  * Backends: this file is the reference, plain TypeScript (the port, readable, ~6x slower than
  * dlib), and imports no kernel glue. `extractFhog` takes its three stages (gradient +
@@ -37,7 +37,9 @@
  * each tested bit-identical to its TypeScript twin here (gradientImageRef, voteRef, featuresRef),
  * and faster than dlib. hog/backends.ts maps a backend name to its stages.
  */
-import { channelsOf, type DPoint, type DRect, type HogImage } from './pyramid.js';
+import { fhogGrid, type FhogMapOptions } from '../geometry/index.js';
+import { channelsOf } from '../image/pixels.js';
+import type { HogImage } from './pyramid.js';
 
 /** 31 fHOG planes, each rows*cols floats, row-major (views into one contiguous buffer, plane p at p*rows*cols). */
 export interface FhogMap {
@@ -46,14 +48,8 @@ export interface FhogMap {
   planes: Float32Array[];
 }
 
-export interface FhogOptions {
-  /** Cell size in pixels (dlib's default 8). Integer >= 1. */
-  cellSize?: number;
-  /** dlib's filter_rows_padding (default 1). Integer >= 1. */
-  filterRowsPadding?: number;
-  /** dlib's filter_cols_padding (default 1). Integer >= 1. */
-  filterColsPadding?: number;
-}
+/** The cell size and paddings (src/geometry/fhog-maps.ts: the same defaults and checks as the coordinate maps). */
+export type FhogOptions = FhogMapOptions;
 
 export const FHOG_PLANES = 31;
 
@@ -67,10 +63,6 @@ const EPS = f32(0.0001);
 const F0_2 = f32(0.2);
 const F0_1 = f32(0.1);
 const TEXTURE_SCALE = f32(2 * 0.2357);
-
-function checkInt(name: string, v: number): void {
-  if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be an integer >= 1, got ${v}`);
-}
 
 function emptyMap(): FhogMap {
   return { rows: 0, cols: 0, planes: Array.from({ length: FHOG_PLANES }, () => new Float32Array(0)) };
@@ -251,12 +243,7 @@ export const referenceStages: FhogStages = {
  * Ensures: 31 planes of rows*cols floats; rows = cols = 0 when the image is too small.
  */
 export function extractFhog(img: HogImage, opts: FhogOptions = {}, stages: FhogStages = referenceStages): FhogMap {
-  const cs = opts.cellSize ?? 8;
-  const pr = opts.filterRowsPadding ?? 1;
-  const pc = opts.filterColsPadding ?? 1;
-  checkInt('cellSize', cs);
-  checkInt('filterRowsPadding', pr);
-  checkInt('filterColsPadding', pc);
+  const [cs, pr, pc] = fhogGrid(opts);
   const ch = channelsOf(img);
   return cs === 1 ? fhogCell1(img, ch, pr, pc, stages) : fhogCells(img, ch, cs, pr, pc, stages);
 }
@@ -423,63 +410,4 @@ function fhogCell1(img: HogImage, ch: 1 | 3, pr: number, pc: number, stages: Fho
     }
   }
   return { rows, cols, planes };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Coordinate maps between image pixels and fHOG cells (dlib's image_to_fhog / fhog_to_image).
-
-/** C++ integer division (truncates toward zero). */
-const idiv = (a: number, b: number): number => Math.trunc(a / b);
-
-interface MapOpts {
-  cellSize?: number;
-  filterRowsPadding?: number;
-  filterColsPadding?: number;
-}
-
-function mapArgs(o: MapOpts): [number, number, number] {
-  const cs = o.cellSize ?? 8;
-  const pr = o.filterRowsPadding ?? 1;
-  const pc = o.filterColsPadding ?? 1;
-  checkInt('cellSize', cs);
-  checkInt('filterRowsPadding', pr);
-  checkInt('filterColsPadding', pc);
-  return [cs, pr, pc];
-}
-
-/**
- * dlib's `image_to_fhog(point)`: the fHOG cell of an (integer) image pixel:
- * (p - (1,1)) / cell_size - (1,1) + ((pc-1)/2, (pr-1)/2), with C++ integer division.
- */
-export function imageToFhog(p: DPoint, opts: MapOpts = {}): DPoint {
-  const [cs, pr, pc] = mapArgs(opts);
-  return { x: idiv(p.x - 1, cs) - 1 + idiv(pc - 1, 2), y: idiv(p.y - 1, cs) - 1 + idiv(pr - 1, 2) };
-}
-
-/**
- * dlib's `fhog_to_image(point)`: the image pixel at the centre of an fHOG cell:
- * p' = (p + (1,1) - ((pc-1)/2, (pr-1)/2)) * cell_size + (1,1), then + (±cell_size/2, ±cell_size/2)
- * with the sign of each coordinate of p' (as dlib's four cases).
- */
-export function fhogToImage(p: DPoint, opts: MapOpts = {}): DPoint {
-  const [cs, pr, pc] = mapArgs(opts);
-  const x = (p.x + 1 - idiv(pc - 1, 2)) * cs + 1;
-  const y = (p.y + 1 - idiv(pr - 1, 2)) * cs + 1;
-  const h = idiv(cs, 2);
-  return { x: x + (x >= 0 ? h : -h), y: y + (y >= 0 ? h : -h) };
-}
-
-/** dlib's `image_to_fhog(rectangle)`: both corners mapped (a dlib::rectangle from two corners). */
-export function imageToFhogRect(r: DRect, opts: MapOpts = {}): DRect {
-  return pointsRect(imageToFhog({ x: r.left, y: r.top }, opts), imageToFhog({ x: r.right, y: r.bottom }, opts));
-}
-
-/** dlib's `fhog_to_image(rectangle)`: both corners mapped. */
-export function fhogToImageRect(r: DRect, opts: MapOpts = {}): DRect {
-  return pointsRect(fhogToImage({ x: r.left, y: r.top }, opts), fhogToImage({ x: r.right, y: r.bottom }, opts));
-}
-
-/** rectangle(p1, p2): dlib builds it as rectangle(p1) + rectangle(p2), the bounding box. */
-function pointsRect(a: DPoint, b: DPoint): DRect {
-  return { left: Math.min(a.x, b.x), top: Math.min(a.y, b.y), right: Math.max(a.x, b.x), bottom: Math.max(a.y, b.y) };
 }

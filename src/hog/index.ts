@@ -7,7 +7,7 @@
 export * from './pyramid.js';
 export * from './fhog.js';
 export { buildFhogFilterbank, type FhogFilterbank } from './fhog-filterbank.js';
-export { filterArea, filterImage, filterImageSeparable, type FilterArea } from './spatial-filtering.js';
+export { filterArea, filterImage, filterImageSeparable } from './spatial-filtering.js';
 export * from './scan-fhog-pyramid.js';
 export {
   applyFiltersToFhog,

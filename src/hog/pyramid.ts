@@ -8,8 +8,8 @@
  * - `pyramidUp(img)`: `pyramid_up(img, out, pyramid_down<2>())`, as dlib's Python API upsamples
  *   before detecting: output size from `pyramid_down<2>::rect_up` of the image rectangle, i.e.
  *   (2*height+1) x (2*width+2), filled by the same bilinear resize.
- * - `PyramidDown(n)`: the coordinate maps (`point_down/point_up/rect_down/rect_up`, any number of
- *   levels) of `pyramid_down<N>` for every N, including the special formulas of N = 2 and 3.
+ * The coordinate maps of `pyramid_down<N>` (`point_down/point_up/rect_down/rect_up`) are
+ * src/geometry/pyramid-maps.ts's `PyramidDown`.
  *
  * Exactness: dlib's bilinear resize for rgb->rgb and grey->grey images is a hand-vectorised
  * (SSE2, `simd4f`) loop in float32 with a scalar tail in double, and the two round differently:
@@ -21,53 +21,15 @@
  * resizeSimdPartRef by default); the 'wasm' backend's is a WebAssembly kernel (pyramid-wasm.ts),
  * chosen by name in hog/backends.ts.
  *
- * Images are {width, height, data}: RGB interleaved (data.length = width*height*3) or grey
- * (data.length = width*height); the kind is decided by data.length.
+ * Images are {width, height, data, channels}: RGB interleaved (data.length = width*height*3) or
+ * grey (data.length = width*height); the kind is src/image/pixels.ts's channelsOf, and outputs
+ * keep it (an empty output of an RGB image is an empty RGB image).
  */
-import type { GrayImage, RgbImage } from '../image/index.js';
+import { isEmptyRect, PyramidDown, roundRect } from '../geometry/index.js';
+import { channelsOf, type GrayImage, type RgbImage } from '../image/pixels.js';
 
 /** A dlib image: RGB (3 bytes a pixel, interleaved) or grey (1 byte a pixel). */
 export type HogImage = RgbImage | GrayImage;
-
-/** dlib::dpoint (vector<double,2>). */
-export interface DPoint {
-  x: number;
-  y: number;
-}
-
-/** dlib::drectangle: double coordinates, right/bottom inclusive. Also used for dlib::rectangle. */
-export interface DRect {
-  left: number;
-  top: number;
-  right: number;
-  bottom: number;
-}
-
-/**
- * Number of channels of `img`, decided by its data length: 3 for width*height*3 bytes, 1 for
- * width*height bytes. Throws a RangeError for anything else (or non-integer sizes).
- * With width*height = 0 both lengths are 0: such an image counts as grey.
- */
-export function channelsOf(img: HogImage): 1 | 3 {
-  const { width, height } = img;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 0 || height < 0) {
-    throw new RangeError(`image size must be non-negative integers, got ${width}x${height}`);
-  }
-  const n = width * height;
-  if (img.data.length === n) return 1;
-  if (img.data.length === n * 3) return 3;
-  throw new RangeError(`image data has ${img.data.length} bytes; a ${width}x${height} image needs ${n} (grey) or ${n * 3} (RGB)`);
-}
-
-/** dlib's drectangle -> rectangle conversion: each coordinate to floor(v + 0.5). */
-export function roundRect(r: DRect): DRect {
-  return {
-    left: Math.floor(r.left + 0.5),
-    top: Math.floor(r.top + 0.5),
-    right: Math.floor(r.right + 0.5),
-    bottom: Math.floor(r.bottom + 0.5),
-  };
-}
 
 const f32 = Math.fround;
 
@@ -87,7 +49,7 @@ export function resizeBilinear<T extends HogImage>(img: T, outWidth: number, out
     throw new RangeError(`output size must be non-negative integers, got ${outWidth}x${outHeight}`);
   }
   const out = new Uint8Array(outWidth * outHeight * ch);
-  const result = { width: outWidth, height: outHeight, data: out } as T;
+  const result = { width: outWidth, height: outHeight, data: out, channels: ch } as T;
   if (outWidth * outHeight === 0 || img.width * img.height === 0) return result;
   const g = resizeGeometry(img.width, img.height, outWidth, outHeight);
   simdPart(img.data, ch, out, g);
@@ -294,85 +256,7 @@ export function pyramidDown<T extends HogImage>(img: T, n = 6, simdPart: ResizeS
 export function pyramidUp<T extends HogImage>(img: T, simdPart: ResizeSimdPart = resizeSimdPartRef): T {
   channelsOf(img);
   if (img.width * img.height === 0) return resizeBilinear(img, 0, 0);
-  const up = roundRect(new PyramidDown(2).rectUp({ left: 0, top: 0, right: img.width - 1, bottom: img.height - 1 }));
-  if (up.top > up.bottom || up.left > up.right) return resizeBilinear(img, 0, 0);
-  return resizeBilinear(img, up.right + 1, up.bottom + 1, simdPart);
-}
-
-/**
- * The coordinate maps of dlib's `pyramid_down<N>`: where a point or rectangle of one level lies
- * in the next smaller (`down`) or larger (`up`) level, after any number of levels. All in double
- * precision, as dlib's dpoint/drectangle versions (integer rectangles are converted to
- * drectangle first; convert results back with `roundRect`, as dlib's rectangle(drectangle) does).
- *
- * N = 1 (`pyramid_disable`): every level maps to (0, 0). N = 2 and N = 3 use dlib's dedicated
- * formulas; N >= 4 the general ones: down p -> (p - 0.3)*(N-1)/N, up p -> p*N/(N-1) + 0.3.
- */
-export class PyramidDown {
-  readonly n: number;
-
-  constructor(n: number) {
-    if (!Number.isInteger(n) || n < 1) throw new RangeError(`pyramid_down<N> needs an integer N >= 1, got ${n}`);
-    this.n = n;
-  }
-
-  /** dlib's pyramid_rate: (N-1)/N. */
-  get rate(): number {
-    return (this.n - 1) / this.n;
-  }
-
-  private down1(p: DPoint): DPoint {
-    const n = this.n;
-    if (n === 1) return { x: 0, y: 0 };
-    if (n === 2) return { x: p.x / 2.0 - 1.25, y: p.y / 2.0 - 0.75 };
-    if (n === 3) {
-      const ratio = 2.0 / 3.0;
-      return { x: p.x * ratio - 1, y: p.y * ratio - 1 };
-    }
-    const ratio = (n - 1.0) / n;
-    return { x: (p.x - 0.3) * ratio, y: (p.y - 0.3) * ratio };
-  }
-
-  private up1(p: DPoint): DPoint {
-    const n = this.n;
-    if (n === 1) return { x: 0, y: 0 };
-    if (n === 2) return { x: (p.x + 1.25) * 2, y: (p.y + 0.75) * 2 };
-    if (n === 3) {
-      const ratio = 3.0 / 2.0;
-      return { x: p.x * ratio + ratio, y: p.y * ratio + ratio };
-    }
-    const ratio = n / (n - 1.0);
-    return { x: p.x * ratio + 0.3, y: p.y * ratio + 0.3 };
-  }
-
-  /** `point_down(p, levels)`. */
-  pointDown(p: DPoint, levels = 1): DPoint {
-    if (this.n === 1) return levels === 0 ? { x: p.x, y: p.y } : { x: 0, y: 0 };
-    let t = { x: p.x, y: p.y };
-    for (let i = 0; i < levels; i++) t = this.down1(t);
-    return t;
-  }
-
-  /** `point_up(p, levels)`. */
-  pointUp(p: DPoint, levels = 1): DPoint {
-    if (this.n === 1) return levels === 0 ? { x: p.x, y: p.y } : { x: 0, y: 0 };
-    let t = { x: p.x, y: p.y };
-    for (let i = 0; i < levels; i++) t = this.up1(t);
-    return t;
-  }
-
-  /** `rect_down(rect, levels)`: both corners mapped with pointDown. */
-  rectDown(r: DRect, levels = 1): DRect {
-    return cornersRect(this.pointDown({ x: r.left, y: r.top }, levels), this.pointDown({ x: r.right, y: r.bottom }, levels));
-  }
-
-  /** `rect_up(rect, levels)`: both corners mapped with pointUp. */
-  rectUp(r: DRect, levels = 1): DRect {
-    return cornersRect(this.pointUp({ x: r.left, y: r.top }, levels), this.pointUp({ x: r.right, y: r.bottom }, levels));
-  }
-}
-
-/** drectangle(p1, p2) as dlib builds it from two corners (the bounding box of both points). */
-function cornersRect(a: DPoint, b: DPoint): DRect {
-  return { left: Math.min(a.x, b.x), top: Math.min(a.y, b.y), right: Math.max(a.x, b.x), bottom: Math.max(a.y, b.y) };
+  const up = roundRect(new PyramidDown(2).rectUp([0, 0, img.width - 1, img.height - 1]));
+  if (isEmptyRect(up)) return resizeBilinear(img, 0, 0);
+  return resizeBilinear(img, up[2] + 1, up[3] + 1, simdPart);
 }

@@ -21,6 +21,9 @@
  */
 
 import type { ScanFhogPyramid } from '../dlib/object-detector.js';
+import {
+  centeredRect, emptyRect, fhogToImageRect, imageToFhogRect, PyramidDown, rectHeight, rectWidth, roundRect, type Rect,
+} from '../geometry/index.js';
 import type { FhogFilterbank } from './fhog-filterbank.js';
 import { filterImage, filterImageSeparable } from './spatial-filtering.js';
 import { stdSortReversed } from './std-sort.js';
@@ -32,15 +35,9 @@ export interface FhogLevel {
   planes: Float32Array[];
 }
 
-/** dlib's inclusive rectangle. */
-export type Rect = [left: number, top: number, right: number, bottom: number];
-
 /** The scanner settings scan_fhog_pyramid uses (the detector file's scanner part). */
 export type ScannerSettings = Pick<ScanFhogPyramid,
   'cellSize' | 'padding' | 'windowWidth' | 'windowHeight' | 'maxPyramidLevels' | 'minPyramidLayerWidth' | 'minPyramidLayerHeight'>;
-
-/** An empty rectangle, as dlib's rectangle(). */
-const EMPTY: Rect = [0, 0, -1, -1];
 
 // ---------------------------------------------------------------------------------------------
 // Filtering a pyramid level.
@@ -67,7 +64,7 @@ export function referenceScorer(feats: readonly FhogLevel[]): LevelScorer {
 export function applyFiltersToFhog(fb: FhogFilterbank, level: FhogLevel): { scores: Float32Array; area: Rect } {
   const { rows, cols, planes } = level;
   const scores = new Float32Array(rows * cols);
-  let area: Rect = EMPTY;
+  let area = emptyRect();
   if (!fb.separable) {
     area = filterImage(planes[0], rows, cols, fb.filters[0], fb.rows, fb.cols, scores, false);
     for (let i = 1; i < fb.filters.length; i++) filterImage(planes[i], rows, cols, fb.filters[i], fb.rows, fb.cols, scores, true);
@@ -85,80 +82,13 @@ export function applyFiltersToFhog(fb: FhogFilterbank, level: FhogLevel): { scor
 }
 
 // ---------------------------------------------------------------------------------------------
-// Geometry: the window -> image mapping of detect_from_fhog_pyramid.
-
-/** dlib's centered_rect(point(x,y), width, height). */
-export function centeredRect(x: number, y: number, width: number, height: number): Rect {
-  const left = x - Math.trunc(width / 2);
-  const top = y - Math.trunc(height / 2);
-  return [left, top, left + width - 1, top + height - 1];
-}
-
-/** fhog_to_image(point): an fhog cell to the centre of its image cell. */
-export function fhogPointToImage(x: number, y: number, cellSize: number, rowsPadding: number, colsPadding: number): [number, number] {
-  const px = (x + 1 - Math.trunc((colsPadding - 1) / 2)) * cellSize + 1;
-  const py = (y + 1 - Math.trunc((rowsPadding - 1) / 2)) * cellSize + 1;
-  const h = Math.trunc(cellSize / 2);
-  return [px + (px >= 0 ? h : -h), py + (py >= 0 ? h : -h)];
-}
-
-/** fhog_to_image(rectangle): both corners mapped. */
-export function fhogRectToImage(r: Rect, cellSize: number, rowsPadding: number, colsPadding: number): Rect {
-  const [l, t] = fhogPointToImage(r[0], r[1], cellSize, rowsPadding, colsPadding);
-  const [rr, b] = fhogPointToImage(r[2], r[3], cellSize, rowsPadding, colsPadding);
-  return [l, t, rr, b];
-}
-
-/** drectangle -> rectangle: each coordinate floor(x + 0.5). */
-const roundCoord = (v: number): number => Math.floor(v + 0.5);
-
-/** pyramid_down<N>::rect_up(rect, levels), converted back to an integer rectangle (N > 2). */
-export function pyramidRectUp(r: Rect, levels: number, n = 6): Rect {
-  const ratio = n / (n - 1.0);
-  const up = (v: number): number => {
-    for (let i = 0; i < levels; i++) v = v * ratio + 0.3;
-    return v;
-  };
-  const x1 = up(r[0]);
-  const y1 = up(r[1]);
-  const x2 = up(r[2]);
-  const y2 = up(r[3]);
-  return [roundCoord(Math.min(x1, x2)), roundCoord(Math.min(y1, y2)), roundCoord(Math.max(x1, x2)), roundCoord(Math.max(y1, y2))];
-}
-
-/** pyramid_down<N>::rect_down(rect, levels) to an integer rectangle (N > 2). */
-export function pyramidRectDown(r: Rect, levels: number, n = 6): Rect {
-  const ratio = (n - 1.0) / n;
-  const down = (v: number): number => {
-    for (let i = 0; i < levels; i++) v = (v - 0.3) * ratio;
-    return v;
-  };
-  const x1 = down(r[0]);
-  const y1 = down(r[1]);
-  const x2 = down(r[2]);
-  const y2 = down(r[3]);
-  return [roundCoord(Math.min(x1, x2)), roundCoord(Math.min(y1, y2)), roundCoord(Math.max(x1, x2)), roundCoord(Math.max(y1, y2))];
-}
-
-/** pyramid_down<2>::rect_down(rect, levels) to an integer rectangle (maps upsampled boxes back). */
-export function pyramid2RectDown(r: Rect, levels: number): Rect {
-  const down = (v: number, off: number): number => {
-    for (let i = 0; i < levels; i++) v = v / 2.0 - off;
-    return v;
-  };
-  const x1 = down(r[0], 1.25);
-  const y1 = down(r[1], 0.75);
-  const x2 = down(r[2], 1.25);
-  const y2 = down(r[3], 0.75);
-  return [roundCoord(Math.min(x1, x2)), roundCoord(Math.min(y1, y2)), roundCoord(Math.max(x1, x2)), roundCoord(Math.max(y1, y2))];
-}
+// Window size and pyramid depth (the coordinate maps themselves are in src/geometry/).
 
 /** The fhog window (filter) size in cells: compute_fhog_window_size. */
 export function fhogWindowCells(s: Pick<ScannerSettings, 'windowWidth' | 'windowHeight' | 'cellSize' | 'padding'>): { width: number; height: number } {
-  const [l, t, r, b] = centeredRect(0, 0, s.windowWidth, s.windowHeight);
-  // image_to_fhog(point, cell_size, 1, 1) = (p - (1,1)) / cell_size - (1,1), C++ integer division.
-  const toFhog = (v: number): number => Math.trunc((v - 1) / s.cellSize) - 1;
-  return { width: toFhog(r) + s.padding - (toFhog(l) - s.padding) + 1, height: toFhog(b) + s.padding - (toFhog(t) - s.padding) + 1 };
+  // image_to_fhog(rect, cell_size, 1, 1) of the window centred on (0, 0), grown by the padding.
+  const [l, t, r, b] = imageToFhogRect(centeredRect(0, 0, s.windowWidth, s.windowHeight), { cellSize: s.cellSize });
+  return { width: r + s.padding - (l - s.padding) + 1, height: b + s.padding - (t - s.padding) + 1 };
 }
 
 /**
@@ -167,17 +97,13 @@ export function fhogWindowCells(s: Pick<ScannerSettings, 'windowWidth' | 'window
  * size, at most maxPyramidLevels (always at least 1).
  */
 export function pyramidLevels(width: number, height: number, s: Pick<ScannerSettings, 'maxPyramidLevels' | 'minPyramidLayerWidth' | 'minPyramidLayerHeight'>, n = 6): number {
+  const pyr = new PyramidDown(n);
   let rect: Rect = [0, 0, width - 1, height - 1];
   let levels = 0;
   for (;;) {
-    rect = pyramidRectDown(rect, 1, n);
+    rect = roundRect(pyr.rectDown(rect, 1));
     levels++;
-    const w = rect[2] - rect[0] + 1;
-    const h = rect[3] - rect[1] + 1;
-    // rectangle::width() is 0 for an empty rectangle.
-    const rw = rect[2] < rect[0] ? 0 : w;
-    const rh = rect[3] < rect[1] ? 0 : h;
-    if (!(rw >= s.minPyramidLayerWidth && rh >= s.minPyramidLayerHeight && levels < s.maxPyramidLevels)) break;
+    if (!(rectWidth(rect) >= s.minPyramidLayerWidth && rectHeight(rect) >= s.minPyramidLayerHeight && levels < s.maxPyramidLevels)) break;
   }
   return levels;
 }
@@ -206,6 +132,7 @@ export function detectFromFhogPyramid(
   },
 ): RawDetection[] {
   const dets: RawDetection[] = [];
+  const pyr = new PyramidDown(opts.pyramidN ?? 6);
   const scorer = opts.scorer ?? referenceScorer(feats);
   for (let l = 0; l < feats.length; l++) {
     const { scores, area } = scorer.score(fb, l);
@@ -215,7 +142,7 @@ export function detectFromFhogPyramid(
         const s = scores[r * cols + c];
         if (s >= thresh) {
           const win = centeredRect(c, r, opts.detBoxWidth, opts.detBoxHeight);
-          const rect = pyramidRectUp(fhogRectToImage(win, opts.cellSize, opts.filterRowsPadding, opts.filterColsPadding), l, opts.pyramidN ?? 6);
+          const rect = roundRect(pyr.rectUp(fhogToImageRect(win, opts), l));
           dets.push({ score: s, rect });
         }
       }

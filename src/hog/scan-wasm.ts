@@ -12,10 +12,11 @@
  * WasmOutOfMemoryError (hog/backends.ts then falls back to the reference scorer).
  */
 import { FacemetricError } from '../errors.js';
+import { emptyRect, type Rect } from '../geometry/index.js';
 import { KernelInstance } from '../wasm/exports.js';
 import { WasmOutOfMemoryError, type WasmKernels } from '../wasm/index.js';
 import type { FhogFilterbank } from './fhog-filterbank.js';
-import type { FhogLevel, LevelScorer, Rect } from './scan-fhog-pyramid.js';
+import type { FhogLevel, LevelScorer } from './scan-fhog-pyramid.js';
 import { filterArea } from './spatial-filtering.js';
 
 export interface ScanExports {
@@ -69,7 +70,6 @@ interface BankPlacement {
   full: number[];
 }
 
-const EMPTY: Rect = [0, 0, -1, -1];
 /** The most pyramid bytes a scorer puts in wasm memory (2 GiB less 64 MiB for filters). */
 export const MAX_PYRAMID_BYTES = 2 ** 31 - 2 ** 26;
 
@@ -146,7 +146,7 @@ export class WasmLevelScorer implements LevelScorer {
     const pl = this.place(fb);
     const { rows, cols, planes } = this.levels[level];
     const ex = this.ex;
-    let area: Rect = EMPTY;
+    let area: Rect = emptyRect();
     if (!fb.separable) {
       ex.scan_full(planes[0], rows, cols, pl.full[0], fb.rows, fb.cols, this.scores, 0);
       area = filterArea(rows, cols, fb.rows, fb.cols);

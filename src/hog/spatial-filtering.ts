@@ -9,21 +9,16 @@
  * glue in scan-wasm.ts) do the same float operations, 4 output columns per f32x4.
  */
 
-/** dlib's inclusive rectangle [left, top, right, bottom] (the same tuple as scan-fhog-pyramid's Rect). */
-export type FilterArea = [left: number, top: number, right: number, bottom: number];
-
+import { emptyRect, type Rect } from '../geometry/index.js';
 
 const fr = Math.fround;
-
-/** An empty area, as dlib's rectangle(). */
-const NO_AREA: FilterArea = [0, 0, -1, -1];
 
 /**
  * The area a float filter of `frows x fcols` leaves valid in a `rows x cols` image (dlib's
  * non_border rectangle); empty for an empty image.
  */
-export function filterArea(rows: number, cols: number, frows: number, fcols: number): FilterArea {
-  if (rows * cols === 0) return NO_AREA;
+export function filterArea(rows: number, cols: number, frows: number, fcols: number): Rect {
+  if (rows * cols === 0) return emptyRect();
   return [Math.trunc(fcols / 2), Math.trunc(frows / 2), cols - Math.trunc((fcols - 1) / 2) - 1, rows - Math.trunc((frows - 1) / 2) - 1];
 }
 
@@ -39,8 +34,8 @@ function simdEnd(first: number, last: number): number {
  * `out` (same size), writing (addTo false) or adding (addTo true) inside the returned area;
  * with addTo false the border outside it is zeroed.
  */
-export function filterImage(inp: Float32Array, rows: number, cols: number, filt: Float32Array, frows: number, fcols: number, out: Float32Array, addTo: boolean): FilterArea {
-  if (rows * cols === 0) return NO_AREA;
+export function filterImage(inp: Float32Array, rows: number, cols: number, filt: Float32Array, frows: number, fcols: number, out: Float32Array, addTo: boolean): Rect {
+  if (rows * cols === 0) return emptyRect();
   const firstRow = Math.trunc(frows / 2);
   const firstCol = Math.trunc(fcols / 2);
   const lastRow = rows - Math.trunc((frows - 1) / 2);
@@ -151,8 +146,8 @@ function pass1d(src: Float32Array, s: number, stride: number, f: Float32Array, d
  * float_spatially_filter_image_separable: row filter over every row into `scratch`, then the
  * column filter; written or added into `out` like {@link filterImage}.
  */
-export function filterImageSeparable(inp: Float32Array, rows: number, cols: number, rowFilter: Float32Array, colFilter: Float32Array, out: Float32Array, scratch: Float32Array, addTo: boolean): FilterArea {
-  if (rows * cols === 0) return NO_AREA;
+export function filterImageSeparable(inp: Float32Array, rows: number, cols: number, rowFilter: Float32Array, colFilter: Float32Array, out: Float32Array, scratch: Float32Array, addTo: boolean): Rect {
+  if (rows * cols === 0) return emptyRect();
   const nRow = rowFilter.length;
   const nCol = colFilter.length;
   const firstRow = Math.trunc(nCol / 2);

@@ -5,36 +5,30 @@
  *
  * Numerics: double precision in dlib's order of operations. dlib fits two transforms with an SVD:
  * the similarity fit of `get_face_chip_details` (`find_similarity_transform`, Umeyama on a 2x2
- * covariance) is src/linalg/svd.ts's port of what the linked dlib runs (LAPACK's dgesvd path for
- * a 2x2), bit-identical; the chip->image affine map (`find_affine_transform`, `Q*pinv(P)`) uses
+ * covariance, src/geometry/point-transforms.ts) runs src/linalg/svd.ts's port of what the linked
+ * dlib runs (LAPACK's dgesvd path for a 2x2), bit-identical; the chip->image affine map (`find_affine_transform`, `Q*pinv(P)`) uses
  * dlib's own pinv(P) values for common chip sizes (PINV_CHIP), so that given dlib's chip_details
  * the chips are bit-identical. Pixels go through dlib's bilinear interpolation, whose result is
  * truncated (not rounded) to unsigned char per channel (`vector_to_pixel` is a static_cast).
  */
-import type { GrayImage, RgbImage } from './pixels.js';
+import {
+  applyAffine, findSimilarityTransform, PyramidDown, rectArea, rectHeight, rectWidth,
+  type Point, type PointTransformAffine, type Rect,
+} from '../geometry/index.js';
+import { channelsOf, type GrayImage, type RgbImage } from './pixels.js';
 import { atan2 } from '../linalg/atan2.js';
-import { findSimilarityTransform as findSimilarityTransformExact } from '../linalg/svd.js';
-
-/** A dlib `drectangle`: inclusive double corners. */
-export interface DRectangle {
-  left: number;
-  top: number;
-  right: number;
-  bottom: number;
-}
 
 /** dlib's `chip_details`. */
 export interface ChipDetails {
-  rect: DRectangle;
+  /** A dlib drectangle: inclusive double corners [left, top, right, bottom]. */
+  rect: Rect;
   angle: number;
   rows: number;
   cols: number;
 }
 
-type Pt = [number, number];
-
 // The 5-point template (dlib's shape_predictor_5_face_landmarks order).
-const FIVE_POINT_TEMPLATE: readonly Pt[] = [
+const FIVE_POINT_TEMPLATE: readonly Point[] = [
   [0.8595674595992, 0.2134981538014],
   [0.6460604764104, 0.2289674387677],
   [0.1205750620789, 0.2137274526848],
@@ -58,43 +52,21 @@ const MEAN_FACE_Y = [
   0.784792, 0.778746, 0.785343, 0.778746, 0.784792, 0.824182, 0.831803, 0.824182,
 ];
 
-/** A 2-D affine map `p -> m*p + b` (dlib's point_transform_affine). */
-export interface Affine {
-  m00: number;
-  m01: number;
-  m10: number;
-  m11: number;
-  b0: number;
-  b1: number;
-}
-
-function applyAffine(t: Affine, x: number, y: number): Pt {
-  return [t.m00 * x + t.m01 * y + t.b0, t.m10 * x + t.m11 * y + t.b1];
-}
-
-/**
- * `find_similarity_transform(from, to)` exactly as the linked dlib computes it (means, sigma and
- * covariance in dlib's order, the 2x2 SVD as LAPACK's dgesvd): see src/linalg/svd.ts.
- */
-export function findSimilarityTransform(from: readonly Pt[], to: readonly Pt[]): Affine {
-  const { m: [m00, m01, m10, m11], b: [b0, b1] } = findSimilarityTransformExact(from, to);
-  return { m00, m01, m10, m11, b0, b1 };
-}
-
 /** `chip_details(chip_points, img_points, chip_dims(rows, cols))`. */
-export function chipDetailsFromPoints(chipPoints: readonly Pt[], imgPoints: readonly Pt[], rows: number, cols: number): ChipDetails {
+export function chipDetailsFromPoints(chipPoints: readonly Point[], imgPoints: readonly Point[], rows: number, cols: number): ChipDetails {
+  // find_similarity_transform exactly as the linked dlib computes it (src/geometry/point-transforms.ts)
   const t = findSimilarityTransform(chipPoints, imgPoints);
-  const px = t.m00;
-  const py = t.m10;
+  const px = t.m[0];
+  const py = t.m[2];
   // Correctly rounded (src/linalg/atan2.ts), as glibc's std::atan2 is but for rare near-midpoint
   // cases; V8's fdlibm Math.atan2 is one ulp off glibc's for about 1 chip angle in 4.
   const angle = atan2(py, px);
   const scale = Math.sqrt(px * px + py * py);
-  const [cx, cy] = applyAffine(t, cols / 2.0, rows / 2.0);
+  const [cx, cy] = applyAffine(t, [cols / 2.0, rows / 2.0]);
   // centered_drect(p, w, h): w--, h--, then p +- w/2.
   const w = cols * scale - 1;
   const h = rows * scale - 1;
-  return { rect: { left: cx - w / 2, top: cy - h / 2, right: cx + w / 2, bottom: cy + h / 2 }, angle, rows, cols };
+  return { rect: [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], angle, rows, cols };
 }
 
 /**
@@ -109,8 +81,8 @@ export function getFaceChipDetails(points: readonly (readonly [number, number])[
   if (!(padding >= 0) || !Number.isInteger(size) || size <= 0) {
     throw new RangeError(`getFaceChipDetails: invalid size ${size} or padding ${padding}`);
   }
-  const from: Pt[] = [];
-  const to: Pt[] = [];
+  const from: Point[] = [];
+  const to: Point[] = [];
   const k = 2 * padding + 1;
   if (points.length === 5) {
     for (let i = 0; i < 5; i++) {
@@ -134,47 +106,32 @@ export function getFaceChipDetails(points: readonly (readonly [number, number])[
 // ---------------------------------------------------------------------------------------------
 // geometry helpers (dlib drectangle semantics)
 
-const dWidth = (r: DRectangle): number => (r.top > r.bottom || r.left > r.right ? 0 : r.right - r.left + 1);
-const dHeight = (r: DRectangle): number => (r.top > r.bottom || r.left > r.right ? 0 : r.bottom - r.top + 1);
-const dArea = (r: DRectangle): number => dWidth(r) * dHeight(r);
+/** The maps of pyramid_down<2>, the pyramid extract_image_chip shrinks big crops with. */
+const PYRAMID2 = new PyramidDown(2);
 
-/** pyramid_down<2>::rect_down: both corners p/2 - (1.25, 0.75). */
-function rectDown2(r: DRectangle): DRectangle {
-  const a: Pt = [r.left / 2.0 - 1.25, r.top / 2.0 - 0.75];
-  const b: Pt = [r.right / 2.0 - 1.25, r.bottom / 2.0 - 0.75];
-  // drectangle(p1, p2) is the bounding box of the two points
-  return { left: Math.min(a[0], b[0]), top: Math.min(a[1], b[1]), right: Math.max(a[0], b[0]), bottom: Math.max(a[1], b[1]) };
-}
-
-function rotatePoint(cx: number, cy: number, x: number, y: number, sinA: number, cosA: number): Pt {
+function rotatePoint(cx: number, cy: number, x: number, y: number, sinA: number, cosA: number): Point {
   const px = x - cx;
   const py = y - cy;
   return [cosA * px - sinA * py + cx, sinA * px + cosA * py + cy];
 }
 
-function rotatedCorners(r: DRectangle, angle: number): Pt[] {
-  const cx = (r.left + r.right) / 2.0;
-  const cy = (r.top + r.bottom) / 2.0;
+function rotatedCorners(r: Readonly<Rect>, angle: number): Point[] {
+  const [left, top, right, bottom] = r;
+  const cx = (left + right) / 2.0;
+  const cy = (top + bottom) / 2.0;
   const s = Math.sin(angle);
   const c = Math.cos(angle);
   return [
-    rotatePoint(cx, cy, r.left, r.top, s, c),
-    rotatePoint(cx, cy, r.right, r.top, s, c),
-    rotatePoint(cx, cy, r.left, r.bottom, s, c),
-    rotatePoint(cx, cy, r.right, r.bottom, s, c),
+    rotatePoint(cx, cy, left, top, s, c),
+    rotatePoint(cx, cy, right, top, s, c),
+    rotatePoint(cx, cy, left, bottom, s, c),
+    rotatePoint(cx, cy, right, bottom, s, c),
   ];
 }
 
 const roundHalfUp = (v: number): number => Math.floor(v + 0.5);
 
 type AnyImage = RgbImage | GrayImage;
-
-function channels(img: AnyImage): 1 | 3 {
-  const n = img.width * img.height;
-  const ch = n === 0 ? 3 : img.data.length / n;
-  if (ch !== 1 && ch !== 3) throw new RangeError(`extractImageChip: image data is neither RGB nor grey (${ch} bytes/pixel)`);
-  return ch;
-}
 
 interface Plane {
   w: number;
@@ -308,22 +265,21 @@ export const PINV_CHIP: ReadonlyMap<string, readonly number[]> = new Map([
 ]);
 
 /** find_affine_transform from the chip's tl, tr, bl corners to p0, p1, p2: Q * pinv(P). */
-function chipToImageAffine(rows: number, cols: number, p0: Pt, p1: Pt, p2: Pt): Affine {
+function chipToImageAffine(rows: number, cols: number, p0: Point, p1: Point, p2: Point): PointTransformAffine {
   const W = cols - 1;
   const H = rows - 1;
   const pinv = PINV_CHIP.get(`${rows}x${cols}`) ?? (W > 0 && H > 0 ? [-1 / W, -1 / H, 1, 1 / W, 0, 0, 0, 1 / H, 0] : undefined);
   if (!pinv) {
     // degenerate 1-pixel-wide chips: dlib's pinv of a rank-deficient P; map the one row/column
-    return { m00: W === 0 ? 0 : (p1[0] - p0[0]) / W, m01: H === 0 ? 0 : (p2[0] - p0[0]) / H, m10: W === 0 ? 0 : (p1[1] - p0[1]) / W, m11: H === 0 ? 0 : (p2[1] - p0[1]) / H, b0: p0[0], b1: p0[1] };
+    return {
+      m: [W === 0 ? 0 : (p1[0] - p0[0]) / W, H === 0 ? 0 : (p2[0] - p0[0]) / H, W === 0 ? 0 : (p1[1] - p0[1]) / W, H === 0 ? 0 : (p2[1] - p0[1]) / H],
+      b: [p0[0], p0[1]],
+    };
   }
   const q = (a: number, b: number, c: number, j: number): number => a * pinv[j]! + b * pinv[3 + j]! + c * pinv[6 + j]!;
   return {
-    m00: q(p0[0], p1[0], p2[0], 0),
-    m01: q(p0[0], p1[0], p2[0], 1),
-    b0: q(p0[0], p1[0], p2[0], 2),
-    m10: q(p0[1], p1[1], p2[1], 0),
-    m11: q(p0[1], p1[1], p2[1], 1),
-    b1: q(p0[1], p1[1], p2[1], 2),
+    m: [q(p0[0], p1[0], p2[0], 0), q(p0[0], p1[0], p2[0], 1), q(p0[1], p1[1], p2[1], 0), q(p0[1], p1[1], p2[1], 1)],
+    b: [q(p0[0], p1[0], p2[0], 2), q(p0[1], p1[1], p2[1], 2)],
   };
 }
 
@@ -374,16 +330,16 @@ function bilinear(out: Uint8Array, rows: number, cols: number, ch: number, m00: 
  * (cropped, possibly pyramid-downsampled) source are 0.
  */
 export function extractImageChip<T extends AnyImage>(img: T, details: ChipDetails): T {
-  const ch = channels(img);
+  const ch = channelsOf(img);
   const { rows, cols, angle, rect } = details;
-  if (!(rows > 0 && cols > 0) || dArea(rect) === 0) throw new RangeError('extractImageChip: empty chip or rectangle');
+  if (!(rows > 0 && cols > 0) || rectArea(rect) === 0) throw new RangeError('extractImageChip: empty chip or rectangle');
   const out = new Uint8Array(rows * cols * ch);
-  const result = { width: cols, height: rows, data: out } as T;
+  const result = { width: cols, height: rows, data: out, channels: ch } as T;
 
-  if (angle === 0 && rows === dHeight(rect) && cols === dWidth(rect)) {
+  if (angle === 0 && rows === rectHeight(rect) && cols === rectWidth(rect)) {
     // basic_extract_image_chip on the rounded rectangle
-    const l = roundHalfUp(rect.left);
-    const t = roundHalfUp(rect.top);
+    const l = roundHalfUp(rect[0]);
+    const t = roundHalfUp(rect[1]);
     for (let r = 0; r < rows; r++) {
       const y = t + r;
       if (y < 0 || y >= img.height) continue;
@@ -400,9 +356,9 @@ export function extractImageChip<T extends AnyImage>(img: T, details: ChipDetail
   // pyramid depth and the crop (bounding_box) dlib takes before building it
   let depth = 0;
   let grow = 2;
-  let rd = rectDown2(rect);
-  while (dArea(rd) > size) {
-    rd = rectDown2(rd);
+  let rd = PYRAMID2.rectDown(rect);
+  while (rectArea(rd) > size) {
+    rd = PYRAMID2.rectDown(rd);
     depth++;
     grow = grow * 2 + 2;
   }
@@ -446,11 +402,11 @@ export function extractImageChip<T extends AnyImage>(img: T, details: ChipDetail
   }
   // the crop, read in place
   let level: View = { w: Math.max(0, br - bl + 1), h: Math.max(0, bb - bt + 1), ch, data: img.data, off: (bt * img.width + bl) * ch, stride: img.width * ch };
-  let lrect: DRectangle = { left: rect.left - bl, top: rect.top - bt, right: rect.right - bl, bottom: rect.bottom - bt };
+  let lrect: Rect = [rect[0] - bl, rect[1] - bt, rect[2] - bl, rect[3] - bt];
   let lv = -1;
-  while (dArea(rectDown2(lrect)) > size) {
+  while (rectArea(PYRAMID2.rectDown(lrect)) > size) {
     lv++;
-    lrect = rectDown2(lrect);
+    lrect = PYRAMID2.rectDown(lrect);
   }
   for (let i = 0; i <= lv; i++) {
     const p = pyramidDown2View(level);
@@ -459,7 +415,7 @@ export function extractImageChip<T extends AnyImage>(img: T, details: ChipDetail
 
   // affine map from chip (0,0), (cols-1,0), (0,rows-1) to the rotated level rectangle's tl, tr, bl
   const [p0, p1, p2] = rotatedCorners(lrect, angle);
-  const { m00, m01, m10, m11, b0, b1 } = chipToImageAffine(rows, cols, p0!, p1!, p2!);
+  const { m: [m00, m01, m10, m11], b: [b0, b1] } = chipToImageAffine(rows, cols, p0!, p1!, p2!);
   bilinear(out, rows, cols, ch, m00, m01, m10, m11, b0, b1, level);
   return result;
 }

@@ -143,7 +143,7 @@ export interface FaceAnnotation {
  * (1 pixel up to ~600 px on the short side, thicker above).
  */
 export function annotateFaces(img: RgbImage, faces: readonly FaceAnnotation[]): RgbImage {
-  const out: RgbImage = { width: img.width, height: img.height, data: new Uint8Array(img.data) };
+  const out: RgbImage = { width: img.width, height: img.height, data: new Uint8Array(img.data), channels: 3 };
   const pen = Math.max(1, Math.round(Math.min(img.width, img.height) / 600));
   const box: Rgb = [0, 255, 0];
   const shape: Rgb = [255, 0, 0];

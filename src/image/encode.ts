@@ -7,23 +7,9 @@
  * back as RGB with r = g = b).
  */
 import pngjs from 'pngjs';
-import type { GrayImage, RgbImage } from './pixels.js';
-import { assertImageShape } from './pixels.js';
+import { assertImageShape, channelsOf, type GrayImage, type RgbImage } from './pixels.js';
 
 const { PNG } = pngjs;
-
-/**
- * Tells an RgbImage from a GrayImage by its data length (the two types are structurally alike).
- *
- * Requires: nothing. Ensures: returns 3 or 1; throws a RangeError/TypeError when the data length
- * is neither `width*height*3` nor `width*height` or the size is not a positive integer.
- */
-export function channelsOf(img: RgbImage | GrayImage): 1 | 3 {
-  const pixels = img.width * img.height;
-  const channels = img.data instanceof Uint8Array && img.data.length === pixels ? 1 : 3;
-  assertImageShape(img, channels, 'encodePng');
-  return channels;
-}
 
 /** Options for {@link encodePng}. */
 export interface EncodePngOptions {
@@ -43,6 +29,7 @@ export interface EncodePngOptions {
  */
 export function encodePng(img: RgbImage | GrayImage, options: EncodePngOptions = {}): Uint8Array {
   const channels = channelsOf(img);
+  assertImageShape(img, channels, 'encodePng');
   const colorType = channels === 3 ? 2 : 0;
   const data = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
   const meta = { width: img.width, height: img.height, data, gamma: 0 } as unknown as InstanceType<typeof PNG>;

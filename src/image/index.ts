@@ -7,7 +7,7 @@
  * stage's entry (src/landmarks/index.ts) exports.
  */
 export type { GrayImage, RgbImage, RgbaImage } from './pixels.js';
-export { grayToRgb, rgbaToRgb, rgbToGray } from './pixels.js';
+export { channelsOf, grayToRgb, rgbaToRgb, rgbToGray } from './pixels.js';
 export { DEFAULT_MAX_PIXELS } from './limits.js';
 export type { DecodeOptions, ImageFormat } from './decode.js';
 export { decodeImage, detectFormat } from './decode.js';

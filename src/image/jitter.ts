@@ -29,7 +29,7 @@
  * So each call takes 5 doubles (10 32-bit numbers) from the generator.
  */
 import { FacemetricError } from '../errors.js';
-import type { GrayImage, RgbImage } from './pixels.js';
+import { channelsOf, type GrayImage, type RgbImage } from './pixels.js';
 import type { DlibRand } from '../rand/dlib-rand.js';
 import { extractImageChip, type ChipDetails } from './chips.js';
 
@@ -62,14 +62,13 @@ function checkSize(width: number, height: number): void {
   }
 }
 
-/** Bytes per pixel of a `checkSize`d image: 3 (RGB) or 1 (grey); throws for anything else. */
-function channelsOf(img: RgbImage | GrayImage): number {
-  const { width, height } = img;
-  const ch = img.data.length / (width * height);
-  if (ch !== 1 && ch !== 3) {
-    throw new FacemetricError(`jitterImage: a ${width}x${height} image with ${img.data.length} bytes is neither RGB nor grey`);
+/** channelsOf (3 or 1) of a `checkSize`d image, failing with jitter's FacemetricError. */
+function jitterChannels(img: RgbImage | GrayImage): 1 | 3 {
+  try {
+    return channelsOf(img);
+  } catch {
+    throw new FacemetricError(`jitterImage: a ${img.width}x${img.height} image with ${img.data.length} bytes is neither RGB nor grey`);
   }
-  return ch;
 }
 
 /**
@@ -105,7 +104,7 @@ export function drawJitter(size: number, rng: DlibRand): JitterDraw {
   const cr = cl + boxSize - 1;
   const cb = ct + boxSize - 1;
   const angle = (rng.getDoubleInRange(-MAX_ROTATION_DEGREES, MAX_ROTATION_DEGREES) * DLIB_PI) / 180;
-  const details: ChipDetails = { rect: { left: cl, top: ct, right: cr, bottom: cb }, angle, rows: size, cols: size };
+  const details: ChipDetails = { rect: [cl, ct, cr, cb], angle, rows: size, cols: size };
   // The crop is extracted before the flip is drawn; extraction draws nothing, so the order of
   // the draws is what matters and it is dlib's.
   const flip = rng.getRandomDouble() > 0.5;
@@ -141,7 +140,7 @@ export function jitterImage<T extends RgbImage | GrayImage>(img: T, rng: DlibRan
   }
   const { width, height } = img;
   checkSize(width, height);
-  channelsOf(img);
+  jitterChannels(img);
   // checked before drawing, so a bad image leaves the generator as it was
   return applyJitter(img, drawJitter(width, rng));
 }
@@ -158,7 +157,7 @@ export function applyJitter<T extends RgbImage | GrayImage>(img: T, draw: Jitter
   if (draw.details.rows !== height || draw.details.cols !== width) {
     throw new FacemetricError(`applyJitter: the draw is for a ${draw.details.cols}x${draw.details.rows} image, not ${width}x${height}`);
   }
-  const ch = channelsOf(img);
+  const ch = jitterChannels(img);
   const crop = extractImageChip(img, draw.details);
   if (draw.flip) flipLeftRight(crop.data, crop.width, crop.height, ch);
   return crop;

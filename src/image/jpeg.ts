@@ -216,7 +216,7 @@ export function decodeJpeg(bytes: Uint8Array, maxPixels: number, file: string | 
   if (opts.decoder !== 'jpeg-js') {
     try {
       const { width, height, data } = decodeJpegExact(bytes);
-      return { width, height, data };
+      return { width, height, data, channels: 3 };
     } catch (err) {
       if (err instanceof JpegDataError) fail(`corrupt JPEG data (${err.message})`, err);
       if (!(err instanceof JpegUnsupportedError)) {
@@ -260,5 +260,5 @@ export function decodeJpeg(bytes: Uint8Array, maxPixels: number, file: string | 
   if (decoded.width !== width || decoded.height !== height || decoded.data.length !== width * height * 3) {
     fail(`corrupt JPEG (decoded ${decoded.width}x${decoded.height}, header says ${width}x${height})`);
   }
-  return { width, height, data: decoded.data };
+  return { width, height, data: decoded.data, channels: 3 };
 }

@@ -13,18 +13,27 @@
  *   pixel with alpha 254 and colour 255 becomes 253. {@link rgbaToRgb} reproduces this exactly.
  */
 
-/** An 8-bit RGB image: interleaved R, G, B bytes, row-major, `width * height * 3` bytes. */
+/**
+ * An 8-bit RGB image: interleaved R, G, B bytes, row-major, `width * height * 3` bytes.
+ *
+ * `channels` tells the two image types apart, to the compiler (a GrayImage is not an RgbImage)
+ * and at run time (a 0x0 image has no data length to tell by). Every image facemetric builds
+ * carries it; it is optional so that plain `{ width, height, data }` objects are still accepted,
+ * their kind then decided by the data length ({@link channelsOf}).
+ */
 export interface RgbImage {
   width: number;
   height: number;
   data: Uint8Array;
+  channels?: 3;
 }
 
-/** An 8-bit greyscale image: one byte per pixel, row-major, `width * height` bytes. */
+/** An 8-bit greyscale image: one byte per pixel, row-major, `width * height` bytes (see RgbImage on `channels`). */
 export interface GrayImage {
   width: number;
   height: number;
   data: Uint8Array;
+  channels?: 1;
 }
 
 /** An 8-bit RGBA image (interleaved, `width * height * 4` bytes); only an intermediate form. */
@@ -32,6 +41,31 @@ export interface RgbaImage {
   width: number;
   height: number;
   data: Uint8Array;
+}
+
+/**
+ * The number of channels of `img`: its `channels` field when it has one, else decided by its
+ * data length, 3 for width*height*3 bytes, 1 for width*height bytes. A 0-pixel image without
+ * the field counts as grey (both lengths are 0).
+ *
+ * Requires: nothing. Ensures: returns 1 or 3 when the size is non-negative integers and the data
+ * length fits the channel count; otherwise throws a RangeError (or a TypeError for a non-object).
+ */
+export function channelsOf(img: RgbImage | GrayImage): 1 | 3 {
+  if (img === null || typeof img !== 'object') throw new TypeError('not an image object');
+  const { width, height } = img;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 0 || height < 0) {
+    throw new RangeError(`image size must be non-negative integers, got ${width}x${height}`);
+  }
+  const n = width * height;
+  const len = img.data?.length;
+  if (img.channels !== undefined) {
+    if ((img.channels === 1 || img.channels === 3) && len === n * img.channels) return img.channels;
+    throw new RangeError(`image data has ${len} bytes; a ${width}x${height} image with ${String(img.channels)} channels needs ${n * img.channels}`);
+  }
+  if (len === n) return 1;
+  if (len === n * 3) return 3;
+  throw new RangeError(`image data has ${len} bytes; a ${width}x${height} image needs ${n} (grey) or ${n * 3} (RGB)`);
 }
 
 /**
@@ -69,7 +103,7 @@ export function rgbToGray(img: RgbImage): GrayImage {
   for (let i = 0, j = 0; i < n; i++, j += 3) {
     out[i] = ((src[j] + src[j + 1] + src[j + 2]) / 3) | 0;
   }
-  return { width: img.width, height: img.height, data: out };
+  return { width: img.width, height: img.height, data: out, channels: 1 };
 }
 
 /**
@@ -89,7 +123,7 @@ export function grayToRgb(img: GrayImage): RgbImage {
     out[j + 1] = v;
     out[j + 2] = v;
   }
-  return { width: img.width, height: img.height, data: out };
+  return { width: img.width, height: img.height, data: out, channels: 3 };
 }
 
 /**
@@ -116,5 +150,5 @@ export function rgbaToRgb(img: RgbaImage): RgbImage {
       out[j + 2] = (src[k + 2] * a) >> 8;
     }
   }
-  return { width: img.width, height: img.height, data: out };
+  return { width: img.width, height: img.height, data: out, channels: 3 };
 }

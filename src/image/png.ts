@@ -309,7 +309,7 @@ export function decodePng(bytes: Uint8Array, maxPixels: number, file: string | u
       out[j + 1] = v;
       out[j + 2] = v;
     }
-    return { width, height, data: out };
+    return { width, height, data: out, channels: 3 };
   }
 
   // RGB, RGBA, palette: 8-bit RGBA (16-bit samples reduced to their low byte, as dlib's

@@ -19,10 +19,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { FacemetricError } from '../errors.js';
-import type { Rect } from '../hog/scan-fhog-pyramid.js';
-
-/** An integer point (x, y), as dlib's `point`. */
-export type Point = [x: number, y: number];
+import type { Point, Rect } from '../geometry/index.js';
 
 /**
  * dlib's `OBJECT_PART_NOT_PRESENT` (`dlib/image_processing/full_object_detection.h`): the value

@@ -10,7 +10,7 @@
  *     `find_similarity_transform` (`dlib/geometry/point_transforms.h`) between the two shapes'
  *     points: means, variance of the source and the 2x2 cross-covariance, all in double, and the
  *     rotation from an SVD of the covariance, computed as the linked dlib does (LAPACK's dgesvd
- *     path for a 2x2, ported in src/linalg/svd.ts, bit-identical); only the matrix part is used
+ *     path for a 2x2, ported in src/linalg/svd-lapack.ts, bit-identical); only the matrix part is used
  *     (the translation is dropped) and it is cast to `matrix<float,2,2>`.
  *   - `impl::unnormalizing_tform(rect)`: dlib's `find_affine_transform` from (0,0), (1,0), (1,1)
  *     to the rect's tl, tr and br corners: `Q * pinv(P)` in double. Mathematically
@@ -31,14 +31,9 @@
 import { readFileSync } from 'node:fs';
 import { readShapePredictor, type ShapePredictor } from '../dlib/shape-predictor.js';
 import { FacemetricError } from '../errors.js';
-import type { GrayImage, RgbImage } from '../image/pixels.js';
+import { findSimilarityTransformFlat, type PointTransformAffine, type Rect } from '../geometry/index.js';
+import { channelsOf, type GrayImage, type RgbImage } from '../image/pixels.js';
 import { assetPath } from '../models/index.js';
-import type { Rect } from '../hog/scan-fhog-pyramid.js';
-import { findSimilarityTransformFlat } from '../linalg/svd.js';
-
-/** dlib's rectangle: [left, top, right, bottom], inclusive. */
-/** A detection box (left, top, right, bottom), inclusive, as the detector returns it; read only. */
-export type BoxRect = Readonly<Rect>;
 
 /** One face's landmarks. */
 export interface Landmarks {
@@ -63,15 +58,15 @@ export const PINV_P: readonly number[] = [
 ];
 
 /**
- * dlib's `impl::unnormalizing_tform(rect)`: the affine map (m, b) as [m00, m01, m10, m11, b0, b1]
+ * dlib's `impl::unnormalizing_tform(rect)`: the affine map from the unit square to `rect`
  * (applied as x' = (m00*x + m01*y) + b0, y' = (m10*x + m11*y) + b1, in double).
  */
-export function unnormalizingTform(rect: BoxRect): [number, number, number, number, number, number] {
+export function unnormalizingTform(rect: Readonly<Rect>): PointTransformAffine {
   const [l, t, r, b] = rect;
   const p = PINV_P;
   // m = Q * pinv(P), Q = [[l, r, r], [t, t, b]] (the tl, tr, br corners), summed k = 0, 1, 2
   const q = (x0: number, x1: number, x2: number, j: number) => x0 * p[j] + x1 * p[3 + j] + x2 * p[6 + j];
-  return [q(l, r, r, 0), q(l, r, r, 1), q(t, t, b, 0), q(t, t, b, 1), q(l, r, r, 2), q(t, t, b, 2)];
+  return { m: [q(l, r, r, 0), q(l, r, r, 1), q(t, t, b, 0), q(t, t, b, 1)], b: [q(l, r, r, 2), q(t, t, b, 2)] };
 }
 
 /**
@@ -85,11 +80,14 @@ export function similarityTransformMatrix(from: ArrayLike<number>, to: ArrayLike
   return [f32(m[0]), f32(m[1]), f32(m[2]), f32(m[3])];
 }
 
+/** channelsOf(img) === 3, failing with the shape predictor's FacemetricError. */
 function isRgb(img: RgbImage | GrayImage): boolean {
-  const n = img.width * img.height;
-  if (img.data.length === n * 3) return true;
-  if (img.data.length === n) return false;
-  throw new FacemetricError(`shape predictor: image data holds ${img.data.length} bytes, not ${n} (grey) or ${n * 3} (RGB)`);
+  try {
+    return channelsOf(img) === 3;
+  } catch {
+    const n = img.width * img.height;
+    throw new FacemetricError(`shape predictor: image data holds ${img.data.length} bytes, not ${n} (grey) or ${n * 3} (RGB)`);
+  }
 }
 
 /**
@@ -155,10 +153,10 @@ export class ShapePredictorModel {
    * dlib's `shape_predictor::operator()(img, rect)`: the landmarks of the face in `rect`
    * ([left, top, right, bottom], inclusive, may lie partly or wholly outside the image).
    */
-  predict(img: RgbImage | GrayImage, rect: BoxRect): Landmarks {
+  predict(img: RgbImage | GrayImage, rect: Readonly<Rect>): Landmarks {
     const rgb = isRgb(img);
     const { width, height, data } = img;
-    const [u00, u01, u10, u11, ub0, ub1] = unnormalizingTform(rect);
+    const { m: [u00, u01, u10, u11], b: [ub0, ub1] } = unnormalizingTform(rect);
     const sp = this.model;
     const initial = sp.initialShape;
     // current_shape, float32 values held in doubles (each addition is rounded with fround)

@@ -61,11 +61,11 @@ describe('dlib encodings written by dlib (dlib_encodings.bin)', () => {
     expect(r.readString()).toBe('hello');
     w.writeString('hello');
     const rect = r.readRectangle();
-    expect(rect).toEqual({ left: -3, top: 4, right: 100, bottom: 2000 });
+    expect(rect).toEqual([-3, 4, 100, 2000]);
     w.writeRectangle(rect);
     const [p, dp] = r.readPair((x) => x.readPoint(), (x) => x.readRealPoint('double'));
-    expect(p).toEqual({ x: 5, y: -6 });
-    expect(dp).toEqual({ x: 0.5, y: -0.25 });
+    expect(p).toEqual([5, -6]);
+    expect(dp).toEqual([0.5, -0.25]);
     w.writePoint(p);
     w.writeRealPoint('double', dp);
     const m = r.readDoubleMatrix('matrix<double,2,3>', 2, 3);

@@ -1,12 +1,12 @@
 /**
  * Unit tests of src/hog/fhog.ts without dlib: output shapes (cells, paddings, tiny / wide / tall
  * images), option checks, documented behaviour (grey vs RGB, constant images, orientation
- * bins), and the image<->fHOG coordinate maps. Bit-identity with dlib is in
+ * bins). (The image<->fHOG coordinate maps: test/geometry/fhog-maps.test.ts.) Bit-identity with dlib is in
  * test/parity/fhog-parity.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import {
-  extractFhog, FHOG_PLANES, fhogToImage, fhogToImageRect, imageToFhog, imageToFhogRect, simdColumnsEnd,
+  extractFhog, FHOG_PLANES, simdColumnsEnd,
   type FhogMap, type HogImage,
 } from '../../src/hog/index.js';
 import { grayToRgb } from '../../src/image/index.js';
@@ -144,29 +144,5 @@ describe('extractFhog options', () => {
     expect(simdColumnsEnd(9)).toBe(9); // one block (1..8)
     expect(simdColumnsEnd(16)).toBe(9);
     expect(simdColumnsEnd(17)).toBe(17);
-  });
-});
-
-describe('image_to_fhog / fhog_to_image', () => {
-  it('maps as dlib: (p - 1) / cell - 1 + (pad - 1) / 2, C++ integer division', () => {
-    expect(imageToFhog({ x: 1, y: 1 })).toEqual({ x: -1, y: -1 });
-    expect(imageToFhog({ x: 17, y: 9 })).toEqual({ x: 1, y: 0 });
-    expect(imageToFhog({ x: -8, y: -1 })).toEqual({ x: -2, y: -1 }); // -9/8 and -2/8 truncate to -1 and 0
-    expect(imageToFhog({ x: 17, y: 17 }, { cellSize: 8, filterRowsPadding: 5, filterColsPadding: 3 })).toEqual({ x: 2, y: 3 });
-  });
-
-  it('fhog_to_image gives the cell centre; image_to_fhog inverts it on cells', () => {
-    expect(fhogToImage({ x: 0, y: 0 })).toEqual({ x: 13, y: 13 });
-    expect(fhogToImage({ x: -2, y: 0 })).toEqual({ x: -11, y: 13 });
-    for (const opts of [{}, { cellSize: 4, filterRowsPadding: 3, filterColsPadding: 6 }]) {
-      for (let x = 0; x < 20; x++) {
-        for (let y = 0; y < 5; y++) expect(imageToFhog(fhogToImage({ x, y }, opts), opts)).toEqual({ x, y });
-      }
-    }
-  });
-
-  it('rectangle versions map both corners', () => {
-    expect(imageToFhogRect({ left: 1, top: 1, right: 80, bottom: 80 })).toEqual({ left: -1, top: -1, right: 8, bottom: 8 });
-    expect(fhogToImageRect({ left: 0, top: 0, right: 9, bottom: 9 })).toEqual({ left: 13, top: 13, right: 85, bottom: 85 });
   });
 });

@@ -1,30 +1,16 @@
 /**
- * Unit tests of src/hog/pyramid.ts without dlib: sizes, edge cases, documented quirks, and the
- * coordinate maps' algebra. Pixel identity with dlib is in test/parity/fhog-parity.test.ts.
+ * Unit tests of src/hog/pyramid.ts without dlib: sizes, edge cases and documented quirks (the
+ * coordinate maps' algebra: test/geometry/pyramid-maps.test.ts). Pixel identity with dlib is in
+ * test/parity/fhog-parity.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  channelsOf, pyramidDown, pyramidDownSize, PyramidDown, pyramidUp, resizeBilinear, roundRect, type HogImage,
-} from '../../src/hog/index.js';
+import { pyramidDown, pyramidDownSize, pyramidUp, resizeBilinear, type HogImage } from '../../src/hog/index.js';
 
 function image(width: number, height: number, ch: 1 | 3, fill: (i: number) => number): HogImage {
   const data = new Uint8Array(width * height * ch);
   for (let i = 0; i < data.length; i++) data[i] = fill(i) & 255;
   return { width, height, data };
 }
-
-describe('channelsOf', () => {
-  it('decides RGB vs grey by data length', () => {
-    expect(channelsOf(image(4, 3, 3, () => 0))).toBe(3);
-    expect(channelsOf(image(4, 3, 1, () => 0))).toBe(1);
-    expect(channelsOf({ width: 0, height: 5, data: new Uint8Array(0) })).toBe(1);
-  });
-  it('rejects other lengths and bad sizes', () => {
-    expect(() => channelsOf({ width: 4, height: 3, data: new Uint8Array(24) })).toThrow(/needs 12 \(grey\) or 36 \(RGB\)/);
-    expect(() => channelsOf({ width: 1.5, height: 3, data: new Uint8Array(0) })).toThrow(RangeError);
-    expect(() => channelsOf({ width: -1, height: 3, data: new Uint8Array(0) })).toThrow(RangeError);
-  });
-});
 
 describe('pyramidDown (pyramid_down<N>, N >= 4)', () => {
   it('sizes are floor((N-1)/N * size)', () => {
@@ -107,41 +93,5 @@ describe('pyramidUp (pyramid_up with pyramid_down<2>)', () => {
     expect(pyramidUp({ width: 0, height: 0, data: new Uint8Array(0) }).data.length).toBe(0);
     const u = pyramidUp(image(1, 1, 1, () => 77));
     expect(new Set(u.data)).toEqual(new Set([77]));
-  });
-});
-
-describe('PyramidDown coordinate maps', () => {
-  const close = (a: number, b: number): void => expect(Math.abs(a - b)).toBeLessThan(1e-9);
-
-  it('N >= 4: down (p - 0.3)*(N-1)/N, up p*N/(N-1) + 0.3, inverse of each other', () => {
-    const p = new PyramidDown(6);
-    expect(p.rate).toBeCloseTo(5 / 6, 15);
-    expect(p.pointDown({ x: 100, y: 10 })).toEqual({ x: (100 - 0.3) * (5 / 6), y: (10 - 0.3) * (5 / 6) });
-    for (const levels of [0, 1, 2, 5]) {
-      const q = p.pointUp(p.pointDown({ x: 123.5, y: -7 }, levels), levels);
-      close(q.x, 123.5);
-      close(q.y, -7);
-    }
-  });
-
-  it('N = 2 and 3 use dlib\'s dedicated formulas; N = 1 maps everything to 0 except 0 levels', () => {
-    const two = new PyramidDown(2);
-    expect(two.pointDown({ x: 10, y: 10 })).toEqual({ x: 3.75, y: 4.25 });
-    expect(two.pointUp({ x: 3.75, y: 4.25 })).toEqual({ x: 10, y: 10 });
-    const three = new PyramidDown(3);
-    close(three.pointDown({ x: 9, y: 3 }).x, 5);
-    close(three.pointUp(three.pointDown({ x: 9, y: 3 })).y, 3);
-    const one = new PyramidDown(1);
-    expect(one.pointDown({ x: 5, y: 6 }, 0)).toEqual({ x: 5, y: 6 });
-    expect(one.pointDown({ x: 5, y: 6 }, 2)).toEqual({ x: 0, y: 0 });
-    expect(() => new PyramidDown(0)).toThrow(RangeError);
-  });
-
-  it('rect maps map both corners; roundRect is dlib\'s floor(v + 0.5)', () => {
-    const two = new PyramidDown(2);
-    // what run_detector_with_upscale does to a box found on a 1x upsampled image
-    const r = roundRect(two.rectDown({ left: 100, top: 60, right: 179, bottom: 139 }, 1));
-    expect(r).toEqual({ left: 49, top: 29, right: 88, bottom: 69 });
-    expect(roundRect({ left: -0.5, top: 0.5, right: 1.49, bottom: -1.5 })).toEqual({ left: 0, top: 1, right: 1, bottom: -1 });
   });
 });

@@ -16,7 +16,7 @@ afterAll(() => { fs.rmSync(dir, { recursive: true, force: true }); });
 function gradient(width: number, height: number): RgbImage {
   const data = new Uint8Array(width * height * 3);
   for (let i = 0; i < data.length; i++) data[i] = (i * 7 + (i % 3) * 50) & 255;
-  return { width, height, data };
+  return { width, height, data, channels: 3 };
 }
 
 /** Files in `dir` other than the ones named: leftovers such as temporary files. */
@@ -38,7 +38,7 @@ describe('encodePng', () => {
   });
 
   test('grey round trip is exact (decoded as r = g = b)', () => {
-    const grey: GrayImage = { width: 16, height: 16, data: Uint8Array.from({ length: 256 }, (_, i) => i) };
+    const grey: GrayImage = { width: 16, height: 16, data: Uint8Array.from({ length: 256 }, (_, i) => i), channels: 1 };
     const png = encodePng(grey);
     expect(readIhdr(png)).toMatchObject({ bitDepth: 8, colorType: 0 });
     const back = decodeImage(png);

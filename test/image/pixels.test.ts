@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { grayToRgb, rgbaToRgb, rgbToGray } from '../../src/image/index.js';
+import { channelsOf, grayToRgb, rgbaToRgb, rgbToGray, type GrayImage, type RgbImage } from '../../src/image/index.js';
 
 describe('rgbToGray (dlib assign_pixel(unsigned char, rgb_pixel))', () => {
   test('is the truncating integer mean (r+g+b)/3', () => {
@@ -37,7 +37,7 @@ describe('rgbToGray (dlib assign_pixel(unsigned char, rgb_pixel))', () => {
 describe('grayToRgb', () => {
   test('copies grey into all three channels', () => {
     const rgb = grayToRgb({ width: 3, height: 1, data: Uint8Array.of(0, 128, 255) });
-    expect(rgb).toEqual({ width: 3, height: 1, data: Uint8Array.of(0, 0, 0, 128, 128, 128, 255, 255, 255) });
+    expect(rgb).toEqual({ width: 3, height: 1, data: Uint8Array.of(0, 0, 0, 128, 128, 128, 255, 255, 255), channels: 3 });
   });
 
   test('round-trips through rgbToGray', () => {
@@ -58,5 +58,41 @@ describe('rgbaToRgb (dlib assign_pixel(rgb_pixel, rgb_alpha_pixel) onto black)',
     ] as const;
     const img = { width: px.length, height: 1, data: Uint8Array.from(px.flatMap(([i]) => i)) };
     expect(Array.from(rgbaToRgb(img).data)).toEqual(px.flatMap(([, o]) => o));
+  });
+});
+
+describe('channelsOf (the one channel count of an image)', () => {
+  const image = (width: number, height: number, ch: number): { width: number; height: number; data: Uint8Array } =>
+    ({ width, height, data: new Uint8Array(width * height * ch) });
+
+  test('without a channels field: decided by data length; a 0-pixel image is grey', () => {
+    expect(channelsOf(image(4, 3, 3))).toBe(3);
+    expect(channelsOf(image(4, 3, 1))).toBe(1);
+    expect(channelsOf({ width: 0, height: 5, data: new Uint8Array(0) })).toBe(1);
+    expect(channelsOf({ width: 0, height: 0, data: new Uint8Array(0) })).toBe(1);
+  });
+
+  test('with a channels field: that count, also for a 0-pixel image, checked against the data length', () => {
+    expect(channelsOf({ width: 0, height: 0, data: new Uint8Array(0), channels: 3 })).toBe(3);
+    expect(channelsOf({ width: 2, height: 1, data: new Uint8Array(2), channels: 1 })).toBe(1);
+    expect(() => channelsOf({ width: 2, height: 1, data: new Uint8Array(2), channels: 3 })).toThrow(/with 3 channels needs 6/);
+    expect(() => channelsOf({ ...image(1, 1, 1), channels: 2 } as unknown as GrayImage)).toThrow(RangeError);
+  });
+
+  test('rejects other lengths and bad sizes', () => {
+    expect(() => channelsOf({ width: 4, height: 3, data: new Uint8Array(24) })).toThrow(/needs 12 \(grey\) or 36 \(RGB\)/);
+    expect(() => channelsOf({ width: 1.5, height: 3, data: new Uint8Array(0) })).toThrow(RangeError);
+    expect(() => channelsOf({ width: -1, height: 3, data: new Uint8Array(0) })).toThrow(RangeError);
+    expect(() => channelsOf(null as unknown as RgbImage)).toThrow(TypeError);
+  });
+
+  test('the converters set the field; a GrayImage is not an RgbImage to the compiler', () => {
+    const rgb = image(2, 2, 3);
+    const gray = rgbToGray(rgb);
+    expect(gray.channels).toBe(1);
+    expect(grayToRgb(gray).channels).toBe(3);
+    expect(rgbaToRgb(image(2, 2, 4)).channels).toBe(3);
+    // @ts-expect-error a GrayImage (channels 1) cannot be passed as an RgbImage
+    expect(() => rgbToGray(gray)).toThrow(RangeError);
   });
 });

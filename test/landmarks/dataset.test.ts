@@ -11,8 +11,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FacemetricError } from '../../src/errors.js';
 import {
   datasetImagePath, datasetObjects, interocularDistance, interocularDistances, loadImageDataset, meanNormalizedError,
-  OBJECT_PART_NOT_PRESENT, parseImageDataset, type Point,
+  OBJECT_PART_NOT_PRESENT, parseImageDataset,
 } from '../../src/landmarks/dataset.js';
+import type { Point } from '../../src/geometry/index.js';
 
 const SAMPLE = `<?xml version='1.0' encoding='ISO-8859-1'?>
 <?xml-stylesheet type='text/xsl' href='image_metadata_stylesheet.xsl'?>

@@ -97,14 +97,14 @@ describe('jitterImage', () => {
     const boxes = new Set<number>();
     for (let i = 0; i < n; i++) {
       const { details: d, flip } = drawJitter(150, rng);
-      const box = d.rect.right - d.rect.left + 1;
+      const box = d.rect[2] - d.rect[0] + 1;
       boxes.add(box);
-      expect(d.rect.bottom - d.rect.top + 1).toBe(box);
+      expect(d.rect[3] - d.rect[1] + 1).toBe(box);
       expect(box).toBeGreaterThanOrEqual(144);
       expect(box).toBeLessThanOrEqual(148);
       // centred on center(rect(3, 3, 146, 146)) = (75, 75) plus at most round(0.02 * 144) = 3
-      for (const c of [d.rect.left + Math.trunc(box / 2), d.rect.top + Math.trunc(box / 2)]) expect(Math.abs(c - 75)).toBeLessThanOrEqual(3);
-      for (const v of [d.rect.left, d.rect.top, d.rect.right, d.rect.bottom]) expect(Number.isInteger(v)).toBe(true);
+      for (const c of [d.rect[0] + Math.trunc(box / 2), d.rect[1] + Math.trunc(box / 2)]) expect(Math.abs(c - 75)).toBeLessThanOrEqual(3);
+      for (const v of [d.rect[0], d.rect[1], d.rect[2], d.rect[3]]) expect(Number.isInteger(v)).toBe(true);
       expect(Math.abs(d.angle)).toBeLessThanOrEqual((3 * Math.PI) / 180);
       expect([d.rows, d.cols]).toEqual([150, 150]);
       if (flip) flips++;

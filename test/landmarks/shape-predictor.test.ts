@@ -29,7 +29,7 @@ describe('similarityTransformMatrix (find_similarity_transform, matrix part, as 
 
 describe('unnormalizingTform (dlib\'s find_affine_transform via pinv)', () => {
   it('maps (0,0) to the top-left and (1,1) to the bottom-right corner, with dlib\'s ~1e-14 errors', () => {
-    const [m00, m01, m10, m11, b0, b1] = unnormalizingTform([121, 208, 208, 294]);
+    const { m: [m00, m01, m10, m11], b: [b0, b1] } = unnormalizingTform([121, 208, 208, 294]);
     expect([m00, m01, m10, m11, b0, b1].map((v) => Math.round(v * 1e9) / 1e9 + 0)).toEqual([87, 0, 0, 86, 121, 208]);
     // bit patterns dlib 19.24 prints for this rect
     expect(m00).toBe(86.999999999999929);

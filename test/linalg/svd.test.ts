@@ -1,11 +1,15 @@
 /**
- * Unit tests of src/linalg/svd.ts (no dlib needed): the LAPACK-path 2x2 SVD, dlib's own svd4,
- * and find_similarity_transform. Bit-for-bit agreement with live dlib is checked in
+ * Unit tests of src/linalg/ (no dlib needed): the LAPACK-path 2x2 SVD (svd-lapack.ts), dlib's own
+ * svd4 (svd4.ts) and the choice between them (svd.ts). (find_similarity_transform:
+ * test/geometry/point-transforms.test.ts.) Bit-for-bit agreement with live dlib is checked in
  * test/parity/svd-parity.test.ts; here the decompositions are checked for what any SVD must be
  * (a = u*diagm(w)*trans(v), orthonormal factors, non-negative values) and for dlib's conventions.
  */
 import { describe, expect, it } from 'vitest';
-import { det2, diagm, findSimilarityTransform, findSimilarityTransformFlat, mat, matmul, svd, svd3NoLapack, svd4, svdLapack2x2, transpose, type Mat, type Svd } from '../../src/linalg/svd.js';
+import { det2, diagm, mat, matmul, transpose, type Mat, type Svd } from '../../src/linalg/matrix.js';
+import { svdLapack2x2 } from '../../src/linalg/svd-lapack.js';
+import { svd } from '../../src/linalg/svd.js';
+import { svd3NoLapack, svd4 } from '../../src/linalg/svd4.js';
 import { rng } from '../helpers/random.js';
 
 const maxAbs = (m: Mat): number => m.data.reduce((a, x) => Math.max(a, Math.abs(x)), 0);
@@ -145,68 +149,5 @@ describe('svd4 (dlib svd4 without LAPACK)', () => {
 
   it('rejects m < n', () => {
     expect(() => svd4('skinny', true, mat(2, 3, [1, 2, 3, 4, 5, 6]))).toThrow(RangeError);
-  });
-});
-
-describe('findSimilarityTransform (dlib find_similarity_transform)', () => {
-  const apply = (t: { m: number[]; b: number[] }, [x, y]: readonly [number, number]): [number, number] => [t.m[0] * x + t.m[1] * y + t.b[0], t.m[2] * x + t.m[3] * y + t.b[1]];
-
-  it('recovers an exact similarity from 3 or more points, with both LAPACK and non-LAPACK SVDs', () => {
-    // (With 2 points cov has rank 1; its computed det can come out positive or negative, so
-    // dlib's sign test may or may not fire and the result can be a reflection.)
-    const next = rng(13);
-    for (let t = 0; t < 200; t++) {
-      const n = 3 + Math.floor(next() * 70);
-      const from = Array.from({ length: n }, () => [next() * 100, next() * 100] as const);
-      const s = 0.1 + next() * 3;
-      const th = (next() * 2 - 1) * Math.PI;
-      const tx = next() * 50 - 25;
-      const ty = next() * 50 - 25;
-      const want = { m: [s * Math.cos(th), -s * Math.sin(th), s * Math.sin(th), s * Math.cos(th)], b: [tx, ty] };
-      const to = from.map((p) => apply(want, p));
-      for (const lapack of [true, false]) {
-        const got = findSimilarityTransform(from, to, { lapack });
-        for (let i = 0; i < 4; i++) expect(Math.abs(got.m[i] - want.m[i]), `m[${i}] case ${t}`).toBeLessThan(1e-12);
-        for (let i = 0; i < 2; i++) expect(Math.abs(got.b[i] - want.b[i]), `b[${i}] case ${t}`).toBeLessThan(1e-10);
-      }
-    }
-  });
-
-  it('a mirrored point set still gives a rotation (det(m) > 0), not a reflection', () => {
-    const from: [number, number][] = [[0, 0], [4, 0], [0, 2], [3, 3], [1, 5]];
-    const to = from.map(([x, y]) => [-x, y] as [number, number]);
-    const t = findSimilarityTransform(from, to);
-    expect(t.m[0] * t.m[3] - t.m[1] * t.m[2]).toBeGreaterThan(0);
-    expect(t.m[0]).toBeCloseTo(t.m[3], 12);
-    expect(t.m[1]).toBeCloseTo(-t.m[2], 12);
-  });
-
-  it('degenerate inputs: coincident from points (scale 1), coincident to points (scale 0)', () => {
-    const same = findSimilarityTransform([[3, 4], [3, 4], [3, 4]], [[0, 0], [1, 0], [0, 1]]);
-    // sigma_from == 0: c = 1 and cov = 0, so r = u*trans(v) = identity
-    expect(same.m).toEqual([1, 0, 0, 1]);
-    expect(same.b).toEqual([1 / 3 - 3, 1 / 3 - 4]);
-    const collapse = findSimilarityTransform([[0, 0], [1, 0], [0, 1]], [[5, 6], [5, 6], [5, 6]]);
-    expect(collapse.m.map(Math.abs)).toEqual([0, 0, 0, 0]);
-    expect(collapse.b).toEqual([5, 6]);
-  });
-
-  it('the flat variant (x0, y0, x1, y1, ...) gives the identical result', () => {
-    const next = rng(14);
-    for (let t = 0; t < 200; t++) {
-      const n = 2 + Math.floor(next() * 70);
-      const from = Array.from({ length: n }, () => [next() * 100, next() * 100] as [number, number]);
-      const to = Array.from({ length: n }, () => [Math.round(next() * 500), Math.round(next() * 500)] as [number, number]);
-      for (const lapack of [true, false]) {
-        expect(findSimilarityTransformFlat(Float32Array.from(from.flat()).map((x) => x), to.flat(), { lapack })).toEqual(findSimilarityTransform(from.map(([x, y]) => [Math.fround(x), Math.fround(y)] as [number, number]), to, { lapack }));
-      }
-    }
-  });
-
-  it('rejects fewer than two points and unequal counts', () => {
-    expect(() => findSimilarityTransform([[0, 0]], [[1, 1]])).toThrow(RangeError);
-    expect(() => findSimilarityTransform([[0, 0], [1, 1]], [[1, 1]])).toThrow(RangeError);
-    expect(() => findSimilarityTransformFlat([0, 0, 1, 1], [0, 0, 1])).toThrow(RangeError);
-    expect(() => findSimilarityTransformFlat([0, 0], [1, 1])).toThrow(RangeError);
   });
 });

@@ -42,7 +42,7 @@ interface DlibChipFace {
 }
 
 const toDetails = (d: DlibDetails): ChipDetails => ({
-  rect: { left: d.rect[0], top: d.rect[1], right: d.rect[2], bottom: d.rect[3] },
+  rect: [...d.rect],
   angle: d.angle,
   rows: d.rows,
   cols: d.cols,
@@ -51,7 +51,7 @@ const toDetails = (d: DlibDetails): ChipDetails => ({
 function detailsDiff(a: ChipDetails, d: DlibDetails): number {
   const rel = (x: number, y: number): number => Math.abs(x - y) / Math.max(1, Math.abs(y));
   if (a.rows !== d.rows || a.cols !== d.cols) return Infinity;
-  return Math.max(rel(a.rect.left, d.rect[0]), rel(a.rect.top, d.rect[1]), rel(a.rect.right, d.rect[2]), rel(a.rect.bottom, d.rect[3]), Math.abs(a.angle - d.angle));
+  return Math.max(...a.rect.map((v, i) => rel(v, d.rect[i]!)), Math.abs(a.angle - d.angle));
 }
 
 function maxDiff(a: Uint8Array, b: Uint8Array): number {
@@ -164,16 +164,16 @@ describeParity('aligned face chips vs dlib', () => {
     const rgb = image(png, 0);
     const grey = rgbToGray(rgb);
     const list: ChipDetails[] = [
-      { rect: { left: -60.5, top: -40.25, right: 139.5, bottom: 159.75 }, angle: 0.3, rows: 150, cols: 150 },
-      { rect: { left: 1900.3, top: 1400.7, right: 2100.3, bottom: 1600.7 }, angle: -0.7, rows: 80, cols: 100 },
-      { rect: { left: 100, top: 200, right: 1099, bottom: 1199 }, angle: 0.05, rows: 31, cols: 31 },
-      { rect: { left: 0, top: 0, right: 1985, bottom: 1544 }, angle: 0, rows: 20, cols: 25 },
-      { rect: { left: 300, top: 300, right: 449, bottom: 449 }, angle: 0, rows: 150, cols: 150 },
-      { rect: { left: -20.2, top: 1500.4, right: 79.8, bottom: 1599.4 }, angle: 0, rows: 100, cols: 100 },
-      { rect: { left: 500.5, top: 500.5, right: 650.5, bottom: 650.5 }, angle: Math.PI, rows: 151, cols: 151 },
+      { rect: [-60.5, -40.25, 139.5, 159.75], angle: 0.3, rows: 150, cols: 150 },
+      { rect: [1900.3, 1400.7, 2100.3, 1600.7], angle: -0.7, rows: 80, cols: 100 },
+      { rect: [100, 200, 1099, 1199], angle: 0.05, rows: 31, cols: 31 },
+      { rect: [0, 0, 1985, 1544], angle: 0, rows: 20, cols: 25 },
+      { rect: [300, 300, 449, 449], angle: 0, rows: 150, cols: 150 },
+      { rect: [-20.2, 1500.4, 79.8, 1599.4], angle: 0, rows: 100, cols: 100 },
+      { rect: [500.5, 500.5, 650.5, 650.5], angle: Math.PI, rows: 151, cols: 151 },
       // wholly outside the image (all zeros)
-      { rect: { left: 3000, top: 3000, right: 3200, bottom: 3200 }, angle: 0.2, rows: 150, cols: 150 },
-      { rect: { left: -500, top: -500, right: -300, bottom: -300 }, angle: 0, rows: 40, cols: 40 },
+      { rect: [3000, 3000, 3200, 3200], angle: 0.2, rows: 150, cols: 150 },
+      { rect: [-500, -500, -300, -300], angle: 0, rows: 40, cols: 40 },
     ];
     const out = scratchDir('chip-extract');
     let n = 0;
@@ -181,7 +181,7 @@ describeParity('aligned face chips vs dlib', () => {
     for (const d of list) {
       for (const gray of [false, true]) {
         const file = join(out, `${n++}.png`);
-        const spec = `${d.rect.left} ${d.rect.top} ${d.rect.right} ${d.rect.bottom} ${d.angle} ${d.rows} ${d.cols}`;
+        const spec = `${d.rect.join(' ')} ${d.angle} ${d.rows} ${d.cols}`;
         runHarness(['chip-extract', png, file, '--details', spec, '--gray', gray ? '1' : '0']);
         const want = readImageSync(file) as RgbImage;
         const got = extractImageChip(gray ? grey : rgb, d);

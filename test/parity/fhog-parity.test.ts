@@ -5,15 +5,14 @@
  * Synthetic images (random, tie-heavy, constant, tiny, very wide/tall) are written as PNGs.
  *
  * Claimed: features bit-identical (TOLERANCES.fhogFeatureExact), pyramid and pyramid_up pixels
- * identical (TOLERANCES.pyramidPixels), coordinate maps identical doubles.
+ * identical (TOLERANCES.pyramidPixels), coordinate maps identical doubles (src/geometry's
+ * PyramidDown and fhog maps, the ones the detector runs).
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import {
-  extractFhog, fhogToImageRect, imageToFhogRect, pyramidDown, pyramidUp, PyramidDown, roundRect,
-  type DRect, type FhogMap, type HogImage,
-} from '../../src/hog/index.js';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { fhogToImageRect, imageToFhogRect, PyramidDown, roundRect, type Rect } from '../../src/geometry/index.js';
+import { extractFhog, pyramidDown, pyramidUp, type FhogMap, type HogImage } from '../../src/hog/index.js';
 import { BACKENDS, forEachBackend, type Backend } from '../helpers/backends.js';
 import { encodePng, readImageSync, rgbToGray, type RgbImage } from '../../src/image/index.js';
 import { exampleImages } from '../../src/models/index.js';
@@ -228,8 +227,6 @@ interface RectMapJson {
   p1: MapJson; p2: MapJson; p3: MapJson; p6: MapJson;
   imageToFhog: number[]; fhogToImage: number[];
 }
-const arr = (r: DRect): number[] => [r.left, r.top, r.right, r.bottom];
-
 describeParity('coordinate maps against dlib (pyramid_down<N> rect_down/rect_up, image_to_fhog, fhog_to_image)', () => {
   const rects: [number, number, number, number][] = [[0, 0, 79, 79], [10, 20, 30, 40], [-5, -9, 3, 7], [123, 77, 456, 321], [1, 1, 1, 1], [-100, 50, -20, 60]];
   const opts = [
@@ -239,20 +236,20 @@ describeParity('coordinate maps against dlib (pyramid_down<N> rect_down/rect_up,
     for (const o of opts) {
       const [j] = runHarnessJson<RectMapJson>(['rect-map', String(l), String(t), String(r), String(b), '--levels', String(o.levels),
         '--cell', String(o.cell), '--pad-rows', String(o.pr), '--pad-cols', String(o.pc)]);
-      const rect = { left: l, top: t, right: r, bottom: b };
+      const rect: Rect = [l, t, r, b];
       for (const [key, n] of [['p1', 1], ['p2', 2], ['p3', 3], ['p6', 6]] as const) {
         const p = new PyramidDown(n);
         const what = `N=${n} ${JSON.stringify(o)}`;
-        expect(arr(p.rectDown(rect, o.levels)), what).toEqual(j[key].down);
-        expect(arr(p.rectUp(rect, o.levels)), what).toEqual(j[key].up);
-        expect(arr(p.rectDown(rect)), what).toEqual(j[key].down1);
-        expect(arr(p.rectUp(rect)), what).toEqual(j[key].up1);
-        expect(arr(roundRect(p.rectDown(rect, o.levels))), what).toEqual(j[key].downRect);
-        expect(arr(roundRect(p.rectUp(rect, o.levels))), what).toEqual(j[key].upRect);
+        expect(p.rectDown(rect, o.levels), what).toEqual(j[key].down);
+        expect(p.rectUp(rect, o.levels), what).toEqual(j[key].up);
+        expect(p.rectDown(rect), what).toEqual(j[key].down1);
+        expect(p.rectUp(rect), what).toEqual(j[key].up1);
+        expect(roundRect(p.rectDown(rect, o.levels)), what).toEqual(j[key].downRect);
+        expect(roundRect(p.rectUp(rect, o.levels)), what).toEqual(j[key].upRect);
       }
       const mo = { cellSize: o.cell, filterRowsPadding: o.pr, filterColsPadding: o.pc };
-      expect(arr(imageToFhogRect(rect, mo))).toEqual(j.imageToFhog);
-      expect(arr(fhogToImageRect(rect, mo))).toEqual(j.fhogToImage);
+      expect(imageToFhogRect(rect, mo)).toEqual(j.imageToFhog);
+      expect(fhogToImageRect(rect, mo)).toEqual(j.fhogToImage);
     }
   });
 });

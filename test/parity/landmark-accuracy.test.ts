@@ -22,8 +22,9 @@ import { basename, join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readImageSync, rgbToGray, type GrayImage, type RgbImage } from '../../src/image/index.js';
 import {
-  datasetImagePath, datasetObjects, interocularDistances, loadImageDataset, meanNormalizedError, type DatasetObjects, type Point,
+  datasetImagePath, datasetObjects, interocularDistances, loadImageDataset, meanNormalizedError, type DatasetObjects,
 } from '../../src/landmarks/dataset.js';
+import type { Point } from '../../src/geometry/index.js';
 import { loadShapePredictor, type ShapePredictorModel } from '../../src/landmarks/index.js';
 import { assetPath, exampleImagesDir } from '../../src/models/index.js';
 import { runHarness, runHarnessJson } from '../../src/parity/harness.js';

@@ -12,9 +12,10 @@
  */
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Rect } from '../../src/geometry/index.js';
 import { loadFrontalFaceDetector } from '../../src/hog/detector.js';
 import { readImageSync, rgbToGray } from '../../src/image/index.js';
-import { loadShapePredictor, type BoxRect, type ShapePredictorModel } from '../../src/landmarks/index.js';
+import { loadShapePredictor, type ShapePredictorModel } from '../../src/landmarks/index.js';
 import { assetPath, exampleImages } from '../../src/models/index.js';
 import { runHarness, runHarnessJson } from '../../src/parity/harness.js';
 import { describeParity, scratchDir } from './helpers.js';
@@ -131,7 +132,7 @@ describeParity('shape_predictor (68 landmarks) vs dlib', () => {
     const png = pngs.get('faces')![0];
     const img = readImageSync(png);
     const { width: w, height: h } = img;
-    const rects: BoxRect[] = [
+    const rects: Rect[] = [
       [-40, -30, 60, 70],
       [w - 60, h - 50, w + 40, h + 50],
       [-100, 20, w + 100, h - 20],

@@ -47,7 +47,7 @@ describeParity('pinv tables vs dlib', () => {
     for (const [rows, cols] of [[64, 64], [100, 100], [112, 96], [224, 224], [50, 70]] as const) {
       expect(PINV_CHIP.has(`${rows}x${cols}`)).toBe(false);
       for (const [left, top, angle] of [[60, 80, 0], [1070.5, 1300.25, 0.12], [330, 240, -0.4]] as const) {
-        const d: ChipDetails = { rect: { left, top, right: left + 179, bottom: top + 179 }, angle, rows, cols };
+        const d: ChipDetails = { rect: [left, top, left + 179, top + 179], angle, rows, cols };
         const file = join(dir, `${n++}.png`);
         runHarness(['chip-extract', png, file, '--details', `${left} ${top} ${left + 179} ${top + 179} ${angle} ${rows} ${cols}`]);
         const want = readImageSync(file) as RgbImage;

@@ -1,22 +1,24 @@
 /**
- * src/linalg/svd.ts against live dlib, bit for bit: dlib's svd of matrix<double,2,2> (which in
- * the LAPACK-enabled dlib is LAPACK's dgesvd) and find_similarity_transform (with
- * dlib::vector<double,2>, dlib::vector<float,2> and dlib::point inputs), via the harness commands
- * `svd-small` and `similarity-transform` (test/parity/geometry.cpp). Thousands of cases go to
+ * src/linalg/svd-lapack.ts and src/geometry/point-transforms.ts against live dlib, bit for bit:
+ * dlib's svd of matrix<double,2,2> (which in the LAPACK-enabled dlib is LAPACK's dgesvd) and
+ * find_similarity_transform (with dlib::vector<double,2>, dlib::vector<float,2> and dlib::point
+ * inputs), via the harness commands `svd-small` and `similarity-transform`
+ * (test/parity/geometry.cpp). Thousands of cases go to
  * one harness call through a case file; every printed double (%.17g, which JSON.parse reads back
  * exactly, signed zeros included) must equal ours.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { det2, findSimilarityTransform, mat, svd } from '../../src/linalg/svd.js';
+import { findSimilarityTransform, type Point } from '../../src/geometry/index.js';
+import { det2, mat } from '../../src/linalg/matrix.js';
+import { svd } from '../../src/linalg/svd.js';
 import { runHarnessJson } from '../../src/parity/harness.js';
 import { rng } from '../helpers/random.js';
 import { describeParity, scratchDir } from './helpers.js';
 
 interface DlibSvd { u: (number | string)[]; w: (number | string)[]; v: (number | string)[]; det: number | string }
 interface DlibAffine { m: (number | string)[]; b: (number | string)[] }
-type Pt = [number, number];
 
 /** Shortest round-trip text of a double, keeping the sign of zero (String(-0) is "0"). */
 const num = (x: number): string => (Object.is(x, -0) ? '-0' : String(x));
@@ -77,12 +79,12 @@ function matrices(): number[][] {
 }
 
 /** 68 points roughly where a face's landmarks are (dlib's mean face, as in chips.ts, stretched), as integers. */
-function faceLike(next: () => number, n: number): Pt[] {
+function faceLike(next: () => number, n: number): Point[] {
   const cx = 100 + next() * 1000;
   const cy = 100 + next() * 800;
   const size = 20 + next() * 400;
   const th = (next() * 2 - 1) * 0.6;
-  const pts: Pt[] = [];
+  const pts: Point[] = [];
   for (let i = 0; i < n; i++) {
     const u = Math.cos((i / n) * 2 * Math.PI) * 0.5 * (0.6 + 0.4 * next());
     const v = Math.sin((i / n) * 2 * Math.PI) * 0.6 * (0.6 + 0.4 * next());
@@ -91,7 +93,7 @@ function faceLike(next: () => number, n: number): Pt[] {
   return pts;
 }
 
-interface SimCase { kind: 'd' | 'f' | 'p'; from: Pt[]; to: Pt[] }
+interface SimCase { kind: 'd' | 'f' | 'p'; from: Point[]; to: Point[] }
 
 function similarityCases(): SimCase[] {
   const next = rng(4242);
@@ -103,39 +105,39 @@ function similarityCases(): SimCase[] {
   for (let i = 0; i < 1000; i++) {
     const n = i % 2 === 0 ? 68 : 5;
     const to = faceLike(next, n);
-    const from: Pt[] = to.map(() => [next(), next()]);
+    const from: Point[] = to.map(() => [next(), next()]);
     cases.push({ kind: 'd', from, to });
   }
   // a template and a noisy similarity image of it (the real geometry: nearly a rotation)
   for (let i = 0; i < 1000; i++) {
     const n = [2, 3, 5, 68][i % 4];
-    const from: Pt[] = Array.from({ length: n }, () => [next(), next()]);
+    const from: Point[] = Array.from({ length: n }, () => [next(), next()]);
     const s = 10 ** (next() * 3);
     const th = uni() * Math.PI;
     const noise = next() < 0.5 ? 0 : 10 ** (next() * 3 - 3);
-    const to: Pt[] = from.map(([x, y]) => [Math.round(500 + s * (Math.cos(th) * x - Math.sin(th) * y) + noise * uni()), Math.round(400 + s * (Math.sin(th) * x + Math.cos(th) * y) + noise * uni())]);
+    const to: Point[] = from.map(([x, y]) => [Math.round(500 + s * (Math.cos(th) * x - Math.sin(th) * y) + noise * uni()), Math.round(400 + s * (Math.sin(th) * x + Math.cos(th) * y) + noise * uni())]);
     cases.push({ kind: 'd', from, to });
   }
   // fully random doubles, mirrored sets (det(cov) < 0)
   for (let i = 0; i < 600; i++) {
     const n = 2 + Math.floor(next() * 70);
-    const from: Pt[] = Array.from({ length: n }, () => [uni() * 100, uni() * 100]);
-    const to: Pt[] = i % 3 === 0 ? from.map(([x, y]) => [-x * 2 + uni() * 1e-3, y * 2 + 5]) : Array.from({ length: n }, () => [uni() * 100, uni() * 100]);
+    const from: Point[] = Array.from({ length: n }, () => [uni() * 100, uni() * 100]);
+    const to: Point[] = i % 3 === 0 ? from.map(([x, y]) => [-x * 2 + uni() * 1e-3, y * 2 + 5]) : Array.from({ length: n }, () => [uni() * 100, uni() * 100]);
     cases.push({ kind: 'd', from, to });
   }
   // the shape predictor: vector<float,2> (values that are floats already), 68 points
   for (let i = 0; i < 500; i++) {
-    const from: Pt[] = Array.from({ length: 68 }, () => [f32(uni() * 0.5 + 0.5), f32(uni() * 0.5 + 0.5)]);
+    const from: Point[] = Array.from({ length: 68 }, () => [f32(uni() * 0.5 + 0.5), f32(uni() * 0.5 + 0.5)]);
     const s = 0.8 + 0.4 * next();
     const th = uni() * 0.3;
-    const to: Pt[] = from.map(([x, y]) => [f32(s * (Math.cos(th) * x - Math.sin(th) * y) + 0.01 * uni()), f32(s * (Math.sin(th) * x + Math.cos(th) * y) + 0.01 * uni())]);
+    const to: Point[] = from.map(([x, y]) => [f32(s * (Math.cos(th) * x - Math.sin(th) * y) + 0.01 * uni()), f32(s * (Math.sin(th) * x + Math.cos(th) * y) + 0.01 * uni())]);
     cases.push({ kind: 'f', from, to });
   }
   // a shape mapped to itself (the shape predictor's first cascade starts at from == to): dlib's
   // answer is not exactly the identity (e.g. m10 ~ -1e-20), and ours must not be either
   for (let i = 0; i < 200; i++) {
     const n = [3, 5, 68, 68][i % 4];
-    const pts: Pt[] = Array.from({ length: n }, () => [f32(next()), f32(next())]);
+    const pts: Point[] = Array.from({ length: n }, () => [f32(next()), f32(next())]);
     cases.push({ kind: i % 2 === 0 ? 'f' : 'd', from: pts, to: pts.map(([x, y]) => [x, y]) });
   }
   // dlib::point (long) inputs
@@ -144,8 +146,8 @@ function similarityCases(): SimCase[] {
     cases.push({ kind: 'p', from: faceLike(next, n), to: faceLike(next, n) });
   }
   // degenerate sets: coincident points, collinear points, zero spread on either side
-  const line = (k: number, a: number, b: number): Pt[] => Array.from({ length: k }, (_, j) => [a * j, b * j]);
-  const degenerate: [Pt[], Pt[]][] = [
+  const line = (k: number, a: number, b: number): Point[] => Array.from({ length: k }, (_, j) => [a * j, b * j]);
+  const degenerate: [Point[], Point[]][] = [
     [[[3, 4], [3, 4], [3, 4]], [[0, 0], [1, 0], [0, 1]]],
     [[[0, 0], [1, 0], [0, 1]], [[5, 6], [5, 6], [5, 6]]],
     [[[1, 1], [1, 1]], [[2, 2], [2, 2]]],
