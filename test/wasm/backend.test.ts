@@ -1,10 +1,8 @@
 /**
  * The backend layer (src/wasm/): the one Backend type and its parser, the one export check and
- * availability probe, and the layering itself: src/wasm/ imports nothing from src/ but
- * errors.ts, and no reference reaches any WebAssembly glue through its imports.
+ * availability probe. The layering itself (src/wasm/ a leaf, references reaching no glue, no
+ * import cycles) is checked by test/architecture.test.ts.
  */
-import { readFileSync, readdirSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FacemetricError } from '../../src/errors.js';
 import { BACKENDS, isBackend, parseBackend } from '../../src/wasm/backend.js';
@@ -50,96 +48,5 @@ describe('the export check and the probe', () => {
     dot.release();
     expect(dot.isLoaded).toBe(false);
     expect(dot.kernels).not.toBe(k);
-  });
-});
-
-/** The relative imports (static, re-exports and dynamic) of every .ts file under src/. */
-function importGraph(): Map<string, string[]> {
-  const files: string[] = [];
-  const walk = (d: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (p.endsWith('.ts') && !p.endsWith('.d.ts')) files.push(resolve(p));
-    }
-  };
-  walk('src');
-  const graph = new Map<string, string[]>();
-  for (const f of files) {
-    const text = readFileSync(f, 'utf8');
-    const specs = [
-      ...[...text.matchAll(/(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]/g)].map((m) => m[1]),
-      ...[...text.matchAll(/import\(\s*['"](\.[^'"]+)['"]\s*\)/g)].map((m) => m[1]),
-    ];
-    graph.set(f, specs.map((s) => resolve(dirname(f), s).replace(/\.js$/, '.ts')));
-  }
-  return graph;
-}
-
-describe('layering', () => {
-  const graph = importGraph();
-  const rel = (f: string): string => relative(resolve('src'), f);
-
-  it('src/wasm/ imports nothing from src/ but errors.ts', () => {
-    for (const [f, deps] of graph) {
-      if (!rel(f).startsWith('wasm/')) continue;
-      for (const d of deps) expect(rel(d).startsWith('wasm/') || rel(d) === 'errors.ts', `${rel(f)} imports ${rel(d)}`).toBe(true);
-    }
-  });
-
-  it('no reference reaches src/wasm/ or any *-wasm glue, directly or not', () => {
-    const references = [
-      'hog/fhog.ts', 'hog/pyramid.ts', 'hog/scan-fhog-pyramid.ts', 'hog/fhog-filterbank.ts', 'hog/spatial-filtering.ts', 'hog/std-sort.ts',
-      'cluster/face-graph.ts', 'cluster/chinese-whispers.ts', 'dnn/layers.ts', 'dnn/net.ts', 'dnn/gemm.ts', 'dnn/gemm-ref.ts', 'dnn/tensor.ts',
-    ];
-    const isGlue = (f: string): boolean => rel(f).startsWith('wasm/') || /-wasm\.ts$/.test(f);
-    for (const start of references) {
-      const seen = new Set<string>();
-      const todo = [resolve('src', start)];
-      expect(graph.has(todo[0]), start).toBe(true);
-      while (todo.length > 0) {
-        const f = todo.pop()!;
-        if (seen.has(f)) continue;
-        seen.add(f);
-        for (const d of graph.get(f) ?? []) {
-          expect(isGlue(d), `${start} reaches ${rel(d)} (through ${rel(f)})`).toBe(false);
-          todo.push(d);
-        }
-      }
-    }
-  });
-
-  it('no import cycles between files of src/', () => {
-    const index = new Map<string, number>();
-    const low = new Map<string, number>();
-    const stack: string[] = [];
-    const onStack = new Set<string>();
-    const cycles: string[][] = [];
-    let next = 0;
-    const visit = (v: string): void => {
-      index.set(v, next);
-      low.set(v, next++);
-      stack.push(v);
-      onStack.add(v);
-      for (const w of graph.get(v) ?? []) {
-        if (!graph.has(w)) continue;
-        if (!index.has(w)) {
-          visit(w);
-          low.set(v, Math.min(low.get(v)!, low.get(w)!));
-        } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
-      }
-      if (low.get(v) === index.get(v)) {
-        const scc: string[] = [];
-        let w: string;
-        do {
-          w = stack.pop()!;
-          onStack.delete(w);
-          scc.push(rel(w));
-        } while (w !== v);
-        if (scc.length > 1) cycles.push(scc);
-      }
-    };
-    for (const v of graph.keys()) if (!index.has(v)) visit(v);
-    expect(cycles).toEqual([]);
   });
 });
