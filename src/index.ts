@@ -35,7 +35,10 @@ export {
 } from './image/index.js';
 
 // dlib's binary formats (dlib/serialize.h): the primitives and the detector, shape predictor and dnn files.
-export { DlibReader, DlibWriter, type DlibAliasTensor, type DlibMatrix, type DlibTensor } from './dlib/serialize.js';
+export {
+  DlibReader, DlibWriter,
+  type DlibAliasTensor, type DlibMatrix, type DlibTensor, type FloatDetails, type FloatKind, type IntKind,
+} from './dlib/serialize.js';
 export {
   readFhogObjectDetector, readScanFhogPyramid, writeFhogObjectDetector, writeScanFhogPyramid,
   type FhogImage, type FhogObjectDetector, type FhogPlane, type ScanFhogPyramid,
@@ -63,20 +66,20 @@ export { FhogDetector, loadFrontalFaceDetector, type DetectOptions, type FaceDet
 // Landmarks (shape_predictor.h) and dlib's landmark dataset XML and test_shape_predictor measures.
 export { loadShapePredictor, ShapePredictorModel, type Landmarks } from './landmarks/shape-predictor.js';
 export {
-  interocularDistance, loadImageDataset, meanNormalizedError, OBJECT_PART_NOT_PRESENT, parseImageDataset,
-  type DatasetBox, type DatasetImage, type ImageDataset,
+  datasetImagePath, datasetObjects, interocularDistance, interocularDistances, loadImageDataset, meanNormalizedError,
+  OBJECT_PART_NOT_PRESENT, parseImageDataset,
+  type DatasetBox, type DatasetFace, type DatasetImage, type DatasetObjects, type ImageDataset,
 } from './landmarks/dataset.js';
 
 // Face chips and jitter (dlib/image_transforms: get_face_chip_details, extract_image_chip, jitter_image).
 export { chipDetailsFromPoints, extractImageChip, getFaceChipDetails, type ChipDetails } from './image/chips.js';
 export { jitterImage } from './image/jitter.js';
 
-// Face descriptors (dlib/dnn): the recognizer, and the reference forward pass of a dnn network file.
+// Face descriptors (dlib/dnn): the face recognition ResNet behind a small API, on either backend.
 export {
   createFaceRecognizer, defaultDnnBackend, FACE_CHIP_SIZE, loadFaceRecognizer, wasmDnnUnavailable,
-  type DescribeBatchOptions, type DnnBackend, type FaceRecognizer, type RecognizerMemory, type RecognizerOptions,
+  type DescribeBatchOptions, type DnnBackend, type DnnEngine, type FaceRecognizer, type RecognizerMemory, type RecognizerOptions,
 } from './dnn/recognizer.js';
-export { forward, planNetwork, type ForwardOptions, type NetPlan, type PlanOptions, type RunOptions } from './dnn/net.js';
 
 // The pipeline (dnn_face_recognition_ex.cpp): detect, landmarks, chips, descriptors; describeFaces in one call.
 export {
@@ -94,7 +97,7 @@ export {
 } from './cluster/chinese-whispers.js';
 export { buildFaceEdgesFast, faceEdges, type FaceEdgeList, type FaceEdgesOptions } from './cluster/edges.js';
 export { wasmFaceEdgesAvailable } from './cluster/edges-wasm.js';
-export type { FaceDescriptors } from './cluster/face-graph.js';
+export type { FaceDescriptors, FaceEdgePairs } from './cluster/face-graph.js';
 
 // dlib::rand (rand_kernel_1.h), the random numbers jitter and Chinese Whispers draw.
 export { DlibRand } from './rand/dlib-rand.js';
@@ -102,7 +105,9 @@ export { DlibRand } from './rand/dlib-rand.js';
 // Model assets: where they are, and the step that makes and verifies them.
 export {
   assetPath, ensureAssets, exampleImages, exampleImagesDir, ModelAssetsError, modelsDir, verifyAssets,
-  type AssetPathOptions, type AssetReport, type AssetStatus, type KnownAssetName, type Manifest, type PrepareOptions,
+  type Asset, type AssetPathOptions, type AssetReport, type AssetStatus, type CommittedSource, type Converter,
+  type CopyDirSource, type CopySource, type DirectoryAsset, type FaceApiConvertSource, type FileAsset, type FileRecord,
+  type KnownAssetName, type Manifest, type PrepareOptions,
 } from './models/index.js';
 
 // Backends: the names a `backend` option takes, the engine's relaxed-SIMD probe, the kernels' out-of-memory error.

@@ -3,7 +3,9 @@
  * suite compares them with test/api-snapshot.json, which reviewers diff: `values` maps each
  * runtime export to its `typeof`, `types` lists the type-only exports (interfaces and type
  * aliases), as the TypeScript compiler sees src/index.ts (the names dist/src/index.d.ts
- * declares). A deliberate API change rewrites the file:
+ * declares). It also checks that every type an export's declaration names is exported too (where
+ * its own module exports it), so a user can name what the API hands out. A deliberate API change
+ * rewrites the file:
  *
  *   FACEMETRIC_UPDATE_API=1 npx vitest run test/api.test.ts
  */
@@ -30,8 +32,12 @@ function runtimeExports(): Record<string, string> {
   return Object.fromEntries(Object.keys(mod).sort().map((k) => [k, typeof mod[k]]));
 }
 
-/** The entry's exports as the compiler sees them: every name, and whether it carries a value. */
-function declaredExports(): { values: string[]; types: string[] } {
+/**
+ * The entry's exports as the compiler sees them: every name, whether it carries a value, and the
+ * exported types of src/ that their declarations name but the entry does not export (a user could
+ * not name them), as `Type <- export`.
+ */
+function declaredExports(): { values: string[]; types: string[]; unexportedTypes: string[] } {
   const config = ts.getParsedCommandLineOfConfigFile('tsconfig.json', {}, {
     ...ts.sys,
     onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n')); },
@@ -40,13 +46,33 @@ function declaredExports(): { values: string[]; types: string[] } {
   const program = ts.createProgram(['src/index.ts'], { ...config.options, noEmit: true });
   const checker = program.getTypeChecker();
   const entry = checker.getSymbolAtLocation(program.getSourceFile('src/index.ts')!)!;
+  const resolve = (sym: ts.Symbol): ts.Symbol => (sym.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(sym) : sym);
   const values: string[] = [];
   const types: string[] = [];
+  const exported = new Map<ts.Symbol, string>();
   for (const sym of checker.getExportsOfModule(entry)) {
-    const target = sym.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(sym) : sym;
+    const target = resolve(sym);
+    exported.set(target, sym.name);
     (target.flags & ts.SymbolFlags.Value ? values : types).push(sym.name);
   }
-  return { values: values.sort(), types: types.sort() };
+  const unexported = new Set<string>();
+  for (const [target, name] of exported) {
+    const visit = (node: ts.Node): void => {
+      if (ts.isBlock(node) || ts.isPrivateIdentifier(node)) return; // bodies are not API
+      if (ts.isTypeReferenceNode(node) || ts.isExpressionWithTypeArguments(node)) {
+        const at = ts.isTypeReferenceNode(node) ? node.typeName : node.expression;
+        const sym = checker.getSymbolAtLocation(at);
+        const decl = sym === undefined ? undefined : resolve(sym).declarations?.[0];
+        const inSrc = decl !== undefined && decl.getSourceFile().fileName.includes('/src/');
+        const isExported = decl !== undefined && ts.canHaveModifiers(decl) &&
+          (ts.getModifiers(decl) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+        if (inSrc && isExported && !exported.has(resolve(sym!))) unexported.add(`${sym!.name} <- ${name}`);
+      }
+      ts.forEachChild(node, visit);
+    };
+    for (const d of target.declarations ?? []) visit(d);
+  }
+  return { values: values.sort(), types: types.sort(), unexportedTypes: [...unexported].sort() };
 }
 
 describe('package entry point', () => {
@@ -55,6 +81,10 @@ describe('package entry point', () => {
 
   it('declares as values exactly the names it exports at runtime', () => {
     expect(declared.values).toEqual(Object.keys(actual.values));
+  });
+
+  it('exports every type its exports name (where the type is exported from its own module)', () => {
+    expect(declared.unexportedTypes).toEqual([]);
   });
 
   it(`exports what ${SNAPSHOT} records (runtime names, their kinds, and type names)`, () => {
