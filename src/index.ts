@@ -1,24 +1,115 @@
 /**
  * facemetric: dlib's face recognition pipeline in TypeScript.
  *
- * This entry point re-exports the public API of each stage that is built so far: image I/O,
- * dlib's model formats, the HOG face detector (fHOG, pyramids, scanner), 68-point landmarks and
- * aligned face chips, the ResNet face descriptors, the pipeline composing them (describeFaces),
- * dlib::rand and Chinese Whispers, the model assets, and the WebAssembly kernels.
+ * The package entry: the public API, listed name by name and grouped by stage (image I/O, dlib's
+ * model formats, geometry, the HOG face detector, 68-point landmarks and face chips, the ResNet
+ * face descriptors, the pipeline composing them, dlib::rand and Chinese Whispers, the model
+ * assets, the backends). Each stage keeps more in its own modules — the references' kernel
+ * twins, the WebAssembly glue, byte readers, layout planners, sort ports — which tests and
+ * porters import by path (e.g. `src/hog/fhog.ts`); they are not part of the package's API.
+ *
+ * test/api.test.ts pins this list against test/api-snapshot.json: a change here is a deliberate
+ * API change (`FACEMETRIC_UPDATE_API=1 npx vitest run test/api.test.ts` rewrites the snapshot).
  */
-export * from './errors.js';
-export * from './geometry/index.js';
-export * from './image/index.js';
-export * from './dlib/index.js';
-export * from './hog/index.js';
-export * from './landmarks/index.js';
-export * from './dnn/index.js';
-export * from './pipeline/index.js';
-export * from './cluster/index.js';
-export { DlibRand } from './rand/dlib-rand.js';
+
+// Errors: every error facemetric throws is a FacemetricError with a one-line message.
+export { DlibFormatError, FacemetricError, ImageError, ModelAssetError, UsageError } from './errors.js';
+
+// Geometry (dlib/geometry): points, rectangles, affine maps, and the pyramid and fHOG coordinate maps.
+export type { Point } from './geometry/vector.js';
 export {
-  assetPath, ensureAssets, exampleImages, exampleImagesDir, modelsDir, verifyAssets,
-  type AssetReport, type Manifest, type PrepareOptions,
+  centeredRect, emptyRect, intersect, isEmptyRect, rectArea, rectFromCorners, rectHeight, rectUnion, rectWidth,
+  roundRect, type Rect,
+} from './geometry/rectangle.js';
+export { applyAffine, findSimilarityTransform, type PointTransformAffine } from './geometry/point-transforms.js';
+export { PyramidDown } from './geometry/pyramid-maps.js';
+export { fhogToImage, fhogToImageRect, imageToFhog, imageToFhogRect, type FhogMapOptions } from './geometry/fhog-maps.js';
+
+// Images (dlib/image_io.h, pixel.h, image_saver): decoding, reading, writing, pixel conversions, drawing.
+export {
+  applyOrientation, annotateFaces, channelsOf, decodeImage, DEFAULT_MAX_PIXELS, detectFormat, drawLine,
+  drawRectangle, encodePng, faceShapeSegments, grayToRgb, readExifOrientation, readImage, readImageSync,
+  rgbaToRgb, rgbToGray, writePng,
+  type DecodeOptions, type EncodePngOptions, type FaceAnnotation, type GrayImage, type ImageFormat, type Rgb,
+  type RgbaImage, type RgbImage, type WritePngOptions,
+} from './image/index.js';
+
+// dlib's binary formats (dlib/serialize.h): the primitives and the detector, shape predictor and dnn files.
+export {
+  DlibReader, DlibWriter,
+  type DlibAliasTensor, type DlibMatrix, type DlibTensor, type FloatDetails, type FloatKind, type IntKind,
+} from './dlib/serialize.js';
+export {
+  readFhogObjectDetector, readScanFhogPyramid, writeFhogObjectDetector, writeScanFhogPyramid,
+  type FhogImage, type FhogObjectDetector, type FhogPlane, type ScanFhogPyramid,
+} from './dlib/object-detector.js';
+export { readShapePredictor, writeShapePredictor, type RegressionTree, type ShapePredictor } from './dlib/shape-predictor.js';
+export {
+  readDnnDetails, readDnnNet, writeDnnDetails, writeDnnNet,
+  type DnnAddLayerState, type DnnFieldValue, type DnnInputNode, type DnnLayerDetails, type DnnLayerNode, type DnnLossNode,
+  type DnnNet, type DnnNode, type DnnRepeatInputNode, type DnnRepeatNode, type DnnTagInputState, type DnnTagNode,
+  type DnnTagOrSkipNode,
+} from './dlib/dnn.js';
+export type { DnnDetailsRole } from './dlib/dnn-layers.js';
+
+// HOG detector (fhog.h, image_pyramid.h, scan_fhog_pyramid.h, object_detector.h), each op with its `backend` option.
+export { FHOG_PLANES, type FhogMap, type FhogOptions } from './hog/fhog.js';
+export { pyramidDownSize, type HogImage } from './hog/pyramid.js';
+export { buildFhogFilterbank, type FhogFilterbank } from './hog/fhog-filterbank.js';
+export { pyramidLevels, type FhogLevel, type RawDetection, type ScannerSettings } from './hog/scan-fhog-pyramid.js';
+export {
+  defaultHogBackend, detectFromFhogPyramid, extractFhog, pyramidDown, pyramidUp, resizeBilinear, wasmFhogAvailable,
+  type DetectFromFhogOptions, type FhogBackendOptions, type ResizeOptions,
+} from './hog/backends.js';
+export { FhogDetector, loadFrontalFaceDetector, type DetectOptions, type FaceDetection } from './hog/detector.js';
+
+// Landmarks (shape_predictor.h) and dlib's landmark dataset XML and test_shape_predictor measures.
+export { loadShapePredictor, ShapePredictorModel, type Landmarks } from './landmarks/shape-predictor.js';
+export {
+  datasetImagePath, datasetObjects, interocularDistance, interocularDistances, loadImageDataset, meanNormalizedError,
+  OBJECT_PART_NOT_PRESENT, parseImageDataset,
+  type DatasetBox, type DatasetFace, type DatasetImage, type DatasetObjects, type ImageDataset,
+} from './landmarks/dataset.js';
+
+// Face chips and jitter (dlib/image_transforms: get_face_chip_details, extract_image_chip, jitter_image).
+export { chipDetailsFromPoints, extractImageChip, getFaceChipDetails, type ChipDetails } from './image/chips.js';
+export { jitterImage } from './image/jitter.js';
+
+// Face descriptors (dlib/dnn): the face recognition ResNet behind a small API, on either backend.
+export {
+  createFaceRecognizer, defaultDnnBackend, FACE_CHIP_SIZE, loadFaceRecognizer, wasmDnnUnavailable,
+  type DescribeBatchOptions, type DnnBackend, type DnnEngine, type FaceRecognizer, type RecognizerMemory, type RecognizerOptions,
+} from './dnn/recognizer.js';
+
+// The pipeline (dnn_face_recognition_ex.cpp): detect, landmarks, chips, descriptors; describeFaces in one call.
+export {
+  FACE_BATCH_SIZE, FACE_CHIP, PIPELINE_STAGES, runPipeline,
+  type FaceModels, type PipelineFace, type PipelineOptions, type PipelineResult, type PipelineStage, type PipelineTimings,
+} from './pipeline/pipeline.js';
+export { loadFaceModels, type LoadFaceModelsOptions } from './pipeline/models.js';
+export { describeFaces, type DescribedFace, type DescribedFaces, type DescribeFacesOptions } from './pipeline/describe-faces.js';
+
+// Clustering (chinese_whispers.h) and the face graph of dlib's face-clustering example.
+export {
+  buildFaceEdges, chineseWhispers, dlibFloatDistance,
+  type ChineseWhispersEdges, type ChineseWhispersOptions, type ChineseWhispersResult, type ChineseWhispersRng,
+  type CompactEdges, type PairEdge, type WeightedEdge,
+} from './cluster/chinese-whispers.js';
+export { buildFaceEdgesFast, faceEdges, type FaceEdgeList, type FaceEdgesOptions } from './cluster/edges.js';
+export { wasmFaceEdgesAvailable } from './cluster/edges-wasm.js';
+export type { FaceDescriptors, FaceEdgePairs } from './cluster/face-graph.js';
+
+// dlib::rand (rand_kernel_1.h), the random numbers jitter and Chinese Whispers draw.
+export { DlibRand } from './rand/dlib-rand.js';
+
+// Model assets: where they are, and the step that makes and verifies them.
+export {
+  assetPath, ensureAssets, exampleImages, exampleImagesDir, ModelAssetsError, modelsDir, verifyAssets,
+  type Asset, type AssetPathOptions, type AssetReport, type AssetStatus, type CommittedSource, type Converter,
+  type CopyDirSource, type CopySource, type DirectoryAsset, type FaceApiConvertSource, type FileAsset, type FileRecord,
+  type KnownAssetName, type Manifest, type PrepareOptions,
 } from './models/index.js';
-export { WasmKernels, WasmOutOfMemoryError, relaxedSimdSupported, type WasmFlavour } from './wasm/index.js';
+
+// Backends: the names a `backend` option takes, the engine's relaxed-SIMD probe, the kernels' out-of-memory error.
 export { BACKENDS, type Backend } from './wasm/backend.js';
+export { relaxedSimdSupported, WasmOutOfMemoryError } from './wasm/index.js';
