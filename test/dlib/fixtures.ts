@@ -8,15 +8,14 @@
  * - FACEMETRIC_SHAPE_PREDICTOR: shape_predictor_68_face_landmarks.dat (default
  *   models/shape_predictor_68_face_landmarks.dat, then Debian's
  *   /usr/share/dlib/shape_predictor_68_face_landmarks.dat).
- * - FACEMETRIC_DLIB_WRITTEN_NET: a face ResNet (anet_type) file written by dlib (default: made
- *   by the parity harness's `write-net`, as dlib made its published model, into
- *   test/parity/out/dlib_written_net.dat; remade whenever the harness binary is newer).
+ *
+ * (A face ResNet written by dlib itself is made by the parity harness: dlibWrittenNetPath in
+ * test/parity/helpers.ts.)
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DlibFormatError } from '../../src/errors.js';
-import { harnessBinary, harnessOutDir, runHarness } from '../../src/parity/harness.js';
 
 /** The repository root. */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -45,29 +44,6 @@ export function shapePredictorPath(): string | undefined {
   ]);
 }
 
-/**
- * A file that the parity harness writes with `args` (its output path appended), made once per
- * harness build; undefined when the harness is not built (dlib not installed).
- */
-export function harnessWritten(name: string, args: string[]): string | undefined {
-  const bin = harnessBinary();
-  if (!existsSync(bin)) return undefined;
-  const out = path.join(harnessOutDir(), name);
-  if (!existsSync(out) || statSync(out).mtimeMs < statSync(bin).mtimeMs) {
-    mkdirSync(harnessOutDir(), { recursive: true });
-    runHarness([...args, out + '.tmp']);
-    renameSync(out + '.tmp', out);
-  }
-  return out;
-}
-
-/** A face ResNet (anet_type) network file written by dlib itself. */
-export function dlibWrittenNetPath(): string | undefined {
-  const fromEnv = process.env.FACEMETRIC_DLIB_WRITTEN_NET;
-  if (fromEnv !== undefined && fromEnv !== '') return existsSync(fromEnv) ? fromEnv : undefined;
-  return harnessWritten('dlib_written_net.dat', ['write-net']);
-}
-
 /** Reads a file as a Uint8Array. */
 export function readBytes(p: string): Uint8Array {
   return new Uint8Array(readFileSync(p));
@@ -94,4 +70,15 @@ export function errorOf(fn: () => unknown): DlibFormatError {
     throw e;
   }
   throw new Error('expected a DlibFormatError');
+}
+
+/** Offset of the n-th occurrence (0-based) of an ASCII string. */
+export function findAscii(bytes: Uint8Array, s: string, nth = 0): number {
+  const enc = new TextEncoder().encode(s);
+  let seen = 0;
+  outer: for (let i = 0; i + enc.length <= bytes.length; i++) {
+    for (let j = 0; j < enc.length; j++) if (bytes[i + j] !== enc[j]) continue outer;
+    if (seen++ === nth) return i;
+  }
+  return -1;
 }

@@ -32,3 +32,17 @@ export function randomChip(seed: number, size = 150): { width: number; height: n
   }
   return { width: size, height: size, data };
 }
+
+/**
+ * Deterministic keys with many ties: `n` values from `distinct` levels (multiples of 1/4), drawn
+ * by the same 32-bit LCG as randomF32 (for sorting tests: std::sort's order of equal keys).
+ */
+export function tieKeys(n: number, distinct: number, seed: number): number[] {
+  let s = seed >>> 0;
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out.push((s % distinct) / 4);
+  }
+  return out;
+}

@@ -11,11 +11,11 @@ import { deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { decodeImage } from '../../src/image/index.js';
 import { runHarness } from '../../src/parity/harness.js';
-import { describeParity, scratchDir } from '../parity/helpers.js';
-import { TOLERANCES } from '../parity/tolerances.js';
+import { describeParity, scratchDir } from './helpers.js';
+import { TOLERANCES } from './tolerances.js';
 import {
   buildPng, chunk, concat, encodeJpeg, findMarker, ihdr, PNG_SIG, quadrants, rawImageData, type PngSpec,
-} from './helpers.js';
+} from '../image/helpers.js';
 
 let work = '';
 beforeAll(() => { work = scratchDir('image'); });

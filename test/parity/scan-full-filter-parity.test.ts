@@ -16,7 +16,7 @@ import { runHarness, runHarnessJson } from '../../src/parity/harness.js';
 import {
   applyFiltersToFhog, buildFhogFilterbank, detectFromFhogPyramid, type FhogFilterbank, type FhogLevel,
 } from '../../src/hog/scan-fhog-pyramid.js';
-import { describeParity, diffReport, scratchDir } from '../parity/helpers.js';
+import { describeParity, diffReport, scratchDir } from './helpers.js';
 
 const f32 = (path: string): Float32Array => {
   const b = readFileSync(path);

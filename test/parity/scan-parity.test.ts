@@ -18,7 +18,7 @@ import {
   type FhogFilterbank,
   type FhogLevel,
 } from '../../src/hog/scan-fhog-pyramid.js';
-import { describeParity, diffReport, scratchDir } from '../parity/helpers.js';
+import { describeParity, diffReport, scratchDir } from './helpers.js';
 
 const f32 = (path: string): Float32Array => {
   const b = readFileSync(path);
