@@ -1,12 +1,13 @@
 /**
- * Where the dlib-format test tests find real model files. Each function returns a path, or
- * undefined when the file is not available (the test is then skipped with a reason via
- * `it.skipIf`). Environment variables override the default locations:
+ * Where the dlib-format tests find real model files. Each function returns a path, or throws an
+ * Error naming the missing file and the fix: the files are committed or prepared by `npm ci`, so
+ * a test that needs one fails rather than skips without it. Environment variables override the
+ * default locations:
  *
  * - FACEMETRIC_DETECTOR: `serialize(get_frontal_face_detector())` output
- *   (default models/frontal_face_detector.svm, exported by the parity harness).
+ *   (default models/frontal_face_detector.svm, committed; exported by the parity harness).
  * - FACEMETRIC_SHAPE_PREDICTOR: shape_predictor_68_face_landmarks.dat (default
- *   models/shape_predictor_68_face_landmarks.dat, then Debian's
+ *   models/shape_predictor_68_face_landmarks.dat, prepared by `npm ci`, then Debian's
  *   /usr/share/dlib/shape_predictor_68_face_landmarks.dat).
  *
  * (A face ResNet written by dlib itself is made by the parity harness: dlibWrittenNetPath in
@@ -25,33 +26,35 @@ export function dataPath(name: string): string {
   return path.join(repoRoot, 'test', 'dlib', 'data', name);
 }
 
-function firstExisting(envVar: string, candidates: string[]): string | undefined {
+/** Ensures: the first existing file of `envVar` (when set) or else of `candidates`; throws, naming `fix`, when none exists. */
+function firstExisting(envVar: string, candidates: string[], fix: string): string {
   const fromEnv = process.env[envVar];
-  if (fromEnv !== undefined && fromEnv !== '') return existsSync(fromEnv) ? fromEnv : undefined;
-  return candidates.map((c) => (path.isAbsolute(c) ? c : path.join(repoRoot, c))).find((c) => existsSync(c));
+  if (fromEnv !== undefined && fromEnv !== '') {
+    if (existsSync(fromEnv)) return fromEnv;
+    throw new Error(`${envVar}=${fromEnv} does not exist`);
+  }
+  const paths = candidates.map((c) => (path.isAbsolute(c) ? c : path.join(repoRoot, c)));
+  const found = paths.find((c) => existsSync(c));
+  if (found === undefined) throw new Error(`${paths.join(' and ')} missing: ${fix} (or set ${envVar})`);
+  return found;
 }
 
 /** dlib's frontal face detector as dlib serializes it. */
-export function detectorPath(): string | undefined {
-  return firstExisting('FACEMETRIC_DETECTOR', ['models/frontal_face_detector.svm']);
+export function detectorPath(): string {
+  return firstExisting('FACEMETRIC_DETECTOR', ['models/frontal_face_detector.svm'], 'it is committed: git checkout -- models/frontal_face_detector.svm');
 }
 
 /** The 68-point shape predictor. */
-export function shapePredictorPath(): string | undefined {
+export function shapePredictorPath(): string {
   return firstExisting('FACEMETRIC_SHAPE_PREDICTOR', [
     'models/shape_predictor_68_face_landmarks.dat',
     '/usr/share/dlib/shape_predictor_68_face_landmarks.dat',
-  ]);
+  ], 'npm ci prepares it (npm run models)');
 }
 
 /** Reads a file as a Uint8Array. */
 export function readBytes(p: string): Uint8Array {
   return new Uint8Array(readFileSync(p));
-}
-
-/** Skip reason for a missing fixture. */
-export function missing(what: string, envVar: string): string {
-  return `${what} not found (set ${envVar}, or build the parity harness outputs)`;
 }
 
 /** Byte-array equality that reports the first differing offset (or -1 when equal). */
