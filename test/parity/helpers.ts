@@ -3,7 +3,7 @@
  * that skips (with the reason) where dlib is not installed, but fails in CI, where parity with
  * live dlib is required (CI=true or FACEMETRIC_REQUIRE_PARITY=1).
  */
-import { existsSync, mkdirSync, mkdtempSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe } from 'vitest';
 import { harnessBinary, harnessOutDir, runHarness, runHarnessJson } from '../../src/parity/harness.js';
@@ -23,6 +23,12 @@ export function describeParity(name: string, fn: () => void): void {
 export function scratchDir(prefix: string): string {
   mkdirSync(harnessOutDir(), { recursive: true });
   return mkdtempSync(join(harnessOutDir(), prefix + '-'));
+}
+
+/** A raw little-endian float32 file the harness wrote (its own copy of the bytes, aligned). */
+export function readF32File(path: string): Float32Array {
+  const b = readFileSync(path);
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 }
 
 /** Formats the first few mismatches and the max difference, for failure messages. */

@@ -16,12 +16,9 @@ import { runHarness, runHarnessJson } from '../../src/parity/harness.js';
 import {
   applyFiltersToFhog, buildFhogFilterbank, detectFromFhogPyramid, type FhogFilterbank, type FhogLevel,
 } from '../../src/hog/scan-fhog-pyramid.js';
-import { describeParity, diffReport, scratchDir } from './helpers.js';
+import { describeParity, diffReport, readF32File, scratchDir } from './helpers.js';
 
-const f32 = (path: string): Float32Array => {
-  const b = readFileSync(path);
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-};
+const f32 = readF32File;
 const bits = (a: Float32Array): Uint32Array => new Uint32Array(a.buffer, a.byteOffset, a.length);
 
 /** Index of the first differing bit pattern, or -1. */

@@ -18,12 +18,9 @@ import {
   type FhogFilterbank,
   type FhogLevel,
 } from '../../src/hog/scan-fhog-pyramid.js';
-import { describeParity, diffReport, scratchDir } from './helpers.js';
+import { describeParity, diffReport, readF32File, scratchDir } from './helpers.js';
 
-const f32 = (path: string): Float32Array => {
-  const b = readFileSync(path);
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-};
+const f32 = readF32File;
 
 /** dlib's feature pyramid of `image` (after `upsample` pyramid_up steps). */
 function dlibPyramid(image: string, upsample = 0): FhogLevel[] {
