@@ -289,7 +289,7 @@ describeParity('facemetric compare: dlib\'s distance between two photos\' faces'
     const described = runHarnessJson<HarnessImage>(['describe', '--predictor', predictor(), '--net', net(), a!, b!, c]);
     const d = described.map((x) => Float32Array.from(x.faces[0]!.descriptor!));
     // |distance(a, b) - distance(a', b')| <= |a - a'| + |b - b'| <= 2 sqrt(128) max |component diff|.
-    const bound = 2 * Math.sqrt(128) * TOLERANCES.descriptor.abs;
+    const bound = 2 * Math.sqrt(128) * TOLERANCES.descriptorWasm.abs;
     for (const [x, y, dx, dy, same] of [[a!, b!, d[0]!, d[1]!, true], [a!, c, d[0]!, d[2]!, false]] as const) {
       const r = facemetric('compare', x, y, '--json');
       expect(r.code, r.stderr).toBe(0);

@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { FacemetricError } from '../../src/errors.js';
 import { DlibRand } from '../../src/rand/dlib-rand.js';
-import { rng } from '../helpers/random.js';
+import { Lcg, rng } from '../helpers/random.js';
 import {
   buildFaceEdges,
   chineseWhispers,
@@ -191,15 +191,6 @@ export function chineseWhispersReference(
 // ---------------------------------------------------------------------------------------------
 
 const prng = rng; // mulberry32 (test/helpers/random.ts): the graphs' generator
-
-/** A 32-bit LCG as the clustering's random source (cheap, deterministic, seeded per case). */
-class Lcg implements ChineseWhispersRng {
-  constructor(private s: number) {}
-  getRandom32bitNumber(): number {
-    this.s = (Math.imul(this.s, 1664525) + 1013904223) >>> 0;
-    return this.s;
-  }
-}
 
 type Kind = 'unweighted' | 'ones' | 'dyadic' | 'weighted' | 'odd';
 

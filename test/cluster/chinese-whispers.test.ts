@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { DlibRand } from '../../src/rand/dlib-rand.js';
-import { buildFaceEdges, chineseWhispers, dlibFloatDistance, type ChineseWhispersRng } from '../../src/cluster/index.js';
+import { buildFaceEdges, chineseWhispers, dlibFloatDistance } from '../../src/cluster/index.js';
+import { Lcg } from '../helpers/random.js';
 import { ReplayRng } from '../helpers/replay-rng.js';
-
 
 /** Picks the given nodes in turn: 64-bit numbers (0 << 32) | node. */
 const picks = (...nodes: number[]): ReplayRng => new ReplayRng(nodes.flatMap((v) => [0, v]));
-
-/** A small deterministic 32-bit generator for larger graphs. */
-class Lcg implements ChineseWhispersRng {
-  constructor(private s = 12345) {}
-  getRandom32bitNumber(): number {
-    this.s = (Math.imul(this.s, 1664525) + 1013904223) >>> 0;
-    return this.s;
-  }
-}
 
 describe('chineseWhispers (dlib chinese_whispers)', () => {
   it('has no labels for no edges, as dlib; numNodes pads singletons', () => {

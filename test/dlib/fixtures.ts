@@ -1,22 +1,22 @@
 /**
- * Where the dlib-format test tests find real model files. Each function returns a path, or
- * undefined when the file is not available (the test is then skipped with a reason via
- * `it.skipIf`). Environment variables override the default locations:
+ * Where the dlib-format tests find real model files. Each function returns a path, or throws an
+ * Error naming the missing file and the fix: the files are committed or prepared by `npm ci`, so
+ * a test that needs one fails rather than skips without it. Environment variables override the
+ * default locations:
  *
  * - FACEMETRIC_DETECTOR: `serialize(get_frontal_face_detector())` output
- *   (default models/frontal_face_detector.svm, exported by the parity harness).
+ *   (default models/frontal_face_detector.svm, committed; exported by the parity harness).
  * - FACEMETRIC_SHAPE_PREDICTOR: shape_predictor_68_face_landmarks.dat (default
- *   models/shape_predictor_68_face_landmarks.dat, then Debian's
+ *   models/shape_predictor_68_face_landmarks.dat, prepared by `npm ci`, then Debian's
  *   /usr/share/dlib/shape_predictor_68_face_landmarks.dat).
- * - FACEMETRIC_DLIB_WRITTEN_NET: a face ResNet (anet_type) file written by dlib (default: made
- *   by the parity harness's `write-net`, as dlib made its published model, into
- *   test/parity/out/dlib_written_net.dat; remade whenever the harness binary is newer).
+ *
+ * (A face ResNet written by dlib itself is made by the parity harness: dlibWrittenNetPath in
+ * test/parity/helpers.ts.)
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DlibFormatError } from '../../src/errors.js';
-import { harnessBinary, harnessOutDir, runHarness } from '../../src/parity/harness.js';
 
 /** The repository root. */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -26,56 +26,35 @@ export function dataPath(name: string): string {
   return path.join(repoRoot, 'test', 'dlib', 'data', name);
 }
 
-function firstExisting(envVar: string, candidates: string[]): string | undefined {
+/** Ensures: the first existing file of `envVar` (when set) or else of `candidates`; throws, naming `fix`, when none exists. */
+function firstExisting(envVar: string, candidates: string[], fix: string): string {
   const fromEnv = process.env[envVar];
-  if (fromEnv !== undefined && fromEnv !== '') return existsSync(fromEnv) ? fromEnv : undefined;
-  return candidates.map((c) => (path.isAbsolute(c) ? c : path.join(repoRoot, c))).find((c) => existsSync(c));
+  if (fromEnv !== undefined && fromEnv !== '') {
+    if (existsSync(fromEnv)) return fromEnv;
+    throw new Error(`${envVar}=${fromEnv} does not exist`);
+  }
+  const paths = candidates.map((c) => (path.isAbsolute(c) ? c : path.join(repoRoot, c)));
+  const found = paths.find((c) => existsSync(c));
+  if (found === undefined) throw new Error(`${paths.join(' and ')} missing: ${fix} (or set ${envVar})`);
+  return found;
 }
 
 /** dlib's frontal face detector as dlib serializes it. */
-export function detectorPath(): string | undefined {
-  return firstExisting('FACEMETRIC_DETECTOR', ['models/frontal_face_detector.svm']);
+export function detectorPath(): string {
+  return firstExisting('FACEMETRIC_DETECTOR', ['models/frontal_face_detector.svm'], 'it is committed: git checkout -- models/frontal_face_detector.svm');
 }
 
 /** The 68-point shape predictor. */
-export function shapePredictorPath(): string | undefined {
+export function shapePredictorPath(): string {
   return firstExisting('FACEMETRIC_SHAPE_PREDICTOR', [
     'models/shape_predictor_68_face_landmarks.dat',
     '/usr/share/dlib/shape_predictor_68_face_landmarks.dat',
-  ]);
-}
-
-/**
- * A file that the parity harness writes with `args` (its output path appended), made once per
- * harness build; undefined when the harness is not built (dlib not installed).
- */
-export function harnessWritten(name: string, args: string[]): string | undefined {
-  const bin = harnessBinary();
-  if (!existsSync(bin)) return undefined;
-  const out = path.join(harnessOutDir(), name);
-  if (!existsSync(out) || statSync(out).mtimeMs < statSync(bin).mtimeMs) {
-    mkdirSync(harnessOutDir(), { recursive: true });
-    runHarness([...args, out + '.tmp']);
-    renameSync(out + '.tmp', out);
-  }
-  return out;
-}
-
-/** A face ResNet (anet_type) network file written by dlib itself. */
-export function dlibWrittenNetPath(): string | undefined {
-  const fromEnv = process.env.FACEMETRIC_DLIB_WRITTEN_NET;
-  if (fromEnv !== undefined && fromEnv !== '') return existsSync(fromEnv) ? fromEnv : undefined;
-  return harnessWritten('dlib_written_net.dat', ['write-net']);
+  ], 'npm ci prepares it (npm run models)');
 }
 
 /** Reads a file as a Uint8Array. */
 export function readBytes(p: string): Uint8Array {
   return new Uint8Array(readFileSync(p));
-}
-
-/** Skip reason for a missing fixture. */
-export function missing(what: string, envVar: string): string {
-  return `${what} not found (set ${envVar}, or build the parity harness outputs)`;
 }
 
 /** Byte-array equality that reports the first differing offset (or -1 when equal). */
@@ -94,4 +73,15 @@ export function errorOf(fn: () => unknown): DlibFormatError {
     throw e;
   }
   throw new Error('expected a DlibFormatError');
+}
+
+/** Offset of the n-th occurrence (0-based) of an ASCII string. */
+export function findAscii(bytes: Uint8Array, s: string, nth = 0): number {
+  const enc = new TextEncoder().encode(s);
+  let seen = 0;
+  outer: for (let i = 0; i + enc.length <= bytes.length; i++) {
+    for (let j = 0; j < enc.length; j++) if (bytes[i + j] !== enc[j]) continue outer;
+    if (seen++ === nth) return i;
+  }
+  return -1;
 }

@@ -1,9 +1,7 @@
 /** Tests of src/dlib/shape-predictor.ts (dlib/image_processing/shape_predictor.h serialization). */
 import { describe, expect, it } from 'vitest';
 import { numParts, readShapePredictor, writeShapePredictor, type ShapePredictor } from '../../src/dlib/shape-predictor.js';
-import { firstDifference, missing, readBytes, shapePredictorPath, errorOf } from './fixtures.js';
-
-const spPath = shapePredictorPath();
+import { firstDifference, readBytes, shapePredictorPath, errorOf } from './fixtures.js';
 
 /** A small synthetic predictor: 3 parts, 2 cascades of 2 depth-2 trees, 4 feature pixels. */
 function tiny(): ShapePredictor {
@@ -21,8 +19,9 @@ function tiny(): ShapePredictor {
 }
 
 describe('68-point shape predictor (dlib-written)', () => {
-  it.skipIf(spPath === undefined)(`reads it and round-trips byte-identically${spPath === undefined ? ` — skipped: ${missing('shape_predictor_68_face_landmarks.dat', 'FACEMETRIC_SHAPE_PREDICTOR')}` : ''}`, () => {
-    const bytes = readBytes(spPath!);
+  it('reads it and round-trips byte-identically', () => {
+    const spPath = shapePredictorPath();
+    const bytes = readBytes(spPath);
     const sp = readShapePredictor(bytes, spPath);
     expect(numParts(sp)).toBe(68);
     expect(sp.forests).toHaveLength(15);
@@ -51,8 +50,8 @@ describe('68-point shape predictor (dlib-written)', () => {
     expect(firstDifference(out, bytes)).toBe(-1);
   });
 
-  it.skipIf(spPath === undefined)('reports truncation at several offsets', () => {
-    const bytes = readBytes(spPath!);
+  it('reports truncation at several offsets', () => {
+    const bytes = readBytes(shapePredictorPath());
     for (const cut of [0, 3, 1000, 5_000_000, bytes.length - 2]) {
       const e = errorOf(() => readShapePredictor(bytes.subarray(0, cut), 'cut.dat'));
       expect(e.message).toMatch(new RegExp(`^cut\\.dat: at byte \\d+: expected .*file ends at ${cut}`));
@@ -61,8 +60,8 @@ describe('68-point shape predictor (dlib-written)', () => {
 });
 
 describe('68-point shape predictor, corrupted', () => {
-  it.skipIf(spPath === undefined)('names the byte of a corrupted header and a wrong version', () => {
-    const bytes = readBytes(spPath!).subarray(0, 2000);
+  it('names the byte of a corrupted header and a wrong version', () => {
+    const bytes = readBytes(shapePredictorPath()).subarray(0, 2000);
     const c = bytes.slice();
     expect(Array.from(c.subarray(0, 6))).toEqual([0x01, 0x01, 0x81, 0x88, 0x81, 0x01]); // version 1, -136, -1
     c[5] = 0x02; // initial_shape claims 2 columns

@@ -62,13 +62,13 @@ describe('loadFaceRecognizer', () => {
     expect(ref.memory().capacity).toBe(3);
   });
 
-  it('wasm backend: within TOLERANCES.descriptor of the reference (another summation order), deterministic', () => {
+  it('wasm backend: within TOLERANCES.descriptorWasm of the reference (another summation order), deterministic', () => {
     expect([wasm.backend, wasm.engine]).toEqual(['wasm', 'wasm-kernels']);
     const a = wasm.describeBatch(chips);
     const b = wasm.describeBatch(chips);
     a.forEach((d, i) => {
       expect(d).toHaveLength(128);
-      expect(maxAbsDiff(d, plain[i]!)).toBeLessThanOrEqual(TOLERANCES.descriptor.abs);
+      expect(maxAbsDiff(d, plain[i]!)).toBeLessThanOrEqual(TOLERANCES.descriptorWasm.abs);
       expect(Array.from(b[i]!)).toEqual(Array.from(d));
     });
     expect(wasm.memory().wasmBytes).toBeGreaterThan(0);

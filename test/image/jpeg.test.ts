@@ -1,6 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { describe, expect, test } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { applyOrientation, decodeImage, readExifOrientation, readImage, type RgbImage } from '../../src/image/index.js';
+import { exampleImagesDir } from '../../src/models/index.js';
 import {
   app1Exif, concat, encodeJpeg, exifOrientationSegment, insertAfterSoi, quadrants, tiff,
 } from './helpers.js';
@@ -176,8 +178,13 @@ describe('EXIF orientation', () => {
   });
 });
 
-const FACES = '/usr/share/doc/libdlib19.1/examples/faces';
-describe.skipIf(!existsSync(`${FACES}/bald_guys.jpg`))('dlib example images', () => {
+// models/examples, prepared by `npm ci` (exampleImagesDir throws, naming the fix, if it is not).
+describe('dlib example images', () => {
+  let FACES = '';
+  beforeAll(() => {
+    FACES = join(exampleImagesDir(), 'faces');
+  });
+
   test('bald_guys.jpg is 1986x1545', async () => {
     const img = await readImage(`${FACES}/bald_guys.jpg`);
     expect([img.width, img.height, img.data.length]).toEqual([1986, 1545, 1986 * 1545 * 3]);

@@ -2,19 +2,18 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ModelAssetError } from '../../src/errors.js';
 import { Bzip2Error, copyToTemp, isBzip2 } from '../../src/models/fsutil.js';
 import { ensureAssets, type FileAsset } from '../../src/models/index.js';
-import { collect, fakeAssetText, fakeConvert, fixture, makeFakes, pseudoRandom, sandbox, sha, type FakeSet, type Sandbox } from './helpers.js';
+import { collect, fakeAssetText, fakeConvert, type FakeSet, fixture, pseudoRandom, type Sandbox, sha, withFakeSandbox } from './helpers.js';
 
 let sb: Sandbox;
 let fk: FakeSet;
-beforeEach(() => {
-  sb = sandbox();
-  fk = makeFakes(sb);
+withFakeSandbox((s, f) => {
+  sb = s;
+  fk = f;
 });
-afterEach(() => sb.cleanup());
 
 const bz2Bytes = (): Buffer => readFileSync(fixture('fake-asset.dat.bz2'));
 

@@ -1,22 +1,16 @@
 /** Tests of src/models/convert-faceapi.ts: face-api weights -> dlib anet_type network file. */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anetParamLayers, anetStructureDifferences, parameterLayers } from '../../src/dlib/anet.js';
-import { layersInFileOrder, readDnnNet, structureSignature } from '../../src/dlib/dnn.js';
+import { layersInFileOrder, readDnnNet } from '../../src/dlib/dnn.js';
 import type { DlibTensor } from '../../src/dlib/serialize.js';
 import { ModelAssetError } from '../../src/errors.js';
 import { convertFaceApiToDlib, decodeFaceApiWeights } from '../../src/models/convert-faceapi.js';
-import { dlibWrittenNetPath } from '../dlib/fixtures.js';
+import { faceApiWeights, requireFaceApiWeights } from '../helpers/faceapi.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const modelDir = path.join(root, 'node_modules', '@vladmandic', 'face-api', 'model');
-const manifestPath = path.join(modelDir, 'face_recognition_model-weights_manifest.json');
-const binPath = path.join(modelDir, 'face_recognition_model.bin');
-const haveFaceApi = existsSync(manifestPath) && existsSync(binPath);
-const netPath = dlibWrittenNetPath();
+const { manifestPath, binPath } = faceApiWeights;
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'facemetric-convert-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -49,9 +43,13 @@ const sameBits = (a: Float32Array, b: Float32Array): boolean =>
   a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 describe('convertFaceApiToDlib', () => {
-  const bytes = haveFaceApi ? convertFaceApiToDlib(manifestPath, binPath) : new Uint8Array(0);
+  let bytes: Uint8Array;
+  beforeAll(() => {
+    requireFaceApiWeights();
+    bytes = convertFaceApiToDlib(manifestPath, binPath);
+  });
 
-  it.skipIf(!haveFaceApi)(`writes an anet_type network file holding face-api's weights${haveFaceApi ? '' : ' — skipped: @vladmandic/face-api is not installed'}`, () => {
+  it('writes an anet_type network file holding face-api\'s weights', () => {
     const net = readDnnNet(bytes, 'converted.dat');
     expect(anetStructureDifferences(net)).toEqual([]);
     const layers = layersInFileOrder(net);
@@ -63,7 +61,7 @@ describe('convertFaceApiToDlib', () => {
     expect(Buffer.from(convertFaceApiToDlib(manifestPath, binPath)).equals(Buffer.from(bytes))).toBe(true); // deterministic
   });
 
-  it.skipIf(!haveFaceApi)('stores exactly the dequantized manifest values, in dlib layouts', () => {
+  it('stores exactly the dequantized manifest values, in dlib layouts', () => {
     const net = readDnnNet(bytes, 'converted.dat');
     const layers = parameterLayers(net);
     const t = expectedTensors();
@@ -101,22 +99,7 @@ describe('convertFaceApiToDlib', () => {
     }
     expect(k).toBe(117);
   });
-
-  it.skipIf(!haveFaceApi || netPath === undefined)(`has the same structure as a dlib-written face ResNet${netPath === undefined ? ' — skipped: no dlib-written net (FACEMETRIC_DLIB_WRITTEN_NET or test/parity/out/dlib_written_net.dat)' : ''}`, () => {
-    const ours = structureSignature(readDnnNet(bytes, 'converted.dat'));
-    const dlibNet = readDnnNet(new Uint8Array(readFileSync(netPath!)), netPath);
-    const theirs = structureSignature(dlibNet);
-    expect(theirs).toHaveLength(ours.length);
-    // dlib's published model (and a bn_con net assigned to anet_type) has CONV-mode affine_
-    // layers, as the converted file; a freshly constructed anet_type has FC-mode ones. Only
-    // those lines may differ, and only in the affine_ mode and gamma/beta shapes.
-    const convMode = layersInFileOrder(dlibNet).filter((l) => l.details.type === 'affine_').every((l) => l.details.fields.mode === 0);
-    const strip = (s: string): string => s.replace(/params=tensor\(\d+x1x1x1\) gamma=alias\([^)]*\) beta=alias\([^)]*\) mode=[01]/, 'AFFINE');
-    for (let i = 0; i < ours.length; i++) {
-      if (convMode) expect(theirs[i]).toBe(ours[i]);
-      else expect(strip(theirs[i])).toBe(strip(ours[i]));
-    }
-  });
+  // Its structure against a face ResNet written by dlib: test/parity/serialization-parity.test.ts.
 });
 
 describe('face-api weight decoding', () => {
@@ -150,7 +133,8 @@ describe('face-api weight decoding', () => {
     expect(() => decodeFaceApiWeights({ nope: 1 }, new Uint8Array(0), { manifest: 'm.json' })).toThrow(/m\.json: not a TensorFlow\.js weights manifest/);
   });
 
-  it.skipIf(!haveFaceApi)('names the tensor that does not fit anet_type', () => {
+  it('names the tensor that does not fit anet_type', () => {
+    requireFaceApiWeights();
     const groups = JSON.parse(readFileSync(manifestPath, 'utf8')) as Array<{ weights: Spec[] }>;
     // swap the 7x7 conv's bias and its scale weights (same size, wrong order)
     const ws = groups[0].weights;

@@ -4,6 +4,7 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach } from 'vitest';
 import { listingHash, type DirectoryAsset, type FileAsset, type FileRecord, type Manifest } from '../../src/models/index.js';
 
 export const sha = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
@@ -72,6 +73,19 @@ export interface FakeSet {
   convertOutput: Uint8Array;
   exampleFiles: Record<string, Buffer>;
   examplesSource: string;
+}
+
+/**
+ * Gives every test of the calling file a fresh sandbox with the fake sources: `use` receives them
+ * before each test, and the sandbox is removed after it.
+ */
+export function withFakeSandbox(use: (sb: Sandbox, fk: FakeSet) => void): void {
+  let sb: Sandbox | undefined;
+  beforeEach(() => {
+    sb = sandbox();
+    use(sb, makeFakes(sb));
+  });
+  afterEach(() => sb?.cleanup());
 }
 
 /**

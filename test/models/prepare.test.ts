@@ -1,18 +1,17 @@
 /** prepare (ensureAssets / verifyAssets) on small fake assets, through the same code paths as the real ones. */
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ModelAssetError } from '../../src/errors.js';
 import { ensureAssets, ModelAssetsError, packageModelsDir, verifyAssets, type AssetReport, type FileAsset, type Manifest } from '../../src/models/index.js';
-import { collect, fakeConvert, flipByte, makeFakes, MAGIC, pseudoRandom, sandbox, sha, type FakeSet, type Sandbox } from './helpers.js';
+import { collect, fakeConvert, type FakeSet, flipByte, MAGIC, pseudoRandom, type Sandbox, sha, withFakeSandbox } from './helpers.js';
 
 let sb: Sandbox;
 let fk: FakeSet;
-beforeEach(() => {
-  sb = sandbox();
-  fk = makeFakes(sb);
+withFakeSandbox((s, f) => {
+  sb = s;
+  fk = f;
 });
-afterEach(() => sb.cleanup());
 
 const opts = (extra: object = {}) => ({ modelsDir: sb.models, manifest: fk.manifest, faceApiDir: sb.faceApi, convert: fakeConvert, ...extra });
 const byName = (rs: AssetReport[]) => Object.fromEntries(rs.map((r) => [r.name, r]));

@@ -1,6 +1,9 @@
 /**
  * The shipped manifest and the real assets on this machine: the committed detector, Debian's
- * shape predictor and example images, the face-api conversion (once the converter exists).
+ * shape predictor and example images, the face-api conversion. The committed detector and the
+ * converter are always there (a test fails if not); Debian's shape predictor and example images
+ * (libdlib-data, libdlib19.1) come with dlib, so their part skips without them, as the parity
+ * suites do, except in CI.
  * The 100 MB shape predictor is copied once, into one temp models folder shared by this file.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -12,6 +15,7 @@ import {
   assetPath, ensureAssets, exampleImages, exampleImagesDir, findAsset, loadManifest, modelsDir, packageModelsDir,
   packageRoot, verifyAssets, type FileAsset,
 } from '../../src/models/index.js';
+import { parityRequired } from '../parity/helpers.js';
 import { sha } from './helpers.js';
 
 const manifest = loadManifest();
@@ -21,10 +25,8 @@ const resnet = findAsset(manifest, 'dlib_face_recognition_resnet_model_v1') as F
 const examples = findAsset(manifest, 'examples');
 
 const committedDetector = path.join(packageModelsDir(), detector.file);
-const haveDetector = existsSync(committedDetector);
 const havePredictor = predictor.source.type === 'copy' && existsSync(predictor.source.path);
 const haveExamples = examples.source.type === 'copy-dir' && existsSync(examples.source.path);
-const haveConverter = existsSync(path.join(packageRoot(), 'src', 'models', 'convert-faceapi.ts'));
 
 describe('the shipped manifest', () => {
   it('lists the four assets, with origin, licence and whether committed', () => {
@@ -55,7 +57,8 @@ describe('the shipped manifest', () => {
     }
   });
 
-  it.skipIf(!haveDetector)('the committed detector matches the manifest (skipped: models/frontal_face_detector.svm not committed yet)', () => {
+  it('the committed detector matches the manifest', () => {
+    expect(existsSync(committedDetector), `${committedDetector} is committed: restore it (git checkout -- models/)`).toBe(true);
     const b = readFileSync(committedDetector);
     expect(b.length).toBe(detector.bytes);
     expect(sha(b)).toBe(detector.sha256);
@@ -74,12 +77,11 @@ describe('the shipped manifest', () => {
   });
 });
 
-describe.skipIf(!havePredictor || !haveExamples || !haveDetector)(
-  'prepare with the real manifest into a temp folder (skipped without libdlib-data, libdlib19.1 and the committed detector)', () => {
+describe.skipIf((!havePredictor || !haveExamples) && !parityRequired)(
+  'prepare with the real manifest into a temp folder (skipped without libdlib-data and libdlib19.1, except in CI)', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'facemetric-models-real-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
-    // The ResNet model needs the converter (src/models/convert-faceapi.ts), owned by the dlib stage.
-    const only = manifest.assets.map((a) => a.name).filter((n) => haveConverter || n !== resnet.name);
+    const only = manifest.assets.map((a) => a.name);
 
     it('cold: makes every asset; warm: verifies them without remaking any', async () => {
       const cold = await ensureAssets({ modelsDir: dir, only });
@@ -99,7 +101,7 @@ describe.skipIf(!havePredictor || !haveExamples || !haveDetector)(
       expect(exampleImages('faces', { modelsDir: dir }).map((p) => path.basename(p))).toContain('2008_001009.jpg');
     });
 
-    it.skipIf(!haveConverter)('the converted ResNet model matches the manifest (skipped: src/models/convert-faceapi.ts not there yet)', () => {
+    it('the converted ResNet model matches the manifest', () => {
       const p = assetPath('dlib_face_recognition_resnet_model_v1', { modelsDir: dir });
       expect(sha(readFileSync(p))).toBe(resnet.sha256);
     });

@@ -1,18 +1,17 @@
 /** `record`: refreshing the manifest's hashes and sizes from the sources (maintainers). */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadManifest, packageModelsDir, validateManifest, type FileAsset, type Manifest } from '../../src/models/index.js';
 import { formatManifest, recordManifest } from '../../src/models/record.js';
-import { fakeConvert, makeFakes, sandbox, type FakeSet, type Sandbox } from './helpers.js';
+import { fakeConvert, type FakeSet, type Sandbox, withFakeSandbox } from './helpers.js';
 
 let sb: Sandbox;
 let fk: FakeSet;
-beforeEach(() => {
-  sb = sandbox();
-  fk = makeFakes(sb);
+withFakeSandbox((s, f) => {
+  sb = s;
+  fk = f;
 });
-afterEach(() => sb.cleanup());
 
 describe('record', () => {
   it('fills in sha256s and sizes from the sources, keeping the descriptive fields', async () => {

@@ -1,7 +1,7 @@
 /**
  * The HOG face detector against live dlib, on EVERY example image (dlib's faces/, johns/ and
  * video_frames/ folders), with upsample 0 and 1: same faces in the same order, identical boxes
- * and filter indices, scores within TOLERANCES.detectorScore.
+ * and filter indices, identical scores (TOLERANCES.detectorScore, 0).
  *
  * Both sides get identical pixels: each JPEG is decoded by dlib (harness `decode` -> PNG, which
  * we decode identically), so the comparison tests the detector, not the JPEG decoders.
@@ -59,7 +59,7 @@ describeParity('HOG face detector vs dlib on every example image', () => {
   const backends: Backend[] = ['wasm', 'reference'];
   const cases = settings.flatMap(([folder, upsample, adjust]) => backends.map((backend) => [folder, upsample, adjust, backend] as const));
 
-  it.each(cases)('%s, upsample %i, adjust %d, %s backend: identical boxes and filters, scores within tolerance', (folder, upsample, adjust, backend) => {
+  it.each(cases)('%s, upsample %i, adjust %d, %s backend: identical boxes, filters and scores', (folder, upsample, adjust, backend) => {
     const list = pngs.get(folder)!;
     expect(list.length).toBeGreaterThan(0);
     const key = `${folder} ${upsample} ${adjust}`;

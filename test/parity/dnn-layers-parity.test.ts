@@ -17,7 +17,8 @@ import { forward, gemmReference, gemmReferenceRows4, planNetwork, runNetwork, ty
 import { readImageSync, type RgbImage } from '../../src/image/index.js';
 import { assetPath, exampleImagesDir } from '../../src/models/index.js';
 import { runHarness, runHarnessJson } from '../../src/parity/harness.js';
-import { describeParity, diffReport, harnessBlas, scratchDir } from './helpers.js';
+import { maxAbsDiff } from '../helpers/float.js';
+import { describeParity, diffReport, harnessBlas, readF32File, scratchDir } from './helpers.js';
 import { TOLERANCES } from './tolerances.js';
 
 interface LayerEntry {
@@ -29,17 +30,6 @@ interface LayerEntry {
 }
 
 const CHIPS = 3;
-
-function readF32(path: string): Float32Array {
-  const raw = readFileSync(path);
-  return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 describeParity('reference ResNet forward pass vs dlib, layer by layer', () => {
   let dir = '';
@@ -63,7 +53,7 @@ describeParity('reference ResNet forward pass vs dlib, layer by layer', () => {
     const index = JSON.parse(readFileSync(join(dir, 'layers.json'), 'utf8')) as { batch: number; layers: LayerEntry[] };
     expect(index.batch).toBe(CHIPS);
     layers = index.layers;
-    dlibDescriptors = readF32(join(dir, 'descriptors.f32'));
+    dlibDescriptors = readF32File(join(dir, 'descriptors.f32'));
     chips = paths.map((p) => readImageSync(p));
     plan = planNetwork(readDnnNet(new Uint8Array(readFileSync(net)), net));
     const t0 = performance.now();
@@ -90,7 +80,7 @@ describeParity('reference ResNet forward pass vs dlib, layer by layer', () => {
       const got = run.outputs![l.index];
       expect(got, `node ${l.index} (${l.details})`).toBeDefined();
       expect([got!.n, got!.k, got!.nr, got!.nc], `node ${l.index} (${l.details}) shape`).toEqual(l.shape);
-      const want = readF32(join(dir, l.file!));
+      const want = readF32File(join(dir, l.file!));
       const d = maxAbsDiff(got!.data, want);
       rows.push(`${String(l.index).padStart(3)} ${l.details!.split(' ')[0]!.padEnd(12)} ${l.shape!.join('x').padEnd(12)} max|diff| ${d}`);
       if (!(d <= tol.abs)) failures.push(`node ${l.index} (${l.details}): ${diffReport(got!.data, want)}`);
@@ -102,13 +92,13 @@ describeParity('reference ResNet forward pass vs dlib, layer by layer', () => {
   it('descriptors match dlib\'s (one batch, and forward() in batches of 1 and 2, the latter with gemmReferenceRows4)', () => {
     const top = run.output;
     expect([top.n, top.k, top.nr, top.nc]).toEqual([CHIPS, 128, 1, 1]);
-    expect(maxAbsDiff(top.data, dlibDescriptors), diffReport(top.data, dlibDescriptors)).toBeLessThanOrEqual(TOLERANCES.descriptor.abs);
+    expect(maxAbsDiff(top.data, dlibDescriptors), diffReport(top.data, dlibDescriptors)).toBeLessThanOrEqual(TOLERANCES.descriptorReference.abs);
     for (const [batchSize, gemm] of [[1, gemmReference], [2, gemmReferenceRows4]] as const) {
       const desc = forward(plan, chips, { batchSize, gemm });
       expect(desc).toHaveLength(CHIPS);
       desc.forEach((v, i) => {
         const want = dlibDescriptors.subarray(i * 128, (i + 1) * 128);
-        expect(maxAbsDiff(v, want), diffReport(v, want)).toBeLessThanOrEqual(TOLERANCES.descriptor.abs);
+        expect(maxAbsDiff(v, want), diffReport(v, want)).toBeLessThanOrEqual(TOLERANCES.descriptorReference.abs);
         // A sample's result does not depend on the batch it is in (each output is its own dot products).
         expect(Array.from(v)).toEqual(Array.from(top.data.subarray(i * 128, (i + 1) * 128)));
       });

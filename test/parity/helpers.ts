@@ -3,10 +3,10 @@
  * that skips (with the reason) where dlib is not installed, but fails in CI, where parity with
  * live dlib is required (CI=true or FACEMETRIC_REQUIRE_PARITY=1).
  */
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe } from 'vitest';
-import { harnessBinary, harnessOutDir, runHarnessJson } from '../../src/parity/harness.js';
+import { harnessBinary, harnessOutDir, runHarness, runHarnessJson } from '../../src/parity/harness.js';
 
 export const parityRequired = process.env.CI === 'true' || process.env.FACEMETRIC_REQUIRE_PARITY === '1';
 
@@ -23,6 +23,12 @@ export function describeParity(name: string, fn: () => void): void {
 export function scratchDir(prefix: string): string {
   mkdirSync(harnessOutDir(), { recursive: true });
   return mkdtempSync(join(harnessOutDir(), prefix + '-'));
+}
+
+/** A raw little-endian float32 file the harness wrote (its own copy of the bytes, aligned). */
+export function readF32File(path: string): Float32Array {
+  const b = readFileSync(path);
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 }
 
 /** Formats the first few mismatches and the max difference, for failure messages. */
@@ -51,4 +57,32 @@ export interface HarnessBlas {
 /** What the harness's `blas` command reports (the build pins Debian's reference BLAS/LAPACK). */
 export function harnessBlas(): HarnessBlas {
   return runHarnessJson<HarnessBlas>(['blas'])[0]!;
+}
+
+/**
+ * A file that the parity harness writes with `args` (its output path appended), made once per
+ * harness build; undefined when the harness is not built (dlib not installed).
+ */
+export function harnessWritten(name: string, args: string[]): string | undefined {
+  const bin = harnessBinary();
+  if (!existsSync(bin)) return undefined;
+  const out = join(harnessOutDir(), name);
+  if (!existsSync(out) || statSync(out).mtimeMs < statSync(bin).mtimeMs) {
+    mkdirSync(harnessOutDir(), { recursive: true });
+    runHarness([...args, out + '.tmp']);
+    renameSync(out + '.tmp', out);
+  }
+  return out;
+}
+
+/**
+ * A face ResNet (anet_type) network file written by dlib itself: FACEMETRIC_DLIB_WRITTEN_NET if
+ * set, else made by the harness's `write-net` (as dlib made its published model) into
+ * test/parity/out/dlib_written_net.dat, remade whenever the harness binary is newer; undefined
+ * when neither is there.
+ */
+export function dlibWrittenNetPath(): string | undefined {
+  const fromEnv = process.env.FACEMETRIC_DLIB_WRITTEN_NET;
+  if (fromEnv !== undefined && fromEnv !== '') return existsSync(fromEnv) ? fromEnv : undefined;
+  return harnessWritten('dlib_written_net.dat', ['write-net']);
 }

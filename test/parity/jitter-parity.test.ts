@@ -14,7 +14,7 @@
  *    batch_compute_face_descriptors_from_aligned_images: `mean(mat(net(jitter_image(chip, N), 16)))`
  *    chip after chip from one default-constructed dlib::rand) against describeBatch(chips,
  *    { jitter: N }) on a fresh recognizer (whose own generator is default-constructed): backend
- *    'wasm' within TOLERANCES.descriptor; backend 'reference' identical (TOLERANCES.jitteredDescriptorReference: the harness's dlib runs on
+ *    'wasm' within TOLERANCES.descriptorWasm; backend 'reference' identical (TOLERANCES.jitteredDescriptorReference: the harness's dlib runs on
  *    the reference BLAS it is pinned to), on 2 chips with N = 3 (it
  *    takes ~350 ms per forward pass). And describeFaces(img, { jitter }) on a dlib-decoded image
  *    against jitter-describe on the chips of its faces.
@@ -31,6 +31,7 @@ import { assetPath, exampleImagesDir } from '../../src/models/index.js';
 import { runHarness, runHarnessJson } from '../../src/parity/harness.js';
 import { DlibRand } from '../../src/rand/dlib-rand.js';
 import { datasetChips } from '../helpers/chips.js';
+import { maxAbsDiff } from '../helpers/float.js';
 import { describeParity, diffReport, harnessBlas, scratchDir } from './helpers.js';
 import { TOLERANCES } from './tolerances.js';
 
@@ -48,12 +49,6 @@ interface JitterDescribeLine {
 }
 
 type Img = RgbImage | GrayImage;
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
 
 /** A square image of another size made from a chip: pixel (x, y) of the chip at (x*150/size, y*150/size), wrapped. */
 function resample(chip: RgbImage, size: number): RgbImage {
@@ -157,7 +152,7 @@ describeParity('jitter_image and jittered descriptors vs dlib', () => {
     expect(u.max, u.failures.join('\n')).toBeLessThanOrEqual(TOLERANCES.chipPixelsUnlistedSize.abs);
   });
 
-  it('backend wasm: jittered descriptors (default generator, N = 1, 5, and seeded N = 4) within TOLERANCES.descriptor of dlib\'s', () => {
+  it('backend wasm: jittered descriptors (default generator, N = 1, 5, and seeded N = 4) within TOLERANCES.descriptorWasm of dlib\'s', () => {
     const report: string[] = [];
     const failures: string[] = [];
     const cases: { jitters: number; seed?: string; n: number }[] = [{ jitters: 1, n: 4 }, { jitters: 5, n: 4 }, { jitters: 4, seed: 'abc', n: 2 }];
@@ -173,7 +168,7 @@ describeParity('jitter_image and jittered descriptors vs dlib', () => {
         const want = dlib[i]!.descriptor.map((v) => Math.fround(v));
         const diff = maxAbsDiff(d, want);
         worst = Math.max(worst, diff);
-        if (!(diff <= TOLERANCES.descriptor.abs)) failures.push(`N=${jitters} seed ${seed ?? 'default'} chip ${i}: ${diffReport(d, want)}`);
+        if (!(diff <= TOLERANCES.descriptorWasm.abs)) failures.push(`N=${jitters} seed ${seed ?? 'default'} chip ${i}: ${diffReport(d, want)}`);
       });
       report.push(`N=${jitters}${seed === undefined ? '' : ` seed ${seed}`}: ${n} chips, max |diff| ${worst}`);
       wasm.dispose();
@@ -214,7 +209,7 @@ describeParity('jitter_image and jittered descriptors vs dlib', () => {
       const want = dlib[i]!.descriptor.map((v) => Math.fround(v));
       const diff = maxAbsDiff(f.descriptor, want);
       worst = Math.max(worst, diff);
-      expect(diff, `face ${i}: ${diffReport(f.descriptor, want)}`).toBeLessThanOrEqual(TOLERANCES.descriptor.abs);
+      expect(diff, `face ${i}: ${diffReport(f.descriptor, want)}`).toBeLessThanOrEqual(TOLERANCES.descriptorWasm.abs);
     });
     // the recognizer's generator moved on: the same call again gives other descriptors
     const again = describeFaces(img, { detector, predictor, recognizer, jitter: 3 });

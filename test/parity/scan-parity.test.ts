@@ -14,17 +14,14 @@ import { runHarness, runHarnessJson } from '../../src/parity/harness.js';
 import {
   applyFiltersToFhog,
   buildFhogFilterbank,
-  detectFromFhogPyramid,
   type FhogFilterbank,
   type FhogLevel,
 } from '../../src/hog/index.js';
 import { forEachBackend } from '../helpers/backends.js';
-import { describeParity, diffReport, scratchDir } from '../parity/helpers.js';
+import { rawDetections } from '../helpers/scan.js';
+import { describeParity, diffReport, readF32File, scratchDir } from './helpers.js';
 
-const f32 = (path: string): Float32Array => {
-  const b = readFileSync(path);
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-};
+const f32 = readF32File;
 
 /** dlib's feature pyramid of `image` (after `upsample` pyramid_up steps). */
 function dlibPyramid(image: string, upsample = 0): FhogLevel[] {
@@ -118,12 +115,7 @@ describeParity('scan_fhog_pyramid vs dlib (on dlib-made feature pyramids)', () =
           const want = f32(join(dir, `score_${o.index}_${o.level}.f32`));
           expect(firstDiff(scores, want), `${image} filter ${o.index} level ${o.level}: ${diffReport(scores, want)}`).toBe(-1);
         } else {
-          const f = detectorFilters(det, o.index);
-          const s = det.scanner;
-          const dets = detectFromFhogPyramid(feats, fb, f.threshold - 0.5, {
-            detBoxHeight: f.height - 2 * s.padding, detBoxWidth: f.width - 2 * s.padding,
-            cellSize: s.cellSize, filterRowsPadding: f.height, filterColsPadding: f.width, backend,
-          });
+          const dets = rawDetections(det, o.index, fb, feats, -0.5, backend);
           expect(dets.map((x) => x.rect), `${image} filter ${o.index}`).toEqual(o.dets.map((x) => x.rect));
           expect(dets.map((x) => x.score)).toEqual(o.dets.map((x) => x.score));
           nDets += dets.length;

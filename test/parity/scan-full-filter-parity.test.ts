@@ -14,14 +14,12 @@ import { readFhogObjectDetector, writeFhogObjectDetector, detectorFilters, type 
 import { assetPath, exampleImages } from '../../src/models/index.js';
 import { runHarness, runHarnessJson } from '../../src/parity/harness.js';
 import {
-  applyFiltersToFhog, buildFhogFilterbank, detectFromFhogPyramid, type FhogFilterbank, type FhogLevel,
+  applyFiltersToFhog, buildFhogFilterbank, type FhogFilterbank, type FhogLevel,
 } from '../../src/hog/index.js';
-import { describeParity, diffReport, scratchDir } from '../parity/helpers.js';
+import { rawDetections } from '../helpers/scan.js';
+import { describeParity, diffReport, readF32File, scratchDir } from './helpers.js';
 
-const f32 = (path: string): Float32Array => {
-  const b = readFileSync(path);
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-};
+const f32 = readF32File;
 const bits = (a: Float32Array): Uint32Array => new Uint32Array(a.buffer, a.byteOffset, a.length);
 
 /** Index of the first differing bit pattern, or -1. */
@@ -92,12 +90,7 @@ describeParity('scan_fhog_pyramid full-filter path vs dlib, both scan backends',
           expect(firstBitDiff(scores, want), `${where}: ${diffReport(scores, want)}`).toBe(-1);
           maps++;
         } else {
-          const f = detectorFilters(det, o.index);
-          const s = det.scanner;
-          const dets = detectFromFhogPyramid(feats, fb, f.threshold - 1, {
-            detBoxHeight: f.height - 2 * s.padding, detBoxWidth: f.width - 2 * s.padding,
-            cellSize: s.cellSize, filterRowsPadding: f.height, filterColsPadding: f.width, backend,
-          });
+          const dets = rawDetections(det, o.index, fb, feats, -1, backend);
           expect(dets.map((x) => x.rect), `filter ${o.index}, ${backend}`).toEqual(o.dets.map((x) => x.rect));
           expect(dets.map((x) => x.score), `filter ${o.index}, ${backend}`).toEqual(o.dets.map((x) => x.score));
           nDets += dets.length;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { faceEdges } from '../../src/cluster/index.js';
 import { runHarnessJson } from '../../src/parity/harness.js';
-import { describeParity, scratchDir } from '../parity/helpers.js';
+import { describeParity, scratchDir } from './helpers.js';
 import { rng } from '../helpers/random.js';
 
 function gauss(r: () => number): number {

@@ -11,11 +11,12 @@ import { deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { decodeImage } from '../../src/image/index.js';
 import { runHarness } from '../../src/parity/harness.js';
-import { describeParity, scratchDir } from '../parity/helpers.js';
-import { TOLERANCES } from '../parity/tolerances.js';
+import { rngU32 } from '../helpers/random.js';
+import { describeParity, scratchDir } from './helpers.js';
+import { TOLERANCES } from './tolerances.js';
 import {
   buildPng, chunk, concat, encodeJpeg, findMarker, ihdr, PNG_SIG, quadrants, rawImageData, type PngSpec,
-} from './helpers.js';
+} from '../image/helpers.js';
 
 let work = '';
 beforeAll(() => { work = scratchDir('image'); });
@@ -45,15 +46,10 @@ function oursLoad(bytes: Uint8Array): Decoded {
   }
 }
 
-// mulberry32: deterministic pseudo-random samples.
+/** Deterministic pseudo-random samples in [0, n) (mulberry32). */
 function random(seed: number): (n: number) => number {
-  let s = seed;
-  return (n) => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) % n;
-  };
+  const next = rngU32(seed);
+  return (n) => next() % n;
 }
 
 function flavours(): Record<string, PngSpec> {
@@ -131,7 +127,7 @@ describeParity('decodeImage agrees with dlib::load_image', () => {
 
   test('JPEG: identical pixels (libjpeg-turbo port)', () => {
     const faces = '/usr/share/doc/libdlib19.1/examples/faces';
-    const fixture = (f: string): Uint8Array => new Uint8Array(fs.readFileSync(new URL(`./fixtures/${f}`, import.meta.url)));
+    const fixture = (f: string): Uint8Array => new Uint8Array(fs.readFileSync(new URL(`../image/fixtures/${f}`, import.meta.url)));
     const synthetic = encodeJpeg(32, 16, quadrants(32, 16, [[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0]]));
     const dqt = findMarker(synthetic, 0xdb);
     // [name, bytes, limit on the mean absolute difference per channel value]
