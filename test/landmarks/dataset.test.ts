@@ -2,7 +2,7 @@
  * Unit tests of src/landmarks/dataset.ts on hand-made input: dlib's image dataset XML reader,
  * load_image_dataset's arrangement of parts, the interocular distance and test_shape_predictor's
  * mean. (dlib's own examples/faces XML files, read by live dlib, are compared with ours in
- * test/parity/landmark-accuracy.test.ts.)
+ * test/parity/landmark-accuracy-parity.test.ts.)
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
