@@ -1,15 +1,7 @@
 /** Deterministic random numbers for tests. */
 
-/** mulberry32: a small, fast 32-bit generator; returns floats in [0, 1). */
-export function rng(seed: number): () => number {
-  let s = seed | 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (bench/random.ts, which the benchmarks share): a small, fast 32-bit generator; returns floats in [0, 1). */
+export { mulberry32 as rng } from '../../bench/random.js';
 
 /** Deterministic pseudo-random floats in [-1, 1) (a 32-bit LCG; the sequence is the same for a seed). */
 export function randomF32(n: number, seed: number): Float32Array {
