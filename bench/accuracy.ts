@@ -15,7 +15,6 @@
  * The XML's "truth" was produced by dlib's 68-point model (its comment says so), so the errors
  * are small by construction.
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Point } from '../src/geometry/index.js';
 import { readImageSync, rgbToGray } from '../src/image/index.js';
@@ -24,7 +23,8 @@ import {
 } from '../src/landmarks/dataset.js';
 import { loadShapePredictor } from '../src/landmarks/index.js';
 import { assetPath, exampleImagesDir } from '../src/models/index.js';
-import { harnessBinary, harnessOutDir, runHarness, runHarnessJson } from '../src/parity/harness.js';
+import { runHarnessJson } from '../src/parity/harness.js';
+import { benchOutDir, decodeWithDlib, harnessBuilt } from './against-dlib.js';
 
 const DATASETS = ['testing_with_face_landmarks.xml', 'training_with_face_landmarks.xml'];
 
@@ -36,14 +36,10 @@ interface DlibAccuracy {
 
 /** Prints the landmark accuracy table (facemetric on dlib's pixels, dlib live, facemetric on its own JPEG decoding). */
 export async function accuracyReport(): Promise<void> {
-  if (!existsSync(harnessBinary())) {
-    console.log('accuracy: the dlib parity harness is not built (npm run build:harness); nothing to compare with');
-    return;
-  }
+  if (!harnessBuilt('accuracy')) return;
   const predictor = assetPath('shape_predictor_68_face_landmarks');
   const sp = loadShapePredictor(predictor);
-  const dir = join(harnessOutDir(), 'bench-accuracy');
-  mkdirSync(dir, { recursive: true });
+  const dir = benchOutDir('accuracy');
   const rows = [];
   for (const name of DATASETS) {
     const xml = join(exampleImagesDir(), 'faces', name);
@@ -57,7 +53,7 @@ export async function accuracyReport(): Promise<void> {
     objects.images.forEach((img, i) => {
       const jpg = datasetImagePath(xml, img.file);
       const png = join(dir, `${basename(name, '.xml')}-${i}-${basename(img.file)}.png`);
-      runHarness(['decode', jpg, png]);
+      decodeWithDlib(jpg, png);
       const dlibGray = rgbToGray(readImageSync(png));
       const ownGray = rgbToGray(readImageSync(jpg));
       onDlibPixels.push(img.faces.map((f) => sp.predict(dlibGray, f.rect).points));

@@ -19,23 +19,14 @@
  * (sd 0.025: the same person about 0.40 apart), so edges exist at 0.6 and most pairs are far.
  * `npm run bench cluster`; FACEMETRIC_BENCH_100K=0 skips the 100k rows (minutes on 2 cores).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildFaceEdges, chineseWhispers, faceEdges, type ChineseWhispersResult, type FaceEdgeList, type PairEdge } from '../src/cluster/index.js';
-import { harnessBinary, harnessOutDir, runHarness } from '../src/parity/harness.js';
+import { harnessBinary, runHarness } from '../src/parity/harness.js';
 import { relaxedSimdSupported } from '../src/wasm/index.js';
+import { benchOutDir } from './against-dlib.js';
+import { mulberry32 } from './random.js';
 import { median, timeWallAndCpu } from './timing.js';
-
-/** mulberry32 */
-function prng(seed: number): () => number {
-  let s = seed | 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gauss(r: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
@@ -43,7 +34,7 @@ function gauss(r: () => number): number {
 
 /** n x 128 descriptors spread like dlib's (see the module note), row-major. */
 export function syntheticDescriptors(n: number, identities: number, seed: number): Float32Array {
-  const r = prng(seed);
+  const r = mulberry32(seed);
   const mean = Array.from({ length: 128 }, () => gauss(r) * 0.12);
   const centres = Array.from({ length: identities }, () => mean.map((m) => m + gauss(r) * 0.047));
   const out = new Float32Array(n * 128);
@@ -66,8 +57,7 @@ const fmt = (ms: number): string => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s
 /** dlib's face-edges on `flat`: median wall time of `runs` processes minus a 1-descriptor run's. */
 function dlibFaceEdgesMs(flat: Float32Array, runs: number): { ms: number; edges: number } | null {
   if (!existsSync(harnessBinary())) return null;
-  const dir = join(harnessOutDir(), 'bench-cluster');
-  mkdirSync(dir, { recursive: true });
+  const dir = benchOutDir('cluster');
   const file = join(dir, `d${flat.length / 128}.f32`);
   const one = join(dir, 'd1.f32');
   writeFileSync(file, Buffer.from(flat.buffer, flat.byteOffset, flat.byteLength));
@@ -94,8 +84,7 @@ function dlibFaceEdgesMs(flat: Float32Array, runs: number): { ms: number; edges:
  */
 function dlibChineseWhispersMs(e: FaceEdgeList, runs: number): { ms: number; labels: number[]; clusters: number } | null {
   if (!existsSync(harnessBinary())) return null;
-  const dir = join(harnessOutDir(), 'bench-cluster');
-  mkdirSync(dir, { recursive: true });
+  const dir = benchOutDir('cluster');
   const file = join(dir, `cw${e.faces}.txt`);
   const one = join(dir, 'cw1.txt');
   const lines = new Array<string>(e.count);

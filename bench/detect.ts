@@ -6,31 +6,18 @@
  * dlib's time is the harness's `timings.detect` (object_detector::operator(), plus pyramid_up
  * when upsampling), the median over the same number of runs as ours. Decoding is not timed.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadFrontalFaceDetector } from '../src/hog/detector.js';
-import { encodePng, readImageSync, type RgbImage } from '../src/image/index.js';
-import { exampleImages } from '../src/models/index.js';
-import { harnessBinary, harnessOutDir, runHarness, runHarnessJson, type HarnessImage } from '../src/parity/harness.js';
+import { encodePng, readImageSync } from '../src/image/index.js';
+import { runHarnessJson, type HarnessImage } from '../src/parity/harness.js';
+import { baldGuysJpg, benchOutDir, cropRgb, decodeWithDlib, harnessBuilt } from './against-dlib.js';
 import { median } from './timing.js';
 
-
-function cropRgb(img: RgbImage, width: number, height: number): RgbImage {
-  const data = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) data.set(img.data.subarray(y * img.width * 3, (y * img.width + width) * 3), y * width * 3);
-  return { width, height, data };
-}
-
 export async function detectBench(): Promise<void> {
-  if (!existsSync(harnessBinary())) {
-    console.log('detect bench: the dlib parity harness is not built (npm run build:harness); nothing to compare with');
-    return;
-  }
-  const dir = join(harnessOutDir(), 'bench-detect');
-  mkdirSync(dir, { recursive: true });
-  const bald = exampleImages('faces').find((f) => f.endsWith('bald_guys.jpg'))!;
-  const baldPng = join(dir, 'bald_guys.png');
-  runHarness(['decode', bald, baldPng]);
+  if (!harnessBuilt('detect bench')) return;
+  const dir = benchOutDir('detect');
+  const baldPng = decodeWithDlib(baldGuysJpg(), join(dir, 'bald_guys.png'));
   const big = readImageSync(baldPng);
   const vgaPng = join(dir, 'bald_guys_640x480.png');
   writeFileSync(vgaPng, encodePng(cropRgb(big, 640, 480)));

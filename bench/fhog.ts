@@ -8,33 +8,20 @@
  *
  * Standalone: `npm run build:ts && node dist/bench/fhog.js`; or call fhogBench() from run.ts.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';
 import { extractFhog, pyramidDown, pyramidUp } from '../src/hog/index.js';
 import type { Backend } from '../src/wasm/backend.js';
 import { encodePng, readImageSync, type RgbImage } from '../src/image/index.js';
-import { exampleImages } from '../src/models/index.js';
-import { harnessBinary, harnessOutDir, runHarness, runHarnessJson } from '../src/parity/harness.js';
-
-function cropRgb(img: RgbImage, width: number, height: number): RgbImage {
-  const data = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) data.set(img.data.subarray(y * img.width * 3, (y * img.width + width) * 3), y * width * 3);
-  return { width, height, data };
-}
+import { runHarnessJson } from '../src/parity/harness.js';
+import { baldGuysJpg, benchOutDir, cropRgb, decodeWithDlib, harnessBuilt } from './against-dlib.js';
 
 export async function fhogBench(): Promise<void> {
-  if (!existsSync(harnessBinary())) {
-    console.log('fhog bench: the dlib parity harness is not built (npm run build:harness); nothing to compare with');
-    return;
-  }
-  const dir = join(harnessOutDir(), 'bench-fhog');
-  mkdirSync(dir, { recursive: true });
-  const jpg = exampleImages('faces').find((p) => p.endsWith('bald_guys.jpg'));
-  if (!jpg) throw new Error('bald_guys.jpg missing: npm run models');
-  const bigPng = join(dir, 'bald_guys.png');
-  runHarness(['decode', jpg, bigPng]);
+  if (!harnessBuilt('fhog bench')) return;
+  const dir = benchOutDir('fhog');
+  const bigPng = decodeWithDlib(baldGuysJpg(), join(dir, 'bald_guys.png'));
   const big = readImageSync(bigPng);
   const small = cropRgb(big, 640, 480);
   const smallPng = join(dir, 'bald_guys_640x480.png');

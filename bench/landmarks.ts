@@ -14,25 +14,15 @@
  * preemption of a busy machine), averaged over the faces. The `same` column checks that our
  * output equals dlib's (landmark parts; chip pixels against the PNGs dlib saved).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { readImageSync, type RgbImage } from '../src/image/index.js';
 import { extractImageChip, type ChipDetails } from '../src/image/chips.js';
 import { loadShapePredictor } from '../src/landmarks/shape-predictor.js';
 import { assetPath, exampleImages } from '../src/models/index.js';
-import { harnessBinary, harnessOutDir, runHarness, runHarnessJson } from '../src/parity/harness.js';
+import { runHarnessJson, type HarnessChipFace } from '../src/parity/harness.js';
+import { baldGuysJpg, benchOutDir, decodeWithDlib, harnessBuilt } from './against-dlib.js';
 import { median } from './timing.js';
-
-
-interface DlibChipFace {
-  image: number;
-  face: number;
-  chip: string;
-  rect: [number, number, number, number];
-  parts: [number, number][];
-  details: { rect: [number, number, number, number]; angle: number; rows: number; cols: number };
-  ms: number;
-}
 
 interface DlibExactImage {
   faces: { rect: [number, number, number, number]; parts: [number, number][] }[];
@@ -45,7 +35,7 @@ interface Face {
   parts: [number, number][];
 }
 
-const toDetails = (d: DlibChipFace['details']): ChipDetails => ({
+const toDetails = (d: HarnessChipFace['details']): ChipDetails => ({
   rect: [...d.rect],
   angle: d.angle,
   rows: d.rows,
@@ -73,20 +63,12 @@ function timeOurs(n: number, rounds: number, one: (i: number) => void): number {
 }
 
 export async function landmarksBench(): Promise<void> {
-  if (!existsSync(harnessBinary())) {
-    console.log('landmarks bench: the dlib parity harness is not built (npm run build:harness); nothing to compare with');
-    return;
-  }
-  const dir = join(harnessOutDir(), 'bench-landmarks');
-  mkdirSync(dir, { recursive: true });
+  if (!harnessBuilt('landmarks bench')) return;
+  const dir = benchOutDir('landmarks');
   const predictorPath = assetPath('shape_predictor_68_face_landmarks');
   const sp = loadShapePredictor(predictorPath);
-  const decode = (file: string, name: string): string => {
-    const png = join(dir, `${name}.png`);
-    runHarness(['decode', file, png]);
-    return png;
-  };
-  const bald = exampleImages('faces').find((f) => f.endsWith('bald_guys.jpg'))!;
+  const decode = (file: string, name: string): string => decodeWithDlib(file, join(dir, `${name}.png`));
+  const bald = baldGuysJpg();
   const johns = exampleImages('johns').filter((f) => /\.jpe?g$/i.test(f));
   const sets: [string, string[], number][] = [
     ['bald_guys 1986x1545', [decode(bald, 'bald_guys')], 7],
@@ -97,11 +79,11 @@ export async function landmarksBench(): Promise<void> {
     const imgs: RgbImage[] = pngs.map((p) => readImageSync(p));
     const n = pngs.length;
     // dlib: faces (detector), landmarks and chip details, and chip times, R + 1 rounds per size.
-    const chipRuns = new Map<number, DlibChipFace[]>();
+    const chipRuns = new Map<number, HarnessChipFace[]>();
     for (const size of [150, 40]) {
       const out = join(dir, `chips${size}`);
       mkdirSync(out, { recursive: true });
-      chipRuns.set(size, runHarnessJson<DlibChipFace>(['chips', ...repeat(pngs, rounds + 1), '--out', out, '--predictor', predictorPath, '--size', String(size)]));
+      chipRuns.set(size, runHarnessJson<HarnessChipFace>(['chips', ...repeat(pngs, rounds + 1), '--out', out, '--predictor', predictorPath, '--size', String(size)]));
     }
     const first150 = chipRuns.get(150)!.filter((f) => f.image < n);
     const faces: Face[] = first150.map((f) => ({ img: f.image, rect: f.rect, parts: f.parts }));

@@ -40,9 +40,10 @@ import { readDnnNet } from '../src/dlib/dnn.js';
 import { createWasmForward, planFlops, planNetwork } from '../src/dnn/index.js';
 import { loadFaceRecognizer } from '../src/dnn/recognizer.js';
 import { readImageSync, type RgbImage } from '../src/image/index.js';
-import { assetPath, exampleImages } from '../src/models/index.js';
+import { assetPath } from '../src/models/index.js';
 import { harnessBinary, harnessOutDir, runHarness } from '../src/parity/harness.js';
 import { relaxedSimdSupported, type WasmFlavour } from '../src/wasm/index.js';
+import { baldGuysJpg, harnessBuilt } from './against-dlib.js';
 import { ensureOpenBlas, openBlasEnv, referenceBlasEnv } from './openblas.js';
 import type { TfjsFaceNet } from './tfjs-peer.js';
 import { median } from './timing.js';
@@ -60,9 +61,7 @@ export function resnetChipPaths(): string[] {
     .sort((a, b) => a.localeCompare(b, 'en', { numeric: true })).map((f) => join(dir, f));
   if (list().length === 0) {
     mkdirSync(dir, { recursive: true });
-    const bald = exampleImages('faces').find((f) => f.endsWith('bald_guys.jpg'));
-    if (bald === undefined) throw new Error('bald_guys.jpg is not among the example images (npm run models)');
-    runHarness(['chips', bald, '--out', dir, '--predictor', assetPath('shape_predictor_68_face_landmarks')]);
+    runHarness(['chips', baldGuysJpg(), '--out', dir, '--predictor', assetPath('shape_predictor_68_face_landmarks')]);
   }
   return list();
 }
@@ -115,10 +114,7 @@ function dlibTimeNet(net: string, chips: string[], batch: number, repeat: number
 }
 
 export async function resnetBench(): Promise<void> {
-  if (!existsSync(harnessBinary())) {
-    console.log('resnet bench: the dlib parity harness is not built (npm run build:harness); it makes the chips and times dlib');
-    return;
-  }
+  if (!harnessBuilt('resnet bench', 'it makes the chips and times dlib')) return;
   const netFile = assetPath('dlib_face_recognition_resnet_model_v1');
   const chipPaths = resnetChipPaths();
   const chips = chipPaths.map((p) => readImageSync(p));

@@ -5,8 +5,8 @@
  * help text and README.md's "Command line" block show, and each command's help page.
  * The commands themselves are in commands.ts.
  */
-import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
+import { parseStrictArgs } from '../models/args.js';
 
 /** One option of a command: `--name` (a flag) or `--name VALUE`. */
 export interface OptionSpec {
@@ -78,17 +78,9 @@ export function choiceOption<T extends string>(name: string, choices: readonly T
  *   unknown options, a missing value or a bad value are UsageErrors naming the command.
  */
 export function parseCommandArgs(cmd: CommandSpec, argv: string[]): { options: OptionValues; positionals: string[] } {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: Object.fromEntries(cmd.options.map((o) => [o.name, { type: o.value === undefined ? 'boolean' : 'string' } as const])),
-    });
-  } catch (e) {
-    throw new UsageError(`${cmd.name}: ${(e as Error).message.replace(/\s*\n\s*/g, ' ')} (see facemetric help)`);
-  }
+  const parsed = parseStrictArgs(argv,
+    Object.fromEntries(cmd.options.map((o) => [o.name, { type: o.value === undefined ? 'boolean' : 'string' } as const])),
+    (message) => `${cmd.name}: ${message.replace(/\s*\n\s*/g, ' ')} (see facemetric help)`);
   const options: OptionValues = {};
   for (const [name, raw] of Object.entries(parsed.values)) {
     const spec = cmd.options.find((o) => o.name === name)!;

@@ -45,28 +45,26 @@ const MULTIPLIERS: F = [
   ['biasWeightDecayMultiplier', 'double'],
 ];
 
-const CON_FIELDS: F = [
-  ['params', 'tensor'],
-  ['numFilters', 'long'],
+/** The window a con_/cont_ filter or a pooling layer slides: its size, strides and padding. */
+const WINDOW_FIELDS: F = [
   ['nr', 'long'],
   ['nc', 'long'],
   ['strideY', 'int'],
   ['strideX', 'int'],
   ['paddingY', 'int'],
   ['paddingX', 'int'],
+];
+
+const CON_FIELDS: F = [
+  ['params', 'tensor'],
+  ['numFilters', 'long'],
+  ...WINDOW_FIELDS,
   ['filters', 'alias'],
   ['biases', 'alias'],
   ...MULTIPLIERS,
 ];
 
-const POOL_FIELDS: F = [
-  ['nr', 'long'],
-  ['nc', 'long'],
-  ['strideY', 'int'],
-  ['strideX', 'int'],
-  ['paddingY', 'int'],
-  ['paddingX', 'int'],
-];
+const POOL_FIELDS: F = WINDOW_FIELDS;
 
 const FC_FIELDS: F = [
   ['numOutputs', 'ulong'],

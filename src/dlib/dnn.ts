@@ -218,6 +218,20 @@ class UnlikelyParse extends DlibFormatError {
 
 interface MemoEntry { nodes: DnnNode[]; end: number; error?: DlibFormatError }
 
+/** The state fields both add_layer forms start with (writeAddLayerCommonState's inverse). */
+type DnnAddLayerCommonState = Pick<DnnAddLayerState,
+  'thisLayerSetupCalled' | 'gradientInputIsStale' | 'getOutputAndGradientInputDisabled' | 'xGrad' | 'cachedOutput'>;
+
+/** Reads the three flags, x_grad and cached_output, in dlib's order. */
+function readAddLayerCommonState(r: DlibReader): DnnAddLayerCommonState {
+  const thisLayerSetupCalled = r.readBool('this_layer_setup_called');
+  const gradientInputIsStale = r.readBool('gradient_input_is_stale');
+  const getOutputAndGradientInputDisabled = r.readBool('get_output_and_gradient_input_disabled');
+  const xGrad = r.readTensor('x_grad tensor');
+  const cachedOutput = r.readTensor('cached_output tensor');
+  return { thisLayerSetupCalled, gradientInputIsStale, getOutputAndGradientInputDisabled, xGrad, cachedOutput };
+}
+
 class NetParser {
   private attempts = 0;
   private readonly memoTop = new Map<number, MemoEntry>();
@@ -398,13 +412,7 @@ class NetParser {
     const r = this.r;
     const details = readDnnDetails(r, 'computational');
     const state = r.within(`${details.typeName} add_layer state`, (): DnnAddLayerState => {
-      const thisLayerSetupCalled = r.readBool('this_layer_setup_called');
-      const gradientInputIsStale = r.readBool('gradient_input_is_stale');
-      const getOutputAndGradientInputDisabled = r.readBool('get_output_and_gradient_input_disabled');
-      const xGrad = r.readTensor('x_grad tensor');
-      const cachedOutput = r.readTensor('cached_output tensor');
-      const gradFinal = r.readTensor('grad_final tensor');
-      const st: DnnAddLayerState = { thisLayerSetupCalled, gradientInputIsStale, getOutputAndGradientInputDisabled, xGrad, cachedOutput, gradFinal };
+      const st: DnnAddLayerState = { ...readAddLayerCommonState(r), gradFinal: r.readTensor('grad_final tensor') };
       if (v >= 3) st.sampleExpansionFactor = r.readInt('unsigned int', 'sample_expansion_factor');
       return st;
     });
@@ -428,14 +436,10 @@ class NetParser {
     const r = this.r;
     const sub = this.parseSub(inBlock, depth + 1);
     const details = r.within(`layer<${depth}>`, () => readDnnDetails(r, 'computational'));
-    const state = r.within(`layer<${depth}> ${details.typeName} add_layer state`, (): DnnAddLayerState => ({
-      thisLayerSetupCalled: r.readBool('this_layer_setup_called'),
-      gradientInputIsStale: r.readBool('gradient_input_is_stale'),
-      getOutputAndGradientInputDisabled: r.readBool('get_output_and_gradient_input_disabled'),
-      xGrad: r.readTensor('x_grad tensor'),
-      cachedOutput: r.readTensor('cached_output tensor'),
-      paramsGrad: r.readTensor('params_grad tensor'),
-    }));
+    const state = r.within(`layer<${depth}> ${details.typeName} add_layer state`, (): DnnAddLayerState => {
+      const common = readAddLayerCommonState(r);
+      return { ...common, paramsGrad: r.readTensor('params_grad tensor') };
+    });
     return [{ kind: 'layer', version: v, details, state }, ...sub];
   }
 

@@ -724,22 +724,32 @@ export class DlibReader {
 
   /** matrix<float,NR,NC>. */
   readFloatMatrix(what = 'matrix<float>', fixedNr = 0, fixedNc = 0): DlibMatrix<Float32Array> {
-    const { nr, nc } = this.readMatrixHeader(what, fixedNr, fixedNc);
-    const n = nr * nc;
-    if (n * 4 > this.remaining) this.fail(`${what} of ${nr}x${nc} floats (at least ${n * 4} bytes)`, `file ends at ${this.bytes.length}`);
-    const data = new Float32Array(n);
-    this.readFloatsInto(data, 0, n, `${what} element`);
-    return { nr, nc, data };
+    return this.readMatrix(what, fixedNr, fixedNc, 'floats', (n) => {
+      const data = new Float32Array(n);
+      this.readFloatsInto(data, 0, n, `${what} element`);
+      return data;
+    });
   }
 
   /** matrix<double,NR,NC>. */
   readDoubleMatrix(what = 'matrix<double>', fixedNr = 0, fixedNc = 0): DlibMatrix<Float64Array> {
+    return this.readMatrix(what, fixedNr, fixedNc, 'doubles', (n) => {
+      const data = new Float64Array(n);
+      this.readDoublesInto(data, 0, n, `${what} element`);
+      return data;
+    });
+  }
+
+  /**
+   * A matrix: the header, a check that the file holds at least 4 bytes an element (each
+   * float_details takes that many or more), then `elements(nr*nc)` reads the data.
+   */
+  private readMatrix<T extends Float32Array | Float64Array>(what: string, fixedNr: number, fixedNc: number,
+    elementWord: string, elements: (n: number) => T): DlibMatrix<T> {
     const { nr, nc } = this.readMatrixHeader(what, fixedNr, fixedNc);
     const n = nr * nc;
-    if (n * 4 > this.remaining) this.fail(`${what} of ${nr}x${nc} doubles (at least ${n * 4} bytes)`, `file ends at ${this.bytes.length}`);
-    const data = new Float64Array(n);
-    this.readDoublesInto(data, 0, n, `${what} element`);
-    return { nr, nc, data };
+    if (n * 4 > this.remaining) this.fail(`${what} of ${nr}x${nc} ${elementWord} (at least ${n * 4} bytes)`, `file ends at ${this.bytes.length}`);
+    return { nr, nc, data: elements(n) };
   }
 
   // ---- dnn tensors -----------------------------------------------------------------------------

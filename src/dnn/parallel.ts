@@ -52,7 +52,7 @@ import { Worker } from 'node:worker_threads';
 import { readDnnNet } from '../dlib/dnn.js';
 import { FacemetricError } from '../errors.js';
 import type { RgbImage } from '../image/pixels.js';
-import { assetPath } from '../models/index.js';
+import { assetPath, readModelFile } from '../models/index.js';
 import { relaxedSimdSupported, type WasmFlavour } from '../wasm/index.js';
 import { createWasmForward } from './forward-wasm.js';
 import { planNetwork } from './net.js';
@@ -201,14 +201,6 @@ function workerScript(): { url: URL; extra: Record<string, string> } {
 
 // ---- the pool
 
-function readModel(file: string): Uint8Array {
-  try {
-    return readFileSync(file);
-  } catch (e) {
-    throw new FacemetricError(`cannot read the face recognition network (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
-  }
-}
-
 function positiveInt(name: string, v: number): number {
   if (!Number.isInteger(v) || v < 1) throw new RangeError(`createParallelForward: ${name} must be a positive integer, got ${v}`);
   return v;
@@ -254,7 +246,7 @@ export async function createParallelForward(options: ParallelForwardOptions = {}
   if (options.modelBytes !== undefined && !(options.modelBytes instanceof Uint8Array)) {
     throw new TypeError('createParallelForward: modelBytes must be a Uint8Array');
   }
-  const bytes = options.modelBytes ?? readModel(file);
+  const bytes = options.modelBytes ?? readModelFile(file, 'the face recognition network');
   const stats: ParallelForwardStats = {
     calls: 0, chips: 0, cpuMs: new Array(threads).fill(0), waitMs: new Array(threads).fill(0), startupMs: 0, setupCpuMs: [],
   };

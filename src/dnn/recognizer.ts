@@ -47,12 +47,11 @@
  * batches of that size or smaller reuse it, so memory stays flat however many faces go
  * through; only a larger batch replaces it by a bigger one; `dispose()` drops everything.
  */
-import { readFileSync } from 'node:fs';
 import { readDnnNet, writeDnnNet, type DnnNet } from '../dlib/index.js';
 import { FacemetricError } from '../errors.js';
 import type { RgbImage } from '../image/pixels.js';
 import { applyJitter, drawJitter, jitterImage, type JitterDraw } from '../image/jitter.js';
-import { assetPath } from '../models/index.js';
+import { assetPath, readModelFile } from '../models/index.js';
 import { DlibRand } from '../rand/dlib-rand.js';
 import { BACKENDS, isBackend, type Backend } from '../wasm/backend.js';
 import { KernelInstance } from '../wasm/exports.js';
@@ -452,11 +451,5 @@ export function createFaceRecognizer(net: DnnNet, opts: RecognizerOptions = {}, 
  */
 export function loadFaceRecognizer(path?: string, opts: RecognizerOptions = {}): FaceRecognizer {
   const file = path ?? assetPath('dlib_face_recognition_resnet_model_v1');
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new FacemetricError(`cannot read the face recognition network (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
-  }
-  return createFaceRecognizer(readDnnNet(bytes, file), opts, file);
+  return createFaceRecognizer(readDnnNet(readModelFile(file, 'the face recognition network'), file), opts, file);
 }

@@ -22,12 +22,11 @@
  * The stage's backend (`backend` option) is resolved by hog/backends.ts: the references
  * (fhog.ts, pyramid.ts, scan-fhog-pyramid.ts) get the fHOG stages, resize part and scorer of it.
  */
-import { readFileSync } from 'node:fs';
 import { detectorFilters, readFhogObjectDetector, type FhogObjectDetector } from '../dlib/object-detector.js';
 import { FacemetricError } from '../errors.js';
 import { intersect, PyramidDown, rectArea, rectUnion, roundRect, type Rect } from '../geometry/index.js';
 import { channelsOf } from '../image/pixels.js';
-import { assetPath } from '../models/index.js';
+import { assetPath, readModelFile } from '../models/index.js';
 import type { Backend } from '../wasm/backend.js';
 import { defaultHogBackend, fhogStagesFor, levelScorer, resizeSimdPartFor } from './backends.js';
 import { extractFhog } from './fhog.js';
@@ -169,11 +168,6 @@ export function boxesOverlap(a: Rect, b: Rect, iouThresh: number, percentCovered
  */
 export function loadFrontalFaceDetector(path?: string): FhogDetector {
   const file = path ?? assetPath('frontal_face_detector');
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new FacemetricError(`${file}: cannot read the detector (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  const bytes = readModelFile(file, 'the detector');
   return new FhogDetector(readFhogObjectDetector(bytes, file));
 }

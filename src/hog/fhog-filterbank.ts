@@ -77,20 +77,8 @@ export function jacobiSvd(a: Float64Array, m: number, n: number): { u: Float64Ar
         const t = Math.sign(zeta || 1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
         const c = 1 / Math.sqrt(1 + t * t);
         const s = c * t;
-        for (let i = 0; i < m; i++) {
-          const x = U[op + i];
-          const y = U[oq + i];
-          U[op + i] = c * x - s * y;
-          U[oq + i] = s * x + c * y;
-        }
-        const vp = p * n;
-        const vq = q * n;
-        for (let i = 0; i < n; i++) {
-          const x = V[vp + i];
-          const y = V[vq + i];
-          V[vp + i] = c * x - s * y;
-          V[vq + i] = s * x + c * y;
-        }
+        rotate(U, op, oq, m, c, s);
+        rotate(V, p * n, q * n, n, c, s);
       }
     }
     if (!rotated) break;
@@ -112,6 +100,19 @@ export function jacobiSvd(a: Float64Array, m: number, n: number): { u: Float64Ar
     for (let i = 0; i < n; i++) v[i * n + k] = V[j * n + i];
   });
   return { u, s, v, k: n };
+}
+
+/**
+ * One Jacobi rotation of the two `len`-long columns of `a` that start at `op` and `oq`
+ * (columns of U, or of V): (x, y) -> (c*x - s*y, s*x + c*y).
+ */
+function rotate(a: Float64Array, op: number, oq: number, len: number, c: number, s: number): void {
+  for (let i = 0; i < len; i++) {
+    const x = a[op + i];
+    const y = a[oq + i];
+    a[op + i] = c * x - s * y;
+    a[oq + i] = s * x + c * y;
+  }
 }
 
 

@@ -254,6 +254,19 @@ export function allocPlanes(rows: number, cols: number, buffer = new Float32Arra
   return Array.from({ length: FHOG_PLANES }, (_, p) => buffer.subarray(p * n, (p + 1) * n));
 }
 
+/**
+ * The output of both feature paths: hogNr x hogNc feature cells padded to
+ * (hogNr+pr-1) x (hogNc+pc-1) zeroed planes, with the cells placed at (offR, offC) =
+ * ((pr-1)/2, (pc-1)/2) as dlib's filter_rows_padding / filter_cols_padding ask.
+ */
+function paddedPlanes(hogNr: number, hogNc: number, pr: number, pc: number): FhogMap & { offR: number; offC: number } {
+  const rows = hogNr + pr - 1;
+  const cols = hogNc + pc - 1;
+  const offR = Math.trunc((pr - 1) / 2);
+  const offC = Math.trunc((pc - 1) / 2);
+  return { rows, cols, planes: allocPlanes(rows, cols), offR, offC };
+}
+
 /** The general path (cell_size > 1). */
 function fhogCells(img: HogImage, ch: 1 | 3, cs: number, pr: number, pc: number, stages: FhogStages): FhogMap {
   const nr = img.height;
@@ -301,11 +314,7 @@ export function featuresRef(hist: Float32Array, hnc: number, cellsNr: number, ce
     }
   }
 
-  const rows = hogNr + pr - 1;
-  const cols = hogNc + pc - 1;
-  const planes = allocPlanes(rows, cols);
-  const offR = Math.trunc((pr - 1) / 2);
-  const offC = Math.trunc((pc - 1) / 2);
+  const { rows, cols, planes, offR, offC } = paddedPlanes(hogNr, hogNc, pr, pc);
   const nn = new Float64Array(4);
   const n = new Float64Array(4);
   const t = new Float64Array(4);
@@ -387,11 +396,7 @@ function fhogCell1(img: HogImage, ch: 1 | 3, pr: number, pc: number, stages: Fho
   const norm = new Float32Array(nr * nc); // border stays 0 (zero_border_pixels)
   stages.gradient(img.data, nc, ch, visibleNr, visibleNc, simdColumnsEnd(visibleNc), bins, norm);
 
-  const rows = hogNr + pr - 1;
-  const cols = hogNc + pc - 1;
-  const planes = allocPlanes(rows, cols);
-  const offR = Math.trunc((pr - 1) / 2);
-  const offC = Math.trunc((pc - 1) / 2);
+  const { rows, cols, planes, offR, offC } = paddedPlanes(hogNr, hogNc, pr, pc);
   const nn = new Float64Array(4);
   const n = new Float64Array(4);
   const h = lanes[0];

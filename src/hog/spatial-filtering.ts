@@ -30,16 +30,26 @@ function simdEnd(first: number, last: number): number {
 }
 
 /**
+ * Where a frows x fcols filter fits inside a rows x cols image, dlib's `non_border` rectangle of
+ * both filtering functions: rows [firstRow, lastRow), columns [firstCol, lastCol).
+ */
+function filteredArea(rows: number, cols: number, frows: number, fcols: number): { firstRow: number; firstCol: number; lastRow: number; lastCol: number } {
+  return {
+    firstRow: Math.trunc(frows / 2),
+    firstCol: Math.trunc(fcols / 2),
+    lastRow: rows - Math.trunc((frows - 1) / 2),
+    lastCol: cols - Math.trunc((fcols - 1) / 2),
+  };
+}
+
+/**
  * impl::float_spatially_filter_image: correlates `inp` (rows x cols) with `filt` (fr x fc) into
  * `out` (same size), writing (addTo false) or adding (addTo true) inside the returned area;
  * with addTo false the border outside it is zeroed.
  */
 export function filterImage(inp: Float32Array, rows: number, cols: number, filt: Float32Array, frows: number, fcols: number, out: Float32Array, addTo: boolean): Rect {
   if (rows * cols === 0) return emptyRect();
-  const firstRow = Math.trunc(frows / 2);
-  const firstCol = Math.trunc(fcols / 2);
-  const lastRow = rows - Math.trunc((frows - 1) / 2);
-  const lastCol = cols - Math.trunc((fcols - 1) / 2);
+  const { firstRow, firstCol, lastRow, lastCol } = filteredArea(rows, cols, frows, fcols);
   if (!addTo) out.fill(0);
   const cSimd = simdEnd(firstCol, lastCol);
   for (let r = firstRow; r < lastRow; r++) {
@@ -148,12 +158,8 @@ function pass1d(src: Float32Array, s: number, stride: number, f: Float32Array, d
  */
 export function filterImageSeparable(inp: Float32Array, rows: number, cols: number, rowFilter: Float32Array, colFilter: Float32Array, out: Float32Array, scratch: Float32Array, addTo: boolean): Rect {
   if (rows * cols === 0) return emptyRect();
-  const nRow = rowFilter.length;
-  const nCol = colFilter.length;
-  const firstRow = Math.trunc(nCol / 2);
-  const firstCol = Math.trunc(nRow / 2);
-  const lastRow = rows - Math.trunc((nCol - 1) / 2);
-  const lastCol = cols - Math.trunc((nRow - 1) / 2);
+  // The filter is colFilter.length rows by rowFilter.length columns.
+  const { firstRow, firstCol, lastRow, lastCol } = filteredArea(rows, cols, colFilter.length, rowFilter.length);
   if (!addTo) out.fill(0);
   const cSimd = simdEnd(firstCol, lastCol);
   for (let r = 0; r < rows; r++) {

@@ -96,14 +96,11 @@ export function assertImageShape(img: { width: number; height: number; data: Uin
  * Ensures: returns a new GrayImage of the same size; `img` is not modified.
  */
 export function rgbToGray(img: RgbImage): GrayImage {
-  assertImageShape(img, 3, 'rgbToGray');
-  const n = img.width * img.height;
-  const src = img.data;
-  const out = new Uint8Array(n);
-  for (let i = 0, j = 0; i < n; i++, j += 3) {
-    out[i] = ((src[j] + src[j + 1] + src[j + 2]) / 3) | 0;
-  }
-  return { width: img.width, height: img.height, data: out, channels: 1 };
+  return convertPixels(img, 3, 1, 'rgbToGray', (src, out, n) => {
+    for (let i = 0, j = 0; i < n; i++, j += 3) {
+      out[i] = ((src[j] + src[j + 1] + src[j + 2]) / 3) | 0;
+    }
+  });
 }
 
 /**
@@ -113,17 +110,14 @@ export function rgbToGray(img: RgbImage): GrayImage {
  * Ensures: returns a new RgbImage of the same size; `img` is not modified.
  */
 export function grayToRgb(img: GrayImage): RgbImage {
-  assertImageShape(img, 1, 'grayToRgb');
-  const n = img.width * img.height;
-  const src = img.data;
-  const out = new Uint8Array(n * 3);
-  for (let i = 0, j = 0; i < n; i++, j += 3) {
-    const v = src[i];
-    out[j] = v;
-    out[j + 1] = v;
-    out[j + 2] = v;
-  }
-  return { width: img.width, height: img.height, data: out, channels: 3 };
+  return convertPixels(img, 1, 3, 'grayToRgb', (src, out, n) => {
+    for (let i = 0, j = 0; i < n; i++, j += 3) {
+      const v = src[i];
+      out[j] = v;
+      out[j + 1] = v;
+      out[j + 2] = v;
+    }
+  });
 }
 
 /**
@@ -134,21 +128,33 @@ export function grayToRgb(img: GrayImage): RgbImage {
  * Ensures: returns a new RgbImage of the same size; `img` is not modified.
  */
 export function rgbaToRgb(img: RgbaImage): RgbImage {
-  assertImageShape(img, 4, 'rgbaToRgb');
-  const n = img.width * img.height;
-  const src = img.data;
-  const out = new Uint8Array(n * 3);
-  for (let i = 0, j = 0, k = 0; i < n; i++, j += 3, k += 4) {
-    const a = src[k + 3];
-    if (a === 255) {
-      out[j] = src[k];
-      out[j + 1] = src[k + 1];
-      out[j + 2] = src[k + 2];
-    } else {
-      out[j] = (src[k] * a) >> 8;
-      out[j + 1] = (src[k + 1] * a) >> 8;
-      out[j + 2] = (src[k + 2] * a) >> 8;
+  return convertPixels(img, 4, 3, 'rgbaToRgb', (src, out, n) => {
+    for (let i = 0, j = 0, k = 0; i < n; i++, j += 3, k += 4) {
+      const a = src[k + 3];
+      if (a === 255) {
+        out[j] = src[k];
+        out[j + 1] = src[k + 1];
+        out[j + 2] = src[k + 2];
+      } else {
+        out[j] = (src[k] * a) >> 8;
+        out[j + 1] = (src[k + 1] * a) >> 8;
+        out[j + 2] = (src[k + 2] * a) >> 8;
+      }
     }
-  }
-  return { width: img.width, height: img.height, data: out, channels: 3 };
+  });
+}
+
+/**
+ * The frame of the conversions above: checks that `img` has `from` channels (a TypeError or
+ * RangeError starting with `what` otherwise), lets `convert` fill a zeroed buffer of `to`
+ * bytes a pixel from the source bytes (the whole image in one call, so the pixel loop stays
+ * in the caller), and returns it as a new image of the same size tagged with `to` channels.
+ */
+function convertPixels<To extends 1 | 3>(img: { width: number; height: number; data: Uint8Array }, from: 1 | 3 | 4, to: To, what: string,
+  convert: (src: Uint8Array, out: Uint8Array, n: number) => void): { width: number; height: number; data: Uint8Array; channels: To } {
+  assertImageShape(img, from, what);
+  const n = img.width * img.height;
+  const out = new Uint8Array(n * to);
+  convert(img.data, out, n);
+  return { width: img.width, height: img.height, data: out, channels: to };
 }

@@ -28,12 +28,11 @@
  * - The result: each point through `unnormalizing_tform(rect)` (double) and rounded to
  *   `dlib::point` (floor(v + 0.5)) as `full_object_detection`'s parts.
  */
-import { readFileSync } from 'node:fs';
 import { readShapePredictor, type ShapePredictor } from '../dlib/shape-predictor.js';
 import { FacemetricError } from '../errors.js';
 import { findSimilarityTransformFlat, type PointTransformAffine, type Rect } from '../geometry/index.js';
 import { channelsOf, type GrayImage, type RgbImage } from '../image/pixels.js';
-import { assetPath } from '../models/index.js';
+import { assetPath, readModelFile } from '../models/index.js';
 
 /** One face's landmarks. */
 export interface Landmarks {
@@ -229,11 +228,6 @@ export class ShapePredictorModel {
  */
 export function loadShapePredictor(path?: string): ShapePredictorModel {
   const file = path ?? assetPath('shape_predictor_68_face_landmarks');
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new FacemetricError(`${file}: cannot read the shape predictor (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  const bytes = readModelFile(file, 'the shape predictor');
   return new ShapePredictorModel(readShapePredictor(bytes, file));
 }

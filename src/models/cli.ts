@@ -11,8 +11,8 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { FacemetricError, UsageError } from '../errors.js';
+import { parseStrictArgs } from './args.js';
 import { ensureAssets, verifyAssets, type Converter } from './prepare.js';
 import { recordManifest } from './record.js';
 import { defaultModelsDir, displayPath } from './paths.js';
@@ -54,27 +54,16 @@ const FLAG_TO_ASSET: Record<string, string> = {
 export async function runCli(argv: string[], io: CliIo = { stderr: (l) => process.stderr.write(l + '\n') }): Promise<number> {
   const say = (line: string): void => io.stderr(PREFIX + line);
   try {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        strict: true,
-        options: {
-          'models-dir': { type: 'string' },
-          'shape-predictor': { type: 'string' },
-          resnet: { type: 'string' },
-          examples: { type: 'string' },
-          check: { type: 'boolean' },
-          'no-cache': { type: 'boolean' },
-          quiet: { type: 'boolean' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      });
-    } catch (e) {
-      throw new UsageError(`${(e as Error).message}\n${USAGE}`);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseStrictArgs(argv, {
+      'models-dir': { type: 'string' },
+      'shape-predictor': { type: 'string' },
+      resnet: { type: 'string' },
+      examples: { type: 'string' },
+      check: { type: 'boolean' },
+      'no-cache': { type: 'boolean' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    }, (message) => `${message}\n${USAGE}`);
     if (values.help === true) {
       for (const l of USAGE.split('\n')) io.stderr(l);
       return 0;

@@ -212,20 +212,21 @@ export async function writeAtomic(dest: string, data: Uint8Array | string): Prom
 
 /** lstat that returns undefined for a missing path. */
 export async function lstatOrUndefined(p: string): Promise<Stats | undefined> {
-  try {
-    return await lstat(p);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
-    throw e;
-  }
+  return unlessMissing(lstat(p));
 }
 
 /** stat that returns undefined for a missing path (or a broken link). */
 export async function statOrUndefined(p: string): Promise<Stats | undefined> {
+  return unlessMissing(stat(p));
+}
+
+/** The result of `op`, or undefined when it fails because a path does not exist (ENOENT, ENOTDIR); other errors are rethrown. */
+async function unlessMissing<T>(op: Promise<T>): Promise<T | undefined> {
   try {
-    return await stat(p);
+    return await op;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw e;
   }
 }

@@ -23,7 +23,7 @@ export {
   type Asset, type CommittedSource, type CopyDirSource, type CopySource, type DirectoryAsset,
   type FaceApiConvertSource, type FileAsset, type FileRecord, type KnownAssetName, type Manifest,
 } from './manifest.js';
-export { MODELS_ENV, packageModelsDir, packageRoot } from './paths.js';
+export { MODELS_ENV, packageModelsDir, packageRoot, readModelFile } from './paths.js';
 
 export interface AssetPathOptions {
   /** Models folder (default: modelsDir()). */

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FacemetricError } from '../errors.js';
 
 /** Environment variable that moves the models folder (the CLI's `--models-dir` wins over it). */
 export const MODELS_ENV = 'FACEMETRIC_MODELS';
@@ -61,4 +62,17 @@ export function displayPath(p: string): string {
 export function isInside(parent: string, child: string): boolean {
   const rel = path.relative(parent, child);
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/**
+ * The bytes of a model file.
+ * Requires: nothing. Ensures: the file's bytes; a file that cannot be read throws a
+ * FacemetricError naming it, `<file>: cannot read <what> (<errno code, else the message>)`.
+ */
+export function readModelFile(file: string, what: string): Uint8Array {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new FacemetricError(`cannot read ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
+  }
 }

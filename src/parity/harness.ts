@@ -187,5 +187,19 @@ export interface HarnessClusters {
   faces: { image: string; rect: [number, number, number, number]; label: number }[];
 }
 
+/**
+ * One face of `chips` output (chips.cpp): the image's index among the arguments, the face's index,
+ * the chip PNG dlib saved, the detector's box, the 68 parts and dlib's chip_details.
+ */
+export interface HarnessChipFace {
+  image: number;
+  face: number;
+  chip: string;
+  rect: [number, number, number, number];
+  parts: [number, number][];
+  details: { rect: [number, number, number, number]; angle: number; rows: number; cols: number };
+  ms: number;
+}
+
 /** Absolute path helper for callers that pass relative paths. */
 export const abs = (p: string): string => resolve(p);

@@ -1,20 +1,14 @@
 /** Deterministic random numbers for tests. */
 
-/** mulberry32: a small, fast 32-bit generator; returns unsigned 32-bit integers. */
-export function rngU32(seed: number): () => number {
-  let s = seed | 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
+import { mulberry32 } from '../../bench/random.js';
 
-/** mulberry32 (rngU32) as floats in [0, 1). */
-export function rng(seed: number): () => number {
-  const next = rngU32(seed);
-  return () => next() / 4294967296;
+/** mulberry32 (bench/random.ts, which the benchmarks share): a small, fast 32-bit generator; returns floats in [0, 1). */
+export { mulberry32 as rng };
+
+/** mulberry32 as unsigned 32-bit integers (its floats are the integers / 2^32, so this is exact). */
+export function rngU32(seed: number): () => number {
+  const next = mulberry32(seed);
+  return () => next() * 4294967296;
 }
 
 /** Deterministic pseudo-random floats in [-1, 1) (a 32-bit LCG; the sequence is the same for a seed). */

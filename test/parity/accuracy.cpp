@@ -40,14 +40,6 @@ namespace {
 
 using accuracy_args = command_options;
 
-
-
-std::string dbl(double v) {
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
-    return buf;
-}
-
 std::string rect_str(const rectangle& r) {
     return "[" + std::to_string(r.left()) + "," + std::to_string(r.top()) + "," + std::to_string(r.right()) + "," +
            std::to_string(r.bottom()) + "]";
@@ -122,14 +114,14 @@ int landmark_accuracy(const std::string& xml, const std::string& predictor, cons
             for (unsigned long k = 0; k < truth.num_parts(); ++k) o += (k ? "," : "") + point_str(truth.part(k));
             o += "],\"parts\":[";
             for (unsigned long k = 0; k < det.num_parts(); ++k) o += (k ? "," : "") + point_str(det.part(k));
-            o += "],\"interocular\":" + dbl(scales[i][j]) + "}";
+            o += "],\"interocular\":" + json_double(scales[i][j]) + "}";
         }
         o += "],\"ignored\":[";
         for (size_t j = 0; j < ignored[i].size(); ++j) o += (j ? "," : "") + rect_str(ignored[i][j]);
         o += "]}";
     }
-    o += "],\"faces\":" + std::to_string(count) + ",\"mean_error\":" + dbl(mean_error) +
-         ",\"mean_error_pixels\":" + dbl(mean_error_pixels) + ",\"ms\":" + dbl(ms) + "}";
+    o += "],\"faces\":" + std::to_string(count) + ",\"mean_error\":" + json_double(mean_error) +
+         ",\"mean_error_pixels\":" + json_double(mean_error_pixels) + ",\"ms\":" + json_double(ms) + "}";
     std::printf("%s\n", o.c_str());
     return 0;
 }

@@ -18,12 +18,6 @@
 
 namespace {
 
-std::string fmt17(double v) {
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
-    return buf;
-}
-
 // Edge file: one edge per line, "i j" or "i j weight" (weight parsed with strtod, so %.17g
 // round-trips); blank lines are skipped.
 struct edge_line {
@@ -121,7 +115,7 @@ int cmd_face_edges(const command_options& o) {
             const float len = dlib::length(d[i] - d[j]);
             if (len < threshold) {
                 edges << (first ? "" : ",") << "[" << i << "," << j << "]";
-                lengths << (first ? "" : ",") << fmt17(len);
+                lengths << (first ? "" : ",") << json_double(len);
                 first = false;
             }
         }

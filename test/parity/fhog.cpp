@@ -44,17 +44,23 @@ namespace {
 
 using fhog_args = command_options;
 
-
-std::string g17(double v) {
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
-    return buf;
+// Loads IMAGE (a.pos[0]) as RGB and returns run(image): on the RGB image itself, or with
+// --gray 1 on its grey version (assign_image, dlib's rgb -> unsigned char rule).
+template <typename F>
+int on_image(const fhog_args& a, F run) {
+    array2d<rgb_pixel> rgb;
+    load_image(rgb, a.pos[0]);
+    if (a.get_long("gray", 0)) {
+        array2d<unsigned char> gray;
+        assign_image(gray, rgb);
+        return run(gray);
+    }
+    return run(rgb);
 }
-
 
 template <typename R>
 std::string rect_json(const R& r) {
-    return "[" + g17(r.left()) + "," + g17(r.top()) + "," + g17(r.right()) + "," + g17(r.bottom()) + "]";
+    return "[" + json_double(r.left()) + "," + json_double(r.top()) + "," + json_double(r.right()) + "," + json_double(r.bottom()) + "]";
 }
 
 template <typename image_type>
@@ -80,21 +86,14 @@ int fhog_on(const image_type& img, const fhog_args& a) {
             f.write(reinterpret_cast<const char*>(&hog[p][r][0]), static_cast<std::streamsize>(hog[p].nc() * sizeof(float)));
     if (!f) throw std::runtime_error("write failed: " + path);
     std::cout << "{\"rows\":" << hog[0].nr() << ",\"cols\":" << hog[0].nc() << ",\"planes\":" << hog.size()
-              << ",\"width\":" << img.nc() << ",\"height\":" << img.nr() << ",\"ms\":" << g17(times[times.size() / 2])
+              << ",\"width\":" << img.nc() << ",\"height\":" << img.nr() << ",\"ms\":" << json_double(times[times.size() / 2])
               << ",\"path\":" << json_quote(path) << "}\n";
     return 0;
 }
 
 int cmd_fhog(const fhog_args& a) {
     if (a.pos.size() != 2) throw std::invalid_argument("fhog IMAGE OUTDIR [--cell 8] [--pad-rows 1] [--pad-cols 1] [--gray 1] [--repeat N]");
-    array2d<rgb_pixel> rgb;
-    load_image(rgb, a.pos[0]);
-    if (a.get_long("gray", 0)) {
-        array2d<unsigned char> gray;
-        assign_image(gray, rgb);
-        return fhog_on(gray, a);
-    }
-    return fhog_on(rgb, a);
+    return on_image(a, [&](auto& img) { return fhog_on(img, a); });
 }
 
 template <typename image_type>
@@ -116,14 +115,7 @@ int pyramid_on(image_type& img, const fhog_args& a) {
 
 int cmd_pyramid(const fhog_args& a) {
     if (a.pos.size() != 2) throw std::invalid_argument("pyramid IMAGE OUTDIR [--levels N] [--gray 1]");
-    array2d<rgb_pixel> rgb;
-    load_image(rgb, a.pos[0]);
-    if (a.get_long("gray", 0)) {
-        array2d<unsigned char> gray;
-        assign_image(gray, rgb);
-        return pyramid_on(gray, a);
-    }
-    return pyramid_on(rgb, a);
+    return on_image(a, [&](auto& img) { return pyramid_on(img, a); });
 }
 
 template <typename image_type>
@@ -137,14 +129,7 @@ int pyramid_up_on(const image_type& img, const fhog_args& a) {
 
 int cmd_pyramid_up(const fhog_args& a) {
     if (a.pos.size() != 2) throw std::invalid_argument("pyramid-up IMAGE OUT.png [--gray 1]");
-    array2d<rgb_pixel> rgb;
-    load_image(rgb, a.pos[0]);
-    if (a.get_long("gray", 0)) {
-        array2d<unsigned char> gray;
-        assign_image(gray, rgb);
-        return pyramid_up_on(gray, a);
-    }
-    return pyramid_up_on(rgb, a);
+    return on_image(a, [&](auto& img) { return pyramid_up_on(img, a); });
 }
 
 template <typename image_type>
@@ -163,21 +148,14 @@ int time_pyramid_on(const image_type& img, const fhog_args& a) {
     }
     std::sort(down.begin(), down.end());
     std::sort(up.begin(), up.end());
-    std::cout << "{\"downMs\":" << g17(down[down.size() / 2]) << ",\"upMs\":" << g17(up[up.size() / 2])
+    std::cout << "{\"downMs\":" << json_double(down[down.size() / 2]) << ",\"upMs\":" << json_double(up[up.size() / 2])
               << ",\"width\":" << img.nc() << ",\"height\":" << img.nr() << "}\n";
     return 0;
 }
 
 int cmd_time_pyramid(const fhog_args& a) {
     if (a.pos.size() != 1) throw std::invalid_argument("time-pyramid IMAGE [--repeat N] [--gray 1]");
-    array2d<rgb_pixel> rgb;
-    load_image(rgb, a.pos[0]);
-    if (a.get_long("gray", 0)) {
-        array2d<unsigned char> gray;
-        assign_image(gray, rgb);
-        return time_pyramid_on(gray, a);
-    }
-    return time_pyramid_on(rgb, a);
+    return on_image(a, [&](auto& img) { return time_pyramid_on(img, a); });
 }
 
 template <typename pyr_type>

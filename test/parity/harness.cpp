@@ -40,6 +40,7 @@
 using namespace dlib;
 
 #include "facenet.h"
+#include "options.h"
 
 // Commands defined in the harness's other sources; each returns -1 for a command not its own.
 int run_writer_command(const std::string& cmd, int argc, char** argv);  // writers.cpp
@@ -66,36 +67,9 @@ static double ms_since(clock_type::time_point t0) {
     return std::chrono::duration<double, std::milli>(clock_type::now() - t0).count();
 }
 
-static std::string json_string(const std::string& s) {
-    std::string out = "\"";
-    for (char c : s) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out += c;
-                }
-        }
-    }
-    return out + "\"";
-}
-
 static std::string fmt_float(float v) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(v));
-    return buf;
-}
-
-static std::string fmt_double(double v) {
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
     return buf;
 }
 
@@ -113,36 +87,8 @@ static void write_f32(const std::string& path, const float* data, size_t n) {
     if (!f) throw std::runtime_error("write failed: " + path);
 }
 
-// Parses `--name value` options and positional arguments.
-struct args_t {
-    std::map<std::string, std::string> opts;
-    std::vector<std::string> pos;
-
-    args_t(int argc, char** argv, int first) {
-        for (int i = first; i < argc; ++i) {
-            std::string a = argv[i];
-            if (a.rfind("--", 0) == 0) {
-                if (i + 1 >= argc) throw usage_error("option " + a + " needs a value");
-                opts[a.substr(2)] = argv[++i];
-            } else {
-                pos.push_back(a);
-            }
-        }
-    }
-    std::string get(const std::string& k, const std::string& dflt) const {
-        auto it = opts.find(k);
-        return it == opts.end() ? dflt : it->second;
-    }
-    std::string need(const std::string& k) const {
-        auto it = opts.find(k);
-        if (it == opts.end()) throw usage_error("missing option --" + k);
-        return it->second;
-    }
-    double num(const std::string& k, double dflt) const {
-        auto it = opts.find(k);
-        return it == opts.end() ? dflt : std::stod(it->second);
-    }
-};
+// `--name value` options and positional arguments (options.h).
+using args_t = command_options;
 
 // ---------------------------------------------------------------------------------------------
 // Pipeline pieces, each as dlib's own tools use them.
@@ -197,7 +143,7 @@ static std::string faces_json(const std::vector<detection>& dets,
     o << "[";
     for (size_t i = 0; i < dets.size(); ++i) {
         if (i) o << ",";
-        o << "{\"rect\":" << rect_json(dets[i].rect) << ",\"score\":" << fmt_double(dets[i].score)
+        o << "{\"rect\":" << rect_json(dets[i].rect) << ",\"score\":" << json_double(dets[i].score)
           << ",\"filter\":" << dets[i].filter;
         if (shapes) {
             const auto& s = (*shapes)[i];
@@ -228,7 +174,7 @@ static std::string timings_json(const std::vector<std::pair<std::string, double>
     o << "{";
     for (size_t i = 0; i < t.size(); ++i) {
         if (i) o << ",";
-        o << json_string(t[i].first) << ":" << fmt_double(t[i].second);
+        o << json_quote(t[i].first) << ":" << json_double(t[i].second);
     }
     o << "}";
     return o.str();
@@ -250,7 +196,7 @@ static int cmd_decode(const args_t& a) {
     image_t img;
     load_image(img, a.pos[0]);
     save_png(img, a.pos[1]);
-    std::cout << "{\"image\":" << json_string(a.pos[0]) << ",\"width\":" << img.nc()
+    std::cout << "{\"image\":" << json_quote(a.pos[0]) << ",\"width\":" << img.nc()
               << ",\"height\":" << img.nr() << "}\n";
     return 0;
 }
@@ -329,7 +275,7 @@ static int cmd_pipeline(const args_t& a, int stages) {
     setup_pipeline(p, a, stages);
     for (const auto& path : a.pos) {
         auto r = p.run(path, stages);
-        std::cout << "{\"image\":" << json_string(path) << ",\"width\":" << r.img.nc()
+        std::cout << "{\"image\":" << json_quote(path) << ",\"width\":" << r.img.nc()
                   << ",\"height\":" << r.img.nr() << ",\"timings\":" << timings_json(r.timings)
                   << ",\"faces\":"
                   << faces_json(r.dets, stages >= 2 ? &r.shapes : nullptr,
@@ -364,7 +310,7 @@ static int cmd_cluster(const args_t& a) {
     std::cout << "{\"clusters\":" << n << ",\"faces\":[";
     for (size_t i = 0; i < faces.size(); ++i) {
         if (i) std::cout << ",";
-        std::cout << "{\"image\":" << json_string(faces[i].first)
+        std::cout << "{\"image\":" << json_quote(faces[i].first)
                   << ",\"rect\":" << rect_json(faces[i].second) << ",\"label\":" << labels[i] << "}";
     }
     std::cout << "]}\n";
@@ -427,9 +373,9 @@ static int cmd_layers(const args_t& a) {
             }
             if (!first) index << ",";
             first = false;
-            index << "{\"index\":" << i << ",\"file\":" << json_string(name) << ",\"shape\":["
+            index << "{\"index\":" << i << ",\"file\":" << json_quote(name) << ",\"shape\":["
                   << t.num_samples() << "," << t.k() << "," << t.nr() << "," << t.nc()
-                  << "],\"details\":" << json_string(desc.str()) << "}";
+                  << "],\"details\":" << json_quote(desc.str()) << "}";
         }
     });
     index << "]}\n";
@@ -462,7 +408,7 @@ static int cmd_blas() {
         if (base.rfind("libopenblas", 0) == 0 || path.find("openblas") != std::string::npos) f.openblas = true;
         return 0;
     }, &found);
-    std::cout << "{\"blas\":" << json_string(found.blas) << ",\"lapack\":" << json_string(found.lapack)
+    std::cout << "{\"blas\":" << json_quote(found.blas) << ",\"lapack\":" << json_quote(found.lapack)
               << ",\"openblas\":" << (found.openblas ? "true" : "false") << "}\n";
     return 0;
 }

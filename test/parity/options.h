@@ -1,4 +1,4 @@
-// facemetric parity harness: what every command source shares — its options and JSON strings.
+// facemetric parity harness: what every command source shares — its options, JSON strings and numbers.
 #pragma once
 
 #include <cstdio>
@@ -32,6 +32,13 @@ struct command_options {
     std::string get(const std::string& k, const std::string& dflt) const {
         const auto it = opts.find(k);
         return it == opts.end() ? dflt : it->second;
+    }
+
+    // --k's value; a missing --k is a usage error.
+    std::string need(const std::string& k) const {
+        const auto it = opts.find(k);
+        if (it == opts.end()) throw std::invalid_argument("missing option --" + k);
+        return it->second;
     }
 
     // --k as a whole number >= lo, or dflt when absent.
@@ -72,4 +79,12 @@ inline std::string json_quote(const std::string& s) {
         }
     }
     return out + "\"";
+}
+
+// v as a JSON number with all 17 significant digits (%.17g), so that it reads back as the same
+// double; for a finite v only (a non-finite one prints as inf or nan).
+inline std::string json_double(double v) {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    return buf;
 }

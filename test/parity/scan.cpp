@@ -49,13 +49,6 @@ namespace {
 
 using scan_args = command_options;
 
-
-std::string g17(double v) {
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
-    return buf;
-}
-
 void write_floats(const std::string& path, const std::vector<float>& v) {
     std::ofstream f(path, std::ios::binary);
     if (!f) throw std::runtime_error("cannot write " + path);
@@ -148,7 +141,7 @@ int cmd_filterbank(const scan_args& a) {
         const bool full = fb.num_separable_filters() >
                           fb.filters.size() * std::min(fb.filters[0].nr(), fb.filters[0].nc()) / 3.0;
         std::cout << "{\"index\":" << i << ",\"rows\":" << fb.filters[0].nr() << ",\"cols\":" << fb.filters[0].nc()
-                  << ",\"threshold\":" << g17(det.get_processed_w(i).w(s.get_num_dimensions()))
+                  << ",\"threshold\":" << json_double(det.get_processed_w(i).w(s.get_num_dimensions()))
                   << ",\"separable\":[" << counts.str() << "],\"total\":" << fb.num_separable_filters()
                   << ",\"path\":\"" << (full ? "full" : "separable") << "\"}\n";
     }
@@ -183,7 +176,7 @@ int cmd_scan_scores(const scan_args& a) {
         std::cout << "{\"kind\":\"dets\",\"index\":" << i << ",\"dets\":[";
         for (size_t k = 0; k < dets.size(); ++k) {
             const rectangle& r = dets[k].second;
-            std::cout << (k ? "," : "") << "{\"score\":" << g17(dets[k].first) << ",\"rect\":[" << r.left() << ","
+            std::cout << (k ? "," : "") << "{\"score\":" << json_double(dets[k].first) << ",\"rect\":[" << r.left() << ","
                       << r.top() << "," << r.right() << "," << r.bottom() << "]}";
         }
         std::cout << "]}\n";
@@ -213,7 +206,7 @@ int cmd_detect_gray(const scan_args& a) {
             rectangle r = dets[k].rect;
             if (upsample > 0) r = pyr.rect_down(r, upsample);
             std::cout << (k ? "," : "") << "{\"rect\":[" << r.left() << "," << r.top() << "," << r.right() << ","
-                      << r.bottom() << "],\"score\":" << g17(dets[k].detection_confidence)
+                      << r.bottom() << "],\"score\":" << json_double(dets[k].detection_confidence)
                       << ",\"filter\":" << dets[k].weight_index << "}";
         }
         std::cout << "]}\n";

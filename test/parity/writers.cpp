@@ -97,6 +97,19 @@ using zoo_layers_type = loss_binary_log<fc<1, l2normalize<dropout<prelu<bn_fc<fc
 using zoo_concat_type = loss_mean_squared_multioutput<fc<2, softmax<affine<extract<0, 2, 2, 2,
     concat2<tag1, tag2, tag1<zblock<tag2<zblock<input_rgb_image>>>>>>>>>>;
 
+// A fresh NET after one quiet training step on (x, y), cleaned and serialized to `file`: every
+// layer then holds initialised parameters and its state as dlib writes it after training.
+template <typename NET, typename LABEL>
+void train_one_step_and_save(const std::vector<matrix<float>>& x, const std::vector<LABEL>& y, const std::string& file) {
+    NET net;
+    dnn_trainer<NET> trainer(net);
+    trainer.be_quiet();
+    trainer.train_one_step(x, y);
+    trainer.get_net();
+    net.clean();
+    serialize(file) << net;
+}
+
 int write_zoo(int argc, char** argv) {
     auto pos = positional(argc, argv);
     if (pos.size() != 1) throw std::invalid_argument("write-zoo DIR");
@@ -105,28 +118,8 @@ int write_zoo(int argc, char** argv) {
     for (long r = 0; r < 8; ++r)
         for (long c = 0; c < 8; ++c) m(r, c) = std::sin(r * 1.3 + c * 0.7);
     matrix<float> m2 = m * 0.5f;
-    {
-        zoo_repeat_type net;
-        std::vector<matrix<float>> x = {m, m2};
-        std::vector<unsigned long> y = {0, 2};
-        dnn_trainer<zoo_repeat_type> trainer(net);
-        trainer.be_quiet();
-        trainer.train_one_step(x, y);
-        trainer.get_net();
-        net.clean();
-        serialize(dir + "/zoo_repeat.dat") << net;
-    }
-    {
-        zoo_layers_type net;
-        std::vector<matrix<float>> x = {m, m2};
-        std::vector<float> y = {1.f, -1.f};
-        dnn_trainer<zoo_layers_type> trainer(net);
-        trainer.be_quiet();
-        trainer.train_one_step(x, y);
-        trainer.get_net();
-        net.clean();
-        serialize(dir + "/zoo_layers.dat") << net;
-    }
+    train_one_step_and_save<zoo_repeat_type>({m, m2}, std::vector<unsigned long>{0, 2}, dir + "/zoo_repeat.dat");
+    train_one_step_and_save<zoo_layers_type>({m, m2}, std::vector<float>{1.f, -1.f}, dir + "/zoo_layers.dat");
     {
         zoo_concat_type net;
         matrix<rgb_pixel> im(6, 6);
