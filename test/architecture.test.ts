@@ -26,7 +26,7 @@ const LAYERS: Record<string, readonly string[]> = {
   landmarks: ['geometry', 'image', 'dlib', 'models'],
   dnn: ['image', 'dlib', 'models', 'rand', 'wasm'],
   cluster: ['rand', 'wasm'],
-  pipeline: ['hog', 'landmarks', 'dnn', 'image', 'rand'],
+  pipeline: ['hog', 'landmarks', 'dnn', 'image', 'geometry', 'rand'],
   cli: ['pipeline', 'hog', 'landmarks', 'dnn', 'cluster', 'models', 'dlib', 'image', 'geometry', 'linalg', 'rand', 'wasm'],
   'index.ts': ['geometry', 'image', 'dlib', 'hog', 'landmarks', 'dnn', 'pipeline', 'cluster', 'rand', 'models', 'wasm', 'linalg'],
 };

@@ -18,6 +18,7 @@
  */
 import { FACE_CHIP_PADDING, FACE_CHIP_SIZE } from '../dnn/face-chip.js';
 import type { DescribeBatchOptions, FaceRecognizer } from '../dnn/recognizer.js';
+import { rectArea, type Point } from '../geometry/index.js';
 import type { FaceDetection, FhogDetector } from '../hog/detector.js';
 import type { RgbImage } from '../image/pixels.js';
 import { extractImageChip, getFaceChipDetails } from '../image/chips.js';
@@ -70,7 +71,7 @@ export interface PipelineOptions {
 /** A face as the pipeline leaves it: the detection, then what each later stage added. */
 export interface PipelineFace extends FaceDetection {
   /** dlib's 68 landmarks, integer pixel coordinates (from 'landmarks' on). */
-  landmarks?: [number, number][];
+  landmarks?: Point[];
   /** The aligned chip (from 'chips' on). */
   chip?: RgbImage;
   /** The 128-D descriptor of the chip ('describe'). */
@@ -93,12 +94,9 @@ export interface PipelineResult {
   timings: PipelineTimings;
 }
 
-/** Area of an inclusive rectangle, as dlib's rectangle::area. */
-const area = (r: readonly number[]): number => (r[2]! - r[0]! + 1) * (r[3]! - r[1]! + 1);
-
 /** The largest box; the first in dlib's order among equals. */
 function largest(dets: readonly FaceDetection[]): FaceDetection[] {
-  return dets.length === 0 ? [] : [dets.reduce((best, d) => (area(d.rect) > area(best.rect) ? d : best))];
+  return dets.length === 0 ? [] : [dets.reduce((best, d) => (rectArea(d.rect) > rectArea(best.rect) ? d : best))];
 }
 
 /**
