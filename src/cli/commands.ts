@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.js';
+import { BACKENDS, type Backend } from '../wasm/backend.js';
 import { choiceOption, commandHelp, numberOption, parseCommandArgs, synopsis, type CommandSpec, type OptionSpec, type OptionValues } from './options.js';
 
 // Options several commands share.
@@ -32,7 +33,7 @@ const ANNOTATE: OptionSpec = {
 };
 const FORCE: OptionSpec = { name: 'force', description: 'replace existing output files' };
 const BACKEND: OptionSpec = {
-  name: 'backend', value: 'reference|wasm', default: 'wasm where WebAssembly loads', parse: choiceOption('backend', ['reference', 'wasm']),
+  name: 'backend', value: BACKENDS.join('|'), default: 'wasm where WebAssembly loads', parse: choiceOption('backend', BACKENDS),
   description: "the face ResNet's forward pass: WebAssembly SIMD kernels, or dlib's operations in dlib's order",
 };
 const JITTER: OptionSpec = {
@@ -42,7 +43,7 @@ const JITTER: OptionSpec = {
 
 type Detector = { upsample?: number; threshold?: number };
 const detectorOptions = (o: OptionValues): Detector => ({ upsample: o.upsample as number | undefined, threshold: o.threshold as number | undefined });
-const backendOf = (o: OptionValues): { backend?: 'reference' | 'wasm' } => (o.backend === undefined ? {} : { backend: o.backend as 'reference' | 'wasm' });
+const backendOf = (o: OptionValues): { backend?: Backend } => (o.backend === undefined ? {} : { backend: o.backend as Backend });
 
 /** `<command>: give at least one <what>` when there are no inputs. */
 function needInputs(command: string, positionals: readonly string[], what = 'image'): void {
@@ -125,7 +126,7 @@ for one image, else a folder. Existing files are never replaced unless --force i
     options: [UPSAMPLE, DETECT_THRESHOLD, BACKEND, JITTER, JSON_OUT],
     help: `describe: each face's 150x150 chip (padding 0.25) through dlib's face recognition ResNet gives a
 128-D descriptor (two faces of one person: distance < 0.6). --backend wasm (the default where
-WebAssembly loads) runs the network in WebAssembly SIMD kernels (within 1e-6 of dlib);
+WebAssembly loads) runs the network in WebAssembly SIMD kernels (within 3e-7 of dlib);
 --backend reference in dlib's exact order (bit-identical to dlib on the reference BLAS, ~20x
 slower). Text output shows the first four components and the norm; --json gives all 128.
 --jitter N > 1: each descriptor is the mean over N randomly jittered copies of the chip (dlib's
