@@ -30,6 +30,7 @@ import { join, resolve } from 'node:path';
 import { FacemetricError, UsageError } from '../errors.js';
 import { chineseWhispers, faceEdges } from '../cluster/index.js';
 import { loadFaceRecognizer, type DnnBackend } from '../dnn/recognizer.js';
+import type { Rect } from '../geometry/index.js';
 import { encodePng, readImageSync, type RgbImage } from '../image/index.js';
 import { fsErrorToImageError } from '../image/io.js';
 import { tempPathFor } from '../models/fsutil.js';
@@ -62,7 +63,7 @@ export interface ClusterIo {
 /** A face in clusters.json. */
 export interface ClusteredFace {
   image: string;
-  rect: [number, number, number, number];
+  rect: Rect;
   score: number;
   filter: number;
   /** dlib's chinese_whispers label. */
@@ -191,7 +192,7 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
   const bar = new ProgressBar(io.err, files.length, files.length === 1 ? 'image' : 'images', progressMode(io.err, opts.quiet));
   for (const p of problems) skip(p);
 
-  interface Found { image: string; imageAbs: string; rect: [number, number, number, number]; score: number; filter: number; chip: string; descriptor: Float32Array }
+  interface Found { image: string; imageAbs: string; rect: Rect; score: number; filter: number; chip: string; descriptor: Float32Array }
   const found: Found[] = [];
   const t = { decode: 0, detect: 0, landmarks: 0, chips: 0, describe: 0, edges: 0, cluster: 0, report: 0 };
   let withFaces = 0;

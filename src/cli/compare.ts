@@ -15,6 +15,7 @@
 import { FacemetricError, UsageError } from '../errors.js';
 import { dlibFloatDistance } from '../cluster/index.js';
 import type { DnnBackend } from '../dnn/recognizer.js';
+import type { Rect } from '../geometry/index.js';
 import { readImage } from '../image/index.js';
 import { loadFaceModels, runPipeline, type FaceModels } from '../pipeline/index.js';
 
@@ -28,7 +29,7 @@ export interface CompareCliOptions {
 
 interface Side {
   image: string;
-  rect: [number, number, number, number];
+  rect: Rect;
   faces: number;
   descriptor: Float32Array;
 }

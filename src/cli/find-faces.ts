@@ -5,13 +5,14 @@
  * it runs in the main thread or in a worker of face-pool.ts, so results never depend on threads.
  */
 import { FacemetricError } from '../errors.js';
+import type { Rect } from '../geometry/index.js';
 import { encodePng, readImage, type RgbImage } from '../image/index.js';
 import { runPipeline, type FaceModels } from '../pipeline/index.js';
 
 export type { FaceModels };
 
 export interface ImageFaces {
-  faces: { rect: [number, number, number, number]; score: number; filter: number }[];
+  faces: { rect: Rect; score: number; filter: number }[];
   /** Each face's 150x150 chip. */
   chips: RgbImage[];
   /** Each chip encoded as PNG (done here, so that worker threads share that work too). */

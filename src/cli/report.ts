@@ -4,6 +4,7 @@
  * network) that shows each person's faces, each face a link to its source photo.
  */
 import { relative, sep } from 'node:path';
+import type { Rect } from '../geometry/index.js';
 import type { RgbImage } from '../image/pixels.js';
 
 /** At most this many chips go into one person's tile (10 x 10); the page shows every face. */
@@ -58,7 +59,7 @@ export interface ReportFace {
   /** The source photo, as found (the page links to its absolute path made relative). */
   image: string;
   imageAbs: string;
-  rect: readonly [number, number, number, number];
+  rect: Readonly<Rect>;
   /** The chip's file, relative to the report folder (e.g. faces/face-0001.png). */
   chip: string;
 }

@@ -7,6 +7,7 @@
  *
  * All functions draw in place, clip to the image and accept any coordinates (also far outside).
  */
+import type { Point, Rect } from '../geometry/index.js';
 import type { RgbImage } from './pixels.js';
 
 /** An RGB colour, 0..255 per channel. */
@@ -88,8 +89,8 @@ export function drawLine(img: RgbImage, x0: number, y0: number, x1: number, y1: 
  * Draws the outline of dlib rectangle [left, top, right, bottom] (inclusive), `thickness` pixels
  * wide, growing inwards (as dlib's draw_rectangle with a thickness).
  */
-export function drawRectangle(img: RgbImage, rect: readonly [number, number, number, number], c: Rgb, thickness = 1): void {
-  const [l, t, r, b] = rect.map(Math.round) as [number, number, number, number];
+export function drawRectangle(img: RgbImage, rect: Readonly<Rect>, c: Rgb, thickness = 1): void {
+  const [l, t, r, b] = rect.map(Math.round) as Rect;
   const w = Math.max(1, Math.round(thickness));
   for (let k = 0; k < w; k++) {
     if (l + k > r - k || t + k > b - k) break;
@@ -132,9 +133,9 @@ export function faceShapeSegments(numParts: number): [number, number][] {
 
 /** What {@link annotateFaces} draws for one face. */
 export interface FaceAnnotation {
-  rect: readonly [number, number, number, number];
+  rect: Readonly<Rect>;
   /** Integer landmarks (68 or 5 points, or any other number: dots only). */
-  landmarks?: readonly (readonly [number, number])[];
+  landmarks?: readonly Readonly<Point>[];
 }
 
 /**

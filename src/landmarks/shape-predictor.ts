@@ -30,14 +30,14 @@
  */
 import { readShapePredictor, type ShapePredictor } from '../dlib/shape-predictor.js';
 import { FacemetricError } from '../errors.js';
-import { findSimilarityTransformFlat, type PointTransformAffine, type Rect } from '../geometry/index.js';
+import { findSimilarityTransformFlat, type Point, type PointTransformAffine, type Rect } from '../geometry/index.js';
 import { channelsOf, type GrayImage, type RgbImage } from '../image/pixels.js';
 import { assetPath, readModelFile } from '../models/index.js';
 
 /** One face's landmarks. */
 export interface Landmarks {
   /** The parts as dlib's `full_object_detection` holds them: integer (x, y), rounded as dlib does. */
-  points: [number, number][];
+  points: Point[];
   /** The positions before rounding, x0, y0, x1, y1, ... (image coordinates, as float32). */
   exact: Float32Array;
 }
@@ -211,7 +211,7 @@ export class ShapePredictorModel {
     }
     const n = this.numParts;
     const exact = new Float32Array(2 * n);
-    const points: [number, number][] = new Array(n);
+    const points: Point[] = new Array(n);
     for (let i = 0; i < n; i++) {
       const x = u00 * shape[2 * i] + u01 * shape[2 * i + 1] + ub0;
       const y = u10 * shape[2 * i] + u11 * shape[2 * i + 1] + ub1;

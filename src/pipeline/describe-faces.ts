@@ -5,6 +5,7 @@
  * backend and kept (models.ts) unless the caller passes its own.
  */
 import type { DnnBackend, FaceRecognizer, RecognizerOptions } from '../dnn/recognizer.js';
+import type { Point } from '../geometry/index.js';
 import type { FaceDetection, FhogDetector } from '../hog/detector.js';
 import type { RgbImage } from '../image/pixels.js';
 import type { ShapePredictorModel } from '../landmarks/shape-predictor.js';
@@ -15,7 +16,7 @@ import { runPipeline, type PipelineOptions } from './pipeline.js';
 /** A face as `describeFaces` returns it (the CLI contract's face, descriptor included). */
 export interface DescribedFace extends FaceDetection {
   /** dlib's 68 landmarks, integer pixel coordinates. */
-  landmarks: [number, number][];
+  landmarks: Point[];
   /** The 128-D descriptor of the face's 150x150 chip (get_face_chip_details(landmarks, 150, 0.25)). */
   descriptor: Float32Array;
 }
