@@ -3,7 +3,7 @@
  * type, `point_transform_affine` (p -> m*p + b), and `find_similarity_transform`, Umeyama's
  * least-squares similarity that face chips (get_face_chip_details) and the shape predictor
  * (its unnormalizing transform) fit, operation by operation in double with the 2x2 SVD as the
- * linked dlib runs it (src/linalg/svd.ts; LAPACK's dgesvd path), so bit-identical to dlib
+ * linked dlib runs it (src/linalg/svd.ts choosing src/linalg/svd-lapack.ts, LAPACK's dgesvd path), so bit-identical to dlib
  * (test/parity/svd-parity.test.ts).
  */
 import { det2, diagm, matmul, transpose, zeros } from '../linalg/matrix.js';

@@ -5,7 +5,7 @@
  *
  * Numerics: double precision in dlib's order of operations. dlib fits two transforms with an SVD:
  * the similarity fit of `get_face_chip_details` (`find_similarity_transform`, Umeyama on a 2x2
- * covariance, src/geometry/point-transforms.ts) runs src/linalg/svd.ts's port of what the linked
+ * covariance, src/geometry/point-transforms.ts) runs src/linalg/svd-lapack.ts's port of what the linked
  * dlib runs (LAPACK's dgesvd path for a 2x2), bit-identical; the chip->image affine map (`find_affine_transform`, `Q*pinv(P)`) uses
  * dlib's own pinv(P) values for common chip sizes (PINV_CHIP), so that given dlib's chip_details
  * the chips are bit-identical. Pixels go through dlib's bilinear interpolation, whose result is
