@@ -5,11 +5,14 @@
  *
  * The binary is built on demand (`npm run build:harness`, or `ensureHarness()` from a test's
  * global setup) and rebuilt whenever its sources or the compile commands change: the build
- * writes a stamp file next to the binary holding a hash of both.
+ * writes a stamp file next to the binary holding a hash of both. Each source's object file is
+ * kept (test/parity/bin/obj/, named by a hash of what it depends on), so an edit to one source
+ * recompiles that source only.
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FacemetricError } from '../errors.js';
@@ -26,7 +29,7 @@ function repoRoot(): string {
 
 const parityDir = (): string => join(repoRoot(), 'test', 'parity');
 /** The harness's C++ translation units (compiled in parallel, then linked). */
-export const harnessSources = (): string[] => ['harness.cpp', 'writers.cpp', 'fhog.cpp', 'scan.cpp', 'landmarks.cpp', 'chips.cpp', 'accuracy.cpp', 'geometry.cpp', 'dnn.cpp', 'rand.cpp', 'cluster.cpp', 'jitter.cpp'].map((f) => join(parityDir(), f));
+export const harnessSources = (): string[] => ['harness.cpp', 'writers.cpp', 'fhog.cpp', 'scan.cpp', 'landmarks.cpp', 'chips.cpp', 'accuracy.cpp', 'geometry.cpp', 'dnn.cpp', 'rand.cpp', 'cluster.cpp', 'jitter.cpp', 'metric.cpp', 'backward.cpp', 'sampler.cpp'].map((f) => join(parityDir(), f));
 /** Headers they share (part of the rebuild stamp). */
 const harnessHeaders = (): string[] => ['facenet.h', 'options.h'].map((f) => join(parityDir(), f));
 export const harnessBinary = (): string => join(repoRoot(), 'test', 'parity', 'bin', 'harness');
@@ -71,17 +74,57 @@ function pkgConfigDlib(): string[] {
 }
 
 const tmpBinary = (): string => `${harnessBinary()}.${process.pid}.tmp`;
+/** Compiled objects, one per source and compile input (see objectKey), reused across builds. */
+const objectDir = (): string => join(dirname(harnessBinary()), 'obj');
 
-/** The compile commands (one per source) and the link command. */
-function buildCommands(dlib: string[]): { compile: string[][]; link: string[] } {
+/**
+ * What one object file depends on: its source, the shared headers, the compiler and its flags.
+ * The paths are left out (sources include the headers by relative name), so a copy of the
+ * repository in another folder computes the same keys.
+ */
+function objectKey(src: string, cflags: string[]): string {
+  const h = createHash('sha256').update(readFileSync(src));
+  for (const f of harnessHeaders()) h.update(basename(f)).update(readFileSync(f));
+  return h.update(JSON.stringify([CXX, CXXFLAGS, cflags])).digest('hex').slice(0, 16);
+}
+
+/**
+ * The compile commands of the sources whose object is not built yet, and the link command.
+ * Objects are named by source and key (`obj/dnn.<key>.o`), so an edit to one source recompiles
+ * only that source; a compile writes a file carrying the process id and renames it into place,
+ * so two builds at once (two test runs) never write the same file.
+ */
+function buildCommands(dlib: string[]): { compile: { cmd: string[]; tmp: string; obj: string }[]; link: string[]; objs: string[] } {
   const cflags = dlib.filter((f) => f.startsWith('-I'));
-  // Object and output files carry the process id, so that two builds at once (two test runs)
-  // never write the same file; the binary is then renamed into place atomically.
-  const objs = harnessSources().map((src) => join(dirname(harnessBinary()), `${basename(src, '.cpp')}.${process.pid}.o`));
-  return {
-    compile: harnessSources().map((src, i) => [CXX, ...CXXFLAGS, ...cflags, '-c', src, '-o', objs[i]]),
-    link: [CXX, ...objs, '-o', tmpBinary(), ...blasPin(), ...dlib.filter((f) => !f.startsWith('-I'))],
+  const objs = harnessSources().map((src) => join(objectDir(), `${basename(src, '.cpp')}.${objectKey(src, cflags)}.o`));
+  const compile = harnessSources().flatMap((src, i) => {
+    if (existsSync(objs[i])) return [];
+    const tmp = `${objs[i]}.${process.pid}.tmp.o`;
+    return [{ cmd: [CXX, ...CXXFLAGS, ...cflags, '-c', src, '-o', tmp], tmp, obj: objs[i] }];
+  });
+  return { compile, objs, link: [CXX, ...objs, '-o', tmpBinary(), ...blasPin(), ...dlib.filter((f) => !f.startsWith('-I'))] };
+}
+
+/** Removes objects of the harness's sources other than the current ones (and stale temporaries). */
+function pruneObjects(keep: string[]): void {
+  const wanted = new Set(keep.map((f) => basename(f)));
+  for (const f of readdirSync(objectDir())) {
+    if (!wanted.has(f) && !f.includes('.tmp.')) rmSync(join(objectDir(), f), { force: true });
+  }
+}
+
+/** Runs the commands, at most `jobs` at a time; resolves with each result in order. */
+async function runPool(cmds: string[][], jobs: number): Promise<{ code: number | null; stderr: string }[]> {
+  const results: { code: number | null; stderr: string }[] = new Array(cmds.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < cmds.length) {
+      const i = next++;
+      results[i] = await run(cmds[i]);
+    }
   };
+  await Promise.all(Array.from({ length: Math.min(jobs, cmds.length) }, worker));
+  return results;
 }
 
 /** Hash of everything the binary depends on: sources, headers, compiler, flags, dlib's flags. */
@@ -125,14 +168,20 @@ export async function ensureHarness(log: (line: string) => void = (l) => process
   const stamp = stampFor(dlib);
   const stampFile = bin + '.stamp';
   if (existsSync(bin) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return bin;
-  mkdirSync(dirname(bin), { recursive: true });
-  log(`facemetric: building the dlib parity harness (a minute or two): ${cmds.compile.map((c) => c.join(' ')).join(' & ')}; ${cmds.link.join(' ')}`);
-  const compiled = await Promise.all(cmds.compile.map(run));
-  const failed = compiled.find((r) => r.code !== 0);
-  if (failed) throw new FacemetricError(`building the parity harness failed: ${firstErrors(failed.stderr)}`);
+  mkdirSync(objectDir(), { recursive: true });
+  const jobs = Math.max(1, availableParallelism());
+  log(`facemetric: building the dlib parity harness (${cmds.compile.length} of ${cmds.objs.length} sources to compile, ${jobs} at a time; ` +
+    `a few minutes from scratch): ${cmds.compile.map((c) => c.cmd.join(' ')).join(' & ')}; ${cmds.link.join(' ')}`);
+  const compiled = await runPool(cmds.compile.map((c) => c.cmd), jobs);
+  const failedAt = compiled.findIndex((r) => r.code !== 0);
+  if (failedAt >= 0) {
+    for (const c of cmds.compile) rmSync(c.tmp, { force: true });
+    throw new FacemetricError(`building the parity harness failed (${basename(cmds.compile[failedAt].cmd[cmds.compile[failedAt].cmd.indexOf('-c') + 1])}): ${firstErrors(compiled[failedAt].stderr)}`);
+  }
+  for (const c of cmds.compile) renameSync(c.tmp, c.obj);
   const linked = await run(cmds.link);
   if (linked.code !== 0) throw new FacemetricError(`linking the parity harness failed (the development links dlib names may be missing: apt-get install -y libblas-dev liblapack-dev libjpeg-dev libpng-dev zlib1g-dev libsqlite3-dev): ${firstErrors(linked.stderr)}`);
-  for (const c of cmds.compile) rmSync(c[c.length - 1], { force: true });
+  pruneObjects(cmds.objs);
   renameSync(tmpBinary(), bin);
   writeFileSync(stampFile, stamp);
   return bin;

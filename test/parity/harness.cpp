@@ -54,6 +54,9 @@ int run_dnn_command(const std::string& cmd, int argc, char** argv);        // dn
 int run_rand_command(const std::string& cmd, int argc, char** argv);       // rand.cpp
 int run_cluster_command(const std::string& cmd, int argc, char** argv);    // cluster.cpp
 int run_jitter_command(const std::string& cmd, int argc, char** argv);     // jitter.cpp
+int run_metric_command(const std::string& cmd, int argc, char** argv);     // metric.cpp
+int run_backward_command(const std::string& cmd, int argc, char** argv);   // backward.cpp
+int run_sampler_command(const std::string& cmd, int argc, char** argv);    // sampler.cpp
 
 // ---------------------------------------------------------------------------------------------
 // Small utilities.
@@ -456,7 +459,8 @@ int main(int argc, char** argv) {
         if (cmd == "layers") return cmd_layers(a);
         for (auto* run : {run_writer_command, run_fhog_command, run_scan_command, run_landmarks_command, run_chips_command,
                           run_accuracy_command, run_geometry_command,
-                          run_dnn_command, run_rand_command, run_cluster_command, run_jitter_command})
+                          run_dnn_command, run_rand_command, run_cluster_command, run_jitter_command,
+                          run_metric_command, run_backward_command, run_sampler_command})
             if (const int rc = run(cmd, argc, argv); rc >= 0) return rc;
         throw usage_error("unknown command '" + cmd + "'");
     } catch (const usage_error& e) {
