@@ -45,28 +45,30 @@ type Item =
   | { t: 'max_pool'; size: number; stride: number }
   | { t: 'relu' }
   | { t: 'affine' }
+  | { t: 'bn_con' }
   | { t: 'con'; n: number; size: number; stride: number }
   | { t: 'add_prev'; tag: number }
   | { t: 'tag'; id: number }
   | { t: 'skip'; id: number }
   | { t: 'input' };
 
-function block(n: number, stride: number, sub: Item[]): Item[] {
-  return [
-    { t: 'affine' }, { t: 'con', n, size: 3, stride: 1 }, { t: 'relu' },
-    { t: 'affine' }, { t: 'con', n, size: 3, stride }, ...sub,
-  ];
-}
-const ares = (n: number, sub: Item[]): Item[] =>
-  [{ t: 'relu' }, { t: 'add_prev', tag: 1 }, ...block(n, 1, [{ t: 'tag', id: 1 }, ...sub])];
-const aresDown = (n: number, sub: Item[]): Item[] => [
-  { t: 'relu' }, { t: 'add_prev', tag: 2 }, { t: 'avg_pool', size: 2, stride: 2 },
-  { t: 'skip', id: 1 }, { t: 'tag', id: 2 }, ...block(n, 2, [{ t: 'tag', id: 1 }, ...sub]),
-];
+/** The normalisation layer of the face ResNet: affine_ (anet_type, inference) or bn_con (net_type, training). */
+export type FaceNetNorm = 'affine' | 'bn_con';
 
-function anetItems(): Item[] {
+function anetItems(norm: FaceNetNorm = 'affine'): Item[] {
+  const N: Item = { t: norm };
+  const block = (n: number, stride: number, sub: Item[]): Item[] => [
+    N, { t: 'con', n, size: 3, stride: 1 }, { t: 'relu' },
+    N, { t: 'con', n, size: 3, stride }, ...sub,
+  ];
+  const ares = (n: number, sub: Item[]): Item[] =>
+    [{ t: 'relu' }, { t: 'add_prev', tag: 1 }, ...block(n, 1, [{ t: 'tag', id: 1 }, ...sub])];
+  const aresDown = (n: number, sub: Item[]): Item[] => [
+    { t: 'relu' }, { t: 'add_prev', tag: 2 }, { t: 'avg_pool', size: 2, stride: 2 },
+    { t: 'skip', id: 1 }, { t: 'tag', id: 2 }, ...block(n, 2, [{ t: 'tag', id: 1 }, ...sub]),
+  ];
   const stem: Item[] = [
-    { t: 'max_pool', size: 3, stride: 2 }, { t: 'relu' }, { t: 'affine' },
+    { t: 'max_pool', size: 3, stride: 2 }, { t: 'relu' }, N,
     { t: 'con', n: 32, size: 7, stride: 2 }, { t: 'input' },
   ];
   const level4 = ares(32, ares(32, ares(32, stem)));
@@ -92,6 +94,25 @@ const empty = (): DlibTensor => makeTensor(0, 0, 0, 0);
 /** Layers whose add_layer above them runs in place (they set get_output_and_gradient_input_disabled below). */
 const INPLACE_TYPES = new Set(['relu_', 'affine_']);
 
+/** What {@link buildFaceNet} builds. */
+export interface FaceNetOptions {
+  /**
+   * 'affine' (default): anet_type, the inference network dlib releases. 'bn_con': the training
+   * network of dlib's dnn_metric_learning_on_images_ex.cpp (net_type), each affine_ a bn_con in
+   * the state bn_::setup leaves it: gamma 1, beta 0, running means 0, running variances 1, no
+   * updates yet, window 100, eps 1e-4, no batch statistics.
+   */
+  norm?: FaceNetNorm;
+  /**
+   * 'sized' (default): input_rgb_image_sized<150>, as in the released model and
+   * dnn_face_recognition_ex.cpp; 'any': input_rgb_image, as dnn_metric_learning_on_images_ex.cpp
+   * declares both of its networks (it then takes images of any one size per mini-batch).
+   */
+  input?: 'sized' | 'any';
+  /** Parameter tensors' contents in file order (see {@link anetParamLayers}); default zeros (bn: the setup values). */
+  params?: readonly Float32Array[];
+}
+
 /**
  * Builds anet_type as dlib serializes it. `params`, if given, are the parameter tensors'
  * contents in file order (see {@link anetParamLayers}): con_ = filters [out][in][kh][kw] then
@@ -99,7 +120,16 @@ const INPLACE_TYPES = new Set(['relu_', 'affine_']);
  * tensors are zero-filled.
  */
 export function buildAnetNet(params?: readonly Float32Array[]): DnnNet {
-  const items = anetItems();
+  return buildFaceNet(params === undefined ? {} : { params });
+}
+
+/**
+ * Builds the face ResNet as dlib 19.24 serializes it, with affine_ (anet_type) or bn_con
+ * (the training net_type) layers; see {@link FaceNetOptions}.
+ */
+export function buildFaceNet(opts: FaceNetOptions = {}): DnnNet {
+  const params = opts.params;
+  const items = anetItems(opts.norm ?? 'affine');
   // Input channels for each con, computed bottom-up.
   const channelsBelow = new Array<number>(items.length).fill(0);
   let ch = 3;
@@ -156,6 +186,23 @@ export function buildAnetNet(params?: readonly Float32Array[]): DnnNet {
       case 'relu':
         nodes.push(layer({ typeName: 'relu_', type: 'relu_', fields: {} }));
         break;
+      case 'bn_con': {
+        const below = items[i + 1];
+        const n = below !== undefined && below.t === 'con' ? below.n : k;
+        const p = makeTensor(2 * n, 1, 1, 1);
+        p.data.fill(1, 0, n);
+        const ones = makeTensor(1, n, 1, 1);
+        ones.data.fill(1);
+        nodes.push(layer({
+          typeName: 'bn_con2', type: 'bn_', fields: {
+            params: p, gamma: alias(1, n, 1, 1), beta: alias(1, n, 1, 1), means: empty(), invstds: empty(),
+            runningMeans: makeTensor(1, n, 1, 1), runningVariances: ones, numUpdates: 0, runningStatsWindowSize: 100,
+            learningRateMultiplier: 1, weightDecayMultiplier: 0, biasLearningRateMultiplier: 1, biasWeightDecayMultiplier: 1,
+            eps: 0.0001,
+          },
+        }));
+        break;
+      }
       case 'affine': {
         // The channel count is the con below's filter count.
         const below = items[i + 1];
@@ -188,14 +235,15 @@ export function buildAnetNet(params?: readonly Float32Array[]): DnnNet {
       case 'skip':
         nodes.push({ kind: 'tag_or_skip', version: 1 });
         break;
-      case 'input':
+      case 'input': {
+        const avg = { avgRed: Math.fround(122.782), avgGreen: Math.fround(117.001), avgBlue: Math.fround(104.298) };
         nodes.push({
-          kind: 'input', details: {
-            typeName: 'input_rgb_image_sized', type: 'input_rgb_image_sized',
-            fields: { avgRed: Math.fround(122.782), avgGreen: Math.fround(117.001), avgBlue: Math.fround(104.298), nr: 150, nc: 150 },
-          },
+          kind: 'input', details: opts.input === 'any'
+            ? { typeName: 'input_rgb_image', type: 'input_rgb_image', fields: avg }
+            : { typeName: 'input_rgb_image_sized', type: 'input_rgb_image_sized', fields: { ...avg, nr: 150, nc: 150 } },
         });
         break;
+      }
     }
   }
   const net: DnnNet = { nodes };
@@ -203,9 +251,9 @@ export function buildAnetNet(params?: readonly Float32Array[]): DnnNet {
   return net;
 }
 
-/** The parameter-bearing layers (con_, affine_, fc_) of a net, in file order (input upwards). */
+/** The parameter-bearing layers (con_, affine_, bn_, fc_) of a net, in file order (input upwards). */
 export function parameterLayers(net: DnnNet): DnnLayerNode[] {
-  return layersInFileOrder(net).filter((l) => l.details.fields.params !== undefined && ['con_', 'affine_', 'fc_'].includes(l.details.type));
+  return layersInFileOrder(net).filter((l) => l.details.fields.params !== undefined && ['con_', 'affine_', 'bn_', 'fc_'].includes(l.details.type));
 }
 
 /** The sizes and shapes of anet_type's 59 parameter tensors (29 con_, 29 affine_, 1 fc_), in file order. */

@@ -142,6 +142,8 @@ export function planOps(plan: NetPlan, shapes: PlanShapes, put: (a: Float32Array
       case 'relu':
         op = { kind: 'relu', node: s.node, src: canon(s.src) };
         break;
+      case 'bn_con':
+        throw new RangeError(`dnn: node ${s.node} is bn_con (a training network): the WebAssembly forward pass runs inference networks; convert it to affine_ layers first`);
       case 'max_pool':
       case 'avg_pool':
         op = { kind: 'pool', node: s.node, src: canon(s.src), window: s.window, everything: s.everything, max: s.op === 'max_pool' };

@@ -63,6 +63,8 @@ export type PlanStep =
   | { op: 'input'; node: number; means: RgbMeans; size?: { nr: number; nc: number } }
   | { op: 'conv'; node: number; src: number; filters: Float32Array; biases?: Float32Array; numFilters: number; window: Window2d }
   | { op: 'affine'; node: number; src: number; gamma: Float32Array; beta: Float32Array; mode: 'conv' | 'fc' }
+  /** bn_con: batch normalisation per channel; `layer` is the bn_ node's details (parameters, running statistics). */
+  | { op: 'bn_con'; node: number; src: number; layer: DnnLayerDetails }
   | { op: 'identity'; node: number; src: number; what: string }
   | { op: 'relu'; node: number; src: number }
   | { op: 'max_pool' | 'avg_pool'; node: number; src: number; window: Window2d; everything: boolean }
@@ -122,6 +124,19 @@ const HYPER_PARAMETERS = ['numFilters', 'nr', 'nc', 'strideY', 'strideX', 'paddi
  * clean()), which do not change what the network computes.
  */
 export function hasAnetStructure(net: DnnNet): boolean {
+  return sameFaceNetLayers(net, false);
+}
+
+/**
+ * True when `net` is the face ResNet with affine_ layers (anet_type) or with bn_con layers (the
+ * training net_type of dnn_metric_learning_on_images_ex.cpp), with a sized or unsized RGB
+ * input: the networks whose wiring is {@link anetTagRoles}'.
+ */
+export function hasFaceNetStructure(net: DnnNet): boolean {
+  return sameFaceNetLayers(net, true);
+}
+
+function sameFaceNetLayers(net: DnnNet, trainingVariants: boolean): boolean {
   anetNodes ??= buildAnetNet().nodes;
   const want = anetNodes;
   const got = net.nodes;
@@ -131,6 +146,8 @@ export function hasAnetStructure(net: DnnNet): boolean {
     if (g.kind !== w.kind) return false;
     if (w.kind === 'loss' || g.kind === 'loss') return true;
     if ((w.kind === 'layer' || w.kind === 'input') && (g.kind === 'layer' || g.kind === 'input')) {
+      if (trainingVariants && w.details.type === 'affine_' && g.details.type === 'bn_') return g.details.typeName === 'bn_con2';
+      if (trainingVariants && w.kind === 'input' && g.details.type === 'input_rgb_image') return true;
       if (w.details.type !== g.details.type) return false;
       return HYPER_PARAMETERS.every((f) => w.details.fields[f] === undefined || g.details.fields[f] === w.details.fields[f]);
     }
@@ -143,7 +160,7 @@ export function resolveWiring(net: DnnNet, given?: DnnWiring): DnnWiring {
   if (given !== undefined) return given;
   const needs = net.nodes.some((n) => n.kind === 'tag_or_skip' || n.kind === 'tag');
   if (!needs) return { tagRoles: new Map() };
-  if (hasAnetStructure(net)) return { tagRoles: anetTagRoles() };
+  if (hasFaceNetStructure(net)) return { tagRoles: anetTagRoles() };
   throw new RangeError(
     'dnn plan: this network has tag/skip layers, whose IDs and kinds dlib does not store in the file, and it is not ' +
     "dlib's face ResNet (anet_type); pass the wiring (PlanOptions.wiring) from the network's C++ type");
@@ -242,6 +259,10 @@ export function planNetwork(net: DnnNet, opts: PlanOptions = {}): NetPlan {
             steps.push({ op: 'affine', node: i, src, gamma: p.gamma, beta: p.beta, mode });
             break;
           }
+          case 'bn_':
+            if (d.typeName !== 'bn_con2') planError(i, `${d.typeName} (batch normalisation per element, FC mode) is not supported`);
+            steps.push({ op: 'bn_con', node: i, src, layer: d });
+            break;
           case 'relu_':
             steps.push({ op: 'relu', node: i, src });
             break;
@@ -513,6 +534,7 @@ export function runInArena(plan: NetPlan, arena: NetArena, chips: readonly RgbIm
         else affineFc(y, x, step.gamma, step.beta);
         break;
       case 'relu': relu(y, x); break;
+      case 'bn_con': throw new RangeError(`dnn: node ${step.node} is bn_con: run a training network with train/ (its forward pass updates the running statistics), or convert it to affine_ layers`);
       case 'max_pool': maxPool(y, x, poolWindow(step, x)); break;
       case 'avg_pool': avgPool(y, x, poolWindow(step, x)); break;
       case 'add_prev': addPrev(y, x, t[step.tagged]!); break;

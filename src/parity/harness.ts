@@ -29,7 +29,7 @@ function repoRoot(): string {
 
 const parityDir = (): string => join(repoRoot(), 'test', 'parity');
 /** The harness's C++ translation units (compiled in parallel, then linked). */
-export const harnessSources = (): string[] => ['harness.cpp', 'writers.cpp', 'fhog.cpp', 'scan.cpp', 'landmarks.cpp', 'chips.cpp', 'accuracy.cpp', 'geometry.cpp', 'dnn.cpp', 'rand.cpp', 'cluster.cpp', 'jitter.cpp', 'metric.cpp', 'backward.cpp', 'sampler.cpp'].map((f) => join(parityDir(), f));
+export const harnessSources = (): string[] => ['harness.cpp', 'writers.cpp', 'fhog.cpp', 'scan.cpp', 'landmarks.cpp', 'chips.cpp', 'accuracy.cpp', 'geometry.cpp', 'dnn.cpp', 'rand.cpp', 'cluster.cpp', 'jitter.cpp', 'metric.cpp', 'backward.cpp', 'sampler.cpp', 'train.cpp'].map((f) => join(parityDir(), f));
 /** Headers they share (part of the rebuild stamp). */
 const harnessHeaders = (): string[] => ['facenet.h', 'options.h'].map((f) => join(parityDir(), f));
 export const harnessBinary = (): string => join(repoRoot(), 'test', 'parity', 'bin', 'harness');

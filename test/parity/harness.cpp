@@ -57,6 +57,7 @@ int run_jitter_command(const std::string& cmd, int argc, char** argv);     // ji
 int run_metric_command(const std::string& cmd, int argc, char** argv);     // metric.cpp
 int run_backward_command(const std::string& cmd, int argc, char** argv);   // backward.cpp
 int run_sampler_command(const std::string& cmd, int argc, char** argv);    // sampler.cpp
+int run_train_command(const std::string& cmd, int argc, char** argv);      // train.cpp
 
 // ---------------------------------------------------------------------------------------------
 // Small utilities.
@@ -460,7 +461,7 @@ int main(int argc, char** argv) {
         for (auto* run : {run_writer_command, run_fhog_command, run_scan_command, run_landmarks_command, run_chips_command,
                           run_accuracy_command, run_geometry_command,
                           run_dnn_command, run_rand_command, run_cluster_command, run_jitter_command,
-                          run_metric_command, run_backward_command, run_sampler_command})
+                          run_metric_command, run_backward_command, run_sampler_command, run_train_command})
             if (const int rc = run(cmd, argc, argv); rc >= 0) return rc;
         throw usage_error("unknown command '" + cmd + "'");
     } catch (const usage_error& e) {
