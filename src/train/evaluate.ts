@@ -1,0 +1,183 @@
+/**
+ * How well descriptors separate people: every pair of faces, same person or not, against a
+ * distance threshold (dlib's face model: two faces are one person when their Euclidean distance
+ * is below 0.6). What dnn_metric_learning_on_images_ex.cpp prints at its end (num_right,
+ * num_wrong over all pairs of a mini-batch), plus the equal error rate, the best threshold, and
+ * the two distance histograms as a picture.
+ */
+import { dlibFloatDistance } from '../cluster/chinese-whispers.js';
+import { encodePng } from '../image/encode.js';
+import type { RgbImage } from '../image/pixels.js';
+
+/** Pair statistics of a set of labelled descriptors. */
+export interface PairEvaluation {
+  /** The threshold of `numRight` / `accuracy` (0.6 by default). */
+  threshold: number;
+  /** Same-person pairs whose distance is below the threshold plus different-person pairs at or above it. */
+  numRight: number;
+  numWrong: number;
+  /** numRight / (numRight + numWrong); NaN without pairs. */
+  accuracy: number;
+  /** Equal error rate: where the false-accept rate (different people below t) meets the false-reject rate (same person at or above t). NaN without both kinds of pair. */
+  equalErrorRate: number;
+  /** The threshold of the equal error rate. */
+  equalErrorThreshold: number;
+  /** The threshold with the most right pairs (the midpoint between two adjacent distances). */
+  bestThreshold: number;
+  bestAccuracy: number;
+  /** Distances of the same-person pairs and of the different-person pairs, ascending. */
+  same: Float64Array;
+  different: Float64Array;
+}
+
+/**
+ * Evaluates every pair i < j of `descriptors` (dlib's float `length(a - b)`).
+ * Requires: one label per descriptor.
+ */
+export function evaluatePairs(descriptors: readonly ArrayLike<number>[], labels: readonly (number | string)[],
+  threshold = 0.6): PairEvaluation {
+  if (descriptors.length !== labels.length) throw new RangeError(`evaluatePairs: ${descriptors.length} descriptors but ${labels.length} labels`);
+  const same: number[] = [];
+  const different: number[] = [];
+  for (let i = 0; i < descriptors.length; i++) {
+    for (let j = i + 1; j < descriptors.length; j++) {
+      const d = dlibFloatDistance(descriptors[i], descriptors[j]);
+      (labels[i] === labels[j] ? same : different).push(d);
+    }
+  }
+  const s = Float64Array.from(same).sort();
+  const o = Float64Array.from(different).sort();
+  const rightAt = (t: number): number => countBelow(s, t) + (o.length - countBelow(o, t));
+  const numRight = rightAt(threshold);
+  const total = s.length + o.length;
+
+  // Candidate thresholds: 0, every distance, and just above the largest; right pairs are a step
+  // function changing at the distances, so the best is found among midpoints.
+  const all = Float64Array.from([...s, ...o]).sort();
+  let bestThreshold = threshold;
+  let best = -1;
+  let eer = NaN;
+  let eerThreshold = NaN;
+  let eerGap = Infinity;
+  for (let i = 0; i <= all.length; i++) {
+    const t = i === 0 ? (all.length > 0 ? all[0] / 2 : threshold) : i === all.length ? all[i - 1] + 1e-6 : (all[i - 1] + all[i]) / 2;
+    const r = rightAt(t);
+    if (r > best) {
+      best = r;
+      bestThreshold = t;
+    }
+    if (s.length > 0 && o.length > 0) {
+      const frr = (s.length - countBelow(s, t)) / s.length;
+      const far = countBelow(o, t) / o.length;
+      if (Math.abs(far - frr) < eerGap) {
+        eerGap = Math.abs(far - frr);
+        eer = (far + frr) / 2;
+        eerThreshold = t;
+      }
+    }
+  }
+  return {
+    threshold, numRight, numWrong: total - numRight, accuracy: total === 0 ? NaN : numRight / total,
+    equalErrorRate: eer, equalErrorThreshold: eerThreshold,
+    bestThreshold, bestAccuracy: total === 0 ? NaN : best / total,
+    same: s, different: o,
+  };
+}
+
+/** Values of a sorted array below t. */
+function countBelow(sorted: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+// ------------------------------------------------------------------------------------------
+// The histogram picture
+
+const GLYPHS: Record<string, string[]> = {
+  '0': ['111', '101', '101', '101', '111'], '1': ['010', '110', '010', '010', '111'],
+  '2': ['111', '001', '111', '100', '111'], '3': ['111', '001', '111', '001', '111'],
+  '4': ['101', '101', '111', '001', '001'], '5': ['111', '100', '111', '001', '111'],
+  '6': ['111', '100', '111', '101', '111'], '7': ['111', '001', '001', '001', '001'],
+  '8': ['111', '101', '111', '101', '111'], '9': ['111', '101', '111', '001', '111'],
+  '.': ['000', '000', '000', '000', '010'],
+};
+
+function put(img: RgbImage, x: number, y: number, c: readonly number[]): void {
+  if (x < 0 || y < 0 || x >= img.width || y >= img.height) return;
+  const i = 3 * (y * img.width + x);
+  img.data[i] = c[0];
+  img.data[i + 1] = c[1];
+  img.data[i + 2] = c[2];
+}
+
+function text(img: RgbImage, s: string, x: number, y: number, scale = 2): void {
+  for (const ch of s) {
+    const g = GLYPHS[ch];
+    if (g !== undefined) {
+      g.forEach((row, r) => [...row].forEach((bit, c) => {
+        if (bit === '1') for (let dy = 0; dy < scale; dy++) for (let dx = 0; dx < scale; dx++) put(img, x + c * scale + dx, y + r * scale + dy, [0, 0, 0]);
+      }));
+    }
+    x += 4 * scale;
+  }
+}
+
+/** Colours of the picture: same-person bars, different-person bars, the threshold, the best threshold. */
+export const HISTOGRAM_COLOURS = Object.freeze({ same: [40, 160, 60], different: [200, 50, 50], threshold: [40, 80, 220], best: [150, 150, 150] });
+
+/**
+ * A PNG of the same-person (green) and different-person (red) distance histograms of each
+ * evaluation, one panel per evaluation stacked top to bottom (e.g. before and after training),
+ * bars scaled to each kind's largest bin, with the threshold (blue) and the best threshold
+ * (grey) as vertical lines and the distance axis labelled every 0.2.
+ */
+export function histogramPng(evaluations: readonly PairEvaluation[], width = 720, panelHeight = 260): Uint8Array {
+  const bins = 60;
+  const maxD = Math.max(1.4, ...evaluations.flatMap((e) => [e.same.at(-1) ?? 0, e.different.at(-1) ?? 0]));
+  const img: RgbImage = { width, height: panelHeight * evaluations.length, data: new Uint8Array(width * panelHeight * evaluations.length * 3).fill(255) };
+  const left = 20;
+  const plotW = width - 2 * left;
+  const xOf = (d: number): number => left + Math.round((d / maxD) * plotW);
+  evaluations.forEach((e, p) => {
+    const top = p * panelHeight + 10;
+    const base = (p + 1) * panelHeight - 30;
+    const h = base - top;
+    const hist = (v: Float64Array): number[] => {
+      const out = new Array<number>(bins).fill(0);
+      for (const d of v) out[Math.min(bins - 1, Math.floor((d / maxD) * bins))]++;
+      return out;
+    };
+    const hs = hist(e.same);
+    const ho = hist(e.different);
+    const ms = Math.max(1, ...hs);
+    const mo = Math.max(1, ...ho);
+    const bw = plotW / bins;
+    for (let b = 0; b < bins; b++) {
+      const x0 = Math.round(left + b * bw);
+      const half = Math.max(1, Math.floor(bw / 2));
+      const draw = (count: number, max: number, dx: number, c: readonly number[]): void => {
+        const bh = Math.round((count / max) * h);
+        for (let y = base - bh; y < base; y++) for (let x = x0 + dx; x < x0 + dx + half - 1; x++) put(img, x, y, c);
+      };
+      draw(hs[b], ms, 0, HISTOGRAM_COLOURS.same);
+      draw(ho[b], mo, half, HISTOGRAM_COLOURS.different);
+    }
+    for (let x = left; x <= left + plotW; x++) put(img, x, base, [0, 0, 0]);
+    for (const [t, c] of [[e.bestThreshold, HISTOGRAM_COLOURS.best], [e.threshold, HISTOGRAM_COLOURS.threshold]] as const) {
+      if (!Number.isFinite(t)) continue;
+      for (let y = top; y < base; y++) put(img, xOf(t), y, c);
+    }
+    for (let d = 0; d <= maxD + 1e-9; d += 0.2) {
+      const x = xOf(d);
+      for (let y = base; y < base + 4; y++) put(img, x, y, [0, 0, 0]);
+      text(img, d.toFixed(1), x - 8, base + 8);
+    }
+  });
+  return encodePng(img);
+}
