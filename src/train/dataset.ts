@@ -22,7 +22,7 @@
  *    a warning (it has no same-person pair); a person left with none is left out with a warning;
  *    an unreadable or empty data folder, or one without any usable person, is an error naming it.
  */
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { FacemetricError, ModelAssetError } from '../errors.js';
 import { readImageSync } from '../image/io.js';
@@ -104,6 +104,14 @@ function problemOf(e: unknown, file: string): string {
   const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
   const stripped = msg.startsWith(`${file}: `) ? msg.slice(file.length + 2) : msg;
   return e instanceof FacemetricError ? stripped : `${stripped} (internal error)`;
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function defaultReadImage(path: string): RgbImage {
@@ -294,6 +302,10 @@ export function parseBatchList(listFile: string, opts: ParseBatchListOptions = {
     if (m === null) fail(lineNo, `missing label: expected 'PATH LABEL', got '${line}'`);
     const [, pathText, label] = m!;
     const path = isAbsolute(pathText!) ? pathText! : join(base, pathText!);
+    // "my photos/a.jpg" without a label reads as path "my", label "photos/a.jpg": when the whole
+    // line names a file, the label is what is missing
+    const wholeLine = isAbsolute(line) ? line : join(base, line);
+    if (!existsSync(path) && isFile(wholeLine)) fail(lineNo, `missing label: expected 'PATH LABEL', got '${line}'`);
     if (checkImages) {
       if (!checked.has(path)) {
         let problem: string | undefined;
