@@ -13,8 +13,11 @@
  * then contracts each `a*b + c` of the polynomials into one fused multiply-add. {@link powfGlibc}
  * does the same (an exact fused multiply-add, {@link fmaExact}); {@link powfGlibcNoFma} is the
  * generic build (every product rounded before its sum). The two differ only where a double
- * rounding inside the polynomial moves the final float rounding: the parity test measures both
- * against the live powf.
+ * rounding inside the polynomial moves the final float rounding. For y = 3 that never happens
+ * on [2^-64, 2^42): a C transcription of both builds, run over every float in that range against
+ * this machine's libm powf (glibc 2.36, FMA build selected), matched it everywhere (889 million
+ * inputs; a one-off measurement). The parity test checks these TypeScript ports against the live
+ * powf on 48 thousand inputs.
  */
 
 const f64 = new Float64Array(1);

@@ -28,7 +28,8 @@
 //   relu_::backward_inplace(Y, G, data_grad): data_grad the same object as G (same 1) or a
 //   separate tensor holding D. Writes dx.f32.
 // affine-backward --shape S --gamma G.f32 --g G.f32 --dx0 D.f32 --same 0|1 --out DIR
-//   affine_ (CONV_MODE, params gamma then beta=0) backward_inplace(G, data_grad). Writes dx.f32.
+//   affine_ (CONV_MODE, gamma G, beta 0, loaded through deserialize) backward_inplace(G, data_grad).
+//   Writes dx.f32.
 // add-prev-backward --shape-a SA --shape-b SB --g G.f32 --da0 DA.f32 --db0 DB.f32 --out DIR
 //   add_prev_::backward's tt::add(da, da, G); tt::add(db, db, G) (G has the larger shape).
 //   Writes da.f32, db.f32.
@@ -247,8 +248,16 @@ int bn_command(const command_options& o) {
     resizable_tensor infer;
     layer.forward(one, infer);
     write_tensor(dir + "/infer.f32", infer);
+    // affine_(bn_): its params (gamma then beta) through its serialize(), as get_layer_params()
+    // of an affine_ is empty (it learns nothing).
     affine_ aff(layer);
-    write_tensor(dir + "/affine.f32", aff.get_layer_params());
+    std::stringstream ss;
+    serialize(aff, ss);
+    std::string version;
+    resizable_tensor aff_params;
+    deserialize(version, ss);
+    deserialize(aff_params, ss);
+    write_tensor(dir + "/affine.f32", aff_params);
     std::printf("{\"num_updates\":[%s],\"eps\":%s}\n", updates.c_str(), json_double(layer.get_eps()).c_str());
     return 0;
 }
@@ -275,12 +284,21 @@ int relu_command(const command_options& o) {
 
 int affine_command(const command_options& o) {
     const shape4 sh = parse_shape(o.need("shape"));
-    stub_subnet sub;
-    sub.output.set_size(sh.n, sh.k, sh.nr, sh.nc);
-    affine_ layer(CONV_MODE);
-    layer.setup(sub);
+    // An affine_ in CONV mode with the given gamma (beta 0), made as dlib loads one: through its
+    // deserialize() (its get_layer_params() is empty: it learns nothing).
     const auto gamma = read_f32(o.need("gamma"), sh.k);
-    std::copy(gamma.begin(), gamma.end(), layer.get_layer_params().host());
+    resizable_tensor params(2 * sh.k);
+    params = 0;
+    std::copy(gamma.begin(), gamma.end(), params.host());
+    std::stringstream ss;
+    serialize("affine_2", ss);
+    serialize(params, ss);
+    serialize(alias_tensor(1, sh.k), ss);
+    serialize(alias_tensor(1, sh.k), ss);
+    serialize(static_cast<int>(CONV_MODE), ss);
+    serialize(false, ss);
+    affine_ layer;
+    deserialize(layer, ss);
     resizable_tensor g, dx, params_grad;
     load(g, o, "g", sh);
     if (o.get_long("same", 0, 0) != 0) {
