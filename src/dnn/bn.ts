@@ -170,7 +170,8 @@ export function batchNormalizeConv(out: Tensor, stats: BnBatchStats, x: Tensor, 
  * `bn_<CONV_MODE>::forward` in training mode (x.n > 1): the averaging factor
  * `1 - count/(count + 1.0)` from the update counter, the counter incremented and capped at the
  * window size, then {@link batchNormalizeConv} with the layer's gamma, beta and running
- * statistics (updated in `state`).
+ * statistics (updated in `state`). The factors are 1, 1/2, 1/3, ... and, once the counter sits
+ * at the window size W, 1/(W+1) on every later call.
  *
  * @param out [n, k, nr, nc], overwritten
  * @param stats receives the batch statistics the backward pass needs
