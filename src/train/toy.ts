@@ -16,9 +16,11 @@
  *     gradients only: the input layer's gradient is not used);
  *   - update: {@link Sgd} with fc_'s rule (biases without weight decay); schedule:
  *     {@link LearningRateSchedule} (the step uses the rate from before its own loss is recorded).
- * dlib's example loop reads the learning rate while the trainer's thread may still be working, so
- * it can send a step or two more than a synchronous loop; this one is synchronous (the harness's
- * `toy` command synchronises dlib the same way), which ends after the shrink at step 4642.
+ * dlib's example loop reads the learning rate while the trainer's thread is still working, one
+ * step behind: the run ends after the shrink at step 4642 when synchronous (the harness's `toy`
+ * command synchronises dlib with get_net() after every step), after one more step (4643, at the
+ * shrunk rate) as the example is written ({@link ToyOptions.likeDlibThread}; the harness's
+ * `toy --async 1`).
  */
 import { fc, fcShape } from '../dnn/layers.js';
 import { fcBackward } from '../dnn/fc-grad.js';
@@ -52,6 +54,13 @@ export interface ToyOptions {
   onStep?: (s: ToyStep) => void;
   /** Stop after this many steps even if the learning rate is still >= 1e-4. */
   maxSteps?: number;
+  /**
+   * Also run the step dlib's example hands its trainer's thread after the last shrink (its loop
+   * is one step ahead of the thread: train_one_step(s+1) is already waiting in the job pipe
+   * when the shrink after step s lands), so the run ends as the real example does: 4643 steps,
+   * the last at the shrunk rate. Default false: the synchronous run (4642 steps).
+   */
+  likeDlibThread?: boolean;
 }
 
 /** What {@link runToyExample} returns. */
@@ -135,7 +144,8 @@ export function runToyExample(opts: ToyOptions = {}): ToyResult {
   const losses: number[] = [];
   const learningRates: number[] = [];
   const learningRateChanges: number[] = [];
-  while (schedule.learningRate >= 1e-4 && (opts.maxSteps === undefined || losses.length < opts.maxSteps)) {
+  // One dnn_trainer step: forward, loss, backward, update with the current rate, then record.
+  const trainOneStep = (): void => {
     const lr = schedule.learningRate;
     fc(out, x, weights, biases, NUM_OUTPUTS);
     const { loss, gradient } = metricLoss(out.data, NUM_OUTPUTS, TOY_LABELS);
@@ -146,7 +156,10 @@ export function runToyExample(opts: ToyOptions = {}): ToyResult {
     learningRates.push(lr);
     if (shrunk) learningRateChanges.push(losses.length);
     opts.onStep?.({ step: losses.length, loss, learningRate: lr, shrunk });
-  }
+  };
+  const capped = (): boolean => opts.maxSteps !== undefined && losses.length >= opts.maxSteps;
+  while (schedule.learningRate >= 1e-4 && !capped()) trainOneStep();
+  if (opts.likeDlibThread === true && !capped()) trainOneStep();
 
   fc(out, x, weights, biases, NUM_OUTPUTS);
   const embeddings: [number, number][] = [];

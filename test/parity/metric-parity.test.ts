@@ -15,7 +15,8 @@
  *   - the toy example vs dnn_metric_learning_ex.cpp run synchronously through dlib's own
  *     dnn_trainer: the initial parameters, the loss and learning rate of every one of the 4642
  *     steps, the steps where the learning rate shrank, the final parameters and embeddings, and
- *     the example's num_right/num_wrong (the whole run: about 0.5 s here, 0.3 s in dlib).
+ *     the example's num_right/num_wrong (the whole run: about 0.5 s here, 0.3 s in dlib); and the
+ *     example's own asynchronous loop (`toy --async 1`: one step more, 4643) vs likeDlibThread.
  * All on the reference BLAS the harness is pinned to.
  */
 import { writeFileSync } from 'node:fs';
@@ -332,6 +333,19 @@ describeParity('metric learning (loss_metric_, fc_ backward, sgd, trainer, toy e
       const dlibShrinks = steps.filter((s) => s.lr_after !== s.lr).map((s) => s.step);
       expect(dlibShrinks).toEqual([2035, 2640, 4037, 4642]);
       expect(ours.learningRateChanges).toEqual(dlibShrinks);
+    });
+
+    it('as the example is written (its loop one step ahead of the trainer\'s thread): 4643 steps, every loss and the final embeddings', () => {
+      const lines = runHarnessJson<Record<string, unknown>>(['toy', '--async', '1']);
+      const dlibSteps = lines.slice(1, -1) as unknown as { step: number; loss: number }[];
+      const dlibEnd = lines[lines.length - 1] as unknown as EndLine;
+      const async = runToyExample({ likeDlibThread: true });
+      expect(dlibEnd.steps).toBe(4643);
+      expect(async.losses).toEqual(dlibSteps.map((l) => l.loss));
+      expect(async.learningRates[4642]).toBe(ours.learningRates[4641] * 0.1);
+      expect(Array.from(async.params)).toEqual(dlibEnd.params.map((v) => Math.fround(v)));
+      expect(async.embeddings).toEqual(dlibEnd.embeddings.map(([a, b]) => [Math.fround(a), Math.fround(b)]));
+      expect(Array.from(async.params)).not.toEqual(Array.from(ours.params));
     });
 
     it('final parameters, embeddings and the example\'s 28 right / 0 wrong', () => {

@@ -43,7 +43,7 @@
 //   erfc IN.f64 OUT.f64
 //       glibc's erfc of every double in IN.f64, written to OUT.f64.
 //
-//   toy [--steps N]
+//   toy [--steps N] [--async 1]
 //       dlib's examples/dnn_metric_learning_ex.cpp: loss_metric<fc<2,input<matrix<double,0,1>>>> on
 //       the 8 one-hot vectors labelled 1,1,2,2,3,3,4,4, dnn_trainer with default sgd, learning
 //       rate 0.1, `while (get_learning_rate() >= 1e-4) train_one_step(samples, labels)`, but
@@ -56,6 +56,8 @@
 //       learning rate the step used, "lr_after": get_learning_rate() after it,
 //       "steps_without_progress": ...}, then {"steps": S, "params": [...], "embeddings":
 //       [[x, y], ...] (net(samples)), "num_right": R, "num_wrong": W}.
+//       With --async 1 the example's loop runs as written (no get_net() between steps, so the
+//       loop may hand the thread steps after the last shrink): per step only {"step", "loss"}.
 
 #include <dlib/dnn.h>
 #include <dlib/statistics/running_gradient.h>
@@ -378,7 +380,16 @@ int cmd_toy(int argc, char** argv) {
     dnn_trainer<net_type> trainer(net);
     trainer.set_learning_rate(0.1);
     long step = 0;
-    while (trainer.get_learning_rate() >= 1e-4 && (max_steps < 0 || step < max_steps)) {
+    const bool async = o.get_long("async", 0, 0) != 0;
+    if (async) {
+        // The example's own loop, as written: train_one_step hands each step to the trainer's
+        // thread and reads the learning rate while that thread may still be working.
+        while (trainer.get_learning_rate() >= 1e-4) trainer.train_one_step(samples, labels);
+        trainer.get_net();
+        for (const double loss : recorded_losses())
+            std::printf("{\"step\":%ld,\"loss\":%s}\n", ++step, json_double(loss).c_str());
+    }
+    while (!async && trainer.get_learning_rate() >= 1e-4 && (max_steps < 0 || step < max_steps)) {
         const double lr = trainer.get_learning_rate();
         trainer.train_one_step(samples, labels);
         trainer.get_net(force_flush_to_disk::no);
