@@ -5,6 +5,7 @@
  */
 export * from './tensor.js';
 export * from './gemm.js';
+export * from './fc-grad.js';
 export * from './layers.js';
 export * from './net.js';
 export * from './recognizer.js';
