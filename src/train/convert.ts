@@ -6,39 +6,20 @@
  */
 import type { DnnLayerDetails, DnnLayerNode, DnnNet, DnnNode } from '../dlib/index.js';
 import { makeTensor, type DlibAliasTensor, type DlibTensor } from '../dlib/serialize.js';
+import { bnToAffine as bnToAffineParams } from '../dnn/bn.js';
+import { bnStateOf } from './network.js';
 
 /** Layers that run in place (their add_layer disables the getters of the layer below). */
 const IN_PLACE = new Set(['relu_', 'affine_']);
 
-/**
- * affine_'s parameters from a bn_con: per channel `g = gamma / sqrt(running_variance + eps)` and
- * `b = beta - g*running_mean`, in float (dlib's matrix expression converts eps to float; sqrt,
- * the division, the product and the difference are float operations).
- *
- * @param gamma [k], beta [k], runningMeans [k], runningVariances [k]
- * @returns params [2k]: g then b (affine_'s layout)
- */
-export function bnToAffineParams(gamma: Float32Array, beta: Float32Array, runningMeans: Float32Array,
-  runningVariances: Float32Array, eps: number): Float32Array {
-  const f = Math.fround;
-  const k = gamma.length;
-  const e = f(eps);
-  const out = new Float32Array(2 * k);
-  for (let i = 0; i < k; i++) {
-    const g = f(gamma[i] / f(Math.sqrt(f(runningVariances[i] + e))));
-    out[i] = g;
-    out[k + i] = f(beta[i] - f(g * runningMeans[i]));
-  }
-  return out;
-}
-
 function bnToAffine(d: DnnLayerDetails): DnnLayerDetails {
   if (d.typeName !== 'bn_con2') throw new RangeError(`toInferenceNet: ${d.typeName} is not a bn_con layer`);
-  const params = (d.fields.params as DlibTensor).data;
   const gammaShape = d.fields.gamma as DlibAliasTensor;
-  const k = params.length / 2;
-  const affine = bnToAffineParams(params.subarray(0, k), params.subarray(k),
-    (d.fields.runningMeans as DlibTensor).data, (d.fields.runningVariances as DlibTensor).data, d.fields.eps as number);
+  const state = bnStateOf(d);
+  const k = state.gamma.length;
+  // g = gamma / sqrt(running variance + eps), b = beta - g*running mean (dnn/bn.ts)
+  const affine = new Float32Array(2 * k);
+  bnToAffineParams(affine.subarray(0, k), affine.subarray(k), state);
   return {
     typeName: 'affine_2', type: 'affine_', fields: {
       params: makeTensor(2 * k, 1, 1, 1, affine), gamma: { ...gammaShape }, beta: { ...(d.fields.beta as DlibAliasTensor) },

@@ -1,0 +1,348 @@
+/**
+ * A face ResNet being trained: dlib's training-mode forward pass, back-propagation and parameter
+ * update over the plan of a dlib network file (dnn/net.ts), with dlib's order of gradient
+ * accumulation, so that one step equals dlib's `net.compute_parameter_gradients(x, labels)`
+ * followed by `net.update_parameters(solvers, learning_rate)` bit for bit on the reference path.
+ *
+ * ## How dlib routes gradients (dlib/dnn/core.h)
+ *
+ * Every layer that owns an output (`add_layer` that is not in place) owns a gradient buffer
+ * (`x_grad`), zeroed on its first use after a forward pass. The others alias one:
+ * - an in-place layer (relu_, affine_: `this_layer_operates_inplace`) uses its input's buffer,
+ *   and its `backward_inplace` rewrites that buffer (`g = g·relu'(y)`, `g = gamma·g`);
+ * - `add_tag_layer` is its input's buffer;
+ * - `add_skip_layer<TAG>` is the tagged layer's buffer.
+ * `back_propagate_error` runs each layer's backward from the top of the stack down (node 0, 1,
+ * 2, … in file order top-down, the reverse of the plan's steps); a layer's backward adds its data
+ * gradient into the buffer of the layer below (`+=`: con_, bn_, pools, fc_, add_prev_), so a
+ * buffer that two layers feed (a tag: the residual sum and the block's first convolution) holds
+ * the sums in the order those layers run, which is the order reproduced here.
+ *
+ * The first convolution's data gradient (dlib computes it into the input layer's
+ * `get_final_data_gradient()`) changes no parameter; it is skipped.
+ */
+import type { DnnLayerDetails, DnnNet } from '../dlib/index.js';
+import { makeTensor, type DlibTensor } from '../dlib/serialize.js';
+import { bnConvBackward, bnConvForward, bnBatchStats, type BnBatchStats, type BnState } from '../dnn/bn.js';
+import { convBackwardBias, convBackwardData, convBackwardFilters } from '../dnn/conv-grad.js';
+import { fcBackward } from '../dnn/fc-grad.js';
+import { gemmBlasReference, gemmReference, type Gemm, type GemmBlas } from '../dnn/gemm.js';
+import {
+  addPrev, affine, affineFc, avgPool, conv, everythingWindow, fc, inputRgbImage, maxPool, relu, type Window2d,
+} from '../dnn/layers.js';
+import { addPrevBackward, affineBackward, avgPoolBackward, maxPoolBackward, reluBackward } from '../dnn/layers-grad.js';
+import { planNetwork, planShapes, type NetPlan, type PlanOptions, type PlanStep } from '../dnn/net.js';
+import { tensor, type Tensor } from '../dnn/tensor.js';
+import type { RgbImage } from '../image/pixels.js';
+import { metricLoss, type MetricLossOptions } from './loss-metric.js';
+import { Sgd, type SgdRule, type SgdState } from './sgd.js';
+
+/** The GEMMs a training step runs: the forward products and dlib's `tt::gemm` products of the backward pass. */
+export interface TrainingKernels {
+  /** Convolution and fc forward products (default: dlib's order, gemmReference). */
+  gemm: Gemm;
+  /** Backward products (default: dlib's order, gemmBlasReference). */
+  gemmBlas: GemmBlas;
+}
+
+export const REFERENCE_KERNELS: TrainingKernels = Object.freeze({ gemm: gemmReference, gemmBlas: gemmBlasReference });
+
+/** One layer with parameters: where its gradient goes, in dlib's `params` layout. */
+export interface ParamLayer {
+  /** Node index (top-down, as in DnnNet.nodes). */
+  node: number;
+  /** The layer's details (its `params` tensor is updated in place by a step). */
+  details: DnnLayerDetails;
+  /** The layer's params (a view of the file's tensor). */
+  params: Float32Array;
+  /** dlib's `params_grad`, the same layout as params. */
+  grad: Float32Array;
+}
+
+/** What one forward + backward pass gives. */
+export interface GradientResult {
+  /** The loss dlib's `compute_parameter_gradients` returns. */
+  loss: number;
+  /** The network's output (one row per image). */
+  output: Tensor;
+}
+
+const sizeOf3 = (t: Tensor): number => t.k * t.nr * t.nc;
+
+/**
+ * A training network over a dlib DnnNet whose parameters it updates in place. Holds every
+ * layer's output of the last forward pass and the gradient buffers of the last backward pass
+ * (memory grows with the mini-batch: about 12 MB per 150x150 image for the face ResNet).
+ */
+export class TrainingNet {
+  readonly net: DnnNet;
+  readonly plan: NetPlan;
+  /** Layers with parameters, top-down (dlib's `update_parameters` order). */
+  readonly paramLayers: ParamLayer[];
+  readonly kernels: TrainingKernels;
+  private readonly owner: number[];
+  private outputs: (Tensor | undefined)[] = [];
+  private grads: (Tensor | undefined)[] = [];
+  /** The last training forward pass's batch statistics of each bn_con node. */
+  private readonly bnStats = new Map<number, BnBatchStats>();
+
+  constructor(net: DnnNet, opts: PlanOptions & { kernels?: Partial<TrainingKernels> } = {}) {
+    this.net = net;
+    this.plan = planNetwork(net, opts);
+    this.kernels = { ...REFERENCE_KERNELS, ...opts.kernels };
+    this.owner = gradientOwners(this.plan);
+    this.paramLayers = [];
+    for (let i = 0; i < net.nodes.length; i++) {
+      const n = net.nodes[i];
+      if (n.kind !== 'layer') continue;
+      const p = n.details.fields.params as DlibTensor | undefined;
+      // affine_ is fixed (dlib's affine_ has no learnable parameters: get_layer_params() is empty).
+      if (p === undefined || p.data.length === 0 || n.details.type === 'affine_') continue;
+      this.paramLayers.push({ node: i, details: n.details, params: p.data, grad: new Float32Array(p.data.length) });
+    }
+  }
+
+  /**
+   * dlib's forward pass in training mode (`net.forward(x)` after `to_tensor`): bn_con uses the
+   * batch's statistics and updates its running statistics. Keeps every node's output.
+   */
+  forward(chips: readonly RgbImage[]): Tensor {
+    const { dims } = planShapes(this.plan, chips.length === 0 ? undefined : { nr: chips[0].height, nc: chips[0].width });
+    const n = chips.length;
+    const t: (Tensor | undefined)[] = new Array(this.plan.nodeCount).fill(undefined);
+    const { gemm } = this.kernels;
+    for (const step of this.plan.steps) {
+      if (step.op === 'identity') {
+        t[step.node] = t[step.src];
+        continue;
+      }
+      const d = dims[step.node]!;
+      const y = tensor(n, d[0], d[1], d[2]);
+      t[step.node] = y;
+      if (step.op === 'input') {
+        inputRgbImage(y, chips, step.means, step.size);
+        continue;
+      }
+      const x = t[step.src]!;
+      switch (step.op) {
+        case 'conv': conv(y, x, step.filters, step.biases, step.numFilters, step.window, gemm); break;
+        case 'affine':
+          if (step.mode === 'conv') affine(y, x, step.gamma, step.beta);
+          else affineFc(y, x, step.gamma, step.beta);
+          break;
+        case 'bn_con': {
+          const state = bnStateOf(step.layer);
+          const stats = bnBatchStats(x.k);
+          bnConvForward(y, stats, x, state);
+          this.saveBn(step.layer, state, stats, x.n > 1);
+          break;
+        }
+        case 'relu': relu(y, x); break;
+        case 'max_pool': maxPool(y, x, windowOf(step, x)); break;
+        case 'avg_pool': avgPool(y, x, windowOf(step, x)); break;
+        case 'add_prev': addPrev(y, x, t[step.tagged]!); break;
+        case 'fc': fc(y, x, step.weights, step.biases, step.numOutputs, gemm); break;
+      }
+    }
+    this.outputs = t;
+    return t[this.plan.outputNode]!;
+  }
+
+  /**
+   * dlib's `back_propagate_error` from a gradient of the network's output (what the loss
+   * layer wrote into the top layer's gradient input): fills every ParamLayer's `grad`.
+   */
+  backward(outputGradient: Float32Array): void {
+    const t = this.outputs;
+    if (t.length === 0) throw new Error('TrainingNet.backward: run forward first');
+    const grads: (Tensor | undefined)[] = new Array(this.plan.nodeCount).fill(undefined);
+    // A node's gradient buffer: its owner's, allocated (zeroed) on first use as in dlib.
+    const buf = (node: number): Tensor => {
+      const o = this.owner[node];
+      let g = grads[o];
+      if (g === undefined) {
+        const y = t[o]!;
+        g = tensor(y.n, y.k, y.nr, y.nc);
+        grads[o] = g;
+      }
+      return g;
+    };
+    const top = buf(this.plan.outputNode);
+    if (outputGradient.length !== top.data.length) throw new RangeError(`TrainingNet.backward: gradient has ${outputGradient.length} values, the output ${top.data.length}`);
+    top.data.set(outputGradient);
+    const pl = new Map(this.paramLayers.map((p) => [p.node, p]));
+    const { gemmBlas } = this.kernels;
+    const isInput = (node: number): boolean => this.plan.steps.some((s) => s.op === 'input' && s.node === this.owner[node]);
+    for (let i = this.plan.steps.length - 1; i >= 0; i--) {
+      const step = this.plan.steps[i];
+      if (step.op === 'input' || step.op === 'identity') continue;
+      const g = buf(step.node);
+      const x = t[step.src]!;
+      switch (step.op) {
+        case 'conv': {
+          const p = pl.get(step.node)!;
+          const nf = step.filters.length;
+          convBackwardFilters(p.grad.subarray(0, nf), x, g, step.numFilters, step.window, gemmBlas);
+          if (step.biases !== undefined) convBackwardBias(p.grad.subarray(nf), g);
+          if (!isInput(step.src)) convBackwardData(buf(step.src), g, step.filters, step.numFilters, step.window, gemmBlas);
+          break;
+        }
+        case 'bn_con': {
+          const p = pl.get(step.node)!;
+          const k = x.k;
+          const stats = this.bnStats.get(step.node);
+          if (stats === undefined) throw new Error(`TrainingNet.backward: bn_con node ${step.node} ran no training forward pass (one image?)`);
+          bnConvBackward(buf(step.src), p.grad.subarray(0, k), p.grad.subarray(k, 2 * k), g, x, p.params.subarray(0, k), stats);
+          break;
+        }
+        case 'affine':
+          // in place: dlib's affine_::backward_inplace with gradient_input and data_grad the same buffer
+          affineBackward(g, g, step.gamma);
+          break;
+        case 'relu':
+          // in place: the relu's output and gradient are its input's (dlib: relu_gradient on one buffer)
+          reluBackward(g, t[step.node]!, g);
+          break;
+        case 'max_pool': maxPoolBackward(buf(step.src), x, g, windowOf(step, x)); break;
+        case 'avg_pool': avgPoolBackward(buf(step.src), x, g, windowOf(step, x)); break;
+        case 'add_prev': addPrevBackward(buf(step.src), buf(step.tagged), g); break;
+        case 'fc': {
+          const p = pl.get(step.node)!;
+          const nw = step.weights.length;
+          fcBackward(isInput(step.src) ? undefined : buf(step.src), p.grad.subarray(0, nw),
+            step.biases === undefined ? undefined : p.grad.subarray(nw), x, g, step.weights, step.numOutputs, gemmBlas);
+          break;
+        }
+      }
+    }
+    this.grads = grads;
+  }
+
+  /**
+   * After a bn_con forward pass: the update count, and the batch statistics dlib keeps in the
+   * layer (its `means` and `invstds`, serialized with the network: shape 1 x k).
+   */
+  private saveBn(d: DnnLayerDetails, state: BnState, stats: BnBatchStats, training: boolean): void {
+    d.fields.numUpdates = state.updateCount;
+    if (!training) return;
+    const node = this.paramLayers.find((p) => p.details === d)!.node;
+    this.bnStats.set(node, stats);
+    d.fields.means = makeTensor(1, stats.means.length, 1, 1, stats.means);
+    d.fields.invstds = makeTensor(1, stats.invstds.length, 1, 1, stats.invstds);
+  }
+
+  /**
+   * dlib's `net.update_parameters(make_sstack(solvers), learning_rate)`: each layer with
+   * parameters (and a non-zero learning-rate multiplier) takes one step of its solver,
+   * `params += solver(learning_rate, layer, params_grad)`.
+   *
+   * @param states one solver state per ParamLayer (see {@link newSolverStates})
+   */
+  updateParameters(sgd: Sgd, states: SgdState[], learningRate: number): void {
+    if (states.length !== this.paramLayers.length) throw new RangeError(`updateParameters: ${states.length} solver states for ${this.paramLayers.length} layers`);
+    this.paramLayers.forEach((p, i) => sgd.step(states[i], p.params, p.grad, learningRate, sgdRuleOf(p.details, p.params.length)));
+  }
+
+  /** Fresh solver states, one per layer with parameters. */
+  newSolverStates(sgd: Sgd): SgdState[] {
+    return this.paramLayers.map(() => sgd.newState());
+  }
+
+  /**
+   * dlib's `net.compute_parameter_gradients(x, labels)` for a loss_metric_ network: forward in
+   * training mode, loss_metric_'s loss and gradient, back-propagation.
+   */
+  computeParameterGradients(chips: readonly RgbImage[], labels: readonly number[], loss: MetricLossOptions = {}): GradientResult {
+    if (chips.length !== labels.length) throw new RangeError(`${chips.length} images but ${labels.length} labels`);
+    const output = this.forward(chips);
+    const r = metricLoss(output.data, sizeOf3(output), labels, loss);
+    this.backward(r.gradient);
+    return { loss: r.loss, output };
+  }
+
+  /** The gradient buffer of a node after backward (tests; the owner's buffer for aliases). */
+  gradientOf(node: number): Tensor | undefined {
+    return this.grads[this.owner[node]];
+  }
+
+  /** A node's output after forward (tests). */
+  outputOf(node: number): Tensor | undefined {
+    return this.outputs[node];
+  }
+}
+
+const numField = (d: DnnLayerDetails, f: string, dflt?: number): number => {
+  const v = d.fields[f];
+  if (typeof v === 'number') return v;
+  if (dflt !== undefined) return dflt;
+  throw new RangeError(`${d.typeName}: field ${f} is missing`);
+};
+
+/** A bn_con layer's state as views of its fields (gamma, beta, running statistics; updated in place). */
+export function bnStateOf(d: DnnLayerDetails): BnState {
+  const params = (d.fields.params as DlibTensor).data;
+  const k = params.length / 2;
+  return {
+    gamma: params.subarray(0, k),
+    beta: params.subarray(k),
+    runningMeans: (d.fields.runningMeans as DlibTensor).data,
+    runningVariances: (d.fields.runningVariances as DlibTensor).data,
+    updateCount: numField(d, 'numUpdates'),
+    windowSize: numField(d, 'runningStatsWindowSize'),
+    eps: numField(d, 'eps'),
+  };
+}
+
+/**
+ * How dlib's sgd treats a layer (dlib/dnn/solvers.h): con_ and fc_ with biases through
+ * `update_considering_bias` (their bias multipliers on the bias part), bn_ likewise (gamma, then
+ * beta as the "bias"), every other layer (fc_no_bias) with its own two multipliers on the whole
+ * tensor. The multipliers are the layer's, as stored in the network file.
+ */
+export function sgdRuleOf(d: DnnLayerDetails, size: number): SgdRule {
+  const lr = numField(d, 'learningRateMultiplier', 1);
+  const wd = numField(d, 'weightDecayMultiplier', 1);
+  const biasLr = numField(d, 'biasLearningRateMultiplier', 1);
+  const biasWd = numField(d, 'biasWeightDecayMultiplier', 0);
+  switch (d.type) {
+    case 'con_': {
+      const hasBias = d.fields.useBias !== false;
+      const nf = numField(d, 'numFilters');
+      return hasBias ? { learningRateMultiplier: lr, weightDecayMultiplier: wd, biasOffset: size - nf, biasLearningRateMultiplier: biasLr, biasWeightDecayMultiplier: biasWd }
+        : { learningRateMultiplier: lr, weightDecayMultiplier: wd };
+    }
+    case 'fc_': {
+      const hasBias = numField(d, 'biasMode') === 0 && d.fields.useBias !== false;
+      const no = numField(d, 'numOutputs');
+      return hasBias ? { learningRateMultiplier: lr, weightDecayMultiplier: wd, biasOffset: size - no, biasLearningRateMultiplier: biasLr, biasWeightDecayMultiplier: biasWd }
+        : { learningRateMultiplier: lr, weightDecayMultiplier: wd };
+    }
+    case 'bn_':
+      return { learningRateMultiplier: lr, weightDecayMultiplier: wd, biasOffset: size / 2, biasLearningRateMultiplier: biasLr, biasWeightDecayMultiplier: biasWd };
+    default:
+      return { learningRateMultiplier: lr, weightDecayMultiplier: wd };
+  }
+}
+
+function windowOf(step: Extract<PlanStep, { op: 'max_pool' | 'avg_pool' }>, x: Tensor): Window2d {
+  return step.everything ? everythingWindow(x) : step.window;
+}
+
+/**
+ * The node owning each node's gradient buffer (dlib/dnn/core.h): itself, or for tags and skips
+ * (identity steps: a tag forwards its input, a skip the tagged node) and in-place layers
+ * (relu_, affine_) the owner of the node they take their data from.
+ */
+export function gradientOwners(plan: NetPlan): number[] {
+  const owner = Array.from({ length: plan.nodeCount }, (_, i) => i);
+  for (const s of plan.steps) {
+    if (s.op === 'identity' || s.op === 'relu' || s.op === 'affine') owner[s.node] = owner[s.src];
+  }
+  return owner;
+}
+
+/** The learnable layers' parameters as copies, top-down (tests and checkpoints). */
+export function snapshotParams(net: TrainingNet): Float32Array[] {
+  return net.paramLayers.map((p) => p.params.slice());
+}
+

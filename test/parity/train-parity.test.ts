@@ -1,0 +1,158 @@
+/**
+ * Training steps of the face ResNet against live dlib (harness `train-step`, `convert-net`:
+ * dlib 19.24 on Debian's reference BLAS, one thread), on real 150x150 face chips (dlib's
+ * examples/johns), small mini-batches so the TypeScript reference runs in seconds:
+ *
+ *  - A fresh bn_con network (facenet::train_net_type): dlib's initialisation
+ *    (initializeNet with glibc's rand()) equals the parameters dlib's first forward pass sets
+ *    up; then two steps (compute_parameter_gradients + update_parameters with sgd): the loss,
+ *    every parameter gradient, every updated parameter and every running statistic identical;
+ *    the saved training network byte-identical to dlib's (`net.clean()` then serialize); the
+ *    bn_con -> affine_ conversion (toInferenceNet) byte-identical to dlib's
+ *    `anet_type testing_net = net;`.
+ *  - Fine-tuning the released model (facenet::net_type: affine_ layers fixed; con_ and fc_
+ *    learn) for three steps from `--batches` mini-batches: loss, gradients and parameters
+ *    identical.
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, expect, it } from 'vitest';
+import { buildFaceNet, readDnnNet, writeDnnNet, type DnnNet } from '../../src/dlib/index.js';
+import type { RgbImage } from '../../src/image/index.js';
+import { assetPath, exampleImagesDir } from '../../src/models/index.js';
+import { runHarnessJson } from '../../src/parity/harness.js';
+import { GlibcRand } from '../../src/rand/glibc-rand.js';
+import { toInferenceNet } from '../../src/train/convert.js';
+import { initializeNet } from '../../src/train/init.js';
+import { TrainingNet } from '../../src/train/network.js';
+import { loadImageAsDlib } from '../../src/train/sampler.js';
+import { Sgd } from '../../src/train/sgd.js';
+import { describeParity, diffReport, readF32File, scratchDir } from './helpers.js';
+
+interface StepLine {
+  step: number;
+  loss: number;
+  sizes: number[];
+}
+
+/** Mini-batches of `perPerson` chips of each of `people` (johns folders), as a --batches file. */
+function writeBatches(dir: string, batches: { person: string; files: number[] }[][]): { list: string; chips: RgbImage[][]; labels: number[][] } {
+  const johns = join(exampleImagesDir(), 'johns');
+  const lines: string[] = [];
+  const chips: RgbImage[][] = [];
+  const labels: number[][] = [];
+  const ids = new Map<string, number>();
+  for (const batch of batches) {
+    const c: RgbImage[] = [];
+    const l: number[] = [];
+    for (const { person, files } of batch) {
+      const names = listJpegs(join(johns, person));
+      for (const f of files) {
+        const path = join(johns, person, names[f]);
+        lines.push(`${path} ${person}`);
+        c.push(loadImageAsDlib(path));
+        if (!ids.has(person)) ids.set(person, ids.size);
+        l.push(ids.get(person)!);
+      }
+    }
+    lines.push('');
+    chips.push(c);
+    labels.push(l);
+  }
+  const list = join(dir, 'batches.txt');
+  writeFileSync(list, lines.join('\n'));
+  return { list, chips, labels };
+}
+
+function listJpegs(dir: string): string[] {
+  return readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort();
+}
+
+/** Concatenated parameters (or gradients) of the learnable layers, top-down: the harness's layout. */
+function concat(arrays: Float32Array[]): Float32Array {
+  const out = new Float32Array(arrays.reduce((a, b) => a + b.length, 0));
+  let o = 0;
+  for (const a of arrays) {
+    out.set(a, o);
+    o += a.length;
+  }
+  return out;
+}
+
+function runningStats(net: DnnNet): Float32Array {
+  const parts: Float32Array[] = [];
+  for (const n of net.nodes) {
+    if (n.kind !== 'layer' || n.details.type !== 'bn_') continue;
+    parts.push((n.details.fields.runningMeans as { data: Float32Array }).data, (n.details.fields.runningVariances as { data: Float32Array }).data);
+  }
+  return concat(parts);
+}
+
+function expectSame(got: Float32Array, want: Float32Array, what: string): void {
+  expect(got.length, what).toBe(want.length);
+  let bad = 0;
+  for (let i = 0; i < got.length; i++) if (got[i] !== want[i]) bad++;
+  expect(bad, `${what}: ${diffReport(got, want)}`).toBe(0);
+}
+
+describeParity('training the face ResNet against live dlib (reference BLAS)', () => {
+  let dir: string;
+  let lines: StepLine[];
+  let batches: ReturnType<typeof writeBatches>;
+
+  beforeAll(() => {
+    dir = scratchDir('train-bn');
+    batches = writeBatches(dir, [
+      [{ person: 'John_Salley', files: [0, 1] }, { person: 'John_Savage', files: [0, 1] }, { person: 'John_Schneider', files: [0, 1] }],
+      [{ person: 'John_Shimkus', files: [0, 1] }, { person: 'John_Simm', files: [0, 1] }, { person: 'John_Salley', files: [2, 3] }],
+    ]);
+    lines = runHarnessJson<StepLine>(['train-step', '--net', 'bn', '--batches', batches.list, '--out', dir, '--save', join(dir, 'net.dat')]);
+    runHarnessJson(['convert-net', '--in', join(dir, 'net.dat'), '--out', join(dir, 'anet.dat')]);
+  }, 600_000);
+
+  it('a fresh bn_con net, two sgd steps: initial parameters, loss, gradients, parameters and running statistics identical; the saved net and its affine_ conversion byte-identical', () => {
+    const net = buildFaceNet({ norm: 'bn_con' });
+    const glibc = new GlibcRand();
+    initializeNet(net, () => glibc.rand());
+    const tn = new TrainingNet(net);
+    expect(tn.paramLayers.map((p) => p.params.length)).toEqual(lines[0].sizes);
+    expectSame(concat(tn.paramLayers.map((p) => p.params)), readF32File(join(dir, 'params-0.f32')), 'initial parameters');
+
+    const sgd = new Sgd();
+    const states = tn.newSolverStates(sgd);
+    for (let s = 0; s < 2; s++) {
+      const r = tn.computeParameterGradients(batches.chips[s], batches.labels[s]);
+      expect(r.loss, `loss of step ${s + 1}`).toBe(lines[s].loss);
+      expectSame(concat(tn.paramLayers.map((p) => p.grad)), readF32File(join(dir, `grads-${s + 1}.f32`)), `gradients of step ${s + 1}`);
+      tn.updateParameters(sgd, states, 0.01);
+      expectSame(concat(tn.paramLayers.map((p) => p.params)), readF32File(join(dir, `params-${s + 1}.f32`)), `parameters after step ${s + 1}`);
+      expectSame(runningStats(net), readF32File(join(dir, `running-${s + 1}.f32`)), `running statistics after step ${s + 1}`);
+    }
+    const saved = readFileSync(join(dir, 'net.dat'));
+    expect(Buffer.compare(Buffer.from(writeDnnNet(net)), saved), 'the saved training network').toBe(0);
+    const converted = writeDnnNet(toInferenceNet(readDnnNet(saved)));
+    expect(Buffer.compare(Buffer.from(converted), readFileSync(join(dir, 'anet.dat'))), 'the affine_ conversion').toBe(0);
+  }, 600_000);
+
+  it('fine-tuning the released model (affine_ fixed) for three steps: loss, gradients and parameters identical', () => {
+    const fdir = scratchDir('train-affine');
+    const fb = writeBatches(fdir, [
+      [{ person: 'John_Salley', files: [0, 1] }, { person: 'John_Savage', files: [0, 1] }],
+      [{ person: 'John_Schneider', files: [0, 1] }, { person: 'John_Shimkus', files: [0, 1] }],
+      [{ person: 'John_Simm', files: [0, 1] }, { person: 'John_Salley', files: [2, 3] }],
+    ]);
+    const model = assetPath('dlib_face_recognition_resnet_model_v1');
+    const want = runHarnessJson<StepLine>(['train-step', '--net', 'affine', '--init', model, '--batches', fb.list, '--out', fdir]);
+    const tn = new TrainingNet(readDnnNet(readFileSync(model)));
+    expect(tn.paramLayers.map((p) => p.params.length)).toEqual(want[0].sizes);
+    const sgd = new Sgd();
+    const states = tn.newSolverStates(sgd);
+    for (let s = 0; s < 3; s++) {
+      const r = tn.computeParameterGradients(fb.chips[s], fb.labels[s]);
+      expect(r.loss, `loss of step ${s + 1}`).toBe(want[s].loss);
+      expectSame(concat(tn.paramLayers.map((p) => p.grad)), readF32File(join(fdir, `grads-${s + 1}.f32`)), `gradients of step ${s + 1}`);
+      tn.updateParameters(sgd, states, 0.01);
+      expectSame(concat(tn.paramLayers.map((p) => p.params)), readF32File(join(fdir, `params-${s + 1}.f32`)), `parameters after step ${s + 1}`);
+    }
+  }, 600_000);
+});
