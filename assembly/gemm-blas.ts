@@ -22,20 +22,24 @@
 // "TEMP = ALPHA*B(L,J)"); beta by a pass over C before the product (C = beta·C; none for beta = 1;
 // for beta = 0 the first K block overwrites C, which is never read: NaNs in C are ignored).
 // Without transposition and with alpha = 1 the call goes to gemm_f32 itself (its dot-product path
-// for N < 32 included).
+// for N < 32 included); Aᵀ·B with few columns (N <= 64) runs transposed with A read in place
+// (gemmTNSkinny below).
 //
 // Summation order: C[i][j] = (beta·C0, or nothing when beta = 0) + p0 + p1 + ... in K-block order,
 // each partial sum p over one block of KC = 256 k's accumulated in ascending k from +0, one product
-// (alpha·a)·b and one add per step (the plain SIMD build), or one fused multiply-add per step where
-// the relaxed build's relaxed_madd fuses. The reference (netlib) adds every term straight into C
-// (B not transposed) or forms the whole sum first and then alpha·t + beta·C (B transposed): the
-// results differ from it in rounding only (the tests bound the difference).
+// (alpha·a)·b (gemmTNSkinny: (alpha·b)·a) and one add per step (the plain SIMD build), or one fused
+// multiply-add per step where the relaxed build's relaxed_madd fuses. The reference (netlib) adds
+// every term straight into C (B not transposed) or forms the whole sum first and then
+// alpha·t + beta·C (B transposed): the results differ from it in rounding only (the tests bound
+// the difference). With K <= 256, alpha = 1 and beta 0 or 1 the plain SIMD build adds the same
+// terms in the same order as the reference, so it gives the reference's bits (not through
+// gemm_f32's dot-product path, N < 32 without transposition, which sums in 4 lanes).
 //
 // Memory: pointers are byte offsets into this module's memory. `scratch` holds
 // gemm_blas_scratch_bytes() bytes and overlaps none of A, B, C; C overlaps neither A nor B. Only
 // C[i][j] for i < M, j < N is written.
 
-import { gemm_f32, KC, kernel2x16, MC, MR, NC, NR, packB } from './gemm';
+import { gemm_f32, KC, kernel2x16, madd, MC, MR, NC, NR, packB } from './gemm';
 
 // Packs rows [0, mc) x columns [0, kc) of op(A) = A (row stride lda floats), times alpha, into
 // MR-row panels: panel p at dst + p*kc*MR floats, element (r, k) at k*MR + r; a missing second
@@ -178,6 +182,98 @@ function scaleC(M: i32, N: i32, c: usize, ldc: i32, beta: f32): void {
   }
 }
 
+// The 2 x 16 micro-kernel of gemm.ts with the B operand read in place: the tile T[0..2)[0..16)
+// (row stride 64 bytes at `tile`) = sum over k < kc of pa[k][r] * pb[k][0..16), pa an MR-row panel
+// (MR floats per k), pb 16 floats per k at a stride of `bs` bytes (a strip of a row-major matrix).
+// Same order as kernel2x16: ascending k from +0, one (possibly fused) multiply-add per step.
+function kernel2x16strided(kc: i32, pa: usize, pb: usize, bs: usize, tile: usize): void {
+  const z = f32x4.splat(0);
+  let c00 = z, c01 = z, c02 = z, c03 = z;
+  let c10 = z, c11 = z, c12 = z, c13 = z;
+  const end = pa + (<usize>(kc * MR) << 2);
+  while (pa < end) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    const b2 = v128.load(pb, 32);
+    const b3 = v128.load(pb, 48);
+    let a = v128.load32_splat(pa);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    c02 = madd(a, b2, c02);
+    c03 = madd(a, b3, c03);
+    a = v128.load32_splat(pa, 4);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    c12 = madd(a, b2, c12);
+    c13 = madd(a, b3, c13);
+    pa += MR << 2;
+    pb += bs;
+  }
+  v128.store(tile, c00);
+  v128.store(tile, c01, 16);
+  v128.store(tile, c02, 32);
+  v128.store(tile, c03, 48);
+  v128.store(tile, c10, 64);
+  v128.store(tile, c11, 80);
+  v128.store(tile, c12, 96);
+  v128.store(tile, c13, 112);
+}
+
+// C = alpha·Aᵀ·B + beta·C (after scaleC) for few columns N (< TN_SKINNY_N), A stored K x M, B
+// stored K x N: the data gradient of the face network's late convolutions (N = 4, 16, 64 pixels),
+// where gemm_blas_f32's loops would pack all of A for a few B panels (or pad 4 columns to 16).
+// Measured (simd build, CPU-time GFLOP/s, M = 2304 or 1152, K = 256 or 128): N = 4: 1.7 -> 37,
+// N = 16: 11 -> 38..50, N = 32: 20 -> 45..50, N = 64: 38 -> 43..46; N = 128 and up the packed
+// loops win (N = 289: 51 vs 33, N = 5184: 40 vs 19): the strips of A read in place are re-read
+// once per column pair, from L2 once they outgrow L1.
+// Instead the problem is computed transposed, Cᵀ[N x M] = (alpha·B)ᵀ·A, with the roles of the
+// micro-kernel swapped: B (small) is packed into 2-row panels of Bᵀ (alpha applied there: the
+// terms are (alpha·b)·a), and A is read in place, 16 adjacent columns of each stored row; full
+// 16-column strips only (the last partial strip is copied, zero padded, into the scratch). Each
+// 2 x 16 tile of Cᵀ is added (or, for the first K block with beta = 0, stored) transposed into C.
+// Order: as gemm_blas_f32's, K blocks of KC, each block's partial sum in ascending k from +0.
+const TN_SKINNY_N: i32 = 65;
+
+function gemmTNSkinny(M: i32, N: i32, K: i32, alpha: f32, a: usize, lda: i32, b: usize, ldb: i32,
+  accumulate: bool, c: usize, ldc: i32, scratch: usize): void {
+  const ldcb = <usize>ldc << 2;
+  const ldab = <usize>lda << 2;
+  const strip = scratch; // KC x 16 copy of a partial A strip
+  const tile = strip + (<usize>(KC * NR) << 2);
+  const bpanels = scratch + (<usize>(MC * KC) << 2); // N (<= NC) columns x KC of Bᵀ in 2-row panels
+  const fullM = M / NR * NR;
+  for (let pc = 0; pc < K; pc += KC) {
+    const kc = min(KC, K - pc);
+    const add = accumulate || pc > 0;
+    // rows of Bᵀ = columns of the stored B: packAT reads B's stored rows k
+    packAT(b + (<usize>pc * ldb << 2), ldb, N, kc, alpha, bpanels);
+    const arow = a + (<usize>pc * ldab);
+    for (let i = 0; i < M; i += NR) {
+      const cols = min(NR, M - i);
+      let pb = arow + (<usize>i << 2);
+      let bs = ldab;
+      if (i >= fullM) {
+        packB(pb, lda, kc, cols, strip);
+        pb = strip;
+        bs = <usize>NR << 2;
+      }
+      for (let j = 0; j < N; j += MR) {
+        kernel2x16strided(kc, bpanels + (<usize>(j * kc) << 2), pb, bs, tile);
+        // tile row r (row j + r of Cᵀ) holds C[i + q][j + r] in lane q
+        const rows = min(MR, N - j);
+        for (let q = 0; q < cols; q++) {
+          const d = c + <usize>(i + q) * ldcb + (<usize>j << 2);
+          for (let r = 0; r < rows; r++) {
+            const t = load<f32>(tile + (<usize>(r * NR + q) << 2));
+            const o = d + (<usize>r << 2);
+            store<f32>(o, add ? load<f32>(o) + t : t);
+          }
+        }
+      }
+    }
+  }
+}
+
 // Bytes of scratch gemm_blas_f32 needs: packed A block, packed B block, one edge tile (at least
 // gemm_f32's, which it calls).
 export function gemm_blas_scratch_bytes(): i32 {
@@ -197,6 +293,10 @@ export function gemm_blas_f32(transA: bool, transB: bool, M: i32, N: i32, K: i32
   const accumulate = beta != 0;
   if (!transA && !transB && alpha == 1) {
     gemm_f32(M, N, K, a, lda, b, ldb, c, ldc, accumulate, scratch);
+    return;
+  }
+  if (transA && !transB && N < TN_SKINNY_N) {
+    gemmTNSkinny(M, N, K, alpha, a, lda, b, ldb, accumulate, c, ldc, scratch);
     return;
   }
   const ldcb = <usize>ldc << 2;

@@ -41,7 +41,7 @@ export const NC: i32 = 512; // a multiple of NR
 
 // a·b + c: two roundings in the SIMD build, fused (one rounding) or not in the relaxed build.
 // @ts-ignore: decorator
-@inline function madd(a: v128, b: v128, c: v128): v128 {
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(c, f32x4.mul(a, b));
 }

@@ -125,9 +125,9 @@ describe.each(flavours)('WebAssembly %s backward GEMM against gemmBlasReference'
     }
   });
 
-  it.each(TRANS)('transA=%s transB=%s: blocks crossed (K 256, M 128, N 512)', (transA, transB) => {
+  it.each(TRANS)('transA=%s transB=%s: blocks crossed (K 256, M 128, N 512; N 64 | 65: Aᵀ·B\'s in-place path | the packed loops)', (transA, transB) => {
     for (const [M, N, K] of [[2, 16, 255], [3, 17, 256], [5, 31, 257], [7, 40, 513], [129, 18, 40], [130, 33, 300], [257, 5, 9],
-      [9, 512, 20], [4, 513, 30], [6, 1030, 270]] as const) {
+      [9, 512, 20], [4, 513, 30], [6, 1030, 270], [3, 64, 300], [17, 65, 40]] as const) {
       check(transA, transB, M, N, K, 1, 1, M * 3 + N * 5 + K * 7);
       check(transA, transB, M, N, K, -0.75, 0, M * 3 + N * 5 + K * 7 + 1);
     }
