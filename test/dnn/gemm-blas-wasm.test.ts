@@ -20,7 +20,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { gemmBlasReference, type GemmBlas } from '../../src/dnn/gemm.js';
-import { gemmBlasExports, gemmBlasWasm, makeGemmBlasWasm, WasmGemmBlas } from '../../src/dnn/gemm-blas-wasm.js';
+import { GEMM_BLAS_MIN_PRODUCTS, gemmBlasExports, gemmBlasWasm, makeGemmBlasWasm, WasmGemmBlas } from '../../src/dnn/gemm-blas-wasm.js';
 import type { Window2d } from '../../src/dnn/layers.js';
 import { relaxedSimdSupported, WasmKernels, type WasmFlavour } from '../../src/wasm/index.js';
 import { guarded, guardedF32, SENTINEL } from '../helpers/guarded.js';
@@ -258,24 +258,33 @@ describe.each(flavours)('WebAssembly %s backward GEMM against gemmBlasReference'
 });
 
 describe('gemmBlasWasm (the default: best build, reference below GEMM_BLAS_MIN_PRODUCTS)', () => {
-  it('tiny products run the reference: bit-identical', () => {
+  it('tiny products (M·N·K < GEMM_BLAS_MIN_PRODUCTS) run the reference: bit-identical', () => {
+    expect(4 * 5 * 3).toBeLessThan(GEMM_BLAS_MIN_PRODUCTS);
     const A = randomF32(4 * 3, 1), B = randomF32(3 * 5, 2), C0 = randomF32(4 * 5, 3);
+    let kernelDiffers = 0;
     for (const [transA, transB] of TRANS) {
-      const got = C0.slice(), want = C0.slice();
-      gemmBlasWasm(transA, transB, 4, 5, 3, 0.5, A, B, 1, got);
-      gemmBlasReference(transA, transB, 4, 5, 3, 0.5, A, B, 1, want);
+      const got = C0.slice(), want = C0.slice(), forced = C0.slice();
+      gemmBlasWasm(transA, transB, 4, 5, 3, 0.3, A, B, 1, got);
+      gemmBlasReference(transA, transB, 4, 5, 3, 0.3, A, B, 1, want);
       expect(got).toEqual(want);
+      makeGemmBlasWasm({ minProducts: 0 })(transA, transB, 4, 5, 3, 0.3, A, B, 1, forced);
+      kernelDiffers += bitDiffs(forced, want);
     }
+    // the kernel itself would not give these bits (it applies alpha before the sum, netlib's dot
+    // form after): so the reference ran
+    expect(kernelDiffers).toBeGreaterThan(0);
   });
 
-  it('larger products run the kernel, within the bound', () => {
-    const [M, N, K] = [40, 70, 90];
+  it('larger products run the kernel: within the bound, and not the reference\'s bits (K > 256)', () => {
+    const [M, N, K] = [40, 70, 300];
     const A = randomF32(M * K, 4), B = randomF32(K * N, 5), C0 = randomF32(M * N, 6);
     for (const [transA, transB] of TRANS) {
       const got = C0.slice(), want = C0.slice();
       gemmBlasWasm(transA, transB, M, N, K, 1, A, B, 1, got);
       gemmBlasReference(transA, transB, M, N, K, 1, A, B, 1, want);
       expectClose(got, want, tolerances(transA, transB, M, N, K, 1, A, B, 1, C0), `default ${transA} ${transB}`);
+      // the kernel sums in K blocks of 256: some entries round differently from netlib's order
+      expect(bitDiffs(got, want)).toBeGreaterThan(0);
     }
   });
 });
