@@ -31,9 +31,10 @@
 // multiply-add per step where the relaxed build's relaxed_madd fuses. The reference (netlib) adds
 // every term straight into C (B not transposed) or forms the whole sum first and then
 // alpha·t + beta·C (B transposed): the results differ from it in rounding only (the tests bound
-// the difference). With K <= 256, alpha = 1 and beta 0 or 1 the plain SIMD build adds the same
-// terms in the same order as the reference, so it gives the reference's bits (not through
-// gemm_f32's dot-product path, N < 32 without transposition, which sums in 4 lanes).
+// the difference). With K <= 256, alpha = 1 and beta = 0 (or beta = 1 with B transposed: C + t
+// either way) the plain SIMD build adds the same terms in the same order as the reference, so it
+// gives the reference's bits (not through gemm_f32's dot-product path, N < 32 without
+// transposition, which sums in 4 lanes).
 //
 // Memory: pointers are byte offsets into this module's memory. `scratch` holds
 // gemm_blas_scratch_bytes() bytes and overlaps none of A, B, C; C overlaps neither A nor B. Only

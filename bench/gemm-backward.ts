@@ -2,7 +2,9 @@
  * The backward passes' products at the face network's convolution shapes (batch 1, 150x150
  * chips; F filters, T = in channels x taps, P output pixels): the data gradient
  * dCols[T x P] = Wᵀ·G (gemm transA, K = F) and the filter gradient dW[F x T] = G·Colsᵀ
- * (gemm transB, K = P, beta 1: the sum over samples), for gemmBlasReference (netlib's order,
+ * (gemm transB, K = P, beta 1: the sum over samples) — and the same two in dlib's own layout,
+ * where img2col's matrix `temp` is P x T (cpu_dlib.cpp: `temp = trans(gi)*mat(filters)`, a
+ * P x T product, and `filters_gradient += gi*temp`, no transposition) — for gemmBlasReference (netlib's order,
  * dlib's bits), the WebAssembly SIMD kernel through the zero-copy pointer API (WasmGemmBlas), and
  * the relaxed-SIMD build where the engine runs it (Node 20: `node --experimental-wasm-relaxed-simd
  * dist/bench/gemm-backward.js`); then col2img, a plain TypeScript loop in dlib's order against the
@@ -84,6 +86,8 @@ export async function gemmBackwardBench(): Promise<void> {
     for (const [what, ref] of [
       ['data Wᵀ·G', () => gemmBlasReference(true, false, T, P, F, 1, W, G, 0, dCols)],
       ['filter G·Colsᵀ', () => gemmBlasReference(false, true, F, T, P, 1, G, cols, 1, dW)],
+      ['data Gᵀ·W (P x T)', () => gemmBlasReference(true, false, P, T, F, 1, G, W, 0, dCols)],
+      ['filter G·temp', () => gemmBlasReference(false, false, F, T, P, 1, G, cols, 1, dW)],
     ] as const) {
       const row: Record<string, string | number> = { product: what, 'F x T x P': `${F} x ${T} x ${P}`, convs: count };
       const t = time(ref, 300, 2);
@@ -95,24 +99,25 @@ export async function gemmBackwardBench(): Promise<void> {
         k.f32(pw, F * T).set(W);
         k.f32(pg, F * P).set(G);
         k.f32(pcols, T * P).set(cols);
-        const run = what.startsWith('data')
-          ? () => g.gemm(true, false, T, P, F, 1, pw, pg, 0, pcols)
-          : () => g.gemm(false, true, F, T, P, 1, pg, pcols, 1, pdw);
+        const run = what === 'data Wᵀ·G' ? () => g.gemm(true, false, T, P, F, 1, pw, pg, 0, pcols)
+          : what === 'filter G·Colsᵀ' ? () => g.gemm(false, true, F, T, P, 1, pg, pcols, 1, pdw)
+            : what === 'data Gᵀ·W (P x T)' ? () => g.gemm(true, false, P, T, F, 1, pg, pw, 0, pcols)
+              : () => g.gemm(false, false, F, T, P, 1, pg, pcols, 1, pdw);
         const tw = time(run, 300);
         row[`${g.flavour} GFLOP/s (wall)`] = gflops(flop, tw.wallMs);
         row[`${g.flavour} GFLOP/s (cpu)`] = gflops(flop, tw.cpuMs);
         addTotal(`${what}|${g.flavour}`, flop * count, tw.cpuMs * count);
-        // the data gradient overwrote Cols: restore it for the next rows
+        // the data gradients overwrote Cols: restore it for the next rows
         k.f32(pcols, T * P).set(cols);
       }
       rows.push(row);
     }
   }
   console.table(rows);
-  console.log('the 28 convolutions of one backward pass, batch 1 (shapes x convs; CPU-time figures):');
+  console.log('the 28 convolutions of one backward pass, batch 1 (shapes x convs; CPU-time figures; each gradient in one of its two layouts):');
   for (const [key, t] of totals) {
     const [what, impl] = key.split('|');
-    console.log(`  ${what.padEnd(15)} ${impl.padEnd(9)}: ${gflops(t.flop, t.ms)} GFLOP/s, ${t.ms.toFixed(2)} ms per face`);
+    console.log(`  ${what.padEnd(18)} ${impl.padEnd(9)}: ${gflops(t.flop, t.ms)} GFLOP/s, ${t.ms.toFixed(2)} ms per face`);
   }
 
   // col2img at the residual blocks' and the down-sampling convs' shapes

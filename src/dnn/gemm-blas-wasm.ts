@@ -8,7 +8,12 @@
  * Debian's reference BLAS). The kernel sums each C entry in K blocks of 256 (and the relaxed build
  * may fuse multiply-adds), so results differ from the reference in rounding only: within
  * gamma_n·(|alpha|·sum_k |a b| + |beta·C0|), n = K + ceil(K/256) + 4, of the exact value (Higham;
- * test/dnn/gemm-blas-wasm.test.ts). The col2img kernel adds in dlib's order and is bit-identical.
+ * test/dnn/gemm-blas-wasm.test.ts). With K <= 256, alpha = 1 and beta = 0 (or beta = 1 with B
+ * transposed) the plain SIMD build sums in the reference's order and gives its bits: every data
+ * gradient Wᵀ·G of the face net (K = F <= 256), and its filter gradients G·Colsᵀ with P <= 256.
+ * Not the relaxed build (it may fuse), not beta = 1 without transposed B (netlib adds each term
+ * into C, the kernel adds the block's sum), not untransposed products with N < 32 (gemm_f32's
+ * 4-lane dot products). The col2img kernel adds in dlib's order and is bit-identical.
  *
  * Two ways in, as gemm-wasm.ts:
  * - {@link gemmBlasWasm} (and {@link makeGemmBlasWasm}): a {@link GemmBlas} on plain
@@ -23,6 +28,7 @@ import { WasmOutOfMemoryError, type WasmFlavour, type WasmKernels } from '../was
 import { gemmBlasReference, type GemmBlas } from './gemm.js';
 import type { Window2d } from './layers.js';
 
+/** The exports of assembly/gemm-blas.ts and assembly/col2img.ts (pointers are byte offsets). */
 export interface GemmBlasExports {
   gemm_blas_scratch_bytes(): number;
   gemm_blas_f32(transA: boolean | number, transB: boolean | number, M: number, N: number, K: number, alpha: number,
@@ -79,6 +85,7 @@ export class WasmGemmBlas {
     this.scratch = kernels.alloc(this.ex.gemm_blas_scratch_bytes());
   }
 
+  /** The build the kernels run (plain SIMD or relaxed SIMD). */
   get flavour(): WasmFlavour {
     return this.kernels.flavour;
   }
@@ -161,6 +168,7 @@ export function releaseGemmBlasKernels(): void {
   for (const inst of Object.values(privateInstances)) inst.release();
 }
 
+/** Options of {@link makeGemmBlasWasm}. */
 export interface GemmBlasWasmOptions {
   /** Force a build; default the best the engine runs. */
   flavour?: WasmFlavour;

@@ -174,6 +174,33 @@ describe.each(flavours)('WebAssembly %s backward GEMM against gemmBlasReference'
     }
   });
 
+  it('one K block (K <= 256), alpha 1, beta 0 (or 1 with B transposed): the reference\'s bits in the plain SIMD build', () => {
+    let diffs = 0;
+    let checked = 0;
+    for (const [transA, transB] of TRANS) {
+      for (const [M, N, K] of [[1, 1, 1], [5, 33, 17], [33, 40, 256], [130, 70, 100], [7, 600, 64], [2304, 16, 256], [40, 5, 9]] as const) {
+        if (!transA && !transB && N < 32) continue; // gemm_f32's dot-product path sums in 4 lanes
+        for (const beta of transB ? [0, 1] : [0]) {
+          const A = randomF32(M * K, M + K), B = randomF32(K * N, N + K), C0 = randomF32(M * N, M + N);
+          const got = C0.slice(), want = C0.slice();
+          gemm(transA, transB, M, N, K, 1, A, B, beta, got);
+          gemmBlasReference(transA, transB, M, N, K, 1, A, B, beta, want);
+          diffs += bitDiffs(got, want);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+    if (flavour === 'simd') expect(diffs).toBe(0);
+    // (the relaxed build may fuse: no claim)
+    // and with beta = 1 but B not transposed, netlib's order differs (each term added into C)
+    const A = randomF32(30 * 100, 1), B = randomF32(100 * 40, 2), C0 = randomF32(30 * 40, 3);
+    const got = C0.slice(), want = C0.slice();
+    gemm(true, false, 30, 40, 100, 1, A, B, 1, got);
+    gemmBlasReference(true, false, 30, 40, 100, 1, A, B, 1, want);
+    expect(bitDiffs(got, want)).toBeGreaterThan(0);
+  });
+
   it('M = 0 or N = 0 writes nothing; K = 0 gives C = beta·C (as the reference)', () => {
     for (const [transA, transB] of TRANS) {
       const C0 = new Float32Array([1, 2, 3, 4, 5, 6]);
