@@ -31,15 +31,17 @@
 // neither A nor B (A and B are only read). Only C[i][j] for i < M, j < N is written (never the
 // gaps of ldc > N).
 
-const MR: i32 = 2;
-const NR: i32 = 16;
-const KC: i32 = 256;
-const MC: i32 = 128; // a multiple of MR
-const NC: i32 = 512; // a multiple of NR
+// (exported for assembly/gemm-blas.ts, which reuses the micro-kernel and B packing; index.ts
+// re-exports only gemm_f32 and gemm_scratch_bytes to JavaScript)
+export const MR: i32 = 2;
+export const NR: i32 = 16;
+export const KC: i32 = 256;
+export const MC: i32 = 128; // a multiple of MR
+export const NC: i32 = 512; // a multiple of NR
 
 // a·b + c: two roundings in the SIMD build, fused (one rounding) or not in the relaxed build.
 // @ts-ignore: decorator
-@inline function madd(a: v128, b: v128, c: v128): v128 {
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(c, f32x4.mul(a, b));
 }
@@ -47,7 +49,7 @@ const NC: i32 = 512; // a multiple of NR
 // The 2 x 16 micro-kernel: the tile C[0..2)[0..16) at `c` (row stride ldc bytes) gets
 // (add ? C + : ) sum over k < kc of pa[k][r] * pb[k][0..16), pa an MR-row panel (k-major, MR
 // floats per k), pb an NR-column panel (NR floats per k).
-function kernel2x16(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, add: bool): void {
+export function kernel2x16(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, add: bool): void {
   const z = f32x4.splat(0);
   let c00 = z, c01 = z, c02 = z, c03 = z;
   let c10 = z, c11 = z, c12 = z, c13 = z;
@@ -123,7 +125,7 @@ function packA(a: usize, lda: i32, mc: i32, kc: i32, dst: usize): void {
 // Packs rows [0, kc) x columns [0, nc) of B (row stride ldb floats) into NR-column panels, panel
 // p at dst + p*kc*NR floats, element (k, q) at k*NR + q; columns past nc are zeros. Reads B row
 // by row (contiguous: large N strides would otherwise miss the TLB on every row).
-function packB(b: usize, ldb: i32, kc: i32, nc: i32, dst: usize): void {
+export function packB(b: usize, ldb: i32, kc: i32, nc: i32, dst: usize): void {
   const rs = <usize>ldb << 2;
   const full = nc / NR * NR;
   const panel = <usize>(kc * NR) << 2;

@@ -46,6 +46,8 @@ export function heap_base(): usize {
 // fHOG kernels (assembly/fhog.ts).
 export * from './fhog';
 export * from './scan';
-export * from './gemm';
+export { gemm_scratch_bytes, gemm_f32 } from './gemm';
+export * from './gemm-blas';
+export * from './col2img';
 export * from './conv';
 export * from './distance';

@@ -1,6 +1,6 @@
 /**
  * facemetric benchmarks (tinybench). `npm run bench [suite]` after `npm ci`; suites: kernels,
- * models, fhog, detect, landmarks, accuracy, gemm, forward-wasm, parallel, resnet, cluster, job (all when none is named).
+ * models, fhog, detect, landmarks, accuracy, gemm, gemm-backward, forward-wasm, parallel, resnet, cluster, job (all when none is named).
  *
  * Here: the first WebAssembly SIMD kernel against its TypeScript reference (GFLOP/s) and reading/
  * writing the three dlib model files (ms, MB/s). Each stage's suite lives in its own file and
@@ -20,6 +20,7 @@ import { dotRef } from '../src/wasm/kernels.js';
 import { detectBench } from './detect.js';
 import { fhogBench } from './fhog.js';
 import { gemmBench } from './gemm.js';
+import { gemmBackwardBench } from './gemm-backward.js';
 import { resnetBench } from './resnet.js';
 import { jobBench } from './job.js';
 import { forwardWasmBench } from './forward-wasm.js';
@@ -111,7 +112,7 @@ async function models(): Promise<void> {
 console.log(`facemetric bench: node ${process.version}, ${process.platform}/${process.arch}`);
 const suites: Record<string, () => Promise<void>> = {
   kernels, models, fhog: fhogBench, detect: detectBench, landmarks: landmarksBench, accuracy: accuracyReport,
-  gemm: gemmBench, 'forward-wasm': forwardWasmBench, parallel: parallelBench, resnet: resnetBench,
+  gemm: gemmBench, 'gemm-backward': gemmBackwardBench, 'forward-wasm': forwardWasmBench, parallel: parallelBench, resnet: resnetBench,
   cluster: clusterBench, job: jobBench,
 };
 const only = process.argv[2];

@@ -1,0 +1,434 @@
+/**
+ * The backward GEMM in WebAssembly (assembly/gemm-blas.ts via src/dnn/gemm-blas-wasm.ts) against
+ * gemmBlasReference (netlib's order, dlib's bits): every transposition, alpha/beta of 0, 1 and
+ * other values, edge sizes (not multiples of the 2 x 16 tile; 1; 0), sizes crossing the K / M / N
+ * blocks (256 / 128 / 512), and the face network's backward shapes; and col2img against a plain
+ * loop in dlib's order.
+ *
+ * Tolerance. Both results are float32 evaluations of alpha·sum_k a b + beta·C0. In the reference
+ * each term passes through at most K + 3 roundings (netlib's axpy form: alpha·a, the product, the
+ * K adds into C after beta·C0; the dot form: the product, K - 1 adds, alpha·t, beta·C0, the final
+ * add); in the kernel through at most K + ceil(K/256) + 4 (alpha·a, the product, the adds inside a
+ * K block of 256, the adds of the blocks into C, beta·C0; the relaxed build may fuse, which only
+ * removes roundings). So each differs from the exact value by at most gamma_n·S, S = |alpha|·
+ * sum_k |a b| + |beta·C0|, n = K + ceil(K/256) + 4, gamma_n = n u / (1 - n u), u = 2^-24 (Higham,
+ * Accuracy and Stability of Numerical Algorithms, 3.1 and 4.2), and from each other by at most
+ * 2 gamma_n S. The bound is rigorous, so it holds on every engine; a wrong or missing term moves
+ * an entry by about |alpha a b| while the bound is about 1e-4 of S for K = 2304, and the
+ * small-integer matrices (every partial sum exact) must give bit-identical results.
+ */
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { gemmBlasReference, type GemmBlas } from '../../src/dnn/gemm.js';
+import { GEMM_BLAS_MIN_PRODUCTS, gemmBlasExports, gemmBlasWasm, makeGemmBlasWasm, WasmGemmBlas } from '../../src/dnn/gemm-blas-wasm.js';
+import type { Window2d } from '../../src/dnn/layers.js';
+import { relaxedSimdSupported, WasmKernels, type WasmFlavour } from '../../src/wasm/index.js';
+import { guarded, guardedF32, SENTINEL } from '../helpers/guarded.js';
+import { randomF32 } from '../helpers/random.js';
+
+/** Deterministic small integers in [-4, 4] (float32): every partial sum below is exact. */
+function randomInts(n: number, seed: number): Float32Array {
+  return randomF32(n, seed).map((v) => Math.round(v * 4));
+}
+
+const U = 2 ** -24;
+const f = Math.fround;
+
+/** op(X)[r][c] of a stored row-major matrix (rows x cols after op). */
+const at = (X: Float32Array, trans: boolean, rows: number, cols: number, r: number, c: number): number =>
+  trans ? X[c * rows + r] : X[r * cols + c];
+
+/** How many entries of `a` and `b` differ in their bits (toEqual is slow on large typed arrays). */
+function bitDiffs(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  let n = 0;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) n++;
+  return n;
+}
+
+/** The per-entry bound on |got - want| stated in the header. */
+function tolerances(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+  A: Float32Array, B: Float32Array, beta: number, C0: Float32Array): Float64Array {
+  const n = K + Math.ceil(K / 256) + 4;
+  const gamma = (n * U) / (1 - n * U);
+  const al = Math.abs(f(alpha));
+  const be = Math.abs(f(beta));
+  const tol = new Float64Array(M * N);
+  const row = new Float64Array(K);
+  for (let i = 0; i < M; i++) {
+    for (let k = 0; k < K; k++) row[k] = Math.abs(at(A, transA, M, K, i, k));
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += row[k] * Math.abs(at(B, transB, K, N, k, j));
+      tol[i * N + j] = 2 * gamma * (al * s + (be === 0 ? 0 : be * Math.abs(C0[i * N + j])));
+    }
+  }
+  return tol;
+}
+
+/** Fails with the first few offending entries and the largest error/bound ratio; returns that ratio. */
+function expectClose(got: Float32Array, want: Float32Array, tol: Float64Array, what: string): number {
+  const bad: string[] = [];
+  let worst = 0;
+  for (let x = 0; x < want.length; x++) {
+    const d = Math.abs(got[x] - want[x]);
+    if (!(d <= tol[x])) {
+      if (bad.length < 5) bad.push(`[${x}] got ${got[x]} want ${want[x]} |diff| ${d.toExponential(3)} > ${tol[x].toExponential(3)}`);
+    }
+    if (tol[x] > 0) worst = Math.max(worst, d / tol[x]);
+    else if (d > 0) worst = Infinity;
+  }
+  expect(bad, `${what}: ${bad.length} entries outside the bound; worst error/bound ${worst}`).toEqual([]);
+  return worst;
+}
+
+const flavours: WasmFlavour[] = relaxedSimdSupported() ? ['simd', 'relaxed'] : ['simd'];
+const TRANS: [boolean, boolean][] = [[false, false], [true, false], [false, true], [true, true]];
+const ALPHA_BETA: [number, number][] = [[1, 0], [1, 1], [0.5, 1], [1, 0.25], [-2, -1.5], [0.3, 0], [0.7, 1.3]];
+const EDGE = [1, 2, 3, 5, 16, 17, 33];
+
+/**
+ * The face network's convolutions (F filters, T = in channels x window taps, P output pixels at a
+ * 150x150 chip; planShapes): the data gradient is dCols[T x P] = Wᵀ·G (transA, K = F), the
+ * filter gradient dW[F x T] = G·Colsᵀ (transB, K = P).
+ */
+const FACE_NET: [number, number, number][] = [
+  [32, 147, 72 * 72], [32, 288, 35 * 35], [64, 288, 17 * 17], [64, 576, 17 * 17], [128, 576, 8 * 8],
+  [128, 1152, 8 * 8], [256, 1152, 4 * 4], [256, 2304, 4 * 4], [256, 2304, 2 * 2],
+];
+
+describe.each(flavours)('WebAssembly %s backward GEMM against gemmBlasReference', (flavour) => {
+  // minProducts 0: every product runs the kernel, however small
+  const gemm: GemmBlas = makeGemmBlasWasm({ flavour, minProducts: 0 });
+
+  function check(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number, beta: number, seed: number): number {
+    const A = randomF32(M * K, seed);
+    const B = randomF32(K * N, seed + 1);
+    const C0 = beta === 0 ? new Float32Array(M * N).fill(NaN) : randomF32(M * N, seed + 2);
+    const got = C0.slice();
+    gemm(transA, transB, M, N, K, alpha, A, B, beta, got);
+    const want = C0.slice();
+    gemmBlasReference(transA, transB, M, N, K, alpha, A, B, beta, want);
+    return expectClose(got, want, tolerances(transA, transB, M, N, K, alpha, A, B, beta, C0),
+      `transA=${transA} transB=${transB} ${M}x${N}x${K} alpha=${alpha} beta=${beta}`);
+  }
+
+  it.each(TRANS)('transA=%s transB=%s: every M, N, K in {1, 2, 3, 5, 16, 17, 33}, alpha 1, beta 0', (transA, transB) => {
+    for (const M of EDGE) for (const N of EDGE) for (const K of EDGE) check(transA, transB, M, N, K, 1, 0, M * 10007 + N * 101 + K);
+  });
+
+  it.each(TRANS)('transA=%s transB=%s: edge sizes with every alpha/beta (beta = 0 ignores NaNs in C)', (transA, transB) => {
+    for (const [alpha, beta] of ALPHA_BETA) {
+      for (const [M, N, K] of [[1, 1, 1], [3, 17, 5], [17, 33, 16], [2, 40, 33]] as const) check(transA, transB, M, N, K, alpha, beta, M + N * 7 + K * 31);
+    }
+  });
+
+  it.each(TRANS)('transA=%s transB=%s: blocks crossed (K 256, M 128, N 512; N 64 | 65: Aᵀ·B\'s in-place path | the packed loops)', (transA, transB) => {
+    for (const [M, N, K] of [[2, 16, 255], [3, 17, 256], [5, 31, 257], [7, 40, 513], [129, 18, 40], [130, 33, 300], [257, 5, 9],
+      [9, 512, 20], [4, 513, 30], [6, 1030, 270], [3, 64, 300], [17, 65, 40]] as const) {
+      check(transA, transB, M, N, K, 1, 1, M * 3 + N * 5 + K * 7);
+      check(transA, transB, M, N, K, -0.75, 0, M * 3 + N * 5 + K * 7 + 1);
+    }
+  });
+
+  it.each(FACE_NET)('face net F %i, T %i, P %i: data gradient Wᵀ·G and filter gradient G·Colsᵀ (beta 0 and 1)', (F, T, P) => {
+    const worst = [
+      check(true, false, T, P, F, 1, 0, F + T + P),
+      check(false, true, F, T, P, 1, 0, F + T + P + 1),
+      check(false, true, F, T, P, 1, 1, F + T + P + 2),
+    ];
+    // With K <= 256 (one K block), alpha = 1 and beta 0 or 1, the plain SIMD build sums each entry
+    // in the reference's order (ascending k from +0, every product rounded, then + C): the same
+    // bits. The data gradient always qualifies (K = F <= 256), the filter gradient where P <= 256.
+    if (flavour === 'simd') {
+      expect(worst[0]).toBe(0);
+      if (P <= 256) expect(worst.slice(1)).toEqual([0, 0]);
+    }
+  });
+
+  it('face net batched: the filter gradient over 4 samples\' pixels (K = 4 P)', () => {
+    check(false, true, 256, 1152, 4 * 16, 1, 1, 11);
+    check(true, false, 2304, 4 * 4, 256, 1, 0, 12);
+  });
+
+  it('small-integer matrices: bit-identical to the reference (every partial sum exact)', () => {
+    for (const [transA, transB] of TRANS) {
+      for (const [M, N, K] of [[1, 1, 1], [5, 17, 33], [33, 16, 300], [130, 520, 257], [64, 147, 600]] as const) {
+        for (const [alpha, beta] of [[1, 0], [1, 1], [-0.5, 2], [2, -1.5]] as const) {
+          const A = randomInts(M * K, M + 1);
+          const B = randomInts(K * N, N + 2);
+          const C0 = randomInts(M * N, K + 3);
+          const got = C0.slice();
+          const want = C0.slice();
+          gemm(transA, transB, M, N, K, alpha, A, B, beta, got);
+          gemmBlasReference(transA, transB, M, N, K, alpha, A, B, beta, want);
+          // numeric equality (a zero's sign may differ: the reference's dot form gives
+          // alpha·(+0) = -0 for alpha < 0, the kernel's scaled terms sum to +0)
+          let diff = 0;
+          for (let x = 0; x < want.length; x++) if (got[x] !== want[x]) diff++;
+          expect(diff, `transA=${transA} transB=${transB} ${M}x${N}x${K} alpha=${alpha} beta=${beta}`).toBe(0);
+        }
+      }
+    }
+  });
+
+  it('one K block (K <= 256), alpha 1, beta 0 (or 1 with B transposed): the reference\'s bits in the plain SIMD build', () => {
+    let diffs = 0;
+    let checked = 0;
+    for (const [transA, transB] of TRANS) {
+      for (const [M, N, K] of [[1, 1, 1], [5, 33, 17], [33, 40, 256], [130, 70, 100], [7, 600, 64], [2304, 16, 256], [40, 5, 9]] as const) {
+        if (!transA && !transB && N < 32) continue; // gemm_f32's dot-product path sums in 4 lanes
+        for (const beta of transB ? [0, 1] : [0]) {
+          const A = randomF32(M * K, M + K), B = randomF32(K * N, N + K), C0 = randomF32(M * N, M + N);
+          const got = C0.slice(), want = C0.slice();
+          gemm(transA, transB, M, N, K, 1, A, B, beta, got);
+          gemmBlasReference(transA, transB, M, N, K, 1, A, B, beta, want);
+          diffs += bitDiffs(got, want);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+    if (flavour === 'simd') expect(diffs).toBe(0);
+    // (the relaxed build may fuse: no claim)
+    // and with beta = 1 but B not transposed, netlib's order differs (each term added into C)
+    const A = randomF32(30 * 100, 1), B = randomF32(100 * 40, 2), C0 = randomF32(30 * 40, 3);
+    const got = C0.slice(), want = C0.slice();
+    gemm(true, false, 30, 40, 100, 1, A, B, 1, got);
+    gemmBlasReference(true, false, 30, 40, 100, 1, A, B, 1, want);
+    expect(bitDiffs(got, want)).toBeGreaterThan(0);
+  });
+
+  it('M = 0 or N = 0 writes nothing; K = 0 gives C = beta·C (as the reference)', () => {
+    for (const [transA, transB] of TRANS) {
+      const C0 = new Float32Array([1, 2, 3, 4, 5, 6]);
+      for (const beta of [0, 1, 0.5]) {
+        const got = C0.slice();
+        const want = C0.slice();
+        gemm(transA, transB, 2, 3, 0, 1, new Float32Array(0), new Float32Array(0), beta, got);
+        gemmBlasReference(transA, transB, 2, 3, 0, 1, new Float32Array(0), new Float32Array(0), beta, want);
+        expect(Array.from(got)).toEqual(Array.from(want));
+      }
+      const c = C0.slice();
+      gemm(transA, transB, 0, 3, 4, 1, new Float32Array(0), new Float32Array(12), 0, c);
+      gemm(transA, transB, 2, 0, 4, 1, new Float32Array(8), new Float32Array(0), 0, c);
+      expect(Array.from(c)).toEqual([1, 2, 3, 4, 5, 6]);
+    }
+  });
+
+  it('writes only C[0 .. M*N) of a longer C, and leaves A and B unchanged', () => {
+    for (const [transA, transB] of TRANS) {
+      const A = randomF32(6, 1);
+      const B = randomF32(10, 2);
+      const [a0, b0] = [A.slice(), B.slice()];
+      const C = new Float32Array(3 * 5 + 4).fill(7);
+      gemm(transA, transB, 3, 5, 2, 1, A, B, 1, C);
+      expect(Array.from(C.subarray(15))).toEqual([7, 7, 7, 7]);
+      expect(A).toEqual(a0);
+      expect(B).toEqual(b0);
+    }
+  });
+
+  it('pointer API with leading dimensions: sub-matrices in, nothing written outside C (sentinels)', () => {
+    const k = WasmKernels.load(flavour);
+    const g = new WasmGemmBlas(k);
+    // right after the packing scratch: a guard that catches scratch overruns
+    const after = guarded(k, 64, (v) => new Uint32Array(v.buffer, v.byteOffset, 16).fill(SENTINEL));
+    for (const [transA, transB] of TRANS) {
+      for (const [M, N, K] of [[5, 17, 33], [33, 40, 270], [2, 16, 8], [130, 3, 5], [7, 600, 300], [20, 31, 1]] as const) {
+        const [aRows, aCols] = transA ? [K, M] : [M, K];
+        const [bRows, bCols] = transB ? [N, K] : [K, N];
+        const lda = aCols + 3, ldb = bCols + 5, ldc = N + 7;
+        const A = randomF32(aRows * aCols, M), B = randomF32(bRows * bCols, N), C0 = randomF32(M * N, K);
+        /** `src` (rows x cols) spread over rows of `ld` floats, the gaps SENTINEL. */
+        const spread = (src: Float32Array, rows: number, cols: number, ld: number): Float32Array => {
+          const out = new Float32Array(new Uint32Array(rows * ld).fill(SENTINEL).buffer);
+          for (let r = 0; r < rows; r++) out.set(src.subarray(r * cols, (r + 1) * cols), r * ld);
+          return out;
+        };
+        const ga = guardedF32(k, spread(A, aRows, aCols, lda));
+        const gb = guardedF32(k, spread(B, bRows, bCols, ldb));
+        const gc = guardedF32(k, spread(C0, M, N, ldc));
+        const [alpha, beta] = [0.5, 1.25];
+        g.gemm(transA, transB, M, N, K, alpha, ga.ptr, gb.ptr, beta, gc.ptr, { lda, ldb, ldc });
+        const view = gc.view();
+        const got = new Float32Array(M * N);
+        for (let r = 0; r < M; r++) got.set(view.subarray(r * ldc, r * ldc + N), r * N);
+        const want = C0.slice();
+        gemmBlasReference(transA, transB, M, N, K, alpha, A, B, beta, want);
+        expectClose(got, want, tolerances(transA, transB, M, N, K, alpha, A, B, beta, C0), `ptr ${transA} ${transB} ${M}x${N}x${K}`);
+        // C's guards and row gaps untouched; A and B (gaps included) unchanged
+        for (const x of [ga, gb, gc]) x.check();
+        const words = new Uint32Array(view.buffer, view.byteOffset, M * ldc);
+        for (let r = 0; r < M; r++) for (let q = N; q < ldc; q++) expect(words[r * ldc + q]).toBe(SENTINEL);
+        expect(bitDiffs(ga.view(), spread(A, aRows, aCols, lda))).toBe(0);
+        expect(bitDiffs(gb.view(), spread(B, bRows, bCols, ldb))).toBe(0);
+      }
+    }
+    after.check();
+  });
+
+  it('the pointer API refuses bad leading dimensions and matrices outside memory', () => {
+    const k = WasmKernels.load(flavour);
+    const g = new WasmGemmBlas(k);
+    const p = k.alloc(64);
+    expect(() => g.gemm(false, false, 2, 2, 2, 1, p, p, 0, p, { lda: 1 })).toThrow(/lda = 1, needs an integer >= 2/);
+    expect(() => g.gemm(true, false, 3, 2, 2, 1, p, p, 0, p, { lda: 2 })).toThrow(/lda = 2, needs an integer >= 3/);
+    expect(() => g.gemm(false, true, 2, 2, 3, 1, p, p, 0, p, { ldb: 2 })).toThrow(/ldb = 2, needs an integer >= 3/);
+    expect(() => g.gemm(false, false, 2, 2, 2, 1, p, p, 0, k.memory.buffer.byteLength)).toThrow(/outside WebAssembly memory/);
+    expect(() => g.gemm(false, false, 2, -1, 2, 1, p, p, 0, p)).toThrow(RangeError);
+    expect(() => gemm(false, false, 2, 2, 2, 1, new Float32Array(3), new Float32Array(4), 0, new Float32Array(4))).toThrow(/too small/);
+    expect(gemmBlasExports(k).gemm_blas_scratch_bytes()).toBeGreaterThan(0);
+  });
+});
+
+describe('gemmBlasWasm (the default: best build, reference below GEMM_BLAS_MIN_PRODUCTS)', () => {
+  it('tiny products (M·N·K < GEMM_BLAS_MIN_PRODUCTS) run the reference: bit-identical', () => {
+    expect(4 * 5 * 3).toBeLessThan(GEMM_BLAS_MIN_PRODUCTS);
+    const A = randomF32(4 * 3, 1), B = randomF32(3 * 5, 2), C0 = randomF32(4 * 5, 3);
+    let kernelDiffers = 0;
+    for (const [transA, transB] of TRANS) {
+      const got = C0.slice(), want = C0.slice(), forced = C0.slice();
+      gemmBlasWasm(transA, transB, 4, 5, 3, 0.3, A, B, 1, got);
+      gemmBlasReference(transA, transB, 4, 5, 3, 0.3, A, B, 1, want);
+      expect(got).toEqual(want);
+      makeGemmBlasWasm({ minProducts: 0 })(transA, transB, 4, 5, 3, 0.3, A, B, 1, forced);
+      kernelDiffers += bitDiffs(forced, want);
+    }
+    // the kernel itself would not give these bits (it applies alpha before the sum, netlib's dot
+    // form after): so the reference ran
+    expect(kernelDiffers).toBeGreaterThan(0);
+  });
+
+  it('larger products run the kernel: within the bound, and not the reference\'s bits (K > 256)', () => {
+    const [M, N, K] = [40, 70, 300];
+    const A = randomF32(M * K, 4), B = randomF32(K * N, 5), C0 = randomF32(M * N, 6);
+    for (const [transA, transB] of TRANS) {
+      const got = C0.slice(), want = C0.slice();
+      gemmBlasWasm(transA, transB, M, N, K, 1, A, B, 1, got);
+      gemmBlasReference(transA, transB, M, N, K, 1, A, B, 1, want);
+      expectClose(got, want, tolerances(transA, transB, M, N, K, 1, A, B, 1, C0), `default ${transA} ${transB}`);
+      // the kernel sums in K blocks of 256: some entries round differently from netlib's order
+      expect(bitDiffs(got, want)).toBeGreaterThan(0);
+    }
+  });
+});
+
+/**
+ * dlib's col2img (dlib/cuda/cpu_dlib.cpp) as plain loops in its order: output rows r, columns q,
+ * then taps (c, ky, kx), each entry added into dx at once. dcols row (c*kh + ky)*kw + kx,
+ * column r*ow + q, row stride ldd.
+ */
+function col2imgDlib(dx: Float32Array, dcols: Float32Array, ldd: number, ch: number, h: number, w: number, win: Window2d): void {
+  const oh = 1 + Math.trunc((h + 2 * win.paddingY - win.nr) / win.strideY);
+  const ow = 1 + Math.trunc((w + 2 * win.paddingX - win.nc) / win.strideX);
+  for (let r = 0; r < oh; r++) {
+    for (let q = 0; q < ow; q++) {
+      for (let c = 0; c < ch; c++) {
+        for (let ky = 0; ky < win.nr; ky++) {
+          for (let kx = 0; kx < win.nc; kx++) {
+            const yy = r * win.strideY - win.paddingY + ky;
+            const xx = q * win.strideX - win.paddingX + kx;
+            if (yy >= 0 && yy < h && xx >= 0 && xx < w) dx[(c * h + yy) * w + xx] += dcols[((c * win.nr + ky) * win.nc + kx) * ldd + r * ow + q];
+          }
+        }
+      }
+    }
+  }
+}
+
+const win = (nr: number, nc: number, sy: number, sx: number, py: number, px: number): Window2d =>
+  ({ nr, nc, strideY: sy, strideX: sx, paddingY: py, paddingX: px });
+
+describe.each(flavours)('WebAssembly %s col2img against dlib\'s order', (flavour) => {
+  it.each([
+    ['3x3/1 pad 1 (the residual blocks)', 32, 35, 35, win(3, 3, 1, 1, 1, 1)],
+    ['3x3/2 pad 0 (the down-sampling convs)', 64, 17, 17, win(3, 3, 2, 2, 0, 0)],
+    ['7x7/2 pad 0 (the first conv)', 3, 150, 150, win(7, 7, 2, 2, 0, 0)],
+    ['1x1/1', 5, 6, 7, win(1, 1, 1, 1, 0, 0)],
+    ['odd: 4x2, strides 3/1, paddings 2/1', 3, 11, 9, win(4, 2, 3, 1, 2, 1)],
+    ['odd: 2x5, strides 1/2, paddings 0/3', 2, 5, 13, win(2, 5, 1, 2, 0, 3)],
+    ['window as large as the padded input', 2, 3, 4, win(5, 6, 1, 1, 1, 1)],
+    ['1x1 input', 4, 1, 1, win(3, 3, 1, 1, 1, 1)],
+  ] as const)('%s: bit-identical, nothing written outside dx (sentinels)', (_, ch, h, w, window) => {
+    const k = WasmKernels.load(flavour);
+    const g = new WasmGemmBlas(k);
+    const oh = 1 + Math.trunc((h + 2 * window.paddingY - window.nr) / window.strideY);
+    const ow = 1 + Math.trunc((w + 2 * window.paddingX - window.nc) / window.strideX);
+    const rows = ch * window.nr * window.nc;
+    for (const ldd of [oh * ow, oh * ow + 5]) {
+      const dcols = randomF32(rows * ldd, ch + h + ldd);
+      const dx0 = randomF32(ch * h * w, w + ldd);
+      const gx = guardedF32(k, dx0);
+      const gcols = guardedF32(k, dcols);
+      g.col2img(gx.ptr, gcols.ptr, { k: ch, nr: h, nc: w }, window, ldd);
+      const want = dx0.slice();
+      col2imgDlib(want, dcols, ldd, ch, h, w, window);
+      expect(bitDiffs(gx.view(), want)).toBe(0);
+      gx.check();
+      gcols.check();
+      expect(bitDiffs(gcols.view(), dcols)).toBe(0);
+    }
+  });
+
+  it('refuses a window larger than the padded input, bad strides and a short row stride', () => {
+    const k = WasmKernels.load(flavour);
+    const g = new WasmGemmBlas(k);
+    const p = k.alloc(1024);
+    expect(() => g.col2img(p, p, { k: 1, nr: 3, nc: 3 }, win(5, 5, 1, 1, 0, 0))).toThrow(/does not fit/);
+    expect(() => g.col2img(p, p, { k: 1, nr: 3, nc: 3 }, win(3, 3, 0, 1, 0, 0))).toThrow(/strides/);
+    expect(() => g.col2img(p, p, { k: 1, nr: 3, nc: 3 }, win(3, 3, 1, 1, 1, 1), 8)).toThrow(/ldd = 8/);
+    expect(() => g.col2img(k.memory.buffer.byteLength, p, { k: 1, nr: 3, nc: 3 }, win(3, 3, 1, 1, 1, 1))).toThrow(/outside WebAssembly memory/);
+  });
+});
+
+describe('relaxed-SIMD backward GEMM under --experimental-wasm-relaxed-simd (a child node)', () => {
+  it('the relaxed build matches exact integer products and stays within the bound on random data, every transposition', () => {
+    // The child has no TypeScript: it runs gemm_blas_f32 from build/facemetric.relaxed.wasm and
+    // compares with float64 evaluations of alpha·sum a b + beta·C0 (exact for the integer
+    // matrices; for the random ones within gamma_n·S, the bound of each float32 result alone).
+    const script = `
+const fs = require('fs');
+const ex = new WebAssembly.Instance(new WebAssembly.Module(fs.readFileSync('build/facemetric.relaxed.wasm')), {}).exports;
+let top = (ex.heap_base() + 15) & ~15;
+const alloc = (n) => { const p = top; top += Math.ceil(n / 16) * 16; const have = ex.memory.buffer.byteLength;
+  if (top > have) ex.memory.grow(Math.ceil((top - have) / 65536)); return p; };
+const scratch = alloc(ex.gemm_blas_scratch_bytes());
+let s = 12345; const rnd = () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 31 - 1; };
+const out = [];
+for (const [tA, tB] of [[0, 0], [1, 0], [0, 1], [1, 1]])
+for (const [M, N, K, ints, alpha, beta] of [[5, 17, 33, 1, 1, 1], [130, 520, 257, 1, -0.5, 2], [33, 40, 300, 0, 1, 0], [64, 147, 1225, 0, 0.3, 1], [7, 3, 1, 0, 1, 0.5]]) {
+  const top0 = top;
+  const a = alloc(M * K * 4), b = alloc(K * N * 4), c = alloc(M * N * 4);
+  const A = new Float32Array(ex.memory.buffer, a, M * K), B = new Float32Array(ex.memory.buffer, b, K * N), C = new Float32Array(ex.memory.buffer, c, M * N);
+  for (let i = 0; i < A.length; i++) A[i] = ints ? Math.round(rnd() * 4) : rnd();
+  for (let i = 0; i < B.length; i++) B[i] = ints ? Math.round(rnd() * 4) : rnd();
+  for (let i = 0; i < C.length; i++) C[i] = ints ? Math.round(rnd() * 4) : rnd();
+  const C0 = C.slice();
+  ex.gemm_blas_f32(tA, tB, M, N, K, alpha, a, tA ? M : K, b, tB ? K : N, beta, c, N, scratch);
+  const n = K + Math.ceil(K / 256) + 4, g = n * 2 ** -24 / (1 - n * 2 ** -24);
+  const al = Math.fround(alpha);
+  let worst = 0;
+  for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
+    let e = 0, m = 0;
+    for (let k = 0; k < K; k++) { const p = (tA ? A[k * M + i] : A[i * K + k]) * (tB ? B[j * K + k] : B[k * N + j]); e += p; m += Math.abs(p); }
+    const want = al * e + beta * C0[i * N + j];
+    const d = Math.abs(C[i * N + j] - want);
+    worst = Math.max(worst, ints ? d : d / (g * (Math.abs(al) * m + Math.abs(beta * C0[i * N + j]))));
+  }
+  out.push([ints, worst]);
+  top = top0;
+}
+console.log(JSON.stringify(out));`;
+    const r = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', '-e', script], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const results = JSON.parse(r.stdout) as [number, number][];
+    expect(results).toHaveLength(20);
+    for (const [ints, worst] of results) {
+      if (ints) expect(worst).toBe(0);
+      else expect(worst).toBeLessThanOrEqual(1);
+    }
+  });
+});
