@@ -114,6 +114,28 @@ class Mt19937 {
     c.i = this.i;
     return c;
   }
+
+  /** The state words and the read index (for {@link DlibRand.toState}). */
+  state(): { x: number[]; i: number } {
+    return { x: Array.from(this.x), i: this.i };
+  }
+
+  /** Restores {@link state}'s output. */
+  static fromState(s: { x: readonly number[]; i: number }): Mt19937 {
+    if (s.x.length !== 2 * N || !Number.isInteger(s.i) || s.i < 0 || s.i > 2 * N) throw new RangeError('dlib::rand state: malformed twister state');
+    const m = new Mt19937();
+    m.x.set(s.x);
+    m.i = s.i;
+    return m;
+  }
+}
+
+/** A {@link DlibRand}'s whole state as plain JSON data (checkpoints). */
+export interface DlibRandState {
+  mt: { x: number[]; i: number };
+  seed: string;
+  hasGaussian: boolean;
+  nextGaussian: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -488,6 +510,21 @@ export class DlibRand {
     [this.seedValue, other.seedValue] = [other.seedValue, this.seedValue];
     [this.hasGaussian, other.hasGaussian] = [other.hasGaussian, this.hasGaussian];
     [this.nextGaussian, other.nextGaussian] = [other.nextGaussian, this.nextGaussian];
+  }
+
+  /** The generator's state as JSON data; {@link DlibRand.fromState} continues the same sequence. */
+  toState(): DlibRandState {
+    return { mt: this.mt.state(), seed: this.seedValue, hasGaussian: this.hasGaussian, nextGaussian: this.nextGaussian };
+  }
+
+  /** A generator in the state {@link toState} recorded. */
+  static fromState(s: DlibRandState): DlibRand {
+    const r = new DlibRand();
+    r.mt = Mt19937.fromState(s.mt);
+    r.seedValue = String(s.seed);
+    r.hasGaussian = s.hasGaussian === true;
+    r.nextGaussian = Number(s.nextGaussian);
+    return r;
   }
 
   /** A copy with the same state (the C++ copy constructor): both then produce the same numbers. */
