@@ -129,16 +129,29 @@ export async function runTrain(o: TrainCliOptions): Promise<number> {
     if (!o.quiet) process.stderr.write(line + '\n');
   };
 
+  // The network and where it starts.
+  let resume: TrainCheckpoint | undefined;
+  let init: DnnNet | undefined;
+  if (o.resume) {
+    resume = readCheckpoint(files.checkpoint);
+    const kind = o.dataDir !== undefined ? 'sampled' : 'listed';
+    if (resume.settings.data !== kind) throw new FacemetricError(`the checkpoint is of a ${String(resume.settings.data)} run, this run is ${kind}`, { file: files.checkpoint });
+    log(`resuming at step ${resume.step} from ${files.checkpoint}`);
+  } else if (o.init !== undefined) {
+    init = loadInit(o.init);
+  }
   // The data.
   let data: SampledData | ListedData;
   let heldOut: { chips: RgbImage[]; labels: string[] } | undefined;
   let dataSummary: Record<string, unknown>;
   const seed = o.seed ?? 0;
   if (o.dataDir !== undefined) {
+    // photos are aligned as they are read: a progress line on a terminal when it takes a while
+    const started = Date.now();
     let lastShown = 0;
     const scan = scanDataDir(o.dataDir, {
       onProgress: (p) => {
-        if (o.quiet || Date.now() - lastShown < 1000) return;
+        if (o.quiet || process.stderr.isTTY !== true || Date.now() - started < 1000 || Date.now() - lastShown < 250) return;
         lastShown = Date.now();
         process.stderr.write(`\rreading ${p.done}/${p.total} images`);
       },
@@ -181,16 +194,6 @@ export async function runTrain(o: TrainCliOptions): Promise<number> {
     if (o.holdout !== undefined && o.holdout > 0) throw new UsageError('train: --holdout needs a data folder (--batches lists fixed mini-batches)');
   }
 
-  // The network and where it starts.
-  let resume: TrainCheckpoint | undefined;
-  let init: DnnNet | undefined;
-  if (o.resume) {
-    resume = readCheckpoint(files.checkpoint);
-    if (resume.settings.data !== data.kind) throw new FacemetricError(`the checkpoint is of a ${String(resume.settings.data)} run, this run is ${data.kind}`, { file: files.checkpoint });
-    log(`resuming at step ${resume.step} from ${files.checkpoint}`);
-  } else if (o.init !== undefined) {
-    init = loadInit(o.init);
-  }
   const backend: Backend = o.backend ?? 'wasm';
 
   // The held-out people before training.
@@ -248,7 +251,7 @@ export async function runTrain(o: TrainCliOptions): Promise<number> {
   };
   let result;
   try {
-    result = trainMetricNet(opts);
+    result = await trainMetricNet(opts);
   } finally {
     process.off('SIGINT', onSigint);
   }

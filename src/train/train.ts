@@ -144,9 +144,10 @@ function settingsOf(o: TrainMetricOptions): Record<string, unknown> {
 
 /**
  * Trains a face network with dlib's metric loss. Deterministic for given data, options and
- * backend; the 'reference' backend reproduces dlib's arithmetic exactly.
+ * backend; the 'reference' backend reproduces dlib's arithmetic exactly. Yields to the event
+ * loop between steps (so signal handlers and `shouldStop` see a Ctrl-C).
  */
-export function trainMetricNet(o: TrainMetricOptions): TrainMetricResult {
+export async function trainMetricNet(o: TrainMetricOptions): Promise<TrainMetricResult> {
   const settings = settingsOf(o);
   const people = settings.people as number;
   const perPerson = settings.perPerson as number;
@@ -235,6 +236,8 @@ export function trainMetricNet(o: TrainMetricOptions): TrainMetricResult {
       o.checkpoint(lastGood);
       lastCheckpoint = Date.now();
     }
+    // let the event loop run (a Ctrl-C handler, progress output) between steps
+    await new Promise<void>((resolve) => setImmediate(resolve));
     if (o.shouldStop?.() === true) { stoppedBy = 'interrupted'; break; }
   }
   const checkpoint = snapshot();
