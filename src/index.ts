@@ -51,6 +51,7 @@ export {
   type DnnTagOrSkipNode,
 } from './dlib/dnn.js';
 export type { DnnDetailsRole } from './dlib/dnn-layers.js';
+export { buildFaceNet, type FaceNetNorm, type FaceNetOptions } from './dlib/anet.js';
 
 // HOG detector (fhog.h, image_pyramid.h, scan_fhog_pyramid.h, object_detector.h), each op with its `backend` option.
 export { FHOG_PLANES, type FhogMap, type FhogOptions } from './hog/fhog.js';
@@ -99,8 +100,32 @@ export { buildFaceEdgesFast, faceEdges, type FaceEdgeList, type FaceEdgesOptions
 export { wasmFaceEdgesAvailable } from './cluster/edges-wasm.js';
 export type { FaceDescriptors, FaceEdgePairs } from './cluster/face-graph.js';
 
-// dlib::rand (rand_kernel_1.h), the random numbers jitter and Chinese Whispers draw.
-export { DlibRand } from './rand/dlib-rand.js';
+// Metric learning (dlib/dnn/loss.h, solvers.h, trainer.h; dnn_metric_learning_on_images_ex.cpp):
+// the training loop, its pieces and the evaluation of a trained network.
+export {
+  EXAMPLE_TRAINING, evaluateNet, freshFaceNet, inferenceNetOf, trainMetricNet,
+  type ListedData, type SampledData, type StopReason, type TrainMetricOptions, type TrainMetricResult, type TrainStep,
+} from './train/train.js';
+export { metricLoss, METRIC_LOSS_DISTANCE_THRESHOLD, METRIC_LOSS_MARGIN, type MetricLossOptions, type MetricLossResult } from './train/loss-metric.js';
+export type { GemmBlas } from './dnn/gemm.js';
+export { Sgd, type SgdRule, type SgdState } from './train/sgd.js';
+export { LearningRateSchedule, type LearningRateScheduleOptions, type LearningRateScheduleState, type RecordResult } from './train/trainer.js';
+export { initializeNet } from './train/init.js';
+export { toInferenceNet } from './train/convert.js';
+export { evaluatePairs, histogramPng, type PairEvaluation } from './train/evaluate.js';
+export { loadMiniBatch, loadObjectsList, type LoadImage, type MiniBatch, type ObjectsList } from './train/sampler.js';
+export {
+  holdoutSplit, parseBatchList, scanDataDir,
+  type BatchList, type DataDirScan, type DataDirImage, type DatasetPerson, type DatasetProblem, type ListedMiniBatch,
+  type ParseBatchListOptions, type ScanDataDirOptions, type ScanProgress,
+} from './train/dataset.js';
+export { readCheckpoint, writeCheckpoint, type TrainCheckpoint } from './train/checkpoint.js';
+export { disturbColors } from './image/disturb-colors.js';
+
+// dlib::rand (rand_kernel_1.h), the random numbers jitter and Chinese Whispers draw; glibc's rand()
+// (dlib seeds each new layer's generator with it).
+export { DlibRand, type DlibRandState } from './rand/dlib-rand.js';
+export { GlibcRand } from './rand/glibc-rand.js';
 
 // Model assets: where they are, and the step that makes and verifies them.
 export {

@@ -39,7 +39,7 @@ export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.jpe', '.jfif', '.png'] as co
 export const CHIP_SIZE = FACE_CHIP.size;
 
 /** One usable image of a person. */
-export interface DatasetImage {
+export interface DataDirImage {
   /** Its path: the data folder's realpath, `/<person>/<file>` (as sampler.ts's loadObjectsList). */
   file: string;
   /** 'chip': a 150x150 file used as is; 'photo': a photo whose one face was aligned. */
@@ -51,7 +51,7 @@ export interface DatasetImage {
 /** A person of the data folder: the folder's name and its usable images, in file-name order. */
 export interface DatasetPerson {
   name: string;
-  images: DatasetImage[];
+  images: DataDirImage[];
 }
 
 /** A file that was skipped, and why (one line). */
@@ -157,7 +157,7 @@ export function scanDataDir(dir: string, opts: ScanDataDirOptions = {}): DataDir
   const skipped: DatasetProblem[] = [];
   let done = 0;
   for (const { name, files } of folders) {
-    const images: DatasetImage[] = [];
+    const images: DataDirImage[] = [];
     for (const file of files) {
       try {
         const img = readImage(file);
@@ -202,7 +202,7 @@ export function datasetObjects(scan: DataDirScan): ObjectsList {
  * the scan or a file that changed size.
  */
 export function datasetLoader(scan: DataDirScan, readImage: LoadImage = defaultReadImage): LoadImage {
-  const byPath = new Map<string, DatasetImage>();
+  const byPath = new Map<string, DataDirImage>();
   for (const p of scan.people) for (const i of p.images) byPath.set(i.file, i);
   return (path: string): RgbImage => {
     const entry = byPath.get(path);
