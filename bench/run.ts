@@ -1,6 +1,6 @@
 /**
  * facemetric benchmarks (tinybench). `npm run bench [suite]` after `npm ci`; suites: kernels,
- * models, fhog, detect, landmarks, accuracy, gemm, gemm-backward, forward-wasm, parallel, resnet, cluster, job (all when none is named).
+ * models, fhog, detect, landmarks, accuracy, gemm, gemm-backward, forward-wasm, parallel, resnet, cluster, job, train (all when none is named).
  *
  * Here: the first WebAssembly SIMD kernel against its TypeScript reference (GFLOP/s) and reading/
  * writing the three dlib model files (ms, MB/s). Each stage's suite lives in its own file and
@@ -22,6 +22,7 @@ import { fhogBench } from './fhog.js';
 import { gemmBench } from './gemm.js';
 import { gemmBackwardBench } from './gemm-backward.js';
 import { resnetBench } from './resnet.js';
+import { trainBench } from './train.js';
 import { jobBench } from './job.js';
 import { forwardWasmBench } from './forward-wasm.js';
 import { parallelBench } from './parallel.js';
@@ -113,7 +114,7 @@ console.log(`facemetric bench: node ${process.version}, ${process.platform}/${pr
 const suites: Record<string, () => Promise<void>> = {
   kernels, models, fhog: fhogBench, detect: detectBench, landmarks: landmarksBench, accuracy: accuracyReport,
   gemm: gemmBench, 'gemm-backward': gemmBackwardBench, 'forward-wasm': forwardWasmBench, parallel: parallelBench, resnet: resnetBench,
-  cluster: clusterBench, job: jobBench,
+  cluster: clusterBench, job: jobBench, train: trainBench,
 };
 const only = process.argv[2];
 if (only !== undefined && !(only in suites)) {

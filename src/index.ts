@@ -113,7 +113,7 @@ export { LearningRateSchedule, type LearningRateScheduleOptions, type LearningRa
 export { initializeNet } from './train/init.js';
 export { toInferenceNet } from './train/convert.js';
 export { evaluatePairs, histogramPng, type PairEvaluation } from './train/evaluate.js';
-export { loadMiniBatch, loadObjectsList, type LoadImage, type MiniBatch, type ObjectsList } from './train/sampler.js';
+export { loadImageAsDlib, loadMiniBatch, loadObjectsList, type LoadImage, type MiniBatch, type ObjectsList } from './train/sampler.js';
 export {
   holdoutSplit, parseBatchList, scanDataDir,
   type BatchList, type DataDirScan, type DataDirImage, type DatasetPerson, type DatasetProblem, type ListedMiniBatch,

@@ -23,11 +23,23 @@
 //       and prints one JSON line per step: {"step", "loss" (17 digits), "sizes": [params per layer]}.
 //       With --save, serializes the network (after net.clean()) to NET.dat at the end.
 //
+//   time-train --net bn|affine [--init NET.dat] --people P --per-person K [--repeat R] CHIP.png...
+//       Times dlib's training step (compute_parameter_gradients + update_parameters with sgd, as
+//       train-step) on one mini-batch of P*K chips (the given chips cycled; labels i / K): one
+//       warm-up step, then R timed steps (default 3). Prints {"people","perPerson","images",
+//       "median_ms_per_step","images_per_second","peak_rss_mb","blas","threads"?}; blas is
+//       "openblas" when the process resolved OpenBLAS (LD_LIBRARY_PATH), else "other".
+//
 //   convert-net --in TRAIN.dat --out NET.dat
 //       Loads a facenet::train_net_type file and assigns it to facenet::net_type (dlib's bn_con ->
 //       affine_ conversion, as dnn_metric_learning_on_images_ex.cpp's `anet_type testing_net =
 //       net;`), then serializes it. Prints {"layers": N}.
 
+#include <dlfcn.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
 #include <dlib/dnn.h>
 #include <dlib/image_io.h>
 
@@ -183,6 +195,56 @@ int cmd_train_step(const command_options& a) {
     throw std::invalid_argument("--net must be bn or affine");
 }
 
+template <typename net_t>
+int time_steps(net_t& net, const command_options& a) {
+    const long people = a.get_long("people", 5, 1);
+    const long per = a.get_long("per-person", 5, 1);
+    const long repeat = a.get_long("repeat", 3, 1);
+    if (a.pos.empty()) throw std::invalid_argument("time-train: give chips");
+    const auto chips = facenet::load_chips(a.pos);
+    std::vector<matrix<rgb_pixel>> batch;
+    std::vector<unsigned long> labels;
+    for (long i = 0; i < people * per; ++i) {
+        batch.push_back(chips[i % chips.size()]);
+        labels.push_back(static_cast<unsigned long>(i / per));
+    }
+    std::vector<sgd> solvers(net_t::num_computational_layers, sgd(0.0001, 0.9));
+    std::vector<double> ms;
+    volatile double sink = 0;
+    for (long r = 0; r <= repeat; ++r) {
+        const auto t0 = std::chrono::steady_clock::now();
+        sink = sink + net.compute_parameter_gradients(batch.begin(), batch.end(), labels.begin());
+        net.update_parameters(make_sstack(solvers), 0.0001);
+        const double t = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        if (r > 0) ms.push_back(t);
+    }
+    std::sort(ms.begin(), ms.end());
+    const size_t n = ms.size();
+    const double median = n % 2 ? ms[n / 2] : (ms[n / 2 - 1] + ms[n / 2]) / 2;
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    using get_threads_fn = int (*)();
+    auto get_threads = reinterpret_cast<get_threads_fn>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+    std::printf("{\"people\":%ld,\"perPerson\":%ld,\"images\":%ld,\"median_ms_per_step\":%.6g,\"images_per_second\":%.6g,"
+                "\"peak_rss_mb\":%.1f,\"blas\":\"%s\"",
+                people, per, people * per, median, 1000.0 * people * per / median, u.ru_maxrss / 1024.0,
+                get_threads ? "openblas" : "other");
+    if (get_threads) std::printf(",\"threads\":%d", get_threads());
+    std::printf("}\n");
+    return 0;
+}
+
+int cmd_time_train(const command_options& a) {
+    if (a.get("net", "bn") == "affine") {
+        facenet::net_type net;
+        deserialize(a.need("init")) >> net;
+        return time_steps(net, a);
+    }
+    facenet::train_net_type net;
+    if (a.has("init")) deserialize(a.get("init", "")) >> net;
+    return time_steps(net, a);
+}
+
 int cmd_convert_net(const command_options& a) {
     facenet::train_net_type train;
     deserialize(a.need("in")) >> train;
@@ -197,5 +259,6 @@ int cmd_convert_net(const command_options& a) {
 int run_train_command(const std::string& cmd, int argc, char** argv) {
     if (cmd == "train-step") return cmd_train_step(command_options(argc, argv));
     if (cmd == "convert-net") return cmd_convert_net(command_options(argc, argv));
+    if (cmd == "time-train") return cmd_time_train(command_options(argc, argv));
     return -1;
 }
