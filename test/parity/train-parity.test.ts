@@ -9,18 +9,21 @@
  *    every parameter gradient, every updated parameter and every running statistic identical;
  *    the saved training network byte-identical to dlib's (`net.clean()` then serialize); the
  *    bn_con -> affine_ conversion (toInferenceNet) byte-identical to dlib's
- *    `anet_type testing_net = net;`.
+ *    `anet_type testing_net = net;`; dlib loads the training and inference networks facemetric
+ *    writes (its conversion of ours gives our bytes) and its descriptors from our inference net
+ *    equal facemetric's reference forward pass.
  *  - Fine-tuning the released model (facenet::net_type: affine_ layers fixed; con_ and fc_
  *    learn) for three steps from `--batches` mini-batches: loss, gradients and parameters
  *    identical.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { buildFaceNet, readDnnNet, writeDnnNet, type DnnNet } from '../../src/dlib/index.js';
 import type { RgbImage } from '../../src/image/index.js';
 import { assetPath, exampleImagesDir } from '../../src/models/index.js';
-import { runHarnessJson } from '../../src/parity/harness.js';
+import { runHarness, runHarnessJson } from '../../src/parity/harness.js';
+import { forward } from '../../src/dnn/net.js';
 import { GlibcRand } from '../../src/rand/glibc-rand.js';
 import { toInferenceNet } from '../../src/train/convert.js';
 import { initializeNet } from '../../src/train/init.js';
@@ -132,6 +135,23 @@ describeParity('training the face ResNet against live dlib (reference BLAS)', ()
     expect(Buffer.compare(Buffer.from(writeDnnNet(net)), saved), 'the saved training network').toBe(0);
     const converted = writeDnnNet(toInferenceNet(readDnnNet(saved)));
     expect(Buffer.compare(Buffer.from(converted), readFileSync(join(dir, 'anet.dat'))), 'the affine_ conversion').toBe(0);
+
+    // dlib loads the networks facemetric writes: the training net (converting it gives our
+    // inference net's bytes), and the inference net, whose descriptors dlib computes equal to
+    // facemetric's reference forward pass (dlib's layer<1>, the fc, over the batch's chips).
+    const oursTraining = join(dir, 'ours.training.dat');
+    const oursInference = join(dir, 'ours.dat');
+    writeFileSync(oursTraining, writeDnnNet(net));
+    writeFileSync(oursInference, writeDnnNet(toInferenceNet(net)));
+    runHarnessJson(['convert-net', '--in', oursTraining, '--out', join(dir, 'ours-by-dlib.dat')]);
+    expect(Buffer.compare(readFileSync(join(dir, 'ours-by-dlib.dat')), readFileSync(oursInference)), 'dlib converting our training net').toBe(0);
+    const layersDir = join(dir, 'layers');
+    mkdirSync(layersDir);
+    const chipPaths = readFileSync(batches.list, 'utf8').split('\n').filter((l) => l.trim() !== '').slice(0, 6).map((l) => l.split(' ')[0]!);
+    runHarness(['layers', '--net', oursInference, '--out', layersDir, ...chipPaths]);
+    const dlibDescriptors = readF32File(join(layersDir, 'layer001.f32'));
+    const ours = forward(readDnnNet(readFileSync(oursInference)), chipPaths.map((p) => loadImageAsDlib(p)));
+    expectSame(concat(ours), dlibDescriptors, "dlib's descriptors from our inference net");
   }, 600_000);
 
   it('fine-tuning the released model (affine_ fixed) for three steps: loss, gradients and parameters identical', () => {
