@@ -299,16 +299,59 @@ function skinny4x8(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, pb: usiz
   v128.store(c3, c31, 16);
 }
 
-function skinny8x4(kc: i32, a0: usize, lda: usize, rows: i32, pb: usize, bs: usize, c: usize, ldc: usize, add: bool): void {
-  // row offsets from row 0 (a missing row repeats the last valid one)
+// Packs rows [0, rows) (rows <= 8; a missing row repeats the last) x columns [0, kc) of A (row
+// stride lda bytes) k-major, 8 floats per k: dst[k*8 + r] = A[r][k]; 4 x 4 blocks transposed in
+// registers.
+function packA8(a: usize, lda: usize, rows: i32, kc: i32, dst: usize): void {
   const last = <usize>(rows - 1);
-  const d1 = min<usize>(1, last) * lda;
-  const d2 = min<usize>(2, last) * lda;
-  const d3 = min<usize>(3, last) * lda;
-  const d4 = min<usize>(4, last) * lda;
-  const d5 = min<usize>(5, last) * lda;
-  const d6 = min<usize>(6, last) * lda;
-  const d7 = min<usize>(7, last) * lda;
+  const r0 = a;
+  const r1 = a + min<usize>(1, last) * lda;
+  const r2 = a + min<usize>(2, last) * lda;
+  const r3 = a + min<usize>(3, last) * lda;
+  const r4 = a + min<usize>(4, last) * lda;
+  const r5 = a + min<usize>(5, last) * lda;
+  const r6 = a + min<usize>(6, last) * lda;
+  const r7 = a + min<usize>(7, last) * lda;
+  const k4 = kc & ~3;
+  let k = 0;
+  for (; k < k4; k += 4) {
+    const o = <usize>k << 2;
+    const d = dst + (o << 3);
+    let x0 = v128.load(r0 + o), x1 = v128.load(r1 + o), x2 = v128.load(r2 + o), x3 = v128.load(r3 + o);
+    let t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
+    let t1 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+    let t2 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+    let t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+    v128.store(d, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+    v128.store(d, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 32);
+    v128.store(d, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 64);
+    v128.store(d, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 96);
+    x0 = v128.load(r4 + o); x1 = v128.load(r5 + o); x2 = v128.load(r6 + o); x3 = v128.load(r7 + o);
+    t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
+    t1 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+    t2 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+    t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+    v128.store(d, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5), 16);
+    v128.store(d, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 48);
+    v128.store(d, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 80);
+    v128.store(d, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 112);
+  }
+  for (; k < kc; k++) {
+    const o = <usize>k << 2;
+    const d = dst + (o << 3);
+    store<f32>(d, load<f32>(r0 + o));
+    store<f32>(d, load<f32>(r1 + o), 4);
+    store<f32>(d, load<f32>(r2 + o), 8);
+    store<f32>(d, load<f32>(r3 + o), 12);
+    store<f32>(d, load<f32>(r4 + o), 16);
+    store<f32>(d, load<f32>(r5 + o), 20);
+    store<f32>(d, load<f32>(r6 + o), 24);
+    store<f32>(d, load<f32>(r7 + o), 28);
+  }
+}
+
+// 8 rows x 4 columns from A packed by packA8 (pa: 8 floats per k).
+function skinny8x4(kc: i32, pa: usize, pb: usize, bs: usize, c: usize, ldc: usize, add: bool): void {
   let c0: v128, c1: v128, c2: v128, c3: v128, c4: v128, c5: v128, c6: v128, c7: v128;
   if (add) {
     c0 = v128.load(c);
@@ -322,18 +365,18 @@ function skinny8x4(kc: i32, a0: usize, lda: usize, rows: i32, pb: usize, bs: usi
   } else {
     c0 = c1 = c2 = c3 = c4 = c5 = c6 = c7 = f32x4.splat(0);
   }
-  const end = a0 + (<usize>kc << 2);
-  while (a0 < end) {
+  const end = pa + (<usize>kc << 5);
+  while (pa < end) {
     const b = v128.load(pb);
-    c0 = madd(v128.load32_splat(a0), b, c0);
-    c1 = madd(v128.load32_splat(a0 + d1), b, c1);
-    c2 = madd(v128.load32_splat(a0 + d2), b, c2);
-    c3 = madd(v128.load32_splat(a0 + d3), b, c3);
-    c4 = madd(v128.load32_splat(a0 + d4), b, c4);
-    c5 = madd(v128.load32_splat(a0 + d5), b, c5);
-    c6 = madd(v128.load32_splat(a0 + d6), b, c6);
-    c7 = madd(v128.load32_splat(a0 + d7), b, c7);
-    a0 += 4;
+    c0 = madd(v128.load32_splat(pa), b, c0);
+    c1 = madd(v128.load32_splat(pa, 4), b, c1);
+    c2 = madd(v128.load32_splat(pa, 8), b, c2);
+    c3 = madd(v128.load32_splat(pa, 12), b, c3);
+    c4 = madd(v128.load32_splat(pa, 16), b, c4);
+    c5 = madd(v128.load32_splat(pa, 20), b, c5);
+    c6 = madd(v128.load32_splat(pa, 24), b, c6);
+    c7 = madd(v128.load32_splat(pa, 28), b, c7);
+    pa += 32;
     pb += bs;
   }
   v128.store(c, c0);
@@ -347,45 +390,45 @@ function skinny8x4(kc: i32, a0: usize, lda: usize, rows: i32, pb: usize, bs: usi
 }
 
 // One column group of the skinny path: columns [j, j + w) (w = 16, 8 or 4, of which the first
-// `cols` exist in C) of every row of C. Whole R x w tiles run on C in place; a tile with missing
-// rows or columns runs on the R x w tile buffer (its valid part copied in and back).
+// `cols` exist in C) of every row of C, R = 32 / w rows at a time. Whole R x w tiles run on C in
+// place; a tile with missing rows or columns runs on the R x w tile buffer (its valid part copied
+// in and back; a missing row of A repeats the last one). For w = 4 the R = 8 rows of A are packed
+// first (packA8): eight row pointers in the loop were slower.
 function skinnyGroup(M: i32, kc: i32, a: usize, lda: usize, pb: usize, bs: usize, w: i32, cols: i32,
-  c: usize, ldc: usize, add: bool, tile: usize): void {
-  const R = 32 / w; // rows per tile: 8 accumulators of 4 columns
+  c: usize, ldc: usize, add: bool, tile: usize, apack: usize): void {
+  const R = 32 / w;
+  const ts = <usize>w << 2;
   for (let i = 0; i < M; i += R) {
     const rows = min(R, M - i);
     const ai = a + <usize>i * lda;
-    const whole = rows == R && cols == w;
     const ci = c + <usize>i * ldc;
-    let t = ci;
-    let ts = ldc;
-    if (!whole) {
-      t = tile;
-      ts = <usize>w << 2;
-      if (add) {
-        for (let r = 0; r < rows; r++) {
-          for (let q = 0; q < cols; q++) store<f32>(t + <usize>r * ts + (<usize>q << 2), load<f32>(ci + <usize>r * ldc + (<usize>q << 2)));
-        }
-      }
-    }
     const last = <usize>(rows - 1) * lda;
-    if (w == 16) {
-      skinny2x16(kc, ai, ai + min<usize>(lda, last), pb, bs, t, ts, add);
-    } else if (w == 8) {
-      skinny4x8(kc, ai, ai + min<usize>(lda, last), ai + min<usize>(2 * lda, last), ai + min<usize>(3 * lda, last), pb, bs, t, ts, add);
-    } else {
-      skinny8x4(kc, ai, lda, rows, pb, bs, t, ts, add);
+    const a1 = ai + min<usize>(lda, last);
+    const a2 = ai + min<usize>(2 * lda, last);
+    const a3 = ai + min<usize>(3 * lda, last);
+    if (w == 4) packA8(ai, lda, rows, kc, apack);
+    if (rows == R && cols == w) {
+      if (w == 16) skinny2x16(kc, ai, a1, pb, bs, ci, ldc, add);
+      else if (w == 8) skinny4x8(kc, ai, a1, a2, a3, pb, bs, ci, ldc, add);
+      else skinny8x4(kc, apack, pb, bs, ci, ldc, add);
+      continue;
     }
-    if (!whole) {
+    if (add) {
       for (let r = 0; r < rows; r++) {
-        for (let q = 0; q < cols; q++) store<f32>(ci + <usize>r * ldc + (<usize>q << 2), load<f32>(t + <usize>r * ts + (<usize>q << 2)));
+        for (let q = 0; q < cols; q++) store<f32>(tile + <usize>r * ts + (<usize>q << 2), load<f32>(ci + <usize>r * ldc + (<usize>q << 2)));
       }
+    }
+    if (w == 16) skinny2x16(kc, ai, a1, pb, bs, tile, ts, add);
+    else if (w == 8) skinny4x8(kc, ai, a1, a2, a3, pb, bs, tile, ts, add);
+    else skinny8x4(kc, apack, pb, bs, tile, ts, add);
+    for (let r = 0; r < rows; r++) {
+      for (let q = 0; q < cols; q++) store<f32>(ci + <usize>r * ldc + (<usize>q << 2), load<f32>(tile + <usize>r * ts + (<usize>q << 2)));
     }
   }
 }
 
 function gemmSkinny(M: i32, N: i32, K: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32,
-  accumulate: bool, bp: usize, tile: usize): void {
+  accumulate: bool, apack: usize, bp: usize, tile: usize): void {
   const ldab = <usize>lda << 2;
   const ldcb = <usize>ldc << 2;
   const ns = (N + 3) & ~3;
@@ -399,7 +442,7 @@ function gemmSkinny(M: i32, N: i32, K: i32, a: usize, lda: i32, b: usize, ldb: i
     for (let j = 0; j < ns;) {
       const left = ns - j;
       const w = left >= 16 ? 16 : left >= 8 ? 8 : 4;
-      skinnyGroup(M, kc, ap, ldab, bp + (<usize>j << 2), bs, w, min(w, N - j), c + (<usize>j << 2), ldcb, add, tile);
+      skinnyGroup(M, kc, ap, ldab, bp + (<usize>j << 2), bs, w, min(w, N - j), c + (<usize>j << 2), ldcb, add, tile, apack);
       j += w;
     }
   }
@@ -426,7 +469,7 @@ export function gemm_f32(M: i32, N: i32, K: i32, a: usize, lda: i32, b: usize, l
   const bpack = apack + (<usize>(MC * KC) << 2);
   const tile = bpack + (<usize>(KC * NC) << 2);
   if (N < 2 * NR) {
-    gemmSkinny(M, N, K, a, lda, b, ldb, c, ldc, accumulate, bpack, tile);
+    gemmSkinny(M, N, K, a, lda, b, ldb, c, ldc, accumulate, apack, bpack, tile);
     return;
   }
   for (let jc = 0; jc < N; jc += NC) {
