@@ -40,7 +40,7 @@
 // gemm_blas_scratch_bytes() bytes and overlaps none of A, B, C; C overlaps neither A nor B. Only
 // C[i][j] for i < M, j < N is written.
 
-import { edgeTile, gemm_f32, KC, kernel2x16, madd, MC, MR, NC, NR, packB } from './gemm';
+import { edgeTile, gemm_f32, KC, madd, MC, MR, NC, NR, packB, tile2x16, ZEROS } from './gemm';
 
 // Packs rows [0, mc) x columns [0, kc) of op(A) = A (row stride lda floats), times alpha, into
 // MR-row panels: panel p at dst + p*kc*MR floats, element (r, k) at k*MR + r; a missing second
@@ -184,24 +184,19 @@ function scaleC(M: i32, N: i32, c: usize, ldc: i32, beta: f32): void {
 }
 
 // The 2 x 16 micro-kernel of gemm.ts with the B operand read in place: the tile T[0..2)[0..16)
-// (row stride 64 bytes at `tile`) becomes (add ? T : 0) + the terms pa[k][r] * pb[k][0..16) in
-// ascending k < kc, pa an MR-row panel (MR floats per k), pb 16 floats per k at a stride of `bs`
+// (row stride 64 bytes at `tile`) becomes the tile at `src` (row stride lds: ZEROS and 0, or the
+// tile itself) plus the terms pa[k][r] * pb[k][0..16) added in ascending k < kc, pa an MR-row panel (MR floats per k), pb 16 floats per k at a stride of `bs`
 // bytes (a strip of a row-major matrix). Same order as kernel2x16.
-function kernel2x16strided(kc: i32, pa: usize, pb: usize, bs: usize, tile: usize, add: bool): void {
-  let c00: v128, c01: v128, c02: v128, c03: v128;
-  let c10: v128, c11: v128, c12: v128, c13: v128;
-  if (add) {
-    c00 = v128.load(tile);
-    c01 = v128.load(tile, 16);
-    c02 = v128.load(tile, 32);
-    c03 = v128.load(tile, 48);
-    c10 = v128.load(tile, 64);
-    c11 = v128.load(tile, 80);
-    c12 = v128.load(tile, 96);
-    c13 = v128.load(tile, 112);
-  } else {
-    c00 = c01 = c02 = c03 = c10 = c11 = c12 = c13 = f32x4.splat(0);
-  }
+function kernel2x16strided(kc: i32, pa: usize, pb: usize, bs: usize, src: usize, lds: usize, tile: usize): void {
+  const s1 = src + lds;
+  let c00 = v128.load(src);
+  let c01 = v128.load(src, 16);
+  let c02 = v128.load(src, 32);
+  let c03 = v128.load(src, 48);
+  let c10 = v128.load(s1);
+  let c11 = v128.load(s1, 16);
+  let c12 = v128.load(s1, 32);
+  let c13 = v128.load(s1, 48);
   const end = pa + (<usize>(kc * MR) << 2);
   while (pa < end) {
     const b0 = v128.load(pb);
@@ -280,7 +275,7 @@ function gemmTNSkinny(M: i32, N: i32, K: i32, a: usize, lda: i32, b: usize, ldb:
             for (let r = 0; r < rows; r++) store<f32>(tile + (<usize>(r * NR + q) << 2), load<f32>(s + (<usize>r << 2)));
           }
         }
-        kernel2x16strided(kc, bpanels + (<usize>(j * kc) << 2), pb, bs, tile, add);
+        kernel2x16strided(kc, bpanels + (<usize>(j * kc) << 2), pb, bs, add ? tile : ZEROS, add ? NR << 2 : 0, tile);
         for (let q = 0; q < cols; q++) {
           const d = c + <usize>(i + q) * ldcb + (<usize>j << 2);
           for (let r = 0; r < rows; r++) store<f32>(d + (<usize>r << 2), load<f32>(tile + (<usize>(r * NR + q) << 2)));
@@ -317,7 +312,7 @@ function gemmDot(transA: bool, M: i32, N: i32, K: i32, alpha: f32, a: usize, lda
         for (let jr = 0; jr < nc; jr += NR) {
           const bp = bpack + (<usize>(jr * kc) << 2);
           for (let ir = 0; ir < mc; ir += MR) {
-            kernel2x16(kc, apack + (<usize>(ir * kc) << 2), bp, tbuf + <usize>ir * tld + (<usize>jr << 2), tld, pc > 0);
+            tile2x16(kc, apack + (<usize>(ir * kc) << 2), bp, tbuf + <usize>ir * tld + (<usize>jr << 2), tld, pc > 0);
           }
         }
       }
@@ -397,7 +392,7 @@ export function gemm_blas_f32(transA: bool, transB: bool, M: i32, N: i32, K: i32
             const mr = min(MR, mc - ir);
             const ap = apack + (<usize>(ir * kc) << 2);
             const cp = c + <usize>(ic + ir) * ldcb + (<usize>(jc + jr) << 2);
-            if (mr == MR && nr == NR) kernel2x16(kc, ap, bp, cp, ldcb, add);
+            if (mr == MR && nr == NR) tile2x16(kc, ap, bp, cp, ldcb, add);
             else edgeTile(kc, ap, bp, cp, ldcb, mr, nr, add, tile);
           }
         }

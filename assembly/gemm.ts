@@ -50,26 +50,24 @@ export const NC: i32 = 512; // a multiple of NR
   return f32x4.add(c, f32x4.mul(a, b));
 }
 
-// The 2 x 16 micro-kernel: the tile C[0..2)[0..16) at `c` (row stride ldc bytes) becomes
-// (add ? C : 0) + pa[0][r]*pb[0][0..16) + pa[1][r]*pb[1][0..16) + ... over k < kc, the terms added
-// one at a time in ascending k into accumulators loaded from C (add) or zeroed, then stored; pa an
-// MR-row panel (k-major, MR floats per k), pb an NR-column panel (NR floats per k).
-export function kernel2x16(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, add: bool): void {
-  const c1 = c + ldc;
-  let c00: v128, c01: v128, c02: v128, c03: v128;
-  let c10: v128, c11: v128, c12: v128, c13: v128;
-  if (add) {
-    c00 = v128.load(c);
-    c01 = v128.load(c, 16);
-    c02 = v128.load(c, 32);
-    c03 = v128.load(c, 48);
-    c10 = v128.load(c1);
-    c11 = v128.load(c1, 16);
-    c12 = v128.load(c1, 32);
-    c13 = v128.load(c1, 48);
-  } else {
-    c00 = c01 = c02 = c03 = c10 = c11 = c12 = c13 = f32x4.splat(0);
-  }
+// 64 zero bytes (never written): the starting values of a sum from +0, read with row stride 0.
+export const ZEROS: usize = memory.data(64, 16);
+
+// The 2 x 16 micro-kernel: the tile at `dst` (row stride ldd bytes) becomes the tile at `src` (row
+// stride lds; ZEROS with lds = 0 for a sum from +0, or dst itself to continue a sum) plus the terms
+// pa[k][r] * pb[k][0..16) added one at a time in ascending k < kc: pa an MR-row panel (k-major, MR
+// floats per k), pb an NR-column panel (NR floats per k). The starting values are always loaded
+// (from ZEROS or from C), so the kernel has no branch.
+export function kernel2x16(kc: i32, pa: usize, pb: usize, src: usize, lds: usize, dst: usize, ldd: usize): void {
+  const s1 = src + lds;
+  let c00 = v128.load(src);
+  let c01 = v128.load(src, 16);
+  let c02 = v128.load(src, 32);
+  let c03 = v128.load(src, 48);
+  let c10 = v128.load(s1);
+  let c11 = v128.load(s1, 16);
+  let c12 = v128.load(s1, 32);
+  let c13 = v128.load(s1, 48);
   // the loop runs on the B pointer alone (one integer update fewer than a k counter: +8% in the
   // SIMD build)
   const end = pb + (<usize>(kc * NR) << 2);
@@ -91,14 +89,22 @@ export function kernel2x16(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, 
     pa += MR << 2;
     pb += NR << 2;
   }
-  v128.store(c, c00);
-  v128.store(c, c01, 16);
-  v128.store(c, c02, 32);
-  v128.store(c, c03, 48);
-  v128.store(c1, c10);
-  v128.store(c1, c11, 16);
-  v128.store(c1, c12, 32);
-  v128.store(c1, c13, 48);
+  const d1 = dst + ldd;
+  v128.store(dst, c00);
+  v128.store(dst, c01, 16);
+  v128.store(dst, c02, 32);
+  v128.store(dst, c03, 48);
+  v128.store(d1, c10);
+  v128.store(d1, c11, 16);
+  v128.store(d1, c12, 32);
+  v128.store(d1, c13, 48);
+}
+
+// The 2 x 16 tile of C at `c` (row stride ldc bytes): from +0 (add false) or continuing from C.
+// @ts-ignore: decorator
+@inline export function tile2x16(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, add: bool): void {
+  if (add) kernel2x16(kc, pa, pb, c, ldc, c, ldc);
+  else kernel2x16(kc, pa, pb, ZEROS, 0, c, ldc);
 }
 
 // An edge tile (mr <= MR rows, nr <= NR columns of C at `c`, row stride ldc bytes) through the
@@ -113,7 +119,7 @@ export function edgeTile(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mr
       for (let q = 0; q < nr; q++) store<f32>(d + (<usize>q << 2), load<f32>(s + (<usize>q << 2)));
     }
   }
-  kernel2x16(kc, pa, pb, tile, NR << 2, add);
+  tile2x16(kc, pa, pb, tile, NR << 2, add);
   for (let r = 0; r < mr; r++) {
     const d = c + <usize>r * ldc;
     const s = tile + (<usize>(r * NR) << 2);
@@ -199,26 +205,21 @@ function packBRows(b: usize, ldb: i32, kc: i32, n: i32, ns: i32, dst: usize): vo
 }
 
 // The skinny kernels: the tile C[0..R)[0..W) at `c` (row stride ldc bytes), R x W = 2 x 16, 4 x 8
-// or 8 x 4, becomes (add ? C : 0) + the terms a[r][k] * b[k][0..W) in ascending k < kc, a[r] at
-// a + r*lda bytes (row r of A, read in place), b[k] at pb + k*bs bytes. The caller passes valid
-// row pointers only (a missing row repeats the last one and is not stored: see skinnyGroup).
+// or 8 x 4, becomes the tile at `src` (row stride lds: ZEROS and 0, or C itself) plus the terms
+// a[r][k] * b[k][0..W) added in ascending k < kc, b[k] at pb + k*bs bytes; a[r] is row r of A read
+// in place (2 x 16, 4 x 8: a0, a1, ...; a missing row repeats the last one and is not stored: see
+// skinnyGroup) or, for 8 x 4, 8 floats per k packed by packA8.
 
-function skinny2x16(kc: i32, a0: usize, a1: usize, pb: usize, bs: usize, c: usize, ldc: usize, add: bool): void {
-  const c1 = c + ldc;
-  let c00: v128, c01: v128, c02: v128, c03: v128;
-  let c10: v128, c11: v128, c12: v128, c13: v128;
-  if (add) {
-    c00 = v128.load(c);
-    c01 = v128.load(c, 16);
-    c02 = v128.load(c, 32);
-    c03 = v128.load(c, 48);
-    c10 = v128.load(c1);
-    c11 = v128.load(c1, 16);
-    c12 = v128.load(c1, 32);
-    c13 = v128.load(c1, 48);
-  } else {
-    c00 = c01 = c02 = c03 = c10 = c11 = c12 = c13 = f32x4.splat(0);
-  }
+function skinny2x16(kc: i32, a0: usize, a1: usize, pb: usize, bs: usize, src: usize, lds: usize, c: usize, ldc: usize): void {
+  const s1 = src + lds;
+  let c00 = v128.load(src);
+  let c01 = v128.load(src, 16);
+  let c02 = v128.load(src, 32);
+  let c03 = v128.load(src, 48);
+  let c10 = v128.load(s1);
+  let c11 = v128.load(s1, 16);
+  let c12 = v128.load(s1, 32);
+  let c13 = v128.load(s1, 48);
   const end = a0 + (<usize>kc << 2);
   const d1 = a1 - a0;
   while (a0 < end) {
@@ -239,6 +240,7 @@ function skinny2x16(kc: i32, a0: usize, a1: usize, pb: usize, bs: usize, c: usiz
     a0 += 4;
     pb += bs;
   }
+  const c1 = c + ldc;
   v128.store(c, c00);
   v128.store(c, c01, 16);
   v128.store(c, c02, 32);
@@ -249,24 +251,16 @@ function skinny2x16(kc: i32, a0: usize, a1: usize, pb: usize, bs: usize, c: usiz
   v128.store(c1, c13, 48);
 }
 
-function skinny4x8(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, pb: usize, bs: usize, c: usize, ldc: usize, add: bool): void {
-  const c1 = c + ldc;
-  const c2 = c1 + ldc;
-  const c3 = c2 + ldc;
-  let c00: v128, c01: v128, c10: v128, c11: v128;
-  let c20: v128, c21: v128, c30: v128, c31: v128;
-  if (add) {
-    c00 = v128.load(c);
-    c01 = v128.load(c, 16);
-    c10 = v128.load(c1);
-    c11 = v128.load(c1, 16);
-    c20 = v128.load(c2);
-    c21 = v128.load(c2, 16);
-    c30 = v128.load(c3);
-    c31 = v128.load(c3, 16);
-  } else {
-    c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = f32x4.splat(0);
-  }
+function skinny4x8(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, pb: usize, bs: usize, src: usize, lds: usize,
+  c: usize, ldc: usize): void {
+  let c00 = v128.load(src);
+  let c01 = v128.load(src, 16);
+  let c10 = v128.load(src + lds);
+  let c11 = v128.load(src + lds, 16);
+  let c20 = v128.load(src + 2 * lds);
+  let c21 = v128.load(src + 2 * lds, 16);
+  let c30 = v128.load(src + 3 * lds);
+  let c31 = v128.load(src + 3 * lds, 16);
   const end = a0 + (<usize>kc << 2);
   const d1 = a1 - a0;
   const d2 = a2 - a0;
@@ -289,6 +283,9 @@ function skinny4x8(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, pb: usiz
     a0 += 4;
     pb += bs;
   }
+  const c1 = c + ldc;
+  const c2 = c1 + ldc;
+  const c3 = c2 + ldc;
   v128.store(c, c00);
   v128.store(c, c01, 16);
   v128.store(c1, c10);
@@ -351,20 +348,15 @@ function packA8(a: usize, lda: usize, rows: i32, kc: i32, dst: usize): void {
 }
 
 // 8 rows x 4 columns from A packed by packA8 (pa: 8 floats per k).
-function skinny8x4(kc: i32, pa: usize, pb: usize, bs: usize, c: usize, ldc: usize, add: bool): void {
-  let c0: v128, c1: v128, c2: v128, c3: v128, c4: v128, c5: v128, c6: v128, c7: v128;
-  if (add) {
-    c0 = v128.load(c);
-    c1 = v128.load(c + ldc);
-    c2 = v128.load(c + 2 * ldc);
-    c3 = v128.load(c + 3 * ldc);
-    c4 = v128.load(c + 4 * ldc);
-    c5 = v128.load(c + 5 * ldc);
-    c6 = v128.load(c + 6 * ldc);
-    c7 = v128.load(c + 7 * ldc);
-  } else {
-    c0 = c1 = c2 = c3 = c4 = c5 = c6 = c7 = f32x4.splat(0);
-  }
+function skinny8x4(kc: i32, pa: usize, pb: usize, bs: usize, src: usize, lds: usize, c: usize, ldc: usize): void {
+  let c0 = v128.load(src);
+  let c1 = v128.load(src + lds);
+  let c2 = v128.load(src + 2 * lds);
+  let c3 = v128.load(src + 3 * lds);
+  let c4 = v128.load(src + 4 * lds);
+  let c5 = v128.load(src + 5 * lds);
+  let c6 = v128.load(src + 6 * lds);
+  let c7 = v128.load(src + 7 * lds);
   const end = pa + (<usize>kc << 5);
   while (pa < end) {
     const b = v128.load(pb);
@@ -408,9 +400,11 @@ function skinnyGroup(M: i32, kc: i32, a: usize, lda: usize, pb: usize, bs: usize
     const a3 = ai + min<usize>(3 * lda, last);
     if (w == 4) packA8(ai, lda, rows, kc, apack);
     if (rows == R && cols == w) {
-      if (w == 16) skinny2x16(kc, ai, a1, pb, bs, ci, ldc, add);
-      else if (w == 8) skinny4x8(kc, ai, a1, a2, a3, pb, bs, ci, ldc, add);
-      else skinny8x4(kc, apack, pb, bs, ci, ldc, add);
+      const src = add ? ci : ZEROS;
+      const lds = add ? ldc : 0;
+      if (w == 16) skinny2x16(kc, ai, a1, pb, bs, src, lds, ci, ldc);
+      else if (w == 8) skinny4x8(kc, ai, a1, a2, a3, pb, bs, src, lds, ci, ldc);
+      else skinny8x4(kc, apack, pb, bs, src, lds, ci, ldc);
       continue;
     }
     if (add) {
@@ -418,9 +412,11 @@ function skinnyGroup(M: i32, kc: i32, a: usize, lda: usize, pb: usize, bs: usize
         for (let q = 0; q < cols; q++) store<f32>(tile + <usize>r * ts + (<usize>q << 2), load<f32>(ci + <usize>r * ldc + (<usize>q << 2)));
       }
     }
-    if (w == 16) skinny2x16(kc, ai, a1, pb, bs, tile, ts, add);
-    else if (w == 8) skinny4x8(kc, ai, a1, a2, a3, pb, bs, tile, ts, add);
-    else skinny8x4(kc, apack, pb, bs, tile, ts, add);
+    const src = add ? tile : ZEROS;
+    const lds = add ? ts : 0;
+    if (w == 16) skinny2x16(kc, ai, a1, pb, bs, src, lds, tile, ts);
+    else if (w == 8) skinny4x8(kc, ai, a1, a2, a3, pb, bs, src, lds, tile, ts);
+    else skinny8x4(kc, apack, pb, bs, src, lds, tile, ts);
     for (let r = 0; r < rows; r++) {
       for (let q = 0; q < cols; q++) store<f32>(ci + <usize>r * ldc + (<usize>q << 2), load<f32>(tile + <usize>r * ts + (<usize>q << 2)));
     }
@@ -490,7 +486,7 @@ export function gemm_f32(M: i32, N: i32, K: i32, a: usize, lda: i32, b: usize, l
             const ap = apack + (<usize>(ir * kc) << 2);
             const cp = c + <usize>(ic + ir) * ldcb + (<usize>(jc + jr) << 2);
             if (mr == MR && nr == NR) {
-              kernel2x16(kc, ap, bp, cp, ldcb, add);
+              tile2x16(kc, ap, bp, cp, ldcb, add);
             } else {
               edgeTile(kc, ap, bp, cp, ldcb, mr, nr, add, tile);
             }
