@@ -6,6 +6,9 @@
 // The face network's backward products (F filters, T = taps per filter, P = output pixels):
 //   data gradient    dCols[T x P] = Wᵀ·G     transA: A = W stored F x T, B = G (F x P), K = F
 //   filter gradient  dW[F x T]    = G·Colsᵀ  transB: A = G (F x P), B = Cols stored T x P, K = P
+// and in dlib's own layout (src/dnn/conv-grad.ts, img2col's matrix P x T): the data gradient
+// temp[P x T] = Gᵀ·W (transA, beta 0), the filter gradient dW += G·temp per sample (no
+// transposition, beta 1: the sum continues across samples).
 //
 // Algorithm: the Goto / BLIS loops of assembly/gemm.ts (blocks NC x KC of op(B) packed into
 // 16-column panels, MC x KC of op(A) into 2-row panels, the 2 x 16 micro-kernel kernel2x16, same
@@ -18,23 +21,24 @@
 // - op(B) = B (K x N): gemm.ts's packB;
 // - op(B) = Bᵀ (B stored N x K): 4 stored rows x 4 k at a time, transposed in registers (four
 //   loads, eight shuffles, four stores), read along stored rows.
-// alpha is applied while op(A) is packed (each packed value is alpha·a, one rounding, as netlib's
-// "TEMP = ALPHA*B(L,J)"); beta by a pass over C before the product (C = beta·C; none for beta = 1;
-// for beta = 0 the first K block overwrites C, which is never read: NaNs in C are ignored).
-// Without transposition and with alpha = 1 the call goes to gemm_f32 itself (its dot-product path
-// for N < 32 included); Aᵀ·B with few columns (N <= 64) runs transposed with A read in place
-// (gemmTNSkinny below).
+// Two loop shapes, netlib sgemm's (src/dnn/gemm.ts gemmBlasReference), chosen by whether B is
+// transposed:
+// - B not transposed ("axpy" form): C = beta·C first (scaleC; none for beta = 1; for beta = 0 the
+//   first K block starts its sums from +0 and C is never read: NaNs in C are ignored), then every
+//   term (alpha·a)·b — alpha applied while op(A) is packed, one rounding, as netlib's
+//   "TEMP = ALPHA*B(L,J)" — added into C in ascending k: the micro-kernel loads each C tile at the
+//   start of a K block and stores it at the end, so the sums continue across the blocks. With
+//   alpha = 1 and A not transposed the call goes to gemm_f32 itself (same order, its N < 32 path
+//   included); Aᵀ·B with few columns (N <= 64) and alpha = 1 runs transposed with A read in place
+//   (gemmTNSkinny below), same order.
+// - B transposed ("dot" form): t = the sum from +0 of the products a·b (no alpha) in ascending k,
+//   continued across the K blocks in a block buffer of sums (gemmDot below), then
+//   C = alpha·t (beta = 0, C never read) or alpha·t + beta·C, each operation rounded.
 //
-// Summation order: C[i][j] = (beta·C0, or nothing when beta = 0) + p0 + p1 + ... in K-block order,
-// each partial sum p over one block of KC = 256 k's accumulated in ascending k from +0, one product
-// (alpha·a)·b (gemmTNSkinny: (alpha·b)·a) and one add per step (the plain SIMD build), or one fused
-// multiply-add per step where the relaxed build's relaxed_madd fuses. The reference (netlib) adds
-// every term straight into C (B not transposed) or forms the whole sum first and then
-// alpha·t + beta·C (B transposed): the results differ from it in rounding only (the tests bound
-// the difference). With K <= 256, alpha = 1 and beta = 0 (or beta = 1 with B transposed: C + t
-// either way) the plain SIMD build adds the same terms in the same order as the reference, so it
-// gives the reference's bits (not through gemm_f32's dot-product path, N < 32 without
-// transposition, which sums in 4 lanes).
+// Summation order: therefore the reference's in every case. In the plain SIMD build (one multiply
+// and one add per term, two roundings) every result is the reference's to the bit; the relaxed
+// build's relaxed_madd may fuse them (one rounding), so results there differ from the reference in
+// rounding only (the tests bound the difference).
 //
 // Memory: pointers are byte offsets into this module's memory. `scratch` holds
 // gemm_blas_scratch_bytes() bytes and overlaps none of A, B, C; C overlaps neither A nor B. Only
