@@ -6,6 +6,9 @@
 // The face network's backward products (F filters, T = taps per filter, P = output pixels):
 //   data gradient    dCols[T x P] = Wᵀ·G     transA: A = W stored F x T, B = G (F x P), K = F
 //   filter gradient  dW[F x T]    = G·Colsᵀ  transB: A = G (F x P), B = Cols stored T x P, K = P
+// and in dlib's own layout (src/dnn/conv-grad.ts, img2col's matrix P x T): the data gradient
+// temp[P x T] = Gᵀ·W (transA, beta 0), the filter gradient dW += G·temp per sample (no
+// transposition, beta 1: the sum continues across samples).
 //
 // Algorithm: the Goto / BLIS loops of assembly/gemm.ts (blocks NC x KC of op(B) packed into
 // 16-column panels, MC x KC of op(A) into 2-row panels, the 2 x 16 micro-kernel kernel2x16, same
@@ -18,29 +21,30 @@
 // - op(B) = B (K x N): gemm.ts's packB;
 // - op(B) = Bᵀ (B stored N x K): 4 stored rows x 4 k at a time, transposed in registers (four
 //   loads, eight shuffles, four stores), read along stored rows.
-// alpha is applied while op(A) is packed (each packed value is alpha·a, one rounding, as netlib's
-// "TEMP = ALPHA*B(L,J)"); beta by a pass over C before the product (C = beta·C; none for beta = 1;
-// for beta = 0 the first K block overwrites C, which is never read: NaNs in C are ignored).
-// Without transposition and with alpha = 1 the call goes to gemm_f32 itself (its dot-product path
-// for N < 32 included); Aᵀ·B with few columns (N <= 64) runs transposed with A read in place
-// (gemmTNSkinny below).
+// Two loop shapes, netlib sgemm's (src/dnn/gemm.ts gemmBlasReference), chosen by whether B is
+// transposed:
+// - B not transposed ("axpy" form): C = beta·C first (scaleC; none for beta = 1; for beta = 0 the
+//   first K block starts its sums from +0 and C is never read: NaNs in C are ignored), then every
+//   term (alpha·a)·b — alpha applied while op(A) is packed, one rounding, as netlib's
+//   "TEMP = ALPHA*B(L,J)" — added into C in ascending k: the micro-kernel loads each C tile at the
+//   start of a K block and stores it at the end, so the sums continue across the blocks. With
+//   alpha = 1 and A not transposed the call goes to gemm_f32 itself (same order, its N < 32 path
+//   included); Aᵀ·B with few columns (N <= 64) and alpha = 1 runs transposed with A read in place
+//   (gemmTNSkinny below), same order.
+// - B transposed ("dot" form): t = the sum from +0 of the products a·b (no alpha) in ascending k,
+//   continued across the K blocks in a block buffer of sums (gemmDot below), then
+//   C = alpha·t (beta = 0, C never read) or alpha·t + beta·C, each operation rounded.
 //
-// Summation order: C[i][j] = (beta·C0, or nothing when beta = 0) + p0 + p1 + ... in K-block order,
-// each partial sum p over one block of KC = 256 k's accumulated in ascending k from +0, one product
-// (alpha·a)·b (gemmTNSkinny: (alpha·b)·a) and one add per step (the plain SIMD build), or one fused
-// multiply-add per step where the relaxed build's relaxed_madd fuses. The reference (netlib) adds
-// every term straight into C (B not transposed) or forms the whole sum first and then
-// alpha·t + beta·C (B transposed): the results differ from it in rounding only (the tests bound
-// the difference). With K <= 256, alpha = 1 and beta = 0 (or beta = 1 with B transposed: C + t
-// either way) the plain SIMD build adds the same terms in the same order as the reference, so it
-// gives the reference's bits (not through gemm_f32's dot-product path, N < 32 without
-// transposition, which sums in 4 lanes).
+// Summation order: therefore the reference's in every case. In the plain SIMD build (one multiply
+// and one add per term, two roundings) every result is the reference's to the bit; the relaxed
+// build's relaxed_madd may fuse them (one rounding), so results there differ from the reference in
+// rounding only (the tests bound the difference).
 //
 // Memory: pointers are byte offsets into this module's memory. `scratch` holds
 // gemm_blas_scratch_bytes() bytes and overlaps none of A, B, C; C overlaps neither A nor B. Only
 // C[i][j] for i < M, j < N is written.
 
-import { gemm_f32, KC, kernel2x16, madd, MC, MR, NC, NR, packB } from './gemm';
+import { edgeTile, gemm_f32, KC, madd, MC, MR, NC, NR, packB, tile2x16, ZEROS } from './gemm';
 
 // Packs rows [0, mc) x columns [0, kc) of op(A) = A (row stride lda floats), times alpha, into
 // MR-row panels: panel p at dst + p*kc*MR floats, element (r, k) at k*MR + r; a missing second
@@ -184,13 +188,19 @@ function scaleC(M: i32, N: i32, c: usize, ldc: i32, beta: f32): void {
 }
 
 // The 2 x 16 micro-kernel of gemm.ts with the B operand read in place: the tile T[0..2)[0..16)
-// (row stride 64 bytes at `tile`) = sum over k < kc of pa[k][r] * pb[k][0..16), pa an MR-row panel
-// (MR floats per k), pb 16 floats per k at a stride of `bs` bytes (a strip of a row-major matrix).
-// Same order as kernel2x16: ascending k from +0, one (possibly fused) multiply-add per step.
-function kernel2x16strided(kc: i32, pa: usize, pb: usize, bs: usize, tile: usize): void {
-  const z = f32x4.splat(0);
-  let c00 = z, c01 = z, c02 = z, c03 = z;
-  let c10 = z, c11 = z, c12 = z, c13 = z;
+// (row stride 64 bytes at `tile`) becomes the tile at `src` (row stride lds: ZEROS and 0, or the
+// tile itself) plus the terms pa[k][r] * pb[k][0..16) added in ascending k < kc, pa an MR-row panel (MR floats per k), pb 16 floats per k at a stride of `bs`
+// bytes (a strip of a row-major matrix). Same order as kernel2x16.
+function kernel2x16strided(kc: i32, pa: usize, pb: usize, bs: usize, src: usize, lds: usize, tile: usize): void {
+  const s1 = src + lds;
+  let c00 = v128.load(src);
+  let c01 = v128.load(src, 16);
+  let c02 = v128.load(src, 32);
+  let c03 = v128.load(src, 48);
+  let c10 = v128.load(s1);
+  let c11 = v128.load(s1, 16);
+  let c12 = v128.load(s1, 32);
+  let c13 = v128.load(s1, 48);
   const end = pa + (<usize>(kc * MR) << 2);
   while (pa < end) {
     const b0 = v128.load(pb);
@@ -220,22 +230,24 @@ function kernel2x16strided(kc: i32, pa: usize, pb: usize, bs: usize, tile: usize
   v128.store(tile, c13, 112);
 }
 
-// C = alpha·Aᵀ·B + beta·C (after scaleC) for few columns N (< TN_SKINNY_N), A stored K x M, B
-// stored K x N: the data gradient of the face network's late convolutions (N = 4, 16, 64 pixels),
+// C = Aᵀ·B + beta·C (after scaleC; alpha = 1) for few columns N (< TN_SKINNY_N), A stored K x M,
+// B stored K x N: the data gradient of the face network's late convolutions (N = 4, 16, 64 pixels),
 // where gemm_blas_f32's loops would pack all of A for a few B panels (or pad 4 columns to 16).
 // Measured (simd build, CPU-time GFLOP/s, M = 2304 or 1152, K = 256 or 128): N = 4: 1.7 -> 37,
 // N = 16: 11 -> 38..50, N = 32: 20 -> 45..50, N = 64: 38 -> 43..46; N = 128 and up the packed
 // loops win (N = 289: 51 vs 33, N = 5184: 40 vs 19): the strips of A read in place are re-read
 // once per column pair, from L2 once they outgrow L1.
-// Instead the problem is computed transposed, Cᵀ[N x M] = (alpha·B)ᵀ·A, with the roles of the
-// micro-kernel swapped: B (small) is packed into 2-row panels of Bᵀ (alpha applied there: the
-// terms are (alpha·b)·a), and A is read in place, 16 adjacent columns of each stored row; full
-// 16-column strips only (the last partial strip is copied, zero padded, into the scratch). Each
-// 2 x 16 tile of Cᵀ is added (or, for the first K block with beta = 0, stored) transposed into C.
-// Order: as gemm_blas_f32's, K blocks of KC, each block's partial sum in ascending k from +0.
+// Instead the problem is computed transposed, Cᵀ[N x M] = Bᵀ·A, with the roles of the
+// micro-kernel swapped: B (small) is packed into 2-row panels of Bᵀ, and A is read in place, 16
+// adjacent columns of each stored row; full 16-column strips only (the last partial strip is
+// copied, zero padded, into the scratch). Each 2 x 16 tile of Cᵀ is loaded (transposed) from C
+// into the tile buffer — except in the first K block with beta = 0 — continued by the kernel and
+// stored back transposed: the axpy order, each C element one sequential sum in ascending k. The
+// terms are b·a, the same product as the reference's a·b: alpha = 1 only (with alpha != 1 the
+// reference rounds alpha·a first; those products take the packed loops).
 const TN_SKINNY_N: i32 = 65;
 
-function gemmTNSkinny(M: i32, N: i32, K: i32, alpha: f32, a: usize, lda: i32, b: usize, ldb: i32,
+function gemmTNSkinny(M: i32, N: i32, K: i32, a: usize, lda: i32, b: usize, ldb: i32,
   accumulate: bool, c: usize, ldc: i32, scratch: usize): void {
   const ldcb = <usize>ldc << 2;
   const ldab = <usize>lda << 2;
@@ -247,7 +259,7 @@ function gemmTNSkinny(M: i32, N: i32, K: i32, alpha: f32, a: usize, lda: i32, b:
     const kc = min(KC, K - pc);
     const add = accumulate || pc > 0;
     // rows of Bᵀ = columns of the stored B: packAT reads B's stored rows k
-    packAT(b + (<usize>pc * ldb << 2), ldb, N, kc, alpha, bpanels);
+    packAT(b + (<usize>pc * ldb << 2), ldb, N, kc, 1, bpanels);
     const arow = a + (<usize>pc * ldab);
     for (let i = 0; i < M; i += NR) {
       const cols = min(NR, M - i);
@@ -259,26 +271,80 @@ function gemmTNSkinny(M: i32, N: i32, K: i32, alpha: f32, a: usize, lda: i32, b:
         bs = <usize>NR << 2;
       }
       for (let j = 0; j < N; j += MR) {
-        kernel2x16strided(kc, bpanels + (<usize>(j * kc) << 2), pb, bs, tile);
         // tile row r (row j + r of Cᵀ) holds C[i + q][j + r] in lane q
         const rows = min(MR, N - j);
+        if (add) {
+          for (let q = 0; q < cols; q++) {
+            const s = c + <usize>(i + q) * ldcb + (<usize>j << 2);
+            for (let r = 0; r < rows; r++) store<f32>(tile + (<usize>(r * NR + q) << 2), load<f32>(s + (<usize>r << 2)));
+          }
+        }
+        kernel2x16strided(kc, bpanels + (<usize>(j * kc) << 2), pb, bs, add ? tile : ZEROS, add ? NR << 2 : 0, tile);
         for (let q = 0; q < cols; q++) {
           const d = c + <usize>(i + q) * ldcb + (<usize>j << 2);
-          for (let r = 0; r < rows; r++) {
-            const t = load<f32>(tile + (<usize>(r * NR + q) << 2));
-            const o = d + (<usize>r << 2);
-            store<f32>(o, add ? load<f32>(o) + t : t);
-          }
+          for (let r = 0; r < rows; r++) store<f32>(d + (<usize>r << 2), load<f32>(tile + (<usize>(r * NR + q) << 2)));
         }
       }
     }
   }
 }
 
-// Bytes of scratch gemm_blas_f32 needs: packed A block, packed B block, one edge tile (at least
-// gemm_f32's, which it calls).
+// The "dot" form (B transposed), netlib's order: t = the float sum from +0 of the products
+// a[i][k]·b[k][j] (no alpha) in ascending k, then C = alpha·t (beta = 0) or alpha·t + beta·C, each
+// operation rounded. The sums t of an MC x NC block of C run in the t buffer (row stride NC floats;
+// whole 2 x 16 tiles, so no edge tiles) and continue across its K blocks (loop order jc, ic, pc: a
+// B block is packed again for every MC rows when K > KC), then the block's epilogue writes C.
+function gemmDot(transA: bool, M: i32, N: i32, K: i32, alpha: f32, a: usize, lda: i32, b: usize, ldb: i32,
+  beta: f32, c: usize, ldc: i32, scratch: usize): void {
+  const ldcb = <usize>ldc << 2;
+  const apack = scratch;
+  const bpack = apack + (<usize>(MC * KC) << 2);
+  const tbuf = bpack + (<usize>(KC * NC) << 2) + (<usize>(MR * NR) << 2);
+  const tld = <usize>NC << 2;
+  const va = f32x4.splat(alpha);
+  const vb = f32x4.splat(beta);
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = min(NC, N - jc);
+    for (let ic = 0; ic < M; ic += MC) {
+      const mc = min(MC, M - ic);
+      if (K <= 0) for (let i = 0; i < mc; i++) memory.fill(tbuf + <usize>i * tld, 0, <usize>nc << 2);
+      for (let pc = 0; pc < K; pc += KC) {
+        const kc = min(KC, K - pc);
+        if (ic == 0 || K > KC) packBT(b + ((<usize>jc * ldb + pc) << 2), ldb, kc, nc, bpack);
+        if (transA) packAT(a + ((<usize>pc * lda + ic) << 2), lda, mc, kc, 1, apack);
+        else packAN(a + ((<usize>ic * lda + pc) << 2), lda, mc, kc, 1, apack);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const bp = bpack + (<usize>(jr * kc) << 2);
+          for (let ir = 0; ir < mc; ir += MR) {
+            tile2x16(kc, apack + (<usize>(ir * kc) << 2), bp, tbuf + <usize>ir * tld + (<usize>jr << 2), tld, pc > 0);
+          }
+        }
+      }
+      // C = alpha·t (+ beta·C)
+      const n4 = nc & ~3;
+      for (let i = 0; i < mc; i++) {
+        const t = tbuf + <usize>i * tld;
+        const d = c + <usize>(ic + i) * ldcb + (<usize>jc << 2);
+        let j = 0;
+        for (; j < n4; j += 4) {
+          const o = <usize>j << 2;
+          const r = f32x4.mul(va, v128.load(t + o));
+          v128.store(d + o, beta == 0 ? r : f32x4.add(r, f32x4.mul(vb, v128.load(d + o))));
+        }
+        for (; j < nc; j++) {
+          const o = <usize>j << 2;
+          const r = alpha * load<f32>(t + o);
+          store<f32>(d + o, beta == 0 ? r : r + beta * load<f32>(d + o));
+        }
+      }
+    }
+  }
+}
+
+// Bytes of scratch gemm_blas_f32 needs: packed A block, packed B block, one edge tile (gemm_f32's,
+// which it calls), then the dot form's MC x NC block of sums.
 export function gemm_blas_scratch_bytes(): i32 {
-  return (MC * KC + KC * NC + MR * NR) << 2;
+  return (MC * KC + KC * NC + MR * NR + MC * NC) << 2;
 }
 
 // C = alpha·op(A)·op(B) + beta·C. op(A) is M x K: A stored M x K (transA false) or K x M (true),
@@ -288,35 +354,38 @@ export function gemm_blas_scratch_bytes(): i32 {
 export function gemm_blas_f32(transA: bool, transB: bool, M: i32, N: i32, K: i32, alpha: f32,
   a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, scratch: usize): void {
   if (M <= 0 || N <= 0) return;
-  // C = beta·C first (beta = 0 with K > 0: the first K block overwrites C instead)
+  if (transB) {
+    gemmDot(transA, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc, scratch);
+    return;
+  }
+  // the "axpy" form: C = beta·C first (beta = 0 with K > 0: the first K block starts from 0
+  // instead), then every term added into C in ascending k
   if (beta != 1 && (beta != 0 || K <= 0)) scaleC(M, N, c, ldc, beta);
   if (K <= 0) return;
   const accumulate = beta != 0;
-  if (!transA && !transB && alpha == 1) {
+  if (!transA && alpha == 1) {
     gemm_f32(M, N, K, a, lda, b, ldb, c, ldc, accumulate, scratch);
     return;
   }
-  if (transA && !transB && N < TN_SKINNY_N) {
-    gemmTNSkinny(M, N, K, alpha, a, lda, b, ldb, accumulate, c, ldc, scratch);
+  if (transA && N < TN_SKINNY_N && alpha == 1) {
+    gemmTNSkinny(M, N, K, a, lda, b, ldb, accumulate, c, ldc, scratch);
     return;
   }
   const ldcb = <usize>ldc << 2;
   const apack = scratch;
   const bpack = apack + (<usize>(MC * KC) << 2);
   const tile = bpack + (<usize>(KC * NC) << 2);
-  // element (row, col) of a stored operand: row-major, so op(X)[i][k] of a transposed X is at
-  // (k*ld + i)*4
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min(NC, N - jc);
     for (let pc = 0; pc < K; pc += KC) {
       const kc = min(KC, K - pc);
-      // the KC x NC block of op(B) at (pc, jc)
-      if (transB) packBT(b + ((<usize>jc * ldb + pc) << 2), ldb, kc, nc, bpack);
-      else packB(b + ((<usize>pc * ldb + jc) << 2), ldb, kc, nc, bpack);
+      // the KC x NC block of op(B) = B at (pc, jc)
+      packB(b + ((<usize>pc * ldb + jc) << 2), ldb, kc, nc, bpack);
       const add = accumulate || pc > 0;
       for (let ic = 0; ic < M; ic += MC) {
         const mc = min(MC, M - ic);
-        // the MC x KC block of op(A) at (ic, pc), times alpha
+        // the MC x KC block of op(A) at (ic, pc), times alpha (op(A)[i][k] of a transposed A is
+        // at (k*lda + i)*4)
         if (transA) packAT(a + ((<usize>pc * lda + ic) << 2), lda, mc, kc, alpha, apack);
         else packAN(a + ((<usize>ic * lda + pc) << 2), lda, mc, kc, alpha, apack);
         // one B micro-panel (L1) against every A micro-panel of the block (L2)
@@ -327,21 +396,8 @@ export function gemm_blas_f32(transA: bool, transB: bool, M: i32, N: i32, K: i32
             const mr = min(MR, mc - ir);
             const ap = apack + (<usize>(ir * kc) << 2);
             const cp = c + <usize>(ic + ir) * ldcb + (<usize>(jc + jr) << 2);
-            if (mr == MR && nr == NR) {
-              kernel2x16(kc, ap, bp, cp, ldcb, add);
-            } else {
-              // edge tile: the whole padded tile aside, then its valid part into C
-              kernel2x16(kc, ap, bp, tile, NR << 2, false);
-              for (let r = 0; r < mr; r++) {
-                const d = cp + <usize>r * ldcb;
-                const s = tile + (<usize>(r * NR) << 2);
-                for (let q = 0; q < nr; q++) {
-                  const o = <usize>q << 2;
-                  const t = load<f32>(s + o);
-                  store<f32>(d + o, add ? load<f32>(d + o) + t : t);
-                }
-              }
-            }
+            if (mr == MR && nr == NR) tile2x16(kc, ap, bp, cp, ldcb, add);
+            else edgeTile(kc, ap, bp, cp, ldcb, mr, nr, add, tile);
           }
         }
       }

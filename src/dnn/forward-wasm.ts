@@ -19,9 +19,10 @@
  *
  * Each kernel does dlib's float32 operations in dlib's order, so the only difference from the
  * TypeScript reference (runNetwork in net.ts) is the GEMM: with `gemm: gemmWasm` of the same
- * flavour as the reference's hook, every layer here equals the reference's to the bit (tested),
- * as long as each convolution's GEMM has N >= 32 in both or N < 32 in both (the WebAssembly GEMM
- * sums a product's terms in the same order for any N >= 32; N < 32 takes its dot-product path).
+ * flavour as the reference's hook, every layer here equals the reference's to the bit (tested).
+ * The WebAssembly GEMM sums each element in ascending k whatever the shape (netlib's order), so
+ * its plain SIMD build equals gemmReference (dlib's bits) too, and the batching below changes no
+ * bit; the relaxed build may fuse multiply-adds.
  *
  * ## Batching
  *

@@ -5,15 +5,14 @@
  * the scatter that ends a convolution's data gradient.
  *
  * The reference is {@link gemmBlasReference} (gemm.ts: netlib sgemm's order, dlib's bits on
- * Debian's reference BLAS). The kernel sums each C entry in K blocks of 256 (and the relaxed build
- * may fuse multiply-adds), so results differ from the reference in rounding only: within
+ * Debian's reference BLAS), and the kernel sums in its order in every case: B not transposed (the
+ * "axpy" form: C = beta·C, then each term (alpha·a)·b added into C in ascending k, across the K
+ * blocks) and B transposed (the "dot" form: t summed from 0 in ascending k, then alpha·t + beta·C).
+ * So the plain SIMD build gives the reference's bits for every product (tested at the face
+ * network's shapes, edge sizes and every alpha/beta: test/dnn/gemm-blas-wasm.test.ts). The relaxed
+ * build may fuse multiply-adds, so there results differ in rounding only: within
  * gamma_n·(|alpha|·sum_k |a b| + |beta·C0|), n = K + ceil(K/256) + 4, of the exact value (Higham;
- * test/dnn/gemm-blas-wasm.test.ts). With K <= 256, alpha = 1 and beta = 0 (or beta = 1 with B
- * transposed) the plain SIMD build sums in the reference's order and gives its bits: every data
- * gradient Wᵀ·G of the face net (K = F <= 256), and its filter gradients G·Colsᵀ with P <= 256.
- * Not the relaxed build (it may fuse), not beta = 1 without transposed B (netlib adds each term
- * into C, the kernel adds the block's sum), not untransposed products with N < 32 (gemm_f32's
- * 4-lane dot products). The col2img kernel adds in dlib's order and is bit-identical.
+ * the same test). The col2img kernel adds in dlib's order and is bit-identical.
  *
  * Two ways in, as gemm-wasm.ts:
  * - {@link gemmBlasWasm} (and {@link makeGemmBlasWasm}): a {@link GemmBlas} on plain
@@ -71,8 +70,9 @@ export interface Col2imgInput {
 
 /**
  * The backward GEMM and col2img on operands resident in one {@link WasmKernels} memory. The
- * constructor allocates the packing scratch (about 640 KiB) with `kernels.alloc`, so create it
- * after the caller's last `reset` (a reset frees the scratch too: make a new one then).
+ * constructor allocates the scratch (about 900 KiB: packing and the dot form's block of sums) with
+ * `kernels.alloc`, so create it after the caller's last `reset` (a reset frees the scratch too:
+ * make a new one then).
  */
 export class WasmGemmBlas {
   readonly kernels: WasmKernels;
@@ -233,7 +233,8 @@ export function makeGemmBlasWasm(options: GemmBlasWasmOptions = {}): GemmBlas {
 /**
  * {@link GemmBlas} (dlib's `tt::gemm`: C = alpha·op(A)·op(B) + beta·C, row-major) in WebAssembly
  * SIMD, the best build the engine runs, on copies of the operands in a private kernel instance;
- * tiny products and products too large for wasm memory run {@link gemmBlasReference}. Results
- * differ from the reference (dlib's bits) in rounding only: see the module comment.
+ * tiny products and products too large for wasm memory run {@link gemmBlasReference}. The plain
+ * SIMD build gives the reference's bits (dlib's); the relaxed build differs in rounding only: see
+ * the module comment.
  */
 export const gemmBlasWasm: GemmBlas = makeGemmBlasWasm();

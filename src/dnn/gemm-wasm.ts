@@ -1,8 +1,9 @@
 /**
  * Single-precision GEMM in WebAssembly SIMD (assembly/gemm.ts): C = A·B or C += A·B, row-major,
- * for the face ResNet's convolutions (im2col + GEMM). The reference it is tested against is
- * gemmRef (gemm-ref.ts beside this file); results agree to float32 rounding (summation order
- * differs). dlib's order is gemm.ts's gemmReference.
+ * for the face ResNet's convolutions (im2col + GEMM). Each C element is one sequential float32 sum
+ * in ascending k, from +0 or from the old C: dlib's order (netlib sgemm: gemm.ts's gemmReference,
+ * and gemmRef in gemm-ref.ts, the documented reference, for C += A·B). The plain SIMD build gives
+ * exactly those bits; the relaxed build may fuse multiply-adds and agrees to rounding only.
  *
  * Two ways in:
  * - {@link gemmWasm}: plain Float32Arrays; copies A and B into a private kernel instance's memory,
@@ -15,6 +16,7 @@
  */
 import { kernelExports, KernelInstance, loadKernels, type KernelNeeds } from '../wasm/exports.js';
 import type { WasmFlavour, WasmKernels } from '../wasm/index.js';
+import type { Gemm } from './gemm.js';
 
 export interface GemmExports {
   gemm_scratch_bytes(): number;
@@ -140,4 +142,16 @@ export function gemmWasm(M: number, N: number, K: number, A: Float32Array, B: Fl
   g.gemm(M, N, K, pa, pb, pc, { accumulate });
   C.set(k.f32(pc, M * N));
   return C;
+}
+
+/**
+ * A {@link Gemm} (the forward passes' hook: C = A·B, C overwritten) running {@link gemmWasm} in a
+ * forced build: `flavour: 'simd'` gives gemmReference's bits (dlib's), 'relaxed' agrees to
+ * rounding; default the best the engine runs.
+ */
+export function makeGemmWasm(options: { flavour?: WasmFlavour } = {}): Gemm {
+  const flavour = options.flavour;
+  return (M, N, K, A, B, C) => {
+    gemmWasm(M, N, K, A, B, C, { flavour });
+  };
 }

@@ -1,24 +1,27 @@
 /**
  * The WebAssembly GEMM (assembly/gemm.ts via src/dnn/gemm-wasm.ts) against the TypeScript reference
- * gemmRef, on every combination of small edge sizes (not multiples of the 2 x 16 tile; N < 32
- * takes the dot-product path), sizes crossing the K / M / N blocks (256 / 128 / 512, and 4096 for
- * the dot-product path), and the face ResNet's real shapes.
+ * gemmRef (each C element one sequential float32 sum in ascending k, from +0 or from the old C:
+ * netlib sgemm's order, dlib's), on every combination of small edge sizes (not multiples of the
+ * 2 x 16 tile; N < 32 takes the skinny path), sizes crossing the K / M / N blocks (256 / 128 / 512,
+ * and 4096 for the skinny path), and the face ResNet's real shapes, all on random matrices.
  *
- * Tolerance. Both results are float32 sums of the same K products in different orders (and the
- * relaxed build may fuse multiply-adds). Each is a summation tree of at most n = K + ceil(K/256)
- * + 2 roundings deep per term (the products, the in-block sums, the block sums, the final add to
- * C when accumulating), so each differs from the exact value by at most
- * gamma_n * (sum_k |A[i][k] * B[k][j]| + |C0[i][j]|), gamma_n = n*u / (1 - n*u), u = 2^-24
- * (Higham, Accuracy and Stability of Numerical Algorithms, 3.1 and 4.2); they differ from each
- * other by at most twice that. The bound is rigorous, so it holds on every engine; it is not
- * loose in a way that hides indexing errors: a wrong or missing product moves C[i][j] by about
- * |A B| while the bound is about 1e-4 of the sum of |A B| for K = 2304, and a separate test with
- * small-integer matrices (every partial sum exact) requires bit-identical results.
+ * Plain SIMD build: the kernel adds the same rounded products in the same order, so the results
+ * must be bit-identical to gemmRef — and, for C = A·B, to gemm.ts's gemmReference, dlib's bits.
+ *
+ * Relaxed build (fused multiply-adds where the engine fuses): a tolerance. Both results are float32
+ * sums of the same K products; each is within gamma_n * (sum_k |A[i][k] * B[k][j]| + |C0[i][j]|)
+ * of the exact value, n = K + ceil(K/256) + 2 (at least the number of roundings a term sees),
+ * gamma_n = n*u / (1 - n*u), u = 2^-24 (Higham, Accuracy and Stability of Numerical Algorithms, 3.1
+ * and 4.2), so they differ from each other by at most twice that. The bound is rigorous, so it
+ * holds on every engine; a wrong or missing product moves C[i][j] by about |A B| while the bound is
+ * about 1e-4 of the sum of |A B| for K = 2304, and small-integer matrices (every partial sum exact)
+ * must give bit-identical results in both builds.
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { gemmReference } from '../../src/dnn/gemm.js';
 import { gemmRef } from '../../src/dnn/gemm-ref.js';
-import { gemmExports, gemmWasm, WasmGemm } from '../../src/dnn/gemm-wasm.js';
+import { gemmExports, gemmWasm, makeGemmWasm, WasmGemm } from '../../src/dnn/gemm-wasm.js';
 import { relaxedSimdSupported, WasmKernels, type WasmFlavour } from '../../src/wasm/index.js';
 import { randomF32 } from '../helpers/random.js';
 
@@ -45,6 +48,16 @@ function tolerances(M: number, N: number, K: number, A: Float32Array, B: Float32
   return mag;
 }
 
+/** How many entries of `a` and `b` differ in their bits. */
+function bitDiffs(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  let n = 0;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) n++;
+  return n;
+}
+
 /** Fails with the first few offending entries and the largest error/bound ratio. */
 function expectClose(got: Float32Array, want: Float32Array, tol: Float64Array, what: string): void {
   const bad: string[] = [];
@@ -69,6 +82,22 @@ const RESNET: [number, number, number][] = [
   [128, 1152, 64], [256, 1152, 16], [256, 2304, 16], [256, 2304, 4],
 ];
 
+/** C = A·B by gemmReference (netlib's order: dlib's bits). */
+function dlibOrder(M: number, N: number, K: number, A: Float32Array, B: Float32Array): Float32Array {
+  const C = new Float32Array(M * N);
+  gemmReference(M, N, K, A, B, C);
+  return C;
+}
+
+/**
+ * The simd build: bit-identical to `want`. The relaxed build: within the header's bound (one
+ * function, so that every test states the claim of its build).
+ */
+function expectResult(flavour: WasmFlavour, got: Float32Array, want: Float32Array, tol: () => Float64Array, what: string): void {
+  if (flavour === 'simd') expect(bitDiffs(got, want), `${what}: entries whose bits differ`).toBe(0);
+  else expectClose(got, want, tol(), what);
+}
+
 describe.each(flavours)('WebAssembly %s GEMM against gemmRef', (flavour) => {
   function check(M: number, N: number, K: number, seed: number, accumulate: boolean): void {
     const A = randomF32(M * K, seed);
@@ -76,7 +105,10 @@ describe.each(flavours)('WebAssembly %s GEMM against gemmRef', (flavour) => {
     const C0 = accumulate ? randomF32(M * N, seed + 2) : new Float32Array(M * N).fill(NaN);
     const got = gemmWasm(M, N, K, A, B, C0.slice(), { accumulate, flavour });
     const want = gemmRef(M, N, K, A, B, C0.slice(), accumulate);
-    expectClose(got, want, tolerances(M, N, K, A, B, accumulate ? C0 : undefined), `${M}x${N}x${K}${accumulate ? ' +=' : ''}`);
+    const what = `${M}x${N}x${K}${accumulate ? ' +=' : ''}`;
+    expectResult(flavour, got, want, () => tolerances(M, N, K, A, B, accumulate ? C0 : undefined), what);
+    // C = A·B: gemmRef is gemmReference (dlib's order)
+    if (!accumulate && flavour === 'simd') expect(bitDiffs(got, dlibOrder(M, N, K, A, B)), what).toBe(0);
   }
 
   it('every M, N, K in {1, 3, 4, 5, 7, 8, 15, 16, 17, 33}, C = A·B', () => {
@@ -91,7 +123,8 @@ describe.each(flavours)('WebAssembly %s GEMM against gemmRef', (flavour) => {
     [2, 16, 255], [3, 17, 256], [5, 31, 257], [7, 20, 513], // K across blocks of 256
     [129, 18, 40], [130, 33, 300], [257, 5, 9], // M across blocks of 128
     [9, 512, 20], [4, 513, 30], [6, 1030, 270], // N across blocks of 512
-    [5, 31, 4097], [4, 2, 4096], [3, 30, 8200], // the dot-product path (N < 32): K across chunks of 4096
+    [5, 31, 4097], [4, 2, 4096], [3, 30, 8200], [9, 12, 5000], // the skinny path (N < 32): K across chunks of 4096
+    [17, 24, 300], [8, 20, 33], [15, 28, 70], [6, 8, 9], // the skinny path's column groups (16, 8, 4) and partial rows
   ])('blocks crossed: M %i, N %i, K %i (both modes)', (M, N, K) => {
     check(M, N, K, M * 3 + N * 5 + K * 7, false);
     check(M, N, K, M * 3 + N * 5 + K * 7 + 1, true);
@@ -105,6 +138,17 @@ describe.each(flavours)('WebAssembly %s GEMM against gemmRef', (flavour) => {
     check(256, 16 * 4, 2304, 5, false); // 2x2 pixels
     check(256, 4 * 16, 1152, 6, false); // 4x4 pixels, 4 faces
     check(128, 4 * 64, 1152, 7, true); // 8x8 pixels, 4 faces
+    check(256, 2 * 4, 2304, 8, false); // 2x2 pixels, 2 faces
+    check(256, 6 * 4, 2304, 9, false); // 2x2 pixels, 6 faces
+    check(256, 3 * 4, 2304, 10, true);
+  });
+
+  it('makeGemmWasm: a Gemm hook of the forced build (C overwritten)', () => {
+    const [M, N, K] = [33, 40, 300];
+    const A = randomF32(M * K, 1), B = randomF32(K * N, 2);
+    const got = new Float32Array(M * N).fill(NaN);
+    makeGemmWasm({ flavour })(M, N, K, A, B, got);
+    expectResult(flavour, got, dlibOrder(M, N, K, A, B), () => tolerances(M, N, K, A, B), 'makeGemmWasm');
   });
 
   it('small-integer matrices: bit-identical to the reference (every partial sum exact)', () => {
@@ -160,7 +204,7 @@ describe.each(flavours)('WebAssembly %s GEMM against gemmRef', (flavour) => {
       const view = k.f32(pc.ptr, M * ldc);
       const got = new Float32Array(M * N);
       for (let r = 0; r < M; r++) got.set(view.subarray(r * ldc, r * ldc + N), r * N);
-      expectClose(got, gemmRef(M, N, K, A, B, C0.slice(), true), tolerances(M, N, K, A, B, C0), `ptr ${M}x${N}x${K}`);
+      expectResult(flavour, got, gemmRef(M, N, K, A, B, C0.slice(), true), () => tolerances(M, N, K, A, B, C0), `ptr ${M}x${N}x${K}`);
       // C's guards and row gaps untouched; A and B unchanged
       const words = new Uint32Array(k.memory.buffer, pc.base, pc.total);
       for (let x = 0; x < 4; x++) expect(words[x]).toBe(SENTINEL);

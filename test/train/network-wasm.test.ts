@@ -1,0 +1,76 @@
+/**
+ * One training step of the face ResNet (TrainingNet: dlib's training-mode forward, back-propagation
+ * and sgd update) with the plain-SIMD WebAssembly GEMMs against the same step with the reference
+ * kernels (gemmReference / gemmBlasReference: netlib sgemm's order, bit-identical to live dlib:
+ * test/parity/train-parity.test.ts). The WebAssembly kernels sum every product in netlib's order
+ * (each C element one sequential float32 sum in ascending k, continued across the kernels' K
+ * blocks; the dot form's alpha·t + beta·C after its sum), so the two steps must agree to the bit:
+ * the loss, every layer's parameter gradient and, after one sgd update, every parameter.
+ *
+ * A fresh bn_con network (freshFaceNet: dlib's initialisation), 3 people x 2 chips of dlib's
+ * examples/johns (150x150 JPEGs), labels 0 0 1 1 2 2.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { makeGemmBlasWasm } from '../../src/dnn/gemm-blas-wasm.js';
+import { makeGemmWasm } from '../../src/dnn/gemm-wasm.js';
+import type { RgbImage } from '../../src/image/index.js';
+import { exampleImagesDir } from '../../src/models/index.js';
+import { REFERENCE_KERNELS, TrainingNet, type TrainingKernels } from '../../src/train/network.js';
+import { loadImageAsDlib } from '../../src/train/sampler.js';
+import { Sgd } from '../../src/train/sgd.js';
+import { freshFaceNet } from '../../src/train/train.js';
+
+/** How many entries of `a` and `b` differ in their bits. */
+function bitDiffs(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  let n = 0;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) n++;
+  return n;
+}
+
+/** The first two chips (sorted by name) of each person, labelled by person. */
+function chipsOf(people: string[]): { chips: RgbImage[]; labels: number[] } {
+  const johns = join(exampleImagesDir(), 'johns');
+  const chips: RgbImage[] = [];
+  const labels: number[] = [];
+  people.forEach((person, label) => {
+    const names = readdirSync(join(johns, person)).filter((f) => f.endsWith('.jpg')).sort();
+    for (const name of names.slice(0, 2)) {
+      chips.push(loadImageAsDlib(join(johns, person, name)));
+      labels.push(label);
+    }
+  });
+  return { chips, labels };
+}
+
+/** One step: gradients (loss, each ParamLayer's grad) and the parameters after sgd at 0.01. */
+function step(kernels: TrainingKernels, chips: RgbImage[], labels: number[]): { loss: number; grads: Float32Array[]; params: Float32Array[] } {
+  const tn = new TrainingNet(freshFaceNet(), { kernels });
+  const { loss } = tn.computeParameterGradients(chips, labels);
+  const grads = tn.paramLayers.map((p) => p.grad.slice());
+  const sgd = new Sgd();
+  tn.updateParameters(sgd, tn.newSolverStates(sgd), 0.01);
+  return { loss, grads, params: tn.paramLayers.map((p) => p.params.slice()) };
+}
+
+it('one sgd step of a fresh face net, plain-SIMD WebAssembly GEMMs vs the reference kernels: loss, every gradient and every parameter bit-identical', () => {
+  const { chips, labels } = chipsOf(['John_Salley', 'John_Savage', 'John_Schneider']);
+  expect(chips).toHaveLength(6);
+  expect(labels).toEqual([0, 0, 1, 1, 2, 2]);
+  expect(chips.every((c) => c.width === 150 && c.height === 150)).toBe(true);
+  const ref = step(REFERENCE_KERNELS, chips, labels);
+  const wasm = step({ gemm: makeGemmWasm({ flavour: 'simd' }), gemmBlas: makeGemmBlasWasm({ flavour: 'simd' }) }, chips, labels);
+  // a real step: a positive loss, non-zero gradients
+  expect(ref.loss).toBeGreaterThan(0);
+  expect(ref.grads.some((g) => g.some((v) => v !== 0))).toBe(true);
+  expect(wasm.loss).toBe(ref.loss);
+  expect(wasm.grads).toHaveLength(ref.grads.length);
+  const gradDiffs = ref.grads.map((g, i) => bitDiffs(wasm.grads[i], g));
+  expect(gradDiffs, 'entries whose bits differ, per layer (gradients)').toEqual(ref.grads.map(() => 0));
+  const paramDiffs = ref.params.map((p, i) => bitDiffs(wasm.params[i], p));
+  expect(paramDiffs, 'entries whose bits differ, per layer (parameters after the update)').toEqual(ref.params.map(() => 0));
+}, 120_000);
