@@ -10,15 +10,10 @@
  * and runs chunk j on one worker as `createWasmForward(plan, { maxBatch, flavour }).forward(chunk j)`,
  * i.e. in batches of `maxBatch` chips, the last one partial. The descriptors are therefore
  * bit-identical to a single-threaded createWasmForward with the same maxBatch and flavour run
- * on each chunk separately (tested). They are not always identical to one single-threaded run
- * on all n chips: a descriptor depends on the size of the batch it ran in, because the batched
- * convolutions at the small late stages (few pixels per image) take the GEMM's dot-product path
- * when the batch gives them N < 32 columns and its panel path otherwise; the two sum in
- * different orders (last-bit differences, ~1e-7). Measured on the face ResNet (maxBatch 16):
- * batches of 4 to 16 chips give identical descriptors, batches of 1 to 3 differ from them in the
- * last bits (the 3x3-output convolutions have N = 9 x batch < 32 below 4 chips). So 16 chips
- * on 2 workers (two batches of 8) give the same bits as one batch of 16, but 5 chips (3 + 2)
- * do not give those of one batch of 5.
+ * on each chunk separately (tested). In the plain SIMD build they are also identical to one
+ * single-threaded run on all n chips, whatever the batch sizes: the GEMM sums every element in
+ * dlib's order for every N (assembly/gemm.ts), so a descriptor does not depend on the batch it
+ * ran in. (In the relaxed build fused multiply-adds may make the last bits depend on it.)
  *
  * threads = 1 runs in this process (no worker), as one chunk: exactly createWasmForward's
  * `forward(chips)`.
