@@ -126,7 +126,8 @@ for one image, else a folder. Existing files are never replaced unless --force i
     options: [UPSAMPLE, DETECT_THRESHOLD, BACKEND, JITTER, JSON_OUT],
     help: `describe: each face's 150x150 chip (padding 0.25) through dlib's face recognition ResNet gives a
 128-D descriptor (two faces of one person: distance < 0.6). --backend wasm (the default where
-WebAssembly loads) runs the network in WebAssembly SIMD kernels (within 3e-7 of dlib);
+WebAssembly loads) runs the network in WebAssembly SIMD kernels summing in dlib's order (identical
+to dlib in the plain SIMD build; within 3e-7 with relaxed SIMD's fused multiply-adds);
 --backend reference in dlib's exact order (bit-identical to dlib on the reference BLAS, ~20x
 slower). Text output shows the first four components and the norm; --json gives all 128.
 --jitter N > 1: each descriptor is the mean over N randomly jittered copies of the chip (dlib's

@@ -12,6 +12,8 @@
  *    `anet_type testing_net = net;`; dlib loads the training and inference networks facemetric
  *    writes (its conversion of ours gives our bytes) and its descriptors from our inference net
  *    equal facemetric's reference forward pass.
+ *  - The same two steps with the WebAssembly kernels in the plain SIMD build (they sum in dlib's
+ *    order): identical too.
  *  - Fine-tuning the released model (facenet::net_type: affine_ layers fixed; con_ and fc_
  *    learn) for three steps from `--batches` mini-batches: loss, gradients and parameters
  *    identical.
@@ -24,6 +26,8 @@ import type { RgbImage } from '../../src/image/index.js';
 import { assetPath, exampleImagesDir } from '../../src/models/index.js';
 import { runHarness, runHarnessJson } from '../../src/parity/harness.js';
 import { forward } from '../../src/dnn/net.js';
+import { makeGemmBlasWasm } from '../../src/dnn/gemm-blas-wasm.js';
+import { makeGemmWasm } from '../../src/dnn/gemm-wasm.js';
 import { GlibcRand } from '../../src/rand/glibc-rand.js';
 import { toInferenceNet } from '../../src/train/convert.js';
 import { initializeNet } from '../../src/train/init.js';
@@ -152,6 +156,22 @@ describeParity('training the face ResNet against live dlib (reference BLAS)', ()
     const dlibDescriptors = readF32File(join(layersDir, 'layer001.f32'));
     const ours = forward(readDnnNet(readFileSync(oursInference)), chipPaths.map((p) => loadImageAsDlib(p)));
     expectSame(concat(ours), dlibDescriptors, "dlib's descriptors from our inference net");
+  }, 600_000);
+
+  it('the WebAssembly kernels (plain SIMD build) give the same two steps: loss, gradients, parameters identical to dlib', () => {
+    const net = buildFaceNet({ norm: 'bn_con' });
+    const glibc = new GlibcRand();
+    initializeNet(net, () => glibc.rand());
+    const tn = new TrainingNet(net, { kernels: { gemm: makeGemmWasm({ flavour: 'simd' }), gemmBlas: makeGemmBlasWasm({ flavour: 'simd' }) } });
+    const sgd = new Sgd();
+    const states = tn.newSolverStates(sgd);
+    for (let s = 0; s < 2; s++) {
+      const r = tn.computeParameterGradients(batches.chips[s], batches.labels[s]);
+      expect(r.loss, `loss of step ${s + 1}`).toBe(lines[s].loss);
+      expectSame(concat(tn.paramLayers.map((p) => p.grad)), readF32File(join(dir, `grads-${s + 1}.f32`)), `gradients of step ${s + 1}`);
+      tn.updateParameters(sgd, states, 0.01);
+      expectSame(concat(tn.paramLayers.map((p) => p.params)), readF32File(join(dir, `params-${s + 1}.f32`)), `parameters after step ${s + 1}`);
+    }
   }, 600_000);
 
   it('fine-tuning the released model (affine_ fixed) for three steps: loss, gradients and parameters identical', () => {
