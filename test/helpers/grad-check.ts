@@ -11,10 +11,15 @@
  * GemmBlas (the WebAssembly kernels) to {@link GEMMS}.
  */
 import { gemmBlasReference, type GemmBlas } from '../../src/dnn/gemm.js';
+import { makeGemmBlasWasm } from '../../src/dnn/gemm-blas-wasm.js';
 
-/** The GemmBlas implementations every gradient test runs over. */
+/**
+ * The GemmBlas implementations every gradient test runs over: the reference and the WebAssembly
+ * kernels (every product through the kernel: no small-size fallback to the reference).
+ */
 export const GEMMS: { name: string; gemm: GemmBlas }[] = [
   { name: 'gemmBlasReference', gemm: gemmBlasReference },
+  { name: 'gemmBlasWasm', gemm: makeGemmBlasWasm({ minProducts: 0 }) },
 ];
 
 /** f(·) in double: the dot product of a forward output with the fixed output gradient. */

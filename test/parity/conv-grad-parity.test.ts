@@ -5,10 +5,14 @@
  * and writes dlib's output, data gradient and params_grad (filters then biases). Shapes cover
  * the face ResNet's cases: the 7x7/2 first layer on a small image, 3x3/1 padded, 3x3/2 (the
  * down-sampling blocks' first conv), 32..64 channels, several samples, 1x1 outputs. Exact
- * equality.
+ * equality, on both backends: the reference GEMMs and the WebAssembly kernels in the plain SIMD
+ * build (every product through the kernel), which sum in dlib's order.
  */
 import { expect, it } from 'vitest';
 import { convBackwardBias, convBackwardData, convBackwardFilters } from '../../src/dnn/conv-grad.js';
+import { gemmBlasReference, gemmReference, type Gemm, type GemmBlas } from '../../src/dnn/gemm.js';
+import { makeGemmBlasWasm } from '../../src/dnn/gemm-blas-wasm.js';
+import { makeGemmWasm } from '../../src/dnn/gemm-wasm.js';
 import { conv, convShape, type Window2d } from '../../src/dnn/layers.js';
 import { tensor } from '../../src/dnn/tensor.js';
 import { randomF32 } from '../helpers/random.js';
@@ -38,6 +42,11 @@ function windowOf(kernel: string): Window2d {
   return { nr: r, nc: r, strideY: s, strideX: s, paddingY: p, paddingX: p };
 }
 
+const BACKENDS: { name: string; gemm: Gemm; gemmBlas: GemmBlas }[] = [
+  { name: 'reference', gemm: gemmReference, gemmBlas: gemmBlasReference },
+  { name: 'wasm (simd)', gemm: makeGemmWasm({ flavour: 'simd' }), gemmBlas: makeGemmBlasWasm({ flavour: 'simd', minProducts: 0 }) },
+];
+
 describeParity('conv backward vs live dlib con_', () => {
   CASES.forEach((c, ci) => {
     it(c.name, () => {
@@ -56,19 +65,21 @@ describeParity('conv backward vs live dlib con_', () => {
         '--x', writeF32(dir, 'x.f32', x.data), '--params', writeF32(dir, 'p.f32', params), '--g', writeF32(dir, 'g.f32', g.data),
         '--dx0', writeF32(dir, 'dx0.f32', dx0), '--out', dir]);
 
-      // forward (a check that the harness's layer is the one we think)
-      const out = tensor(n, c.filters, outR, outC);
-      conv(out, x, filters, biases, c.filters, w);
-      expect(mismatches(out.data, readOut(dir, 'out.f32')), 'forward').toEqual([]);
+      for (const b of BACKENDS) {
+        // forward (a check that the harness's layer is the one we think)
+        const out = tensor(n, c.filters, outR, outC);
+        conv(out, x, filters, biases, c.filters, w, b.gemm);
+        expect(mismatches(out.data, readOut(dir, 'out.f32')), `${b.name}: forward`).toEqual([]);
 
-      const dx = tensor(n, k, nr, nc, dx0.slice());
-      convBackwardData(dx, g, filters, c.filters, w);
-      expect(mismatches(dx.data, readOut(dir, 'dx.f32')), 'data gradient (added to the starting values)').toEqual([]);
+        const dx = tensor(n, k, nr, nc, dx0.slice());
+        convBackwardData(dx, g, filters, c.filters, w, b.gemmBlas);
+        expect(mismatches(dx.data, readOut(dir, 'dx.f32')), `${b.name}: data gradient (added to the starting values)`).toEqual([]);
 
-      const dparams = new Float32Array(params.length).fill(123);
-      convBackwardFilters(dparams.subarray(0, c.filters * K), x, g, c.filters, w);
-      convBackwardBias(dparams.subarray(c.filters * K), g);
-      expect(mismatches(dparams, readOut(dir, 'dparams.f32')), 'filter and bias gradients').toEqual([]);
+        const dparams = new Float32Array(params.length).fill(123);
+        convBackwardFilters(dparams.subarray(0, c.filters * K), x, g, c.filters, w, b.gemmBlas);
+        convBackwardBias(dparams.subarray(c.filters * K), g);
+        expect(mismatches(dparams, readOut(dir, 'dparams.f32')), `${b.name}: filter and bias gradients`).toEqual([]);
+      }
     });
   });
 });

@@ -34,6 +34,7 @@ import { initializeNet } from '../../src/train/init.js';
 import { TrainingNet } from '../../src/train/network.js';
 import { loadImageAsDlib } from '../../src/train/sampler.js';
 import { Sgd } from '../../src/train/sgd.js';
+import { trainMetricNet } from '../../src/train/train.js';
 import { describeParity, diffReport, readF32File, scratchDir } from './helpers.js';
 
 interface StepLine {
@@ -174,7 +175,7 @@ describeParity('training the face ResNet against live dlib (reference BLAS)', ()
     }
   }, 600_000);
 
-  it('fine-tuning the released model (affine_ fixed) for three steps: loss, gradients and parameters identical', () => {
+  it('fine-tuning the released model (affine_ fixed) for three steps: loss, gradients and parameters identical, and the model trainMetricNet writes', async () => {
     const fdir = scratchDir('train-affine');
     const fb = writeBatches(fdir, [
       [{ person: 'John_Salley', files: [0, 1] }, { person: 'John_Savage', files: [0, 1] }],
@@ -194,5 +195,15 @@ describeParity('training the face ResNet against live dlib (reference BLAS)', ()
       tn.updateParameters(sgd, states, 0.01);
       expectSame(concat(tn.paramLayers.map((p) => p.params)), readF32File(join(fdir, `params-${s + 1}.f32`)), `parameters after step ${s + 1}`);
     }
+
+    // The same three steps through the training loop (trainMetricNet with the listed
+    // mini-batches, dlib's sgd settings), written to a file and read back: dlib's parameters.
+    const run = await trainMetricNet({
+      data: { kind: 'listed', batches: fb.chips.map((chips, i) => ({ load: () => chips, labels: fb.labels[i]! })) },
+      init: readDnnNet(readFileSync(model)), learningRate: 0.01, weightDecay: 0.0005, momentum: 0.9, backend: 'reference',
+    });
+    expect(run.steps).toBe(3);
+    const written = new TrainingNet(readDnnNet(writeDnnNet(run.net)));
+    expectSame(concat(written.paramLayers.map((p) => p.params)), readF32File(join(fdir, 'params-3.f32')), 'the written model after three steps');
   }, 600_000);
 });
