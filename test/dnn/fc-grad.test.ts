@@ -12,26 +12,9 @@ import { fcBackward } from '../../src/dnn/fc-grad.js';
 import { fc } from '../../src/dnn/layers.js';
 import { tensor, type Tensor } from '../../src/dnn/tensor.js';
 import { randomF32 } from '../helpers/random.js';
+import { dotF64, testLayerVerdict } from '../helpers/grad-check.js';
 
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
 
-/** test_layer's verdict on one set of derivatives. */
-function check(reference: number[], analytic: ArrayLike<number>): { failures: number; meanRel: number } {
-  let failures = 0;
-  let sumRel = 0;
-  for (let i = 0; i < reference.length; i++) {
-    const r = reference[i];
-    const o = analytic[i];
-    const rel = r * o !== 0 ? (r - o) / r : r - o;
-    sumRel += Math.abs(rel);
-    if (Math.abs(rel) > 0.05 && Math.abs(r - o) > 0.006) failures++;
-  }
-  return { failures, meanRel: sumRel / reference.length };
-}
 
 describe('fcBackward: finite differences (dlib test_layer tolerances)', () => {
   for (const bias of [true, false]) {
@@ -46,7 +29,7 @@ describe('fcBackward: finite differences (dlib test_layer tolerances)', () => {
       const forwardLoss = (xx: Tensor, p: Float32Array): number => {
         const out = tensor(n, outputs, 1, 1);
         fc(out, xx, p.subarray(0, nW), bias ? p.subarray(nW) : undefined, outputs);
-        return dot(out.data, g);
+        return dotF64(out.data, g);
       };
       const pg = new Float32Array(params.length);
       const dx0 = randomF32(n * ni, 4);
@@ -71,8 +54,8 @@ describe('fcBackward: finite differences (dlib test_layer tolerances)', () => {
         const x2 = tensor(n, k, nr, nc, x.data.slice()); x2.data[i] = old - eps;
         refData.push((forwardLoss(x1, params) - forwardLoss(x2, params)) / (2 * eps));
       }
-      const cp = check(refParams, pg);
-      const cd = check(refData, dataGrad);
+      const cp = testLayerVerdict(refParams, pg);
+      const cd = testLayerVerdict(refData, dataGrad);
       expect(cp.failures).toBe(0);
       expect(cp.meanRel).toBeLessThanOrEqual(0.003);
       expect(cd.failures).toBe(0);

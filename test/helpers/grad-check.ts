@@ -29,6 +29,24 @@ export function dotF64(a: Float32Array, b: Float32Array): number {
   return s;
 }
 
+/**
+ * test_layer's verdict (dlib/dnn/core.h) on derivatives computed elsewhere: the elements that
+ * fail (relative error > 0.05 and absolute > 0.006) and the mean |relative error| (dlib requires
+ * it <= 0.003).
+ */
+export function testLayerVerdict(reference: ArrayLike<number>, analytic: ArrayLike<number>): { failures: number; meanRel: number } {
+  let failures = 0;
+  let sumRel = 0;
+  for (let i = 0; i < reference.length; i++) {
+    const r = reference[i];
+    const o = analytic[i];
+    const rel = r * o !== 0 ? (r - o) / r : r - o;
+    sumRel += Math.abs(rel);
+    if (Math.abs(rel) > 0.05 && Math.abs(r - o) > 0.006) failures++;
+  }
+  return { failures, meanRel: sumRel / reference.length };
+}
+
 export interface GradCheckResult {
   ok: boolean;
   /** The step size that passed (or the last one tried). */

@@ -33,7 +33,7 @@ import { toInferenceNet } from '../../src/train/convert.js';
 import { initializeNet } from '../../src/train/init.js';
 import { TrainingNet } from '../../src/train/network.js';
 import { loadImageAsDlib } from '../../src/train/sampler.js';
-import { Sgd } from '../../src/train/sgd.js';
+import { Sgd, type SgdState } from '../../src/train/sgd.js';
 import { trainMetricNet } from '../../src/train/train.js';
 import { describeParity, diffReport, readF32File, scratchDir } from './helpers.js';
 
@@ -103,6 +103,18 @@ function expectSame(got: Float32Array, want: Float32Array, what: string): void {
   expect(bad, `${what}: ${diffReport(got, want)}`).toBe(0);
 }
 
+/**
+ * One training step of `tn` (compute_parameter_gradients, then sgd at learning rate 0.01), each
+ * result compared with what the harness wrote for that step into `dir`.
+ */
+function stepLikeDlib(tn: TrainingNet, sgd: Sgd, states: SgdState[], chips: RgbImage[], labels: number[], dir: string, step: number, loss: number): void {
+  const r = tn.computeParameterGradients(chips, labels);
+  expect(r.loss, `loss of step ${step}`).toBe(loss);
+  expectSame(concat(tn.paramLayers.map((p) => p.grad)), readF32File(join(dir, `grads-${step}.f32`)), `gradients of step ${step}`);
+  tn.updateParameters(sgd, states, 0.01);
+  expectSame(concat(tn.paramLayers.map((p) => p.params)), readF32File(join(dir, `params-${step}.f32`)), `parameters after step ${step}`);
+}
+
 describeParity('training the face ResNet against live dlib (reference BLAS)', () => {
   let dir: string;
   let lines: StepLine[];
@@ -129,11 +141,7 @@ describeParity('training the face ResNet against live dlib (reference BLAS)', ()
     const sgd = new Sgd();
     const states = tn.newSolverStates(sgd);
     for (let s = 0; s < 2; s++) {
-      const r = tn.computeParameterGradients(batches.chips[s], batches.labels[s]);
-      expect(r.loss, `loss of step ${s + 1}`).toBe(lines[s].loss);
-      expectSame(concat(tn.paramLayers.map((p) => p.grad)), readF32File(join(dir, `grads-${s + 1}.f32`)), `gradients of step ${s + 1}`);
-      tn.updateParameters(sgd, states, 0.01);
-      expectSame(concat(tn.paramLayers.map((p) => p.params)), readF32File(join(dir, `params-${s + 1}.f32`)), `parameters after step ${s + 1}`);
+      stepLikeDlib(tn, sgd, states, batches.chips[s]!, batches.labels[s]!, dir, s + 1, lines[s]!.loss);
       expectSame(runningStats(net), readF32File(join(dir, `running-${s + 1}.f32`)), `running statistics after step ${s + 1}`);
     }
     const saved = readFileSync(join(dir, 'net.dat'));
@@ -166,13 +174,7 @@ describeParity('training the face ResNet against live dlib (reference BLAS)', ()
     const tn = new TrainingNet(net, { kernels: { gemm: makeGemmWasm({ flavour: 'simd' }), gemmBlas: makeGemmBlasWasm({ flavour: 'simd' }) } });
     const sgd = new Sgd();
     const states = tn.newSolverStates(sgd);
-    for (let s = 0; s < 2; s++) {
-      const r = tn.computeParameterGradients(batches.chips[s], batches.labels[s]);
-      expect(r.loss, `loss of step ${s + 1}`).toBe(lines[s].loss);
-      expectSame(concat(tn.paramLayers.map((p) => p.grad)), readF32File(join(dir, `grads-${s + 1}.f32`)), `gradients of step ${s + 1}`);
-      tn.updateParameters(sgd, states, 0.01);
-      expectSame(concat(tn.paramLayers.map((p) => p.params)), readF32File(join(dir, `params-${s + 1}.f32`)), `parameters after step ${s + 1}`);
-    }
+    for (let s = 0; s < 2; s++) stepLikeDlib(tn, sgd, states, batches.chips[s]!, batches.labels[s]!, dir, s + 1, lines[s]!.loss);
   }, 600_000);
 
   it('fine-tuning the released model (affine_ fixed) for three steps: loss, gradients and parameters identical, and the model trainMetricNet writes', async () => {
@@ -188,13 +190,7 @@ describeParity('training the face ResNet against live dlib (reference BLAS)', ()
     expect(tn.paramLayers.map((p) => p.params.length)).toEqual(want[0].sizes);
     const sgd = new Sgd();
     const states = tn.newSolverStates(sgd);
-    for (let s = 0; s < 3; s++) {
-      const r = tn.computeParameterGradients(fb.chips[s], fb.labels[s]);
-      expect(r.loss, `loss of step ${s + 1}`).toBe(want[s].loss);
-      expectSame(concat(tn.paramLayers.map((p) => p.grad)), readF32File(join(fdir, `grads-${s + 1}.f32`)), `gradients of step ${s + 1}`);
-      tn.updateParameters(sgd, states, 0.01);
-      expectSame(concat(tn.paramLayers.map((p) => p.params)), readF32File(join(fdir, `params-${s + 1}.f32`)), `parameters after step ${s + 1}`);
-    }
+    for (let s = 0; s < 3; s++) stepLikeDlib(tn, sgd, states, fb.chips[s]!, fb.labels[s]!, fdir, s + 1, want[s]!.loss);
 
     // The same three steps through the training loop (trainMetricNet with the listed
     // mini-batches, dlib's sgd settings), written to a file and read back: dlib's parameters.

@@ -10,20 +10,8 @@
 import { describe, expect, it } from 'vitest';
 import { METRIC_LOSS_DISTANCE_THRESHOLD, METRIC_LOSS_MARGIN, metricLoss } from '../../src/train/loss-metric.js';
 import { randomF32 } from '../helpers/random.js';
+import { testLayerVerdict } from '../helpers/grad-check.js';
 
-/** test_layer's verdict (dlib/dnn/core.h): failures (rel > 0.05 and abs > 0.006) and the mean |relative error|. */
-function check(reference: number[], analytic: ArrayLike<number>): { failures: number; meanRel: number } {
-  let failures = 0;
-  let sumRel = 0;
-  for (let i = 0; i < reference.length; i++) {
-    const r = reference[i];
-    const o = analytic[i];
-    const rel = r * o !== 0 ? (r - o) / r : r - o;
-    sumRel += Math.abs(rel);
-    if (Math.abs(rel) > 0.05 && Math.abs(r - o) > 0.006) failures++;
-  }
-  return { failures, meanRel: sumRel / reference.length };
-}
 
 describe('metricLoss', () => {
   it('exports dlib\'s defaults as floats', () => {
@@ -44,10 +32,10 @@ describe('metricLoss', () => {
       const b = out.slice(); b[i] = out[i] - eps;
       ref.push((metricLoss(a, k, labels).loss - metricLoss(b, k, labels).loss) / (2 * (a[i] - out[i])));
     }
-    const doubled = check(ref, gradient.map((v) => 2 * v));
+    const doubled = testLayerVerdict(ref, gradient.map((v) => 2 * v));
     expect(doubled.failures).toBe(0);
     expect(doubled.meanRel).toBeLessThanOrEqual(0.003);
-    expect(check(ref, gradient).failures).toBeGreaterThan(0);
+    expect(testLayerVerdict(ref, gradient).failures).toBeGreaterThan(0);
     for (let i = 0; i < ref.length; i++) if (Math.abs(ref[i]) > 0.01) expect(ref[i] / gradient[i]).toBeCloseTo(2, 2);
   });
 
