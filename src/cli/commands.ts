@@ -202,11 +202,11 @@ person (distance < --threshold). A photo without a face is an error (exit 1).`,
   {
     name: 'train',
     summary: "Train (or fine-tune) the face ResNet with dlib's metric loss.",
-    usage: '(DATA_DIR | --batches LIST) --out MODEL.dat',
+    usage: '[DATA_DIR]',
     options: [
       { name: 'out', value: 'MODEL.dat', required: true, description: 'the trained network for inference; MODEL.training.dat, MODEL.report.json and MODEL.histograms.png beside it' },
       { name: 'batches', value: 'LIST', description: 'replay fixed mini-batches instead of sampling DATA_DIR: one "path label" per line, an empty line between mini-batches, one step each' },
-      { name: 'init', value: 'MODEL.dat|default', default: "a fresh network, initialised as dlib does", description: "fine-tune a dlib face network (default: the released model; its affine_ layers stay fixed)" },
+      { name: 'init', value: 'MODEL.dat|default', default: "a fresh network, initialised as dlib does", description: "start from a dlib face network file, or 'default': the released model (its affine_ layers stay fixed)" },
       { name: 'people', value: 'P', default: '5', parse: numberOption('people', 2, 10000, true), description: 'people per mini-batch' },
       { name: 'per-person', value: 'K', default: '5', parse: numberOption('per-person', 1, 10000, true), description: 'images per person in a mini-batch (drawn with replacement)' },
       { name: 'learning-rate', value: 'R', default: '0.1', parse: numberOption('learning-rate', Number.MIN_VALUE, Number.MAX_VALUE, false), description: 'the starting learning rate' },
@@ -218,10 +218,10 @@ person (distance < --threshold). A photo without a face is an error (exit 1).`,
       { name: 'steps', value: 'N', parse: numberOption('steps', 1, 1e12, true), description: 'stop after N steps' },
       { name: 'holdout', value: 'F', default: '0', parse: numberOption('holdout', 0, 0.99, false), description: 'hold out this fraction of the people; their pairs are evaluated before and after' },
       { name: 'resume', description: 'continue the run whose checkpoint is MODEL.dat.checkpoint (written every 5 minutes and on Ctrl-C)' },
-      { name: 'backend', value: BACKENDS.join('|'), default: 'wasm', parse: choiceOption('backend', BACKENDS), description: "the GEMMs: WebAssembly SIMD kernels, or dlib's order (bit-identical to dlib, slower)" },
+      { name: 'backend', value: BACKENDS.join('|'), default: 'wasm', parse: choiceOption('backend', BACKENDS), description: "the products: WebAssembly SIMD kernels, or plain TypeScript (~20x slower); both sum in dlib's order" },
       FORCE,
       { name: 'quiet', description: 'no progress lines' },
-      JSON_OUT,
+      { name: 'json', description: 'one JSON object per step on stdout ({"step", "loss", "learningRate", ...}), then {"summary": ...}' },
     ],
     help: `train: dlib's metric learning (dnn_metric_learning_on_images_ex.cpp): each step a mini-batch of
 --people x --per-person images drawn by one seeded dlib::rand (colour disturbance and jitter as
@@ -229,7 +229,8 @@ dlib's example), loss_metric_ (pairs within 0.6 of each other for one person, be
 others), back-propagation and sgd; the learning rate shrinks 10x when the loss stops falling and
 training stops below --min-learning-rate (or after --steps). DATA_DIR has one folder per person
 with 150x150 chips or photos (each aligned by the pipeline; photos without exactly one face are
-named and skipped). Progress goes to stderr; Ctrl-C writes a checkpoint for --resume. With
+named and skipped); or --batches LIST instead of DATA_DIR. Progress goes to stderr; Ctrl-C
+writes a checkpoint for --resume. With
 --holdout, the held-out people's pairs are evaluated before and after training (accuracy at 0.6,
 equal error rate, best threshold) and drawn as histograms. --json prints one object per step.`,
     async run(positionals, o) {
