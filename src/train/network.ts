@@ -24,11 +24,11 @@
 import type { DnnLayerDetails, DnnNet } from '../dlib/index.js';
 import { makeTensor, type DlibTensor } from '../dlib/serialize.js';
 import { bnConvBackward, bnConvForward, bnBatchStats, type BnBatchStats, type BnState } from '../dnn/bn.js';
-import { convBackwardBias, convBackwardData, convBackwardFilters } from '../dnn/conv-grad.js';
+import { convBackwardBias, makeConvKernels, type ConvKernels } from '../dnn/conv-grad.js';
 import { fcBackward } from '../dnn/fc-grad.js';
 import { gemmBlasReference, gemmReference, type Gemm, type GemmBlas } from '../dnn/gemm.js';
 import {
-  addPrev, affine, affineFc, avgPool, conv, everythingWindow, fc, inputRgbImage, maxPool, relu, type Window2d,
+  addPrev, affine, affineFc, avgPool, everythingWindow, fc, inputRgbImage, maxPool, relu, type Window2d,
 } from '../dnn/layers.js';
 import { addPrevBackward, affineBackward, avgPoolBackward, maxPoolBackward, reluBackward } from '../dnn/layers-grad.js';
 import { planNetwork, planShapes, type NetPlan, type PlanOptions, type PlanStep } from '../dnn/net.js';
@@ -43,6 +43,12 @@ export interface TrainingKernels {
   gemm: Gemm;
   /** Backward products (default: dlib's order, gemmBlasReference). */
   gemmBlas: GemmBlas;
+  /**
+   * A convolution's forward pass and gradients run whole (default: the TypeScript functions of
+   * layers.ts and conv-grad.ts over `gemm` and `gemmBlas`: makeConvKernels). Must give those
+   * functions' bits for the same GEMMs.
+   */
+  conv?: ConvKernels;
 }
 
 export const REFERENCE_KERNELS: TrainingKernels = Object.freeze({ gemm: gemmReference, gemmBlas: gemmBlasReference });
@@ -80,6 +86,7 @@ export class TrainingNet {
   /** Layers with parameters, top-down (dlib's `update_parameters` order). */
   readonly paramLayers: ParamLayer[];
   readonly kernels: TrainingKernels;
+  private readonly conv: ConvKernels;
   private readonly owner: number[];
   private outputs: (Tensor | undefined)[] = [];
   private grads: (Tensor | undefined)[] = [];
@@ -90,6 +97,7 @@ export class TrainingNet {
     this.net = net;
     this.plan = planNetwork(net, opts);
     this.kernels = { ...REFERENCE_KERNELS, ...opts.kernels };
+    this.conv = this.kernels.conv ?? makeConvKernels(this.kernels.gemm, this.kernels.gemmBlas);
     this.owner = gradientOwners(this.plan);
     this.paramLayers = [];
     for (let i = 0; i < net.nodes.length; i++) {
@@ -125,7 +133,7 @@ export class TrainingNet {
       }
       const x = t[step.src]!;
       switch (step.op) {
-        case 'conv': conv(y, x, step.filters, step.biases, step.numFilters, step.window, gemm); break;
+        case 'conv': this.conv.forward(y, x, step.filters, step.biases, step.numFilters, step.window); break;
         case 'affine':
           if (step.mode === 'conv') affine(y, x, step.gamma, step.beta);
           else affineFc(y, x, step.gamma, step.beta);
@@ -182,9 +190,9 @@ export class TrainingNet {
         case 'conv': {
           const p = pl.get(step.node)!;
           const nf = step.filters.length;
-          convBackwardFilters(p.grad.subarray(0, nf), x, g, step.numFilters, step.window, gemmBlas);
+          this.conv.backwardFilters(p.grad.subarray(0, nf), x, g, step.numFilters, step.window);
           if (step.biases !== undefined) convBackwardBias(p.grad.subarray(nf), g);
-          if (!isInput(step.src)) convBackwardData(buf(step.src), g, step.filters, step.numFilters, step.window, gemmBlas);
+          if (!isInput(step.src)) this.conv.backwardData(buf(step.src), g, step.filters, step.numFilters, step.window);
           break;
         }
         case 'bn_con': {
