@@ -88,7 +88,11 @@ export class TrainingNet {
   readonly kernels: TrainingKernels;
   private readonly conv: ConvKernels;
   private readonly owner: number[];
+  /** When the backward pass is done with each buffer (see {@link lastUses}). */
+  private readonly uses: LastUses;
   private outputs: (Tensor | undefined)[] = [];
+  /** The last forward pass's batch size and node shapes (k, nr, nc). */
+  private shapes: { n: number; dims: (readonly number[] | undefined)[] } = { n: 0, dims: [] };
   private grads: (Tensor | undefined)[] = [];
   /** The last training forward pass's batch statistics of each bn_con node. */
   private readonly bnStats = new Map<number, BnBatchStats>();
@@ -99,6 +103,7 @@ export class TrainingNet {
     this.kernels = { ...REFERENCE_KERNELS, ...opts.kernels };
     this.conv = this.kernels.conv ?? makeConvKernels(this.kernels.gemm, this.kernels.gemmBlas);
     this.owner = gradientOwners(this.plan);
+    this.uses = lastUses(this.plan, this.owner);
     this.paramLayers = [];
     for (let i = 0; i < net.nodes.length; i++) {
       const n = net.nodes[i];
@@ -124,6 +129,16 @@ export class TrainingNet {
         t[step.node] = t[step.src];
         continue;
       }
+      if (step.op === 'relu' || step.op === 'affine') {
+        // in place, as dlib runs relu_ and affine_ (core.h: their output is their input's
+        // buffer; the layer below keeps no output of its own)
+        const x = t[step.src]!;
+        if (step.op === 'relu') relu(x, x);
+        else if (step.mode === 'conv') affine(x, x, step.gamma, step.beta);
+        else affineFc(x, x, step.gamma, step.beta);
+        t[step.node] = x;
+        continue;
+      }
       const d = dims[step.node]!;
       const y = tensor(n, d[0], d[1], d[2]);
       t[step.node] = y;
@@ -134,10 +149,6 @@ export class TrainingNet {
       const x = t[step.src]!;
       switch (step.op) {
         case 'conv': this.conv.forward(y, x, step.filters, step.biases, step.numFilters, step.window); break;
-        case 'affine':
-          if (step.mode === 'conv') affine(y, x, step.gamma, step.beta);
-          else affineFc(y, x, step.gamma, step.beta);
-          break;
         case 'bn_con': {
           const state = bnStateOf(step.layer);
           const stats = bnBatchStats(x.k);
@@ -145,7 +156,6 @@ export class TrainingNet {
           this.saveBn(step.layer, state, stats, x.n > 1);
           break;
         }
-        case 'relu': relu(y, x); break;
         case 'max_pool': maxPool(y, x, windowOf(step, x)); break;
         case 'avg_pool': avgPool(y, x, windowOf(step, x)); break;
         case 'add_prev': addPrev(y, x, t[step.tagged]!); break;
@@ -153,24 +163,32 @@ export class TrainingNet {
       }
     }
     this.outputs = t;
+    this.shapes = { n, dims };
     return t[this.plan.outputNode]!;
   }
 
   /**
    * dlib's `back_propagate_error` from a gradient of the network's output (what the loss
    * layer wrote into the top layer's gradient input): fills every ParamLayer's `grad`.
+   *
+   * Memory: each layer output and gradient buffer is dropped as soon as the pass is done with it
+   * (dlib keeps them all), so the pass consumes the forward pass's outputs: run forward again
+   * before the next backward.
    */
   backward(outputGradient: Float32Array): void {
     const t = this.outputs;
     if (t.length === 0) throw new Error('TrainingNet.backward: run forward first');
+    this.outputs = [];
+    const { outputLast, outputsDone, gradientLast } = this.uses;
+    for (let node = 0; node < t.length; node++) if (outputLast[node] < 0 && node !== this.plan.outputNode) t[node] = undefined;
     const grads: (Tensor | undefined)[] = new Array(this.plan.nodeCount).fill(undefined);
     // A node's gradient buffer: its owner's, allocated (zeroed) on first use as in dlib.
     const buf = (node: number): Tensor => {
       const o = this.owner[node];
       let g = grads[o];
       if (g === undefined) {
-        const y = t[o]!;
-        g = tensor(y.n, y.k, y.nr, y.nc);
+        const d = this.shapes.dims[o]!;
+        g = tensor(this.shapes.n, d[0], d[1], d[2]);
         grads[o] = g;
       }
       return g;
@@ -222,6 +240,8 @@ export class TrainingNet {
           break;
         }
       }
+      for (const o of gradientLast[i]) grads[o] = undefined;
+      for (const node of outputsDone[i]) t[node] = undefined;
     }
     this.grads = grads;
   }
@@ -347,6 +367,63 @@ export function gradientOwners(plan: NetPlan): number[] {
     if (s.op === 'identity' || s.op === 'relu' || s.op === 'affine') owner[s.node] = owner[s.src];
   }
   return owner;
+}
+
+/** When the backward pass is done with each buffer: see {@link lastUses}. */
+export interface LastUses {
+  /** Per node: the step index (in plan.steps) of the last backward step reading its output, -1 for none. */
+  outputLast: number[];
+  /** Per step index: the nodes whose outputs no backward step after it reads. */
+  outputsDone: number[][];
+  /** Per step index: the gradient owners whose buffers no backward step after it touches. */
+  gradientLast: number[][];
+}
+
+/**
+ * For TrainingNet.backward (which runs the plan's steps from the last to the first): which
+ * outputs each step reads (con_, bn_con, pools, fc_: their input; relu_: its own output, its
+ * input's buffer) and which gradient buffers it touches (its own, read; the layer below's and
+ * for add_prev_ the tagged layer's, added into), so that a buffer can be dropped after the
+ * last step (the lowest index) that uses it.
+ */
+export function lastUses(plan: NetPlan, owner: readonly number[]): LastUses {
+  const outputLast = new Array<number>(plan.nodeCount).fill(-1);
+  const gradLast = new Map<number, number>();
+  const inputNodes = new Set(plan.steps.filter((s) => s.op === 'input').map((s) => s.node));
+  const touch = (o: number, i: number): void => {
+    gradLast.set(o, Math.min(gradLast.get(o) ?? i, i));
+  };
+  plan.steps.forEach((step, i) => {
+    if (step.op === 'input' || step.op === 'identity') return;
+    const read = (node: number): void => {
+      outputLast[node] = outputLast[node] < 0 ? i : Math.min(outputLast[node], i);
+    };
+    touch(owner[step.node], i);
+    const below = !inputNodes.has(owner[step.src]);
+    switch (step.op) {
+      case 'conv': case 'fc':
+        read(step.src);
+        if (below) touch(owner[step.src], i);
+        break;
+      case 'bn_con': case 'max_pool': case 'avg_pool':
+        read(step.src);
+        touch(owner[step.src], i);
+        break;
+      case 'relu': read(step.node); break;
+      case 'affine': break;
+      case 'add_prev':
+        touch(owner[step.src], i);
+        touch(owner[step.tagged], i);
+        break;
+    }
+  });
+  const gradientLast: number[][] = plan.steps.map(() => []);
+  for (const [o, i] of gradLast) gradientLast[i].push(o);
+  const outputsDone: number[][] = plan.steps.map(() => []);
+  outputLast.forEach((i, node) => {
+    if (i >= 0) outputsDone[i].push(node);
+  });
+  return { outputLast, outputsDone, gradientLast };
 }
 
 /** The learnable layers' parameters as copies, top-down (tests and checkpoints). */
