@@ -23,7 +23,7 @@
  */
 import type { DnnLayerDetails, DnnNet } from '../dlib/index.js';
 import { makeTensor, type DlibTensor } from '../dlib/serialize.js';
-import { bnConvBackward, bnConvForward, bnBatchStats, type BnBatchStats, type BnState } from '../dnn/bn.js';
+import { BN_CONV_LOOPS, bnConvBackward, bnConvForward, bnBatchStats, type BnBatchStats, type BnConvLoops, type BnState } from '../dnn/bn.js';
 import { convBackwardBias, makeConvKernels, type ConvKernels } from '../dnn/conv-grad.js';
 import { fcBackward } from '../dnn/fc-grad.js';
 import { gemmBlasReference, gemmReference, type Gemm, type GemmBlas } from '../dnn/gemm.js';
@@ -49,6 +49,8 @@ export interface TrainingKernels {
    * functions' bits for the same GEMMs.
    */
   conv?: ConvKernels;
+  /** bn_con's training loops (default: the TypeScript loops of bn.ts, BN_CONV_LOOPS). Must give their bits. */
+  bn?: BnConvLoops;
 }
 
 export const REFERENCE_KERNELS: TrainingKernels = Object.freeze({ gemm: gemmReference, gemmBlas: gemmBlasReference });
@@ -152,7 +154,7 @@ export class TrainingNet {
         case 'bn_con': {
           const state = bnStateOf(step.layer);
           const stats = bnBatchStats(x.k);
-          bnConvForward(y, stats, x, state);
+          bnConvForward(y, stats, x, state, this.kernels.bn ?? BN_CONV_LOOPS);
           this.saveBn(step.layer, state, stats, x.n > 1);
           break;
         }
@@ -218,7 +220,7 @@ export class TrainingNet {
           const k = x.k;
           const stats = this.bnStats.get(step.node);
           if (stats === undefined) throw new Error(`TrainingNet.backward: bn_con node ${step.node} ran no training forward pass (one image?)`);
-          bnConvBackward(buf(step.src), p.grad.subarray(0, k), p.grad.subarray(k, 2 * k), g, x, p.params.subarray(0, k), stats);
+          bnConvBackward(buf(step.src), p.grad.subarray(0, k), p.grad.subarray(k, 2 * k), g, x, p.params.subarray(0, k), stats, this.kernels.bn ?? BN_CONV_LOOPS);
           break;
         }
         case 'affine':

@@ -9,6 +9,7 @@
  * continue exactly).
  */
 import { buildFaceNet, readDnnNet, writeDnnNet, type DnnNet } from '../dlib/index.js';
+import { WasmBnLoops } from '../dnn/bn-wasm.js';
 import { WasmConvKernels } from '../dnn/conv-grad-wasm.js';
 import { gemmBlasWasm } from '../dnn/gemm-blas-wasm.js';
 import { gemmWasm } from '../dnn/gemm-wasm.js';
@@ -114,7 +115,7 @@ export interface TrainMetricResult {
 
 /** The kernels of a backend. */
 export function trainingKernels(backend: Backend): TrainingKernels {
-  return backend === 'reference' ? REFERENCE_KERNELS : { gemm: gemmWasm, gemmBlas: gemmBlasWasm, conv: new WasmConvKernels() };
+  return backend === 'reference' ? REFERENCE_KERNELS : { gemm: gemmWasm, gemmBlas: gemmBlasWasm, conv: new WasmConvKernels(), bn: new WasmBnLoops() };
 }
 
 /** A fresh bn_con face network, initialised as dlib's first forward pass initialises one. */

@@ -13,6 +13,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { WasmBnLoops } from '../../src/dnn/bn-wasm.js';
 import { WasmConvKernels } from '../../src/dnn/conv-grad-wasm.js';
 import { makeGemmBlasWasm } from '../../src/dnn/gemm-blas-wasm.js';
 import { makeGemmWasm } from '../../src/dnn/gemm-wasm.js';
@@ -76,11 +77,12 @@ it('one sgd step of a fresh face net, plain-SIMD WebAssembly GEMMs vs the refere
   expect(paramDiffs, 'entries whose bits differ, per layer (parameters after the update)').toEqual(ref.params.map(() => 0));
 }, 120_000);
 
-it('the same step with the WebAssembly convolutions too (WasmConvKernels: im2col, img2col, col2img and the GEMMs in wasm, plain SIMD): bit-identical to the reference kernels', () => {
+it('the same step with the WebAssembly convolutions and bn_con loops too (WasmConvKernels: im2col, img2col, col2img and the GEMMs in wasm; WasmBnLoops; plain SIMD): bit-identical to the reference kernels', () => {
   const { chips, labels } = chipsOf(['John_Salley', 'John_Savage', 'John_Schneider']);
   const ref = step(REFERENCE_KERNELS, chips, labels);
   const conv = new WasmConvKernels({ flavour: 'simd' });
-  const wasm = step({ gemm: makeGemmWasm({ flavour: 'simd' }), gemmBlas: makeGemmBlasWasm({ flavour: 'simd' }), conv }, chips, labels);
+  const bn = new WasmBnLoops({ flavour: 'simd', chunkBytes: 1 << 20 });
+  const wasm = step({ gemm: makeGemmWasm({ flavour: 'simd' }), gemmBlas: makeGemmBlasWasm({ flavour: 'simd' }), conv, bn }, chips, labels);
   expect(ref.loss).toBeGreaterThan(0);
   expect(wasm.loss).toBe(ref.loss);
   expect(wasm.grads.map((g, i) => bitDiffs(g, ref.grads[i])), 'entries whose bits differ, per layer (gradients)').toEqual(ref.grads.map(() => 0));
