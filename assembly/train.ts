@@ -153,9 +153,11 @@ export function bn_sums_f32(x: usize, n: i32, k: i32, pix: i32, sums: usize, sqs
   }
 }
 
-// out = ((x - mean)*invstd)*gamma + beta per channel (batchNormalizeConv's output). out may be x.
+// out = ((x - mean)*invstd)*gamma + beta per channel (batchNormalizeConv's output), then, when
+// relu != 0, dlib's relu (v < 0 ? 0 : v: keeps -0 and NaN). out may be x.
 export function bn_normalize_f32(out: usize, x: usize, n: i32, k: i32, pix: i32, means: usize, invstds: usize,
-  gamma: usize, beta: usize): void {
+  gamma: usize, beta: usize, relu: i32): void {
+  const zero = f32x4.splat(0);
   for (let s = 0; s < n; s++) {
     for (let c = 0; c < k; c++) {
       const co = <usize>c << 2;
@@ -173,11 +175,15 @@ export function bn_normalize_f32(out: usize, x: usize, n: i32, k: i32, pix: i32,
       let p = 0;
       for (; p + 4 <= pix; p += 4) {
         const o = <usize>p << 2;
-        v128.store(op + o, f32x4.add(f32x4.mul(f32x4.mul(f32x4.sub(v128.load(xp + o), vm), vi), vg), vb));
+        let v = f32x4.add(f32x4.mul(f32x4.mul(f32x4.sub(v128.load(xp + o), vm), vi), vg), vb);
+        if (relu) v = v128.andnot(v, f32x4.lt(v, zero));
+        v128.store(op + o, v);
       }
       for (; p < pix; p++) {
         const o = <usize>p << 2;
-        store<f32>(op + o, ((load<f32>(xp + o) - m) * is) * g + b);
+        let v = ((load<f32>(xp + o) - m) * is) * g + b;
+        if (relu && v < 0) v = 0;
+        store<f32>(op + o, v);
       }
     }
   }
@@ -365,5 +371,20 @@ export function bn_backward_dx_f32(dx: usize, g: usize, x: usize, n: i32, k: i32
         store<f32>(dp + o, load<f32>(dp + o) + ((a + b) + di));
       }
     }
+  }
+}
+
+// relu_'s backward in place (tt::relu_gradient with the gradient its own output): g = y > 0 ? g : 0
+// over len floats (a NaN y gives 0, as the reference).
+export function relu_grad_f32(g: usize, y: usize, len: i32): void {
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(g + o, v128.and(v128.load(g + o), f32x4.gt(v128.load(y + o), zero)));
+  }
+  for (; i < len; i++) {
+    const o = <usize>i << 2;
+    store<f32>(g + o, load<f32>(y + o) > 0 ? load<f32>(g + o) : 0);
   }
 }

@@ -21,7 +21,9 @@ const fround = Math.fround;
 /** The exports of assembly/train.ts's batch-normalisation kernels. */
 export interface BnExports {
   bn_sums_f32(x: number, n: number, k: number, pix: number, sums: number, sqsums: number): void;
-  bn_normalize_f32(out: number, x: number, n: number, k: number, pix: number, means: number, invstds: number, gamma: number, beta: number): void;
+  bn_normalize_f32(out: number, x: number, n: number, k: number, pix: number, means: number, invstds: number, gamma: number, beta: number,
+    relu: number): void;
+  relu_grad_f32(g: number, y: number, len: number): void;
   bn_backward_sums_f32(g: number, x: number, n: number, k: number, pix: number, means: number, invstds: number,
     gamma: number, pw: number, dbeta: number, dgamma: number, dvar: number): void;
   bn_backward_dmean_f32(g: number, x: number, n: number, k: number, pix: number, means: number, invstds: number,
@@ -33,7 +35,7 @@ export interface BnExports {
 /** What the bn_con loops need from the build. */
 export const BN_KERNELS: KernelNeeds<BnExports> = {
   what: 'the batch normalisation kernels',
-  names: ['bn_sums_f32', 'bn_normalize_f32', 'bn_backward_sums_f32', 'bn_backward_dmean_f32', 'bn_backward_dx_f32'],
+  names: ['bn_sums_f32', 'bn_normalize_f32', 'bn_backward_sums_f32', 'bn_backward_dmean_f32', 'bn_backward_dx_f32', 'relu_grad_f32'],
 };
 
 /** Options of {@link WasmBnLoops}. */
@@ -92,7 +94,8 @@ export class WasmBnLoops implements BnConvLoops {
   }
 
   /** {@link BnConvLoops.normalize}. */
-  normalize(out: Tensor, x: Tensor, means: Float32Array, invstds: Float32Array, gamma: Float32Array, beta: Float32Array): void {
+  normalize(out: Tensor, x: Tensor, means: Float32Array, invstds: Float32Array, gamma: Float32Array, beta: Float32Array,
+    withRelu: boolean): void {
     const K = x.k;
     const pix = x.nr * x.nc;
     const ss = K * pix;
@@ -112,18 +115,18 @@ export class WasmBnLoops implements BnConvLoops {
     for (let s0 = 0; s0 < x.n; s0 += cs) {
       const n = Math.min(cs, x.n - s0);
       k.f32(px, n * ss).set(x.data.subarray(s0 * ss, (s0 + n) * ss));
-      ex.bn_normalize_f32(px, px, n, K, pix, pm, pi, pg, pb);
+      ex.bn_normalize_f32(px, px, n, K, pix, pm, pi, pg, pb, withRelu ? 1 : 0);
       out.data.set(k.f32(px, n * ss), s0 * ss);
     }
   }
 
   /** {@link BnConvLoops.backward}. */
   backward(dx: Tensor, dGamma: Float32Array, dBeta: Float32Array, g: Tensor, x: Tensor, gamma: Float32Array,
-    stats: BnBatchStats, invstdPow: Float32Array): void {
+    stats: BnBatchStats, invstdPow: Float32Array, reluOutput?: Tensor): void {
     const K = x.k;
     const pix = x.nr * x.nc;
     const ss = K * pix;
-    const cs = this.chunk(x, 3);
+    const cs = this.chunk(x, reluOutput === undefined ? 3 : 4);
     const k = this.inst.kernels;
     const ex = this.inst.exports;
     k.reset();
@@ -132,6 +135,7 @@ export class WasmBnLoops implements BnConvLoops {
     const px = k.alloc(cs * ss * 4);
     const pg = k.alloc(cs * ss * 4);
     const pdx = k.alloc(cs * ss * 4);
+    const py = reluOutput === undefined ? 0 : k.alloc(cs * ss * 4);
     k.f32(pm, K).set(stats.means);
     k.f32(pi, K).set(stats.invstds);
     k.f32(pga, K).set(gamma);
@@ -141,6 +145,11 @@ export class WasmBnLoops implements BnConvLoops {
     const load = (s0: number, n: number): void => {
       k.f32(px, n * ss).set(x.data.subarray(s0 * ss, (s0 + n) * ss));
       k.f32(pg, n * ss).set(g.data.subarray(s0 * ss, (s0 + n) * ss));
+      if (reluOutput !== undefined) {
+        // relu_'s backward, fused: g = y > 0 ? g : 0 (in wasm memory; g's buffer is left as it is)
+        k.f32(py, n * ss).set(reluOutput.data.subarray(s0 * ss, (s0 + n) * ss));
+        ex.relu_grad_f32(pg, py, n * ss);
+      }
     };
     if (whole) load(0, x.n);
     for (let s0 = 0; s0 < x.n; s0 += cs) {

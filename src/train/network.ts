@@ -49,7 +49,11 @@ export interface TrainingKernels {
    * functions' bits for the same GEMMs.
    */
   conv?: ConvKernels;
-  /** bn_con's training loops (default: the TypeScript loops of bn.ts, BN_CONV_LOOPS). Must give their bits. */
+  /**
+   * bn_con's training loops (default: the TypeScript loops of bn.ts, BN_CONV_LOOPS). Must give
+   * their bits. When given, a relu_ in place on a bn_con's output runs fused with it (forward
+   * and backward: the same bits).
+   */
   bn?: BnConvLoops;
 }
 
@@ -92,6 +96,9 @@ export class TrainingNet {
   private readonly owner: number[];
   /** When the backward pass is done with each buffer (see {@link lastUses}). */
   private readonly uses: LastUses;
+  /** bn_con node -> the relu_ node run in place on its output (fused where kernels.bn is given). */
+  private readonly reluOverBn = new Map<number, number>();
+  private readonly fusedRelus = new Set<number>();
   private outputs: (Tensor | undefined)[] = [];
   /** The last forward pass's batch size and node shapes (k, nr, nc). */
   private shapes: { n: number; dims: (readonly number[] | undefined)[] } = { n: 0, dims: [] };
@@ -106,6 +113,15 @@ export class TrainingNet {
     this.conv = this.kernels.conv ?? makeConvKernels(this.kernels.gemm, this.kernels.gemmBlas);
     this.owner = gradientOwners(this.plan);
     this.uses = lastUses(this.plan, this.owner);
+    if (this.kernels.bn !== undefined) {
+      const bnNodes = new Set(this.plan.steps.filter((s) => s.op === 'bn_con').map((s) => s.node));
+      for (const s of this.plan.steps) {
+        if (s.op === 'relu' && bnNodes.has(s.src)) {
+          this.reluOverBn.set(s.src, s.node);
+          this.fusedRelus.add(s.node);
+        }
+      }
+    }
     this.paramLayers = [];
     for (let i = 0; i < net.nodes.length; i++) {
       const n = net.nodes[i];
@@ -135,7 +151,9 @@ export class TrainingNet {
         // in place, as dlib runs relu_ and affine_ (core.h: their output is their input's
         // buffer; the layer below keeps no output of its own)
         const x = t[step.src]!;
-        if (step.op === 'relu') relu(x, x);
+        if (step.op === 'relu') {
+          if (!this.fusedRelus.has(step.node)) relu(x, x); // else the bn_con below ran it
+        }
         else if (step.mode === 'conv') affine(x, x, step.gamma, step.beta);
         else affineFc(x, x, step.gamma, step.beta);
         t[step.node] = x;
@@ -154,7 +172,7 @@ export class TrainingNet {
         case 'bn_con': {
           const state = bnStateOf(step.layer);
           const stats = bnBatchStats(x.k);
-          bnConvForward(y, stats, x, state, this.kernels.bn ?? BN_CONV_LOOPS);
+          bnConvForward(y, stats, x, state, this.kernels.bn ?? BN_CONV_LOOPS, this.reluOverBn.has(step.node));
           this.saveBn(step.layer, state, stats, x.n > 1);
           break;
         }
@@ -220,7 +238,9 @@ export class TrainingNet {
           const k = x.k;
           const stats = this.bnStats.get(step.node);
           if (stats === undefined) throw new Error(`TrainingNet.backward: bn_con node ${step.node} ran no training forward pass (one image?)`);
-          bnConvBackward(buf(step.src), p.grad.subarray(0, k), p.grad.subarray(k, 2 * k), g, x, p.params.subarray(0, k), stats, this.kernels.bn ?? BN_CONV_LOOPS);
+          const r = this.reluOverBn.get(step.node);
+          bnConvBackward(buf(step.src), p.grad.subarray(0, k), p.grad.subarray(k, 2 * k), g, x, p.params.subarray(0, k), stats,
+            this.kernels.bn ?? BN_CONV_LOOPS, r === undefined ? undefined : t[r]!);
           break;
         }
         case 'affine':
@@ -228,8 +248,9 @@ export class TrainingNet {
           affineBackward(g, g, step.gamma);
           break;
         case 'relu':
-          // in place: the relu's output and gradient are its input's (dlib: relu_gradient on one buffer)
-          reluBackward(g, t[step.node]!, g);
+          // in place: the relu's output and gradient are its input's (dlib: relu_gradient on one
+          // buffer); a relu fused with the bn_con below runs in that layer's backward
+          if (!this.fusedRelus.has(step.node)) reluBackward(g, t[step.node]!, g);
           break;
         case 'max_pool': maxPoolBackward(buf(step.src), x, g, windowOf(step, x)); break;
         case 'avg_pool': avgPoolBackward(buf(step.src), x, g, windowOf(step, x)); break;
@@ -392,6 +413,8 @@ export function lastUses(plan: NetPlan, owner: readonly number[]): LastUses {
   const outputLast = new Array<number>(plan.nodeCount).fill(-1);
   const gradLast = new Map<number, number>();
   const inputNodes = new Set(plan.steps.filter((s) => s.op === 'input').map((s) => s.node));
+  // a relu_ on a bn_con's output may run fused with it: the bn_con's backward then reads the relu's output
+  const reluOver = new Map(plan.steps.flatMap((s) => (s.op === 'relu' ? [[s.src, s.node] as const] : [])));
   const touch = (o: number, i: number): void => {
     gradLast.set(o, Math.min(gradLast.get(o) ?? i, i));
   };
@@ -409,6 +432,7 @@ export function lastUses(plan: NetPlan, owner: readonly number[]): LastUses {
         break;
       case 'bn_con': case 'max_pool': case 'avg_pool':
         read(step.src);
+        if (step.op === 'bn_con' && reluOver.has(step.node)) read(reluOver.get(step.node)!);
         touch(owner[step.src], i);
         break;
       case 'relu': read(step.node); break;

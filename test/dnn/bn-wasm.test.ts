@@ -4,7 +4,8 @@
  * to dlib): batchNormalizeConv (sums, normalisation, running statistics) and bnConvBackward (data
  * gradient added into, gamma and beta gradients), bit-identical, on the face ResNet's kinds of
  * shape (channel counts multiples of 4, planes of 72x72 .. 3x3 scaled down) and odd ones (channels
- * not a multiple of 4, planes not a multiple of 4 pixels), whole batches and chunks of samples.
+ * not a multiple of 4, planes not a multiple of 4 pixels), whole batches and chunks of samples; with and without a relu_ fused on the output (its backward
+ * pass too: the reference runs reluBackward, then the loops).
  */
 import { describe, expect, it } from 'vitest';
 import { WasmBnLoops } from '../../src/dnn/bn-wasm.js';
@@ -31,7 +32,7 @@ function randomTensor(n: number, k: number, nr: number, nc: number, seed: number
 const SHAPES: [number, number, number, number][] = [[3, 8, 12, 12], [2, 16, 9, 9], [4, 4, 5, 5], [2, 5, 3, 3], [3, 7, 6, 7], [2, 3, 1, 1], [5, 32, 4, 4]];
 
 /** One forward and backward with `loops`: the outputs, statistics and gradients. */
-function run(loops: BnConvLoops, shape: [number, number, number, number]): Float32Array[] {
+function run(loops: BnConvLoops, shape: [number, number, number, number], withRelu: boolean): Float32Array[] {
   const [n, k, nr, nc] = shape;
   const seed = n * 1000 + k * 10 + nr;
   const x = randomTensor(n, k, nr, nc, seed, 3, 0.5);
@@ -41,12 +42,12 @@ function run(loops: BnConvLoops, shape: [number, number, number, number]): Float
   const rv = randomF32(k, seed + 4).map((v) => v + 2);
   const out = tensor(n, k, nr, nc);
   const stats = bnBatchStats(k);
-  batchNormalizeConv(out, stats, x, gamma, beta, 1 / 3, rm, rv, 1e-4, loops);
+  batchNormalizeConv(out, stats, x, gamma, beta, 1 / 3, rm, rv, 1e-4, loops, withRelu);
   const g = randomTensor(n, k, nr, nc, seed + 5);
   const dx = randomTensor(n, k, nr, nc, seed + 6);
   const dGamma = new Float32Array(k).fill(NaN);
   const dBeta = new Float32Array(k).fill(NaN);
-  bnConvBackward(dx, dGamma, dBeta, g, x, gamma, stats, loops);
+  bnConvBackward(dx, dGamma, dBeta, g, x, gamma, stats, loops, withRelu ? out : undefined);
   return [out.data, stats.means, stats.invstds, rm, rv, dx.data, dGamma, dBeta];
 }
 
@@ -57,11 +58,17 @@ describe('WasmBnLoops against the TypeScript loops: bit-identical', () => {
   for (const flavour of relaxedSimdSupported() ? ['simd', 'relaxed'] as const : ['simd'] as const) {
     for (const chunkBytes of [undefined, 1]) {
       const loops = new WasmBnLoops({ flavour, chunkBytes });
-      for (const shape of SHAPES) {
-        it(`${flavour} build, ${chunkBytes === undefined ? 'whole batch' : 'one sample per chunk'}, ${shape.join('x')}`, () => {
-          const ref = run(BN_CONV_LOOPS, shape);
-          const got = run(loops, shape);
-          expect(ref[6].every((v) => Number.isFinite(v) && v !== 0)).toBe(true);
+      for (const shape of SHAPES) for (const withRelu of [false, true]) {
+        it(`${flavour} build, ${chunkBytes === undefined ? 'whole batch' : 'one sample per chunk'}, ${shape.join('x')}${withRelu ? ', relu_ fused (forward and backward)' : ''}`, () => {
+          const ref = run(BN_CONV_LOOPS, shape, withRelu);
+          const got = run(loops, shape, withRelu);
+          expect(ref[6].every((v) => Number.isFinite(v))).toBe(true);
+          expect(ref[6].some((v) => v !== 0)).toBe(true);
+          if (withRelu) {
+            // the relu did something: zeros and positive values in the output
+            expect(ref[0].some((v) => v === 0) && ref[0].some((v) => v > 0)).toBe(true);
+            expect(ref[0].every((v) => !(v < 0))).toBe(true);
+          }
           expect(got.map((a, i) => [NAMES[i], bitDiffs(a, ref[i])])).toEqual(ref.map((_, i) => [NAMES[i], []]));
         });
       }
