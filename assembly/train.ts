@@ -388,3 +388,25 @@ export function relu_grad_f32(g: usize, y: usize, len: i32): void {
     store<f32>(g + o, load<f32>(y + o) > 0 ? load<f32>(g + o) : 0);
   }
 }
+
+// dst[j][s][q] = src[s][j][q] for s < n, j < m, q < pix: a batch's NCHW gradient [n][m][pix] as the
+// m x (n*pix) matrix the batched GEMMs of the convolution gradients take (one row per filter, the
+// samples' pixels side by side). Only moves floats.
+export function regroup_f32(dst: usize, src: usize, n: i32, m: i32, pix: i32): void {
+  const pb = <usize>pix << 2;
+  for (let s = 0; s < n; s++) {
+    for (let j = 0; j < m; j++) {
+      const d = dst + (<usize>j * <usize>n + <usize>s) * pb;
+      const sp = src + (<usize>s * <usize>m + <usize>j) * pb;
+      let q = 0;
+      for (; q + 4 <= pix; q += 4) {
+        const o = <usize>q << 2;
+        v128.store(d + o, v128.load(sp + o));
+      }
+      for (; q < pix; q++) {
+        const o = <usize>q << 2;
+        store<f32>(d + o, load<f32>(sp + o));
+      }
+    }
+  }
+}

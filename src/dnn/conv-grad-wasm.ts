@@ -34,6 +34,7 @@ import type { Tensor } from './tensor.js';
 /** The exports of assembly/train.ts and the im2col / epilogue kernels of assembly/conv.ts. */
 export interface ConvGradExports {
   transpose_f32(dst: number, ldd: number, src: number, lds: number, rows: number, cols: number): void;
+  regroup_f32(dst: number, src: number, n: number, m: number, pix: number): void;
   im2col_f32(dst: number, ldd: number, src: number, ch: number, h: number, w: number,
     kh: number, kw: number, sy: number, sx: number, py: number, px: number, oh: number, ow: number): void;
   conv_epilogue_f32(out: number, c: number, m: number, pix: number, n: number, ldc: number,
@@ -43,7 +44,7 @@ export interface ConvGradExports {
 /** What the training convolutions need from the build. */
 export const CONV_GRAD_KERNELS: KernelNeeds<ConvGradExports & GemmExports & GemmBlasExports> = {
   what: 'the training convolution kernels',
-  names: ['transpose_f32', 'im2col_f32', 'conv_epilogue_f32', ...GEMM_KERNELS.names, ...GEMM_BLAS_KERNELS.names],
+  names: ['transpose_f32', 'regroup_f32', 'im2col_f32', 'conv_epilogue_f32', ...GEMM_KERNELS.names, ...GEMM_BLAS_KERNELS.names],
 };
 
 /** conv_epilogue_f32's flag for the bias add (forward-wasm-layout.ts's EPI_BIAS). */
@@ -119,7 +120,7 @@ export class WasmConvKernels implements ConvKernels {
     const P = oh * ow;
     if (x.n === 0 || P === 0 || F === 0) return;
     const xs = x.k * x.nr * x.nc;
-    const gs = Math.max(1, Math.min(x.n, Math.floor(this.groupBytes / (T * P * 4))));
+    const gs = this.groupOf(x.n, T * P * 4);
     const k = this.inst.kernels;
     const ex = this.inst.exports;
     k.reset();
@@ -146,7 +147,14 @@ export class WasmConvKernels implements ConvKernels {
     }
   }
 
-  /** {@link ConvKernels.backwardFilters}: `convBackwardFilters` (conv-grad.ts), dFilters overwritten. */
+  /**
+   * {@link ConvKernels.backwardFilters}: `convBackwardFilters` (conv-grad.ts), dFilters
+   * overwritten. Per group of samples: the gradient as one F x (samples x pixels) matrix
+   * (regroup_f32), the samples' img2col matrices stacked (im2col_f32 then transpose_f32: dlib's
+   * layout, (sample, pixel) rows x taps), one product with K = samples x pixels, beta 0 for the
+   * first group and 1 after: each element the float sum from 0 over (sample, pixel) ascending, the
+   * reference's per-sample sgemm calls' order exactly.
+   */
   backwardFilters(dFilters: Float32Array, x: Tensor, g: Tensor, numFilters: number, w: Window2d): void {
     const what = 'convBackwardFilters';
     const [oh, ow] = outShape(what, x, w);
@@ -161,27 +169,39 @@ export class WasmConvKernels implements ConvKernels {
       return;
     }
     const xs = x.k * x.nr * x.nc;
+    const gs = this.groupOf(x.n, T * P * 4);
     const k = this.inst.kernels;
     const ex = this.inst.exports;
     k.reset();
     const gemm = new WasmGemmBlas(k);
     const margin = WasmConvKernels.margin(w);
-    const px = k.alloc(margin + xs * 4 + margin) + margin;
-    const pg = k.alloc(F * P * 4);
-    const pcolsT = k.alloc(T * P * 4);
-    const pcols = k.alloc(P * T * 4);
+    const px = k.alloc(margin + gs * xs * 4 + margin) + margin;
+    const pg = k.alloc(gs * F * P * 4);
+    const pgr = k.alloc(gs * F * P * 4);
+    const pcolsT = k.alloc(T * gs * P * 4);
+    const pcols = k.alloc(gs * P * T * 4);
     const pdf = k.alloc(F * T * 4);
-    for (let n = 0; n < x.n; n++) {
-      k.f32(px, xs).set(x.data.subarray(n * xs, (n + 1) * xs));
-      k.f32(pg, F * P).set(g.data.subarray(n * F * P, (n + 1) * F * P));
-      ex.im2col_f32(pcolsT, P, px, x.k, x.nr, x.nc, w.nr, w.nc, w.strideY, w.strideX, w.paddingY, w.paddingX, oh, ow);
-      ex.transpose_f32(pcols, T, pcolsT, P, T, P);
-      gemm.gemm(false, false, F, T, P, 1, pg, pcols, n === 0 ? 0 : 1, pdf);
+    for (let s0 = 0; s0 < x.n; s0 += gs) {
+      const n = Math.min(gs, x.n - s0);
+      const N = n * P;
+      k.f32(px, n * xs).set(x.data.subarray(s0 * xs, (s0 + n) * xs));
+      k.f32(pg, n * F * P).set(g.data.subarray(s0 * F * P, (s0 + n) * F * P));
+      ex.regroup_f32(pgr, pg, n, F, P);
+      for (let s = 0; s < n; s++) {
+        ex.im2col_f32(pcolsT + s * P * 4, N, px + s * xs * 4, x.k, x.nr, x.nc, w.nr, w.nc, w.strideY, w.strideX, w.paddingY, w.paddingX, oh, ow);
+      }
+      ex.transpose_f32(pcols, T, pcolsT, N, T, N);
+      gemm.gemm(false, false, F, T, N, 1, pgr, pcols, s0 === 0 ? 0 : 1, pdf);
     }
     dFilters.set(k.f32(pdf, F * T));
   }
 
-  /** {@link ConvKernels.backwardData}: `convBackwardData` (conv-grad.ts), added into dx. */
+  /**
+   * {@link ConvKernels.backwardData}: `convBackwardData` (conv-grad.ts), added into dx. Per group
+   * of samples: `dcols = trans(filters)·G` with G the group's gradient as one F x (samples x
+   * pixels) matrix (each element the float sum from 0 over the filters, as the reference's
+   * per-sample product), then col2img of each sample's columns into its dx.
+   */
   backwardData(dx: Tensor, g: Tensor, filters: Float32Array, numFilters: number, w: Window2d): void {
     const what = 'convBackwardData';
     const [oh, ow] = outShape(what, dx, w);
@@ -193,22 +213,33 @@ export class WasmConvKernels implements ConvKernels {
     const P = oh * ow;
     if (dx.n === 0 || P === 0 || T === 0) return;
     const xs = dx.k * dx.nr * dx.nc;
+    const gs = this.groupOf(dx.n, T * P * 4);
     const k = this.inst.kernels;
+    const ex = this.inst.exports;
     k.reset();
     const gemm = new WasmGemmBlas(k);
     const pf = k.alloc(F * T * 4);
-    const pg = k.alloc(F * P * 4);
-    const pdc = k.alloc(T * P * 4);
-    const pdx = k.alloc(xs * 4);
+    const pg = k.alloc(gs * F * P * 4);
+    const pgr = k.alloc(gs * F * P * 4);
+    const pdc = k.alloc(T * gs * P * 4);
+    const pdx = k.alloc(gs * xs * 4);
     k.f32(pf, F * T).set(filters);
     const input = { k: dx.k, nr: dx.nr, nc: dx.nc };
-    for (let n = 0; n < dx.n; n++) {
-      k.f32(pg, F * P).set(g.data.subarray(n * F * P, (n + 1) * F * P));
-      const d = dx.data.subarray(n * xs, (n + 1) * xs);
-      k.f32(pdx, xs).set(d);
-      gemm.gemm(true, false, T, P, F, 1, pf, pg, 0, pdc);
-      gemm.col2img(pdx, pdc, input, w);
-      d.set(k.f32(pdx, xs));
+    for (let s0 = 0; s0 < dx.n; s0 += gs) {
+      const n = Math.min(gs, dx.n - s0);
+      const N = n * P;
+      k.f32(pg, n * F * P).set(g.data.subarray(s0 * F * P, (s0 + n) * F * P));
+      ex.regroup_f32(pgr, pg, n, F, P);
+      gemm.gemm(true, false, T, N, F, 1, pf, pgr, 0, pdc);
+      const d = dx.data.subarray(s0 * xs, (s0 + n) * xs);
+      k.f32(pdx, n * xs).set(d);
+      for (let s = 0; s < n; s++) gemm.col2img(pdx + s * xs * 4, pdc + s * P * 4, input, w, N);
+      d.set(k.f32(pdx, n * xs));
     }
+  }
+
+  /** Samples per group: whole samples whose `bytesPerSample` matrices fit in groupBytes (at least 1). */
+  private groupOf(n: number, bytesPerSample: number): number {
+    return Math.max(1, Math.min(n, Math.floor(this.groupBytes / Math.max(1, bytesPerSample))));
   }
 }

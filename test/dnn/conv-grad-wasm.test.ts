@@ -69,25 +69,29 @@ describe('WasmConvKernels (plain SIMD) against the TypeScript references: bit-id
       }
     });
 
-    it(`${c.name}: filter gradient (overwritten)`, () => {
+    it(`${c.name}: filter gradient (overwritten; whole batch and one sample per GEMM)`, () => {
       const ref = new Float32Array(c.f * T);
       convBackwardFilters(ref, x, g, c.f, c.w, gemmBlasReference);
-      const out = new Float32Array(c.f * T).fill(NaN);
-      kernels.backwardFilters(out, x, g, c.f, c.w);
       expect(ref.some((v) => v !== 0)).toBe(true);
-      expect(bitDiffs(out, ref)).toEqual([]);
+      for (const k of [kernels, grouped]) {
+        const out = new Float32Array(c.f * T).fill(NaN);
+        k.backwardFilters(out, x, g, c.f, c.w);
+        expect(bitDiffs(out, ref)).toEqual([]);
+      }
     });
 
-    it(`${c.name}: data gradient (added into)`, () => {
+    it(`${c.name}: data gradient (added into; whole batch and one sample per GEMM)`, () => {
       const start = randomTensor(c.n, c.k, c.nr, c.nc, 5);
       const ref = tensor(c.n, c.k, c.nr, c.nc);
       ref.data.set(start.data);
       convBackwardData(ref, g, filters, c.f, c.w, gemmBlasReference);
-      const out = tensor(c.n, c.k, c.nr, c.nc);
-      out.data.set(start.data);
-      kernels.backwardData(out, g, filters, c.f, c.w);
       expect(bitDiffs(ref.data, start.data).length).toBeGreaterThan(0);
-      expect(bitDiffs(out.data, ref.data)).toEqual([]);
+      for (const k of [kernels, grouped]) {
+        const out = tensor(c.n, c.k, c.nr, c.nc);
+        out.data.set(start.data);
+        k.backwardData(out, g, filters, c.f, c.w);
+        expect(bitDiffs(out.data, ref.data)).toEqual([]);
+      }
     });
   }
 
