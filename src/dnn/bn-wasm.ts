@@ -42,7 +42,7 @@ export const BN_KERNELS: KernelNeeds<BnExports> = {
 export interface WasmBnOptions {
   /** Force a build (both give the same bits: nothing is fused). */
   flavour?: WasmFlavour;
-  /** Most bytes of tensors in wasm memory at once (at least one sample's). Default 192 MiB. */
+  /** Most bytes of tensors in wasm memory at once (at least one sample's). Default 96 MiB. */
   chunkBytes?: number;
 }
 
@@ -56,7 +56,7 @@ export class WasmBnLoops implements BnConvLoops {
 
   constructor(options: WasmBnOptions = {}) {
     this.inst = new KernelInstance(BN_KERNELS, options.flavour);
-    this.chunkBytes = options.chunkBytes ?? 192 << 20;
+    this.chunkBytes = options.chunkBytes ?? 96 << 20;
   }
 
   /** Drops the kernel instance (its memory can then be collected). */

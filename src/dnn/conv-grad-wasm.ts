@@ -35,6 +35,7 @@ import type { Tensor } from './tensor.js';
 export interface ConvGradExports {
   transpose_f32(dst: number, ldd: number, src: number, lds: number, rows: number, cols: number): void;
   regroup_f32(dst: number, src: number, n: number, m: number, pix: number): void;
+  bn_sums_f32(x: number, n: number, k: number, pix: number, sums: number, sqsums: number): void;
   im2col_f32(dst: number, ldd: number, src: number, ch: number, h: number, w: number,
     kh: number, kw: number, sy: number, sx: number, py: number, px: number, oh: number, ow: number): void;
   conv_epilogue_f32(out: number, c: number, m: number, pix: number, n: number, ldc: number,
@@ -44,7 +45,7 @@ export interface ConvGradExports {
 /** What the training convolutions need from the build. */
 export const CONV_GRAD_KERNELS: KernelNeeds<ConvGradExports & GemmExports & GemmBlasExports> = {
   what: 'the training convolution kernels',
-  names: ['transpose_f32', 'regroup_f32', 'im2col_f32', 'conv_epilogue_f32', ...GEMM_KERNELS.names, ...GEMM_BLAS_KERNELS.names],
+  names: ['transpose_f32', 'regroup_f32', 'bn_sums_f32', 'im2col_f32', 'conv_epilogue_f32', ...GEMM_KERNELS.names, ...GEMM_BLAS_KERNELS.names],
 };
 
 /** conv_epilogue_f32's flag for the bias add (forward-wasm-layout.ts's EPI_BIAS). */
@@ -155,7 +156,7 @@ export class WasmConvKernels implements ConvKernels {
    * first group and 1 after: each element the float sum from 0 over (sample, pixel) ascending, the
    * reference's per-sample sgemm calls' order exactly.
    */
-  backwardFilters(dFilters: Float32Array, x: Tensor, g: Tensor, numFilters: number, w: Window2d): void {
+  backwardFilters(dFilters: Float32Array, x: Tensor, g: Tensor, numFilters: number, w: Window2d, dBiases?: Float32Array): void {
     const what = 'convBackwardFilters';
     const [oh, ow] = outShape(what, x, w);
     expectShape(what, 'gradient', g, x.n, numFilters, oh, ow);
@@ -163,9 +164,11 @@ export class WasmConvKernels implements ConvKernels {
     const T = x.k * w.nr * w.nc;
     const F = numFilters;
     if (dFilters.length !== F * T) fail(what, `filter gradient has ${dFilters.length} values, expected ${F}x${x.k}x${w.nr}x${w.nc}`);
+    if (dBiases !== undefined && dBiases.length !== F) fail('convBackwardBias', `bias gradient has ${dBiases.length} values, expected ${F}`);
     const P = oh * ow;
     if (x.n === 0 || F === 0 || T === 0) {
       dFilters.fill(0);
+      dBiases?.fill(0);
       return;
     }
     const xs = x.k * x.nr * x.nc;
@@ -181,12 +184,19 @@ export class WasmConvKernels implements ConvKernels {
     const pcolsT = k.alloc(T * gs * P * 4);
     const pcols = k.alloc(gs * P * T * 4);
     const pdf = k.alloc(F * T * 4);
+    const pbias = k.alloc(F * 4);
+    const pbias2 = k.alloc(F * 4);
+    k.f32(pbias, F).fill(0);
+    k.f32(pbias2, F).fill(0);
     for (let s0 = 0; s0 < x.n; s0 += gs) {
       const n = Math.min(gs, x.n - s0);
       const N = n * P;
       k.f32(px, n * xs).set(x.data.subarray(s0 * xs, (s0 + n) * xs));
       k.f32(pg, n * F * P).set(g.data.subarray(s0 * F * P, (s0 + n) * F * P));
       ex.regroup_f32(pgr, pg, n, F, P);
+      // the bias gradient (convBackwardBias): per filter, a float sum from 0 over the samples,
+      // then the pixels (bn_sums_f32's sums; its sums of squares are not used)
+      if (dBiases !== undefined) ex.bn_sums_f32(pg, n, F, P, pbias, pbias2);
       for (let s = 0; s < n; s++) {
         ex.im2col_f32(pcolsT + s * P * 4, N, px + s * xs * 4, x.k, x.nr, x.nc, w.nr, w.nc, w.strideY, w.strideX, w.paddingY, w.paddingX, oh, ow);
       }
@@ -194,6 +204,7 @@ export class WasmConvKernels implements ConvKernels {
       gemm.gemm(false, false, F, T, N, 1, pgr, pcols, s0 === 0 ? 0 : 1, pdf);
     }
     dFilters.set(k.f32(pdf, F * T));
+    dBiases?.set(k.f32(pbias, F));
   }
 
   /**

@@ -240,7 +240,8 @@ export function convBackwardBias(dBiases: Float32Array, g: Tensor): void {
  */
 export interface ConvKernels {
   forward(out: Tensor, x: Tensor, filters: Float32Array, biases: Float32Array | undefined, numFilters: number, w: Window2d): void;
-  backwardFilters(dFilters: Float32Array, x: Tensor, g: Tensor, numFilters: number, w: Window2d): void;
+  /** With dBiases, also {@link convBackwardBias}(dBiases, g) (overwritten). */
+  backwardFilters(dFilters: Float32Array, x: Tensor, g: Tensor, numFilters: number, w: Window2d, dBiases?: Float32Array): void;
   backwardData(dx: Tensor, g: Tensor, filters: Float32Array, numFilters: number, w: Window2d): void;
 }
 
@@ -262,8 +263,9 @@ export function makeConvKernels(gemm: Gemm = gemmReference, gemmBlas: GemmBlas =
       fwd.product = grow(fwd.product, numFilters * N);
       conv(out, x, filters, biases, numFilters, w, gemm, fwd);
     },
-    backwardFilters(dFilters, x, g, numFilters, w) {
+    backwardFilters(dFilters, x, g, numFilters, w, dBiases) {
       convBackwardFilters(dFilters, x, g, numFilters, w, gemmBlas, grad);
+      if (dBiases !== undefined) convBackwardBias(dBiases, g);
     },
     backwardData(dx, g, filters, numFilters, w) {
       convBackwardData(dx, g, filters, numFilters, w, gemmBlas, grad);

@@ -24,7 +24,7 @@
 import type { DnnLayerDetails, DnnNet } from '../dlib/index.js';
 import { makeTensor, type DlibTensor } from '../dlib/serialize.js';
 import { BN_CONV_LOOPS, bnConvBackward, bnConvForward, bnBatchStats, type BnBatchStats, type BnConvLoops, type BnState } from '../dnn/bn.js';
-import { convBackwardBias, makeConvKernels, type ConvKernels } from '../dnn/conv-grad.js';
+import { makeConvKernels, type ConvKernels } from '../dnn/conv-grad.js';
 import { fcBackward } from '../dnn/fc-grad.js';
 import { gemmBlasReference, gemmReference, type Gemm, type GemmBlas } from '../dnn/gemm.js';
 import {
@@ -99,6 +99,12 @@ export class TrainingNet {
   /** bn_con node -> the relu_ node run in place on its output (fused where kernels.bn is given). */
   private readonly reluOverBn = new Map<number, number>();
   private readonly fusedRelus = new Set<number>();
+  /**
+   * Buffers the backward pass is done with, by length, for the next pass to reuse (no garbage,
+   * no fresh zeroed pages each step); emptied when the batch size changes.
+   */
+  private readonly pool = new Map<number, Float32Array[]>();
+  private poolBatch = -1;
   private outputs: (Tensor | undefined)[] = [];
   /** The last forward pass's batch size and node shapes (k, nr, nc). */
   private shapes: { n: number; dims: (readonly number[] | undefined)[] } = { n: 0, dims: [] };
@@ -140,6 +146,10 @@ export class TrainingNet {
   forward(chips: readonly RgbImage[]): Tensor {
     const { dims } = planShapes(this.plan, chips.length === 0 ? undefined : { nr: chips[0].height, nc: chips[0].width });
     const n = chips.length;
+    if (n !== this.poolBatch) {
+      this.pool.clear();
+      this.poolBatch = n;
+    }
     const t: (Tensor | undefined)[] = new Array(this.plan.nodeCount).fill(undefined);
     const { gemm } = this.kernels;
     for (const step of this.plan.steps) {
@@ -160,7 +170,8 @@ export class TrainingNet {
         continue;
       }
       const d = dims[step.node]!;
-      const y = tensor(n, d[0], d[1], d[2]);
+      // every forward operation overwrites its whole output: a recycled buffer needs no clearing
+      const y = this.take(n, d[0], d[1], d[2], false);
       t[step.node] = y;
       if (step.op === 'input') {
         inputRgbImage(y, chips, step.means, step.size);
@@ -200,7 +211,15 @@ export class TrainingNet {
     if (t.length === 0) throw new Error('TrainingNet.backward: run forward first');
     this.outputs = [];
     const { outputLast, outputsDone, gradientLast } = this.uses;
-    for (let node = 0; node < t.length; node++) if (outputLast[node] < 0 && node !== this.plan.outputNode) t[node] = undefined;
+    const unread: Tensor[] = [];
+    for (let node = 0; node < t.length; node++) {
+      const b = t[node];
+      if (outputLast[node] < 0 && node !== this.plan.outputNode && b !== undefined) {
+        t[node] = undefined;
+        unread.push(b);
+      }
+    }
+    for (const b of unread) this.recycle(b, t);
     const grads: (Tensor | undefined)[] = new Array(this.plan.nodeCount).fill(undefined);
     // A node's gradient buffer: its owner's, allocated (zeroed) on first use as in dlib.
     const buf = (node: number): Tensor => {
@@ -208,7 +227,7 @@ export class TrainingNet {
       let g = grads[o];
       if (g === undefined) {
         const d = this.shapes.dims[o]!;
-        g = tensor(this.shapes.n, d[0], d[1], d[2]);
+        g = this.take(this.shapes.n, d[0], d[1], d[2], true);
         grads[o] = g;
       }
       return g;
@@ -228,8 +247,8 @@ export class TrainingNet {
         case 'conv': {
           const p = pl.get(step.node)!;
           const nf = step.filters.length;
-          this.conv.backwardFilters(p.grad.subarray(0, nf), x, g, step.numFilters, step.window);
-          if (step.biases !== undefined) convBackwardBias(p.grad.subarray(nf), g);
+          this.conv.backwardFilters(p.grad.subarray(0, nf), x, g, step.numFilters, step.window,
+            step.biases === undefined ? undefined : p.grad.subarray(nf));
           if (!isInput(step.src)) this.conv.backwardData(buf(step.src), g, step.filters, step.numFilters, step.window);
           break;
         }
@@ -263,10 +282,37 @@ export class TrainingNet {
           break;
         }
       }
-      for (const o of gradientLast[i]) grads[o] = undefined;
-      for (const node of outputsDone[i]) t[node] = undefined;
+      for (const o of gradientLast[i]) {
+        const b = grads[o];
+        grads[o] = undefined;
+        if (b !== undefined) this.recycle(b, grads);
+      }
+      for (const node of outputsDone[i]) {
+        const b = t[node];
+        t[node] = undefined;
+        if (b !== undefined && node !== this.plan.outputNode) this.recycle(b, t);
+      }
     }
     this.grads = grads;
+  }
+
+  /** A tensor of the given shape, from the pool when it has a buffer of that size; zeroed when asked. */
+  private take(n: number, k: number, nr: number, nc: number, zero: boolean): Tensor {
+    const buf = this.pool.get(n * k * nr * nc)?.pop();
+    if (buf === undefined) return tensor(n, k, nr, nc);
+    if (zero) buf.fill(0);
+    return { n, k, nr, nc, data: buf };
+  }
+
+  /** Puts t's buffer in the pool unless `refs` (outputs or gradients) still hold it (in-place layers alias it). */
+  private recycle(t: Tensor, refs: readonly (Tensor | undefined)[]): void {
+    if (refs.some((r) => r !== undefined && r.data === t.data)) return;
+    let list = this.pool.get(t.data.length);
+    if (list === undefined) {
+      list = [];
+      this.pool.set(t.data.length, list);
+    }
+    if (!list.includes(t.data)) list.push(t.data);
   }
 
   /**

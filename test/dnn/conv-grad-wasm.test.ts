@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { WasmConvKernels, CONV_GRAD_KERNELS } from '../../src/dnn/conv-grad-wasm.js';
-import { convBackwardData, convBackwardFilters } from '../../src/dnn/conv-grad.js';
+import { convBackwardBias, convBackwardData, convBackwardFilters } from '../../src/dnn/conv-grad.js';
 import { gemmBlasReference, gemmReference } from '../../src/dnn/gemm.js';
 import { conv, windowOutputSize, type Window2d } from '../../src/dnn/layers.js';
 import { tensor, type Tensor } from '../../src/dnn/tensor.js';
@@ -69,14 +69,21 @@ describe('WasmConvKernels (plain SIMD) against the TypeScript references: bit-id
       }
     });
 
-    it(`${c.name}: filter gradient (overwritten; whole batch and one sample per GEMM)`, () => {
+    it(`${c.name}: filter and bias gradients (overwritten; whole batch and one sample per GEMM)`, () => {
       const ref = new Float32Array(c.f * T);
       convBackwardFilters(ref, x, g, c.f, c.w, gemmBlasReference);
+      const refBias = new Float32Array(c.f);
+      convBackwardBias(refBias, g);
       expect(ref.some((v) => v !== 0)).toBe(true);
       for (const k of [kernels, grouped]) {
         const out = new Float32Array(c.f * T).fill(NaN);
         k.backwardFilters(out, x, g, c.f, c.w);
         expect(bitDiffs(out, ref)).toEqual([]);
+        const out2 = new Float32Array(c.f * T).fill(NaN);
+        const bias = new Float32Array(c.f).fill(NaN);
+        k.backwardFilters(out2, x, g, c.f, c.w, bias);
+        expect(bitDiffs(out2, ref)).toEqual([]);
+        expect(bitDiffs(bias, refBias)).toEqual([]);
       }
     });
 
