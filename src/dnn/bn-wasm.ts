@@ -53,6 +53,11 @@ export interface WasmBnOptions {
 export class WasmBnLoops implements BnConvLoops {
   private readonly inst: KernelInstance<BnExports>;
   private readonly chunkBytes: number;
+  /**
+   * The tensor whose whole batch `sums` left in memory (at the same place `normalize` reads it),
+   * for the `normalize` call that follows it in batchNormalizeConv; undefined otherwise.
+   */
+  private resident: Tensor | undefined;
 
   constructor(options: WasmBnOptions = {}) {
     this.inst = new KernelInstance(BN_KERNELS, options.flavour);
@@ -79,8 +84,11 @@ export class WasmBnLoops implements BnConvLoops {
     const k = this.inst.kernels;
     const ex = this.inst.exports;
     k.reset();
+    this.resident = undefined;
     const ps = k.alloc(K * 4);
     const pq = k.alloc(K * 4);
+    k.alloc(K * 4);
+    k.alloc(K * 4);
     const px = k.alloc(cs * ss * 4);
     k.f32(ps, K).fill(0);
     k.f32(pq, K).fill(0);
@@ -91,6 +99,7 @@ export class WasmBnLoops implements BnConvLoops {
     }
     sums.set(k.f32(ps, K));
     sqsums.set(k.f32(pq, K));
+    if (cs >= x.n) this.resident = x;
   }
 
   /** {@link BnConvLoops.normalize}. */
@@ -112,9 +121,12 @@ export class WasmBnLoops implements BnConvLoops {
     k.f32(pi, K).set(invstds);
     k.f32(pg, K).set(gamma);
     k.f32(pb, K).set(beta);
+    // x is still in memory where sums left it (the same allocations, in the same order)
+    const reuse = this.resident === x && cs >= x.n;
+    this.resident = undefined;
     for (let s0 = 0; s0 < x.n; s0 += cs) {
       const n = Math.min(cs, x.n - s0);
-      k.f32(px, n * ss).set(x.data.subarray(s0 * ss, (s0 + n) * ss));
+      if (!reuse) k.f32(px, n * ss).set(x.data.subarray(s0 * ss, (s0 + n) * ss));
       ex.bn_normalize_f32(px, px, n, K, pix, pm, pi, pg, pb, withRelu ? 1 : 0);
       out.data.set(k.f32(px, n * ss), s0 * ss);
     }
@@ -130,6 +142,7 @@ export class WasmBnLoops implements BnConvLoops {
     const k = this.inst.kernels;
     const ex = this.inst.exports;
     k.reset();
+    this.resident = undefined;
     const per = (): number => k.alloc(K * 4);
     const [pm, pi, pga, ppw, pdb, pdg, pdv, pdm, pd2, pdi] = Array.from({ length: 10 }, per);
     const px = k.alloc(cs * ss * 4);

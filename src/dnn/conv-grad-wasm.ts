@@ -3,8 +3,9 @@
  * `conv` in layers.ts), the filter gradient and the data gradient (`convBackwardFilters`,
  * `convBackwardData` in conv-grad.ts, dlib's `tensor_conv` in dlib/cuda/cpu_dlib.cpp), each a
  * {@link ConvKernels} operation run whole in one kernel instance: the operands are copied in once
- * per call (per sample or per group of samples), the matrix rearrangements (im2col, dlib's
- * per-sample img2col layout, col2img) and the products run in wasm, and the result is copied out.
+ * per call (per group of samples whose im2col matrices fit in `groupBytes`), the matrix
+ * rearrangements (im2col, dlib's img2col layout, the gradient as one filters x (samples x pixels)
+ * matrix, col2img) and the products run in wasm, and the result is copied out.
  *
  * Bits. Every kernel here either moves floats (im2col_f32, transpose_f32) or adds them in the
  * reference's order (the GEMMs: netlib's order; col2img_f32: dlib's per-pixel order; the bias add
@@ -15,13 +16,17 @@
  * - forward: per group of samples, im2col_f32 writes the taps x (samples x pixels) matrix and
  *   `C = filters · cols` (gemm_f32: each element a float sum from +0 in ascending tap, whatever
  *   the group size), then C + bias into the output (conv_epilogue_f32).
- * - filter gradient: per sample, im2col_f32 then transpose_f32 give dlib's img2col matrix (output
- *   pixels x taps), and `dF = g[n]·cols` (beta 0 for sample 0, else 1: gemm_blas_f32, B not
- *   transposed: netlib's axpy form, each product added into dF, as the reference).
- * - data gradient: per sample, `dcols = trans(filters)·g[n]` (taps x pixels; B not transposed,
- *   beta 0: each element the float sum from 0 over the filters of filters[f][t]·g[f][p], the same
- *   products in the same order as the reference's `trans(g[n])·filters`, only stored transposed),
- *   then col2img_f32 adds it into dx[n] in dlib's order.
+ * - filter gradient: per group, im2col_f32 then transpose_f32 give the samples' img2col matrices in
+ *   dlib's layout (output pixels x taps) stacked, regroup_f32 the gradient as F x (samples x
+ *   pixels), and `dF = G·cols` with K = samples x pixels (beta 0 for the first group, else 1:
+ *   gemm_blas_f32, B not transposed, netlib's axpy form: each product added into dF in ascending
+ *   (sample, pixel), which is the order of the reference's per-sample sgemm calls with beta 1).
+ *   The bias gradient (with the filters') sums the copied gradient per filter in
+ *   convBackwardBias's order (bn_sums_f32).
+ * - data gradient: per group, `dcols = trans(filters)·G` (taps x (samples x pixels); B not
+ *   transposed, beta 0: each element the float sum from 0 over the filters of filters[f][t]·g[f][p],
+ *   the same products in the same order as the reference's `trans(g[n])·filters`, only stored
+ *   transposed), then col2img_f32 adds each sample's columns into dx[n] in dlib's order.
  */
 import { KernelInstance, type KernelNeeds } from '../wasm/exports.js';
 import type { WasmFlavour } from '../wasm/index.js';

@@ -83,8 +83,10 @@ const sizeOf3 = (t: Tensor): number => t.k * t.nr * t.nc;
 
 /**
  * A training network over a dlib DnnNet whose parameters it updates in place. Holds every
- * layer's output of the last forward pass and the gradient buffers of the last backward pass
- * (memory grows with the mini-batch: about 12 MB per 150x150 image for the face ResNet).
+ * layer's output of the last forward pass until the backward pass is done with it; relu_ and
+ * affine_ run in place as in dlib (their output is their input's buffer), and the backward pass
+ * drops each output and gradient after its last use, keeping the buffers for the next pass (so
+ * memory is about the forward pass's outputs: grows with the mini-batch).
  */
 export class TrainingNet {
   readonly net: DnnNet;

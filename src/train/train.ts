@@ -113,7 +113,11 @@ export interface TrainMetricResult {
   checkpoint: TrainCheckpoint;
 }
 
-/** The kernels of a backend. */
+/**
+ * The kernels of a backend: 'reference' dlib's arithmetic in TypeScript; 'wasm' the WebAssembly
+ * GEMMs (fc_ and loss), convolutions (WasmConvKernels: forward and gradients whole in wasm) and
+ * bn_con loops (WasmBnLoops, relu_ fused), each instance with its own kernel memory.
+ */
 export function trainingKernels(backend: Backend): TrainingKernels {
   return backend === 'reference' ? REFERENCE_KERNELS : { gemm: gemmWasm, gemmBlas: gemmBlasWasm, conv: new WasmConvKernels(), bn: new WasmBnLoops() };
 }
