@@ -410,3 +410,43 @@ export function regroup_f32(dst: usize, src: usize, n: i32, m: i32, pix: i32): v
     }
   }
 }
+
+// ------------------------------------------------------------------------------------------
+// max_pool_'s backward (maxPoolBackward in src/dnn/layers-grad.ts: dlib's pooling::get_gradient
+// with max pooling): for each output (plane, r, q) in order, its gradient is added to the input
+// element that was the window's max: the window clipped to the plane, scanned row by row, the
+// first element greater than every earlier one (the same comparisons as the reference). dx, x:
+// planes x h x w; g: planes x oh x ow. dx is added into.
+export function max_pool_grad_f32(dx: usize, x: usize, g: usize, planes: i32, h: i32, w: i32, kh: i32, kw: i32,
+  sy: i32, sx: i32, py: i32, px: i32, oh: i32, ow: i32): void {
+  let o: usize = g;
+  for (let pl = 0; pl < planes; pl++) {
+    const base = <usize>pl * <usize>(h * w);
+    for (let r = 0; r < oh; r++) {
+      const top = r * sy - py;
+      const y0 = max(0, top);
+      const y1 = min(h, top + kh);
+      for (let q = 0; q < ow; q++) {
+        const left = q * sx - px;
+        const x0 = max(0, left);
+        const x1 = min(w, left + kw);
+        let best = base + <usize>(y0 * w + x0);
+        let m = load<f32>(x + (best << 2));
+        for (let yy = y0; yy < y1; yy++) {
+          const row = base + <usize>(yy * w);
+          for (let xx = x0; xx < x1; xx++) {
+            const i = row + <usize>xx;
+            const v = load<f32>(x + (i << 2));
+            if (v > m) {
+              m = v;
+              best = i;
+            }
+          }
+        }
+        const d = dx + (best << 2);
+        store<f32>(d, load<f32>(d) + load<f32>(o));
+        o += 4;
+      }
+    }
+  }
+}

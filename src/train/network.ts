@@ -28,9 +28,9 @@ import { makeConvKernels, type ConvKernels } from '../dnn/conv-grad.js';
 import { fcBackward } from '../dnn/fc-grad.js';
 import { gemmBlasReference, gemmReference, type Gemm, type GemmBlas } from '../dnn/gemm.js';
 import {
-  addPrev, affine, affineFc, avgPool, everythingWindow, fc, inputRgbImage, maxPool, relu, type Window2d,
+  addPrev, affine, affineFc, avgPool, everythingWindow, fc, inputRgbImage, relu, type Window2d,
 } from '../dnn/layers.js';
-import { addPrevBackward, affineBackward, avgPoolBackward, maxPoolBackward, reluBackward } from '../dnn/layers-grad.js';
+import { addPrevBackward, affineBackward, avgPoolBackward, MAX_POOL_KERNELS, reluBackward, type MaxPoolKernels } from '../dnn/layers-grad.js';
 import { planNetwork, planShapes, type NetPlan, type PlanOptions, type PlanStep } from '../dnn/net.js';
 import { tensor, type Tensor } from '../dnn/tensor.js';
 import type { RgbImage } from '../image/pixels.js';
@@ -55,6 +55,8 @@ export interface TrainingKernels {
    * and backward: the same bits).
    */
   bn?: BnConvLoops;
+  /** max_pool_'s forward and backward passes (default: maxPool and maxPoolBackward, MAX_POOL_KERNELS). Must give their bits. */
+  maxPool?: MaxPoolKernels;
 }
 
 export const REFERENCE_KERNELS: TrainingKernels = Object.freeze({ gemm: gemmReference, gemmBlas: gemmBlasReference });
@@ -189,7 +191,7 @@ export class TrainingNet {
           this.saveBn(step.layer, state, stats, x.n > 1);
           break;
         }
-        case 'max_pool': maxPool(y, x, windowOf(step, x)); break;
+        case 'max_pool': (this.kernels.maxPool ?? MAX_POOL_KERNELS).forward(y, x, windowOf(step, x)); break;
         case 'avg_pool': avgPool(y, x, windowOf(step, x)); break;
         case 'add_prev': addPrev(y, x, t[step.tagged]!); break;
         case 'fc': fc(y, x, step.weights, step.biases, step.numOutputs, gemm); break;
@@ -273,7 +275,7 @@ export class TrainingNet {
           // buffer); a relu fused with the bn_con below runs in that layer's backward
           if (!this.fusedRelus.has(step.node)) reluBackward(g, t[step.node]!, g);
           break;
-        case 'max_pool': maxPoolBackward(buf(step.src), x, g, windowOf(step, x)); break;
+        case 'max_pool': (this.kernels.maxPool ?? MAX_POOL_KERNELS).backward(buf(step.src), x, g, windowOf(step, x)); break;
         case 'avg_pool': avgPoolBackward(buf(step.src), x, g, windowOf(step, x)); break;
         case 'add_prev': addPrevBackward(buf(step.src), buf(step.tagged), g); break;
         case 'fc': {

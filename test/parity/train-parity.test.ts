@@ -31,6 +31,7 @@ import { WasmBnLoops } from '../../src/dnn/bn-wasm.js';
 import { WasmConvKernels } from '../../src/dnn/conv-grad-wasm.js';
 import { makeGemmBlasWasm } from '../../src/dnn/gemm-blas-wasm.js';
 import { makeGemmWasm } from '../../src/dnn/gemm-wasm.js';
+import { WasmMaxPool } from '../../src/dnn/pool-wasm.js';
 import { GlibcRand } from '../../src/rand/glibc-rand.js';
 import { toInferenceNet } from '../../src/train/convert.js';
 import { initializeNet } from '../../src/train/init.js';
@@ -177,11 +178,11 @@ describeParity('training the face ResNet against live dlib (reference BLAS)', ()
     }
   }, 600_000);
 
-  it('the WebAssembly training kernels (plain SIMD: WasmConvKernels, the convolutions whole in wasm; WasmBnLoops, bn_con with relu_ fused) give the same two steps: identical to dlib', () => {
+  it('the WebAssembly training kernels (plain SIMD: WasmConvKernels, the convolutions whole in wasm; WasmBnLoops, bn_con with relu_ fused; WasmMaxPool) give the same two steps: identical to dlib', () => {
     const net = buildFaceNet({ norm: 'bn_con' });
     const glibc = new GlibcRand();
     initializeNet(net, () => glibc.rand());
-    const tn = new TrainingNet(net, { kernels: { gemm: makeGemmWasm({ flavour: 'simd' }), gemmBlas: makeGemmBlasWasm({ flavour: 'simd' }), conv: new WasmConvKernels({ flavour: 'simd' }), bn: new WasmBnLoops({ flavour: 'simd' }) } });
+    const tn = new TrainingNet(net, { kernels: { gemm: makeGemmWasm({ flavour: 'simd' }), gemmBlas: makeGemmBlasWasm({ flavour: 'simd' }), conv: new WasmConvKernels({ flavour: 'simd' }), bn: new WasmBnLoops({ flavour: 'simd' }), maxPool: new WasmMaxPool({ flavour: 'simd' }) } });
     const sgd = new Sgd();
     const states = tn.newSolverStates(sgd);
     for (let s = 0; s < 2; s++) {
