@@ -44,10 +44,10 @@ export class WasmMaxPool implements MaxPoolKernels {
   private readonly inst: KernelInstance<PoolExports>;
   private readonly chunkBytes: number;
 
-  /** @param options.chunkBytes most bytes of tensors in wasm memory at once (at least one sample's; default 64 MiB) */
+  /** @param options.chunkBytes most bytes of tensors in wasm memory at once (at least one sample's; default 16 MiB) */
   constructor(options: { flavour?: WasmFlavour; chunkBytes?: number } = {}) {
     this.inst = new KernelInstance(POOL_KERNELS, options.flavour);
-    this.chunkBytes = options.chunkBytes ?? 64 << 20;
+    this.chunkBytes = options.chunkBytes ?? 16 << 20;
   }
 
   /** Drops the kernel instance (its memory can then be collected). */
