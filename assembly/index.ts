@@ -51,3 +51,4 @@ export * from './gemm-blas';
 export * from './col2img';
 export * from './conv';
 export * from './distance';
+export * from './train';

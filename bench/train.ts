@@ -5,8 +5,10 @@
  * model's mini-batch).
  *
  *   - facemetric: TrainingNet.computeParameterGradients + updateParameters (src/train/network.ts)
- *     with the WebAssembly kernels (forward GEMM + backward GEMMs, 1 thread: multi-threaded
- *     training is not implemented yet), and at 5x5 with the reference kernels (dlib's order).
+ *     with the WebAssembly kernels of trainingKernels('wasm') (the convolutions whole in wasm:
+ *     WasmConvKernels; bn_con's loops with relu_ fused: WasmBnLoops; fc_'s GEMMs; 1 thread:
+ *     multi-threaded training is not implemented yet), and at 5x5 with the reference kernels
+ *     (dlib's order).
  *     Each row runs in a child process of its own, so its peak RSS is its own.
  *   - dlib 19.24 (Debian) through the harness's `time-train` (compute_parameter_gradients +
  *     update_parameters with sgd): Debian's reference BLAS, and OpenBLAS (Debian's

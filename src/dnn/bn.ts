@@ -11,6 +11,8 @@
  * double, and the backward pass's `std::pow(invstd, 3.0f)` through glibc's powf
  * (`powf-glibc.ts`: not x*x*x).
  */
+import { relu } from './layers.js';
+import { reluBackward } from './layers-grad.js';
 import { powfGlibcNoFma } from './powf-glibc.js';
 import { sameShape, type Tensor } from './tensor.js';
 
@@ -103,9 +105,13 @@ function checkChannels(what: string, x: Tensor, ...arrays: Float32Array[]): void
  * @param runningMeans [k], updated
  * @param runningVariances [k], updated
  * @param eps > 0 (double)
+ * @param loops the element loops (default the TypeScript ones, {@link BN_CONV_LOOPS})
+ * @param withRelu when true, out gets dlib's relu of the result (`relu_` run in place on bn_con's
+ *   output, fused: the same bits as {@link relu} afterwards)
  */
 export function batchNormalizeConv(out: Tensor, stats: BnBatchStats, x: Tensor, gamma: Float32Array, beta: Float32Array,
-  averagingFactor: number, runningMeans: Float32Array, runningVariances: Float32Array, eps: number): void {
+  averagingFactor: number, runningMeans: Float32Array, runningVariances: Float32Array, eps: number,
+  loops: BnConvLoops = BN_CONV_LOOPS, withRelu = false): void {
   const what = 'batchNormalizeConv';
   if (!(x.n > 1)) fail(what, `training needs more than one sample (got ${x.n})`);
   if (!sameShape(out, x)) fail(what, 'output and input shapes differ');
@@ -114,25 +120,9 @@ export function batchNormalizeConv(out: Tensor, stats: BnBatchStats, x: Tensor, 
   checkChannels(what, x, gamma, beta, stats.means, stats.invstds, runningMeans, runningVariances);
   const K = x.k;
   const num = x.nr * x.nc;
-  const s = x.data;
   const means = stats.means;
   const invstds = stats.invstds;
-  means.fill(0);
-  invstds.fill(0);
-  let i = 0;
-  for (let n = 0; n < x.n; n++) {
-    for (let k = 0; k < K; k++) {
-      let m = means[k];
-      let q = invstds[k];
-      for (let p = 0; p < num; p++, i++) {
-        const v = s[i];
-        m = fround(m + v);
-        q = fround(q + fround(v * v));
-      }
-      means[k] = m;
-      invstds[k] = q;
-    }
-  }
+  loops.sums(x, means, invstds);
   // tensor /= float(N*HW): `*this *= 1.f/val`.
   const inv = fround(1 / fround(x.n * num));
   for (let k = 0; k < K; k++) {
@@ -146,17 +136,7 @@ export function batchNormalizeConv(out: Tensor, stats: BnBatchStats, x: Tensor, 
     else runningVariances[k] = (1 - averagingFactor) * runningVariances[k] + scale * averagingFactor * actualVar;
     invstds[k] = 1 / Math.sqrt(actualVar + eps);
   }
-  const d = out.data;
-  i = 0;
-  for (let n = 0; n < x.n; n++) {
-    for (let k = 0; k < K; k++) {
-      const m = means[k];
-      const is = invstds[k];
-      const g = gamma[k];
-      const b = beta[k];
-      for (let p = 0; p < num; p++, i++) d[i] = fround(fround(fround(s[i] - m) * is) * g) + b;
-    }
-  }
+  loops.normalize(out, x, means, invstds, gamma, beta, withRelu);
   if (averagingFactor !== 1) {
     const a = fround(1 - averagingFactor);
     const c = fround(averagingFactor);
@@ -177,11 +157,12 @@ export function batchNormalizeConv(out: Tensor, stats: BnBatchStats, x: Tensor, 
  * @param stats receives the batch statistics the backward pass needs
  * @param x [n, k, nr, nc], n > 1
  */
-export function bnConvForwardTraining(out: Tensor, stats: BnBatchStats, x: Tensor, state: BnState): void {
+export function bnConvForwardTraining(out: Tensor, stats: BnBatchStats, x: Tensor, state: BnState, loops: BnConvLoops = BN_CONV_LOOPS,
+  withRelu = false): void {
   if (!(x.n > 1)) fail('bnConvForwardTraining', `training needs more than one sample (got ${x.n}); use bnConvForwardInference`);
   const decay = 1.0 - state.updateCount / (state.updateCount + 1.0);
   state.updateCount = Math.min(state.updateCount + 1, state.windowSize);
-  batchNormalizeConv(out, stats, x, state.gamma, state.beta, decay, state.runningMeans, state.runningVariances, state.eps);
+  batchNormalizeConv(out, stats, x, state.gamma, state.beta, decay, state.runningMeans, state.runningVariances, state.eps, loops, withRelu);
 }
 
 /**
@@ -214,10 +195,16 @@ export function bnConvForwardInference(out: Tensor, x: Tensor, state: BnState): 
 /**
  * `bn_<CONV_MODE>::forward`: the training pass ({@link bnConvForwardTraining}) when x has more
  * than one sample, else the inference pass ({@link bnConvForwardInference}; `stats` untouched).
+ * `withRelu`: then dlib's relu on the output (a relu_ layer in place on it, fused).
  */
-export function bnConvForward(out: Tensor, stats: BnBatchStats, x: Tensor, state: BnState): void {
-  if (x.n > 1) bnConvForwardTraining(out, stats, x, state);
-  else bnConvForwardInference(out, x, state);
+export function bnConvForward(out: Tensor, stats: BnBatchStats, x: Tensor, state: BnState, loops: BnConvLoops = BN_CONV_LOOPS,
+  withRelu = false): void {
+  if (x.n > 1) {
+    bnConvForwardTraining(out, stats, x, state, loops, withRelu);
+  } else {
+    bnConvForwardInference(out, x, state);
+    if (withRelu) relu(out, out);
+  }
 }
 
 /**
@@ -236,13 +223,41 @@ export function bnConvForward(out: Tensor, stats: BnBatchStats, x: Tensor, state
  * @param x [n, k, nr, nc], the layer's input (the forward pass's), n > 1
  * @param gamma [k]
  * @param stats the forward pass's batch means and invstds
+ * @param loops the element loops (default the TypeScript ones, {@link BN_CONV_LOOPS})
+ * @param reluOutput when given, the output of a relu_ run in place on this layer's output, whose
+ *   backward pass is fused here: the gradient used is `reluOutput > 0 ? g : 0` (dlib's
+ *   relu_gradient), and g's buffer may or may not be overwritten with it
  */
 export function bnConvBackward(dx: Tensor, dGamma: Float32Array, dBeta: Float32Array, g: Tensor, x: Tensor,
-  gamma: Float32Array, stats: BnBatchStats): void {
+  gamma: Float32Array, stats: BnBatchStats, loops: BnConvLoops = BN_CONV_LOOPS, reluOutput?: Tensor): void {
   const what = 'bnConvBackward';
   if (!(x.n > 1)) fail(what, `needs more than one sample (got ${x.n})`);
   if (!sameShape(g, x) || !sameShape(dx, x)) fail(what, 'gradient, input and data gradient shapes differ');
   checkChannels(what, x, dGamma, dBeta, gamma, stats.means, stats.invstds);
+  if (reluOutput !== undefined && !sameShape(reluOutput, x)) fail(what, 'the relu output and input shapes differ');
+  loops.backward(dx, dGamma, dBeta, g, x, gamma, stats, bnInvstdPow(stats.invstds), reluOutput);
+}
+
+/**
+ * bnConvBackward's p = float(-0.5*powf(invstd, 3)) per channel (glibc's powf: see there).
+ *
+ * @param invstds [k]
+ * @returns [k]
+ */
+export function bnInvstdPow(invstds: Float32Array): Float32Array {
+  // dlib evaluates the power once per (sample, channel); it only depends on the channel. For
+  // y = 3 glibc's FMA and generic builds agree with each other and with the live powf on every
+  // float in [2^-64, 2^42) (measured exhaustively), which holds every invstd
+  // (invstd = 1/sqrt(var + 1e-4) <= 100): the generic port, without the slow exact FMA, is exact.
+  const out = new Float32Array(invstds.length);
+  for (let k = 0; k < invstds.length; k++) out[k] = -0.5 * powfGlibcNoFma(invstds[k], 3);
+  return out;
+}
+
+/** {@link BnConvLoops.backward} in TypeScript (the three passes of {@link bnConvBackward}). */
+function bnBackwardLoops(dx: Tensor, dGamma: Float32Array, dBeta: Float32Array, g: Tensor, x: Tensor,
+  gamma: Float32Array, stats: BnBatchStats, invstdPow: Float32Array, reluOutput?: Tensor): void {
+  if (reluOutput !== undefined) reluBackward(g, reluOutput, g);
   const K = x.k;
   const num = x.nr * x.nc;
   const s = x.data;
@@ -252,12 +267,6 @@ export function bnConvBackward(dx: Tensor, dGamma: Float32Array, dBeta: Float32A
   dGamma.fill(0);
   const dvars = new Float32Array(K);
   const dmeans = new Float32Array(K);
-  // dlib evaluates the power once per (sample, channel); it only depends on the channel. For
-  // y = 3 glibc's FMA and generic builds agree with each other and with the live powf on every
-  // float in [2^-64, 2^42) (measured exhaustively), which holds every invstd
-  // (invstd = 1/sqrt(var + 1e-4) <= 100): the generic port, without the slow exact FMA, is exact.
-  const invstdPow = new Float32Array(K);
-  for (let k = 0; k < K; k++) invstdPow[k] = -0.5 * powfGlibcNoFma(invstds[k], 3);
   let i = 0;
   for (let n = 0; n < x.n; n++) {
     for (let k = 0; k < K; k++) {
@@ -318,6 +327,74 @@ export function bnConvBackward(dx: Tensor, dGamma: Float32Array, dBeta: Float32A
     }
   }
 }
+
+/**
+ * The per-element loops of bn_con's training passes, pluggable: {@link batchNormalizeConv}'s
+ * sums and normalisation, {@link bnConvBackward}'s three passes (after its checks). An
+ * implementation must give the TypeScript loops' bits ({@link BN_CONV_LOOPS}); the WebAssembly
+ * one is bn-wasm.ts.
+ */
+export interface BnConvLoops {
+  /**
+   * sums[k] and sqsums[k] (OVERWRITTEN): float sums from 0 of x and float(x*x) over the samples,
+   * then the pixels of channel k, in memory order.
+   */
+  sums(x: Tensor, sums: Float32Array, sqsums: Float32Array): void;
+  /**
+   * out (OVERWRITTEN, not x) = float(float(float(x - means[k])*invstds[k])*gamma[k]) + beta[k],
+   * then dlib's relu (v < 0 ? 0 : v) when withRelu.
+   */
+  normalize(out: Tensor, x: Tensor, means: Float32Array, invstds: Float32Array, gamma: Float32Array, beta: Float32Array,
+    withRelu: boolean): void;
+  /**
+   * {@link bnConvBackward} with its checks done and p per channel given ({@link bnInvstdPow});
+   * with reluOutput, the relu's backward first (see there).
+   */
+  backward(dx: Tensor, dGamma: Float32Array, dBeta: Float32Array, g: Tensor, x: Tensor, gamma: Float32Array,
+    stats: BnBatchStats, invstdPow: Float32Array, reluOutput?: Tensor): void;
+}
+
+/** The TypeScript loops (dlib's order: the reference). */
+export const BN_CONV_LOOPS: BnConvLoops = Object.freeze({
+  sums(x: Tensor, sums: Float32Array, sqsums: Float32Array): void {
+    const s = x.data;
+    const num = x.nr * x.nc;
+    sums.fill(0);
+    sqsums.fill(0);
+    let i = 0;
+    for (let n = 0; n < x.n; n++) {
+      for (let k = 0; k < x.k; k++) {
+        let m = sums[k];
+        let q = sqsums[k];
+        for (let p = 0; p < num; p++, i++) {
+          const v = s[i];
+          m = fround(m + v);
+          q = fround(q + fround(v * v));
+        }
+        sums[k] = m;
+        sqsums[k] = q;
+      }
+    }
+  },
+  normalize(out: Tensor, x: Tensor, means: Float32Array, invstds: Float32Array, gamma: Float32Array, beta: Float32Array,
+    withRelu: boolean): void {
+    const s = x.data;
+    const d = out.data;
+    const num = x.nr * x.nc;
+    let i = 0;
+    for (let n = 0; n < x.n; n++) {
+      for (let k = 0; k < x.k; k++) {
+        const m = means[k];
+        const is = invstds[k];
+        const g = gamma[k];
+        const b = beta[k];
+        for (let p = 0; p < num; p++, i++) d[i] = fround(fround(fround(s[i] - m) * is) * g) + b;
+      }
+    }
+    if (withRelu) relu(out, out);
+  },
+  backward: bnBackwardLoops,
+});
 
 /**
  * The released model's affine_ layer from a trained bn_con: `affine_(const bn_&)`

@@ -20,8 +20,8 @@
  *
  * Float32 arithmetic as in `layers.ts`: one rounded double operation per dlib float operation.
  */
-import { gemmBlasReference, type GemmBlas } from './gemm.js';
-import { windowOutputSize, type Window2d } from './layers.js';
+import { gemmBlasReference, gemmReference, type Gemm, type GemmBlas } from './gemm.js';
+import { conv, windowOutputSize, type ConvScratch, type Window2d } from './layers.js';
 import type { Tensor } from './tensor.js';
 
 function fail(what: string, msg: string): never {
@@ -228,4 +228,47 @@ export function convBackwardBias(dBiases: Float32Array, g: Tensor): void {
       dBiases[k] = acc;
     }
   }
+}
+
+/**
+ * A convolution's three operations in a training step, pluggable (TrainingNet's `conv` kernels):
+ * the forward pass ({@link conv} in layers.ts: OVERWRITES `out`), the filter gradient
+ * ({@link convBackwardFilters}: OVERWRITES `dFilters`) and the data gradient
+ * ({@link convBackwardData}: ADDS into `dx`), with those functions' shapes and meaning. An
+ * implementation must give their bits (dlib's) for the same GEMMs; the WebAssembly one is
+ * conv-grad-wasm.ts.
+ */
+export interface ConvKernels {
+  forward(out: Tensor, x: Tensor, filters: Float32Array, biases: Float32Array | undefined, numFilters: number, w: Window2d): void;
+  /** With dBiases, also {@link convBackwardBias}(dBiases, g) (overwritten). */
+  backwardFilters(dFilters: Float32Array, x: Tensor, g: Tensor, numFilters: number, w: Window2d, dBiases?: Float32Array): void;
+  backwardData(dx: Tensor, g: Tensor, filters: Float32Array, numFilters: number, w: Window2d): void;
+}
+
+/**
+ * The {@link ConvKernels} of the TypeScript functions ({@link conv}, {@link convBackwardFilters},
+ * {@link convBackwardData}) over the given GEMMs (default dlib's order: gemmReference,
+ * gemmBlasReference), with one scratch buffer of each kind shared by every call (grown to the
+ * largest layer; a training net's convolutions run one at a time).
+ */
+export function makeConvKernels(gemm: Gemm = gemmReference, gemmBlas: GemmBlas = gemmBlasReference): ConvKernels {
+  const fwd: ConvScratch = {};
+  const grad: ConvGradScratch = {};
+  const grow = (buf: Float32Array | undefined, size: number): Float32Array => (buf !== undefined && buf.length >= size ? buf : new Float32Array(size));
+  return {
+    forward(out, x, filters, biases, numFilters, w) {
+      const [outR, outC] = outSize(x.nr, x.nc, w);
+      const N = x.n * outR * outC;
+      fwd.cols = grow(fwd.cols, x.k * w.nr * w.nc * N);
+      fwd.product = grow(fwd.product, numFilters * N);
+      conv(out, x, filters, biases, numFilters, w, gemm, fwd);
+    },
+    backwardFilters(dFilters, x, g, numFilters, w, dBiases) {
+      convBackwardFilters(dFilters, x, g, numFilters, w, gemmBlas, grad);
+      if (dBiases !== undefined) convBackwardBias(dBiases, g);
+    },
+    backwardData(dx, g, filters, numFilters, w) {
+      convBackwardData(dx, g, filters, numFilters, w, gemmBlas, grad);
+    },
+  };
 }

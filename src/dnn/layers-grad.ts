@@ -11,7 +11,7 @@
  *
  * Float32 arithmetic as in `layers.ts`: one rounded double operation per dlib float operation.
  */
-import { windowOutputSize, type Window2d } from './layers.js';
+import { maxPool, windowOutputSize, type Window2d } from './layers.js';
 import { sameShape, type Tensor } from './tensor.js';
 
 const fround = Math.fround;
@@ -245,3 +245,16 @@ export function avgPoolBackward(dx: Tensor, x: Tensor, g: Tensor, w: Window2d): 
 export function avgPoolEverythingBackward(dx: Tensor, x: Tensor, g: Tensor): void {
   avgPoolBackward(dx, x, g, { nr: x.nr, nc: x.nc, strideY: 1, strideX: 1, paddingY: 0, paddingX: 0 });
 }
+
+/**
+ * max_pool_'s forward and backward passes, pluggable (TrainingNet's `maxPool` kernels):
+ * {@link maxPool} (layers.ts: OVERWRITES out) and {@link maxPoolBackward} (ADDS into dx), with
+ * their shapes and meaning; an implementation must give their bits (pool-wasm.ts).
+ */
+export interface MaxPoolKernels {
+  forward(out: Tensor, x: Tensor, w: Window2d): void;
+  backward(dx: Tensor, x: Tensor, g: Tensor, w: Window2d): void;
+}
+
+/** The TypeScript max pooling ({@link maxPool}, {@link maxPoolBackward}): the reference. */
+export const MAX_POOL_KERNELS: MaxPoolKernels = Object.freeze({ forward: maxPool, backward: maxPoolBackward });

@@ -23,14 +23,14 @@
  */
 import type { DnnLayerDetails, DnnNet } from '../dlib/index.js';
 import { makeTensor, type DlibTensor } from '../dlib/serialize.js';
-import { bnConvBackward, bnConvForward, bnBatchStats, type BnBatchStats, type BnState } from '../dnn/bn.js';
-import { convBackwardBias, convBackwardData, convBackwardFilters } from '../dnn/conv-grad.js';
+import { BN_CONV_LOOPS, bnConvBackward, bnConvForward, bnBatchStats, type BnBatchStats, type BnConvLoops, type BnState } from '../dnn/bn.js';
+import { makeConvKernels, type ConvKernels } from '../dnn/conv-grad.js';
 import { fcBackward } from '../dnn/fc-grad.js';
 import { gemmBlasReference, gemmReference, type Gemm, type GemmBlas } from '../dnn/gemm.js';
 import {
-  addPrev, affine, affineFc, avgPool, conv, everythingWindow, fc, inputRgbImage, maxPool, relu, type Window2d,
+  addPrev, affine, affineFc, avgPool, everythingWindow, fc, inputRgbImage, relu, type Window2d,
 } from '../dnn/layers.js';
-import { addPrevBackward, affineBackward, avgPoolBackward, maxPoolBackward, reluBackward } from '../dnn/layers-grad.js';
+import { addPrevBackward, affineBackward, avgPoolBackward, MAX_POOL_KERNELS, reluBackward, type MaxPoolKernels } from '../dnn/layers-grad.js';
 import { planNetwork, planShapes, type NetPlan, type PlanOptions, type PlanStep } from '../dnn/net.js';
 import { tensor, type Tensor } from '../dnn/tensor.js';
 import type { RgbImage } from '../image/pixels.js';
@@ -43,6 +43,20 @@ export interface TrainingKernels {
   gemm: Gemm;
   /** Backward products (default: dlib's order, gemmBlasReference). */
   gemmBlas: GemmBlas;
+  /**
+   * A convolution's forward pass and gradients run whole (default: the TypeScript functions of
+   * layers.ts and conv-grad.ts over `gemm` and `gemmBlas`: makeConvKernels). Must give those
+   * functions' bits for the same GEMMs.
+   */
+  conv?: ConvKernels;
+  /**
+   * bn_con's training loops (default: the TypeScript loops of bn.ts, BN_CONV_LOOPS). Must give
+   * their bits. When given, a relu_ in place on a bn_con's output runs fused with it (forward
+   * and backward: the same bits).
+   */
+  bn?: BnConvLoops;
+  /** max_pool_'s forward and backward passes (default: maxPool and maxPoolBackward, MAX_POOL_KERNELS). Must give their bits. */
+  maxPool?: MaxPoolKernels;
 }
 
 export const REFERENCE_KERNELS: TrainingKernels = Object.freeze({ gemm: gemmReference, gemmBlas: gemmBlasReference });
@@ -71,8 +85,10 @@ const sizeOf3 = (t: Tensor): number => t.k * t.nr * t.nc;
 
 /**
  * A training network over a dlib DnnNet whose parameters it updates in place. Holds every
- * layer's output of the last forward pass and the gradient buffers of the last backward pass
- * (memory grows with the mini-batch: about 12 MB per 150x150 image for the face ResNet).
+ * layer's output of the last forward pass until the backward pass is done with it; relu_ and
+ * affine_ run in place as in dlib (their output is their input's buffer), and the backward pass
+ * drops each output and gradient after its last use, keeping the buffers for the next pass (so
+ * memory is about the forward pass's outputs: grows with the mini-batch).
  */
 export class TrainingNet {
   readonly net: DnnNet;
@@ -80,8 +96,22 @@ export class TrainingNet {
   /** Layers with parameters, top-down (dlib's `update_parameters` order). */
   readonly paramLayers: ParamLayer[];
   readonly kernels: TrainingKernels;
+  private readonly conv: ConvKernels;
   private readonly owner: number[];
+  /** When the backward pass is done with each buffer (see {@link lastUses}). */
+  private readonly uses: LastUses;
+  /** bn_con node -> the relu_ node run in place on its output (fused where kernels.bn is given). */
+  private readonly reluOverBn = new Map<number, number>();
+  private readonly fusedRelus = new Set<number>();
+  /**
+   * Buffers the backward pass is done with, by length, for the next pass to reuse (no garbage,
+   * no fresh zeroed pages each step); emptied when the batch size changes.
+   */
+  private readonly pool = new Map<number, Float32Array[]>();
+  private poolBatch = -1;
   private outputs: (Tensor | undefined)[] = [];
+  /** The last forward pass's batch size and node shapes (k, nr, nc). */
+  private shapes: { n: number; dims: (readonly number[] | undefined)[] } = { n: 0, dims: [] };
   private grads: (Tensor | undefined)[] = [];
   /** The last training forward pass's batch statistics of each bn_con node. */
   private readonly bnStats = new Map<number, BnBatchStats>();
@@ -90,7 +120,18 @@ export class TrainingNet {
     this.net = net;
     this.plan = planNetwork(net, opts);
     this.kernels = { ...REFERENCE_KERNELS, ...opts.kernels };
+    this.conv = this.kernels.conv ?? makeConvKernels(this.kernels.gemm, this.kernels.gemmBlas);
     this.owner = gradientOwners(this.plan);
+    this.uses = lastUses(this.plan, this.owner);
+    if (this.kernels.bn !== undefined) {
+      const bnNodes = new Set(this.plan.steps.filter((s) => s.op === 'bn_con').map((s) => s.node));
+      for (const s of this.plan.steps) {
+        if (s.op === 'relu' && bnNodes.has(s.src)) {
+          this.reluOverBn.set(s.src, s.node);
+          this.fusedRelus.add(s.node);
+        }
+      }
+    }
     this.paramLayers = [];
     for (let i = 0; i < net.nodes.length; i++) {
       const n = net.nodes[i];
@@ -109,6 +150,10 @@ export class TrainingNet {
   forward(chips: readonly RgbImage[]): Tensor {
     const { dims } = planShapes(this.plan, chips.length === 0 ? undefined : { nr: chips[0].height, nc: chips[0].width });
     const n = chips.length;
+    if (n !== this.poolBatch) {
+      this.pool.clear();
+      this.poolBatch = n;
+    }
     const t: (Tensor | undefined)[] = new Array(this.plan.nodeCount).fill(undefined);
     const { gemm } = this.kernels;
     for (const step of this.plan.steps) {
@@ -116,8 +161,21 @@ export class TrainingNet {
         t[step.node] = t[step.src];
         continue;
       }
+      if (step.op === 'relu' || step.op === 'affine') {
+        // in place, as dlib runs relu_ and affine_ (core.h: their output is their input's
+        // buffer; the layer below keeps no output of its own)
+        const x = t[step.src]!;
+        if (step.op === 'relu') {
+          if (!this.fusedRelus.has(step.node)) relu(x, x); // else the bn_con below ran it
+        }
+        else if (step.mode === 'conv') affine(x, x, step.gamma, step.beta);
+        else affineFc(x, x, step.gamma, step.beta);
+        t[step.node] = x;
+        continue;
+      }
       const d = dims[step.node]!;
-      const y = tensor(n, d[0], d[1], d[2]);
+      // every forward operation overwrites its whole output: a recycled buffer needs no clearing
+      const y = this.take(n, d[0], d[1], d[2], false);
       t[step.node] = y;
       if (step.op === 'input') {
         inputRgbImage(y, chips, step.means, step.size);
@@ -125,44 +183,55 @@ export class TrainingNet {
       }
       const x = t[step.src]!;
       switch (step.op) {
-        case 'conv': conv(y, x, step.filters, step.biases, step.numFilters, step.window, gemm); break;
-        case 'affine':
-          if (step.mode === 'conv') affine(y, x, step.gamma, step.beta);
-          else affineFc(y, x, step.gamma, step.beta);
-          break;
+        case 'conv': this.conv.forward(y, x, step.filters, step.biases, step.numFilters, step.window); break;
         case 'bn_con': {
           const state = bnStateOf(step.layer);
           const stats = bnBatchStats(x.k);
-          bnConvForward(y, stats, x, state);
+          bnConvForward(y, stats, x, state, this.kernels.bn ?? BN_CONV_LOOPS, this.reluOverBn.has(step.node));
           this.saveBn(step.layer, state, stats, x.n > 1);
           break;
         }
-        case 'relu': relu(y, x); break;
-        case 'max_pool': maxPool(y, x, windowOf(step, x)); break;
+        case 'max_pool': (this.kernels.maxPool ?? MAX_POOL_KERNELS).forward(y, x, windowOf(step, x)); break;
         case 'avg_pool': avgPool(y, x, windowOf(step, x)); break;
         case 'add_prev': addPrev(y, x, t[step.tagged]!); break;
         case 'fc': fc(y, x, step.weights, step.biases, step.numOutputs, gemm); break;
       }
     }
     this.outputs = t;
+    this.shapes = { n, dims };
     return t[this.plan.outputNode]!;
   }
 
   /**
    * dlib's `back_propagate_error` from a gradient of the network's output (what the loss
    * layer wrote into the top layer's gradient input): fills every ParamLayer's `grad`.
+   *
+   * Memory: each layer output and gradient buffer is dropped as soon as the pass is done with it
+   * (dlib keeps them all), so the pass consumes the forward pass's outputs: run forward again
+   * before the next backward.
    */
   backward(outputGradient: Float32Array): void {
     const t = this.outputs;
     if (t.length === 0) throw new Error('TrainingNet.backward: run forward first');
+    this.outputs = [];
+    const { outputLast, outputsDone, gradientLast } = this.uses;
+    const unread: Tensor[] = [];
+    for (let node = 0; node < t.length; node++) {
+      const b = t[node];
+      if (outputLast[node] < 0 && node !== this.plan.outputNode && b !== undefined) {
+        t[node] = undefined;
+        unread.push(b);
+      }
+    }
+    for (const b of unread) this.recycle(b, t);
     const grads: (Tensor | undefined)[] = new Array(this.plan.nodeCount).fill(undefined);
     // A node's gradient buffer: its owner's, allocated (zeroed) on first use as in dlib.
     const buf = (node: number): Tensor => {
       const o = this.owner[node];
       let g = grads[o];
       if (g === undefined) {
-        const y = t[o]!;
-        g = tensor(y.n, y.k, y.nr, y.nc);
+        const d = this.shapes.dims[o]!;
+        g = this.take(this.shapes.n, d[0], d[1], d[2], true);
         grads[o] = g;
       }
       return g;
@@ -182,9 +251,9 @@ export class TrainingNet {
         case 'conv': {
           const p = pl.get(step.node)!;
           const nf = step.filters.length;
-          convBackwardFilters(p.grad.subarray(0, nf), x, g, step.numFilters, step.window, gemmBlas);
-          if (step.biases !== undefined) convBackwardBias(p.grad.subarray(nf), g);
-          if (!isInput(step.src)) convBackwardData(buf(step.src), g, step.filters, step.numFilters, step.window, gemmBlas);
+          this.conv.backwardFilters(p.grad.subarray(0, nf), x, g, step.numFilters, step.window,
+            step.biases === undefined ? undefined : p.grad.subarray(nf));
+          if (!isInput(step.src)) this.conv.backwardData(buf(step.src), g, step.filters, step.numFilters, step.window);
           break;
         }
         case 'bn_con': {
@@ -192,7 +261,9 @@ export class TrainingNet {
           const k = x.k;
           const stats = this.bnStats.get(step.node);
           if (stats === undefined) throw new Error(`TrainingNet.backward: bn_con node ${step.node} ran no training forward pass (one image?)`);
-          bnConvBackward(buf(step.src), p.grad.subarray(0, k), p.grad.subarray(k, 2 * k), g, x, p.params.subarray(0, k), stats);
+          const r = this.reluOverBn.get(step.node);
+          bnConvBackward(buf(step.src), p.grad.subarray(0, k), p.grad.subarray(k, 2 * k), g, x, p.params.subarray(0, k), stats,
+            this.kernels.bn ?? BN_CONV_LOOPS, r === undefined ? undefined : t[r]!);
           break;
         }
         case 'affine':
@@ -200,10 +271,11 @@ export class TrainingNet {
           affineBackward(g, g, step.gamma);
           break;
         case 'relu':
-          // in place: the relu's output and gradient are its input's (dlib: relu_gradient on one buffer)
-          reluBackward(g, t[step.node]!, g);
+          // in place: the relu's output and gradient are its input's (dlib: relu_gradient on one
+          // buffer); a relu fused with the bn_con below runs in that layer's backward
+          if (!this.fusedRelus.has(step.node)) reluBackward(g, t[step.node]!, g);
           break;
-        case 'max_pool': maxPoolBackward(buf(step.src), x, g, windowOf(step, x)); break;
+        case 'max_pool': (this.kernels.maxPool ?? MAX_POOL_KERNELS).backward(buf(step.src), x, g, windowOf(step, x)); break;
         case 'avg_pool': avgPoolBackward(buf(step.src), x, g, windowOf(step, x)); break;
         case 'add_prev': addPrevBackward(buf(step.src), buf(step.tagged), g); break;
         case 'fc': {
@@ -214,8 +286,37 @@ export class TrainingNet {
           break;
         }
       }
+      for (const o of gradientLast[i]) {
+        const b = grads[o];
+        grads[o] = undefined;
+        if (b !== undefined) this.recycle(b, grads);
+      }
+      for (const node of outputsDone[i]) {
+        const b = t[node];
+        t[node] = undefined;
+        if (b !== undefined && node !== this.plan.outputNode) this.recycle(b, t);
+      }
     }
     this.grads = grads;
+  }
+
+  /** A tensor of the given shape, from the pool when it has a buffer of that size; zeroed when asked. */
+  private take(n: number, k: number, nr: number, nc: number, zero: boolean): Tensor {
+    const buf = this.pool.get(n * k * nr * nc)?.pop();
+    if (buf === undefined) return tensor(n, k, nr, nc);
+    if (zero) buf.fill(0);
+    return { n, k, nr, nc, data: buf };
+  }
+
+  /** Puts t's buffer in the pool unless `refs` (outputs or gradients) still hold it (in-place layers alias it). */
+  private recycle(t: Tensor, refs: readonly (Tensor | undefined)[]): void {
+    if (refs.some((r) => r !== undefined && r.data === t.data)) return;
+    let list = this.pool.get(t.data.length);
+    if (list === undefined) {
+      list = [];
+      this.pool.set(t.data.length, list);
+    }
+    if (!list.includes(t.data)) list.push(t.data);
   }
 
   /**
@@ -339,6 +440,66 @@ export function gradientOwners(plan: NetPlan): number[] {
     if (s.op === 'identity' || s.op === 'relu' || s.op === 'affine') owner[s.node] = owner[s.src];
   }
   return owner;
+}
+
+/** When the backward pass is done with each buffer: see {@link lastUses}. */
+export interface LastUses {
+  /** Per node: the step index (in plan.steps) of the last backward step reading its output, -1 for none. */
+  outputLast: number[];
+  /** Per step index: the nodes whose outputs no backward step after it reads. */
+  outputsDone: number[][];
+  /** Per step index: the gradient owners whose buffers no backward step after it touches. */
+  gradientLast: number[][];
+}
+
+/**
+ * For TrainingNet.backward (which runs the plan's steps from the last to the first): which
+ * outputs each step reads (con_, bn_con, pools, fc_: their input; relu_: its own output, its
+ * input's buffer) and which gradient buffers it touches (its own, read; the layer below's and
+ * for add_prev_ the tagged layer's, added into), so that a buffer can be dropped after the
+ * last step (the lowest index) that uses it.
+ */
+export function lastUses(plan: NetPlan, owner: readonly number[]): LastUses {
+  const outputLast = new Array<number>(plan.nodeCount).fill(-1);
+  const gradLast = new Map<number, number>();
+  const inputNodes = new Set(plan.steps.filter((s) => s.op === 'input').map((s) => s.node));
+  // a relu_ on a bn_con's output may run fused with it: the bn_con's backward then reads the relu's output
+  const reluOver = new Map(plan.steps.flatMap((s) => (s.op === 'relu' ? [[s.src, s.node] as const] : [])));
+  const touch = (o: number, i: number): void => {
+    gradLast.set(o, Math.min(gradLast.get(o) ?? i, i));
+  };
+  plan.steps.forEach((step, i) => {
+    if (step.op === 'input' || step.op === 'identity') return;
+    const read = (node: number): void => {
+      outputLast[node] = outputLast[node] < 0 ? i : Math.min(outputLast[node], i);
+    };
+    touch(owner[step.node], i);
+    const below = !inputNodes.has(owner[step.src]);
+    switch (step.op) {
+      case 'conv': case 'fc':
+        read(step.src);
+        if (below) touch(owner[step.src], i);
+        break;
+      case 'bn_con': case 'max_pool': case 'avg_pool':
+        read(step.src);
+        if (step.op === 'bn_con' && reluOver.has(step.node)) read(reluOver.get(step.node)!);
+        touch(owner[step.src], i);
+        break;
+      case 'relu': read(step.node); break;
+      case 'affine': break;
+      case 'add_prev':
+        touch(owner[step.src], i);
+        touch(owner[step.tagged], i);
+        break;
+    }
+  });
+  const gradientLast: number[][] = plan.steps.map(() => []);
+  for (const [o, i] of gradLast) gradientLast[i].push(o);
+  const outputsDone: number[][] = plan.steps.map(() => []);
+  outputLast.forEach((i, node) => {
+    if (i >= 0) outputsDone[i].push(node);
+  });
+  return { outputLast, outputsDone, gradientLast };
 }
 
 /** The learnable layers' parameters as copies, top-down (tests and checkpoints). */

@@ -9,8 +9,11 @@
  * continue exactly).
  */
 import { buildFaceNet, readDnnNet, writeDnnNet, type DnnNet } from '../dlib/index.js';
+import { WasmBnLoops } from '../dnn/bn-wasm.js';
+import { WasmConvKernels } from '../dnn/conv-grad-wasm.js';
 import { gemmBlasWasm } from '../dnn/gemm-blas-wasm.js';
 import { gemmWasm } from '../dnn/gemm-wasm.js';
+import { WasmMaxPool } from '../dnn/pool-wasm.js';
 import { hasAnetStructure, hasFaceNetStructure } from '../dnn/net.js';
 import { createFaceRecognizer } from '../dnn/recognizer.js';
 import { FacemetricError } from '../errors.js';
@@ -111,9 +114,14 @@ export interface TrainMetricResult {
   checkpoint: TrainCheckpoint;
 }
 
-/** The kernels of a backend. */
+/**
+ * The kernels of a backend: 'reference' dlib's arithmetic in TypeScript; 'wasm' the WebAssembly
+ * GEMMs (fc_ and loss), convolutions (WasmConvKernels: forward and gradients whole in wasm) and
+ * bn_con loops (WasmBnLoops, relu_ fused) and max pooling (WasmMaxPool), each instance with its
+ * own kernel memory.
+ */
 export function trainingKernels(backend: Backend): TrainingKernels {
-  return backend === 'reference' ? REFERENCE_KERNELS : { gemm: gemmWasm, gemmBlas: gemmBlasWasm };
+  return backend === 'reference' ? REFERENCE_KERNELS : { gemm: gemmWasm, gemmBlas: gemmBlasWasm, conv: new WasmConvKernels(), bn: new WasmBnLoops(), maxPool: new WasmMaxPool() };
 }
 
 /** A fresh bn_con face network, initialised as dlib's first forward pass initialises one. */

@@ -13,7 +13,8 @@
  *    writes (its conversion of ours gives our bytes) and its descriptors from our inference net
  *    equal facemetric's reference forward pass.
  *  - The same two steps with the WebAssembly kernels in the plain SIMD build (they sum in dlib's
- *    order): identical too.
+ *    order): identical too; and with the WebAssembly training kernels (WasmConvKernels,
+ *    WasmBnLoops: bn_con with relu_ fused).
  *  - Fine-tuning the released model (facenet::net_type: affine_ layers fixed; con_ and fc_
  *    learn) for three steps from `--batches` mini-batches: loss, gradients and parameters
  *    identical.
@@ -26,8 +27,11 @@ import type { RgbImage } from '../../src/image/index.js';
 import { assetPath, exampleImagesDir } from '../../src/models/index.js';
 import { runHarness, runHarnessJson } from '../../src/parity/harness.js';
 import { forward } from '../../src/dnn/net.js';
+import { WasmBnLoops } from '../../src/dnn/bn-wasm.js';
+import { WasmConvKernels } from '../../src/dnn/conv-grad-wasm.js';
 import { makeGemmBlasWasm } from '../../src/dnn/gemm-blas-wasm.js';
 import { makeGemmWasm } from '../../src/dnn/gemm-wasm.js';
+import { WasmMaxPool } from '../../src/dnn/pool-wasm.js';
 import { GlibcRand } from '../../src/rand/glibc-rand.js';
 import { toInferenceNet } from '../../src/train/convert.js';
 import { initializeNet } from '../../src/train/init.js';
@@ -172,6 +176,16 @@ describeParity('training the face ResNet against live dlib (reference BLAS)', ()
     const glibc = new GlibcRand();
     initializeNet(net, () => glibc.rand());
     const tn = new TrainingNet(net, { kernels: { gemm: makeGemmWasm({ flavour: 'simd' }), gemmBlas: makeGemmBlasWasm({ flavour: 'simd' }) } });
+    const sgd = new Sgd();
+    const states = tn.newSolverStates(sgd);
+    for (let s = 0; s < 2; s++) stepLikeDlib(tn, sgd, states, batches.chips[s]!, batches.labels[s]!, dir, s + 1, lines[s]!.loss);
+  }, 600_000);
+
+  it('the WebAssembly training kernels (plain SIMD: WasmConvKernels, the convolutions whole in wasm; WasmBnLoops, bn_con with relu_ fused; WasmMaxPool) give the same two steps: identical to dlib', () => {
+    const net = buildFaceNet({ norm: 'bn_con' });
+    const glibc = new GlibcRand();
+    initializeNet(net, () => glibc.rand());
+    const tn = new TrainingNet(net, { kernels: { gemm: makeGemmWasm({ flavour: 'simd' }), gemmBlas: makeGemmBlasWasm({ flavour: 'simd' }), conv: new WasmConvKernels({ flavour: 'simd' }), bn: new WasmBnLoops({ flavour: 'simd' }), maxPool: new WasmMaxPool({ flavour: 'simd' }) } });
     const sgd = new Sgd();
     const states = tn.newSolverStates(sgd);
     for (let s = 0; s < 2; s++) stepLikeDlib(tn, sgd, states, batches.chips[s]!, batches.labels[s]!, dir, s + 1, lines[s]!.loss);

@@ -13,8 +13,11 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { WasmBnLoops } from '../../src/dnn/bn-wasm.js';
+import { WasmConvKernels } from '../../src/dnn/conv-grad-wasm.js';
 import { makeGemmBlasWasm } from '../../src/dnn/gemm-blas-wasm.js';
 import { makeGemmWasm } from '../../src/dnn/gemm-wasm.js';
+import { WasmMaxPool } from '../../src/dnn/pool-wasm.js';
 import type { RgbImage } from '../../src/image/index.js';
 import { exampleImagesDir } from '../../src/models/index.js';
 import { REFERENCE_KERNELS, TrainingNet, type TrainingKernels } from '../../src/train/network.js';
@@ -73,4 +76,17 @@ it('one sgd step of a fresh face net, plain-SIMD WebAssembly GEMMs vs the refere
   expect(gradDiffs, 'entries whose bits differ, per layer (gradients)').toEqual(ref.grads.map(() => 0));
   const paramDiffs = ref.params.map((p, i) => bitDiffs(wasm.params[i], p));
   expect(paramDiffs, 'entries whose bits differ, per layer (parameters after the update)').toEqual(ref.params.map(() => 0));
+}, 120_000);
+
+it('the same step with the WebAssembly convolutions, bn_con loops and max pooling too (WasmConvKernels: im2col, img2col, col2img and the GEMMs in wasm; WasmBnLoops; WasmMaxPool; plain SIMD): bit-identical to the reference kernels', () => {
+  const { chips, labels } = chipsOf(['John_Salley', 'John_Savage', 'John_Schneider']);
+  const ref = step(REFERENCE_KERNELS, chips, labels);
+  const conv = new WasmConvKernels({ flavour: 'simd' });
+  const bn = new WasmBnLoops({ flavour: 'simd', chunkBytes: 1 << 20 });
+  const maxPool = new WasmMaxPool({ flavour: 'simd' });
+  const wasm = step({ gemm: makeGemmWasm({ flavour: 'simd' }), gemmBlas: makeGemmBlasWasm({ flavour: 'simd' }), conv, bn, maxPool }, chips, labels);
+  expect(ref.loss).toBeGreaterThan(0);
+  expect(wasm.loss).toBe(ref.loss);
+  expect(wasm.grads.map((g, i) => bitDiffs(g, ref.grads[i])), 'entries whose bits differ, per layer (gradients)').toEqual(ref.grads.map(() => 0));
+  expect(wasm.params.map((p, i) => bitDiffs(p, ref.params[i])), 'entries whose bits differ, per layer (parameters after the update)').toEqual(ref.params.map(() => 0));
 }, 120_000);
