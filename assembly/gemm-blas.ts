@@ -279,7 +279,7 @@ function gemmTNSkinny(M: i32, N: i32, K: i32, a: usize, lda: i32, b: usize, ldb:
             for (let r = 0; r < rows; r++) store<f32>(tile + (<usize>(r * NR + q) << 2), load<f32>(s + (<usize>r << 2)));
           }
         }
-        kernel2x16strided(kc, bpanels + (<usize>(j * kc) << 2), pb, bs, add ? tile : ZEROS, add ? NR << 2 : 0, tile);
+        kernel2x16strided(kc, bpanels + (<usize>(j * kc) << 2), pb, bs, add ? tile : ZEROS, add ? <usize>(NR << 2) : <usize>0, tile);
         for (let q = 0; q < cols; q++) {
           const d = c + <usize>(i + q) * ldcb + (<usize>j << 2);
           for (let r = 0; r < rows; r++) store<f32>(d + (<usize>r << 2), load<f32>(tile + (<usize>(r * NR + q) << 2)));
