@@ -13,12 +13,11 @@
  * Nothing existing is replaced without --force; every file is written to a temporary name and
  * renamed into place.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { readDnnNet, writeDnnNet, type DnnNet } from '../dlib/index.js';
 import { FacemetricError, UsageError } from '../errors.js';
 import type { RgbImage } from '../image/pixels.js';
-import { writeAtomic } from '../models/fsutil.js';
 import { assetPath } from '../models/index.js';
 import { DlibRand } from '../rand/dlib-rand.js';
 import { readCheckpoint, writeCheckpoint, type TrainCheckpoint } from '../train/checkpoint.js';
@@ -66,11 +65,13 @@ export function trainOutputs(out: string): { model: string; training: string; re
   };
 }
 
-/** An output file, written atomically (models/fsutil.ts); a failure names the file. */
-async function writeOutput(path: string, bytes: Uint8Array | string): Promise<void> {
+function writeAtomic(path: string, bytes: Uint8Array | string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
   try {
-    await writeAtomic(path, bytes);
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, path);
   } catch (e) {
+    rmSync(tmp, { force: true });
     throw new FacemetricError(`cannot write it (${(e as Error).message})`, { file: path });
   }
 }
@@ -261,10 +262,10 @@ export async function runTrain(o: TrainCliOptions): Promise<number> {
 
   // The outputs.
   const inference = inferenceNetOf(result.net);
-  await writeOutput(files.model, writeDnnNet(inference));
-  await writeOutput(files.training, writeDnnNet(result.net));
+  writeAtomic(files.model, writeDnnNet(inference));
+  writeAtomic(files.training, writeDnnNet(result.net));
   const after = heldOut === undefined ? undefined : evaluateNet(result.net, heldOut.chips, heldOut.labels, { backend });
-  if (before !== undefined && after !== undefined) await writeOutput(files.histograms, histogramPng([before, after]));
+  if (before !== undefined && after !== undefined) writeAtomic(files.histograms, histogramPng([before, after]));
   const report = {
     model: files.model, trainingNet: files.training, ...dataSummary,
     steps: result.steps, stoppedBy: result.stoppedBy, lastLoss: result.lastLoss, learningRate: result.learningRate,
@@ -272,7 +273,7 @@ export async function runTrain(o: TrainCliOptions): Promise<number> {
     seconds: (performance.now() - t0) / 1000,
     heldOut: heldOut === undefined ? undefined : { before: summaryOf(before), after: summaryOf(after), histograms: files.histograms },
   };
-  await writeOutput(files.report, JSON.stringify(report, null, 2) + '\n');
+  writeAtomic(files.report, JSON.stringify(report, null, 2) + '\n');
   rmSync(files.checkpoint, { force: true });
   if (o.json) {
     process.stdout.write(JSON.stringify({ summary: report }) + '\n');

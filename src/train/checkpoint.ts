@@ -9,9 +9,8 @@
  * lengths the header gives. Written to a temporary file and renamed into place, so a crash never
  * leaves a half-written checkpoint where a good one was.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { FacemetricError } from '../errors.js';
-import { writeAtomic } from '../models/fsutil.js';
 import type { DlibRandState } from '../rand/dlib-rand.js';
 import type { LearningRateScheduleState } from './trainer.js';
 
@@ -46,8 +45,8 @@ interface Header {
   velocities: ({ offset: number; length: number } | null)[];
 }
 
-/** Writes a checkpoint atomically (models/fsutil.ts writeAtomic: a temporary file beside it, then rename). */
-export async function writeCheckpoint(path: string, c: TrainCheckpoint): Promise<void> {
+/** Writes a checkpoint atomically (temporary file, then rename). */
+export function writeCheckpoint(path: string, c: TrainCheckpoint): void {
   const parts: Uint8Array[] = [];
   let offset = 0;
   const add = (bytes: Uint8Array): { offset: number; length: number } => {
@@ -68,9 +67,12 @@ export async function writeCheckpoint(path: string, c: TrainCheckpoint): Promise
   const head = new Uint8Array(12);
   head.set(new TextEncoder().encode(MAGIC));
   new DataView(head.buffer).setUint32(8, json.length, true);
+  const tmp = `${path}.${process.pid}.tmp`;
   try {
-    await writeAtomic(path, Buffer.concat([head, json, ...parts]));
+    writeFileSync(tmp, Buffer.concat([head, json, ...parts]));
+    renameSync(tmp, path);
   } catch (e) {
+    rmSync(tmp, { force: true });
     throw new FacemetricError(`${path}: cannot write the checkpoint (${(e as Error).message})`);
   }
 }

@@ -241,8 +241,7 @@ export class TrainingNet {
     top.data.set(outputGradient);
     const pl = new Map(this.paramLayers.map((p) => [p.node, p]));
     const { gemmBlas } = this.kernels;
-    const inputNode = this.plan.steps.find((s) => s.op === 'input')?.node;
-    const isInput = (node: number): boolean => this.owner[node] === inputNode;
+    const isInput = (node: number): boolean => this.plan.steps.some((s) => s.op === 'input' && s.node === this.owner[node]);
     for (let i = this.plan.steps.length - 1; i >= 0; i--) {
       const step = this.plan.steps[i];
       if (step.op === 'input' || step.op === 'identity') continue;

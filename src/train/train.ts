@@ -92,8 +92,8 @@ export interface TrainMetricOptions {
   onStep?: (s: TrainStep) => void;
   /** Checked after each step: true stops the run (a checkpoint is then offered through `checkpoint`). */
   shouldStop?: () => boolean;
-  /** Receives checkpoints: every `checkpointEverySeconds` and when the run stops early (awaited when it returns a promise). */
-  checkpoint?: (c: TrainCheckpoint) => unknown;
+  /** Receives checkpoints: every `checkpointEverySeconds` and when the run stops early. */
+  checkpoint?: (c: TrainCheckpoint) => void;
   checkpointEverySeconds?: number;
   /** Continue a run from its checkpoint (the same data and settings). */
   resume?: TrainCheckpoint;
@@ -227,7 +227,7 @@ export async function trainMetricNet(o: TrainMetricOptions): Promise<TrainMetric
     const lr = schedule.learningRate;
     const r = tn.computeParameterGradients(images, labels);
     if (!Number.isFinite(r.loss)) {
-      await o.checkpoint?.(lastGood);
+      o.checkpoint?.(lastGood);
       throw new FacemetricError(`the loss is ${r.loss} at step ${step + 1} (learning rate ${lr}): training stopped; the last good state (step ${lastGood.step}) is kept in the checkpoint`);
     }
     tn.updateParameters(sgd, states, lr);
@@ -241,7 +241,7 @@ export async function trainMetricNet(o: TrainMetricOptions): Promise<TrainMetric
     });
     if (o.checkpoint !== undefined && o.checkpointEverySeconds !== undefined && Date.now() - lastCheckpoint >= o.checkpointEverySeconds * 1000) {
       lastGood = snapshot();
-      await o.checkpoint(lastGood);
+      o.checkpoint(lastGood);
       lastCheckpoint = Date.now();
     }
     // let the event loop run (a Ctrl-C handler, progress output) between steps
@@ -249,7 +249,7 @@ export async function trainMetricNet(o: TrainMetricOptions): Promise<TrainMetric
     if (o.shouldStop?.() === true) { stoppedBy = 'interrupted'; break; }
   }
   const checkpoint = snapshot();
-  if (stoppedBy === 'interrupted') await o.checkpoint?.(checkpoint);
+  if (stoppedBy === 'interrupted') o.checkpoint?.(checkpoint);
   return { net, steps: step, stoppedBy, lastLoss, learningRate: schedule.learningRate, checkpoint };
 }
 
