@@ -41,9 +41,9 @@ function chipPaths(): string[] {
 interface Row { who: string; people: number; perPerson: number; imagesPerSecond: number; msPerStep: number; peakRssMb: number; note?: string }
 
 /** The child: times `steps` training steps after one warm-up and prints one JSON line. */
-async function child(backend: 'wasm' | 'reference', people: number, perPerson: number, steps: number): Promise<void> {
+async function child(backend: 'wasm' | 'reference', people: number, perPerson: number, steps: number, threads: number): Promise<void> {
   const { TrainingNet } = await import('../src/train/network.js');
-  const { freshFaceNet, trainingKernels } = await import('../src/train/train.js');
+  const { freshFaceNet, startTrainingThreads, trainingKernels } = await import('../src/train/train.js');
   const { Sgd } = await import('../src/train/sgd.js');
   const { loadImageAsDlib } = await import('../src/train/sampler.js');
   const paths = chipPaths();
@@ -53,7 +53,8 @@ async function child(backend: 'wasm' | 'reference', people: number, perPerson: n
     chips.push(loadImageAsDlib(paths[i % paths.length]!));
     labels.push(Math.floor(i / perPerson));
   }
-  const net = new TrainingNet(freshFaceNet(), { kernels: trainingKernels(backend) });
+  const pool = threads > 1 ? await startTrainingThreads(threads) : undefined;
+  const net = new TrainingNet(freshFaceNet(), { kernels: trainingKernels(backend, pool) });
   const sgd = new Sgd({ weightDecay: 0.0001, momentum: 0.9 });
   const states = net.newSolverStates(sgd);
   const ms: number[] = [];
@@ -63,16 +64,17 @@ async function child(backend: 'wasm' | 'reference', people: number, perPerson: n
     net.updateParameters(sgd, states, 0.0001);
     if (s > 0) ms.push(performance.now() - t0);
   }
+  await pool?.close();
   const step = median(ms);
   console.log(JSON.stringify({ msPerStep: step, imagesPerSecond: (1000 * chips.length) / step, peakRssMb: process.resourceUsage().maxRSS / 1024 }));
 }
 
-function facemetricRow(backend: 'wasm' | 'reference', people: number, perPerson: number, steps: number): Row {
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', backend, String(people), String(perPerson), String(steps)],
+function facemetricRow(backend: 'wasm' | 'reference', people: number, perPerson: number, steps: number, threads = 1): Row {
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', backend, String(people), String(perPerson), String(steps), String(threads)],
     { encoding: 'utf8', timeout: 3_600_000, maxBuffer: 16 << 20 });
   if (r.status !== 0) throw new Error(`facemetric ${backend} ${people}x${perPerson} failed: ${r.stderr.trim().split('\n').pop()}`);
   const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { msPerStep: number; imagesPerSecond: number; peakRssMb: number };
-  return { who: `facemetric ${backend === 'wasm' ? 'WebAssembly, 1 thread' : 'reference (dlib\'s order)'}`, people, perPerson, ...j };
+  return { who: `facemetric ${backend === 'wasm' ? `WebAssembly, ${threads} thread${threads === 1 ? '' : 's'}` : 'reference (dlib\'s order)'}`, people, perPerson, ...j };
 }
 
 function dlibRow(label: string, env: NodeJS.ProcessEnv, people: number, perPerson: number, repeat: number): Row {
@@ -100,6 +102,7 @@ export async function trainBench(): Promise<void> {
       }
     };
     add(() => facemetricRow('wasm', people, perPerson, repeat));
+    add(() => facemetricRow('wasm', people, perPerson, repeat, 2));
     if (people * perPerson <= 25 || full) add(() => facemetricRow('reference', people, perPerson, 1));
     if (blas.ok) {
       add(() => dlibRow('dlib + OpenBLAS, 1 thread', openBlasEnv(blas, 1), people, perPerson, repeat));
@@ -108,19 +111,19 @@ export async function trainBench(): Promise<void> {
       console.log(`  OpenBLAS skipped: ${blas.reason}`);
     }
     if (people * perPerson <= 25 || full) add(() => dlibRow('dlib + reference BLAS', referenceBlasEnv(), people, perPerson, 1));
-    const ours = rows.find((r) => r.who.startsWith('facemetric WebAssembly'));
+    const ours = rows.find((r) => r.who.startsWith('facemetric WebAssembly, 1'));
     if (ours !== undefined) {
       console.table(rows.map((r) => ({
         row: r.who, 'images/s': Number(r.imagesPerSecond.toFixed(2)), 's/step': Number((r.msPerStep / 1000).toFixed(2)),
-        'peak RSS MB': Math.round(r.peakRssMb), 'facemetric wasm vs this': `${(ours.imagesPerSecond / r.imagesPerSecond).toFixed(2)}x`,
+        'peak RSS MB': Math.round(r.peakRssMb), 'facemetric wasm 1 thread vs this': `${(ours.imagesPerSecond / r.imagesPerSecond).toFixed(2)}x`,
       })));
     }
   }
 }
 
 if (process.argv[2] === '--child') {
-  const [, , , backend, people, perPerson, steps] = process.argv;
-  await child(backend as 'wasm' | 'reference', Number(people), Number(perPerson), Number(steps));
+  const [, , , backend, people, perPerson, steps, threads] = process.argv;
+  await child(backend as 'wasm' | 'reference', Number(people), Number(perPerson), Number(steps), Number(threads ?? 1));
 } else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   await trainBench();
 }

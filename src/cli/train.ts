@@ -15,6 +15,7 @@
  */
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { readDnnNet, writeDnnNet, type DnnNet } from '../dlib/index.js';
 import { FacemetricError, UsageError } from '../errors.js';
 import type { RgbImage } from '../image/pixels.js';
@@ -47,6 +48,8 @@ export interface TrainCliOptions {
   steps?: number;
   holdout?: number;
   backend?: Backend;
+  /** Threads (wasm only; default the cores, at most 8). */
+  threads?: number;
   force?: boolean;
   json?: boolean;
   quiet?: boolean;
@@ -118,6 +121,8 @@ export async function runTrain(o: TrainCliOptions): Promise<number> {
   if ((o.dataDir === undefined) === (o.batches === undefined)) {
     throw new UsageError('train: give a data folder (one sub-folder per person) or --batches LIST, not both');
   }
+  if (o.threads !== undefined && o.threads > 1 && (o.backend ?? 'wasm') !== 'wasm') throw new UsageError(`train: --threads ${o.threads} needs --backend wasm (the reference runs on one thread)`);
+  const threads = o.threads ?? ((o.backend ?? 'wasm') === 'wasm' ? Math.max(1, Math.min(8, availableParallelism())) : 1);
   const files = trainOutputs(o.out);
   if (!o.force && !o.resume) {
     for (const f of [files.model, files.training, files.report, files.histograms]) {
@@ -233,7 +238,7 @@ export async function runTrain(o: TrainCliOptions): Promise<number> {
     process.stderr.write(`step ${s.step}: loss ${s.loss.toFixed(5)}, learning rate ${s.learningRate.toPrecision(3)}, ${s.stepsWithoutProgress} steps without progress, ${s.imagesPerSecond.toFixed(1)} images/s${left}${s.shrunk ? ' (learning rate shrinks)' : ''}\n`);
   };
   const opts: TrainMetricOptions = {
-    data, backend, seed, onStep: showStep,
+    data, backend, threads, seed, onStep: showStep,
     shouldStop: () => interrupted,
     checkpoint: (c) => writeCheckpoint(files.checkpoint, c),
     checkpointEverySeconds: 300,
@@ -269,7 +274,7 @@ export async function runTrain(o: TrainCliOptions): Promise<number> {
   const report = {
     model: files.model, trainingNet: files.training, ...dataSummary,
     steps: result.steps, stoppedBy: result.stoppedBy, lastLoss: result.lastLoss, learningRate: result.learningRate,
-    settings: result.checkpoint.settings, backend,
+    settings: result.checkpoint.settings, backend, threads,
     seconds: (performance.now() - t0) / 1000,
     heldOut: heldOut === undefined ? undefined : { before: summaryOf(before), after: summaryOf(after), histograms: files.histograms },
   };

@@ -28,8 +28,9 @@
  *   the same products in the same order as the reference's `trans(g[n])·filters`, only stored
  *   transposed), then col2img_f32 adds each sample's columns into dx[n] in dlib's order.
  */
-import { KernelInstance, type KernelNeeds } from '../wasm/exports.js';
+import { kernelExports, KernelInstance, type KernelNeeds } from '../wasm/exports.js';
 import type { WasmFlavour } from '../wasm/index.js';
+import type { KernelThreads } from '../wasm/threads.js';
 import type { ConvKernels } from './conv-grad.js';
 import { GEMM_BLAS_KERNELS, WasmGemmBlas, type GemmBlasExports } from './gemm-blas-wasm.js';
 import { GEMM_KERNELS, WasmGemm, type GemmExports } from './gemm-wasm.js';
@@ -65,6 +66,11 @@ export interface WasmConvOptions {
    * one sample). Default 4 MiB. The results do not depend on it.
    */
   groupBytes?: number;
+  /**
+   * Run on these threads' shared kernels (their build, not `flavour`), the GEMMs cut between the
+   * threads (WasmGemm, WasmGemmBlas): the same bits as one thread.
+   */
+  threads?: KernelThreads;
 }
 
 function fail(what: string, msg: string): never {
@@ -92,11 +98,16 @@ function expectShape(what: string, name: string, t: Tensor, n: number, k: number
  * the operands). Not re-entrant (one call at a time, as a training net runs them).
  */
 export class WasmConvKernels implements ConvKernels {
-  private readonly inst: KernelInstance<ConvGradExports & GemmExports & GemmBlasExports>;
+  private readonly inst: Pick<KernelInstance<ConvGradExports & GemmExports & GemmBlasExports>, 'kernels' | 'exports' | 'release'>;
   private readonly groupBytes: number;
+  private readonly threads: KernelThreads | undefined;
 
   constructor(options: WasmConvOptions = {}) {
-    this.inst = new KernelInstance(CONV_GRAD_KERNELS, options.flavour);
+    const th = options.threads;
+    this.threads = th;
+    this.inst = th === undefined
+      ? new KernelInstance(CONV_GRAD_KERNELS, options.flavour)
+      : { kernels: th.kernels, exports: kernelExports(th.kernels, CONV_GRAD_KERNELS), release: () => undefined };
     this.groupBytes = options.groupBytes ?? 4 << 20;
   }
 
@@ -130,7 +141,7 @@ export class WasmConvKernels implements ConvKernels {
     const k = this.inst.kernels;
     const ex = this.inst.exports;
     k.reset();
-    const gemm = new WasmGemm(k);
+    const gemm = new WasmGemm(k, this.threads);
     const pf = k.alloc(F * T * 4);
     const pb = k.alloc(F * 4);
     const margin = WasmConvKernels.margin(w);
@@ -181,7 +192,7 @@ export class WasmConvKernels implements ConvKernels {
     const k = this.inst.kernels;
     const ex = this.inst.exports;
     k.reset();
-    const gemm = new WasmGemmBlas(k);
+    const gemm = new WasmGemmBlas(k, this.threads);
     const margin = WasmConvKernels.margin(w);
     const px = k.alloc(margin + gs * xs * 4 + margin) + margin;
     const pg = k.alloc(gs * F * P * 4);
@@ -233,7 +244,7 @@ export class WasmConvKernels implements ConvKernels {
     const k = this.inst.kernels;
     const ex = this.inst.exports;
     k.reset();
-    const gemm = new WasmGemmBlas(k);
+    const gemm = new WasmGemmBlas(k, this.threads);
     const pf = k.alloc(F * T * 4);
     const pg = k.alloc(gs * F * P * 4);
     const pgr = k.alloc(gs * F * P * 4);

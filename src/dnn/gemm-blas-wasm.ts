@@ -24,6 +24,7 @@
  */
 import { kernelExports, KernelInstance, loadKernels, type KernelNeeds } from '../wasm/exports.js';
 import { WasmOutOfMemoryError, type WasmFlavour, type WasmKernels } from '../wasm/index.js';
+import { splitRange, type KernelThreads } from '../wasm/threads.js';
 import { gemmBlasReference, type GemmBlas } from './gemm.js';
 import type { Window2d } from './layers.js';
 
@@ -69,20 +70,36 @@ export interface Col2imgInput {
 }
 
 /**
+ * Products of at least this many multiply-adds (M·N·K) are cut between the threads of a
+ * {@link KernelThreads} (below it, waking the workers costs more than it saves).
+ */
+export const GEMM_BLAS_PARALLEL_MIN_PRODUCTS = 1 << 18;
+
+/**
  * The backward GEMM and col2img on operands resident in one {@link WasmKernels} memory. The
- * constructor allocates the scratch (about 900 KiB: packing and the dot form's block of sums) with
- * `kernels.alloc`, so create it after the caller's last `reset` (a reset frees the scratch too:
- * make a new one then).
+ * constructor allocates the scratch (about 900 KiB: packing and the dot form's block of sums; one
+ * per thread) with `kernels.alloc`, so create it after the caller's last `reset` (a reset frees
+ * the scratch too: make a new one then).
+ *
+ * Given {@link KernelThreads} (whose `kernels` it then runs on), a product of at least
+ * {@link GEMM_BLAS_PARALLEL_MIN_PRODUCTS} multiply-adds is cut into one part per thread: C's
+ * columns in blocks of 16 (or its rows in blocks of 4 when M > N), each part a gemm_blas_f32 call
+ * on the sub-matrices. Each C element is still computed by one thread with the same operations in
+ * the same order: the bits of one thread.
  */
 export class WasmGemmBlas {
   readonly kernels: WasmKernels;
   private readonly ex: GemmBlasExports;
-  private readonly scratch: number;
+  private readonly scratch: number[];
+  private readonly threads: KernelThreads | undefined;
 
-  constructor(kernels: WasmKernels = loadKernels(GEMM_BLAS_KERNELS).kernels) {
-    this.kernels = kernels;
-    this.ex = gemmBlasExports(kernels);
-    this.scratch = kernels.alloc(this.ex.gemm_blas_scratch_bytes());
+  constructor(kernels?: WasmKernels, threads?: KernelThreads) {
+    if (threads !== undefined && kernels !== undefined && kernels !== threads.kernels) throw new RangeError('WasmGemmBlas: kernels must be the threads\' kernels');
+    this.kernels = threads?.kernels ?? kernels ?? loadKernels(GEMM_BLAS_KERNELS).kernels;
+    this.ex = gemmBlasExports(this.kernels);
+    this.threads = threads !== undefined && threads.size > 1 ? threads : undefined;
+    const bytes = this.ex.gemm_blas_scratch_bytes();
+    this.scratch = Array.from({ length: this.threads?.size ?? 1 }, () => this.kernels.alloc(bytes));
   }
 
   /** The build the kernels run (plain SIMD or relaxed SIMD). */
@@ -118,7 +135,21 @@ export class WasmGemmBlas {
     if (!this.inside(a, aRows, aCols, lda) || !this.inside(b, bRows, bCols, ldb) || !this.inside(c, M, N, ldc)) {
       throw new RangeError('gemm: a matrix lies outside WebAssembly memory (or is not 4-byte aligned)');
     }
-    this.ex.gemm_blas_f32(transA ? 1 : 0, transB ? 1 : 0, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc, this.scratch);
+    const ta = transA ? 1 : 0;
+    const tb = transB ? 1 : 0;
+    const th = this.threads;
+    if (th === undefined || M * N * K < GEMM_BLAS_PARALLEL_MIN_PRODUCTS) {
+      this.ex.gemm_blas_f32(ta, tb, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc, this.scratch[0]!);
+      return;
+    }
+    // rows i.. of op(A) start at a + i·lda (A stored M x K) or a + i (A stored K x M); columns
+    // j.. of op(B) at b + j (B stored K x N) or b + j·ldb (B stored N x K)
+    const parts = M > N
+      ? splitRange(M, th.size, 4).map(([i, m], t) =>
+        [ta, tb, m, N, K, alpha, a + (transA ? i : i * lda) * 4, lda, b, ldb, beta, c + i * ldc * 4, ldc, this.scratch[t]!])
+      : splitRange(N, th.size, 16).map(([j, n], t) =>
+        [ta, tb, M, n, K, alpha, a, lda, b + (transB ? j * ldb : j) * 4, ldb, beta, c + j * 4, ldc, this.scratch[t]!]);
+    th.run('gemm_blas_f32', parts);
   }
 
   /**

@@ -16,6 +16,7 @@
  */
 import { kernelExports, KernelInstance, loadKernels, type KernelNeeds } from '../wasm/exports.js';
 import type { WasmFlavour, WasmKernels } from '../wasm/index.js';
+import { splitRange, type KernelThreads } from '../wasm/threads.js';
 import type { Gemm } from './gemm.js';
 
 export interface GemmExports {
@@ -49,19 +50,35 @@ export interface GemmPtrOptions {
 }
 
 /**
+ * Products of at least this many multiply-adds (M·N·K) are cut between the threads of a
+ * {@link KernelThreads} (below it, waking the workers costs more than it saves).
+ */
+export const GEMM_PARALLEL_MIN_PRODUCTS = 1 << 18;
+
+/**
  * GEMM on matrices resident in one {@link WasmKernels} memory. The constructor allocates the
- * packing scratch (about 640 KiB) with `kernels.alloc`, so create it after the caller's last
- * `reset` (a reset frees the scratch too: make a new WasmGemm then).
+ * packing scratch (about 640 KiB, one per thread) with `kernels.alloc`, so create it after the
+ * caller's last `reset` (a reset frees the scratch too: make a new WasmGemm then).
+ *
+ * Given {@link KernelThreads} (whose `kernels` it then runs on), a product of at least
+ * {@link GEMM_PARALLEL_MIN_PRODUCTS} multiply-adds is cut into one part per thread: C's columns
+ * in blocks of 16 (or its rows in blocks of 4 when M > N), each part a gemm_f32 call on the
+ * sub-matrices. Each C element is still one thread's sequential sum in ascending k: the bits of
+ * one thread.
  */
 export class WasmGemm {
   readonly kernels: WasmKernels;
   private readonly ex: GemmExports;
-  private readonly scratch: number;
+  private readonly scratch: number[];
+  private readonly threads: KernelThreads | undefined;
 
-  constructor(kernels: WasmKernels = loadKernels(GEMM_KERNELS).kernels) {
-    this.kernels = kernels;
-    this.ex = gemmExports(kernels);
-    this.scratch = kernels.alloc(this.ex.gemm_scratch_bytes());
+  constructor(kernels?: WasmKernels, threads?: KernelThreads) {
+    if (threads !== undefined && kernels !== undefined && kernels !== threads.kernels) throw new RangeError('WasmGemm: kernels must be the threads\' kernels');
+    this.kernels = threads?.kernels ?? kernels ?? loadKernels(GEMM_KERNELS).kernels;
+    this.ex = gemmExports(this.kernels);
+    this.threads = threads !== undefined && threads.size > 1 ? threads : undefined;
+    const bytes = this.ex.gemm_scratch_bytes();
+    this.scratch = Array.from({ length: this.threads?.size ?? 1 }, () => this.kernels.alloc(bytes));
   }
 
   get flavour(): WasmFlavour {
@@ -88,7 +105,16 @@ export class WasmGemm {
     if (!inside(a, M, K, lda) || !inside(b, K, N, ldb) || !inside(c, M, N, ldc)) {
       throw new RangeError('gemm: a matrix lies outside WebAssembly memory (or is not 4-byte aligned)');
     }
-    this.ex.gemm_f32(M, N, K, a, lda, b, ldb, c, ldc, accumulate ? 1 : 0, this.scratch);
+    const acc = accumulate ? 1 : 0;
+    const th = this.threads;
+    if (th === undefined || M * N * K < GEMM_PARALLEL_MIN_PRODUCTS) {
+      this.ex.gemm_f32(M, N, K, a, lda, b, ldb, c, ldc, acc, this.scratch[0]!);
+      return;
+    }
+    const parts = M > N
+      ? splitRange(M, th.size, 4).map(([i, m], t) => [m, N, K, a + i * lda * 4, lda, b, ldb, c + i * ldc * 4, ldc, acc, this.scratch[t]!])
+      : splitRange(N, th.size, 16).map(([j, n], t) => [M, n, K, a, lda, b + j * 4, ldb, c + j * 4, ldc, acc, this.scratch[t]!]);
+    th.run('gemm_f32', parts);
   }
 }
 

@@ -21,6 +21,8 @@ import type { RgbImage } from '../image/pixels.js';
 import { DlibRand } from '../rand/dlib-rand.js';
 import { GlibcRand } from '../rand/glibc-rand.js';
 import type { Backend } from '../wasm/backend.js';
+import type { WasmFlavour } from '../wasm/index.js';
+import { KernelThreads } from '../wasm/threads.js';
 import type { TrainCheckpoint } from './checkpoint.js';
 import { toInferenceNet } from './convert.js';
 import { evaluatePairs, type PairEvaluation } from './evaluate.js';
@@ -88,6 +90,11 @@ export interface TrainMetricOptions {
   steps?: number;
   /** 'reference' (dlib's arithmetic, bit-identical) or 'wasm' (WebAssembly SIMD GEMMs, default). */
   backend?: Backend;
+  /**
+   * Threads of the 'wasm' backend (default 1): the convolutions' GEMMs are cut between them
+   * (startTrainingThreads); the results are bit-identical to one thread's.
+   */
+  threads?: number;
   /** Called after each step. */
   onStep?: (s: TrainStep) => void;
   /** Checked after each step: true stops the run (a checkpoint is then offered through `checkpoint`). */
@@ -118,10 +125,24 @@ export interface TrainMetricResult {
  * The kernels of a backend: 'reference' dlib's arithmetic in TypeScript; 'wasm' the WebAssembly
  * GEMMs (fc_ and loss), convolutions (WasmConvKernels: forward and gradients whole in wasm) and
  * bn_con loops (WasmBnLoops, relu_ fused) and max pooling (WasmMaxPool), each instance with its
- * own kernel memory.
+ * own kernel memory. With `threads` (startTrainingThreads; 'wasm' only) the convolutions run on
+ * their shared memory, each GEMM cut between them: the same bits as one thread.
  */
-export function trainingKernels(backend: Backend): TrainingKernels {
-  return backend === 'reference' ? REFERENCE_KERNELS : { gemm: gemmWasm, gemmBlas: gemmBlasWasm, conv: new WasmConvKernels(), bn: new WasmBnLoops(), maxPool: new WasmMaxPool() };
+export function trainingKernels(backend: Backend, threads?: KernelThreads): TrainingKernels {
+  if (backend === 'reference') {
+    if (threads !== undefined && threads.size > 1) throw new RangeError('threads need the wasm backend');
+    return REFERENCE_KERNELS;
+  }
+  return { gemm: gemmWasm, gemmBlas: gemmBlasWasm, conv: new WasmConvKernels({ threads }), bn: new WasmBnLoops(), maxPool: new WasmMaxPool() };
+}
+
+/**
+ * Starts `threads` kernel threads for {@link trainingKernels} (the caller's thread counts as one):
+ * a shared-memory instance of the kernels (`flavour` forces a build, else the best the engine
+ * runs) and `threads - 1` workers. Close them when done.
+ */
+export async function startTrainingThreads(threads: number, flavour?: WasmFlavour): Promise<KernelThreads> {
+  return KernelThreads.start(threads, ['gemm_f32', 'gemm_blas_f32'], flavour);
 }
 
 /** A fresh bn_con face network, initialised as dlib's first forward pass initialises one. */
@@ -191,7 +212,33 @@ export async function trainMetricNet(o: TrainMetricOptions): Promise<TrainMetric
     rnd = DlibRand.fromTime(settings.seed as number);
   }
   checkTrainable(net, 'the network');
-  const tn = new TrainingNet(net, { kernels: trainingKernels(o.backend ?? 'wasm') });
+  const backend = o.backend ?? 'wasm';
+  const nThreads = o.threads ?? 1;
+  if (!Number.isInteger(nThreads) || nThreads < 1) throw new RangeError(`threads must be a whole number >= 1, got ${nThreads}`);
+  if (nThreads > 1 && backend !== 'wasm') throw new FacemetricError(`--threads ${nThreads} needs the wasm backend (the reference runs on one thread)`);
+  const threads = nThreads > 1 ? await startTrainingThreads(nThreads) : undefined;
+  try {
+    return await trainLoop(o, { net, schedule, rnd, step, sgd, settings, people, perPerson }, trainingKernels(backend, threads));
+  } finally {
+    await threads?.close();
+  }
+}
+
+interface LoopState {
+  net: DnnNet;
+  schedule: LearningRateSchedule;
+  rnd: DlibRand;
+  step: number;
+  sgd: Sgd;
+  settings: Record<string, unknown>;
+  people: number;
+  perPerson: number;
+}
+
+async function trainLoop(o: TrainMetricOptions, st: LoopState, kernels: TrainingKernels): Promise<TrainMetricResult> {
+  const { net, schedule, rnd, sgd, settings, people, perPerson } = st;
+  let step = st.step;
+  const tn = new TrainingNet(net, { kernels });
   const states = tn.newSolverStates(sgd);
   if (o.resume !== undefined) {
     if (o.resume.velocities.length !== states.length) throw new FacemetricError('the checkpoint is from another network (its solver has a different number of layers)');

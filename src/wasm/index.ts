@@ -75,32 +75,51 @@ export const MAX_WASM_BYTES = 65536 * 65536;
 export class WasmKernels {
   readonly flavour: WasmFlavour;
   readonly exports: KernelExports;
+  /** The compiled module (instantiate it on {@link sharedMemory} to run kernels on this data). */
+  readonly module: WebAssembly.Module;
+  /** The shared memory of a threads build (see {@link WasmKernels.load}); undefined otherwise. */
+  readonly sharedMemory: WebAssembly.Memory | undefined;
   private top: number;
   private readonly base: number;
 
-  private constructor(flavour: WasmFlavour, exports: KernelExports) {
+  private constructor(flavour: WasmFlavour, exports: KernelExports, module: WebAssembly.Module, sharedMemory: WebAssembly.Memory | undefined) {
     this.flavour = flavour;
     this.exports = exports;
+    this.module = module;
+    this.sharedMemory = sharedMemory;
     this.base = (exports.heap_base() + 15) & ~15;
     this.top = this.base;
   }
 
-  /** Instantiates the kernels; `flavour` forces a build, else the best the engine runs. */
-  static load(flavour?: WasmFlavour): WasmKernels {
+  /**
+   * Instantiates the kernels; `flavour` forces a build, else the best the engine runs. With
+   * `shared`, the threads build (build/facemetric.<flavour>-threads.wasm: the same kernels on an
+   * imported shared memory of up to 4 GiB) on a fresh shared memory, which other instances of
+   * {@link WasmKernels.module} (worker threads: threads.ts) can import to run kernels on the same
+   * data. Throws FacemetricError where the build is missing or does not instantiate (an engine
+   * without shared WebAssembly memory).
+   */
+  static load(flavour?: WasmFlavour, options: { shared?: boolean } = {}): WasmKernels {
     const chosen: WasmFlavour = flavour ?? (relaxedSimdSupported() ? 'relaxed' : 'simd');
-    const file = join(buildDir(), `facemetric.${chosen}.wasm`);
+    const shared = options.shared ?? false;
+    const file = join(buildDir(), `facemetric.${chosen}${shared ? '-threads' : ''}.wasm`);
+    if (shared && !existsSync(file)) throw new FacemetricError(`WebAssembly kernels for threads are not built (${file} missing); run: npm run build:wasm`);
     const bytes = readFileSync(file);
+    let module: WebAssembly.Module;
     let instance: WebAssembly.Instance;
+    let memory: WebAssembly.Memory | undefined;
     try {
-      instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+      module = new WebAssembly.Module(bytes);
+      if (shared) memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_WASM_BYTES / 65536, shared: true });
+      instance = new WebAssembly.Instance(module, memory === undefined ? {} : { env: { memory } });
     } catch (e) {
       throw new FacemetricError(`cannot instantiate WebAssembly kernels: ${(e as Error).message}`, { file });
     }
-    return new WasmKernels(chosen, instance.exports as unknown as KernelExports);
+    return new WasmKernels(chosen, instance.exports as unknown as KernelExports, module, memory);
   }
 
   get memory(): WebAssembly.Memory {
-    return this.exports.memory;
+    return this.sharedMemory ?? this.exports.memory;
   }
 
   /**

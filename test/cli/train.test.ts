@@ -61,25 +61,25 @@ describe('facemetric train', () => {
     expect(existsSync(`${out}.checkpoint`)).toBe(false);
   }, 120_000);
 
-  it('replays --batches with --json: one object per step, then the summary; the same list gives the same network', () => {
+  it('replays --batches with --json: one object per step, then the summary; the same list gives the same network, on 1 or 2 threads', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fm-train-list-'));
     const johns = join(exampleImagesDir(), 'johns');
     const people = readdirSync(johns).sort();
     const line = (p: string, i: number): string => `${join(johns, p, readdirSync(join(johns, p)).sort()[i]!)} ${p}`;
     writeFileSync(join(dir, 'list.txt'), [line(people[0]!, 0), line(people[0]!, 1), line(people[1]!, 0), line(people[1]!, 1), '',
       line(people[2]!, 0), line(people[2]!, 1), line(people[0]!, 2), line(people[0]!, 3), ''].join('\n'));
-    const run = (name: string): { r: ReturnType<typeof facemetric>; out: string } => {
+    const run = (name: string, threads: string): { r: ReturnType<typeof facemetric>; out: string } => {
       const out = join(dir, name);
-      return { r: facemetric('train', '--batches', join(dir, 'list.txt'), '--out', out, '--init', 'default', '--learning-rate', '0.001', '--json', '--quiet'), out };
+      return { r: facemetric('train', '--batches', join(dir, 'list.txt'), '--out', out, '--init', 'default', '--learning-rate', '0.001', '--json', '--quiet', '--threads', threads), out };
     };
-    const a = run('a.dat');
+    const a = run('a.dat', '1');
     expect(a.r.code, a.r.stderr).toBe(0);
     const lines = a.r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatchObject({ step: 1, learningRate: 0.001, images: 4 });
     expect(typeof lines[1]!.loss).toBe('number');
-    expect(lines[2]!.summary).toMatchObject({ steps: 2, stoppedBy: 'batches', miniBatches: 2 });
-    const b = run('b.dat');
+    expect(lines[2]!.summary).toMatchObject({ steps: 2, stoppedBy: 'batches', miniBatches: 2, threads: 1 });
+    const b = run('b.dat', '2');
     expect(b.r.code).toBe(0);
     expect(Buffer.compare(readFileSync(a.out), readFileSync(b.out))).toBe(0);
   }, 120_000);
@@ -173,6 +173,13 @@ describe('facemetric train', () => {
       expect(existsSync(`${out}.checkpoint`)).toBe(true);
       expect(existsSync(out)).toBe(false);
     }, 60_000);
+
+    it('--threads above 1 with the reference backend', () => {
+      const r = facemetric('train', '/tmp', '--out', '/tmp/x.dat', '--backend', 'reference', '--threads', '2');
+      expect(r.code).toBe(2);
+      expectOneLineError(r.stderr);
+      expect(r.stderr).toMatch(/--threads 2 needs --backend wasm/);
+    });
 
     it('a data folder and --batches together, or neither', () => {
       const r = facemetric('train', '--out', '/tmp/x.dat');

@@ -23,7 +23,7 @@ import { exampleImagesDir } from '../../src/models/index.js';
 import { REFERENCE_KERNELS, TrainingNet, type TrainingKernels } from '../../src/train/network.js';
 import { loadImageAsDlib } from '../../src/train/sampler.js';
 import { Sgd } from '../../src/train/sgd.js';
-import { freshFaceNet } from '../../src/train/train.js';
+import { freshFaceNet, startTrainingThreads, trainingKernels } from '../../src/train/train.js';
 
 /** How many entries of `a` and `b` differ in their bits. */
 function bitDiffs(a: Float32Array, b: Float32Array): number {
@@ -89,4 +89,22 @@ it('the same step with the WebAssembly convolutions, bn_con loops and max poolin
   expect(wasm.loss).toBe(ref.loss);
   expect(wasm.grads.map((g, i) => bitDiffs(g, ref.grads[i])), 'entries whose bits differ, per layer (gradients)').toEqual(ref.grads.map(() => 0));
   expect(wasm.params.map((p, i) => bitDiffs(p, ref.params[i])), 'entries whose bits differ, per layer (parameters after the update)').toEqual(ref.params.map(() => 0));
+}, 120_000);
+
+it('the same step on 2 and 3 kernel threads (startTrainingThreads, plain SIMD: each GEMM cut between the threads): bit-identical to one thread', async () => {
+  const { chips, labels } = chipsOf(['John_Salley', 'John_Savage', 'John_Schneider']);
+  const one = step({ ...trainingKernels('wasm'), conv: new WasmConvKernels({ flavour: 'simd' }), gemm: makeGemmWasm({ flavour: 'simd' }), gemmBlas: makeGemmBlasWasm({ flavour: 'simd' }) }, chips, labels);
+  for (const n of [2, 3]) {
+    const threads = await startTrainingThreads(n, 'simd');
+    try {
+      expect(threads.size).toBe(n);
+      const kernels = trainingKernels('wasm', threads);
+      const many = step({ ...kernels, gemm: makeGemmWasm({ flavour: 'simd' }), gemmBlas: makeGemmBlasWasm({ flavour: 'simd' }) }, chips, labels);
+      expect(many.loss).toBe(one.loss);
+      expect(many.grads.map((g, i) => bitDiffs(g, one.grads[i])), `${n} threads: entries whose bits differ, per layer (gradients)`).toEqual(one.grads.map(() => 0));
+      expect(many.params.map((p, i) => bitDiffs(p, one.params[i])), `${n} threads: entries whose bits differ, per layer (parameters)`).toEqual(one.params.map(() => 0));
+    } finally {
+      await threads.close();
+    }
+  }
 }, 120_000);
