@@ -24,7 +24,7 @@
  */
 import { kernelExports, KernelInstance, loadKernels, type KernelNeeds } from '../wasm/exports.js';
 import { WasmOutOfMemoryError, type WasmFlavour, type WasmKernels } from '../wasm/index.js';
-import { splitRange, type KernelThreads } from '../wasm/threads.js';
+import { splitWork, type KernelThreads } from '../wasm/threads.js';
 import { gemmBlasReference, type GemmBlas } from './gemm.js';
 import type { Window2d } from './layers.js';
 
@@ -83,7 +83,7 @@ export const GEMM_BLAS_PARALLEL_MIN_PRODUCTS = 1 << 18;
  *
  * Given {@link KernelThreads} (whose `kernels` it then runs on), a product of at least
  * {@link GEMM_BLAS_PARALLEL_MIN_PRODUCTS} multiply-adds is cut into one part per thread: C's
- * columns in blocks of 16 (or its rows in blocks of 4 when M > N), each part a gemm_blas_f32 call
+ * columns in blocks of 16 (or its rows in blocks of 4 when M > N), a few parts per thread, each part a gemm_blas_f32 call
  * on the sub-matrices. Each C element is still computed by one thread with the same operations in
  * the same order: the bits of one thread.
  */
@@ -145,11 +145,11 @@ export class WasmGemmBlas {
     // rows i.. of op(A) start at a + i·lda (A stored M x K) or a + i (A stored K x M); columns
     // j.. of op(B) at b + j (B stored K x N) or b + j·ldb (B stored N x K)
     const parts = M > N
-      ? splitRange(M, th.size, 4).map(([i, m], t) =>
-        [ta, tb, m, N, K, alpha, a + (transA ? i : i * lda) * 4, lda, b, ldb, beta, c + i * ldc * 4, ldc, this.scratch[t]!])
-      : splitRange(N, th.size, 16).map(([j, n], t) =>
-        [ta, tb, M, n, K, alpha, a, lda, b + (transB ? j * ldb : j) * 4, ldb, beta, c + j * 4, ldc, this.scratch[t]!]);
-    th.run('gemm_blas_f32', parts);
+      ? splitWork(M, th.size, 4, 32).map(([i, m]) =>
+        [ta, tb, m, N, K, alpha, a + (transA ? i : i * lda) * 4, lda, b, ldb, beta, c + i * ldc * 4, ldc, 0])
+      : splitWork(N, th.size, 16, 64).map(([j, n]) =>
+        [ta, tb, M, n, K, alpha, a, lda, b + (transB ? j * ldb : j) * 4, ldb, beta, c + j * 4, ldc, 0]);
+    th.run('gemm_blas_f32', parts, { scratch: { arg: parts[0]!.length - 1, perThread: this.scratch } });
   }
 
   /**

@@ -16,7 +16,7 @@
  */
 import { kernelExports, KernelInstance, loadKernels, type KernelNeeds } from '../wasm/exports.js';
 import type { WasmFlavour, WasmKernels } from '../wasm/index.js';
-import { splitRange, type KernelThreads } from '../wasm/threads.js';
+import { splitWork, type KernelThreads } from '../wasm/threads.js';
 import type { Gemm } from './gemm.js';
 
 export interface GemmExports {
@@ -62,7 +62,7 @@ export const GEMM_PARALLEL_MIN_PRODUCTS = 1 << 18;
  *
  * Given {@link KernelThreads} (whose `kernels` it then runs on), a product of at least
  * {@link GEMM_PARALLEL_MIN_PRODUCTS} multiply-adds is cut into one part per thread: C's columns
- * in blocks of 16 (or its rows in blocks of 4 when M > N), each part a gemm_f32 call on the
+ * in blocks of 16 (or its rows in blocks of 4 when M > N), a few parts per thread, each part a gemm_f32 call on the
  * sub-matrices. Each C element is still one thread's sequential sum in ascending k: the bits of
  * one thread.
  */
@@ -112,9 +112,9 @@ export class WasmGemm {
       return;
     }
     const parts = M > N
-      ? splitRange(M, th.size, 4).map(([i, m], t) => [m, N, K, a + i * lda * 4, lda, b, ldb, c + i * ldc * 4, ldc, acc, this.scratch[t]!])
-      : splitRange(N, th.size, 16).map(([j, n], t) => [M, n, K, a, lda, b + j * 4, ldb, c + j * 4, ldc, acc, this.scratch[t]!]);
-    th.run('gemm_f32', parts);
+      ? splitWork(M, th.size, 4, 32).map(([i, m]) => [m, N, K, a + i * lda * 4, lda, b, ldb, c + i * ldc * 4, ldc, acc, 0])
+      : splitWork(N, th.size, 16, 64).map(([j, n]) => [M, n, K, a, lda, b + j * 4, ldb, c + j * 4, ldc, acc, 0]);
+    th.run('gemm_f32', parts, { scratch: { arg: parts[0]!.length - 1, perThread: this.scratch } });
   }
 }
 

@@ -9,16 +9,19 @@
  *
  * ## Protocol
  *
- * Each worker has a control block in a SharedArrayBuffer: a posted sequence number, a done
- * sequence number, the export to call, an error flag and the call's arguments (float64). {@link
- * KernelThreads.run} is synchronous: it posts each worker's part (Atomics.notify), runs its own
- * part on the caller's instance, then waits (Atomics.wait) until every worker has marked its
- * part done. Workers wait on their block between calls (no spinning, no CPU while idle).
- * Atomics.wait on the calling thread is allowed in Node, Bun, Deno and in browsers' workers, not
- * on a browser's main thread.
+ * A call ({@link KernelThreads.run}) is a list of parts: calls of one export with their own
+ * arguments, written to a shared table. Every thread, the caller's included, takes the next part
+ * not yet taken (Atomics.add on a shared counter) until none is left, so a thread slowed down by
+ * the machine's other work simply takes fewer parts. Which thread runs which part does not
+ * matter to the result: parts write disjoint memory, and one argument may be marked as the
+ * scratch, which each thread replaces by its own. `run` is synchronous: it wakes the workers
+ * (Atomics.notify on their control blocks), works through parts itself, then waits (Atomics.wait)
+ * until every worker has seen the list run out. Between calls workers spin briefly, then sleep
+ * on their block (no CPU while idle). Atomics.wait on the calling thread is allowed in Node, Bun,
+ * Deno and in browsers' workers, not on a browser's main thread.
  *
- * Workers never allocate: the caller owns the memory (WasmKernels.alloc) and gives each part its
- * own scratch. Only the caller grows the memory; workers see the new size at once (shared).
+ * Workers never allocate: the caller owns the memory (WasmKernels.alloc) and gives each thread
+ * its own scratch. Only the caller grows the memory; workers see the new size at once (shared).
  *
  * ## Lifetime
  *
@@ -29,15 +32,23 @@ import { Worker } from 'node:worker_threads';
 import { FacemetricError } from '../errors.js';
 import { WasmKernels, type WasmFlavour } from './index.js';
 
-/** Int32 slots of a control block; the arguments follow as float64 from byte ARGS_BYTE. */
+/** Int32 slots of a worker's control block (posted and done sequence numbers, error flag), then its scratch (float64). */
 const POSTED = 0;
 const DONE = 1;
+const ERROR = 2;
+const CTL_BYTES = 16;
+const BLOCK_BYTES = CTL_BYTES + 8;
+/** Int32 slots of the shared job header: next part, part count, export, argument count, scratch argument (-1: none). */
+const NEXT = 0;
+const COUNT = 1;
 const FN = 2;
-const ERROR = 3;
-const NARGS = 4;
-const ARGS_BYTE = 32;
-const MAX_ARGS = 24;
-const BLOCK_BYTES = ARGS_BYTE + MAX_ARGS * 8;
+const NARGS = 3;
+const SCRATCH_ARG = 4;
+const JOB_HEADER_BYTES = 32;
+/** Most parts of one call, and arguments of one part. */
+export const MAX_PARTS = 256;
+const MAX_ARGS = 16;
+const JOB_BYTES = JOB_HEADER_BYTES + MAX_PARTS * MAX_ARGS * 8;
 /**
  * Loads of a control word before sleeping on it (Atomics.wait): a GEMM's parts come in bursts,
  * and waking a sleeping thread costs tens of microseconds; this is a few microseconds of spin.
@@ -52,11 +63,13 @@ const STOP = -1;
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { module, memory, control, names } = workerData;
+const { module, memory, control, job, names } = workerData;
 const instance = new WebAssembly.Instance(module, { env: { memory } });
 const fns = names.map((n) => instance.exports[n]);
-const ctl = new Int32Array(control, 0, ${ARGS_BYTE / 4});
-const args = new Float64Array(control, ${ARGS_BYTE}, ${MAX_ARGS});
+const ctl = new Int32Array(control, 0, ${CTL_BYTES / 4});
+const scratch = new Float64Array(control, ${CTL_BYTES}, 1);
+const head = new Int32Array(job, 0, ${JOB_HEADER_BYTES / 4});
+const table = new Float64Array(job, ${JOB_HEADER_BYTES}, ${MAX_PARTS * MAX_ARGS});
 parentPort.postMessage('ready');
 let seen = 0;
 for (;;) {
@@ -65,14 +78,21 @@ for (;;) {
   const seq = Atomics.load(ctl, ${POSTED});
   if (seq === seen) continue;
   seen = seq;
-  const fn = ctl[${FN}];
+  const fn = head[${FN}];
   if (fn === ${STOP}) break;
-  try {
-    fns[fn](...args.subarray(0, ctl[${NARGS}]));
-    ctl[${ERROR}] = 0;
-  } catch (e) {
-    ctl[${ERROR}] = 1;
+  const f = fns[fn];
+  const count = head[${COUNT}], nargs = head[${NARGS}], sa = head[${SCRATCH_ARG}];
+  let error = 0;
+  for (let p = Atomics.add(head, ${NEXT}, 1); p < count; p = Atomics.add(head, ${NEXT}, 1)) {
+    const a = Array.from(table.subarray(p * ${MAX_ARGS}, p * ${MAX_ARGS} + nargs));
+    if (sa >= 0) a[sa] = scratch[0];
+    try {
+      f(...a);
+    } catch (e) {
+      error = 1;
+    }
   }
+  ctl[${ERROR}] = error;
   Atomics.store(ctl, ${DONE}, seq);
   Atomics.notify(ctl, ${DONE});
 }
@@ -81,11 +101,20 @@ for (;;) {
 interface ThreadSlot {
   worker: Worker;
   ctl: Int32Array;
-  args: Float64Array;
+  scratch: Float64Array;
 }
 
-/** A kernel call's arguments (numbers; booleans as 0/1), one list per part. */
+/** A kernel call's arguments (numbers; booleans as 0/1). */
 export type KernelArgs = readonly number[];
+
+/** Options of {@link KernelThreads.run}. */
+export interface RunOptions {
+  /**
+   * The argument that each thread sets to its own scratch (`perThread[t]`: the caller's thread
+   * is 0, worker t is t), whichever parts it runs.
+   */
+  scratch?: { arg: number; perThread: readonly number[] };
+}
 
 /** The kernels on one shared memory, run by this thread and `size - 1` workers. */
 export class KernelThreads {
@@ -95,14 +124,18 @@ export class KernelThreads {
   readonly size: number;
   private readonly slots: ThreadSlot[];
   private readonly names: readonly string[];
+  private readonly head: Int32Array;
+  private readonly table: Float64Array;
   private seq = 0;
   private closed = false;
 
-  private constructor(kernels: WasmKernels, slots: ThreadSlot[], names: readonly string[]) {
+  private constructor(kernels: WasmKernels, slots: ThreadSlot[], names: readonly string[], job: SharedArrayBuffer) {
     this.kernels = kernels;
     this.slots = slots;
     this.names = names;
     this.size = slots.length + 1;
+    this.head = new Int32Array(job, 0, JOB_HEADER_BYTES / 4);
+    this.table = new Float64Array(job, JOB_HEADER_BYTES, MAX_PARTS * MAX_ARGS);
   }
 
   /**
@@ -118,15 +151,16 @@ export class KernelThreads {
     for (const n of names) {
       if (typeof ex[n] !== 'function') throw new FacemetricError(`the WebAssembly kernels have no export ${n}; run: npm run build:wasm`);
     }
+    const job = new SharedArrayBuffer(JOB_BYTES);
     const slots: ThreadSlot[] = [];
     try {
       for (let t = 1; t < threads; t++) {
         const control = new SharedArrayBuffer(BLOCK_BYTES);
         const worker = new Worker(WORKER_SOURCE, {
           eval: true,
-          workerData: { module: kernels.module, memory: kernels.sharedMemory, control, names: [...names] },
+          workerData: { module: kernels.module, memory: kernels.sharedMemory, control, job, names: [...names] },
         });
-        slots.push({ worker, ctl: new Int32Array(control, 0, ARGS_BYTE / 4), args: new Float64Array(control, ARGS_BYTE, MAX_ARGS) });
+        slots.push({ worker, ctl: new Int32Array(control, 0, CTL_BYTES / 4), scratch: new Float64Array(control, CTL_BYTES, 1) });
       }
       await Promise.all(slots.map(({ worker }, i) => new Promise<void>((resolve, reject) => {
         worker.once('message', () => resolve());
@@ -142,45 +176,55 @@ export class KernelThreads {
       worker.on('error', () => undefined);
       worker.unref();
     }
-    return new KernelThreads(kernels, slots, names);
+    return new KernelThreads(kernels, slots, names, job);
   }
 
   /**
-   * Calls export `name` once per entry of `parts`, at once: parts[0] on this thread, parts[t] on
-   * worker t (an undefined entry: that thread sits this call out). Returns when every part is
-   * done. Requires: parts.length <= size; the parts write disjoint memory. Throws
-   * FacemetricError if a part trapped (after all parts are done).
+   * Calls export `name` once per entry of `parts` (each its arguments), the parts shared out
+   * between the threads as they become free (see the module comment); returns when every part is
+   * done. Requires: the parts write disjoint memory (and their scratch, if any, is given as
+   * `options.scratch`); at most {@link MAX_PARTS} parts of at most 16 arguments, all of one
+   * length. Throws FacemetricError if a part trapped (after all parts are done).
    */
-  run(name: string, parts: readonly (KernelArgs | undefined)[]): void {
+  run(name: string, parts: readonly KernelArgs[], options: RunOptions = {}): void {
     if (this.closed) throw new FacemetricError('kernel threads used after close()');
     const fn = this.names.indexOf(name);
     if (fn < 0) throw new RangeError(`kernel threads: ${name} is not one of the exports they were started with`);
-    if (parts.length > this.size) throw new RangeError(`kernel threads: ${parts.length} parts for ${this.size} threads`);
+    if (parts.length > MAX_PARTS) throw new RangeError(`kernel threads: ${parts.length} parts, at most ${MAX_PARTS}`);
+    if (parts.length === 0) return;
+    const nargs = parts[0]!.length;
+    if (nargs > MAX_ARGS || parts.some((a) => a.length !== nargs)) throw new RangeError(`kernel threads: the parts need one argument count of at most ${MAX_ARGS}`);
+    const sc = options.scratch;
+    if (sc !== undefined && (sc.arg < 0 || sc.arg >= nargs || sc.perThread.length < this.size)) throw new RangeError('kernel threads: the scratch needs an argument index and one scratch per thread');
+    const f = (this.kernels.exports as unknown as Record<string, (...x: number[]) => void>)[name]!;
+    if (this.size === 1 || parts.length === 1) {
+      for (const a of parts) f(...(sc === undefined ? a : a.map((v, i) => (i === sc.arg ? sc.perThread[0]! : v))));
+      return;
+    }
+    parts.forEach((a, p) => this.table.set(a, p * MAX_ARGS));
+    const head = this.head;
+    head[COUNT] = parts.length;
+    head[FN] = fn;
+    head[NARGS] = nargs;
+    head[SCRATCH_ARG] = sc === undefined ? -1 : sc.arg;
+    Atomics.store(head, NEXT, 0);
     const seq = ++this.seq;
-    const posted: ThreadSlot[] = [];
-    for (let t = 1; t < parts.length; t++) {
-      const a = parts[t];
-      if (a === undefined) continue;
-      if (a.length > MAX_ARGS) throw new RangeError(`kernel threads: ${a.length} arguments, at most ${MAX_ARGS}`);
-      const s = this.slots[t - 1]!;
-      s.args.set(a);
-      s.ctl[FN] = fn;
-      s.ctl[NARGS] = a.length;
+    this.slots.forEach((s, t) => {
+      s.scratch[0] = sc === undefined ? 0 : sc.perThread[t + 1]!;
       Atomics.store(s.ctl, POSTED, seq);
       Atomics.notify(s.ctl, POSTED);
-      posted.push(s);
-    }
+    });
     let own: unknown;
-    const a0 = parts[0];
-    if (a0 !== undefined) {
+    for (let p = Atomics.add(head, NEXT, 1); p < parts.length; p = Atomics.add(head, NEXT, 1)) {
+      const a = parts[p]!;
       try {
-        (this.kernels.exports as unknown as Record<string, (...x: number[]) => void>)[name]!(...a0);
+        f(...(sc === undefined ? a : a.map((v, i) => (i === sc.arg ? sc.perThread[0]! : v))));
       } catch (e) {
-        own = e;
+        own ??= e;
       }
     }
     let failed = 0;
-    for (const s of posted) {
+    for (const s of this.slots) {
       for (let i = 0; i < SPIN && Atomics.load(s.ctl, DONE) !== seq; i++);
       for (let d = Atomics.load(s.ctl, DONE); d !== seq; d = Atomics.load(s.ctl, DONE)) Atomics.wait(s.ctl, DONE, d);
       failed += s.ctl[ERROR]!;
@@ -193,9 +237,10 @@ export class KernelThreads {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.head[FN] = STOP;
+    const seq = ++this.seq;
     for (const s of this.slots) {
-      s.ctl[FN] = STOP;
-      Atomics.store(s.ctl, POSTED, ++this.seq);
+      Atomics.store(s.ctl, POSTED, seq);
       Atomics.notify(s.ctl, POSTED);
     }
     await Promise.all(this.slots.map(({ worker }) => worker.terminate()));
@@ -218,4 +263,17 @@ export function splitRange(n: number, parts: number, align: number): [number, nu
     start += len;
   }
   return out;
+}
+
+/** Parts per thread a call is cut into (so that a thread slowed by other work takes fewer). */
+export const PARTS_PER_THREAD = 4;
+
+/**
+ * The pieces a call over 0 .. n is cut into for `threads` threads: {@link splitRange} into up to
+ * threads·{@link PARTS_PER_THREAD} pieces of at least `minPiece` (a multiple of `align`), fewer
+ * where n is small; one piece for one thread.
+ */
+export function splitWork(n: number, threads: number, align: number, minPiece: number): [number, number][] {
+  if (threads <= 1) return [[0, n]];
+  return splitRange(n, Math.min(threads * PARTS_PER_THREAD, Math.max(1, Math.floor(n / minPiece))), align);
 }

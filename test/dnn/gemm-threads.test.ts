@@ -1,7 +1,7 @@
 /**
  * The WebAssembly GEMMs cut between kernel threads (WasmGemm / WasmGemmBlas given a
- * KernelThreads: C's columns in blocks of 16, or its rows in blocks of 4 when M > N, one part per
- * thread on one shared memory). Each C element is still one thread's sum in the single-thread
+ * KernelThreads: C's columns in blocks of 16, or its rows in blocks of 4 when M > N, a few parts
+ * per thread, taken by whichever thread is free, on one shared memory). Each C element is still one thread's sum in the single-thread
  * order, so in the plain SIMD build the results must be the references' bits (gemmReference,
  * gemmRef with accumulate, gemmBlasReference: dlib's order) for every split, and no thread may
  * write outside its part of C (sentinel guards around C; C's gaps of ldc > N untouched).
