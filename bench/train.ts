@@ -6,9 +6,11 @@
  *
  *   - facemetric: TrainingNet.computeParameterGradients + updateParameters (src/train/network.ts)
  *     with the WebAssembly kernels of trainingKernels('wasm') (the convolutions whole in wasm:
- *     WasmConvKernels; bn_con's loops with relu_ fused: WasmBnLoops; fc_'s GEMMs; 1 thread:
- *     multi-threaded training is not implemented yet), and at 5x5 with the reference kernels
- *     (dlib's order).
+ *     WasmConvKernels; bn_con's loops with relu_ fused: WasmBnLoops; fc_'s GEMMs), plain SIMD
+ *     (dlib's bits) on 1 and 2 threads (startTrainingThreads: each GEMM cut between them), the
+ *     relaxed-SIMD build (fused multiply-adds, as Node 22+, Bun, Deno and browsers run it; here
+ *     under node --experimental-wasm-relaxed-simd; not dlib's bits) on 1 and 2 threads, and at
+ *     5x5 with the reference kernels (dlib's order).
  *     Each row runs in a child process of its own, so its peak RSS is its own.
  *   - dlib 19.24 (Debian) through the harness's `time-train` (compute_parameter_gradients +
  *     update_parameters with sgd): Debian's reference BLAS, and OpenBLAS (Debian's
@@ -41,7 +43,7 @@ function chipPaths(): string[] {
 interface Row { who: string; people: number; perPerson: number; imagesPerSecond: number; msPerStep: number; peakRssMb: number; note?: string }
 
 /** The child: times `steps` training steps after one warm-up and prints one JSON line. */
-async function child(backend: 'wasm' | 'reference', people: number, perPerson: number, steps: number, threads: number): Promise<void> {
+async function child(backend: 'wasm' | 'reference', people: number, perPerson: number, steps: number, threads: number, flavour: 'simd' | 'relaxed'): Promise<void> {
   const { TrainingNet } = await import('../src/train/network.js');
   const { freshFaceNet, startTrainingThreads, trainingKernels } = await import('../src/train/train.js');
   const { Sgd } = await import('../src/train/sgd.js');
@@ -53,8 +55,8 @@ async function child(backend: 'wasm' | 'reference', people: number, perPerson: n
     chips.push(loadImageAsDlib(paths[i % paths.length]!));
     labels.push(Math.floor(i / perPerson));
   }
-  const pool = threads > 1 ? await startTrainingThreads(threads) : undefined;
-  const net = new TrainingNet(freshFaceNet(), { kernels: trainingKernels(backend, pool) });
+  const pool = threads > 1 ? await startTrainingThreads(threads, flavour) : undefined;
+  const net = new TrainingNet(freshFaceNet(), { kernels: backend === 'reference' ? trainingKernels(backend) : trainingKernels(backend, pool, flavour) });
   const sgd = new Sgd({ weightDecay: 0.0001, momentum: 0.9 });
   const states = net.newSolverStates(sgd);
   const ms: number[] = [];
@@ -69,12 +71,15 @@ async function child(backend: 'wasm' | 'reference', people: number, perPerson: n
   console.log(JSON.stringify({ msPerStep: step, imagesPerSecond: (1000 * chips.length) / step, peakRssMb: process.resourceUsage().maxRSS / 1024 }));
 }
 
-function facemetricRow(backend: 'wasm' | 'reference', people: number, perPerson: number, steps: number, threads = 1): Row {
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', backend, String(people), String(perPerson), String(steps), String(threads)],
+function facemetricRow(backend: 'wasm' | 'reference', people: number, perPerson: number, steps: number, threads = 1, flavour: 'simd' | 'relaxed' = 'simd'): Row {
+  const node = flavour === 'relaxed' ? ['--experimental-wasm-relaxed-simd'] : [];
+  const r = spawnSync(process.execPath, [...node, fileURLToPath(import.meta.url), '--child', backend, String(people), String(perPerson), String(steps), String(threads), flavour],
     { encoding: 'utf8', timeout: 3_600_000, maxBuffer: 16 << 20 });
   if (r.status !== 0) throw new Error(`facemetric ${backend} ${people}x${perPerson} failed: ${r.stderr.trim().split('\n').pop()}`);
   const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { msPerStep: number; imagesPerSecond: number; peakRssMb: number };
-  return { who: `facemetric ${backend === 'wasm' ? `WebAssembly, ${threads} thread${threads === 1 ? '' : 's'}` : 'reference (dlib\'s order)'}`, people, perPerson, ...j };
+  const what = backend === 'reference' ? 'reference (dlib\'s order)'
+    : `WebAssembly${flavour === 'relaxed' ? ' relaxed SIMD (fused; not dlib\'s bits)' : ''}, ${threads} thread${threads === 1 ? '' : 's'}`;
+  return { who: `facemetric ${what}`, people, perPerson, ...j };
 }
 
 function dlibRow(label: string, env: NodeJS.ProcessEnv, people: number, perPerson: number, repeat: number): Row {
@@ -103,6 +108,8 @@ export async function trainBench(): Promise<void> {
     };
     add(() => facemetricRow('wasm', people, perPerson, repeat));
     add(() => facemetricRow('wasm', people, perPerson, repeat, 2));
+    add(() => facemetricRow('wasm', people, perPerson, repeat, 1, 'relaxed'));
+    add(() => facemetricRow('wasm', people, perPerson, repeat, 2, 'relaxed'));
     if (people * perPerson <= 25 || full) add(() => facemetricRow('reference', people, perPerson, 1));
     if (blas.ok) {
       add(() => dlibRow('dlib + OpenBLAS, 1 thread', openBlasEnv(blas, 1), people, perPerson, repeat));
@@ -122,8 +129,8 @@ export async function trainBench(): Promise<void> {
 }
 
 if (process.argv[2] === '--child') {
-  const [, , , backend, people, perPerson, steps, threads] = process.argv;
-  await child(backend as 'wasm' | 'reference', Number(people), Number(perPerson), Number(steps), Number(threads ?? 1));
+  const [, , , backend, people, perPerson, steps, threads, flavour] = process.argv;
+  await child(backend as 'wasm' | 'reference', Number(people), Number(perPerson), Number(steps), Number(threads ?? 1), flavour === 'relaxed' ? 'relaxed' : 'simd');
 } else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   await trainBench();
 }

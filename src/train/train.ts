@@ -11,8 +11,8 @@
 import { buildFaceNet, readDnnNet, writeDnnNet, type DnnNet } from '../dlib/index.js';
 import { WasmBnLoops } from '../dnn/bn-wasm.js';
 import { WasmConvKernels } from '../dnn/conv-grad-wasm.js';
-import { gemmBlasWasm } from '../dnn/gemm-blas-wasm.js';
-import { gemmWasm } from '../dnn/gemm-wasm.js';
+import { makeGemmBlasWasm } from '../dnn/gemm-blas-wasm.js';
+import { makeGemmWasm } from '../dnn/gemm-wasm.js';
 import { WasmMaxPool } from '../dnn/pool-wasm.js';
 import { hasAnetStructure, hasFaceNetStructure } from '../dnn/net.js';
 import { createFaceRecognizer } from '../dnn/recognizer.js';
@@ -88,7 +88,7 @@ export interface TrainMetricOptions {
   seed?: number;
   /** Stop after this many steps in all (counting the resumed ones). */
   steps?: number;
-  /** 'reference' (dlib's arithmetic, bit-identical) or 'wasm' (WebAssembly SIMD GEMMs, default). */
+  /** 'reference' (dlib's arithmetic, in TypeScript) or 'wasm' (WebAssembly SIMD kernels, default; the same bits). */
   backend?: Backend;
   /**
    * Threads of the 'wasm' backend (default 1): the convolutions' GEMMs are cut between them
@@ -127,21 +127,31 @@ export interface TrainMetricResult {
  * bn_con loops (WasmBnLoops, relu_ fused) and max pooling (WasmMaxPool), each instance with its
  * own kernel memory. With `threads` (startTrainingThreads; 'wasm' only) the convolutions run on
  * their shared memory, each GEMM cut between them: the same bits as one thread.
+ *
+ * The wasm kernels are the plain SIMD build unless `flavour` says 'relaxed': training keeps
+ * dlib's bits on every engine. (The relaxed build's fused multiply-adds change a step by more than
+ * rounding: a max pool's near-tie or a pair at the loss's margin then routes the gradient
+ * differently; measured on one step of 6 johns chips: gradients differ by up to 4% of their
+ * layer's largest, though the loss agrees to 1e-6.)
  */
-export function trainingKernels(backend: Backend, threads?: KernelThreads): TrainingKernels {
+export function trainingKernels(backend: Backend, threads?: KernelThreads, flavour: WasmFlavour = 'simd'): TrainingKernels {
   if (backend === 'reference') {
     if (threads !== undefined && threads.size > 1) throw new RangeError('threads need the wasm backend');
     return REFERENCE_KERNELS;
   }
-  return { gemm: gemmWasm, gemmBlas: gemmBlasWasm, conv: new WasmConvKernels({ threads }), bn: new WasmBnLoops(), maxPool: new WasmMaxPool() };
+  if (threads !== undefined && threads.kernels.flavour !== flavour) throw new RangeError(`the threads run the ${threads.kernels.flavour} build, the kernels asked for ${flavour}`);
+  return {
+    gemm: makeGemmWasm({ flavour }), gemmBlas: makeGemmBlasWasm({ flavour }), conv: new WasmConvKernels({ threads, flavour }),
+    bn: new WasmBnLoops({ flavour }), maxPool: new WasmMaxPool({ flavour }),
+  };
 }
 
 /**
  * Starts `threads` kernel threads for {@link trainingKernels} (the caller's thread counts as one):
- * a shared-memory instance of the kernels (`flavour` forces a build, else the best the engine
- * runs) and `threads - 1` workers. Close them when done.
+ * a shared-memory instance of the kernels (the plain SIMD build, or `flavour`) and
+ * `threads - 1` workers. Close them when done.
  */
-export async function startTrainingThreads(threads: number, flavour?: WasmFlavour): Promise<KernelThreads> {
+export async function startTrainingThreads(threads: number, flavour: WasmFlavour = 'simd'): Promise<KernelThreads> {
   return KernelThreads.start(threads, ['gemm_f32', 'gemm_blas_f32'], flavour);
 }
 

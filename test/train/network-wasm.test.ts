@@ -60,12 +60,20 @@ function step(kernels: TrainingKernels, chips: RgbImage[], labels: number[]): { 
   return { loss, grads, params: tn.paramLayers.map((p) => p.params.slice()) };
 }
 
+let refMemo: ReturnType<typeof step> | undefined;
+/** The reference step on the six chips (computed once: ~15 s). */
+function refStep(): ReturnType<typeof step> {
+  const { chips, labels } = chipsOf(['John_Salley', 'John_Savage', 'John_Schneider']);
+  refMemo ??= step(REFERENCE_KERNELS, chips, labels);
+  return refMemo;
+}
+
 it('one sgd step of a fresh face net, plain-SIMD WebAssembly GEMMs vs the reference kernels: loss, every gradient and every parameter bit-identical', () => {
   const { chips, labels } = chipsOf(['John_Salley', 'John_Savage', 'John_Schneider']);
   expect(chips).toHaveLength(6);
   expect(labels).toEqual([0, 0, 1, 1, 2, 2]);
   expect(chips.every((c) => c.width === 150 && c.height === 150)).toBe(true);
-  const ref = step(REFERENCE_KERNELS, chips, labels);
+  const ref = refStep();
   const wasm = step({ gemm: makeGemmWasm({ flavour: 'simd' }), gemmBlas: makeGemmBlasWasm({ flavour: 'simd' }) }, chips, labels);
   // a real step: a positive loss, non-zero gradients
   expect(ref.loss).toBeGreaterThan(0);
@@ -80,7 +88,7 @@ it('one sgd step of a fresh face net, plain-SIMD WebAssembly GEMMs vs the refere
 
 it('the same step with the WebAssembly convolutions, bn_con loops and max pooling too (WasmConvKernels: im2col, img2col, col2img and the GEMMs in wasm; WasmBnLoops; WasmMaxPool; plain SIMD): bit-identical to the reference kernels', () => {
   const { chips, labels } = chipsOf(['John_Salley', 'John_Savage', 'John_Schneider']);
-  const ref = step(REFERENCE_KERNELS, chips, labels);
+  const ref = refStep();
   const conv = new WasmConvKernels({ flavour: 'simd' });
   const bn = new WasmBnLoops({ flavour: 'simd', chunkBytes: 1 << 20 });
   const maxPool = new WasmMaxPool({ flavour: 'simd' });
@@ -91,15 +99,18 @@ it('the same step with the WebAssembly convolutions, bn_con loops and max poolin
   expect(wasm.params.map((p, i) => bitDiffs(p, ref.params[i])), 'entries whose bits differ, per layer (parameters after the update)').toEqual(ref.params.map(() => 0));
 }, 120_000);
 
-it('the same step on 2 and 3 kernel threads (startTrainingThreads, plain SIMD: each GEMM cut between the threads): bit-identical to one thread', async () => {
+it('trainingKernels(\'wasm\') (the plain SIMD build whatever the engine runs), on 1, 2 and 3 kernel threads (startTrainingThreads: each GEMM cut between the threads): bit-identical to the reference', async () => {
   const { chips, labels } = chipsOf(['John_Salley', 'John_Savage', 'John_Schneider']);
-  const one = step({ ...trainingKernels('wasm'), conv: new WasmConvKernels({ flavour: 'simd' }), gemm: makeGemmWasm({ flavour: 'simd' }), gemmBlas: makeGemmBlasWasm({ flavour: 'simd' }) }, chips, labels);
+  const one = step(trainingKernels('wasm'), chips, labels);
+  const ref = refStep();
+  expect(one.loss).toBe(ref.loss);
+  expect(one.grads.map((g, i) => bitDiffs(g, ref.grads[i])), '1 thread: entries whose bits differ, per layer (gradients)').toEqual(ref.grads.map(() => 0));
+  expect(one.params.map((p, i) => bitDiffs(p, ref.params[i])), '1 thread: entries whose bits differ, per layer (parameters)').toEqual(ref.params.map(() => 0));
   for (const n of [2, 3]) {
     const threads = await startTrainingThreads(n, 'simd');
     try {
       expect(threads.size).toBe(n);
-      const kernels = trainingKernels('wasm', threads);
-      const many = step({ ...kernels, gemm: makeGemmWasm({ flavour: 'simd' }), gemmBlas: makeGemmBlasWasm({ flavour: 'simd' }) }, chips, labels);
+      const many = step(trainingKernels('wasm', threads), chips, labels);
       expect(many.loss).toBe(one.loss);
       expect(many.grads.map((g, i) => bitDiffs(g, one.grads[i])), `${n} threads: entries whose bits differ, per layer (gradients)`).toEqual(one.grads.map(() => 0));
       expect(many.params.map((p, i) => bitDiffs(p, one.params[i])), `${n} threads: entries whose bits differ, per layer (parameters)`).toEqual(one.params.map(() => 0));
