@@ -24,7 +24,7 @@
  */
 import { kernelExports, KernelInstance, loadKernels, type KernelNeeds } from '../wasm/exports.js';
 import { WasmOutOfMemoryError, type WasmFlavour, type WasmKernels } from '../wasm/index.js';
-import { splitWork, type KernelThreads } from '../wasm/threads.js';
+import { kernelsAndThreads, scratchPerThread, splitWork, type KernelThreads } from '../wasm/threads.js';
 import { gemmBlasReference, type GemmBlas } from './gemm.js';
 import type { Window2d } from './layers.js';
 
@@ -94,12 +94,9 @@ export class WasmGemmBlas {
   private readonly threads: KernelThreads | undefined;
 
   constructor(kernels?: WasmKernels, threads?: KernelThreads) {
-    if (threads !== undefined && kernels !== undefined && kernels !== threads.kernels) throw new RangeError('WasmGemmBlas: kernels must be the threads\' kernels');
-    this.kernels = threads?.kernels ?? kernels ?? loadKernels(GEMM_BLAS_KERNELS).kernels;
+    ({ kernels: this.kernels, threads: this.threads } = kernelsAndThreads('WasmGemmBlas', kernels, threads, () => loadKernels(GEMM_BLAS_KERNELS).kernels));
     this.ex = gemmBlasExports(this.kernels);
-    this.threads = threads !== undefined && threads.size > 1 ? threads : undefined;
-    const bytes = this.ex.gemm_blas_scratch_bytes();
-    this.scratch = Array.from({ length: this.threads?.size ?? 1 }, () => this.kernels.alloc(bytes));
+    this.scratch = scratchPerThread(this.kernels, this.threads, this.ex.gemm_blas_scratch_bytes());
   }
 
   /** The build the kernels run (plain SIMD or relaxed SIMD). */

@@ -16,7 +16,7 @@
  */
 import { kernelExports, KernelInstance, loadKernels, type KernelNeeds } from '../wasm/exports.js';
 import type { WasmFlavour, WasmKernels } from '../wasm/index.js';
-import { splitWork, type KernelThreads } from '../wasm/threads.js';
+import { kernelsAndThreads, scratchPerThread, splitWork, type KernelThreads } from '../wasm/threads.js';
 import type { Gemm } from './gemm.js';
 
 export interface GemmExports {
@@ -73,12 +73,9 @@ export class WasmGemm {
   private readonly threads: KernelThreads | undefined;
 
   constructor(kernels?: WasmKernels, threads?: KernelThreads) {
-    if (threads !== undefined && kernels !== undefined && kernels !== threads.kernels) throw new RangeError('WasmGemm: kernels must be the threads\' kernels');
-    this.kernels = threads?.kernels ?? kernels ?? loadKernels(GEMM_KERNELS).kernels;
+    ({ kernels: this.kernels, threads: this.threads } = kernelsAndThreads('WasmGemm', kernels, threads, () => loadKernels(GEMM_KERNELS).kernels));
     this.ex = gemmExports(this.kernels);
-    this.threads = threads !== undefined && threads.size > 1 ? threads : undefined;
-    const bytes = this.ex.gemm_scratch_bytes();
-    this.scratch = Array.from({ length: this.threads?.size ?? 1 }, () => this.kernels.alloc(bytes));
+    this.scratch = scratchPerThread(this.kernels, this.threads, this.ex.gemm_scratch_bytes());
   }
 
   get flavour(): WasmFlavour {

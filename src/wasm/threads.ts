@@ -277,3 +277,19 @@ export function splitWork(n: number, threads: number, align: number, minPiece: n
   if (threads <= 1) return [[0, n]];
   return splitRange(n, Math.min(threads * PARTS_PER_THREAD, Math.max(1, Math.floor(n / minPiece))), align);
 }
+
+/**
+ * The instance a kernel user runs on and the threads it cuts its calls between: `threads`' own
+ * kernels when given (then `kernels`, if given too, must be them), else `kernels`, else `load()`;
+ * the threads only when there are several. Throws RangeError for kernels other than the threads'.
+ */
+export function kernelsAndThreads(what: string, kernels: WasmKernels | undefined, threads: KernelThreads | undefined,
+  load: () => WasmKernels): { kernels: WasmKernels; threads: KernelThreads | undefined } {
+  if (threads !== undefined && kernels !== undefined && kernels !== threads.kernels) throw new RangeError(`${what}: kernels must be the threads' kernels`);
+  return { kernels: threads?.kernels ?? kernels ?? load(), threads: threads !== undefined && threads.size > 1 ? threads : undefined };
+}
+
+/** One scratch of `bytes` per thread (one without threads), allocated in `kernels`' memory. */
+export function scratchPerThread(kernels: WasmKernels, threads: KernelThreads | undefined, bytes: number): number[] {
+  return Array.from({ length: threads?.size ?? 1 }, () => kernels.alloc(bytes));
+}
