@@ -188,7 +188,8 @@ export async function runTrain(o: TrainCliOptions): Promise<number> {
       heldOutPeople: heldOut === undefined ? 0 : scan.people.length - trainScan.people.length,
     };
     log(`training on ${trainScan.people.length} people (${(dataSummary.images as number)} images; ${scan.skipped.length} skipped)` +
-      (heldOut === undefined ? '' : `, ${dataSummary.heldOutPeople as number} held out (${heldOut.chips.length} images)`));
+      (heldOut === undefined ? '' : `, ${dataSummary.heldOutPeople as number} held out (${heldOut.chips.length} images)`) +
+      `; ${o.backend === 'reference' ? 'TypeScript reference' : 'WebAssembly'}, ${threads} thread${threads === 1 ? '' : 's'}`);
   } else {
     const list = parseBatchList(o.batches!, { readImage: loadImageAsDlib });
     data = {
