@@ -13,6 +13,7 @@ import { WasmBnLoops } from '../dnn/bn-wasm.js';
 import { WasmConvKernels } from '../dnn/conv-grad-wasm.js';
 import { gemmBlasWasm } from '../dnn/gemm-blas-wasm.js';
 import { gemmWasm } from '../dnn/gemm-wasm.js';
+import { WasmElementwise } from '../dnn/elementwise-wasm.js';
 import { WasmMaxPool } from '../dnn/pool-wasm.js';
 import { hasAnetStructure, hasFaceNetStructure } from '../dnn/net.js';
 import { createFaceRecognizer } from '../dnn/recognizer.js';
@@ -28,6 +29,7 @@ import { initializeNet } from './init.js';
 import { REFERENCE_KERNELS, TrainingNet, type TrainingKernels } from './network.js';
 import { loadMiniBatch, type LoadImage, type ObjectsList } from './sampler.js';
 import { Sgd } from './sgd.js';
+import { WasmSgdLoops } from './sgd-wasm.js';
 import { LearningRateSchedule } from './trainer.js';
 
 /** dnn_metric_learning_on_images_ex.cpp's settings: 5 people x 5 images, sgd(0.0001, 0.9), lr 0.1 until below 1e-4, 300 steps without progress. */
@@ -117,11 +119,15 @@ export interface TrainMetricResult {
 /**
  * The kernels of a backend: 'reference' dlib's arithmetic in TypeScript; 'wasm' the WebAssembly
  * GEMMs (fc_ and loss), convolutions (WasmConvKernels: forward and gradients whole in wasm) and
- * bn_con loops (WasmBnLoops, relu_ fused) and max pooling (WasmMaxPool), each instance with its
- * own kernel memory.
+ * bn_con loops (WasmBnLoops, relu_ fused), max pooling (WasmMaxPool), relu_ and add_prev_
+ * (WasmElementwise, relu_ fused with add_prev_) and sgd's update (WasmSgdLoops), each instance
+ * with its own kernel memory.
  */
 export function trainingKernels(backend: Backend): TrainingKernels {
-  return backend === 'reference' ? REFERENCE_KERNELS : { gemm: gemmWasm, gemmBlas: gemmBlasWasm, conv: new WasmConvKernels(), bn: new WasmBnLoops(), maxPool: new WasmMaxPool() };
+  return backend === 'reference' ? REFERENCE_KERNELS : {
+    gemm: gemmWasm, gemmBlas: gemmBlasWasm, conv: new WasmConvKernels(), bn: new WasmBnLoops(), maxPool: new WasmMaxPool(),
+    elementwise: new WasmElementwise(), sgd: new WasmSgdLoops(),
+  };
 }
 
 /** A fresh bn_con face network, initialised as dlib's first forward pass initialises one. */
