@@ -7,7 +7,7 @@
  * rearrangements (im2col, dlib's img2col layout, the gradient as one filters x (samples x pixels)
  * matrix, col2img) and the products run in wasm, and the result is copied out.
  *
- * Bits. Every kernel here either moves floats (im2col_f32, transpose_f32) or adds them in the
+ * Bits. Every kernel here either moves floats (im2col_f32, im2row_f32, regroup_f32) or adds them in the
  * reference's order (the GEMMs: netlib's order; col2img_f32: dlib's per-pixel order; the bias add
  * of conv_epilogue_f32: one float add), so in the plain SIMD build each operation gives the
  * TypeScript reference's bits, which are dlib's (test/dnn/conv-grad-wasm.test.ts; one whole
@@ -16,8 +16,9 @@
  * - forward: per group of samples, im2col_f32 writes the taps x (samples x pixels) matrix and
  *   `C = filters · cols` (gemm_f32: each element a float sum from +0 in ascending tap, whatever
  *   the group size), then C + bias into the output (conv_epilogue_f32).
- * - filter gradient: per group, im2col_f32 then transpose_f32 give the samples' img2col matrices in
- *   dlib's layout (output pixels x taps) stacked, regroup_f32 the gradient as F x (samples x
+ * - filter gradient: per group, im2row_f32 gives the samples' img2col matrices in dlib's layout
+ *   (output pixels x taps) stacked (im2col_f32's matrix a block of output rows at a time,
+ *   transposed while in cache), regroup_f32 the gradient as F x (samples x
  *   pixels), and `dF = G·cols` with K = samples x pixels (beta 0 for the first group, else 1:
  *   gemm_blas_f32, B not transposed, netlib's axpy form: each product added into dF in ascending
  *   (sample, pixel), which is the order of the reference's per-sample sgemm calls with beta 1).
@@ -39,6 +40,8 @@ import type { Tensor } from './tensor.js';
 /** The exports of assembly/train.ts and the im2col / epilogue kernels of assembly/conv.ts. */
 export interface ConvGradExports {
   transpose_f32(dst: number, ldd: number, src: number, lds: number, rows: number, cols: number): void;
+  im2row_f32(dst: number, ldd: number, src: number, ch: number, h: number, w: number,
+    kh: number, kw: number, sy: number, sx: number, py: number, px: number, oh: number, ow: number, scratch: number, rows: number): void;
   regroup_f32(dst: number, src: number, n: number, m: number, pix: number): void;
   bn_sums_f32(x: number, n: number, k: number, pix: number, sums: number, sqsums: number): void;
   im2col_f32(dst: number, ldd: number, src: number, ch: number, h: number, w: number,
@@ -50,7 +53,7 @@ export interface ConvGradExports {
 /** What the training convolutions need from the build. */
 export const CONV_GRAD_KERNELS: KernelNeeds<ConvGradExports & GemmExports & GemmBlasExports> = {
   what: 'the training convolution kernels',
-  names: ['transpose_f32', 'regroup_f32', 'bn_sums_f32', 'im2col_f32', 'conv_epilogue_f32', ...GEMM_KERNELS.names, ...GEMM_BLAS_KERNELS.names],
+  names: ['transpose_f32', 'im2row_f32', 'regroup_f32', 'bn_sums_f32', 'im2col_f32', 'conv_epilogue_f32', ...GEMM_KERNELS.names, ...GEMM_BLAS_KERNELS.names],
 };
 
 /** conv_epilogue_f32's flag for the bias add (forward-wasm-layout.ts's EPI_BIAS). */
@@ -156,8 +159,8 @@ export class WasmConvKernels implements ConvKernels {
   /**
    * {@link ConvKernels.backwardFilters}: `convBackwardFilters` (conv-grad.ts), dFilters
    * overwritten. Per group of samples: the gradient as one F x (samples x pixels) matrix
-   * (regroup_f32), the samples' img2col matrices stacked (im2col_f32 then transpose_f32: dlib's
-   * layout, (sample, pixel) rows x taps), one product with K = samples x pixels, beta 0 for the
+   * (regroup_f32), the samples' img2col matrices stacked (im2row_f32: dlib's layout, (sample,
+   * pixel) rows x taps), one product with K = samples x pixels, beta 0 for the
    * first group and 1 after: each element the float sum from 0 over (sample, pixel) ascending, the
    * reference's per-sample sgemm calls' order exactly.
    */
@@ -186,7 +189,10 @@ export class WasmConvKernels implements ConvKernels {
     const px = k.alloc(margin + gs * xs * 4 + margin) + margin;
     const pg = k.alloc(gs * F * P * 4);
     const pgr = k.alloc(gs * F * P * 4);
-    const pcolsT = k.alloc(T * gs * P * 4);
+    // im2row_f32's blocks of output rows: about 192 KiB of im2col matrix each (in cache for its
+    // transposition; 48 KiB blocks were slower, measured on the face net's layers)
+    const blockRows = Math.max(1, Math.min(oh, Math.floor(49152 / (T * ow))));
+    const pscratch = k.alloc(T * blockRows * ow * 4);
     const pcols = k.alloc(gs * P * T * 4);
     const pdf = k.alloc(F * T * 4);
     const pbias = k.alloc(F * 4);
@@ -203,9 +209,9 @@ export class WasmConvKernels implements ConvKernels {
       // then the pixels (bn_sums_f32's sums; its sums of squares are not used)
       if (dBiases !== undefined) ex.bn_sums_f32(pg, n, F, P, pbias, pbias2);
       for (let s = 0; s < n; s++) {
-        ex.im2col_f32(pcolsT + s * P * 4, N, px + s * xs * 4, x.k, x.nr, x.nc, w.nr, w.nc, w.strideY, w.strideX, w.paddingY, w.paddingX, oh, ow);
+        ex.im2row_f32(pcols + s * P * T * 4, T, px + s * xs * 4, x.k, x.nr, x.nc, w.nr, w.nc, w.strideY, w.strideX, w.paddingY, w.paddingX, oh, ow,
+          pscratch, blockRows);
       }
-      ex.transpose_f32(pcols, T, pcolsT, N, T, N);
       gemm.gemm(false, false, F, T, N, 1, pgr, pcols, s0 === 0 ? 0 : 1, pdf);
     }
     dFilters.set(k.f32(pdf, F * T));
