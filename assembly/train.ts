@@ -517,3 +517,34 @@ export function max_pool_grad_f32(dx: usize, x: usize, g: usize, planes: i32, h:
     }
   }
 }
+
+// avg_pool_'s backward (avgPoolBackward in src/dnn/layers-grad.ts: dlib's pooling::get_gradient
+// with average pooling): for each output (plane, r, q) in order, delta = g / (the cell count of
+// its window clipped to the plane), one f32 division, added to every cell of that window row by
+// row. dx: planes x h x w; g: planes x oh x ow. dx is added into.
+export function avg_pool_grad_f32(dx: usize, g: usize, planes: i32, h: i32, w: i32, kh: i32, kw: i32,
+  sy: i32, sx: i32, py: i32, px: i32, oh: i32, ow: i32): void {
+  let o: usize = g;
+  for (let pl = 0; pl < planes; pl++) {
+    const plane = dx + (<usize>pl * <usize>(h * w) << 2);
+    for (let r = 0; r < oh; r++) {
+      const top = r * sy - py;
+      const y0 = max(0, top);
+      const y1 = min(h, top + kh);
+      for (let q = 0; q < ow; q++) {
+        const left = q * sx - px;
+        const x0 = max(0, left);
+        const x1 = min(w, left + kw);
+        const delta = load<f32>(o) / <f32>((y1 - y0) * (x1 - x0));
+        for (let yy = y0; yy < y1; yy++) {
+          const row = plane + (<usize>(yy * w) << 2);
+          for (let xx = x0; xx < x1; xx++) {
+            const d = row + (<usize>xx << 2);
+            store<f32>(d, load<f32>(d) + delta);
+          }
+        }
+        o += 4;
+      }
+    }
+  }
+}

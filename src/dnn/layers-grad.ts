@@ -12,7 +12,7 @@
  *
  * Float32 arithmetic as in `layers.ts`: one rounded double operation per dlib float operation.
  */
-import { addPrev, maxPool, relu, windowOutputSize, type Window2d } from './layers.js';
+import { addPrev, avgPool, maxPool, relu, windowOutputSize, type Window2d } from './layers.js';
 import { sameShape, type Tensor } from './tensor.js';
 
 const fround = Math.fround;
@@ -259,6 +259,20 @@ export interface MaxPoolKernels {
 
 /** The TypeScript max pooling ({@link maxPool}, {@link maxPoolBackward}): the reference. */
 export const MAX_POOL_KERNELS: MaxPoolKernels = Object.freeze({ forward: maxPool, backward: maxPoolBackward });
+
+/**
+ * avg_pool_'s forward and backward passes, pluggable (TrainingNet's `avgPool` kernels):
+ * {@link avgPool} (layers.ts: OVERWRITES out) and {@link avgPoolBackward} (ADDS into dx), with
+ * their shapes and meaning (avg_pool_everything: the window the whole plane); an implementation
+ * must give their bits (pool-wasm.ts).
+ */
+export interface AvgPoolKernels {
+  forward(out: Tensor, x: Tensor, w: Window2d): void;
+  backward(dx: Tensor, x: Tensor, g: Tensor, w: Window2d): void;
+}
+
+/** The TypeScript average pooling ({@link avgPool}, {@link avgPoolBackward}): the reference. */
+export const AVG_POOL_KERNELS: AvgPoolKernels = Object.freeze({ forward: avgPool, backward: avgPoolBackward });
 
 // ------------------------------------------------------------------------------------------
 // Element-wise layers, pluggable

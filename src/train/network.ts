@@ -28,10 +28,11 @@ import { makeConvKernels, type ConvKernels } from '../dnn/conv-grad.js';
 import { fcBackward } from '../dnn/fc-grad.js';
 import { gemmBlasReference, gemmReference, type Gemm, type GemmBlas } from '../dnn/gemm.js';
 import {
-  addPrev, affine, affineFc, avgPool, everythingWindow, fc, inputRgbImage, relu, type Window2d,
+  addPrev, affine, affineFc, everythingWindow, fc, inputRgbImage, relu, type Window2d,
 } from '../dnn/layers.js';
 import {
-  addPrevBackward, affineBackward, avgPoolBackward, MAX_POOL_KERNELS, reluBackward, type ElementwiseKernels, type MaxPoolKernels,
+  addPrevBackward, affineBackward, AVG_POOL_KERNELS, MAX_POOL_KERNELS, reluBackward, type AvgPoolKernels, type ElementwiseKernels,
+  type MaxPoolKernels,
 } from '../dnn/layers-grad.js';
 import { planNetwork, planShapes, type NetPlan, type PlanOptions, type PlanStep } from '../dnn/net.js';
 import { tensor, type Tensor } from '../dnn/tensor.js';
@@ -59,6 +60,8 @@ export interface TrainingKernels {
   bn?: BnConvLoops;
   /** max_pool_'s forward and backward passes (default: maxPool and maxPoolBackward, MAX_POOL_KERNELS). Must give their bits. */
   maxPool?: MaxPoolKernels;
+  /** avg_pool_'s forward and backward passes (default: avgPool and avgPoolBackward, AVG_POOL_KERNELS). Must give their bits. */
+  avgPool?: AvgPoolKernels;
   /**
    * relu_ and add_prev_, forward and backward (default: the functions of layers.ts and
    * layers-grad.ts, run one by one). Must give their bits. When given, a relu_ in place on an
@@ -220,7 +223,7 @@ export class TrainingNet {
           break;
         }
         case 'max_pool': (this.kernels.maxPool ?? MAX_POOL_KERNELS).forward(y, x, windowOf(step, x)); break;
-        case 'avg_pool': avgPool(y, x, windowOf(step, x)); break;
+        case 'avg_pool': (this.kernels.avgPool ?? AVG_POOL_KERNELS).forward(y, x, windowOf(step, x)); break;
         case 'add_prev':
           if (this.kernels.elementwise === undefined) addPrev(y, x, t[step.tagged]!);
           else this.kernels.elementwise.addPrev(y, x, t[step.tagged]!, this.reluOverAdd.has(step.node));
@@ -309,7 +312,7 @@ export class TrainingNet {
           else this.kernels.elementwise.reluBackward(g, t[step.node]!, g);
           break;
         case 'max_pool': (this.kernels.maxPool ?? MAX_POOL_KERNELS).backward(buf(step.src), x, g, windowOf(step, x)); break;
-        case 'avg_pool': avgPoolBackward(buf(step.src), x, g, windowOf(step, x)); break;
+        case 'avg_pool': (this.kernels.avgPool ?? AVG_POOL_KERNELS).backward(buf(step.src), x, g, windowOf(step, x)); break;
         case 'add_prev': {
           const r = this.reluOverAdd.get(step.node);
           if (this.kernels.elementwise === undefined) addPrevBackward(buf(step.src), buf(step.tagged), g);

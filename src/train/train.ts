@@ -14,7 +14,7 @@ import { WasmConvKernels } from '../dnn/conv-grad-wasm.js';
 import { gemmBlasWasm } from '../dnn/gemm-blas-wasm.js';
 import { gemmWasm } from '../dnn/gemm-wasm.js';
 import { WasmElementwise } from '../dnn/elementwise-wasm.js';
-import { WasmMaxPool } from '../dnn/pool-wasm.js';
+import { WasmAvgPool, WasmMaxPool } from '../dnn/pool-wasm.js';
 import { hasAnetStructure, hasFaceNetStructure } from '../dnn/net.js';
 import { createFaceRecognizer } from '../dnn/recognizer.js';
 import { FacemetricError } from '../errors.js';
@@ -119,14 +119,14 @@ export interface TrainMetricResult {
 /**
  * The kernels of a backend: 'reference' dlib's arithmetic in TypeScript; 'wasm' the WebAssembly
  * GEMMs (fc_ and loss), convolutions (WasmConvKernels: forward and gradients whole in wasm) and
- * bn_con loops (WasmBnLoops, relu_ fused), max pooling (WasmMaxPool), relu_ and add_prev_
+ * bn_con loops (WasmBnLoops, relu_ fused), max and average pooling (WasmMaxPool, WasmAvgPool), relu_ and add_prev_
  * (WasmElementwise, relu_ fused with add_prev_) and sgd's update (WasmSgdLoops), each instance
  * with its own kernel memory.
  */
 export function trainingKernels(backend: Backend): TrainingKernels {
   return backend === 'reference' ? REFERENCE_KERNELS : {
     gemm: gemmWasm, gemmBlas: gemmBlasWasm, conv: new WasmConvKernels(), bn: new WasmBnLoops(), maxPool: new WasmMaxPool(),
-    elementwise: new WasmElementwise(), sgd: new WasmSgdLoops(),
+    avgPool: new WasmAvgPool(), elementwise: new WasmElementwise(), sgd: new WasmSgdLoops(),
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * One training step of the face ResNet with every WebAssembly kernel of a training step in the
- * plain SIMD build (the GEMMs, WasmConvKernels, WasmBnLoops, WasmMaxPool, WasmElementwise with
+ * plain SIMD build (the GEMMs, WasmConvKernels, WasmBnLoops, WasmMaxPool, WasmAvgPool, WasmElementwise with
  * relu_ fused into add_prev_, WasmSgdLoops) against the same step with the reference kernels
  * (bit-identical to live dlib: test/parity/train-parity.test.ts): the loss, every layer's
  * parameter gradient and, after two sgd updates (the second with momentum), every parameter and
@@ -15,7 +15,7 @@ import { WasmConvKernels } from '../../src/dnn/conv-grad-wasm.js';
 import { WasmElementwise } from '../../src/dnn/elementwise-wasm.js';
 import { makeGemmBlasWasm } from '../../src/dnn/gemm-blas-wasm.js';
 import { makeGemmWasm } from '../../src/dnn/gemm-wasm.js';
-import { WasmMaxPool } from '../../src/dnn/pool-wasm.js';
+import { WasmAvgPool, WasmMaxPool } from '../../src/dnn/pool-wasm.js';
 import type { RgbImage } from '../../src/image/index.js';
 import { exampleImagesDir } from '../../src/models/index.js';
 import { REFERENCE_KERNELS, TrainingNet, type TrainingKernels } from '../../src/train/network.js';
@@ -73,6 +73,7 @@ it('one step of a fresh face net with every WebAssembly training kernel (plain S
     conv: new WasmConvKernels({ flavour: 'simd' }),
     bn: new WasmBnLoops({ flavour: 'simd' }),
     maxPool: new WasmMaxPool({ flavour: 'simd' }),
+    avgPool: new WasmAvgPool({ flavour: 'simd' }),
     // minLength 0: every element-wise call and every layer's update in wasm
     elementwise: new WasmElementwise({ flavour: 'simd', minLength: 0 }),
     sgd: new WasmSgdLoops({ flavour: 'simd', minLength: 0 }),
