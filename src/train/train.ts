@@ -118,10 +118,10 @@ export interface TrainMetricResult {
 
 /**
  * The kernels of a backend: 'reference' dlib's arithmetic in TypeScript; 'wasm' the WebAssembly
- * GEMMs (fc_ and loss), convolutions (WasmConvKernels: forward and gradients whole in wasm) and
- * bn_con loops (WasmBnLoops, relu_ fused), max and average pooling (WasmMaxPool, WasmAvgPool), relu_ and add_prev_
- * (WasmElementwise, relu_ fused with add_prev_) and sgd's update (WasmSgdLoops), each instance
- * with its own kernel memory.
+ * GEMMs (fc_ and loss), convolutions (WasmConvKernels: forward and gradients whole in wasm),
+ * bn_con loops (WasmBnLoops, relu_ fused), max and average pooling (WasmMaxPool, WasmAvgPool),
+ * relu_ and add_prev_ (WasmElementwise, relu_ fused with add_prev_) and sgd's update
+ * (WasmSgdLoops), each instance with its own kernel memory.
  */
 export function trainingKernels(backend: Backend): TrainingKernels {
   return backend === 'reference' ? REFERENCE_KERNELS : {
