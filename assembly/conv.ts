@@ -57,16 +57,9 @@
 // src: one sample, ch x h x w. ldd: row stride of B in floats (>= oh*ow; the batch's N).
 export function im2col_f32(dst: usize, ldd: i32, src: usize, ch: i32, h: i32, w: i32,
   kh: i32, kw: i32, sy: i32, sx: i32, py: i32, px: i32, oh: i32, ow: i32): void {
-  im2col_rows_f32(dst, ldd, src, ch, h, w, kh, kw, sy, sx, py, px, oh, ow, 0, oh);
-}
-
-// im2col_f32 for the output rows [ra, rb) only: row (c*kh + ky)*kw + kx of dst (ldd floats apart,
-// >= (rb - ra)*ow) holds the pixels (r, q), ra <= r < rb, at column (r - ra)*ow + q.
-export function im2col_rows_f32(dst: usize, ldd: i32, src: usize, ch: i32, h: i32, w: i32,
-  kh: i32, kw: i32, sy: i32, sx: i32, py: i32, px: i32, oh: i32, ow: i32, ra: i32, rb: i32): void {
   const lddb = <usize>ldd << 2;
   if (sx == 1 && sy == 1 && oh == h && ow == w) {
-    im2colSame(dst, lddb, src, ch, h, w, kh, kw, py, px, ra, rb);
+    im2colSame(dst, lddb, src, ch, h, w, kh, kw, py, px);
     return;
   }
   let row: usize = dst;
@@ -82,7 +75,7 @@ export function im2col_rows_f32(dst: usize, ldd: i32, src: usize, ch: i32, h: i3
         if (q1 > ow) q1 = ow;
         if (q0 > q1) q0 = q1;
         let d = row;
-        for (let r = ra; r < rb; r++) {
+        for (let r = 0; r < oh; r++) {
           const yy = r * sy - py + ky;
           if (yy < 0 || yy >= h) {
             zeroRow(d, ow);
@@ -104,37 +97,36 @@ export function im2col_rows_f32(dst: usize, ldd: i32, src: usize, ch: i32, h: i3
   }
 }
 
-// im2col_f32 for stride 1 and "same" padding (output planes the size of the input planes), output
-// rows [ra, rb): for each tap, the valid output rows [r0, r1) (within [ra, rb)) read input rows
-// r - py + ky at columns q - px + kx, i.e. one contiguous run of the input shifted by (ky - py)
-// rows and (kx - px) columns, copied in one pass; the columns the shift brings in from the
-// neighbouring rows (q < px - kx or q >= w + px - kx) are then set to 0, and rows outside [r0, r1)
-// are 0. The run may start or end up to px floats outside the plane (those values are overwritten
-// by the zeros): the caller's tensors have neighbours or spare floats there, inside memory.
-function im2colSame(dst: usize, lddb: usize, src: usize, ch: i32, h: i32, w: i32, kh: i32, kw: i32, py: i32, px: i32,
-  ra: i32, rb: i32): void {
+// im2col_f32 for stride 1 and "same" padding (output planes the size of the input planes): for
+// each tap, the valid output rows [r0, r1) read input rows r - py + ky at columns q - px + kx,
+// i.e. one contiguous run of the input shifted by (ky - py) rows and (kx - px) columns, copied in
+// one pass; the columns the shift brings in from the neighbouring rows (q < px - kx or
+// q >= w + px - kx) are then set to 0, and rows outside [r0, r1) are 0. The run may start or end
+// up to px floats outside the plane (those values are overwritten by the zeros): the caller's
+// tensors have neighbours or spare floats there, inside memory.
+function im2colSame(dst: usize, lddb: usize, src: usize, ch: i32, h: i32, w: i32, kh: i32, kw: i32, py: i32, px: i32): void {
   const rowBytes = <usize>w << 2;
   let row: usize = dst;
   for (let c = 0; c < ch; c++) {
     const plane = src + (<usize>(c * h * w) << 2);
     for (let ky = 0; ky < kh; ky++) {
       const dy = ky - py;
-      const r0 = min(rb, max(ra, -dy));
-      const r1 = max(r0, min(rb, h - dy));
+      const r0 = max(0, -dy);
+      const r1 = min(h, h - dy);
       for (let kx = 0; kx < kw; kx++) {
         const dx = kx - px;
-        zeroRow(row, (r0 - ra) * w);
+        zeroRow(row, r0 * w);
         if (r1 > r0) {
-          const d0 = row + <usize>(r0 - ra) * rowBytes;
+          const d0 = row + <usize>r0 * rowBytes;
           // input (r0 + dy, dx) .. : may begin before the plane when dx < 0
           copyRow(d0, plane + <usize>((r0 + dy) * w) * 4 + <usize>(<isize>dx << 2), (r1 - r0) * w);
           if (dx < 0) {
-            for (let r = r0; r < r1; r++) zeroRow(row + <usize>(r - ra) * rowBytes, -dx);
+            for (let r = r0; r < r1; r++) zeroRow(row + <usize>r * rowBytes, -dx);
           } else if (dx > 0) {
-            for (let r = r0; r < r1; r++) zeroRow(row + <usize>(r - ra) * rowBytes + (<usize>(w - dx) << 2), dx);
+            for (let r = r0; r < r1; r++) zeroRow(row + <usize>r * rowBytes + (<usize>(w - dx) << 2), dx);
           }
         }
-        zeroRow(row + <usize>(r1 - ra) * rowBytes, (rb - r1) * w);
+        zeroRow(row + <usize>r1 * rowBytes, (h - r1) * w);
         row += lddb;
       }
     }

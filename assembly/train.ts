@@ -11,8 +11,6 @@
 //
 // Pointers are byte offsets into this module's memory; source and destination must not overlap.
 
-import { im2col_rows_f32 } from './conv';
-
 // dst[j][i] = src[i][j] for i < rows, j < cols: src rows x cols at row stride lds floats, dst
 // cols x rows at row stride ldd floats. 4 x 4 blocks through shuffles, then the edges one float
 // at a time. Writes dst[j][i] for i < rows, j < cols only.
@@ -53,22 +51,6 @@ export function transpose_f32(dst: usize, ldd: i32, src: usize, lds: i32, rows: 
     const s0 = src + <usize>i * sb;
     const d0 = dst + (<usize>i << 2);
     for (let j = 0; j < cols; j++) store<f32>(d0 + <usize>j * db, load<f32>(s0 + (<usize>j << 2)));
-  }
-}
-
-// The img2col matrix of one sample in dlib's layout (img2colSample in conv-grad.ts): dst row
-// r*ow + q (row stride ldd floats, >= ch*kh*kw) holds output pixel (r, q)'s taps in im2col_f32's
-// order; that is the transpose of im2col_f32's matrix, made a block of `rows` output rows at a
-// time (im2col_rows_f32 into `scratch`, ch*kh*kw x rows*ow floats, then transpose_f32 into dst), so
-// the block stays in cache between the two passes. Only moves floats.
-export function im2row_f32(dst: usize, ldd: i32, src: usize, ch: i32, h: i32, w: i32,
-  kh: i32, kw: i32, sy: i32, sx: i32, py: i32, px: i32, oh: i32, ow: i32, scratch: usize, rows: i32): void {
-  const taps = ch * kh * kw;
-  for (let ra = 0; ra < oh; ra += rows) {
-    const rb = min(oh, ra + rows);
-    const m = (rb - ra) * ow;
-    im2col_rows_f32(scratch, m, src, ch, h, w, kh, kw, sy, sx, py, px, oh, ow, ra, rb);
-    transpose_f32(dst + (<usize>(ra * ow) * <usize>ldd << 2), ldd, scratch, m, taps, m);
   }
 }
 
