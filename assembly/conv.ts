@@ -262,46 +262,70 @@ export function add_bias_rows_f32(out: usize, n: i32, m: i32, bias: usize): void
   }
 }
 
+// out[i] = a[i] + b[i], relu'd when relu, for i < len.
+// @ts-ignore: decorator
+@inline function addRun(out: usize, a: usize, b: usize, len: i32, relu: bool): void {
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const o = <usize>i << 2;
+    const v = f32x4.add(v128.load(a + o), v128.load(b + o));
+    v128.store(out + o, relu ? reluv(v) : v);
+  }
+  for (; i < len; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(a + o) + load<f32>(b + o);
+    store<f32>(out + o, relu ? relus(v) : v);
+  }
+}
+
+// out[i] = a[i] + 0, relu'd when relu, for i < len: an element only one input has (the other's
+// missing element counts as +0, so a -0 becomes +0).
+// @ts-ignore: decorator
+@inline function addZeroRun(out: usize, a: usize, len: i32, relu: bool): void {
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const o = <usize>i << 2;
+    const v = f32x4.add(v128.load(a + o), zero);
+    v128.store(out + o, relu ? reluv(v) : v);
+  }
+  for (; i < len; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(a + o) + <f32>0;
+    store<f32>(out + o, relu ? relus(v) : v);
+  }
+}
+
 // add_prev_ (tt::add(dest, src1, src2)): out (on x ok x or x oc) = a + b, a missing element (an
 // index past an input's size in any dimension) counting as 0, as dlib's size-mismatch rule; then
-// relu when doRelu. out must overlap neither input unless all three shapes are equal.
+// relu when doRelu. out must overlap neither input unless all three shapes are equal. Each output
+// row runs as up to three vector runs: columns both inputs have (a + b), those one has (x + 0),
+// those neither has (0 + 0 = +0).
 export function add_prev_f32(out: usize, on: i32, ok: i32, or: i32, oc: i32,
   a: usize, an: i32, ak: i32, ar: i32, ac: i32,
   b: usize, bn: i32, bk: i32, br: i32, bc: i32, doRelu: i32): void {
+  const relu = doRelu != 0;
   const same = an == on && ak == ok && ar == or && ac == oc && bn == on && bk == ok && br == or && bc == oc;
   if (same) {
-    const len = on * ok * or * oc;
-    let i = 0;
-    for (; i + 4 <= len; i += 4) {
-      const o = <usize>i << 2;
-      let v = f32x4.add(v128.load(a + o), v128.load(b + o));
-      if (doRelu) v = reluv(v);
-      v128.store(out + o, v);
-    }
-    for (; i < len; i++) {
-      const o = <usize>i << 2;
-      let v = load<f32>(a + o) + load<f32>(b + o);
-      if (doRelu) v = relus(v);
-      store<f32>(out + o, v);
-    }
+    addRun(out, a, b, on * ok * or * oc, relu);
     return;
   }
   let d = out;
   for (let s = 0; s < on; s++) {
     for (let k = 0; k < ok; k++) {
       for (let r = 0; r < or; r++) {
-        const aRow = s < an && k < ak && r < ar;
-        const bRow = s < bn && k < bk && r < br;
+        const la = s < an && k < ak && r < ar ? min(ac, oc) : 0;
+        const lb = s < bn && k < bk && r < br ? min(bc, oc) : 0;
         const ap = a + (<usize>(((s * ak + k) * ar + r) * ac) << 2);
         const bp = b + (<usize>(((s * bk + k) * br + r) * bc) << 2);
-        for (let c = 0; c < oc; c++) {
-          const va: f32 = aRow && c < ac ? load<f32>(ap + (<usize>c << 2)) : 0;
-          const vb: f32 = bRow && c < bc ? load<f32>(bp + (<usize>c << 2)) : 0;
-          let v = va + vb;
-          if (doRelu) v = relus(v);
-          store<f32>(d, v);
-          d += 4;
-        }
+        const both = min(la, lb);
+        addRun(d, ap, bp, both, relu);
+        const lo = <usize>both << 2;
+        if (la > both) addZeroRun(d + lo, ap + lo, la - both, relu);
+        else if (lb > both) addZeroRun(d + lo, bp + lo, lb - both, relu);
+        const l = max(la, lb);
+        zeroRow(d + (<usize>l << 2), oc - l);
+        d += <usize>oc << 2;
       }
     }
   }

@@ -416,17 +416,66 @@ export function regroup_f32(dst: usize, src: usize, n: i32, m: i32, pix: i32): v
 // with max pooling): for each output (plane, r, q) in order, its gradient is added to the input
 // element that was the window's max: the window clipped to the plane, scanned row by row, the
 // first element greater than every earlier one (the same comparisons as the reference). dx, x:
-// planes x h x w; g: planes x oh x ow. dx is added into.
+// planes x h x w; g: planes x oh x ow. dx is added into. Windows 3 wide at column stride 2 with
+// no column padding (the face net's 3x3 stride-2 pool) run 4 adjacent outputs at a time: their
+// windows' elements compared in the same order, one lane per output (the values and their
+// indices kept side by side), then the 4 gradients added in output order, one at a time (two
+// adjacent windows may share their max).
 export function max_pool_grad_f32(dx: usize, x: usize, g: usize, planes: i32, h: i32, w: i32, kh: i32, kw: i32,
   sy: i32, sx: i32, py: i32, px: i32, oh: i32, ow: i32): void {
   let o: usize = g;
+  // outputs q with q + 4 <= qv run 4 at a time: windows [2q, 2q + 3) inside the row
+  const qv = kw == 3 && sx == 2 && px == 0 ? ow : 0;
+  const lanes2 = i32x4(0, 2, 4, 6);
   for (let pl = 0; pl < planes; pl++) {
     const base = <usize>pl * <usize>(h * w);
     for (let r = 0; r < oh; r++) {
       const top = r * sy - py;
       const y0 = max(0, top);
       const y1 = min(h, top + kh);
-      for (let q = 0; q < ow; q++) {
+      let q = 0;
+      if (y1 > y0) {
+        for (; q + 4 <= qv; q += 4) {
+          const col = 2 * q;
+          let m = f32x4.splat(0);
+          let best = i32x4.splat(0);
+          for (let yy = y0; yy < y1; yy++) {
+            const i0 = <i32>base + yy * w + col;
+            const rp = x + (<usize>i0 << 2);
+            const v0 = v128.load(rp);
+            const v1 = v128.load(rp, 16);
+            const v2 = v128.load32_splat(rp + 32);
+            const e = v128.shuffle<f32>(v0, v1, 0, 2, 4, 6);
+            const od = v128.shuffle<f32>(v0, v1, 1, 3, 5, 7);
+            const e2 = v128.shuffle<f32>(e, v2, 1, 2, 3, 4);
+            const ie = i32x4.add(i32x4.splat(i0), lanes2);
+            if (yy == y0) {
+              m = e;
+              best = ie;
+            } else {
+              const k0 = f32x4.gt(e, m);
+              m = v128.bitselect(e, m, k0);
+              best = v128.bitselect(ie, best, k0);
+            }
+            const k1 = f32x4.gt(od, m);
+            m = v128.bitselect(od, m, k1);
+            best = v128.bitselect(i32x4.add(ie, i32x4.splat(1)), best, k1);
+            const k2 = f32x4.gt(e2, m);
+            m = v128.bitselect(e2, m, k2);
+            best = v128.bitselect(i32x4.add(ie, i32x4.splat(2)), best, k2);
+          }
+          let d = dx + (<usize>i32x4.extract_lane(best, 0) << 2);
+          store<f32>(d, load<f32>(d) + load<f32>(o));
+          d = dx + (<usize>i32x4.extract_lane(best, 1) << 2);
+          store<f32>(d, load<f32>(d) + load<f32>(o, 4));
+          d = dx + (<usize>i32x4.extract_lane(best, 2) << 2);
+          store<f32>(d, load<f32>(d) + load<f32>(o, 8));
+          d = dx + (<usize>i32x4.extract_lane(best, 3) << 2);
+          store<f32>(d, load<f32>(d) + load<f32>(o, 12));
+          o += 16;
+        }
+      }
+      for (; q < ow; q++) {
         const left = q * sx - px;
         const x0 = max(0, left);
         const x1 = min(w, left + kw);
@@ -445,6 +494,37 @@ export function max_pool_grad_f32(dx: usize, x: usize, g: usize, planes: i32, h:
         }
         const d = dx + (best << 2);
         store<f32>(d, load<f32>(d) + load<f32>(o));
+        o += 4;
+      }
+    }
+  }
+}
+
+// avg_pool_'s backward (avgPoolBackward in src/dnn/layers-grad.ts: dlib's pooling::get_gradient
+// with average pooling): for each output (plane, r, q) in order, delta = g / (the cell count of
+// its window clipped to the plane), one f32 division, added to every cell of that window row by
+// row. dx: planes x h x w; g: planes x oh x ow. dx is added into.
+export function avg_pool_grad_f32(dx: usize, g: usize, planes: i32, h: i32, w: i32, kh: i32, kw: i32,
+  sy: i32, sx: i32, py: i32, px: i32, oh: i32, ow: i32): void {
+  let o: usize = g;
+  for (let pl = 0; pl < planes; pl++) {
+    const plane = dx + (<usize>pl * <usize>(h * w) << 2);
+    for (let r = 0; r < oh; r++) {
+      const top = r * sy - py;
+      const y0 = max(0, top);
+      const y1 = min(h, top + kh);
+      for (let q = 0; q < ow; q++) {
+        const left = q * sx - px;
+        const x0 = max(0, left);
+        const x1 = min(w, left + kw);
+        const delta = load<f32>(o) / <f32>((y1 - y0) * (x1 - x0));
+        for (let yy = y0; yy < y1; yy++) {
+          const row = plane + (<usize>(yy * w) << 2);
+          for (let xx = x0; xx < x1; xx++) {
+            const d = row + (<usize>xx << 2);
+            store<f32>(d, load<f32>(d) + delta);
+          }
+        }
         o += 4;
       }
     }

@@ -108,7 +108,7 @@ export {
 } from './train/train.js';
 export { metricLoss, METRIC_LOSS_DISTANCE_THRESHOLD, METRIC_LOSS_MARGIN, type MetricLossOptions, type MetricLossResult } from './train/loss-metric.js';
 export type { GemmBlas } from './dnn/gemm.js';
-export { Sgd, type SgdRule, type SgdState } from './train/sgd.js';
+export { Sgd, type SgdLoops, type SgdRange, type SgdRule, type SgdState } from './train/sgd.js';
 export { LearningRateSchedule, type LearningRateScheduleOptions, type LearningRateScheduleState, type RecordResult } from './train/trainer.js';
 export { initializeNet } from './train/init.js';
 export { toInferenceNet } from './train/convert.js';

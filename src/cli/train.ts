@@ -225,7 +225,7 @@ export async function runTrain(o: TrainCliOptions): Promise<number> {
   process.on('SIGINT', onSigint);
   const losses: number[] = [];
   const t0 = performance.now();
-  let lastLine = 0;
+  let lastLine = -Infinity; // the first step always gets its line
   const showStep = (s: TrainStep): void => {
     losses.push(s.loss);
     if (o.json) process.stdout.write(JSON.stringify({ step: s.step, loss: s.loss, learningRate: s.learningRate, stepsWithoutProgress: s.stepsWithoutProgress, shrunk: s.shrunk, images: s.images, seconds: s.seconds }) + '\n');

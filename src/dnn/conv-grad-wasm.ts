@@ -7,7 +7,7 @@
  * rearrangements (im2col, dlib's img2col layout, the gradient as one filters x (samples x pixels)
  * matrix, col2img) and the products run in wasm, and the result is copied out.
  *
- * Bits. Every kernel here either moves floats (im2col_f32, transpose_f32) or adds them in the
+ * Bits. Every kernel here either moves floats (im2col_f32, transpose_f32, regroup_f32) or adds them in the
  * reference's order (the GEMMs: netlib's order; col2img_f32: dlib's per-pixel order; the bias add
  * of conv_epilogue_f32: one float add), so in the plain SIMD build each operation gives the
  * TypeScript reference's bits, which are dlib's (test/dnn/conv-grad-wasm.test.ts; one whole
@@ -16,11 +16,16 @@
  * - forward: per group of samples, im2col_f32 writes the taps x (samples x pixels) matrix and
  *   `C = filters · cols` (gemm_f32: each element a float sum from +0 in ascending tap, whatever
  *   the group size), then C + bias into the output (conv_epilogue_f32).
- * - filter gradient: per group, im2col_f32 then transpose_f32 give the samples' img2col matrices in
- *   dlib's layout (output pixels x taps) stacked, regroup_f32 the gradient as F x (samples x
- *   pixels), and `dF = G·cols` with K = samples x pixels (beta 0 for the first group, else 1:
- *   gemm_blas_f32, B not transposed, netlib's axpy form: each product added into dF in ascending
- *   (sample, pixel), which is the order of the reference's per-sample sgemm calls with beta 1).
+ * - filter gradient: dlib forms `dF = G·cols` (G the gradient F x pixels, cols one sample's
+ *   img2col matrix, pixels x taps, per sample with beta 1 after the first: netlib's axpy form,
+ *   each dF element a float sum from 0 of G[f][n]·cols[n][t] over (sample, pixel) ascending).
+ *   Here, per group of samples, its transpose `dFᵀ = colsᵀ·Gᵀ` (T x F) with K = samples x
+ *   pixels: im2col_f32 writes colsᵀ (the forward's taps x (samples x pixels) matrix) as it is,
+ *   transpose_f32 the gradient as Gᵀ ((samples x pixels) x F, per sample), and gemm_f32 sums each
+ *   element from +0 in ascending (sample, pixel), continuing across the groups (accumulate): the
+ *   same products (cols·G = G·cols) in the same order, so the same bits; dF is the transpose of
+ *   the small T x F result. (Transposing the gradient costs a ninth of transposing cols for a
+ *   3x3 window.)
  *   The bias gradient (with the filters') sums the copied gradient per filter in
  *   convBackwardBias's order (bn_sums_f32).
  * - data gradient: per group, `dcols = trans(filters)·G` (taps x (samples x pixels); B not
@@ -166,11 +171,11 @@ export class WasmConvKernels implements ConvKernels {
 
   /**
    * {@link ConvKernels.backwardFilters}: `convBackwardFilters` (conv-grad.ts), dFilters
-   * overwritten. Per group of samples: the gradient as one F x (samples x pixels) matrix
-   * (regroup_f32), the samples' img2col matrices stacked (im2col_f32 then transpose_f32: dlib's
-   * layout, (sample, pixel) rows x taps), one product with K = samples x pixels, beta 0 for the
-   * first group and 1 after: each element the float sum from 0 over (sample, pixel) ascending, the
-   * reference's per-sample sgemm calls' order exactly.
+   * overwritten. Per group of samples: the gradient transposed ((samples x pixels) x F), the
+   * samples' im2col matrices side by side (taps x (samples x pixels)), one product
+   * `dFᵀ += colsᵀ·Gᵀ` with K = samples x pixels (from +0 for the first group): each element the
+   * float sum from 0 over (sample, pixel) ascending, the reference's per-sample sgemm calls' order
+   * exactly; then dF = the transpose of dFᵀ.
    */
   backwardFilters(dFilters: Float32Array, x: Tensor, g: Tensor, numFilters: number, w: Window2d, dBiases?: Float32Array): void {
     const what = 'convBackwardFilters';
@@ -192,13 +197,13 @@ export class WasmConvKernels implements ConvKernels {
     const k = this.inst.kernels;
     const ex = this.inst.exports;
     k.reset();
-    const gemm = new WasmGemmBlas(k, this.threads);
+    const gemm = new WasmGemm(k, this.threads);
     const margin = WasmConvKernels.margin(w);
     const px = k.alloc(margin + gs * xs * 4 + margin) + margin;
     const pg = k.alloc(gs * F * P * 4);
-    const pgr = k.alloc(gs * F * P * 4);
+    const pgt = k.alloc(gs * P * F * 4);
     const pcolsT = k.alloc(T * gs * P * 4);
-    const pcols = k.alloc(gs * P * T * 4);
+    const pdfT = k.alloc(T * F * 4);
     const pdf = k.alloc(F * T * 4);
     const pbias = k.alloc(F * 4);
     const pbias2 = k.alloc(F * 4);
@@ -209,16 +214,18 @@ export class WasmConvKernels implements ConvKernels {
       const N = n * P;
       k.f32(px, n * xs).set(x.data.subarray(s0 * xs, (s0 + n) * xs));
       k.f32(pg, n * F * P).set(g.data.subarray(s0 * F * P, (s0 + n) * F * P));
-      ex.regroup_f32(pgr, pg, n, F, P);
       // the bias gradient (convBackwardBias): per filter, a float sum from 0 over the samples,
       // then the pixels (bn_sums_f32's sums; its sums of squares are not used)
       if (dBiases !== undefined) ex.bn_sums_f32(pg, n, F, P, pbias, pbias2);
       for (let s = 0; s < n; s++) {
+        // Gᵀ: row (s, pixel), one column per filter
+        ex.transpose_f32(pgt + s * P * F * 4, F, pg + s * F * P * 4, P, F, P);
         ex.im2col_f32(pcolsT + s * P * 4, N, px + s * xs * 4, x.k, x.nr, x.nc, w.nr, w.nc, w.strideY, w.strideX, w.paddingY, w.paddingX, oh, ow);
       }
-      ex.transpose_f32(pcols, T, pcolsT, N, T, N);
-      gemm.gemm(false, false, F, T, N, 1, pgr, pcols, s0 === 0 ? 0 : 1, pdf);
+      // dFᵀ (T x F) = colsᵀ (T x N) · Gᵀ (N x F), continuing the sums of the earlier groups
+      gemm.gemm(T, F, N, pcolsT, pgt, pdfT, { accumulate: s0 > 0 });
     }
+    ex.transpose_f32(pdf, T, pdfT, F, T, F);
     dFilters.set(k.f32(pdf, F * T));
     dBiases?.set(k.f32(pbias, F));
   }

@@ -2,7 +2,8 @@
  * The backward passes of the face ResNet's parameter-free layers and of its fixed affine_ layer,
  * as free functions over NCHW float32 tensors, each mirroring the dlib 19.24 code it names
  * (`dlib/dnn/layers.h`, `dlib/cuda/cpu_dlib.cpp`): relu_, affine_ (CONV mode), add_prev_,
- * max_pool_, avg_pool_ (and avg_pool_everything).
+ * max_pool_, avg_pool_ (and avg_pool_everything); and the pluggable kernel sets of a training
+ * step's max pooling and element-wise layers with their TypeScript references.
  *
  * Overwrite or add: dlib's in-place layers (relu_, affine_) get a data-gradient tensor that is
  * either the very tensor holding the incoming gradient (then they overwrite it) or another one
@@ -11,7 +12,7 @@
  *
  * Float32 arithmetic as in `layers.ts`: one rounded double operation per dlib float operation.
  */
-import { maxPool, windowOutputSize, type Window2d } from './layers.js';
+import { addPrev, avgPool, maxPool, relu, windowOutputSize, type Window2d } from './layers.js';
 import { sameShape, type Tensor } from './tensor.js';
 
 const fround = Math.fround;
@@ -258,3 +259,58 @@ export interface MaxPoolKernels {
 
 /** The TypeScript max pooling ({@link maxPool}, {@link maxPoolBackward}): the reference. */
 export const MAX_POOL_KERNELS: MaxPoolKernels = Object.freeze({ forward: maxPool, backward: maxPoolBackward });
+
+/**
+ * avg_pool_'s forward and backward passes, pluggable (TrainingNet's `avgPool` kernels):
+ * {@link avgPool} (layers.ts: OVERWRITES out) and {@link avgPoolBackward} (ADDS into dx), with
+ * their shapes and meaning (avg_pool_everything: the window the whole plane); an implementation
+ * must give their bits (pool-wasm.ts).
+ */
+export interface AvgPoolKernels {
+  forward(out: Tensor, x: Tensor, w: Window2d): void;
+  backward(dx: Tensor, x: Tensor, g: Tensor, w: Window2d): void;
+}
+
+/** The TypeScript average pooling ({@link avgPool}, {@link avgPoolBackward}): the reference. */
+export const AVG_POOL_KERNELS: AvgPoolKernels = Object.freeze({ forward: avgPool, backward: avgPoolBackward });
+
+// ------------------------------------------------------------------------------------------
+// Element-wise layers, pluggable
+
+/**
+ * relu_ and add_prev_, forward and backward, pluggable (TrainingNet's `elementwise` kernels), with
+ * the meaning of the reference functions each names; an implementation must give their bits
+ * (elementwise-wasm.ts).
+ */
+export interface ElementwiseKernels {
+  /** {@link relu} (layers.ts): out = relu(x), OVERWRITTEN; out may be x (in place, as relu_ runs). */
+  relu(out: Tensor, x: Tensor): void;
+  /**
+   * {@link addPrev} (layers.ts): out = a + b (dlib's zero-padded sum of mismatched shapes),
+   * OVERWRITTEN; then, when `withRelu`, relu_ in place on out (relu_ fused with the add_prev_ below it).
+   */
+  addPrev(out: Tensor, a: Tensor, b: Tensor, withRelu: boolean): void;
+  /** {@link reluBackward}: dx overwritten (dx is g) or added into. */
+  reluBackward(dx: Tensor, y: Tensor, g: Tensor): void;
+  /**
+   * {@link addPrevBackward}: g ADDED into dSub, then into dTag. With `reluOutput` (the output of a
+   * relu_ run in place on the add_prev_'s output, fused with it) relu_'s backward runs first, as
+   * `reluBackward(g, reluOutput, g)`: dSub and dTag then get the masked gradient, and g itself is
+   * left either masked or as it was (a training net does not read it again).
+   */
+  addPrevBackward(dSub: Tensor, dTag: Tensor, g: Tensor, reluOutput?: Tensor): void;
+}
+
+/** The TypeScript element-wise layers (relu, addPrev, reluBackward, addPrevBackward): the reference. */
+export const ELEMENTWISE_KERNELS: ElementwiseKernels = Object.freeze({
+  relu,
+  addPrev(out: Tensor, a: Tensor, b: Tensor, withRelu: boolean): void {
+    addPrev(out, a, b);
+    if (withRelu) relu(out, out);
+  },
+  reluBackward,
+  addPrevBackward(dSub: Tensor, dTag: Tensor, g: Tensor, reluOutput?: Tensor): void {
+    if (reluOutput !== undefined) reluBackward(g, reluOutput, g);
+    addPrevBackward(dSub, dTag, g);
+  },
+});

@@ -1,14 +1,16 @@
 /**
- * max_pool_ of a training step in WebAssembly: the forward pass (pool_f32, assembly/conv.ts: the
- * kernel of forward-wasm.ts, maxPool's bits) and the backward pass (max_pool_grad_f32,
- * assembly/train.ts: maxPoolBackward's comparisons and adds in its order), as
- * {@link MaxPoolKernels} on a private kernel instance; tensors are copied in and out in chunks of
- * samples. Bit-identical to the TypeScript references (test/dnn/pool-wasm.test.ts).
+ * max_pool_ and avg_pool_ of a training step in WebAssembly: the forward passes (pool_f32,
+ * assembly/conv.ts: the kernel of forward-wasm.ts, maxPool's and avgPool's bits) and the backward
+ * passes (max_pool_grad_f32 and avg_pool_grad_f32, assembly/train.ts: maxPoolBackward's
+ * comparisons and adds, avgPoolBackward's divisions and adds, in their order), as
+ * {@link MaxPoolKernels} and {@link AvgPoolKernels} on private kernel instances; tensors are
+ * copied in and out in chunks of samples. Bit-identical to the TypeScript references
+ * (test/dnn/pool-wasm.test.ts, test/dnn/avg-pool-wasm.test.ts).
  */
 import { KernelInstance, type KernelNeeds } from '../wasm/exports.js';
 import type { WasmFlavour } from '../wasm/index.js';
 import { windowOutputSize, type Window2d } from './layers.js';
-import type { MaxPoolKernels } from './layers-grad.js';
+import type { AvgPoolKernels, MaxPoolKernels } from './layers-grad.js';
 import type { Tensor } from './tensor.js';
 
 /** The exports the max pooling kernels need. */
@@ -17,10 +19,12 @@ export interface PoolExports {
     sy: number, sx: number, py: number, px: number, oh: number, ow: number, isMax: number): void;
   max_pool_grad_f32(dx: number, x: number, g: number, planes: number, h: number, w: number, kh: number, kw: number,
     sy: number, sx: number, py: number, px: number, oh: number, ow: number): void;
+  avg_pool_grad_f32(dx: number, g: number, planes: number, h: number, w: number, kh: number, kw: number,
+    sy: number, sx: number, py: number, px: number, oh: number, ow: number): void;
 }
 
-/** What the max pooling kernels need from the build. */
-export const POOL_KERNELS: KernelNeeds<PoolExports> = { what: 'the max pooling kernels', names: ['pool_f32', 'max_pool_grad_f32'] };
+/** What the pooling kernels need from the build. */
+export const POOL_KERNELS: KernelNeeds<PoolExports> = { what: 'the pooling kernels', names: ['pool_f32', 'max_pool_grad_f32', 'avg_pool_grad_f32'] };
 
 function fail(what: string, msg: string): never {
   throw new RangeError(`${what}: ${msg}`);
@@ -39,9 +43,9 @@ function expectShape(what: string, name: string, t: Tensor, n: number, k: number
   if (t.data.length !== n * k * nr * nc) fail(what, `${name} data length does not match its shape`);
 }
 
-/** {@link MaxPoolKernels} in WebAssembly. Not re-entrant. */
-export class WasmMaxPool implements MaxPoolKernels {
-  private readonly inst: KernelInstance<PoolExports>;
+/** The pooling kernels' instance, chunking and forward pass (pool_f32), shared by max and average pooling. */
+abstract class WasmPool {
+  protected readonly inst: KernelInstance<PoolExports>;
   private readonly chunkBytes: number;
 
   /** @param options.chunkBytes most bytes of tensors in wasm memory at once (at least one sample's; default 16 MiB) */
@@ -55,14 +59,14 @@ export class WasmMaxPool implements MaxPoolKernels {
     this.inst.release();
   }
 
-  private chunk(n: number, bytesPerSample: number): number {
+  protected chunk(n: number, bytesPerSample: number): number {
     return Math.max(1, Math.min(n, Math.floor(this.chunkBytes / Math.max(1, bytesPerSample))));
   }
 
-  /** {@link MaxPoolKernels.forward}: `maxPool` (layers.ts), out overwritten. */
-  forward(out: Tensor, x: Tensor, w: Window2d): void {
-    const [oh, ow] = outShape('maxPool', x, w);
-    expectShape('maxPool', 'output', out, x.n, x.k, oh, ow);
+  /** maxPool or avgPool (layers.ts) through pool_f32, out overwritten. */
+  protected pool(what: string, out: Tensor, x: Tensor, w: Window2d, isMax: boolean): void {
+    const [oh, ow] = outShape(what, x, w);
+    expectShape(what, 'output', out, x.n, x.k, oh, ow);
     const xs = x.k * x.nr * x.nc;
     const os = x.k * oh * ow;
     if (x.n === 0 || os === 0) return;
@@ -74,9 +78,17 @@ export class WasmMaxPool implements MaxPoolKernels {
     for (let s0 = 0; s0 < x.n; s0 += cs) {
       const n = Math.min(cs, x.n - s0);
       k.f32(px, n * xs).set(x.data.subarray(s0 * xs, (s0 + n) * xs));
-      this.inst.exports.pool_f32(po, px, n * x.k, x.nr, x.nc, w.nr, w.nc, w.strideY, w.strideX, w.paddingY, w.paddingX, oh, ow, 1);
+      this.inst.exports.pool_f32(po, px, n * x.k, x.nr, x.nc, w.nr, w.nc, w.strideY, w.strideX, w.paddingY, w.paddingX, oh, ow, isMax ? 1 : 0);
       out.data.set(k.f32(po, n * os), s0 * os);
     }
+  }
+}
+
+/** {@link MaxPoolKernels} in WebAssembly. Not re-entrant. */
+export class WasmMaxPool extends WasmPool implements MaxPoolKernels {
+  /** {@link MaxPoolKernels.forward}: `maxPool` (layers.ts), out overwritten. */
+  forward(out: Tensor, x: Tensor, w: Window2d): void {
+    this.pool('maxPool', out, x, w, true);
   }
 
   /** {@link MaxPoolKernels.backward}: `maxPoolBackward` (layers-grad.ts), added into dx. */
@@ -100,6 +112,37 @@ export class WasmMaxPool implements MaxPoolKernels {
       k.f32(pd, n * xs).set(d);
       k.f32(pg, n * os).set(g.data.subarray(s0 * os, (s0 + n) * os));
       this.inst.exports.max_pool_grad_f32(pd, px, pg, n * x.k, x.nr, x.nc, w.nr, w.nc, w.strideY, w.strideX, w.paddingY, w.paddingX, oh, ow);
+      d.set(k.f32(pd, n * xs));
+    }
+  }
+}
+
+/** {@link AvgPoolKernels} in WebAssembly (avg_pool_everything: the window the whole plane). Not re-entrant. */
+export class WasmAvgPool extends WasmPool implements AvgPoolKernels {
+  /** {@link AvgPoolKernels.forward}: `avgPool` (layers.ts), out overwritten. */
+  forward(out: Tensor, x: Tensor, w: Window2d): void {
+    this.pool('avgPool', out, x, w, false);
+  }
+
+  /** {@link AvgPoolKernels.backward}: `avgPoolBackward` (layers-grad.ts), added into dx (x: only its shape). */
+  backward(dx: Tensor, x: Tensor, g: Tensor, w: Window2d): void {
+    const [oh, ow] = outShape('avgPoolBackward', x, w);
+    expectShape('avgPoolBackward', 'data gradient', dx, x.n, x.k, x.nr, x.nc);
+    expectShape('avgPoolBackward', 'gradient', g, x.n, x.k, oh, ow);
+    const xs = x.k * x.nr * x.nc;
+    const os = x.k * oh * ow;
+    if (x.n === 0 || os === 0) return;
+    const cs = this.chunk(x.n, (xs + os) * 4);
+    const k = this.inst.kernels;
+    k.reset();
+    const pd = k.alloc(cs * xs * 4);
+    const pg = k.alloc(cs * os * 4);
+    for (let s0 = 0; s0 < x.n; s0 += cs) {
+      const n = Math.min(cs, x.n - s0);
+      const d = dx.data.subarray(s0 * xs, (s0 + n) * xs);
+      k.f32(pd, n * xs).set(d);
+      k.f32(pg, n * os).set(g.data.subarray(s0 * os, (s0 + n) * os));
+      this.inst.exports.avg_pool_grad_f32(pd, pg, n * x.k, x.nr, x.nc, w.nr, w.nc, w.strideY, w.strideX, w.paddingY, w.paddingX, oh, ow);
       d.set(k.f32(pd, n * xs));
     }
   }

@@ -28,14 +28,17 @@ import { makeConvKernels, type ConvKernels } from '../dnn/conv-grad.js';
 import { fcBackward } from '../dnn/fc-grad.js';
 import { gemmBlasReference, gemmReference, type Gemm, type GemmBlas } from '../dnn/gemm.js';
 import {
-  addPrev, affine, affineFc, avgPool, everythingWindow, fc, inputRgbImage, relu, type Window2d,
+  addPrev, affine, affineFc, everythingWindow, fc, inputRgbImage, relu, type Window2d,
 } from '../dnn/layers.js';
-import { addPrevBackward, affineBackward, avgPoolBackward, MAX_POOL_KERNELS, reluBackward, type MaxPoolKernels } from '../dnn/layers-grad.js';
+import {
+  addPrevBackward, affineBackward, AVG_POOL_KERNELS, MAX_POOL_KERNELS, reluBackward, type AvgPoolKernels, type ElementwiseKernels,
+  type MaxPoolKernels,
+} from '../dnn/layers-grad.js';
 import { planNetwork, planShapes, type NetPlan, type PlanOptions, type PlanStep } from '../dnn/net.js';
 import { tensor, type Tensor } from '../dnn/tensor.js';
 import type { RgbImage } from '../image/pixels.js';
 import { metricLoss, type MetricLossOptions } from './loss-metric.js';
-import { Sgd, type SgdRule, type SgdState } from './sgd.js';
+import { Sgd, SGD_LOOPS, type SgdLoops, type SgdRule, type SgdState } from './sgd.js';
 
 /** The GEMMs a training step runs: the forward products and dlib's `tt::gemm` products of the backward pass. */
 export interface TrainingKernels {
@@ -57,6 +60,17 @@ export interface TrainingKernels {
   bn?: BnConvLoops;
   /** max_pool_'s forward and backward passes (default: maxPool and maxPoolBackward, MAX_POOL_KERNELS). Must give their bits. */
   maxPool?: MaxPoolKernels;
+  /** avg_pool_'s forward and backward passes (default: avgPool and avgPoolBackward, AVG_POOL_KERNELS). Must give their bits. */
+  avgPool?: AvgPoolKernels;
+  /**
+   * relu_ and add_prev_, forward and backward (default: the functions of layers.ts and
+   * layers-grad.ts, run one by one). Must give their bits. When given, a relu_ in place on an
+   * add_prev_'s output (the step right after it) runs fused with it (forward and backward: the
+   * same bits).
+   */
+  elementwise?: ElementwiseKernels;
+  /** sgd's update loops (default: the TypeScript loops of sgd.ts, SGD_LOOPS). Must give their bits. */
+  sgd?: SgdLoops;
 }
 
 export const REFERENCE_KERNELS: TrainingKernels = Object.freeze({ gemm: gemmReference, gemmBlas: gemmBlasReference });
@@ -102,6 +116,8 @@ export class TrainingNet {
   private readonly uses: LastUses;
   /** bn_con node -> the relu_ node run in place on its output (fused where kernels.bn is given). */
   private readonly reluOverBn = new Map<number, number>();
+  /** add_prev node -> the relu_ node run in place on its output right after it (fused where kernels.elementwise is given). */
+  private readonly reluOverAdd = new Map<number, number>();
   private readonly fusedRelus = new Set<number>();
   /**
    * Buffers the backward pass is done with, by length, for the next pass to reuse (no garbage,
@@ -128,6 +144,17 @@ export class TrainingNet {
       for (const s of this.plan.steps) {
         if (s.op === 'relu' && bnNodes.has(s.src)) {
           this.reluOverBn.set(s.src, s.node);
+          this.fusedRelus.add(s.node);
+        }
+      }
+    }
+    if (this.kernels.elementwise !== undefined) {
+      const steps = this.plan.steps;
+      for (let i = 1; i < steps.length; i++) {
+        const s = steps[i];
+        const below = steps[i - 1];
+        if (s.op === 'relu' && below.op === 'add_prev' && s.src === below.node) {
+          this.reluOverAdd.set(below.node, s.node);
           this.fusedRelus.add(s.node);
         }
       }
@@ -166,7 +193,11 @@ export class TrainingNet {
         // buffer; the layer below keeps no output of its own)
         const x = t[step.src]!;
         if (step.op === 'relu') {
-          if (!this.fusedRelus.has(step.node)) relu(x, x); // else the bn_con below ran it
+          // a fused relu: the bn_con or add_prev below ran it
+          if (!this.fusedRelus.has(step.node)) {
+            if (this.kernels.elementwise === undefined) relu(x, x);
+            else this.kernels.elementwise.relu(x, x);
+          }
         }
         else if (step.mode === 'conv') affine(x, x, step.gamma, step.beta);
         else affineFc(x, x, step.gamma, step.beta);
@@ -192,8 +223,11 @@ export class TrainingNet {
           break;
         }
         case 'max_pool': (this.kernels.maxPool ?? MAX_POOL_KERNELS).forward(y, x, windowOf(step, x)); break;
-        case 'avg_pool': avgPool(y, x, windowOf(step, x)); break;
-        case 'add_prev': addPrev(y, x, t[step.tagged]!); break;
+        case 'avg_pool': (this.kernels.avgPool ?? AVG_POOL_KERNELS).forward(y, x, windowOf(step, x)); break;
+        case 'add_prev':
+          if (this.kernels.elementwise === undefined) addPrev(y, x, t[step.tagged]!);
+          else this.kernels.elementwise.addPrev(y, x, t[step.tagged]!, this.reluOverAdd.has(step.node));
+          break;
         case 'fc': fc(y, x, step.weights, step.biases, step.numOutputs, gemm); break;
       }
     }
@@ -272,12 +306,19 @@ export class TrainingNet {
           break;
         case 'relu':
           // in place: the relu's output and gradient are its input's (dlib: relu_gradient on one
-          // buffer); a relu fused with the bn_con below runs in that layer's backward
-          if (!this.fusedRelus.has(step.node)) reluBackward(g, t[step.node]!, g);
+          // buffer); a relu fused with the bn_con or add_prev below runs in that layer's backward
+          if (this.fusedRelus.has(step.node)) break;
+          if (this.kernels.elementwise === undefined) reluBackward(g, t[step.node]!, g);
+          else this.kernels.elementwise.reluBackward(g, t[step.node]!, g);
           break;
         case 'max_pool': (this.kernels.maxPool ?? MAX_POOL_KERNELS).backward(buf(step.src), x, g, windowOf(step, x)); break;
-        case 'avg_pool': avgPoolBackward(buf(step.src), x, g, windowOf(step, x)); break;
-        case 'add_prev': addPrevBackward(buf(step.src), buf(step.tagged), g); break;
+        case 'avg_pool': (this.kernels.avgPool ?? AVG_POOL_KERNELS).backward(buf(step.src), x, g, windowOf(step, x)); break;
+        case 'add_prev': {
+          const r = this.reluOverAdd.get(step.node);
+          if (this.kernels.elementwise === undefined) addPrevBackward(buf(step.src), buf(step.tagged), g);
+          else this.kernels.elementwise.addPrevBackward(buf(step.src), buf(step.tagged), g, r === undefined ? undefined : t[r]!);
+          break;
+        }
         case 'fc': {
           const p = pl.get(step.node)!;
           const nw = step.weights.length;
@@ -341,7 +382,8 @@ export class TrainingNet {
    */
   updateParameters(sgd: Sgd, states: SgdState[], learningRate: number): void {
     if (states.length !== this.paramLayers.length) throw new RangeError(`updateParameters: ${states.length} solver states for ${this.paramLayers.length} layers`);
-    this.paramLayers.forEach((p, i) => sgd.step(states[i], p.params, p.grad, learningRate, sgdRuleOf(p.details, p.params.length)));
+    const loops = this.kernels.sgd ?? SGD_LOOPS;
+    this.paramLayers.forEach((p, i) => sgd.step(states[i], p.params, p.grad, learningRate, sgdRuleOf(p.details, p.params.length), loops));
   }
 
   /** Fresh solver states, one per layer with parameters. */
@@ -463,7 +505,7 @@ export function lastUses(plan: NetPlan, owner: readonly number[]): LastUses {
   const outputLast = new Array<number>(plan.nodeCount).fill(-1);
   const gradLast = new Map<number, number>();
   const inputNodes = new Set(plan.steps.filter((s) => s.op === 'input').map((s) => s.node));
-  // a relu_ on a bn_con's output may run fused with it: the bn_con's backward then reads the relu's output
+  // a relu_ on a bn_con's or add_prev's output may run fused with it: that layer's backward then reads the relu's output
   const reluOver = new Map(plan.steps.flatMap((s) => (s.op === 'relu' ? [[s.src, s.node] as const] : [])));
   const touch = (o: number, i: number): void => {
     gradLast.set(o, Math.min(gradLast.get(o) ?? i, i));
@@ -488,6 +530,7 @@ export function lastUses(plan: NetPlan, owner: readonly number[]): LastUses {
       case 'relu': read(step.node); break;
       case 'affine': break;
       case 'add_prev':
+        if (reluOver.has(step.node)) read(reluOver.get(step.node)!);
         touch(owner[step.src], i);
         touch(owner[step.tagged], i);
         break;

@@ -81,6 +81,43 @@ export function bnSgdRule(size: number): SgdRule {
   return { learningRateMultiplier: 1, weightDecayMultiplier: 0, biasOffset: size / 2, biasLearningRateMultiplier: 1, biasWeightDecayMultiplier: 1 };
 }
 
+/** A part of a layer's parameters that sgd updates with one pair of coefficients. */
+export interface SgdRange {
+  /** First and one-past-last index. */
+  begin: number;
+  end: number;
+  /** tt::affine_transform's B = float(-wd*lr) and C = float(-lr) (floats). */
+  b: number;
+  c: number;
+}
+
+/**
+ * The loops of one sgd update, pluggable: for each range (the ranges cover [0, params.length) in
+ * order), `cpu::affine_transform_range(begin, end, v, v, params, grad, a, b, c)`:
+ * v[i] = float(float(float(a*v[i]) + float(b*params[i])) + float(c*grad[i])); then
+ * `tt::add(params, params, v)`: params[i] = float(params[i] + v[i]) over the whole tensor. v and
+ * params are OVERWRITTEN. An implementation must give these bits (sgd-wasm.ts: both passes per
+ * element, the elements being independent).
+ */
+export interface SgdLoops {
+  update(v: Float32Array, params: Float32Array, grad: Float32Array, a: number, ranges: readonly SgdRange[]): void;
+}
+
+/** `cpu::affine_transform_range` over [begin, end) with float a, b, c (v overwritten). */
+function affineRange(begin: number, end: number, v: Float32Array, params: Float32Array, grad: Float32Array, a: number, b: number, c: number): void {
+  const f = Math.fround;
+  for (let i = begin; i < end; i++) v[i] = f(f(f(a * v[i]) + f(b * params[i])) + f(c * grad[i]));
+}
+
+/** The TypeScript loops of {@link SgdLoops} (each range's affine transform, then the add): the reference. */
+export const SGD_LOOPS: SgdLoops = Object.freeze({
+  update(v: Float32Array, params: Float32Array, grad: Float32Array, a: number, ranges: readonly SgdRange[]): void {
+    for (const r of ranges) affineRange(r.begin, r.end, v, params, grad, a, r.b, r.c);
+    // tt::add(params, params, step).
+    for (let i = 0; i < params.length; i++) params[i] += v[i];
+  },
+});
+
 /** One layer's solver state: dlib's `sgd::v` (empty until the first step). */
 export interface SgdState {
   v: Float32Array | undefined;
@@ -117,8 +154,9 @@ export class Sgd {
    * @param grad the layer's parameter gradient
    * @param learningRate the trainer's learning rate (a double; dlib's solver rounds it to float)
    * @param rule the layer's multipliers and bias split
+   * @param loops the update's loops (default the TypeScript ones, {@link SGD_LOOPS})
    */
-  step(state: SgdState, params: Float32Array, grad: Float32Array, learningRate: number, rule: SgdRule): void {
+  step(state: SgdState, params: Float32Array, grad: Float32Array, learningRate: number, rule: SgdRule, loops: SgdLoops = SGD_LOOPS): void {
     const size = params.length;
     if (grad.length !== size) throw new FacemetricError(`sgd: the gradient has ${grad.length} values, the parameters ${size}`);
     if (rule.learningRateMultiplier === 0) return;
@@ -131,26 +169,19 @@ export class Sgd {
     let wd = this.weightDecay * rule.weightDecayMultiplier;
     const bLr = rule.biasLearningRateMultiplier ?? 1;
     const bWd = rule.biasWeightDecayMultiplier ?? 1;
+    const f = Math.fround;
+    // tt::affine_transform's coefficients are floats
+    const ranges: SgdRange[] = [];
     if (rule.biasOffset === undefined || (bLr === 1 && bWd === 1)) {
-      this.affineRange(0, size, v, params, grad, -wd * lr, -lr);
+      ranges.push({ begin: 0, end: size, b: f(-wd * lr), c: f(-lr) });
     } else {
       const off = rule.biasOffset;
       if (!Number.isInteger(off) || off < 0 || off > size) throw new FacemetricError(`sgd: bias offset ${off} is outside the ${size} parameters`);
-      this.affineRange(0, off, v, params, grad, -wd * lr, -lr);
+      ranges.push({ begin: 0, end: off, b: f(-wd * lr), c: f(-lr) });
       lr *= bLr;
       wd *= bWd;
-      this.affineRange(off, size, v, params, grad, -wd * lr, -lr);
+      ranges.push({ begin: off, end: size, b: f(-wd * lr), c: f(-lr) });
     }
-    // tt::add(params, params, step).
-    for (let i = 0; i < size; i++) params[i] += v[i];
-  }
-
-  /** `cpu::affine_transform_range(begin, end, v, v, params, grad, momentum, B, C)` with float B, C. */
-  private affineRange(begin: number, end: number, v: Float32Array, params: Float32Array, grad: Float32Array, b: number, c: number): void {
-    const f = Math.fround;
-    const a = this.momentum;
-    const bf = f(b);
-    const cf = f(c);
-    for (let i = begin; i < end; i++) v[i] = f(f(f(a * v[i]) + f(bf * params[i])) + f(cf * grad[i]));
+    loops.update(v, params, grad, this.momentum, ranges);
   }
 }

@@ -11,9 +11,10 @@
 import { buildFaceNet, readDnnNet, writeDnnNet, type DnnNet } from '../dlib/index.js';
 import { WasmBnLoops } from '../dnn/bn-wasm.js';
 import { WasmConvKernels } from '../dnn/conv-grad-wasm.js';
+import { WasmElementwise } from '../dnn/elementwise-wasm.js';
 import { makeGemmBlasWasm } from '../dnn/gemm-blas-wasm.js';
 import { makeGemmWasm } from '../dnn/gemm-wasm.js';
-import { WasmMaxPool } from '../dnn/pool-wasm.js';
+import { WasmAvgPool, WasmMaxPool } from '../dnn/pool-wasm.js';
 import { hasAnetStructure, hasFaceNetStructure } from '../dnn/net.js';
 import { createFaceRecognizer } from '../dnn/recognizer.js';
 import { FacemetricError } from '../errors.js';
@@ -30,6 +31,7 @@ import { initializeNet } from './init.js';
 import { REFERENCE_KERNELS, TrainingNet, type TrainingKernels } from './network.js';
 import { loadMiniBatch, type LoadImage, type ObjectsList } from './sampler.js';
 import { Sgd } from './sgd.js';
+import { WasmSgdLoops } from './sgd-wasm.js';
 import { LearningRateSchedule } from './trainer.js';
 
 /** dnn_metric_learning_on_images_ex.cpp's settings: 5 people x 5 images, sgd(0.0001, 0.9), lr 0.1 until below 1e-4, 300 steps without progress. */
@@ -123,10 +125,12 @@ export interface TrainMetricResult {
 
 /**
  * The kernels of a backend: 'reference' dlib's arithmetic in TypeScript; 'wasm' the WebAssembly
- * GEMMs (fc_ and loss), convolutions (WasmConvKernels: forward and gradients whole in wasm) and
- * bn_con loops (WasmBnLoops, relu_ fused) and max pooling (WasmMaxPool), each instance with its
- * own kernel memory. With `threads` (startTrainingThreads; 'wasm' only) the convolutions run on
- * their shared memory, each GEMM cut between them: the same bits as one thread.
+ * GEMMs (fc_ and loss), convolutions (WasmConvKernels: forward and gradients whole in wasm),
+ * bn_con loops (WasmBnLoops, relu_ fused), max and average pooling (WasmMaxPool, WasmAvgPool),
+ * relu_ and add_prev_ (WasmElementwise, relu_ fused with add_prev_) and sgd's update
+ * (WasmSgdLoops), each instance with its own kernel memory. With `threads`
+ * (startTrainingThreads; 'wasm' only) the convolutions run on their shared memory, each GEMM cut
+ * between them: the same bits as one thread.
  *
  * The wasm kernels are the plain SIMD build unless `flavour` says 'relaxed': training keeps
  * dlib's bits on every engine. (The relaxed build's fused multiply-adds change a step by more than
@@ -142,7 +146,8 @@ export function trainingKernels(backend: Backend, threads?: KernelThreads, flavo
   if (threads !== undefined && threads.kernels.flavour !== flavour) throw new RangeError(`the threads run the ${threads.kernels.flavour} build, the kernels asked for ${flavour}`);
   return {
     gemm: makeGemmWasm({ flavour }), gemmBlas: makeGemmBlasWasm({ flavour }), conv: new WasmConvKernels({ threads, flavour }),
-    bn: new WasmBnLoops({ flavour }), maxPool: new WasmMaxPool({ flavour }),
+    bn: new WasmBnLoops({ flavour }), maxPool: new WasmMaxPool({ flavour }), avgPool: new WasmAvgPool({ flavour }),
+    elementwise: new WasmElementwise({ flavour }), sgd: new WasmSgdLoops({ flavour }),
   };
 }
 

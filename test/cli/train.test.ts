@@ -93,7 +93,7 @@ describe('facemetric train', () => {
     const code = await new Promise<number | null>((resolve) => {
       child.stderr.on('data', (d: Buffer) => {
         stderr += d.toString();
-        if (/^step 1:/m.test(stderr) && !child.killed) child.kill('SIGINT');
+        if (/^step \d+:/m.test(stderr) && !child.killed) child.kill('SIGINT');
       });
       child.on('close', (c) => resolve(c));
     });
