@@ -27,9 +27,10 @@ const LAYERS: Record<string, readonly string[]> = {
   dnn: ['image', 'dlib', 'models', 'rand', 'wasm'],
   cluster: ['rand', 'wasm'],
   pipeline: ['hog', 'landmarks', 'dnn', 'image', 'geometry', 'rand'],
+  gallery: ['pipeline', 'models', 'geometry', 'image'],
   train: ['pipeline', 'dnn', 'cluster', 'image', 'dlib', 'models', 'geometry', 'linalg', 'rand', 'wasm'],
-  cli: ['train', 'pipeline', 'hog', 'landmarks', 'dnn', 'cluster', 'models', 'dlib', 'image', 'geometry', 'linalg', 'rand', 'wasm'],
-  'index.ts': ['train', 'geometry', 'image', 'dlib', 'hog', 'landmarks', 'dnn', 'pipeline', 'cluster', 'rand', 'models', 'wasm', 'linalg'],
+  cli: ['gallery', 'train', 'pipeline', 'hog', 'landmarks', 'dnn', 'cluster', 'models', 'dlib', 'image', 'geometry', 'linalg', 'rand', 'wasm'],
+  'index.ts': ['gallery', 'train', 'geometry', 'image', 'dlib', 'hog', 'landmarks', 'dnn', 'pipeline', 'cluster', 'rand', 'models', 'wasm', 'linalg'],
 };
 
 /** 'hog' for 'hog/fhog.ts'; a file directly in src/ is its own entry ('errors.ts', 'index.ts'). */
