@@ -265,6 +265,31 @@ its users can switch. A photo that cannot be read is named on stderr and skipped
     },
   },
   {
+    name: 'calibrate',
+    summary: 'The tolerance for these people: accuracy, equal error rate, best threshold, histograms.',
+    usage: 'LABELLED_DIR',
+    options: [
+      { name: 'plot', value: 'PNG', default: 'calibration.png', description: 'the same-person and different-person distance histograms' },
+      { name: 'gallery', value: 'FILE', description: 'store the suggested tolerance in this gallery (identify\'s default then)' },
+      { name: 'force', description: 'replace an existing --plot file' },
+      UPSAMPLE, BACKEND,
+      { name: 'threads', value: 'N', default: 'the cores, at most 4', parse: numberOption('threads', 1, 64, true), description: 'worker threads reading photos and finding faces' },
+      JSON_OUT,
+    ],
+    help: `calibrate: LABELLED_DIR has a folder of photos per person (one face each). Every pair of faces,
+same person or not: the verification accuracy at 0.6, the equal error rate, the threshold with the
+best accuracy (suggested as identify's --tolerance), and a PNG of the two distance histograms.`,
+    async run(positionals, o) {
+      if (positionals.length !== 1) throw new UsageError(`calibrate: give one folder (a sub-folder of photos per person), got ${positionals.length}`);
+      const { runCalibrate } = await import('./calibrate.js');
+      return runCalibrate(positionals[0]!, {
+        ...(o.plot !== undefined ? { plot: o.plot as string } : {}), ...(o.gallery !== undefined ? { gallery: o.gallery as string } : {}),
+        force: o.force === true, json: o.json === true, upsample: o.upsample as number | undefined ?? 0,
+        ...(o.threads !== undefined ? { threads: o.threads as number } : {}), ...backendOf(o),
+      });
+    },
+  },
+  {
     name: 'train',
     summary: "Train (or fine-tune) the face ResNet with dlib's metric loss.",
     usage: '[DATA_DIR]',

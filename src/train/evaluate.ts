@@ -84,6 +84,17 @@ export function evaluatePairs(descriptors: readonly ArrayLike<number>[], labels:
   };
 }
 
+/** `87.5%`; `n/a` for NaN. */
+export const percent = (v: number): string => (Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : 'n/a');
+
+/**
+ * One line: `accuracy at 0.6 62.3% (144 right, 87 wrong of 231 pairs), equal error rate 45.5%,
+ * best threshold 0.476 (64.1%)` (what `train --holdout` and `calibrate` print).
+ */
+export function formatPairEvaluation(e: PairEvaluation): string {
+  return `accuracy at ${e.threshold} ${percent(e.accuracy)} (${e.numRight} right, ${e.numWrong} wrong of ${e.numRight + e.numWrong} pairs), equal error rate ${percent(e.equalErrorRate)}, best threshold ${e.bestThreshold.toFixed(3)} (${percent(e.bestAccuracy)})`;
+}
+
 /** Values of a sorted array below t. */
 function countBelow(sorted: Float64Array, t: number): number {
   let lo = 0;

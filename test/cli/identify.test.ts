@@ -194,3 +194,42 @@ for u in d['unknown']:
     expect(readdirSync(work).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 });
+
+describe('facemetric calibrate', () => {
+  it('evaluates every pair of the johns faces, suggests the best threshold, writes the histograms and stores the tolerance', () => {
+    const g = join(work, 'cal.fmg');
+    copyFileSync(galleryFile, g);
+    const plot = join(work, 'cal.png');
+    const r = facemetric('calibrate', join(assetPath('examples'), 'johns'), '--plot', plot, '--gallery', g, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { faces: number; people: number; pairs: { same: number; different: number }; numRight: number; numWrong: number; accuracy: number; bestThreshold: number; bestAccuracy: number; tolerance: number };
+    // Independently: every pair i < j of the 55 descriptors, in float64.
+    let same = 0, different = 0, right = 0, maxSame = 0, minDifferent = Infinity;
+    for (let i = 0; i < described.length; i++) {
+      for (let j = i + 1; j < described.length; j++) {
+        const d = euclid(described[i]!.descriptor, described[j]!.descriptor);
+        const isSame = person(described[i]!.file) === person(described[j]!.file);
+        if (isSame) { same++; maxSame = Math.max(maxSame, d); } else { different++; minDifferent = Math.min(minDifferent, d); }
+        if ((d < 0.6) === isSame) right++;
+      }
+    }
+    expect(out.faces).toBe(55);
+    expect(out.people).toBe(5);
+    expect(out.pairs).toEqual({ same, different });
+    expect(out.numRight).toBe(right);
+    expect(out.numRight + out.numWrong).toBe(same + different);
+    // The two kinds are separated on johns: the best threshold lies between them, with no error.
+    expect(maxSame).toBeLessThan(minDifferent);
+    expect(out.bestAccuracy).toBe(1);
+    expect(out.bestThreshold).toBeGreaterThan(maxSame);
+    expect(out.bestThreshold).toBeLessThan(minDifferent);
+    expect(out.tolerance).toBe(Math.round(out.bestThreshold * 1000) / 1000);
+    expect(readFileSync(plot).subarray(1, 4).toString()).toBe('PNG');
+    expect(decodeGallery(readFileSync(g), g).tolerance).toBe(out.tolerance);
+    const again = facemetric('calibrate', join(assetPath('examples'), 'johns'), '--plot', plot);
+    expect(again.code).toBe(1);
+    expectOneLineError(again.stderr, /cal\.png: already exists/);
+    const id = facemetric('identify', johns[0]!, '--gallery', g);
+    expect(id.stderr).toBe(`known: 5 people, 5 faces; tolerance ${out.tolerance}, nearest match\n`);
+  });
+});
