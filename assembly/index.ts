@@ -52,3 +52,4 @@ export * from './col2img';
 export * from './conv';
 export * from './distance';
 export * from './train';
+export * from './knn';
