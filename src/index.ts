@@ -107,6 +107,8 @@ export {
 } from './gallery/gallery.js';
 export { decodeGallery, encodeGallery, GALLERY_SIGNATURE, GALLERY_VERSION, GalleryError, type GalleryData, type GalleryFaceMeta } from './gallery/format.js';
 export { faceDistance } from './gallery/distance.js';
+export { knnReference, type NearestRow } from './gallery/knn.js';
+export { WasmFaceIndex } from './gallery/knn-wasm.js';
 export {
   DEFAULT_TOLERANCE, identifyDescriptor, identifyFaces, toleranceOf, UNKNOWN_PERSON,
   type Identification, type IdentifiedFace, type IdentifyOptions,

@@ -6,6 +6,8 @@
 export { Gallery, DESCRIPTOR_DIMS, MATCH_RULES, type GalleryFace, type GalleryOptions, type LabeledFaceDescriptorsJson, type MatchRule, type NewGalleryFace, type PersonMatch, type SearchOptions } from './gallery.js';
 export { decodeGallery, encodeGallery, GalleryError, GALLERY_SIGNATURE, GALLERY_VERSION, type GalleryData, type GalleryFaceMeta } from './format.js';
 export { faceDistance } from './distance.js';
+export { knnReference, type NearestRow } from './knn.js';
+export { WasmFaceIndex } from './knn-wasm.js';
 export { DEFAULT_TOLERANCE, identifyDescriptor, identifyFaces, toleranceOf, UNKNOWN_PERSON, type Identification, type IdentifiedFace, type IdentifyOptions } from './identify.js';
 export { identify } from './identify-image.js';
 export { faceModelSha256, openGallery, readGalleryJson, saveGallery, writeGalleryJson, type OpenGalleryOptions } from './file.js';

@@ -12,7 +12,7 @@ import type { WasmKernels } from '../wasm/index.js';
 import { faceDistanceToRow } from './distance.js';
 import { byDistanceThenIndex, knnReference, type NearestRow } from './knn.js';
 
-export interface KnnExports {
+interface KnnExports {
   knn_candidates(q: number, data: number, n: number, k: number, slack: number, heapD: number, heapI: number, candD: number, candI: number, cap: number): number;
   knn_limit(): number;
 }
@@ -22,10 +22,14 @@ const DIMS = 128;
 /** 1 + 1e-4 rounded up to a float: the kernel's relative slack (assembly/knn.ts). */
 export const KNN_SLACK = 1.0001000165939331;
 
+/** An index's kernel instance (not exported: not API). */
+interface KnnInstance {
+  kernels: WasmKernels;
+  exports: KnnExports;
+}
+
 /** Descriptors held in WebAssembly memory, searched exactly (see the module's header). */
 export class WasmFaceIndex {
-  private kernels: WasmKernels | undefined;
-  private exports: KnnExports | undefined;
   private data = 0;
   private capacity = 0;
   private count = 0;
@@ -36,9 +40,7 @@ export class WasmFaceIndex {
   /** An empty index; `capacity` faces are reserved (it grows as needed). */
   constructor(capacity = 1024) {
     try {
-      const { kernels, exports } = loadKernels(NEEDS);
-      this.kernels = kernels;
-      this.exports = exports;
+      this.instance = loadKernels(NEEDS);
     } catch (e) {
       this.note = `the k-nearest-neighbour search runs in TypeScript: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`;
       this.fallback = new Float32Array(capacity * DIMS);
@@ -47,6 +49,16 @@ export class WasmFaceIndex {
   }
 
   private fallback: Float32Array | undefined;
+
+  private instance: KnnInstance | undefined;
+
+  private get kernels(): KnnInstance['kernels'] | undefined {
+    return this.instance?.kernels;
+  }
+
+  private get exports(): KnnInstance['exports'] | undefined {
+    return this.instance?.exports;
+  }
 
   /** Number of descriptors held. */
   get size(): number {
