@@ -247,6 +247,8 @@ gallery is written atomically; one made with another face model is refused.`,
       { name: 'json', description: 'one JSON object per photo: {"image", "faces": [{"rect", "name", "distance", "matches": [{"name", "distance"}]}]}' },
       { name: 'csv', description: "face_recognition's output, byte for byte: file,name lines (unknown_person, no_persons_found)" },
       { name: 'show-distance', description: 'with --csv: a third field, the distance (None when unknown)' },
+      { name: 'annotate', value: 'DIR', description: "also write each photo with its faces' boxes and names drawn, as DIR/<photo name>.png" },
+      FORCE,
     ],
     help: `identify: every face of every photo (folders walked recursively) gets the nearest known person
 within --tolerance, with the distance, or unknown_person; a photo without faces: no persons found.
@@ -260,6 +262,7 @@ its users can switch. A photo that cannot be read is named on stderr and skipped
         ...(o.tolerance !== undefined ? { tolerance: o.tolerance as number } : {}), ...(o.top !== undefined ? { top: o.top as number } : {}),
         ...(o.match !== undefined ? { match: o.match as 'nearest' | 'mean' } : {}),
         upsample: o.upsample as number | undefined ?? 0, json: o.json === true, csv: o.csv === true, showDistance: o['show-distance'] === true,
+        ...(o.annotate !== undefined ? { annotate: o.annotate as string } : {}), force: o.force === true,
         ...(o.threads !== undefined ? { threads: o.threads as number } : {}), ...backendOf(o),
       });
     },

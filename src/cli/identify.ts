@@ -18,9 +18,13 @@
  *    --show-distance a third field, the distance as Python prints a float (`repr`), `None` for
  *    unknown_person and no_persons_found. Distances are face_recognition's (float64, numpy's
  *    summation order; gallery/distance.ts).
+ *  - `--annotate DIR`: also each photo with its faces' boxes and names drawn, DIR/<photo>.png.
  * A photo that cannot be read is named on stderr and skipped (exit code 1 at the end).
  */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { FacemetricError, UsageError } from '../errors.js';
+import { annotateFaces, readImage, writePng } from '../image/index.js';
 import type { DnnBackend } from '../dnn/recognizer.js';
 import {
   faceModelSha256, Gallery, identifyFaces, openGallery, toleranceOf, UNKNOWN_PERSON,
@@ -40,6 +44,9 @@ export interface IdentifyCliOptions {
   json?: boolean;
   csv?: boolean;
   showDistance?: boolean;
+  /** Write each photo with its faces' boxes and names to DIR/<photo name>.png. */
+  annotate?: string;
+  force?: boolean;
   upsample?: number;
   threads?: number;
   backend?: DnnBackend;
@@ -107,6 +114,7 @@ export async function runIdentify(paths: readonly string[], opts: IdentifyCliOpt
   const tolerance = toleranceOf(gallery, opts);
   const matchOpts = { tolerance, top: opts.top ?? 1, ...(opts.match ? { match: opts.match } : {}) };
   const { files, problems } = collectInputs(paths);
+  const names = new Map<string, number>();
   let failed = problems.length > 0;
   for (const p of problems) io.err(`facemetric: ${p.file}: ${p.problem} (skipped)\n`);
   if (!opts.json && !opts.csv) {
@@ -136,9 +144,24 @@ export async function runIdentify(paths: readonly string[], opts: IdentifyCliOpt
         }
         io.out(lines.join('\n') + '\n');
       }
+      if (opts.annotate !== undefined) await annotate(outcome.file, faces, opts.annotate, opts.force === true, names);
     }
   } finally {
     await source.close();
   }
   return failed ? 1 : 0;
+}
+
+/**
+ * Writes `DIR/<photo name>.png` (`-2`, `-3` appended when photos share a name): the photo with
+ * each face's box and name drawn. An existing file is replaced only with `force`.
+ */
+async function annotate(file: string, faces: readonly IdentifiedFace[], dir: string, force: boolean, names: Map<string, number>): Promise<void> {
+  const base = path.basename(file, path.extname(file));
+  const seen = (names.get(base) ?? 0) + 1;
+  names.set(base, seen);
+  const out = path.join(dir, `${base}${seen > 1 ? `-${seen}` : ''}.png`);
+  const img = await readImage(file);
+  mkdirSync(dir, { recursive: true });
+  await writePng(out, annotateFaces(img, faces.map((f) => ({ rect: f.rect, label: f.name }))), { overwrite: force });
 }

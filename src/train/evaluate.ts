@@ -7,6 +7,7 @@
  */
 import { dlibFloatDistance } from '../cluster/chinese-whispers.js';
 import { encodePng } from '../image/encode.js';
+import { drawText } from '../image/font.js';
 import type { RgbImage } from '../image/pixels.js';
 
 /** Pair statistics of a set of labelled descriptors. */
@@ -110,15 +111,6 @@ function countBelow(sorted: Float64Array, t: number): number {
 // ------------------------------------------------------------------------------------------
 // The histogram picture
 
-const GLYPHS: Record<string, string[]> = {
-  '0': ['111', '101', '101', '101', '111'], '1': ['010', '110', '010', '010', '111'],
-  '2': ['111', '001', '111', '100', '111'], '3': ['111', '001', '111', '001', '111'],
-  '4': ['101', '101', '111', '001', '001'], '5': ['111', '100', '111', '001', '111'],
-  '6': ['111', '100', '111', '101', '111'], '7': ['111', '001', '001', '001', '001'],
-  '8': ['111', '101', '111', '101', '111'], '9': ['111', '101', '111', '001', '111'],
-  '.': ['000', '000', '000', '000', '010'],
-};
-
 function put(img: RgbImage, x: number, y: number, c: readonly number[]): void {
   if (x < 0 || y < 0 || x >= img.width || y >= img.height) return;
   const i = 3 * (y * img.width + x);
@@ -128,15 +120,7 @@ function put(img: RgbImage, x: number, y: number, c: readonly number[]): void {
 }
 
 function text(img: RgbImage, s: string, x: number, y: number, scale = 2): void {
-  for (const ch of s) {
-    const g = GLYPHS[ch];
-    if (g !== undefined) {
-      g.forEach((row, r) => [...row].forEach((bit, c) => {
-        if (bit === '1') for (let dy = 0; dy < scale; dy++) for (let dx = 0; dx < scale; dx++) put(img, x + c * scale + dx, y + r * scale + dy, [0, 0, 0]);
-      }));
-    }
-    x += 4 * scale;
-  }
+  drawText(img, s, x, y, [0, 0, 0], scale);
 }
 
 /** Colours of the picture: same-person bars, different-person bars, the threshold, the best threshold. */

@@ -233,3 +233,32 @@ describe('facemetric calibrate', () => {
     expect(id.stderr).toBe(`known: 5 people, 5 faces; tolerance ${out.tolerance}, nearest match\n`);
   });
 });
+
+describe('identify --annotate', () => {
+  it('writes each photo with its boxes and names drawn, and does not overwrite without --force', () => {
+    const out = join(work, 'drawn');
+    const photo = join(assetPath('examples'), 'faces', '2008_001009.jpg');
+    const r = facemetric('identify', photo, johns[0]!, '--gallery', galleryFile, '--annotate', out, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(out).sort()).toEqual([`${basename(johns[0]!, '.jpg')}.png`, '2008_001009.png']);
+    const drawn = readImageSync(join(out, '2008_001009.png'));
+    const original = readImageSync(photo);
+    const px = (img: typeof drawn, x: number, y: number): number[] => Array.from(img.data.subarray(3 * (y * img.width + x), 3 * (y * img.width + x) + 3));
+    const faces = (JSON.parse(r.stdout.split('\n')[0]!) as { faces: { rect: [number, number, number, number]; name: string }[] }).faces;
+    expect(faces.map((f) => f.name)).toEqual(['unknown_person', 'unknown_person']);
+    for (const f of faces) {
+      const [l, t, , b] = f.rect;
+      expect(px(drawn, l, b)).toEqual([0, 255, 0]); // the box
+      // the label above the box: a green band with black letters in it (scale 2: 14 px high)
+      const band: number[][] = [];
+      for (let y = t - 14; y < t; y++) for (let x = l; x < l + 14 * 8; x++) band.push(px(drawn, x, y));
+      expect(band.filter((p) => p.join() === '0,0,0').length).toBeGreaterThan(100);
+      expect(band.filter((p) => p.join() === '0,255,0').length).toBeGreaterThan(500);
+    }
+    expect(px(drawn, 5, 470)).toEqual(px(original, 5, 470)); // elsewhere untouched
+    const again = facemetric('identify', photo, '--gallery', galleryFile, '--annotate', out);
+    expect(again.code).toBe(1);
+    expectOneLineError(again.stderr.split('\n').filter((l) => !l.startsWith('known:')).join('\n'), /2008_001009\.png: already exists/);
+    expect(facemetric('identify', photo, '--gallery', galleryFile, '--annotate', out, '--force').code).toBe(0);
+  });
+});
