@@ -27,6 +27,7 @@
  * the browser core reads and writes galleries from bytes too (file I/O: gallery/file.ts).
  */
 import { FacemetricError } from '../errors.js';
+import { crc32 } from '../image/crc32.js';
 import type { Point } from '../geometry/vector.js';
 import type { Rect } from '../geometry/rectangle.js';
 
@@ -69,22 +70,7 @@ export interface GalleryData {
   descriptors: Float32Array;
 }
 
-let crcTable: Uint32Array | undefined;
-
-/** CRC-32 as zlib's `crc32` (polynomial 0xEDB88320, reflected, initial and final XOR ~0). */
-export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  if (crcTable === undefined) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = crcTable[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+export { crc32 };
 
 /** 64 hex digits -> 32 bytes; '' -> 32 zero bytes. */
 export function hexToBytes(hex: string, what: string): Uint8Array {
