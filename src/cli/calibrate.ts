@@ -4,7 +4,8 @@
  * rules; one face per photo, others named on stderr and skipped). Every pair of faces, same
  * person or not, is evaluated by train/evaluate.ts's `evaluatePairs` (dlib's float distance):
  * verification accuracy at 0.6 (same person below it), the equal error rate and its threshold,
- * and the threshold that maximises accuracy — suggested as `--tolerance`. Writes the two
+ * the threshold that maximises accuracy — suggested as `--tolerance` — and the ROC curve (true
+ * and false accept rates every 0.05; JSON). Writes the two
  * distance histograms (`histogramPng`: same person green, different red, 0.6 blue, the best
  * threshold grey) to `--plot` (default calibration.png; an existing file only with --force);
  * `--gallery FILE` stores the suggested tolerance in a gallery, where identify takes it as its
@@ -14,7 +15,7 @@ import { FacemetricError } from '../errors.js';
 import type { DnnBackend } from '../dnn/recognizer.js';
 import { faceModelSha256, Gallery, openGallery, saveGallery } from '../gallery/index.js';
 import { statOrUndefined, writeAtomic } from '../models/fsutil.js';
-import { evaluatePairs, formatPairEvaluation, histogramPng } from '../train/evaluate.js';
+import { evaluatePairs, formatPairEvaluation, histogramPng, percent, rocCurve } from '../train/evaluate.js';
 import { enrollPaths, type Io } from './enroll.js';
 import { peopleCount, plural } from './report.js';
 
@@ -52,6 +53,8 @@ export async function runCalibrate(dir: string, opts: CalibrateCliOptions, io: I
   }
   await writeAtomic(plot, histogramPng([e]));
   const tolerance = suggest(e.bestThreshold);
+  // The ROC curve every 0.05 from 0.05 to 1.5 (JSON), a few points of it in the text.
+  const roc = rocCurve(e, Array.from({ length: 30 }, (_, i) => Math.round((i + 1) * 5) / 100));
   if (target !== undefined) {
     target.tolerance = tolerance;
     await saveGallery(target, opts.gallery!);
@@ -62,13 +65,14 @@ export async function runCalibrate(dir: string, opts: CalibrateCliOptions, io: I
       pairs: { same: e.same.length, different: e.different.length },
       threshold: e.threshold, accuracy: e.accuracy, numRight: e.numRight, numWrong: e.numWrong,
       equalErrorRate: e.equalErrorRate, equalErrorThreshold: e.equalErrorThreshold,
-      bestThreshold: e.bestThreshold, bestAccuracy: e.bestAccuracy, tolerance, plot, ...(opts.gallery !== undefined ? { gallery: opts.gallery } : {}),
+      bestThreshold: e.bestThreshold, bestAccuracy: e.bestAccuracy, tolerance, roc, plot, ...(opts.gallery !== undefined ? { gallery: opts.gallery } : {}),
     }) + '\n');
   } else {
     io.out([
       `${plural(faces.size, 'face')} of ${peopleCount(faces.people.length)} (${enrolled.skipped.length} skipped): ${e.same.length} same-person and ${e.different.length} different-person pairs`,
       formatPairEvaluation(e),
       `equal error rate at ${e.equalErrorThreshold.toFixed(3)}; same-person distances ${e.same[0]!.toFixed(3)}..${e.same.at(-1)!.toFixed(3)}, different-person ${e.different[0]!.toFixed(3)}..${e.different.at(-1)!.toFixed(3)}`,
+      `true / false accepts: ${roc.filter((p) => [0.4, 0.5, 0.6, 0.7].includes(p.threshold)).map((p) => `${p.threshold}: ${percent(p.trueAcceptRate)} / ${percent(p.falseAcceptRate)}`).join(', ')}`,
       `suggested: --tolerance ${tolerance}${target !== undefined ? ` (stored in ${opts.gallery})` : ''}`,
       `histograms: ${plot}`,
     ].join('\n') + '\n');

@@ -85,6 +85,26 @@ export function evaluatePairs(descriptors: readonly ArrayLike<number>[], labels:
   };
 }
 
+/** One point of a ROC curve: at `threshold`, the fractions of same-person pairs accepted (below it) and of different-person pairs accepted. */
+export interface RocPoint {
+  threshold: number;
+  trueAcceptRate: number;
+  falseAcceptRate: number;
+}
+
+/**
+ * The ROC curve of an evaluation at the given thresholds: for each, the share of same-person
+ * pairs closer than it (true accepts) and of different-person pairs closer than it (false
+ * accepts); NaN for a kind without pairs.
+ */
+export function rocCurve(e: PairEvaluation, thresholds: readonly number[]): RocPoint[] {
+  return thresholds.map((t) => ({
+    threshold: t,
+    trueAcceptRate: e.same.length === 0 ? NaN : countBelow(e.same, t) / e.same.length,
+    falseAcceptRate: e.different.length === 0 ? NaN : countBelow(e.different, t) / e.different.length,
+  }));
+}
+
 /** `87.5%`; `n/a` for NaN. */
 export const percent = (v: number): string => (Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : 'n/a');
 

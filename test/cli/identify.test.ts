@@ -202,7 +202,7 @@ describe('facemetric calibrate', () => {
     const plot = join(work, 'cal.png');
     const r = facemetric('calibrate', join(assetPath('examples'), 'johns'), '--plot', plot, '--gallery', g, '--json');
     expect(r.code, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as { faces: number; people: number; pairs: { same: number; different: number }; numRight: number; numWrong: number; accuracy: number; bestThreshold: number; bestAccuracy: number; tolerance: number };
+    const out = JSON.parse(r.stdout) as { faces: number; people: number; pairs: { same: number; different: number }; numRight: number; numWrong: number; accuracy: number; bestThreshold: number; bestAccuracy: number; tolerance: number; roc: { threshold: number; trueAcceptRate: number; falseAcceptRate: number }[] };
     // Independently: every pair i < j of the 55 descriptors, in float64.
     let same = 0, different = 0, right = 0, maxSame = 0, minDifferent = Infinity;
     for (let i = 0; i < described.length; i++) {
@@ -224,6 +224,18 @@ describe('facemetric calibrate', () => {
     expect(out.bestThreshold).toBeGreaterThan(maxSame);
     expect(out.bestThreshold).toBeLessThan(minDifferent);
     expect(out.tolerance).toBe(Math.round(out.bestThreshold * 1000) / 1000);
+    // ROC: at 0.4, the shares of same- and different-person pairs closer than 0.4, counted here
+    const at = (t: number): { tar: number; far: number } => {
+      let s = 0, d = 0;
+      for (let i = 0; i < described.length; i++) for (let j = i + 1; j < described.length; j++) {
+        const dist = euclid(described[i]!.descriptor, described[j]!.descriptor);
+        if (dist < t) { if (person(described[i]!.file) === person(described[j]!.file)) s++; else d++; }
+      }
+      return { tar: s / same, far: d / different };
+    };
+    const p4 = out.roc.find((p) => p.threshold === 0.4)!;
+    expect({ tar: p4.trueAcceptRate, far: p4.falseAcceptRate }).toEqual(at(0.4));
+    expect(out.roc).toHaveLength(30);
     expect(readFileSync(plot).subarray(1, 4).toString()).toBe('PNG');
     expect(decodeGallery(readFileSync(g), g).tolerance).toBe(out.tolerance);
     const again = facemetric('calibrate', join(assetPath('examples'), 'johns'), '--plot', plot);
@@ -260,5 +272,25 @@ describe('identify --annotate', () => {
     expect(again.code).toBe(1);
     expectOneLineError(again.stderr.split('\n').filter((l) => !l.startsWith('known:')).join('\n'), /2008_001009\.png: already exists/);
     expect(facemetric('identify', photo, '--gallery', galleryFile, '--annotate', out, '--force').code).toBe(0);
+  });
+});
+
+describe('enroll --export / --import: face-api LabeledFaceDescriptors JSON', () => {
+  it('exports the gallery as [{label, descriptors}] and imports it into a new gallery with the same descriptors', () => {
+    const json = join(work, 'faces.json');
+    const r = facemetric('enroll', galleryFile, '--export', json);
+    expect(r.code, r.stderr).toBe(0);
+    const exported = JSON.parse(readFileSync(json, 'utf8')) as { label: string; descriptors: number[][] }[];
+    expect(exported.map((e) => e.label)).toEqual(people);
+    exported.forEach((e, i) => expect(e.descriptors).toEqual([Array.from(knownDescriptors[i]!)]));
+    expect(facemetric('enroll', galleryFile, '--export', json).code).toBe(1); // exists: refused without --force
+    const copy = join(work, 'imported.fmg');
+    const imp = facemetric('enroll', copy, '--import', json, '--json');
+    expect(imp.code, imp.stderr).toBe(0);
+    expect((JSON.parse(imp.stdout) as { imported: number; faces: number }).imported).toBe(5);
+    const g = decodeGallery(readFileSync(copy), copy);
+    expect(g.people).toEqual(people);
+    expect(g.descriptors).toEqual(decodeGallery(readFileSync(galleryFile), galleryFile).descriptors);
+    expect(g.faces.map((f) => f.source)).toEqual(['', '', '', '', '']);
   });
 });
