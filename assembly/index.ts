@@ -53,3 +53,4 @@ export * from './conv';
 export * from './distance';
 export * from './train';
 export * from './elementwise';
+export * from './knn';

@@ -1,6 +1,6 @@
 /**
  * facemetric benchmarks (tinybench). `npm run bench [suite]` after `npm ci`; suites: kernels,
- * models, fhog, detect, landmarks, accuracy, gemm, gemm-backward, forward-wasm, parallel, resnet, cluster, job, train (all when none is named).
+ * models, fhog, detect, landmarks, accuracy, gemm, gemm-backward, forward-wasm, parallel, resnet, cluster, search, job, train (all when none is named).
  *
  * Here: the first WebAssembly SIMD kernel against its TypeScript reference (GFLOP/s) and reading/
  * writing the three dlib model files (ms, MB/s). Each stage's suite lives in its own file and
@@ -29,6 +29,7 @@ import { parallelBench } from './parallel.js';
 import { accuracyReport } from './accuracy.js';
 import { landmarksBench } from './landmarks.js';
 import { clusterBench } from './cluster.js';
+import { searchBench } from './search.js';
 
 async function kernels(): Promise<void> {
   const k = WasmKernels.load();
@@ -114,7 +115,7 @@ console.log(`facemetric bench: node ${process.version}, ${process.platform}/${pr
 const suites: Record<string, () => Promise<void>> = {
   kernels, models, fhog: fhogBench, detect: detectBench, landmarks: landmarksBench, accuracy: accuracyReport,
   gemm: gemmBench, 'gemm-backward': gemmBackwardBench, 'forward-wasm': forwardWasmBench, parallel: parallelBench, resnet: resnetBench,
-  cluster: clusterBench, job: jobBench, train: trainBench,
+  cluster: clusterBench, search: searchBench, job: jobBench, train: trainBench,
 };
 const only = process.argv[2];
 if (only !== undefined && !(only in suites)) {

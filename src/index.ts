@@ -100,6 +100,22 @@ export { buildFaceEdgesFast, faceEdges, type FaceEdgeList, type FaceEdgesOptions
 export { wasmFaceEdgesAvailable } from './cluster/edges-wasm.js';
 export type { FaceDescriptors, FaceEdgePairs } from './cluster/face-graph.js';
 
+// Known people (issue 15): the gallery (its .fmg file, face-api's LabeledFaceDescriptors JSON), search, identification.
+export {
+  DESCRIPTOR_DIMS, Gallery, MATCH_RULES,
+  type GalleryFace, type GalleryOptions, type LabeledFaceDescriptorsJson, type MatchRule, type NewGalleryFace, type PersonMatch, type SearchOptions,
+} from './gallery/gallery.js';
+export { decodeGallery, encodeGallery, GALLERY_SIGNATURE, GALLERY_VERSION, GalleryError, type GalleryData, type GalleryFaceMeta } from './gallery/format.js';
+export { faceDistance } from './gallery/distance.js';
+export { knnReference, type NearestRow } from './gallery/knn.js';
+export { WasmFaceIndex } from './gallery/knn-wasm.js';
+export {
+  DEFAULT_TOLERANCE, identifyDescriptor, identifyFaces, toleranceOf, UNKNOWN_PERSON,
+  type Identification, type IdentifiedFace, type IdentifyOptions,
+} from './gallery/identify.js';
+export { identify } from './gallery/identify-image.js';
+export { faceModelSha256, openGallery, readGalleryJson, saveGallery, writeGalleryJson, type OpenGalleryOptions } from './gallery/file.js';
+
 // Metric learning (dlib/dnn/loss.h, solvers.h, trainer.h; dnn_metric_learning_on_images_ex.cpp):
 // the training loop, its pieces and the evaluation of a trained network.
 export {
@@ -112,7 +128,7 @@ export { Sgd, type SgdLoops, type SgdRange, type SgdRule, type SgdState } from '
 export { LearningRateSchedule, type LearningRateScheduleOptions, type LearningRateScheduleState, type RecordResult } from './train/trainer.js';
 export { initializeNet } from './train/init.js';
 export { toInferenceNet } from './train/convert.js';
-export { evaluatePairs, histogramPng, type PairEvaluation } from './train/evaluate.js';
+export { evaluatePairs, formatPairEvaluation, histogramPng, rocCurve, type PairEvaluation, type RocPoint } from './train/evaluate.js';
 export { loadImageAsDlib, loadMiniBatch, loadObjectsList, type LoadImage, type MiniBatch, type ObjectsList } from './train/sampler.js';
 export {
   holdoutSplit, parseBatchList, scanDataDir,

@@ -200,6 +200,99 @@ person (distance < --threshold). A photo without a face is an error (exit 1).`,
     },
   },
   {
+    name: 'enroll',
+    summary: 'Add known people\'s faces to a gallery file (created when missing).',
+    usage: 'GALLERY PATH...',
+    options: [
+      { name: 'name', value: 'NAME', description: 'every photo is this person (default: the sub-folder name, known/<name>/*.jpg, else the file name, known/<name>.jpg)' },
+      { name: 'largest', description: 'take the largest face of a photo with several (default: skip such photos)' },
+      UPSAMPLE,
+      { name: 'import', value: 'JSON', description: "also add the people of a face-api LabeledFaceDescriptors JSON file ([{label, descriptors}])" },
+      { name: 'export', value: 'JSON', description: 'also write the gallery as face-api LabeledFaceDescriptors JSON (refuses to overwrite unless --force)' },
+      { name: 'force', description: 'replace an existing --export file' },
+      BACKEND,
+      { name: 'threads', value: 'N', default: 'the cores, at most 4', parse: numberOption('threads', 1, 64, true), description: 'worker threads reading photos and finding faces' },
+      JSON_OUT,
+    ],
+    help: `enroll: the faces of known people's photos (folders walked recursively) into GALLERY (.fmg:
+the descriptors, each photo's path, content hash, box and landmarks, the face model's sha256).
+A photo must show one face (--largest: the largest of several); others are named on stderr and
+skipped (exit code 3). A photo enrolled before (same path and content) is not added again. The
+gallery is written atomically; one made with another face model is refused.`,
+    async run(positionals, o) {
+      if (positionals.length === 0) throw new UsageError('enroll: give the gallery file and the photos (enroll GALLERY PATH...)');
+      const [gallery, ...paths] = positionals;
+      if (paths.length === 0 && o.import === undefined && o.export === undefined) throw new UsageError('enroll: give at least one photo or folder after the gallery');
+      const { runEnroll } = await import('./enroll.js');
+      return runEnroll(gallery!, paths, {
+        ...(o.name !== undefined ? { name: o.name as string } : {}), largest: o.largest === true,
+        upsample: o.upsample as number | undefined ?? 0, json: o.json === true, force: o.force === true,
+        ...(o.import !== undefined ? { importJson: o.import as string } : {}), ...(o.export !== undefined ? { exportJson: o.export as string } : {}),
+        ...(o.threads !== undefined ? { threads: o.threads as number } : {}), ...backendOf(o),
+      });
+    },
+  },
+  {
+    name: 'identify',
+    summary: 'Who is in each photo: every face against known people (a gallery or a folder).',
+    usage: 'UNKNOWN...',
+    options: [
+      { name: 'gallery', value: 'FILE', description: 'the known people: a gallery written by facemetric enroll' },
+      { name: 'known', value: 'DIR', description: "the known people: a folder of their photos (known/<name>/*.jpg or known/<name>.jpg), enrolled in memory" },
+      { name: 'tolerance', value: 'T', default: "the gallery's calibrated tolerance, else 0.6", parse: numberOption('tolerance', 0, 10, false), description: 'a person matches at distance <= T (face_recognition\'s rule)' },
+      { name: 'top', value: 'K', default: '1', parse: numberOption('top', 1, 1000000, true), description: 'list the K nearest people per face' },
+      { name: 'match', value: 'nearest|mean', default: 'nearest', parse: choiceOption('match', ['nearest', 'mean'] as const), description: "a person's distance: to their nearest face, or the mean over their faces (face-api's FaceMatcher)" },
+      UPSAMPLE, BACKEND,
+      { name: 'threads', value: 'N', default: 'the cores, at most 4', parse: numberOption('threads', 1, 64, true), description: 'worker threads reading photos and finding faces' },
+      { name: 'json', description: 'one JSON object per photo: {"image", "faces": [{"rect", "name", "distance", "matches": [{"name", "distance"}]}]}' },
+      { name: 'csv', description: "face_recognition's output, byte for byte: file,name lines (unknown_person, no_persons_found)" },
+      { name: 'show-distance', description: 'with --csv: a third field, the distance (None when unknown)' },
+      { name: 'annotate', value: 'DIR', description: "also write each photo with its faces' boxes and names drawn, as DIR/<photo name>.png" },
+      FORCE,
+    ],
+    help: `identify: every face of every photo (folders walked recursively) gets the nearest known person
+within --tolerance, with the distance, or unknown_person; a photo without faces: no persons found.
+--csv prints face_recognition's lines exactly (one per known person within the tolerance), so
+its users can switch. A photo that cannot be read is named on stderr and skipped (exit code 1).`,
+    async run(positionals, o) {
+      needInputs('identify', positionals, 'photo or folder');
+      const { runIdentify } = await import('./identify.js');
+      return runIdentify(positionals, {
+        ...(o.gallery !== undefined ? { gallery: o.gallery as string } : {}), ...(o.known !== undefined ? { known: o.known as string } : {}),
+        ...(o.tolerance !== undefined ? { tolerance: o.tolerance as number } : {}), ...(o.top !== undefined ? { top: o.top as number } : {}),
+        ...(o.match !== undefined ? { match: o.match as 'nearest' | 'mean' } : {}),
+        upsample: o.upsample as number | undefined ?? 0, json: o.json === true, csv: o.csv === true, showDistance: o['show-distance'] === true,
+        ...(o.annotate !== undefined ? { annotate: o.annotate as string } : {}), force: o.force === true,
+        ...(o.threads !== undefined ? { threads: o.threads as number } : {}), ...backendOf(o),
+      });
+    },
+  },
+  {
+    name: 'calibrate',
+    summary: 'The tolerance for these people: accuracy, equal error rate, best threshold, histograms.',
+    usage: 'LABELLED_DIR',
+    options: [
+      { name: 'plot', value: 'PNG', default: 'calibration.png', description: 'the same-person and different-person distance histograms' },
+      { name: 'gallery', value: 'FILE', description: 'store the suggested tolerance in this gallery (identify\'s default then)' },
+      { name: 'force', description: 'replace an existing --plot file' },
+      UPSAMPLE, BACKEND,
+      { name: 'threads', value: 'N', default: 'the cores, at most 4', parse: numberOption('threads', 1, 64, true), description: 'worker threads reading photos and finding faces' },
+      JSON_OUT,
+    ],
+    help: `calibrate: LABELLED_DIR has a folder of photos per person (one face each). Every pair of faces,
+same person or not: the verification accuracy at 0.6, the equal error rate, the threshold with the
+best accuracy (suggested as identify's --tolerance), and a PNG of the two distance histograms.`,
+    async run(positionals, o) {
+      if (positionals.length !== 1) throw new UsageError(`calibrate: give one folder (a sub-folder of photos per person), got ${positionals.length}`);
+      const { runCalibrate } = await import('./calibrate.js');
+      return runCalibrate(positionals[0]!, {
+        ...(o.plot !== undefined ? { plot: o.plot as string } : {}), ...(o.gallery !== undefined ? { gallery: o.gallery as string } : {}),
+        force: o.force === true, json: o.json === true, upsample: o.upsample as number | undefined ?? 0,
+        ...(o.threads !== undefined ? { threads: o.threads as number } : {}), ...backendOf(o),
+      });
+    },
+  },
+  {
     name: 'train',
     summary: "Train (or fine-tune) the face ResNet with dlib's metric loss.",
     usage: '[DATA_DIR]',
@@ -329,8 +422,8 @@ With --json, detect/landmarks/describe print one JSON object per image per line:
    "faces": [{"rect": [left, top, right, bottom], "score", "filter", "landmarks", "descriptor"}]}
 Rectangles use dlib's inclusive convention; faces come in the order dlib returns them.
 ${COMMANDS.filter((c) => c.help !== '').map((c) => c.help).join('\n')}
-Exit codes: 0 done, 1 bad input (or, for cluster, no report), 2 wrong arguments, 3 (cluster)
-report written but some inputs skipped. Each command's options and defaults: facemetric help COMMAND.
+Exit codes: 0 done, 1 bad input (or, for cluster, no report), 2 wrong arguments, 3 (cluster,
+enroll) report or gallery written but some inputs skipped. Each command's options and defaults: facemetric help COMMAND.
 `;
 }
 

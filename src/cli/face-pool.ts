@@ -131,3 +131,15 @@ export async function workerSource(threads: number, opts: { upsample: number; de
     },
   };
 }
+
+/**
+ * Where enroll and identify find their photos' faces, descriptors included: worker threads
+ * (`threads`, default {@link defaultThreads}) for 4 photos or more, else this thread.
+ */
+export async function describedFaceSource(files: number, opts: { threads?: number; upsample: number; backend?: DnnBackend }): Promise<FaceSource> {
+  const threads = Math.min(opts.threads ?? defaultThreads(), files);
+  const backend = opts.backend === undefined ? {} : { backend: opts.backend };
+  if (threads > 1 && files >= 4 && import.meta.url.endsWith('.js')) return workerSource(threads, { upsample: opts.upsample, describe: true, ...backend });
+  const { loadFaceModels } = await import('../pipeline/index.js');
+  return inProcessSource(loadFaceModels('describe', backend), opts.upsample);
+}

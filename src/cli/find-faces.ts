@@ -5,14 +5,15 @@
  * it runs in the main thread or in a worker of face-pool.ts, so results never depend on threads.
  */
 import { FacemetricError } from '../errors.js';
-import type { Rect } from '../geometry/index.js';
+import type { Point, Rect } from '../geometry/index.js';
 import { encodePng, readImage, type RgbImage } from '../image/index.js';
 import { runPipeline, type FaceModels } from '../pipeline/index.js';
 
 export type { FaceModels };
 
 export interface ImageFaces {
-  faces: { rect: Rect; score: number; filter: number }[];
+  /** Each face's box, detector score and filter, and dlib's 68 landmarks. */
+  faces: { rect: Rect; score: number; filter: number; landmarks: Point[] }[];
   /** Each face's 150x150 chip. */
   chips: RgbImage[];
   /** Each chip encoded as PNG (done here, so that worker threads share that work too). */
@@ -46,7 +47,7 @@ export async function findFaces(file: string, models: FaceModels, upsample: numb
   t0 = performance.now();
   const pngs = chips.map((c) => encodePng(c, { filterType: 4 }));
   timings.encode = performance.now() - t0;
-  const out: ImageFaces = { faces: run.faces.map((d) => ({ rect: d.rect, score: d.score, filter: d.filter })), chips, pngs, timings };
+  const out: ImageFaces = { faces: run.faces.map((d) => ({ rect: d.rect, score: d.score, filter: d.filter, landmarks: d.landmarks! })), chips, pngs, timings };
   if (describe && chips.length > 0) out.descriptors = run.faces.map((f) => f.descriptor!);
   return out;
 }

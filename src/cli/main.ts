@@ -9,6 +9,12 @@
 import { FacemetricError } from '../errors.js';
 import { runCommand } from './commands.js';
 
+// A reader that stops early (`facemetric identify ... | head`) is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 runCommand(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -23,7 +23,7 @@ import { assetPath } from '../models/index.js';
 import { DlibRand } from '../rand/dlib-rand.js';
 import { readCheckpoint, writeCheckpoint, type TrainCheckpoint } from '../train/checkpoint.js';
 import { datasetLoader, datasetObjects, holdoutSplit, parseBatchList, scanDataDir, type DataDirScan } from '../train/dataset.js';
-import { histogramPng, type PairEvaluation } from '../train/evaluate.js';
+import { formatPairEvaluation, histogramPng, type PairEvaluation } from '../train/evaluate.js';
 import { loadImageAsDlib } from '../train/sampler.js';
 import {
   checkTrainable, EXAMPLE_TRAINING, evaluateNet, inferenceNetOf, trainMetricNet,
@@ -95,7 +95,6 @@ function summaryOf(e: PairEvaluation | undefined): Record<string, number> | unde
   };
 }
 
-const pct = (v: number): string => (Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : 'n/a');
 
 function loadInit(spec: string): DnnNet {
   const file = spec === 'default' ? assetPath('dlib_face_recognition_resnet_model_v1') : spec;
@@ -286,8 +285,7 @@ export async function runTrain(o: TrainCliOptions): Promise<number> {
   } else {
     process.stdout.write(`trained ${result.steps} steps (${result.stoppedBy}), last loss ${result.lastLoss.toFixed(5)}; wrote ${files.model} and ${files.training}\n`);
     if (before !== undefined && after !== undefined) {
-      const line = (name: string, e: PairEvaluation): string =>
-        `${name}: accuracy at ${e.threshold} ${pct(e.accuracy)} (${e.numRight} right, ${e.numWrong} wrong of ${e.numRight + e.numWrong} pairs), equal error rate ${pct(e.equalErrorRate)}, best threshold ${e.bestThreshold.toFixed(3)} (${pct(e.bestAccuracy)})`;
+      const line = (name: string, e: PairEvaluation): string => `${name}: ${formatPairEvaluation(e)}`;
       process.stdout.write(`held-out people, ${line('before', before)}\n`);
       process.stdout.write(`held-out people, ${line('after', after)}\n`);
       process.stdout.write(`histograms: ${files.histograms}; report: ${files.report}\n`);

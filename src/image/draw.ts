@@ -9,6 +9,7 @@
  */
 import type { Point, Rect } from '../geometry/index.js';
 import type { RgbImage } from './pixels.js';
+import { drawText, fillRect, textHeight, textWidth } from './font.js';
 
 /** An RGB colour, 0..255 per channel. */
 export type Rgb = readonly [r: number, g: number, b: number];
@@ -136,10 +137,12 @@ export interface FaceAnnotation {
   rect: Readonly<Rect>;
   /** Integer landmarks (68 or 5 points, or any other number: dots only). */
   landmarks?: readonly Readonly<Point>[];
+  /** A name written above the box (below its top edge when there is no room), black on the box's green. */
+  label?: string;
 }
 
 /**
- * Returns a copy of `img` with each face's box (green) and, when present, its landmark outline
+ * Returns a copy of `img` with each face's box (green), its label if any, and, when present, its landmark outline
  * (dlib's render_face_detections segments, red) and points drawn, the pen scaled to the image
  * (1 pixel up to ~600 px on the short side, thicker above).
  */
@@ -150,6 +153,14 @@ export function annotateFaces(img: RgbImage, faces: readonly FaceAnnotation[]): 
   const shape: Rgb = [255, 0, 0];
   for (const f of faces) {
     drawRectangle(out, f.rect, box, pen + 1);
+    if (f.label !== undefined && f.label !== '') {
+      const scale = 2 * pen;
+      const w = textWidth(f.label, scale) + 2 * scale;
+      const h = textHeight(scale) + 2 * scale;
+      const top = f.rect[1] - h >= 0 ? f.rect[1] - h : f.rect[1];
+      fillRect(out, f.rect[0], top, f.rect[0] + w, top + h, box);
+      drawText(out, f.label, f.rect[0] + scale, top + scale, [0, 0, 0], scale);
+    }
     const pts = f.landmarks;
     if (!pts) continue;
     for (const [a, b] of faceShapeSegments(pts.length)) drawLine(out, pts[a]![0], pts[a]![1], pts[b]![0], pts[b]![1], shape, pen);

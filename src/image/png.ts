@@ -33,6 +33,7 @@
  * - palette indices beyond the PLTE entries show as black.
  */
 import * as zlib from 'node:zlib';
+import { crc32 } from './crc32.js';
 import pngjs from 'pngjs';
 import { ImageError } from '../errors.js';
 import { checkDimensions } from './limits.js';
@@ -59,26 +60,7 @@ const ALLOWED_DEPTHS: Record<number, number[]> = {
   0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16],
 };
 
-let crcTable: Uint32Array | undefined;
-
-/**
- * CRC-32 (ISO 3309 / PNG) of `bytes[start, end)`.
- *
- * Requires: 0 <= start <= end <= bytes.length. Ensures: returns an unsigned 32-bit integer.
- */
-export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  if (crcTable === undefined) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = crcTable[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+export { crc32 } from './crc32.js';
 
 function u32(bytes: Uint8Array, at: number): number {
   return ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]) >>> 0;

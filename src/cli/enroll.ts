@@ -1,0 +1,181 @@
+/**
+ * `facemetric enroll GALLERY PATH...`: adds the faces of known people's photos to a gallery file
+ * (src/gallery/; created when missing). Options, defaults and help: the command table
+ * (commands.ts). The same enrolment builds `identify --known DIR`'s gallery in memory.
+ *
+ * Each photo's person: `--name NAME`, else, for a photo inside a folder given on the command
+ * line, the name of its first sub-folder there (`known/<name>/*.jpg`, several photos per
+ * person), else the photo's file name without its extension (`known/<name>.jpg`,
+ * face_recognition's convention). A photo must hold exactly one face (`--largest`: the largest
+ * box of several); a photo with none or several is named on stderr and skipped. A photo already
+ * enrolled — the same path (normalised) with the same content (sha256) — is not added again, and
+ * not even read past its hash. The gallery is written once at the end, atomically
+ * (gallery/file.ts); nothing is written when nothing was added. Exit code 0; 3 when some photos
+ * were skipped (the gallery holds the others); 1 when nothing could be enrolled into a new
+ * gallery.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { FacemetricError } from '../errors.js';
+import type { DnnBackend } from '../dnn/recognizer.js';
+import { rectArea, type Rect } from '../geometry/rectangle.js';
+import { Gallery, faceModelSha256, openGallery, readGalleryJson, saveGallery, writeGalleryJson } from '../gallery/index.js';
+import { sha256Hex } from '../models/fsutil.js';
+import { EXIT_INPUTS_SKIPPED } from './cluster.js';
+import { describedFaceSource } from './face-pool.js';
+import { problemOf } from './find-faces.js';
+import { collectInputs, type InputProblem } from './inputs.js';
+import { peopleCount, plural } from './report.js';
+
+export interface EnrollOptions {
+  /** Every photo is this person. */
+  name?: string;
+  /** Take the largest face of a photo with several. */
+  largest?: boolean;
+  upsample?: number;
+  threads?: number;
+  backend?: DnnBackend;
+}
+
+export interface EnrollCliOptions extends EnrollOptions {
+  json?: boolean;
+  /** Also add the people of a face-api LabeledFaceDescriptors JSON file. */
+  importJson?: string;
+  /** Also write the gallery as face-api LabeledFaceDescriptors JSON. */
+  exportJson?: string;
+  force?: boolean;
+}
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+
+/** What one enrolment did. */
+export interface EnrollResult {
+  added: { image: string; name: string; rect: Rect }[];
+  /** Photos enrolled before (same path and content). */
+  unchanged: string[];
+  skipped: InputProblem[];
+}
+
+/** The person a photo is, by the rules of the module's header. */
+export function personName(file: string, given: string, givenIsFolder: boolean): string {
+  if (givenIsFolder) {
+    const rel = path.relative(given, file).split(path.sep);
+    if (rel.length > 1) return rel[0]!;
+  }
+  return path.basename(file, path.extname(file));
+}
+
+/**
+ * Enrols the photos under `paths` into `gallery` (in memory): see the module's header. Skipped
+ * photos are named through `io.err` as they come.
+ */
+export async function enrollPaths(gallery: Gallery, paths: readonly string[], opts: EnrollOptions, io: Io): Promise<EnrollResult> {
+  const result: EnrollResult = { added: [], unchanged: [], skipped: [] };
+  const skip = (p: InputProblem): void => {
+    result.skipped.push(p);
+    io.err(`facemetric: ${p.file}: ${p.problem} (skipped)\n`);
+  };
+  const todo: { file: string; name: string; sha256: string }[] = [];
+  const seen = new Set<string>();
+  for (const given of paths) {
+    const { files, problems } = collectInputs([given]);
+    problems.forEach(skip);
+    let isFolder = false;
+    try {
+      isFolder = statSync(given).isDirectory();
+    } catch { /* collectInputs named the problem */ }
+    for (const file of files) {
+      let bytes: Uint8Array;
+      try {
+        bytes = readFileSync(file);
+      } catch (e) {
+        skip({ file, problem: problemOf(file, new FacemetricError(`cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`)) });
+        continue;
+      }
+      const sha256 = sha256Hex(bytes);
+      const source = path.normalize(file);
+      if (gallery.has(source, sha256) || seen.has(`${sha256}\0${source}`)) {
+        result.unchanged.push(file);
+        continue;
+      }
+      seen.add(`${sha256}\0${source}`);
+      todo.push({ file, name: opts.name ?? personName(file, given, isFolder), sha256 });
+    }
+  }
+  if (todo.length === 0) return result;
+  const source = await describedFaceSource(todo.length, { upsample: opts.upsample ?? 0, ...(opts.threads !== undefined ? { threads: opts.threads } : {}), ...(opts.backend ? { backend: opts.backend } : {}) });
+  for (const note of source.notes) io.err(`facemetric: note: ${note}\n`);
+  try {
+    let k = 0;
+    for await (const outcome of source.outcomes(todo.map((t) => t.file))) {
+      const item = todo[k++]!;
+      if ('problem' in outcome) {
+        skip({ file: item.file, problem: outcome.problem });
+        continue;
+      }
+      const { faces, descriptors } = outcome.result;
+      if (faces.length === 0) {
+        skip({ file: item.file, problem: `no faces found${(opts.upsample ?? 0) === 0 ? ' (small faces: try --upsample 1)' : ''}` });
+        continue;
+      }
+      let pick = 0;
+      if (faces.length > 1) {
+        if (!opts.largest) {
+          skip({ file: item.file, problem: `${faces.length} faces; enroll photos of one person, or --largest to take the largest face` });
+          continue;
+        }
+        faces.forEach((f, i) => { if (rectArea(f.rect) > rectArea(faces[pick]!.rect)) pick = i; });
+      }
+      const face = faces[pick]!;
+      gallery.add(item.name, { descriptor: descriptors![pick]!, source: path.normalize(item.file), contentSha256: item.sha256, rect: face.rect, landmarks: face.landmarks });
+      result.added.push({ image: item.file, name: item.name, rect: face.rect });
+    }
+  } finally {
+    await source.close();
+  }
+  return result;
+}
+
+/** `facemetric enroll GALLERY PATH...` (see the module's header). */
+export async function runEnroll(galleryFile: string, paths: readonly string[], opts: EnrollCliOptions, io: Io = stdio): Promise<number> {
+  const modelSha256 = await faceModelSha256();
+  const gallery = await openGallery(galleryFile, { modelSha256, create: true });
+  const before = gallery.size;
+  const existed = before > 0 || gallery.people.length > 0;
+  let imported = 0;
+  if (opts.importJson !== undefined) {
+    const json = await readGalleryJson(opts.importJson, modelSha256);
+    for (let i = 0; i < json.size; i++) {
+      const f = json.face(i);
+      gallery.add(f.name, { descriptor: f.descriptor });
+      imported++;
+    }
+  }
+  const r = await enrollPaths(gallery, paths, opts, io);
+  const changed = gallery.size > before;
+  if (changed) await saveGallery(gallery, galleryFile);
+  else if (!existed && opts.exportJson === undefined) {
+    throw new FacemetricError(`nothing enrolled (${plural(r.skipped.length, 'photo')} skipped); no gallery written`, { file: galleryFile });
+  }
+  if (opts.exportJson !== undefined) await writeGalleryJson(gallery, opts.exportJson, opts.force === true);
+  const counts = gallery.faceCounts();
+  if (opts.json) {
+    io.out(JSON.stringify({
+      gallery: galleryFile, people: [...counts].map(([name, faces]) => ({ name, faces })), faces: gallery.size,
+      added: r.added, imported, unchanged: r.unchanged, skipped: r.skipped, written: changed,
+    }) + '\n');
+  } else {
+    const lines = r.added.map((a) => `${a.image}: ${a.name} [${a.rect.join(', ')}]`);
+    for (const u of r.unchanged) lines.push(`${u}: enrolled already (unchanged)`);
+    const parts = [`${r.added.length} added`, ...(imported > 0 ? [`${imported} imported`] : []), `${r.unchanged.length} already there`, `${r.skipped.length} skipped`];
+    lines.push(`${galleryFile}: ${peopleCount(counts.size)}, ${plural(gallery.size, 'face')} (${parts.join(', ')})${changed ? '' : '; unchanged'}`);
+    if (opts.exportJson !== undefined) lines.push(`face-api JSON: ${opts.exportJson}`);
+    io.out(lines.join('\n') + '\n');
+  }
+  return r.skipped.length > 0 ? EXIT_INPUTS_SKIPPED : 0;
+}

@@ -1,0 +1,13 @@
+/**
+ * Known people: the gallery (its file format, face-api JSON), identification against it, and
+ * the gallery files on disk. gallery.ts, format.ts, distance.ts and identify.ts import no
+ * `node:` module (the browser core); file.ts and identify-image.ts are the Node side.
+ */
+export { Gallery, DESCRIPTOR_DIMS, MATCH_RULES, type GalleryFace, type GalleryOptions, type LabeledFaceDescriptorsJson, type MatchRule, type NewGalleryFace, type PersonMatch, type SearchOptions } from './gallery.js';
+export { decodeGallery, encodeGallery, GalleryError, GALLERY_SIGNATURE, GALLERY_VERSION, type GalleryData, type GalleryFaceMeta } from './format.js';
+export { faceDistance } from './distance.js';
+export { knnReference, type NearestRow } from './knn.js';
+export { WasmFaceIndex } from './knn-wasm.js';
+export { DEFAULT_TOLERANCE, identifyDescriptor, identifyFaces, toleranceOf, UNKNOWN_PERSON, type Identification, type IdentifiedFace, type IdentifyOptions } from './identify.js';
+export { identify } from './identify-image.js';
+export { faceModelSha256, openGallery, readGalleryJson, saveGallery, writeGalleryJson, type OpenGalleryOptions } from './file.js';
