@@ -14,15 +14,7 @@ import { tensor, type Tensor } from '../../src/dnn/tensor.js';
 import { loadKernels } from '../../src/wasm/exports.js';
 import { guardedF32 } from '../helpers/guarded.js';
 import { randomF32 } from '../helpers/random.js';
-
-function bitDiffs(a: Float32Array, b: Float32Array): number[] {
-  expect(a.length).toBe(b.length);
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  const out: number[] = [];
-  for (let i = 0; i < x.length && out.length < 10; i++) if (x[i] !== y[i]) out.push(i);
-  return out;
-}
+import { bitDiffIndices } from '../helpers/float.js';
 
 function filled(n: number, k: number, nr: number, nc: number, values: Float32Array): Tensor {
   const t = tensor(n, k, nr, nc);
@@ -56,7 +48,7 @@ describe('WasmAvgPool against avgPool / avgPoolBackward: bit-identical', () => {
         const out = tensor(n, k, oh, ow);
         out.data.fill(NaN);
         pool.forward(out, x, w);
-        expect(bitDiffs(out.data, ref.data)).toEqual([]);
+        expect(bitDiffIndices(out.data, ref.data)).toEqual([]);
         const g = filled(n, k, oh, ow, randomF32(n * k * oh * ow, 9).map((v) => v * 7));
         const start = randomF32(n * k * nr * nc, 10);
         const dRef = filled(n, k, nr, nc, start);
@@ -64,7 +56,7 @@ describe('WasmAvgPool against avgPool / avgPoolBackward: bit-identical', () => {
         expect(dRef.data.filter((v, i) => v !== start[i]).length).toBeGreaterThan(0);
         const d = filled(n, k, nr, nc, start);
         pool.backward(d, x, g, w);
-        expect(bitDiffs(d.data, dRef.data)).toEqual([]);
+        expect(bitDiffIndices(d.data, dRef.data)).toEqual([]);
       });
     }
   }
@@ -84,7 +76,7 @@ describe('WasmAvgPool against avgPool / avgPoolBackward: bit-identical', () => {
       const pd = guardedF32(k, start);
       const pg = guardedF32(k, g.data);
       ex.avg_pool_grad_f32(pd.ptr, pg.ptr, planes, h, w, win1.nr, win1.nc, win1.strideY, win1.strideX, win1.paddingY, win1.paddingX, oh, ow);
-      expect(bitDiffs(pd.view(), want.data)).toEqual([]);
+      expect(bitDiffIndices(pd.view(), want.data)).toEqual([]);
       pd.check();
       pg.check();
     }

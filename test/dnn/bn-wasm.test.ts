@@ -13,15 +13,7 @@ import { batchNormalizeConv, bnBatchStats, bnConvBackward, BN_CONV_LOOPS, type B
 import { tensor, type Tensor } from '../../src/dnn/tensor.js';
 import { relaxedSimdSupported } from '../../src/wasm/index.js';
 import { randomF32 } from '../helpers/random.js';
-
-function bitDiffs(a: Float32Array, b: Float32Array): number[] {
-  expect(a.length).toBe(b.length);
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  const out: number[] = [];
-  for (let i = 0; i < x.length && out.length < 10; i++) if (x[i] !== y[i]) out.push(i);
-  return out;
-}
+import { bitDiffIndices } from '../helpers/float.js';
 
 function randomTensor(n: number, k: number, nr: number, nc: number, seed: number, scale = 1, shift = 0): Tensor {
   const t = tensor(n, k, nr, nc);
@@ -69,7 +61,7 @@ describe('WasmBnLoops against the TypeScript loops: bit-identical', () => {
             expect(ref[0].some((v) => v === 0) && ref[0].some((v) => v > 0)).toBe(true);
             expect(ref[0].every((v) => !(v < 0))).toBe(true);
           }
-          expect(got.map((a, i) => [NAMES[i], bitDiffs(a, ref[i])])).toEqual(ref.map((_, i) => [NAMES[i], []]));
+          expect(got.map((a, i) => [NAMES[i], bitDiffIndices(a, ref[i])])).toEqual(ref.map((_, i) => [NAMES[i], []]));
         });
       }
     }

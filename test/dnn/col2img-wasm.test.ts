@@ -14,15 +14,7 @@ import type { Window2d } from '../../src/dnn/layers.js';
 import { WasmKernels } from '../../src/wasm/index.js';
 import { guardedF32 } from '../helpers/guarded.js';
 import { randomF32 } from '../helpers/random.js';
-
-function bitDiffs(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  let n = 0;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) n++;
-  return n;
-}
+import { bitDiffCount } from '../helpers/float.js';
 
 /** dlib's col2img in its order; dcols row (c*kh + ky)*kw + kx, column r*ow + q, row stride ldd. */
 function col2imgDlib(dx: Float32Array, dcols: Float32Array, ldd: number, ch: number, h: number, w: number, win: Window2d): void {
@@ -76,11 +68,11 @@ describe('col2img_f32, windows 3 wide at column stride 1: bit-identical to dlib\
       g.col2img(gx.ptr, gcols.ptr, { k: ch, nr: h, nc: w }, window, ldd);
       const want = dx0.slice();
       col2imgDlib(want, dcols, ldd, ch, h, w, window);
-      expect(bitDiffs(want, dx0)).toBeGreaterThan(0);
-      expect(bitDiffs(gx.view(), want)).toBe(0);
+      expect(bitDiffCount(want, dx0)).toBeGreaterThan(0);
+      expect(bitDiffCount(gx.view(), want)).toBe(0);
       gx.check();
       gcols.check();
-      expect(bitDiffs(gcols.view(), dcols)).toBe(0);
+      expect(bitDiffCount(gcols.view(), dcols)).toBe(0);
     }
   });
 });

@@ -13,15 +13,7 @@ import { gemmBlasReference } from '../../src/dnn/gemm.js';
 import { windowOutputSize, type Window2d } from '../../src/dnn/layers.js';
 import { tensor, type Tensor } from '../../src/dnn/tensor.js';
 import { randomF32 } from '../helpers/random.js';
-
-function bitDiffs(a: Float32Array, b: Float32Array): number[] {
-  expect(a.length).toBe(b.length);
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  const out: number[] = [];
-  for (let i = 0; i < x.length && out.length < 10; i++) if (x[i] !== y[i]) out.push(i);
-  return out;
-}
+import { bitDiffIndices } from '../helpers/float.js';
 
 function randomTensor(n: number, k: number, nr: number, nc: number, seed: number): Tensor {
   const t = tensor(n, k, nr, nc);
@@ -56,12 +48,12 @@ describe('WasmConvKernels.backwardFilters, 32 filters and more (plain SIMD): bit
       for (const k of [whole, grouped]) {
         const out = new Float32Array(c.f * T).fill(NaN);
         k.backwardFilters(out, x, g, c.f, c.w);
-        expect(bitDiffs(out, ref)).toEqual([]);
+        expect(bitDiffIndices(out, ref)).toEqual([]);
         const out2 = new Float32Array(c.f * T).fill(NaN);
         const bias = new Float32Array(c.f).fill(NaN);
         k.backwardFilters(out2, x, g, c.f, c.w, bias);
-        expect(bitDiffs(out2, ref)).toEqual([]);
-        expect(bitDiffs(bias, refBias)).toEqual([]);
+        expect(bitDiffIndices(out2, ref)).toEqual([]);
+        expect(bitDiffIndices(bias, refBias)).toEqual([]);
       }
     });
   }

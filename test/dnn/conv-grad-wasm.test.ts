@@ -16,16 +16,7 @@ import { tensor, type Tensor } from '../../src/dnn/tensor.js';
 import { loadKernels } from '../../src/wasm/exports.js';
 import { guarded, guardedF32 } from '../helpers/guarded.js';
 import { randomF32 } from '../helpers/random.js';
-
-/** Indices whose bits differ. */
-function bitDiffs(a: Float32Array, b: Float32Array): number[] {
-  expect(a.length).toBe(b.length);
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  const out: number[] = [];
-  for (let i = 0; i < x.length && out.length < 10; i++) if (x[i] !== y[i]) out.push(i);
-  return out;
-}
+import { bitDiffIndices } from '../helpers/float.js';
 
 const win = (size: number, stride: number, pad: number): Window2d => ({ nr: size, nc: size, strideY: stride, strideX: stride, paddingY: pad, paddingX: pad });
 
@@ -65,7 +56,7 @@ describe('WasmConvKernels (plain SIMD) against the TypeScript references: bit-id
         const out = tensor(c.n, c.f, oh, ow);
         out.data.fill(NaN);
         k.forward(out, x, filters, biases, c.f, c.w);
-        expect(bitDiffs(out.data, ref.data)).toEqual([]);
+        expect(bitDiffIndices(out.data, ref.data)).toEqual([]);
       }
     });
 
@@ -78,12 +69,12 @@ describe('WasmConvKernels (plain SIMD) against the TypeScript references: bit-id
       for (const k of [kernels, grouped]) {
         const out = new Float32Array(c.f * T).fill(NaN);
         k.backwardFilters(out, x, g, c.f, c.w);
-        expect(bitDiffs(out, ref)).toEqual([]);
+        expect(bitDiffIndices(out, ref)).toEqual([]);
         const out2 = new Float32Array(c.f * T).fill(NaN);
         const bias = new Float32Array(c.f).fill(NaN);
         k.backwardFilters(out2, x, g, c.f, c.w, bias);
-        expect(bitDiffs(out2, ref)).toEqual([]);
-        expect(bitDiffs(bias, refBias)).toEqual([]);
+        expect(bitDiffIndices(out2, ref)).toEqual([]);
+        expect(bitDiffIndices(bias, refBias)).toEqual([]);
       }
     });
 
@@ -92,12 +83,12 @@ describe('WasmConvKernels (plain SIMD) against the TypeScript references: bit-id
       const ref = tensor(c.n, c.k, c.nr, c.nc);
       ref.data.set(start.data);
       convBackwardData(ref, g, filters, c.f, c.w, gemmBlasReference);
-      expect(bitDiffs(ref.data, start.data).length).toBeGreaterThan(0);
+      expect(bitDiffIndices(ref.data, start.data).length).toBeGreaterThan(0);
       for (const k of [kernels, grouped]) {
         const out = tensor(c.n, c.k, c.nr, c.nc);
         out.data.set(start.data);
         k.backwardData(out, g, filters, c.f, c.w);
-        expect(bitDiffs(out.data, ref.data)).toEqual([]);
+        expect(bitDiffIndices(out.data, ref.data)).toEqual([]);
       }
     });
   }
@@ -124,8 +115,8 @@ describe('transpose_f32', () => {
       const got = d.view();
       const want = before.slice();
       for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) want[j * ldd + i] = src[i * lds + j];
-      expect(bitDiffs(got, want)).toEqual([]);
-      expect(bitDiffs(s.view(), src)).toEqual([]);
+      expect(bitDiffIndices(got, want)).toEqual([]);
+      expect(bitDiffIndices(s.view(), src)).toEqual([]);
       s.check();
       d.check();
     });

@@ -15,15 +15,7 @@ import { tensor, type Tensor } from '../../src/dnn/tensor.js';
 import { loadKernels } from '../../src/wasm/exports.js';
 import { guardedF32 } from '../helpers/guarded.js';
 import { randomF32 } from '../helpers/random.js';
-
-function bitDiffs(a: Float32Array, b: Float32Array): number[] {
-  expect(a.length).toBe(b.length);
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  const out: number[] = [];
-  for (let i = 0; i < x.length && out.length < 10; i++) if (x[i] !== y[i]) out.push(i);
-  return out;
-}
+import { bitDiffIndices } from '../helpers/float.js';
 
 type Shape4 = [number, number, number, number];
 
@@ -72,7 +64,7 @@ describe('WasmElementwise against the TypeScript references: bit-identical', () 
           const out = tensor(...shape);
           out.data.fill(NaN);
           ew.addPrev(out, a, b, withRelu);
-          expect(bitDiffs(out.data, ref.data)).toEqual([]);
+          expect(bitDiffIndices(out.data, ref.data)).toEqual([]);
           // the reference: -0 + -0 = -0 and x + 0 (a missing element) turns -0 into +0, relu keeps -0
           expect(ref.data.some((v) => Object.is(v, -0))).toBe(true);
           expect(ref.data.some((v) => v < 0)).toBe(!withRelu);
@@ -84,10 +76,10 @@ describe('WasmElementwise against the TypeScript references: bit-identical', () 
           const rSub = clone(dSub);
           const rTag = clone(dTag);
           ELEMENTWISE_KERNELS.addPrevBackward(rSub, rTag, clone(g), y);
-          expect(bitDiffs(rSub.data, dSub.data).length).toBeGreaterThan(0);
+          expect(bitDiffIndices(rSub.data, dSub.data).length).toBeGreaterThan(0);
           ew.addPrevBackward(dSub, dTag, g, y);
-          expect(bitDiffs(dSub.data, rSub.data)).toEqual([]);
-          expect(bitDiffs(dTag.data, rTag.data)).toEqual([]);
+          expect(bitDiffIndices(dSub.data, rSub.data)).toEqual([]);
+          expect(bitDiffIndices(dTag.data, rTag.data)).toEqual([]);
         }
       });
     }
@@ -98,10 +90,10 @@ describe('WasmElementwise against the TypeScript references: bit-identical', () 
         relu(ref, x);
         const out = tensor(...s);
         ew.relu(out, x);
-        expect(bitDiffs(out.data, ref.data)).toEqual([]);
+        expect(bitDiffIndices(out.data, ref.data)).toEqual([]);
         const inPlace = clone(x);
         ew.relu(inPlace, inPlace);
-        expect(bitDiffs(inPlace.data, ref.data)).toEqual([]);
+        expect(bitDiffIndices(inPlace.data, ref.data)).toEqual([]);
 
         // y with NaNs (a NaN y passes no gradient) and zeros of both signs
         const y = clone(ref);
@@ -111,12 +103,12 @@ describe('WasmElementwise against the TypeScript references: bit-identical', () 
         reluBackward(rg, y, rg);
         const wg = clone(g);
         ew.reluBackward(wg, y, wg);
-        expect(bitDiffs(wg.data, rg.data)).toEqual([]);
+        expect(bitDiffIndices(wg.data, rg.data)).toEqual([]);
         const dx = filled(s, 8);
         const rdx = clone(dx);
         reluBackward(rdx, y, g);
         ew.reluBackward(dx, y, g);
-        expect(bitDiffs(dx.data, rdx.data)).toEqual([]);
+        expect(bitDiffIndices(dx.data, rdx.data)).toEqual([]);
         expect(rdx.data.some((v) => Object.is(v, -0))).toBe(true);
       });
     }
@@ -130,7 +122,7 @@ describe('WasmElementwise against the TypeScript references: bit-identical', () 
     addPrev(ref, a, b);
     const out = tensor(...addPrevShape(a, b));
     ew.addPrev(out, a, b, false);
-    expect(bitDiffs(out.data, ref.data)).toEqual([]);
+    expect(bitDiffIndices(out.data, ref.data)).toEqual([]);
   });
 
   it('mismatched shapes are refused with the references\' messages', () => {
@@ -155,7 +147,7 @@ describe('the element-wise kernels between sentinels', () => {
       const ps = guardedF32(k, src.data);
       addInto(dest, src);
       ex.add_into_f32(pd.ptr, ds[0], ds[1], ds[2], ds[3], ps.ptr, ss[0], ss[1], ss[2], ss[3]);
-      expect(bitDiffs(pd.view(), dest.data)).toEqual([]);
+      expect(bitDiffIndices(pd.view(), dest.data)).toEqual([]);
       pd.check();
       ps.check();
     }
@@ -173,7 +165,7 @@ describe('the element-wise kernels between sentinels', () => {
       const pb = guardedF32(k, b.data);
       const po = guardedF32(k, new Float32Array(ref.data.length).fill(NaN));
       ex.add_prev_f32(po.ptr, ...shape, pa.ptr, ...c.a, pb.ptr, ...c.b, 0);
-      expect(bitDiffs(po.view(), ref.data), c.name).toEqual([]);
+      expect(bitDiffIndices(po.view(), ref.data), c.name).toEqual([]);
       for (const p of [pa, pb, po]) p.check();
     }
   });
@@ -194,9 +186,9 @@ describe('the element-wise kernels between sentinels', () => {
       const pg = guardedF32(k, g);
       const pd = guardedF32(k, d);
       ex.relu_backward_f32(pd.ptr, py.ptr, pg.ptr, len, 1);
-      expect(bitDiffs(pd.view(), rAdd.data)).toEqual([]);
+      expect(bitDiffIndices(pd.view(), rAdd.data)).toEqual([]);
       ex.relu_backward_f32(pg.ptr, py.ptr, pg.ptr, len, 0);
-      expect(bitDiffs(pg.view(), rIn.data)).toEqual([]);
+      expect(bitDiffIndices(pg.view(), rIn.data)).toEqual([]);
       for (const p of [py, pg, pd]) p.check();
     }
   });

@@ -27,6 +27,7 @@ import type { Window2d } from '../../src/dnn/layers.js';
 import { relaxedSimdSupported, WasmKernels, type WasmFlavour } from '../../src/wasm/index.js';
 import { guarded, guardedF32, SENTINEL } from '../helpers/guarded.js';
 import { randomF32 } from '../helpers/random.js';
+import { bitDiffCount } from '../helpers/float.js';
 
 /** Deterministic small integers in [-4, 4] (float32): every partial sum below is exact. */
 function randomInts(n: number, seed: number): Float32Array {
@@ -39,16 +40,6 @@ const f = Math.fround;
 /** op(X)[r][c] of a stored row-major matrix (rows x cols after op). */
 const at = (X: Float32Array, trans: boolean, rows: number, cols: number, r: number, c: number): number =>
   trans ? X[c * rows + r] : X[r * cols + c];
-
-/** How many entries of `a` and `b` differ in their bits (toEqual is slow on large typed arrays). */
-function bitDiffs(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  let n = 0;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) n++;
-  return n;
-}
 
 /** The per-entry bound on |got - want| stated in the header. */
 function tolerances(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
@@ -114,7 +105,7 @@ describe.each(flavours)('WebAssembly %s backward GEMM against gemmBlasReference'
     const want = C0.slice();
     gemmBlasReference(transA, transB, M, N, K, alpha, A, B, beta, want);
     const what = `transA=${transA} transB=${transB} ${M}x${N}x${K} alpha=${alpha} beta=${beta}`;
-    if (flavour === 'simd') expect(bitDiffs(got, want), `${what}: entries whose bits differ`).toBe(0);
+    if (flavour === 'simd') expect(bitDiffCount(got, want), `${what}: entries whose bits differ`).toBe(0);
     return expectClose(got, want, tolerances(transA, transB, M, N, K, alpha, A, B, beta, C0), what);
   }
 
@@ -171,7 +162,7 @@ describe.each(flavours)('WebAssembly %s backward GEMM against gemmBlasReference'
           gemm(transA, transB, M, N, K, alpha, A, B, beta, got);
           gemmBlasReference(transA, transB, M, N, K, alpha, A, B, beta, want);
           // bits (the sign of a zero included: the dot form's alpha·(+0) = -0 for alpha < 0 too)
-          expect(bitDiffs(got, want), `transA=${transA} transB=${transB} ${M}x${N}x${K} alpha=${alpha} beta=${beta}`).toBe(0);
+          expect(bitDiffCount(got, want), `transA=${transA} transB=${transB} ${M}x${N}x${K} alpha=${alpha} beta=${beta}`).toBe(0);
         }
       }
     }
@@ -234,14 +225,14 @@ describe.each(flavours)('WebAssembly %s backward GEMM against gemmBlasReference'
         for (let r = 0; r < M; r++) got.set(view.subarray(r * ldc, r * ldc + N), r * N);
         const want = C0.slice();
         gemmBlasReference(transA, transB, M, N, K, alpha, A, B, beta, want);
-        if (flavour === 'simd') expect(bitDiffs(got, want), `ptr ${transA} ${transB} ${M}x${N}x${K}`).toBe(0);
+        if (flavour === 'simd') expect(bitDiffCount(got, want), `ptr ${transA} ${transB} ${M}x${N}x${K}`).toBe(0);
         expectClose(got, want, tolerances(transA, transB, M, N, K, alpha, A, B, beta, C0), `ptr ${transA} ${transB} ${M}x${N}x${K}`);
         // C's guards and row gaps untouched; A and B (gaps included) unchanged
         for (const x of [ga, gb, gc]) x.check();
         const words = new Uint32Array(view.buffer, view.byteOffset, M * ldc);
         for (let r = 0; r < M; r++) for (let q = N; q < ldc; q++) expect(words[r * ldc + q]).toBe(SENTINEL);
-        expect(bitDiffs(ga.view(), spread(A, aRows, aCols, lda))).toBe(0);
-        expect(bitDiffs(gb.view(), spread(B, bRows, bCols, ldb))).toBe(0);
+        expect(bitDiffCount(ga.view(), spread(A, aRows, aCols, lda))).toBe(0);
+        expect(bitDiffCount(gb.view(), spread(B, bRows, bCols, ldb))).toBe(0);
       }
     }
     after.check();
@@ -273,9 +264,9 @@ describe('gemmBlasWasm (the default: best build, reference below GEMM_BLAS_MIN_P
       const got = C0.slice(), want = C0.slice(), forced = C0.slice();
       gemmBlasWasm(transA, transB, 4, 5, 3, 0.3, A, B, 1, got);
       gemmBlasReference(transA, transB, 4, 5, 3, 0.3, A, B, 1, want);
-      expect(bitDiffs(got, want)).toBe(0); // the reference ran
+      expect(bitDiffCount(got, want)).toBe(0); // the reference ran
       makeGemmBlasWasm({ minProducts: 0 })(transA, transB, 4, 5, 3, 0.3, A, B, 1, forced);
-      if (exact) expect(bitDiffs(forced, want)).toBe(0); // the kernel ran, in netlib's order
+      if (exact) expect(bitDiffCount(forced, want)).toBe(0); // the kernel ran, in netlib's order
       else expectClose(forced, want, tolerances(transA, transB, 4, 5, 3, 0.3, A, B, 1, C0), `forced ${transA} ${transB}`);
     }
   });
@@ -287,7 +278,7 @@ describe('gemmBlasWasm (the default: best build, reference below GEMM_BLAS_MIN_P
       const got = C0.slice(), want = C0.slice();
       gemmBlasWasm(transA, transB, M, N, K, 1, A, B, 1, got);
       gemmBlasReference(transA, transB, M, N, K, 1, A, B, 1, want);
-      if (exact) expect(bitDiffs(got, want)).toBe(0);
+      if (exact) expect(bitDiffCount(got, want)).toBe(0);
       expectClose(got, want, tolerances(transA, transB, M, N, K, 1, A, B, 1, C0), `default ${transA} ${transB}`);
     }
   });
@@ -343,10 +334,10 @@ describe.each(flavours)('WebAssembly %s col2img against dlib\'s order', (flavour
       g.col2img(gx.ptr, gcols.ptr, { k: ch, nr: h, nc: w }, window, ldd);
       const want = dx0.slice();
       col2imgDlib(want, dcols, ldd, ch, h, w, window);
-      expect(bitDiffs(gx.view(), want)).toBe(0);
+      expect(bitDiffCount(gx.view(), want)).toBe(0);
       gx.check();
       gcols.check();
-      expect(bitDiffs(gcols.view(), dcols)).toBe(0);
+      expect(bitDiffCount(gcols.view(), dcols)).toBe(0);
     }
   });
 

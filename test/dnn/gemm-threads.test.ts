@@ -14,16 +14,7 @@ import { gemmBlasReference, gemmReference } from '../../src/dnn/gemm.js';
 import { KernelThreads } from '../../src/wasm/threads.js';
 import { guardedF32 } from '../helpers/guarded.js';
 import { randomF32 } from '../helpers/random.js';
-
-/** How many entries of `a` and `b` differ in their bits. */
-function bitDiffs(a: Float32Array, b: Float32Array): number {
-  const x = new Uint32Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
-  const y = new Uint32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-  expect(x.length).toBe(y.length);
-  let n = 0;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) n++;
-  return n;
-}
+import { bitDiffCount } from '../helpers/float.js';
 
 // Shapes above the parallel threshold: column splits (N >= M) and row splits (M > N), sizes that
 // are not multiples of the 16-column / 4-row blocks, a split with fewer blocks than threads
@@ -57,7 +48,7 @@ describe.each([2, 3])('%i kernel threads', (n) => {
         g.gemm(M, N, K, pa.ptr, pb.ptr, pc.ptr, { accumulate });
         const want = accumulate ? gemmRef(M, N, K, A, B, C0.slice(), true) : C0.slice();
         if (!accumulate) gemmReference(M, N, K, A, B, want);
-        expect(bitDiffs(pc.view(), want), `${M}x${N}x${K}${accumulate ? ' +=' : ''}`).toBe(0);
+        expect(bitDiffCount(pc.view(), want), `${M}x${N}x${K}${accumulate ? ' +=' : ''}`).toBe(0);
         for (const p of [pa, pb, pc]) p.check();
       }
     }
@@ -79,7 +70,7 @@ describe.each([2, 3])('%i kernel threads', (n) => {
         g.gemm(transA, transB, M, N, K, alpha, pa.ptr, pb.ptr, beta, pc.ptr);
         const want = C0.slice();
         gemmBlasReference(transA, transB, M, N, K, alpha, A, B, beta, want);
-        expect(bitDiffs(pc.view(), want), `${transA ? 'T' : 'N'}${transB ? 'T' : 'N'} ${M}x${N}x${K} alpha ${alpha} beta ${beta}`).toBe(0);
+        expect(bitDiffCount(pc.view(), want), `${transA ? 'T' : 'N'}${transB ? 'T' : 'N'} ${M}x${N}x${K} alpha ${alpha} beta ${beta}`).toBe(0);
         for (const p of [pa, pb, pc]) p.check();
       }
     }
@@ -108,7 +99,7 @@ describe.each([2, 3])('%i kernel threads', (n) => {
         };
         const one = run(undefined);
         const many = run(threads);
-        expect(bitDiffs(many, one), `${transA ? 'T' : 'N'}${transB ? 'T' : 'N'} ${M}x${N}x${K}`).toBe(0);
+        expect(bitDiffCount(many, one), `${transA ? 'T' : 'N'}${transB ? 'T' : 'N'} ${M}x${N}x${K}`).toBe(0);
         for (let i = 0; i < M; i++) for (let j = N; j < ldc; j++) expect(many[i * ldc + j]).toBe(C0[i * ldc + j]);
         k.reset();
         const g = new WasmGemm(k, threads);
@@ -125,7 +116,7 @@ describe.each([2, 3])('%i kernel threads', (n) => {
           for (let r = 0; r < K; r++) b.set(B.subarray(r * ldb, r * ldb + N), r * N);
           gemmReference(M, N, K, a, b, want);
           let diffs = 0;
-          for (let i = 0; i < M; i++) diffs += bitDiffs(got.slice(i * ldc, i * ldc + N), want.subarray(i * N, i * N + N));
+          for (let i = 0; i < M; i++) diffs += bitDiffCount(got.slice(i * ldc, i * ldc + N), want.subarray(i * N, i * N + N));
           expect(diffs, `WasmGemm ${M}x${N}x${K} with leading dimensions`).toBe(0);
           for (let i = 0; i < M; i++) for (let j = N; j < ldc; j++) expect(got[i * ldc + j]).toBe(C0[i * ldc + j]);
         }

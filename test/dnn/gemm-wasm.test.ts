@@ -24,6 +24,7 @@ import { gemmRef } from '../../src/dnn/gemm-ref.js';
 import { gemmExports, gemmWasm, makeGemmWasm, WasmGemm } from '../../src/dnn/gemm-wasm.js';
 import { relaxedSimdSupported, WasmKernels, type WasmFlavour } from '../../src/wasm/index.js';
 import { randomF32 } from '../helpers/random.js';
+import { bitDiffCount } from '../helpers/float.js';
 
 
 /** Deterministic small integers in [-4, 4] (float32): every partial sum below is exact. */
@@ -46,16 +47,6 @@ function tolerances(M: number, N: number, K: number, A: Float32Array, B: Float32
   }
   for (let x = 0; x < M * N; x++) mag[x] = 2 * gamma * (mag[x] + (C0 ? Math.abs(C0[x]) : 0));
   return mag;
-}
-
-/** How many entries of `a` and `b` differ in their bits. */
-function bitDiffs(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  let n = 0;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) n++;
-  return n;
 }
 
 /** Fails with the first few offending entries and the largest error/bound ratio. */
@@ -94,7 +85,7 @@ function dlibOrder(M: number, N: number, K: number, A: Float32Array, B: Float32A
  * function, so that every test states the claim of its build).
  */
 function expectResult(flavour: WasmFlavour, got: Float32Array, want: Float32Array, tol: () => Float64Array, what: string): void {
-  if (flavour === 'simd') expect(bitDiffs(got, want), `${what}: entries whose bits differ`).toBe(0);
+  if (flavour === 'simd') expect(bitDiffCount(got, want), `${what}: entries whose bits differ`).toBe(0);
   else expectClose(got, want, tol(), what);
 }
 
@@ -108,7 +99,7 @@ describe.each(flavours)('WebAssembly %s GEMM against gemmRef', (flavour) => {
     const what = `${M}x${N}x${K}${accumulate ? ' +=' : ''}`;
     expectResult(flavour, got, want, () => tolerances(M, N, K, A, B, accumulate ? C0 : undefined), what);
     // C = A·B: gemmRef is gemmReference (dlib's order)
-    if (!accumulate && flavour === 'simd') expect(bitDiffs(got, dlibOrder(M, N, K, A, B)), what).toBe(0);
+    if (!accumulate && flavour === 'simd') expect(bitDiffCount(got, dlibOrder(M, N, K, A, B)), what).toBe(0);
   }
 
   it('every M, N, K in {1, 3, 4, 5, 7, 8, 15, 16, 17, 33}, C = A·B', () => {

@@ -14,15 +14,7 @@ import { tensor } from '../../src/dnn/tensor.js';
 import { loadKernels } from '../../src/wasm/exports.js';
 import { guardedF32 } from '../helpers/guarded.js';
 import { randomF32 } from '../helpers/random.js';
-
-function bitDiffs(a: Float32Array, b: Float32Array): number[] {
-  expect(a.length).toBe(b.length);
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  const out: number[] = [];
-  for (let i = 0; i < x.length && out.length < 10; i++) if (x[i] !== y[i]) out.push(i);
-  return out;
-}
+import { bitDiffIndices } from '../helpers/float.js';
 
 const win = (nr: number, sy: number, py: number): Window2d => ({ nr, nc: 3, strideY: sy, strideX: 2, paddingY: py, paddingX: 0 });
 
@@ -57,7 +49,7 @@ describe('max_pool_grad_f32 against maxPoolBackward: bit-identical, nothing writ
         const pg = guardedF32(k, g.data);
         const pd = guardedF32(k, start);
         ex.max_pool_grad_f32(pd.ptr, px.ptr, pg.ptr, n * ch, h, w, c.w.nr, c.w.nc, c.w.strideY, c.w.strideX, c.w.paddingY, c.w.paddingX, oh, ow);
-        expect(bitDiffs(pd.view(), want.data)).toEqual([]);
+        expect(bitDiffIndices(pd.view(), want.data)).toEqual([]);
         for (const p of [px, pg, pd]) p.check();
       });
     }

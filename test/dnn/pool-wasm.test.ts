@@ -11,15 +11,7 @@ import { maxPoolBackward } from '../../src/dnn/layers-grad.js';
 import { WasmMaxPool } from '../../src/dnn/pool-wasm.js';
 import { tensor, type Tensor } from '../../src/dnn/tensor.js';
 import { randomF32 } from '../helpers/random.js';
-
-function bitDiffs(a: Float32Array, b: Float32Array): number[] {
-  expect(a.length).toBe(b.length);
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  const out: number[] = [];
-  for (let i = 0; i < x.length && out.length < 10; i++) if (x[i] !== y[i]) out.push(i);
-  return out;
-}
+import { bitDiffIndices } from '../helpers/float.js';
 
 function filled(n: number, k: number, nr: number, nc: number, values: Float32Array): Tensor {
   const t = tensor(n, k, nr, nc);
@@ -50,15 +42,15 @@ describe('WasmMaxPool against maxPool / maxPoolBackward: bit-identical', () => {
           const out = tensor(n, k, oh, ow);
           out.data.fill(NaN);
           pool.forward(out, x, c.w);
-          expect(bitDiffs(out.data, ref.data)).toEqual([]);
+          expect(bitDiffIndices(out.data, ref.data)).toEqual([]);
           const g = filled(n, k, oh, ow, randomF32(n * k * oh * ow, 9));
           const start = randomF32(n * k * nr * nc, 10);
           const dRef = filled(n, k, nr, nc, start);
           maxPoolBackward(dRef, x, g, c.w);
-          expect(bitDiffs(dRef.data, start).length).toBeGreaterThan(0);
+          expect(bitDiffIndices(dRef.data, start).length).toBeGreaterThan(0);
           const d = filled(n, k, nr, nc, start);
           pool.backward(d, x, g, c.w);
-          expect(bitDiffs(d.data, dRef.data)).toEqual([]);
+          expect(bitDiffIndices(d.data, dRef.data)).toEqual([]);
         });
       }
     }

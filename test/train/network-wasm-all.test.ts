@@ -7,8 +7,6 @@
  * velocity, to the bit. A fresh bn_con network (freshFaceNet), 3 people x 2 chips of dlib's
  * examples/johns, labels 0 0 1 1 2 2.
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { WasmBnLoops } from '../../src/dnn/bn-wasm.js';
 import { WasmConvKernels } from '../../src/dnn/conv-grad-wasm.js';
@@ -17,37 +15,12 @@ import { makeGemmBlasWasm } from '../../src/dnn/gemm-blas-wasm.js';
 import { makeGemmWasm } from '../../src/dnn/gemm-wasm.js';
 import { WasmAvgPool, WasmMaxPool } from '../../src/dnn/pool-wasm.js';
 import type { RgbImage } from '../../src/image/index.js';
-import { exampleImagesDir } from '../../src/models/index.js';
 import { REFERENCE_KERNELS, TrainingNet, type TrainingKernels } from '../../src/train/network.js';
-import { loadImageAsDlib } from '../../src/train/sampler.js';
 import { Sgd } from '../../src/train/sgd.js';
 import { WasmSgdLoops } from '../../src/train/sgd-wasm.js';
 import { freshFaceNet } from '../../src/train/train.js';
-
-/** How many entries of `a` and `b` differ in their bits. */
-function bitDiffs(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  let n = 0;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) n++;
-  return n;
-}
-
-/** The first two chips (sorted by name) of each person, labelled by person. */
-function chipsOf(people: string[]): { chips: RgbImage[]; labels: number[] } {
-  const johns = join(exampleImagesDir(), 'johns');
-  const chips: RgbImage[] = [];
-  const labels: number[] = [];
-  people.forEach((person, label) => {
-    const names = readdirSync(join(johns, person)).filter((f) => f.endsWith('.jpg')).sort();
-    for (const name of names.slice(0, 2)) {
-      chips.push(loadImageAsDlib(join(johns, person, name)));
-      labels.push(label);
-    }
-  });
-  return { chips, labels };
-}
+import { johnsChips } from '../helpers/chips.js';
+import { bitDiffCount } from '../helpers/float.js';
 
 interface StepResult { loss: number; grads: Float32Array[]; params: Float32Array[]; velocities: Float32Array[]; fused: number }
 
@@ -65,7 +38,7 @@ function step(kernels: TrainingKernels, chips: RgbImage[], labels: number[]): St
 }
 
 it('one step of a fresh face net with every WebAssembly training kernel (plain SIMD; relu_ fused into add_prev_; sgd in wasm): loss, gradients, parameters and velocities bit-identical to the reference kernels', () => {
-  const { chips, labels } = chipsOf(['John_Salley', 'John_Savage', 'John_Schneider']);
+  const { chips, labels } = johnsChips(['John_Salley', 'John_Savage', 'John_Schneider']);
   const ref = step(REFERENCE_KERNELS, chips, labels);
   const kernels: TrainingKernels = {
     gemm: makeGemmWasm({ flavour: 'simd' }),
@@ -84,7 +57,7 @@ it('one step of a fresh face net with every WebAssembly training kernel (plain S
   expect(wasm.fused).toBe(14);
   expect(ref.loss).toBeGreaterThan(0);
   expect(wasm.loss).toBe(ref.loss);
-  expect(wasm.grads.map((g, i) => bitDiffs(g, ref.grads[i])), 'entries whose bits differ, per layer (gradients)').toEqual(ref.grads.map(() => 0));
-  expect(wasm.params.map((p, i) => bitDiffs(p, ref.params[i])), 'entries whose bits differ, per layer (parameters after two updates)').toEqual(ref.params.map(() => 0));
-  expect(wasm.velocities.map((v, i) => bitDiffs(v, ref.velocities[i])), 'entries whose bits differ, per layer (velocities)').toEqual(ref.velocities.map(() => 0));
+  expect(wasm.grads.map((g, i) => bitDiffCount(g, ref.grads[i])), 'entries whose bits differ, per layer (gradients)').toEqual(ref.grads.map(() => 0));
+  expect(wasm.params.map((p, i) => bitDiffCount(p, ref.params[i])), 'entries whose bits differ, per layer (parameters after two updates)').toEqual(ref.params.map(() => 0));
+  expect(wasm.velocities.map((v, i) => bitDiffCount(v, ref.velocities[i])), 'entries whose bits differ, per layer (velocities)').toEqual(ref.velocities.map(() => 0));
 }, 180_000);

@@ -10,8 +10,6 @@
  * A fresh bn_con network (freshFaceNet: dlib's initialisation), 3 people x 2 chips of dlib's
  * examples/johns (150x150 JPEGs), labels 0 0 1 1 2 2.
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { WasmBnLoops } from '../../src/dnn/bn-wasm.js';
 import { WasmConvKernels } from '../../src/dnn/conv-grad-wasm.js';
@@ -19,36 +17,11 @@ import { makeGemmBlasWasm } from '../../src/dnn/gemm-blas-wasm.js';
 import { makeGemmWasm } from '../../src/dnn/gemm-wasm.js';
 import { WasmMaxPool } from '../../src/dnn/pool-wasm.js';
 import type { RgbImage } from '../../src/image/index.js';
-import { exampleImagesDir } from '../../src/models/index.js';
 import { REFERENCE_KERNELS, TrainingNet, type TrainingKernels } from '../../src/train/network.js';
-import { loadImageAsDlib } from '../../src/train/sampler.js';
 import { Sgd } from '../../src/train/sgd.js';
 import { freshFaceNet, startTrainingThreads, trainingKernels } from '../../src/train/train.js';
-
-/** How many entries of `a` and `b` differ in their bits. */
-function bitDiffs(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  let n = 0;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) n++;
-  return n;
-}
-
-/** The first two chips (sorted by name) of each person, labelled by person. */
-function chipsOf(people: string[]): { chips: RgbImage[]; labels: number[] } {
-  const johns = join(exampleImagesDir(), 'johns');
-  const chips: RgbImage[] = [];
-  const labels: number[] = [];
-  people.forEach((person, label) => {
-    const names = readdirSync(join(johns, person)).filter((f) => f.endsWith('.jpg')).sort();
-    for (const name of names.slice(0, 2)) {
-      chips.push(loadImageAsDlib(join(johns, person, name)));
-      labels.push(label);
-    }
-  });
-  return { chips, labels };
-}
+import { johnsChips } from '../helpers/chips.js';
+import { bitDiffCount } from '../helpers/float.js';
 
 /** One step: gradients (loss, each ParamLayer's grad) and the parameters after sgd at 0.01. */
 function step(kernels: TrainingKernels, chips: RgbImage[], labels: number[]): { loss: number; grads: Float32Array[]; params: Float32Array[] } {
@@ -63,13 +36,13 @@ function step(kernels: TrainingKernels, chips: RgbImage[], labels: number[]): { 
 let refMemo: ReturnType<typeof step> | undefined;
 /** The reference step on the six chips (computed once: ~15 s). */
 function refStep(): ReturnType<typeof step> {
-  const { chips, labels } = chipsOf(['John_Salley', 'John_Savage', 'John_Schneider']);
+  const { chips, labels } = johnsChips(['John_Salley', 'John_Savage', 'John_Schneider']);
   refMemo ??= step(REFERENCE_KERNELS, chips, labels);
   return refMemo;
 }
 
 it('one sgd step of a fresh face net, plain-SIMD WebAssembly GEMMs vs the reference kernels: loss, every gradient and every parameter bit-identical', () => {
-  const { chips, labels } = chipsOf(['John_Salley', 'John_Savage', 'John_Schneider']);
+  const { chips, labels } = johnsChips(['John_Salley', 'John_Savage', 'John_Schneider']);
   expect(chips).toHaveLength(6);
   expect(labels).toEqual([0, 0, 1, 1, 2, 2]);
   expect(chips.every((c) => c.width === 150 && c.height === 150)).toBe(true);
@@ -80,14 +53,14 @@ it('one sgd step of a fresh face net, plain-SIMD WebAssembly GEMMs vs the refere
   expect(ref.grads.some((g) => g.some((v) => v !== 0))).toBe(true);
   expect(wasm.loss).toBe(ref.loss);
   expect(wasm.grads).toHaveLength(ref.grads.length);
-  const gradDiffs = ref.grads.map((g, i) => bitDiffs(wasm.grads[i], g));
+  const gradDiffs = ref.grads.map((g, i) => bitDiffCount(wasm.grads[i], g));
   expect(gradDiffs, 'entries whose bits differ, per layer (gradients)').toEqual(ref.grads.map(() => 0));
-  const paramDiffs = ref.params.map((p, i) => bitDiffs(wasm.params[i], p));
+  const paramDiffs = ref.params.map((p, i) => bitDiffCount(wasm.params[i], p));
   expect(paramDiffs, 'entries whose bits differ, per layer (parameters after the update)').toEqual(ref.params.map(() => 0));
 }, 120_000);
 
 it('the same step with the WebAssembly convolutions, bn_con loops and max pooling too (WasmConvKernels: im2col, img2col, col2img and the GEMMs in wasm; WasmBnLoops; WasmMaxPool; plain SIMD): bit-identical to the reference kernels', () => {
-  const { chips, labels } = chipsOf(['John_Salley', 'John_Savage', 'John_Schneider']);
+  const { chips, labels } = johnsChips(['John_Salley', 'John_Savage', 'John_Schneider']);
   const ref = refStep();
   const conv = new WasmConvKernels({ flavour: 'simd' });
   const bn = new WasmBnLoops({ flavour: 'simd', chunkBytes: 1 << 20 });
@@ -95,25 +68,25 @@ it('the same step with the WebAssembly convolutions, bn_con loops and max poolin
   const wasm = step({ gemm: makeGemmWasm({ flavour: 'simd' }), gemmBlas: makeGemmBlasWasm({ flavour: 'simd' }), conv, bn, maxPool }, chips, labels);
   expect(ref.loss).toBeGreaterThan(0);
   expect(wasm.loss).toBe(ref.loss);
-  expect(wasm.grads.map((g, i) => bitDiffs(g, ref.grads[i])), 'entries whose bits differ, per layer (gradients)').toEqual(ref.grads.map(() => 0));
-  expect(wasm.params.map((p, i) => bitDiffs(p, ref.params[i])), 'entries whose bits differ, per layer (parameters after the update)').toEqual(ref.params.map(() => 0));
+  expect(wasm.grads.map((g, i) => bitDiffCount(g, ref.grads[i])), 'entries whose bits differ, per layer (gradients)').toEqual(ref.grads.map(() => 0));
+  expect(wasm.params.map((p, i) => bitDiffCount(p, ref.params[i])), 'entries whose bits differ, per layer (parameters after the update)').toEqual(ref.params.map(() => 0));
 }, 120_000);
 
 it('trainingKernels(\'wasm\') (the plain SIMD build whatever the engine runs), on 1, 2 and 3 kernel threads (startTrainingThreads: each GEMM cut between the threads): bit-identical to the reference', async () => {
-  const { chips, labels } = chipsOf(['John_Salley', 'John_Savage', 'John_Schneider']);
+  const { chips, labels } = johnsChips(['John_Salley', 'John_Savage', 'John_Schneider']);
   const one = step(trainingKernels('wasm'), chips, labels);
   const ref = refStep();
   expect(one.loss).toBe(ref.loss);
-  expect(one.grads.map((g, i) => bitDiffs(g, ref.grads[i])), '1 thread: entries whose bits differ, per layer (gradients)').toEqual(ref.grads.map(() => 0));
-  expect(one.params.map((p, i) => bitDiffs(p, ref.params[i])), '1 thread: entries whose bits differ, per layer (parameters)').toEqual(ref.params.map(() => 0));
+  expect(one.grads.map((g, i) => bitDiffCount(g, ref.grads[i])), '1 thread: entries whose bits differ, per layer (gradients)').toEqual(ref.grads.map(() => 0));
+  expect(one.params.map((p, i) => bitDiffCount(p, ref.params[i])), '1 thread: entries whose bits differ, per layer (parameters)').toEqual(ref.params.map(() => 0));
   for (const n of [2, 3]) {
     const threads = await startTrainingThreads(n, 'simd');
     try {
       expect(threads.size).toBe(n);
       const many = step(trainingKernels('wasm', threads), chips, labels);
       expect(many.loss).toBe(one.loss);
-      expect(many.grads.map((g, i) => bitDiffs(g, one.grads[i])), `${n} threads: entries whose bits differ, per layer (gradients)`).toEqual(one.grads.map(() => 0));
-      expect(many.params.map((p, i) => bitDiffs(p, one.params[i])), `${n} threads: entries whose bits differ, per layer (parameters)`).toEqual(one.params.map(() => 0));
+      expect(many.grads.map((g, i) => bitDiffCount(g, one.grads[i])), `${n} threads: entries whose bits differ, per layer (gradients)`).toEqual(one.grads.map(() => 0));
+      expect(many.params.map((p, i) => bitDiffCount(p, one.params[i])), `${n} threads: entries whose bits differ, per layer (parameters)`).toEqual(one.params.map(() => 0));
     } finally {
       await threads.close();
     }

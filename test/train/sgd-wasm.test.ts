@@ -12,15 +12,7 @@ import { bnSgdRule, conSgdRule, fcNoBiasSgdRule, Sgd, SGD_LOOPS, type SgdRule } 
 import { SGD_WASM_KERNELS, WasmSgdLoops, type SgdExports } from '../../src/train/sgd-wasm.js';
 import { guardedF32 } from '../helpers/guarded.js';
 import { randomF32 } from '../helpers/random.js';
-
-function bitDiffs(a: Float32Array, b: Float32Array): number[] {
-  expect(a.length).toBe(b.length);
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  const out: number[] = [];
-  for (let i = 0; i < x.length && out.length < 10; i++) if (x[i] !== y[i]) out.push(i);
-  return out;
-}
+import { bitDiffIndices } from '../helpers/float.js';
 
 const CASES: { name: string; size: number; rule: SgdRule }[] = [
   { name: 'con_ 3x3, 32 -> 32 filters with biases', size: 32 * 32 * 9 + 32, rule: conSgdRule(32 * 32 * 9 + 32, 32) },
@@ -45,8 +37,8 @@ describe('WasmSgdLoops against SGD_LOOPS through Sgd.step: bit-identical', () =>
           const g = randomF32(c.size, c.size + step + 1).map((v) => v * 10);
           sgd.step(sRef, wRef, g, 0.1, c.rule, SGD_LOOPS);
           sgd.step(sWasm, wWasm, g, 0.1, c.rule, loops);
-          expect(bitDiffs(sWasm.v!, sRef.v!)).toEqual([]);
-          expect(bitDiffs(wWasm, wRef)).toEqual([]);
+          expect(bitDiffIndices(sWasm.v!, sRef.v!)).toEqual([]);
+          expect(bitDiffIndices(wWasm, wRef)).toEqual([]);
         }
         // a real update: most parameters moved
         expect(wRef.filter((v, i) => v !== w0[i]).length).toBeGreaterThan(c.size / 2);
@@ -63,7 +55,7 @@ describe('WasmSgdLoops against SGD_LOOPS through Sgd.step: bit-identical', () =>
     const [a, b] = [sgd.newState(), sgd.newState()];
     sgd.step(a, w, g, 0.01, bnSgdRule(64));
     sgd.step(b, w2, g, 0.01, bnSgdRule(64), loops);
-    expect(bitDiffs(w2, w)).toEqual([]);
+    expect(bitDiffIndices(w2, w)).toEqual([]);
   });
 
   it('ranges that do not cover the tensor in order are refused', () => {
@@ -90,8 +82,8 @@ describe('sgd_update_f32 between sentinels', () => {
       const pw = guardedF32(k, w);
       const pg = guardedF32(k, g);
       ex.sgd_update_f32(pv.ptr, pw.ptr, pg.ptr, len, a, b, c);
-      expect(bitDiffs(pv.view(), rv)).toEqual([]);
-      expect(bitDiffs(pw.view(), rw)).toEqual([]);
+      expect(bitDiffIndices(pv.view(), rv)).toEqual([]);
+      expect(bitDiffIndices(pw.view(), rw)).toEqual([]);
       for (const p of [pv, pw, pg]) p.check();
     }
   });
