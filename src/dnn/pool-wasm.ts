@@ -43,6 +43,19 @@ function expectShape(what: string, name: string, t: Tensor, n: number, k: number
   if (t.data.length !== n * k * nr * nc) fail(what, `${name} data length does not match its shape`);
 }
 
+/**
+ * A pooling backward pass's shapes, checked: output rows and columns, floats per sample of x and
+ * of g; undefined when there is nothing to do.
+ */
+function backwardShapes(what: string, dx: Tensor, x: Tensor, g: Tensor, w: Window2d): { oh: number; ow: number; xs: number; os: number } | undefined {
+  const [oh, ow] = outShape(what, x, w);
+  expectShape(what, 'data gradient', dx, x.n, x.k, x.nr, x.nc);
+  expectShape(what, 'gradient', g, x.n, x.k, oh, ow);
+  const xs = x.k * x.nr * x.nc;
+  const os = x.k * oh * ow;
+  return x.n === 0 || os === 0 ? undefined : { oh, ow, xs, os };
+}
+
 /** The pooling kernels' instance, chunking and forward pass (pool_f32), shared by max and average pooling. */
 abstract class WasmPool {
   protected readonly inst: KernelInstance<PoolExports>;
@@ -93,12 +106,9 @@ export class WasmMaxPool extends WasmPool implements MaxPoolKernels {
 
   /** {@link MaxPoolKernels.backward}: `maxPoolBackward` (layers-grad.ts), added into dx. */
   backward(dx: Tensor, x: Tensor, g: Tensor, w: Window2d): void {
-    const [oh, ow] = outShape('maxPoolBackward', x, w);
-    expectShape('maxPoolBackward', 'data gradient', dx, x.n, x.k, x.nr, x.nc);
-    expectShape('maxPoolBackward', 'gradient', g, x.n, x.k, oh, ow);
-    const xs = x.k * x.nr * x.nc;
-    const os = x.k * oh * ow;
-    if (x.n === 0 || os === 0) return;
+    const sh = backwardShapes('maxPoolBackward', dx, x, g, w);
+    if (sh === undefined) return;
+    const { oh, ow, xs, os } = sh;
     const cs = this.chunk(x.n, (2 * xs + os) * 4);
     const k = this.inst.kernels;
     k.reset();
@@ -126,12 +136,9 @@ export class WasmAvgPool extends WasmPool implements AvgPoolKernels {
 
   /** {@link AvgPoolKernels.backward}: `avgPoolBackward` (layers-grad.ts), added into dx (x: only its shape). */
   backward(dx: Tensor, x: Tensor, g: Tensor, w: Window2d): void {
-    const [oh, ow] = outShape('avgPoolBackward', x, w);
-    expectShape('avgPoolBackward', 'data gradient', dx, x.n, x.k, x.nr, x.nc);
-    expectShape('avgPoolBackward', 'gradient', g, x.n, x.k, oh, ow);
-    const xs = x.k * x.nr * x.nc;
-    const os = x.k * oh * ow;
-    if (x.n === 0 || os === 0) return;
+    const sh = backwardShapes('avgPoolBackward', dx, x, g, w);
+    if (sh === undefined) return;
+    const { oh, ow, xs, os } = sh;
     const cs = this.chunk(x.n, (xs + os) * 4);
     const k = this.inst.kernels;
     k.reset();
