@@ -293,6 +293,33 @@ best accuracy (suggested as identify's --tolerance), and a PNG of the two distan
     },
   },
   {
+    name: 'clean',
+    summary: 'Labelling errors: each person\'s faces by distance to their centroid, outliers, people likely the same.',
+    usage: 'LABELLED_DIR',
+    options: [
+      { name: 'threshold', value: 'D', default: '0.6', parse: numberOption('threshold', 0, 10, false), description: "a face is an outlier beyond D from the mean of its person's other faces; two people closer than D on average are likely one" },
+      { name: 'out', value: 'DIR', description: "write an HTML report with the faces' chips there (refuses a non-empty folder unless --force)" },
+      { name: 'force', description: "replace a previous report's files in --out" },
+      UPSAMPLE, BACKEND,
+      { name: 'threads', value: 'N', default: 'the cores, at most 4', parse: numberOption('threads', 1, 64, true), description: 'worker threads reading photos and finding faces' },
+      JSON_OUT,
+    ],
+    help: `clean: LABELLED_DIR has a folder of photos per person (one face each; others named on stderr and
+skipped, exit code 3). Per person, the faces sorted by distance to the person's centroid (the mean
+descriptor), an outlier flagged when its distance to the mean of the person's other faces (n/(n-1)
+times the centroid distance) exceeds --threshold; then the pairs of people whose faces are on
+average closer than --threshold (likely one person under two names), nearest first.`,
+    async run(positionals, o) {
+      if (positionals.length !== 1) throw new UsageError(`clean: give one folder (a sub-folder of photos per person), got ${positionals.length}`);
+      const { runClean } = await import('./clean.js');
+      return runClean(positionals[0]!, {
+        ...(o.threshold !== undefined ? { threshold: o.threshold as number } : {}), ...(o.out !== undefined ? { out: o.out as string } : {}),
+        force: o.force === true, json: o.json === true, upsample: o.upsample as number | undefined ?? 0,
+        ...(o.threads !== undefined ? { threads: o.threads as number } : {}), ...backendOf(o),
+      });
+    },
+  },
+  {
     name: 'train',
     summary: "Train (or fine-tune) the face ResNet with dlib's metric loss.",
     usage: '[DATA_DIR]',
