@@ -129,7 +129,7 @@ export { Sgd, type SgdLoops, type SgdRange, type SgdRule, type SgdState } from '
 export { LearningRateSchedule, type LearningRateScheduleOptions, type LearningRateScheduleState, type RecordResult } from './train/trainer.js';
 export { initializeNet } from './train/init.js';
 export { toInferenceNet } from './train/convert.js';
-export { evaluatePairs, formatPairEvaluation, histogramPng, rocCurve, type PairEvaluation, type RocPoint } from './train/evaluate.js';
+export { calibrationPng, evaluatePairs, formatPairEvaluation, histogramPng, rocCurve, type PairEvaluation, type RocPoint } from './train/evaluate.js';
 export { loadImageAsDlib, loadMiniBatch, loadObjectsList, type LoadImage, type MiniBatch, type ObjectsList } from './train/sampler.js';
 export {
   holdoutSplit, parseBatchList, scanDataDir,

@@ -272,7 +272,7 @@ its users can switch. A photo that cannot be read is named on stderr and skipped
     summary: 'The tolerance for these people: accuracy, equal error rate, best threshold, histograms.',
     usage: 'LABELLED_DIR',
     options: [
-      { name: 'plot', value: 'PNG', default: 'calibration.png', description: 'the same-person and different-person distance histograms' },
+      { name: 'plot', value: 'PNG', default: 'calibration.png', description: 'the same-person and different-person distance histograms and the ROC curve' },
       { name: 'gallery', value: 'FILE', description: 'store the suggested tolerance in this gallery (identify\'s default then)' },
       { name: 'force', description: 'replace an existing --plot file' },
       UPSAMPLE, BACKEND,
@@ -281,7 +281,8 @@ its users can switch. A photo that cannot be read is named on stderr and skipped
     ],
     help: `calibrate: LABELLED_DIR has a folder of photos per person (one face each). Every pair of faces,
 same person or not: the verification accuracy at 0.6, the equal error rate, the threshold with the
-best accuracy (suggested as identify's --tolerance), and a PNG of the two distance histograms.`,
+best accuracy (suggested as identify's --tolerance), and a PNG of the two distance histograms
+and the ROC curve.`,
     async run(positionals, o) {
       if (positionals.length !== 1) throw new UsageError(`calibrate: give one folder (a sub-folder of photos per person), got ${positionals.length}`);
       const { runCalibrate } = await import('./calibrate.js');
