@@ -12,24 +12,16 @@
  * default. Options and help: the command table (commands.ts).
  */
 import { FacemetricError } from '../errors.js';
-import type { DnnBackend } from '../dnn/recognizer.js';
-import { faceModelSha256, Gallery, openGallery, saveGallery } from '../gallery/index.js';
+import { faceModelSha256, openGallery, saveGallery } from '../gallery/index.js';
 import { statOrUndefined, writeAtomic } from '../models/fsutil.js';
 import { calibrationPng, evaluatePairs, formatPairEvaluation, percent, rocCurve } from '../train/evaluate.js';
-import { enrollPaths, type Io } from './enroll.js';
+import { enrollLabelled, stdio, type Io, type LabelledDirOptions } from './enroll.js';
 import { peopleCount, plural } from './report.js';
 
-export interface CalibrateCliOptions {
+export interface CalibrateCliOptions extends LabelledDirOptions {
   plot?: string;
   gallery?: string;
-  force?: boolean;
-  json?: boolean;
-  upsample?: number;
-  threads?: number;
-  backend?: DnnBackend;
 }
-
-const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
 
 /** The suggested tolerance: the best threshold, rounded to 3 decimals. */
 const suggest = (t: number): number => Math.round(t * 1000) / 1000;
@@ -42,10 +34,8 @@ export async function runCalibrate(dir: string, opts: CalibrateCliOptions, io: I
   }
   const modelSha256 = await faceModelSha256();
   const target = opts.gallery !== undefined ? await openGallery(opts.gallery, { modelSha256 }) : undefined;
-  const faces = new Gallery({ modelSha256 });
-  const enrolled = await enrollPaths(faces, [dir], {
-    upsample: opts.upsample ?? 0, ...(opts.threads !== undefined ? { threads: opts.threads } : {}), ...(opts.backend ? { backend: opts.backend } : {}),
-  }, io);
+  const { faces, skipped } = await enrollLabelled(dir, opts, io);
+  const enrolled = { skipped };
   const all = Array.from({ length: faces.size }, (_, i) => faces.face(i));
   const e = evaluatePairs(all.map((f) => f.descriptor), all.map((f) => f.name), 0.6);
   if (e.same.length === 0 || e.different.length === 0) {

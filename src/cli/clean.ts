@@ -13,26 +13,18 @@
  */
 import { join, resolve, sep } from 'node:path';
 import { FacemetricError, UsageError } from '../errors.js';
-import type { DnnBackend } from '../dnn/recognizer.js';
 import { cleanFaces, type CleanResult } from '../gallery/clean.js';
-import { faceModelSha256, Gallery, type GalleryFace } from '../gallery/index.js';
+import type { GalleryFace } from '../gallery/index.js';
 import { extractImageChip, getFaceChipDetails } from '../image/chips.js';
 import { readImageSync } from '../image/index.js';
 import { prepareOutDir, writeReportPng, writeTextFile } from './cluster.js';
-import { enrollPaths, type Io } from './enroll.js';
+import { enrollLabelled, stdio, type Io, type LabelledDirOptions } from './enroll.js';
 import { escapeHtml, peopleCount, plural, relativeHref, reportPageHead, skippedSection } from './report.js';
 
-export interface CleanCliOptions {
+export interface CleanCliOptions extends LabelledDirOptions {
   threshold?: number;
   out?: string;
-  force?: boolean;
-  json?: boolean;
-  upsample?: number;
-  threads?: number;
-  backend?: DnnBackend;
 }
-
-const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
 
 /** The JSON `clean --json` prints (and the report's clean.json holds). */
 export interface CleanJson {
@@ -50,10 +42,8 @@ export async function runClean(dir: string, opts: CleanCliOptions, io: Io = stdi
   const threshold = opts.threshold ?? 0.6;
   if (!(threshold > 0)) throw new UsageError(`clean: --threshold must be greater than 0, got ${threshold}`);
   const outDir = opts.out !== undefined ? prepareOutDir(opts.out, opts.force === true, 'clean') : undefined;
-  const faces = new Gallery({ modelSha256: await faceModelSha256() });
-  const enrolled = await enrollPaths(faces, [dir], {
-    upsample: opts.upsample ?? 0, ...(opts.threads !== undefined ? { threads: opts.threads } : {}), ...(opts.backend ? { backend: opts.backend } : {}),
-  }, io);
+  const { faces, skipped } = await enrollLabelled(dir, opts, io);
+  const enrolled = { skipped };
   if (faces.size === 0) throw new FacemetricError(`no faces to clean (${plural(enrolled.skipped.length, 'photo')} skipped)`, { file: dir });
   const all: GalleryFace[] = Array.from({ length: faces.size }, (_, i) => faces.face(i));
   const r = cleanFaces(all, threshold);

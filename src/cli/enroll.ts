@@ -51,7 +51,29 @@ export interface Io {
   err: (s: string) => void;
 }
 
-const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+/** stdout and stderr as an {@link Io}. */
+export const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+
+/** The options of the commands that read a labelled folder, a sub-folder per person (calibrate, clean). */
+export interface LabelledDirOptions {
+  force?: boolean;
+  json?: boolean;
+  upsample?: number;
+  threads?: number;
+  backend?: DnnBackend;
+}
+
+/**
+ * The faces of a labelled folder (`dir/<name>/*.jpg`), enrolled in memory by the rules of the
+ * module's header, with the photos skipped (named through `io.err`).
+ */
+export async function enrollLabelled(dir: string, opts: LabelledDirOptions, io: Io): Promise<{ faces: Gallery; skipped: InputProblem[] }> {
+  const faces = new Gallery({ modelSha256: await faceModelSha256() });
+  const r = await enrollPaths(faces, [dir], {
+    upsample: opts.upsample ?? 0, ...(opts.threads !== undefined ? { threads: opts.threads } : {}), ...(opts.backend ? { backend: opts.backend } : {}),
+  }, io);
+  return { faces, skipped: r.skipped };
+}
 
 /** What one enrolment did. */
 export interface EnrollResult {
