@@ -35,7 +35,6 @@ export async function runCalibrate(dir: string, opts: CalibrateCliOptions, io: I
   const modelSha256 = await faceModelSha256();
   const target = opts.gallery !== undefined ? await openGallery(opts.gallery, { modelSha256 }) : undefined;
   const { faces, skipped } = await enrollLabelled(dir, opts, io);
-  const enrolled = { skipped };
   const all = Array.from({ length: faces.size }, (_, i) => faces.face(i));
   const e = evaluatePairs(all.map((f) => f.descriptor), all.map((f) => f.name), 0.6);
   if (e.same.length === 0 || e.different.length === 0) {
@@ -51,7 +50,7 @@ export async function runCalibrate(dir: string, opts: CalibrateCliOptions, io: I
   }
   if (opts.json) {
     io.out(JSON.stringify({
-      people: faces.people.length, faces: faces.size, skipped: enrolled.skipped,
+      people: faces.people.length, faces: faces.size, skipped: skipped,
       pairs: { same: e.same.length, different: e.different.length },
       threshold: e.threshold, accuracy: e.accuracy, numRight: e.numRight, numWrong: e.numWrong,
       equalErrorRate: e.equalErrorRate, equalErrorThreshold: e.equalErrorThreshold,
@@ -59,7 +58,7 @@ export async function runCalibrate(dir: string, opts: CalibrateCliOptions, io: I
     }) + '\n');
   } else {
     io.out([
-      `${plural(faces.size, 'face')} of ${peopleCount(faces.people.length)} (${enrolled.skipped.length} skipped): ${e.same.length} same-person and ${e.different.length} different-person pairs`,
+      `${plural(faces.size, 'face')} of ${peopleCount(faces.people.length)} (${skipped.length} skipped): ${e.same.length} same-person and ${e.different.length} different-person pairs`,
       formatPairEvaluation(e),
       `equal error rate at ${e.equalErrorThreshold.toFixed(3)}; same-person distances ${e.same[0]!.toFixed(3)}..${e.same.at(-1)!.toFixed(3)}, different-person ${e.different[0]!.toFixed(3)}..${e.different.at(-1)!.toFixed(3)}`,
       `true / false accepts: ${roc.filter((p) => [0.4, 0.5, 0.6, 0.7].includes(p.threshold)).map((p) => `${p.threshold}: ${percent(p.trueAcceptRate)} / ${percent(p.falseAcceptRate)}`).join(', ')}`,
@@ -67,5 +66,5 @@ export async function runCalibrate(dir: string, opts: CalibrateCliOptions, io: I
       `histograms and ROC curve: ${plot}`,
     ].join('\n') + '\n');
   }
-  return enrolled.skipped.length > 0 ? 3 : 0;
+  return skipped.length > 0 ? 3 : 0;
 }

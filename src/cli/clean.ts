@@ -42,9 +42,9 @@ export async function runClean(dir: string, opts: CleanCliOptions, io: Io = stdi
   const threshold = opts.threshold ?? 0.6;
   if (!(threshold > 0)) throw new UsageError(`clean: --threshold must be greater than 0, got ${threshold}`);
   const outDir = opts.out !== undefined ? prepareOutDir(opts.out, opts.force === true, 'clean') : undefined;
-  const { faces, skipped } = await enrollLabelled(dir, opts, io);
-  const enrolled = { skipped };
-  if (faces.size === 0) throw new FacemetricError(`no faces to clean (${plural(enrolled.skipped.length, 'photo')} skipped)`, { file: dir });
+  // The report folder is not walked (it may lie inside LABELLED_DIR; its chips are faces too).
+  const { faces, skipped } = await enrollLabelled(dir, { ...opts, ...(outDir !== undefined ? { exclude: [outDir] } : {}) }, io);
+  if (faces.size === 0) throw new FacemetricError(`no faces to clean (${plural(skipped.length, 'photo')} skipped)`, { file: dir });
   const all: GalleryFace[] = Array.from({ length: faces.size }, (_, i) => faces.face(i));
   const r = cleanFaces(all, threshold);
   const chips = outDir !== undefined ? writeChips(outDir, all) : undefined;
@@ -59,7 +59,7 @@ export async function runClean(dir: string, opts: CleanCliOptions, io: Io = stdi
       })),
     })),
     pairs: r.pairs,
-    skipped: enrolled.skipped,
+    skipped: skipped,
   };
   if (outDir !== undefined) {
     json.report = join(outDir, 'index.html');
@@ -70,7 +70,7 @@ export async function runClean(dir: string, opts: CleanCliOptions, io: Io = stdi
     io.out(JSON.stringify(json) + '\n');
   } else {
     const outliers = r.people.reduce((s, p) => s + p.outliers, 0);
-    const lines = [`${plural(faces.size, 'face')} of ${peopleCount(r.people.length)} (${enrolled.skipped.length} skipped); ${plural(outliers, 'outlier')} beyond ${threshold} from the rest of their person, ${plural(r.pairs.length, 'pair')} of people closer than ${threshold} on average`];
+    const lines = [`${plural(faces.size, 'face')} of ${peopleCount(r.people.length)} (${skipped.length} skipped); ${plural(outliers, 'outlier')} beyond ${threshold} from the rest of their person, ${plural(r.pairs.length, 'pair')} of people closer than ${threshold} on average`];
     for (const p of json.people) {
       lines.push(`${p.name}: ${plural(p.faces.length, 'face')}${p.outliers > 0 ? `, ${plural(p.outliers, 'outlier')}` : ''}; farthest from the centroid:`);
       for (const f of p.faces.slice(-3).reverse()) {
@@ -81,7 +81,7 @@ export async function runClean(dir: string, opts: CleanCliOptions, io: Io = stdi
     lines.push(outDir !== undefined ? `report: ${json.report}` : 'report: --out DIR writes one with the chips');
     io.out(lines.join('\n') + '\n');
   }
-  return enrolled.skipped.length > 0 ? 3 : 0;
+  return skipped.length > 0 ? 3 : 0;
 }
 
 /** Each face's 150x150 chip (dlib's, from the enrolled landmarks) as faces/face-NNNN.png; their paths. */

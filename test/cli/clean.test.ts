@@ -7,7 +7,8 @@
  * with another person's photo slipped in (the intruder sorts last and is the only outlier), one
  * person split over two folders (reported as a pair, and the only one), photos with no face or
  * two faces named and skipped (exit code 3), the HTML report (chips in order, the outlier
- * framed, refusing a used folder without --force) and the one-line errors.
+ * framed, refusing a used folder without --force; not walked when inside LABELLED_DIR) and the
+ * one-line errors.
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -169,6 +170,22 @@ describe('facemetric clean', () => {
     expect(lines).toContain(`likely the same person: Simm_A and Simm_B, mean distance ${want.pairs[0]!.meanDistance.toFixed(4)} (closest pair ${Math.min(...faces.filter((f) => f.name === 'Simm_A').flatMap((x) => faces.filter((f) => f.name === 'Simm_B').map((y) => euclid(x.descriptor, y.descriptor)))).toFixed(4)})`);
     expect(lines.at(-1)).toBe(`report: ${join(out, 'index.html')}`);
     expect(readdirSync(join(out, 'faces'))).toHaveLength(faces.length);
+  });
+
+  it('does not walk its report folder inside LABELLED_DIR (its chips are faces too)', () => {
+    const small = join(work, 'small');
+    for (const f of [...salley.slice(0, 2), ...simm.slice(0, 2)]) {
+      mkdirSync(join(small, person(f)), { recursive: true });
+      copyFileSync(f, join(small, person(f), basename(f)));
+    }
+    for (const flags of [[], ['--force']]) {
+      const r = facemetric('clean', small, '--out', join(small, 'report'), '--json', ...flags);
+      expect(r.code, r.stderr).toBe(0);
+      const j = JSON.parse(r.stdout) as CleanJson;
+      expect(j.people.map((p) => [p.name, p.faces.length])).toEqual([['John_Salley', 2], ['John_Simm', 2]]);
+      expect(j.skipped).toEqual([]);
+      expect(readdirSync(join(small, 'report', 'faces'))).toHaveLength(4);
+    }
   });
 
   it('one-line errors: no folder, a bad threshold, nothing to clean', () => {
