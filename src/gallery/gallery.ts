@@ -88,6 +88,9 @@ export interface RowIndex {
  */
 export const INDEX_MIN_FACES = 256;
 
+/** Above this many faces, a search that needs half the rows from the index scans instead. */
+const INDEX_SCAN_ABOVE = 4096;
+
 /** face-api's `LabeledFaceDescriptors.toJSON()`: one entry per person. */
 export interface LabeledFaceDescriptorsJson {
   label: string;
@@ -317,15 +320,18 @@ export class Gallery {
   }
 
   /**
-   * 'nearest' through the row index: the nearest R rows (R from 1024, times 8 each round) until the people whose
-   * nearest row is closer than the R-th row are at least `k` and that row lies beyond `upTo`
-   * (or R covers every face). A person's first row in (distance, row) order is their nearest
-   * face; every person closer than the R-th row has theirs among the R, so the people found
-   * closer than it are exact and complete up to it: the scan's answer, cut there.
+   * 'nearest' through the row index: the nearest R rows (R from 1024, times 8 each round) until
+   * the people whose nearest row is closer than the R-th row are at least `k` and that row lies
+   * beyond `upTo` (or R covers every face). A person's first row in (distance, row) order is
+   * their nearest face; every person closer than the R-th row has theirs among the R, so the
+   * people found closer than it are exact and complete up to it: the scan's answer, cut there.
+   * When a round would ask for half the rows of a gallery above 4096 faces, the scan runs instead.
    */
   private indexed(index: RowIndex, query: ArrayLike<number>, k: number, upTo: number): PersonMatch[] {
     const n = this.meta.length;
     for (let r = Math.min(n, Math.max(1024, 4 * k)); ; r = Math.min(n, 8 * r)) {
+      // Half the rows or more (e.g. every person of a large gallery asked for): one scan is cheaper.
+      if (n > INDEX_SCAN_ABOVE && 2 * r >= n) return this.scan(query);
       const rows = index.search(query, r);
       const last = rows.length < n ? rows.at(-1)!.distance : Infinity;
       const seen = new Set<number>();

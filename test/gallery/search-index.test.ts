@@ -4,7 +4,8 @@
  * order, for k = 1, 3 and all, with identify's `upTo` (every person within the tolerance), on
  * dlib's examples/johns (every photo a gallery face and a query) and on 3,000 descriptors
  * spread like dlib's with exact ties across people; identifyDescriptor's answers equal too;
- * and the index is used only from Gallery.indexMinFaces faces on, and catches up with adds.
+ * the index is used only from Gallery.indexMinFaces faces on, catches up with adds, and a search
+ * needing half the rows of a large gallery scans instead.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { basename, dirname } from 'node:path';
@@ -95,6 +96,18 @@ describe('Gallery.search through the k-NN kernel = the TypeScript scan', () => {
     expect(searches()).toBeGreaterThan(63);
     const tie = g.search(queries[0]!, { k: 2 });
     expect(tie).toEqual([{ name: 'p5', distance: 0 }, { name: 'p100', distance: 0 }]);
+  });
+
+  it('a search needing half the rows of a gallery above 4096 faces scans (every one of 1500 people of 5,000 faces)', () => {
+    const { g, searches } = countingGallery();
+    const flat = syntheticDescriptors(5001, 1500, 8);
+    for (let i = 0; i < 5000; i++) g.add(`p${i % 1500}`, { descriptor: flat.subarray(i * DIMS, (i + 1) * DIMS) });
+    const q = flat.subarray(5000 * DIMS);
+    expect(g.search(q)).toEqual(g.scan(q));
+    expect(g.search(q)).toHaveLength(1500);
+    expect(searches()).toBe(0);
+    expect(g.search(q, { k: 3 })).toEqual(g.scan(q).slice(0, 3));
+    expect(searches()).toBe(1);
   });
 
   it('\'mean\' always scans', () => {
