@@ -7,7 +7,8 @@
  * and the pairs of people closer than --threshold on average. `--out DIR` writes an HTML report
  * (as cluster's: a new or empty folder, or --force to replace a previous report's files):
  * index.html with each person's chips in that order (outliers framed red, each chip's distance
- * under it, each a link to its photo), the likely pairs with both people's chips, clean.json;
+ * under it, each a link to its photo), the likely pairs with both people's chips (each one's
+ * five faces nearest the centroid), clean.json;
  * the chips are faces/face-NNNN.png (150x150, dlib's chip of the enrolled landmarks).
  * `--json` prints the result as one JSON object. Options and help: the command table (commands.ts).
  */
@@ -106,7 +107,6 @@ export function renderCleanHtml(r: CleanJson, outDirAbs: string): string {
   const faces = r.people.reduce((s, p) => s + p.faces.length, 0);
   const outliers = r.people.reduce((s, p) => s + p.outliers, 0);
   const title = `${peopleCount(r.people.length)}, ${plural(faces, 'face')}: ${plural(outliers, 'outlier')}, ${plural(r.pairs.length, 'likely duplicate')}`;
-  const chipOf = new Map<string, { chip: string; image: string }[]>();
   const link = (f: { image: string; rect: readonly number[]; chip?: string }, caption: string, outlier: boolean): string => {
     const where = `${f.image} [${f.rect.join(', ')}]`;
     return `<figure class="face${outlier ? ' outlier' : ''}"><a href="${escapeHtml(relativeHref(outDirAbs, resolve(f.image)))}" title="${escapeHtml(where)}"><img src="${escapeHtml(f.chip!.split(sep).map(encodeURIComponent).join('/'))}" alt="${escapeHtml(where)}"></a><figcaption>${escapeHtml(caption)}</figcaption></figure>`;
@@ -120,7 +120,6 @@ export function renderCleanHtml(r: CleanJson, outDirAbs: string): string {
 `);
   if (r.pairs.length > 0) {
     out.push(`<h2>Likely the same person (${r.pairs.length})</h2>\n`);
-    for (const p of r.people) chipOf.set(p.name, p.faces.slice(0, 5).map((f) => ({ chip: f.chip!, image: f.image })));
     for (const q of r.pairs) {
       const people = [q.a, q.b].map((name) => r.people.find((p) => p.name === name)!);
       out.push(`<section class="person pair" data-a="${escapeHtml(q.a)}" data-b="${escapeHtml(q.b)}">
