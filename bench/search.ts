@@ -5,9 +5,13 @@
  *  - WasmFaceIndex.search (assembly/knn.ts, one thread), k = 1 and k = 10: median and least CPU
  *    time per query over queries drawn like the data (a known identity's new photo);
  *  - knnReference (TypeScript, float64 per row), k = 10, a few queries;
+ *  - Gallery.search as identify calls it (the nearest person, and every person within 0.6),
+ *    through the index (the gallery's rows are the same descriptors, 1000 people), against the
+ *    TypeScript scan (Gallery.scan) on a few queries, answers compared;
  * and checks every timed query's answer against the reference (the same rows and distances).
  * `npm run bench search`; FACEMETRIC_BENCH_SEARCH_N sets the number of descriptors.
  */
+import { Gallery } from '../src/gallery/gallery.js';
 import { knnReference, type NearestRow } from '../src/gallery/knn.js';
 import { WasmFaceIndex } from '../src/gallery/knn-wasm.js';
 import { syntheticDescriptors } from './cluster.js';
@@ -50,6 +54,34 @@ export async function searchBench(): Promise<void> {
     ref.push(performance.now() - s);
     if (JSON.stringify(want) === JSON.stringify(answers.get(`10/${i}`))) same++;
     if (JSON.stringify(want.slice(0, 1)) === JSON.stringify(answers.get(`1/${i}`))) same++;
+  }
+  const g = new Gallery({ modelSha256: '0'.repeat(64) });
+  t0 = performance.now();
+  for (let i = 0; i < n; i++) g.add(`p${i % 1000}`, { descriptor: data.subarray(i * 128, (i + 1) * 128) });
+  const gWall: number[] = [];
+  g.search(queries[0]!, { k: 1, upTo: 0.6 }); // builds the index
+  const gAdd = performance.now() - t0;
+  const gAnswers = queries.map((q) => {
+    const s = performance.now();
+    const got = g.search(q, { k: 1, upTo: 0.6 });
+    gWall.push(performance.now() - s);
+    return got;
+  });
+  rows.push({ what: `Gallery: add ${n.toLocaleString('en')} faces, first search`, 'median ms': Number(gAdd.toFixed(0)), 'least CPU ms': '-', queries: 1 });
+  rows.push({ what: 'Gallery.search (nearest person, all within 0.6)', 'median ms': Number(median(gWall).toFixed(2)), 'least CPU ms': '-', queries: gWall.length });
+  const scanWall: number[] = [];
+  let sameG = 0;
+  for (let i = 0; i < 3; i++) {
+    const s = performance.now();
+    const all = g.scan(queries[i]!);
+    scanWall.push(performance.now() - s);
+    const want = all.filter((m, j) => j === 0 || m.distance <= 0.6);
+    if (JSON.stringify(want) === JSON.stringify(gAnswers[i])) sameG++;
+  }
+  rows.push({ what: 'Gallery.scan (TypeScript)', 'median ms': Number(median(scanWall).toFixed(0)), 'least CPU ms': '-', queries: scanWall.length });
+  if (sameG !== 3) {
+    console.log(`search: Gallery.search and Gallery.scan differ on ${3 - sameG} of 3 queries — MISMATCH`);
+    process.exitCode = 1;
   }
   rows.push({ what: 'knnReference (TypeScript), k = 10', 'median ms': Number(median(ref).toFixed(0)), 'least CPU ms': '-', queries: ref.length });
   console.table(rows);

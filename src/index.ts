@@ -102,9 +102,10 @@ export type { FaceDescriptors, FaceEdgePairs } from './cluster/face-graph.js';
 
 // Known people (issue 15): the gallery (its .fmg file, face-api's LabeledFaceDescriptors JSON), search, identification.
 export {
-  DESCRIPTOR_DIMS, Gallery, MATCH_RULES,
-  type GalleryFace, type GalleryOptions, type LabeledFaceDescriptorsJson, type MatchRule, type NewGalleryFace, type PersonMatch, type SearchOptions,
+  DESCRIPTOR_DIMS, Gallery, INDEX_MIN_FACES, MATCH_RULES,
+  type GalleryFace, type GalleryOptions, type LabeledFaceDescriptorsJson, type MatchRule, type NewGalleryFace, type PersonMatch, type RowIndex, type SearchOptions,
 } from './gallery/gallery.js';
+export { cleanFaces, type CleanFace, type CleanPair, type CleanPerson, type CleanResult, type LabelledDescriptor } from './gallery/clean.js';
 export { decodeGallery, encodeGallery, GALLERY_SIGNATURE, GALLERY_VERSION, GalleryError, type GalleryData, type GalleryFaceMeta } from './gallery/format.js';
 export { faceDistance } from './gallery/distance.js';
 export { knnReference, type NearestRow } from './gallery/knn.js';
@@ -128,7 +129,7 @@ export { Sgd, type SgdLoops, type SgdRange, type SgdRule, type SgdState } from '
 export { LearningRateSchedule, type LearningRateScheduleOptions, type LearningRateScheduleState, type RecordResult } from './train/trainer.js';
 export { initializeNet } from './train/init.js';
 export { toInferenceNet } from './train/convert.js';
-export { evaluatePairs, formatPairEvaluation, histogramPng, rocCurve, type PairEvaluation, type RocPoint } from './train/evaluate.js';
+export { calibrationPng, evaluatePairs, formatPairEvaluation, histogramPng, rocCurve, type PairEvaluation, type RocPoint } from './train/evaluate.js';
 export { loadImageAsDlib, loadMiniBatch, loadObjectsList, type LoadImage, type MiniBatch, type ObjectsList } from './train/sampler.js';
 export {
   holdoutSplit, parseBatchList, scanDataDir,

@@ -6,30 +6,22 @@
  * verification accuracy at 0.6 (same person below it), the equal error rate and its threshold,
  * the threshold that maximises accuracy — suggested as `--tolerance` — and the ROC curve (true
  * and false accept rates every 0.05; JSON). Writes the two
- * distance histograms (`histogramPng`: same person green, different red, 0.6 blue, the best
- * threshold grey) to `--plot` (default calibration.png; an existing file only with --force);
+ * distance histograms (same person green, different red, 0.6 blue, the best threshold grey) and
+ * the ROC curve beside them (`calibrationPng`) to `--plot` (default calibration.png; an existing file only with --force);
  * `--gallery FILE` stores the suggested tolerance in a gallery, where identify takes it as its
  * default. Options and help: the command table (commands.ts).
  */
 import { FacemetricError } from '../errors.js';
-import type { DnnBackend } from '../dnn/recognizer.js';
-import { faceModelSha256, Gallery, openGallery, saveGallery } from '../gallery/index.js';
+import { faceModelSha256, openGallery, saveGallery } from '../gallery/index.js';
 import { statOrUndefined, writeAtomic } from '../models/fsutil.js';
-import { evaluatePairs, formatPairEvaluation, histogramPng, percent, rocCurve } from '../train/evaluate.js';
-import { enrollPaths, type Io } from './enroll.js';
+import { calibrationPng, evaluatePairs, formatPairEvaluation, percent, rocCurve } from '../train/evaluate.js';
+import { enrollLabelled, stdio, type Io, type LabelledDirOptions } from './enroll.js';
 import { peopleCount, plural } from './report.js';
 
-export interface CalibrateCliOptions {
+export interface CalibrateCliOptions extends LabelledDirOptions {
   plot?: string;
   gallery?: string;
-  force?: boolean;
-  json?: boolean;
-  upsample?: number;
-  threads?: number;
-  backend?: DnnBackend;
 }
-
-const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
 
 /** The suggested tolerance: the best threshold, rounded to 3 decimals. */
 const suggest = (t: number): number => Math.round(t * 1000) / 1000;
@@ -42,16 +34,13 @@ export async function runCalibrate(dir: string, opts: CalibrateCliOptions, io: I
   }
   const modelSha256 = await faceModelSha256();
   const target = opts.gallery !== undefined ? await openGallery(opts.gallery, { modelSha256 }) : undefined;
-  const faces = new Gallery({ modelSha256 });
-  const enrolled = await enrollPaths(faces, [dir], {
-    upsample: opts.upsample ?? 0, ...(opts.threads !== undefined ? { threads: opts.threads } : {}), ...(opts.backend ? { backend: opts.backend } : {}),
-  }, io);
+  const { faces, skipped } = await enrollLabelled(dir, opts, io);
   const all = Array.from({ length: faces.size }, (_, i) => faces.face(i));
   const e = evaluatePairs(all.map((f) => f.descriptor), all.map((f) => f.name), 0.6);
   if (e.same.length === 0 || e.different.length === 0) {
     throw new FacemetricError(`need at least two people and a person with two photos (found ${peopleCount(faces.people.length)}, ${plural(faces.size, 'face')})`, { file: dir });
   }
-  await writeAtomic(plot, histogramPng([e]));
+  await writeAtomic(plot, calibrationPng(e));
   const tolerance = suggest(e.bestThreshold);
   // The ROC curve every 0.05 from 0.05 to 1.5 (JSON), a few points of it in the text.
   const roc = rocCurve(e, Array.from({ length: 30 }, (_, i) => Math.round((i + 1) * 5) / 100));
@@ -61,7 +50,7 @@ export async function runCalibrate(dir: string, opts: CalibrateCliOptions, io: I
   }
   if (opts.json) {
     io.out(JSON.stringify({
-      people: faces.people.length, faces: faces.size, skipped: enrolled.skipped,
+      people: faces.people.length, faces: faces.size, skipped: skipped,
       pairs: { same: e.same.length, different: e.different.length },
       threshold: e.threshold, accuracy: e.accuracy, numRight: e.numRight, numWrong: e.numWrong,
       equalErrorRate: e.equalErrorRate, equalErrorThreshold: e.equalErrorThreshold,
@@ -69,13 +58,13 @@ export async function runCalibrate(dir: string, opts: CalibrateCliOptions, io: I
     }) + '\n');
   } else {
     io.out([
-      `${plural(faces.size, 'face')} of ${peopleCount(faces.people.length)} (${enrolled.skipped.length} skipped): ${e.same.length} same-person and ${e.different.length} different-person pairs`,
+      `${plural(faces.size, 'face')} of ${peopleCount(faces.people.length)} (${skipped.length} skipped): ${e.same.length} same-person and ${e.different.length} different-person pairs`,
       formatPairEvaluation(e),
       `equal error rate at ${e.equalErrorThreshold.toFixed(3)}; same-person distances ${e.same[0]!.toFixed(3)}..${e.same.at(-1)!.toFixed(3)}, different-person ${e.different[0]!.toFixed(3)}..${e.different.at(-1)!.toFixed(3)}`,
       `true / false accepts: ${roc.filter((p) => [0.4, 0.5, 0.6, 0.7].includes(p.threshold)).map((p) => `${p.threshold}: ${percent(p.trueAcceptRate)} / ${percent(p.falseAcceptRate)}`).join(', ')}`,
       `suggested: --tolerance ${tolerance}${target !== undefined ? ` (stored in ${opts.gallery})` : ''}`,
-      `histograms: ${plot}`,
+      `histograms and ROC curve: ${plot}`,
     ].join('\n') + '\n');
   }
-  return enrolled.skipped.length > 0 ? 3 : 0;
+  return skipped.length > 0 ? 3 : 0;
 }

@@ -90,17 +90,21 @@ export interface ClustersJson {
 /** Exit code of a run that wrote its report but skipped some inputs. */
 export const EXIT_INPUTS_SKIPPED = 3;
 
-/** facemetric's own file names in a report folder (what --force may replace). */
-const OWN_FILE = /^(clusters\.json|index\.html|person-\d+\.png)$/;
+/** facemetric's own file names in a report folder, cluster's and clean's (what --force may replace). */
+const OWN_FILE = /^(clusters\.json|clean\.json|index\.html|person-\d+\.png)$/;
 const OWN_CHIP = /^face-\d+\.png$/;
 
-function prepareOutDir(out: string | undefined, force: boolean): string {
+/**
+ * The report folder, with its faces/ folder: `out` (new, empty, or with --force cleared of
+ * facemetric's own report files; nothing else is touched), or a new temporary folder.
+ */
+export function prepareOutDir(out: string | undefined, force: boolean, command = 'cluster'): string {
   if (out === undefined) {
     const dir = mkdtempSync(join(tmpdir(), 'facemetric-report-'));
     mkdirSync(join(dir, 'faces'));
     return dir;
   }
-  if (out === '') throw new UsageError('cluster: --out needs a folder');
+  if (out === '') throw new UsageError(`${command}: --out needs a folder`);
   if (existsSync(out)) {
     if (!lstatSync(out).isDirectory()) throw new FacemetricError('exists and is not a folder; give a new folder for the report', { file: out });
     const entries = readdirSync(out);
@@ -129,7 +133,7 @@ function prepareOutDir(out: string | undefined, force: boolean): string {
  * --force), so the file must not exist ('wx'); the chips are not flushed one by one (writePng's
  * fsync costs ~10 ms a file): they can be made again, and nothing of the user's is at stake.
  */
-function writeReportPng(path: string, img: RgbImage | Uint8Array): void {
+export function writeReportPng(path: string, img: RgbImage | Uint8Array): void {
   try {
     writeFileSync(path, img instanceof Uint8Array ? img : encodePng(img, { filterType: 4 }), { flag: 'wx' });
   } catch (e) {
@@ -138,7 +142,7 @@ function writeReportPng(path: string, img: RgbImage | Uint8Array): void {
 }
 
 /** Writes a text file through a temporary name and a rename (no half-written file is left). */
-function writeTextFile(path: string, text: string): void {
+export function writeTextFile(path: string, text: string): void {
   const tmp = tempPathFor(path);
   try {
     writeFileSync(tmp, text);

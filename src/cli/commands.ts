@@ -31,6 +31,7 @@ const ANNOTATE: OptionSpec = {
   name: 'annotate', value: 'OUT',
   description: 'also write each image with its boxes (and landmark outlines) drawn: a .png file for one image, else a folder',
 };
+const THREADS: OptionSpec = { name: 'threads', value: 'N', default: 'the cores, at most 4', parse: numberOption('threads', 1, 64, true), description: 'worker threads reading photos and finding faces' };
 const FORCE: OptionSpec = { name: 'force', description: 'replace existing output files' };
 const BACKEND: OptionSpec = {
   name: 'backend', value: BACKENDS.join('|'), default: 'wasm where WebAssembly loads', parse: choiceOption('backend', BACKENDS),
@@ -44,6 +45,15 @@ const JITTER: OptionSpec = {
 type Detector = { upsample?: number; threshold?: number };
 const detectorOptions = (o: OptionValues): Detector => ({ upsample: o.upsample as number | undefined, threshold: o.threshold as number | undefined });
 const backendOf = (o: OptionValues): { backend?: Backend } => (o.backend === undefined ? {} : { backend: o.backend as Backend });
+
+/** The one LABELLED_DIR of calibrate and clean, and their shared options (enroll.ts's LabelledDirOptions). */
+function labelledDir(command: string, positionals: readonly string[], o: OptionValues): [string, { force: boolean; json: boolean; upsample: number; threads?: number; backend?: Backend }] {
+  if (positionals.length !== 1) throw new UsageError(`${command}: give one folder (a sub-folder of photos per person), got ${positionals.length}`);
+  return [positionals[0]!, {
+    force: o.force === true, json: o.json === true, upsample: o.upsample as number | undefined ?? 0,
+    ...(o.threads !== undefined ? { threads: o.threads as number } : {}), ...backendOf(o),
+  }];
+}
 
 /** `<command>: give at least one <what>` when there are no inputs. */
 function needInputs(command: string, positionals: readonly string[], what = 'image'): void {
@@ -211,7 +221,7 @@ person (distance < --threshold). A photo without a face is an error (exit 1).`,
       { name: 'export', value: 'JSON', description: 'also write the gallery as face-api LabeledFaceDescriptors JSON (refuses to overwrite unless --force)' },
       { name: 'force', description: 'replace an existing --export file' },
       BACKEND,
-      { name: 'threads', value: 'N', default: 'the cores, at most 4', parse: numberOption('threads', 1, 64, true), description: 'worker threads reading photos and finding faces' },
+      THREADS,
       JSON_OUT,
     ],
     help: `enroll: the faces of known people's photos (folders walked recursively) into GALLERY (.fmg:
@@ -243,7 +253,7 @@ gallery is written atomically; one made with another face model is refused.`,
       { name: 'top', value: 'K', default: '1', parse: numberOption('top', 1, 1000000, true), description: 'list the K nearest people per face' },
       { name: 'match', value: 'nearest|mean', default: 'nearest', parse: choiceOption('match', ['nearest', 'mean'] as const), description: "a person's distance: to their nearest face, or the mean over their faces (face-api's FaceMatcher)" },
       UPSAMPLE, BACKEND,
-      { name: 'threads', value: 'N', default: 'the cores, at most 4', parse: numberOption('threads', 1, 64, true), description: 'worker threads reading photos and finding faces' },
+      THREADS,
       { name: 'json', description: 'one JSON object per photo: {"image", "faces": [{"rect", "name", "distance", "matches": [{"name", "distance"}]}]}' },
       { name: 'csv', description: "face_recognition's output, byte for byte: file,name lines (unknown_person, no_persons_found)" },
       { name: 'show-distance', description: 'with --csv: a third field, the distance (None when unknown)' },
@@ -272,23 +282,43 @@ its users can switch. A photo that cannot be read is named on stderr and skipped
     summary: 'The tolerance for these people: accuracy, equal error rate, best threshold, histograms.',
     usage: 'LABELLED_DIR',
     options: [
-      { name: 'plot', value: 'PNG', default: 'calibration.png', description: 'the same-person and different-person distance histograms' },
+      { name: 'plot', value: 'PNG', default: 'calibration.png', description: 'the same-person and different-person distance histograms and the ROC curve' },
       { name: 'gallery', value: 'FILE', description: 'store the suggested tolerance in this gallery (identify\'s default then)' },
       { name: 'force', description: 'replace an existing --plot file' },
-      UPSAMPLE, BACKEND,
-      { name: 'threads', value: 'N', default: 'the cores, at most 4', parse: numberOption('threads', 1, 64, true), description: 'worker threads reading photos and finding faces' },
-      JSON_OUT,
+      UPSAMPLE, BACKEND, THREADS, JSON_OUT,
     ],
     help: `calibrate: LABELLED_DIR has a folder of photos per person (one face each). Every pair of faces,
 same person or not: the verification accuracy at 0.6, the equal error rate, the threshold with the
-best accuracy (suggested as identify's --tolerance), and a PNG of the two distance histograms.`,
+best accuracy (suggested as identify's --tolerance), and a PNG of the two distance histograms
+and the ROC curve.`,
     async run(positionals, o) {
-      if (positionals.length !== 1) throw new UsageError(`calibrate: give one folder (a sub-folder of photos per person), got ${positionals.length}`);
+      const [dir, shared] = labelledDir('calibrate', positionals, o);
       const { runCalibrate } = await import('./calibrate.js');
-      return runCalibrate(positionals[0]!, {
-        ...(o.plot !== undefined ? { plot: o.plot as string } : {}), ...(o.gallery !== undefined ? { gallery: o.gallery as string } : {}),
-        force: o.force === true, json: o.json === true, upsample: o.upsample as number | undefined ?? 0,
-        ...(o.threads !== undefined ? { threads: o.threads as number } : {}), ...backendOf(o),
+      return runCalibrate(dir, {
+        ...(o.plot !== undefined ? { plot: o.plot as string } : {}), ...(o.gallery !== undefined ? { gallery: o.gallery as string } : {}), ...shared,
+      });
+    },
+  },
+  {
+    name: 'clean',
+    summary: 'Labelling errors: each person\'s faces by distance to their centroid, outliers, people likely the same.',
+    usage: 'LABELLED_DIR',
+    options: [
+      { name: 'threshold', value: 'D', default: '0.6', parse: numberOption('threshold', 0, 10, false), description: "a face is an outlier beyond D from the mean of its person's other faces; two people closer than D on average are likely one" },
+      { name: 'out', value: 'DIR', description: "write an HTML report with the faces' chips there (refuses a non-empty folder unless --force)" },
+      { name: 'force', description: "replace a previous report's files in --out" },
+      UPSAMPLE, BACKEND, THREADS, JSON_OUT,
+    ],
+    help: `clean: LABELLED_DIR has a folder of photos per person (one face each; others named on stderr and
+skipped, exit code 3). Per person, the faces sorted by distance to the person's centroid (the mean
+descriptor), an outlier flagged when its distance to the mean of the person's other faces (n/(n-1)
+times the centroid distance) exceeds --threshold; then the pairs of people whose faces are on
+average closer than --threshold (likely one person under two names), nearest first.`,
+    async run(positionals, o) {
+      const [dir, shared] = labelledDir('clean', positionals, o);
+      const { runClean } = await import('./clean.js');
+      return runClean(dir, {
+        ...(o.threshold !== undefined ? { threshold: o.threshold as number } : {}), ...(o.out !== undefined ? { out: o.out as string } : {}), ...shared,
       });
     },
   },

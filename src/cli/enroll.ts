@@ -32,6 +32,8 @@ export interface EnrollOptions {
   name?: string;
   /** Take the largest face of a photo with several. */
   largest?: boolean;
+  /** Folders not to walk (a report folder inside the photos'). */
+  exclude?: readonly string[];
   upsample?: number;
   threads?: number;
   backend?: DnnBackend;
@@ -51,7 +53,32 @@ export interface Io {
   err: (s: string) => void;
 }
 
-const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+/** stdout and stderr as an {@link Io}. */
+export const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+
+/** The options of the commands that read a labelled folder, a sub-folder per person (calibrate, clean). */
+export interface LabelledDirOptions {
+  /** Folders not to walk (a report folder inside LABELLED_DIR). */
+  exclude?: readonly string[];
+  force?: boolean;
+  json?: boolean;
+  upsample?: number;
+  threads?: number;
+  backend?: DnnBackend;
+}
+
+/**
+ * The faces of a labelled folder (`dir/<name>/*.jpg`), enrolled in memory by the rules of the
+ * module's header, with the photos skipped (named through `io.err`).
+ */
+export async function enrollLabelled(dir: string, opts: LabelledDirOptions, io: Io): Promise<{ faces: Gallery; skipped: InputProblem[] }> {
+  const faces = new Gallery({ modelSha256: await faceModelSha256() });
+  const r = await enrollPaths(faces, [dir], {
+    upsample: opts.upsample ?? 0, ...(opts.threads !== undefined ? { threads: opts.threads } : {}), ...(opts.backend ? { backend: opts.backend } : {}),
+    ...(opts.exclude !== undefined ? { exclude: opts.exclude } : {}),
+  }, io);
+  return { faces, skipped: r.skipped };
+}
 
 /** What one enrolment did. */
 export interface EnrollResult {
@@ -83,7 +110,7 @@ export async function enrollPaths(gallery: Gallery, paths: readonly string[], op
   const todo: { file: string; name: string; sha256: string }[] = [];
   const seen = new Set<string>();
   for (const given of paths) {
-    const { files, problems } = collectInputs([given]);
+    const { files, problems } = collectInputs([given], opts.exclude ?? []);
     problems.forEach(skip);
     let isFolder = false;
     try {

@@ -81,11 +81,12 @@ export interface ReportPage {
   version: string;
 }
 
-/** The report page: one section per person (class "person", data-faces = its face count). */
-export function renderReportHtml(r: ReportPage): string {
-  const title = `${peopleCount(r.people.length)} in ${plural(r.numFaces, 'face')}`;
-  const out: string[] = [];
-  out.push(`<!doctype html>
+/**
+ * A report page's start: the doctype, the title, the shared style (people as boxes of 100px
+ * chips; `extra` adds rules) and the page's heading.
+ */
+export function reportPageHead(title: string, extra = ''): string {
+  return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -98,11 +99,31 @@ h1 { font-size: 1.6em; } h2 { font-size: 1.2em; margin-bottom: 0.3em; }
 .faces img { width: 100px; height: 100px; border-radius: 4px; display: block; }
 .sources, .meta { color: #555; font-size: 0.9em; }
 .skipped li { font-family: ui-monospace, monospace; font-size: 0.9em; }
-</style>
+${extra}</style>
 </head>
 <body>
 <h1>${escapeHtml(title)}</h1>
-<p class="meta">From ${plural(r.numImages, 'photo')} with faces; ${escapeHtml(r.settings)}. Made by facemetric ${escapeHtml(r.version)} (dlib's face detector, 68-point landmarks, face ResNet and Chinese Whispers). Each face links to its photo.</p>
+`;
+}
+
+/** The list of skipped inputs closing a report page ('' when none). */
+export function skippedSection(skipped: readonly { file: string; problem: string }[]): string {
+  if (skipped.length === 0) return '';
+  return `<section class="skipped">
+<h2>Skipped inputs (${skipped.length})</h2>
+<ul>
+${skipped.map((s) => `<li>${escapeHtml(s.file)}: ${escapeHtml(s.problem)}</li>`).join('\n')}
+</ul>
+</section>
+`;
+}
+
+/** The report page: one section per person (class "person", data-faces = its face count). */
+export function renderReportHtml(r: ReportPage): string {
+  const title = `${peopleCount(r.people.length)} in ${plural(r.numFaces, 'face')}`;
+  const out: string[] = [];
+  out.push(reportPageHead(title));
+  out.push(`<p class="meta">From ${plural(r.numImages, 'photo')} with faces; ${escapeHtml(r.settings)}. Made by facemetric ${escapeHtml(r.version)} (dlib's face detector, 68-point landmarks, face ResNet and Chinese Whispers). Each face links to its photo.</p>
 `);
   for (const p of r.people) {
     out.push(`<section class="person" id="person-${p.person}" data-person="${p.person}" data-label="${p.label}" data-faces="${p.faces.length}">
@@ -126,15 +147,7 @@ h1 { font-size: 1.6em; } h2 { font-size: 1.2em; margin-bottom: 0.3em; }
 </section>
 `);
   }
-  if (r.skipped.length > 0) {
-    out.push(`<section class="skipped">
-<h2>Skipped inputs (${r.skipped.length})</h2>
-<ul>
-${r.skipped.map((s) => `<li>${escapeHtml(s.file)}: ${escapeHtml(s.problem)}</li>`).join('\n')}
-</ul>
-</section>
-`);
-  }
+  out.push(skippedSection(r.skipped));
   out.push('</body>\n</html>\n');
   return out.join('');
 }

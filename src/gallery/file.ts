@@ -18,6 +18,8 @@ import { hashFile, statOrUndefined, writeAtomic } from '../models/fsutil.js';
 import { displayPath } from '../models/paths.js';
 import { Gallery } from './gallery.js';
 import { GalleryError } from './format.js';
+// Galleries opened here search through the WebAssembly k-NN kernel once large (knn-wasm.ts).
+import './knn-wasm.js';
 
 /** Where a gallery was read from, and the file's state then. */
 const origins = new WeakMap<Gallery, { file: string; size: number; mtimeMs: number }>();

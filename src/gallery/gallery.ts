@@ -16,6 +16,7 @@
 import type { Point } from '../geometry/vector.js';
 import type { Rect } from '../geometry/rectangle.js';
 import { faceDistanceToRow } from './distance.js';
+import type { NearestRow } from './knn.js';
 import { decodeGallery, encodeGallery, GalleryError, hexToBytes, type GalleryData, type GalleryFaceMeta } from './format.js';
 
 /** dlib's face descriptor length. */
@@ -59,7 +60,36 @@ export interface SearchOptions {
   k?: number;
   /** 'nearest' face (default) or 'mean' distance over the person's faces. */
   match?: MatchRule;
+  /**
+   * Also every person at a distance <= this, beyond the first `k` (identify's tolerance): the
+   * answer is the first max(k, people within) nearest people.
+   */
+  upTo?: number;
 }
+
+/**
+ * An exact k-nearest-row search over the gallery's descriptors, as {@link Gallery.search} may use
+ * for large galleries: it must return knnReference's answer (knn.ts) — the `k` rows nearest to
+ * the query by `faceDistance`, nearest first, ties by row — as WasmFaceIndex (knn-wasm.ts) does.
+ */
+export interface RowIndex {
+  /** Rows held. */
+  readonly size: number;
+  /** Appends rows of `dims` floats. */
+  add(rows: Float32Array): number;
+  search(query: ArrayLike<number>, k: number): NearestRow[];
+}
+
+/**
+ * The faces a gallery needs before `search` ('nearest') goes through a {@link RowIndex}. Measured
+ * (one query, WasmFaceIndex against the scan): 64 faces 0.05 vs 0.03 ms, 128 0.03 vs 0.05,
+ * 256 0.03 vs 0.12, 4,000 0.14 vs 2.9, 100,000 2.9 vs 69 ms; the index's first instance costs
+ * ~4 ms. Below this the scan is as fast and needs no kernel instance.
+ */
+export const INDEX_MIN_FACES = 256;
+
+/** Above this many faces, a search that needs half the rows from the index scans instead. */
+const INDEX_SCAN_ABOVE = 4096;
 
 /** face-api's `LabeledFaceDescriptors.toJSON()`: one entry per person. */
 export interface LabeledFaceDescriptorsJson {
@@ -88,6 +118,16 @@ export class Gallery {
   private readonly meta: GalleryFaceMeta[] = [];
   private readonly keys = new Set<string>();
   private flat: Float32Array;
+  private index: RowIndex | undefined;
+
+  /**
+   * Makes the row index large galleries search with (the Node layer, gallery/index.ts, installs
+   * WasmFaceIndex; the browser core has none and scans in TypeScript); undefined for none.
+   */
+  static rowIndex: ((capacity: number) => RowIndex) | undefined;
+
+  /** The faces from which `search` uses the row index ({@link INDEX_MIN_FACES}; tests lower it). */
+  static indexMinFaces = INDEX_MIN_FACES;
 
   /** An empty gallery for descriptors of the model whose file has sha256 `opts.modelSha256`. */
   constructor(opts: GalleryOptions) {
@@ -227,11 +267,28 @@ export class Gallery {
 
   /**
    * The people nearest to `query`, nearest first (ties: enrolment order), with the query's
-   * distance to each under `opts.match`; at most `opts.k` (default: every person with a face).
+   * distance to each under `opts.match`; at most `opts.k` (default: every person with a face),
+   * or more: every person within `opts.upTo`. With 'nearest' and at least
+   * {@link INDEX_MIN_FACES} faces the rows come from the row index (exactly the same answer as
+   * the scan, {@link Gallery.scan}); otherwise every face is scanned.
    */
   search(query: ArrayLike<number>, opts: SearchOptions = {}): PersonMatch[] {
     if (query.length !== this.dims) throw new RangeError(`Gallery.search: a query of ${query.length} values, expected ${this.dims}`);
-    const match = opts.match ?? 'nearest';
+    const k = opts.k ?? this.names.length;
+    const upTo = opts.upTo ?? -Infinity;
+    const index = (opts.match ?? 'nearest') === 'nearest' && this.meta.length >= Gallery.indexMinFaces ? this.rowIndex() : undefined;
+    const all = index !== undefined ? this.indexed(index, query, k, upTo) : this.scan(query, opts.match ?? 'nearest');
+    let n = Math.min(k, all.length);
+    while (n < all.length && all[n]!.distance <= upTo) n++;
+    return all.slice(0, n);
+  }
+
+  /**
+   * Every person with a face and the query's distance to them under `match`, nearest first (ties:
+   * enrolment order), by a scan of every face in TypeScript: the reference of the indexed search.
+   */
+  scan(query: ArrayLike<number>, match: MatchRule = 'nearest'): PersonMatch[] {
+    if (query.length !== this.dims) throw new RangeError(`Gallery.scan: a query of ${query.length} values, expected ${this.dims}`);
     const n = this.names.length;
     const best = new Float64Array(n).fill(Infinity);
     const sum = new Float64Array(n);
@@ -249,7 +306,48 @@ export class Gallery {
       out.push({ name: this.names[p]!, distance: match === 'mean' ? sum[p]! / count[p]! : best[p]!, order: p });
     }
     out.sort((a, b) => a.distance - b.distance || a.order - b.order);
-    return out.slice(0, opts.k ?? out.length).map(({ name, distance }) => ({ name, distance }));
+    return out.map(({ name, distance }) => ({ name, distance }));
+  }
+
+  /** The row index, brought up to date with the faces; undefined when there is none. */
+  private rowIndex(): RowIndex | undefined {
+    if (this.index === undefined) {
+      if (Gallery.rowIndex === undefined || this.dims !== DESCRIPTOR_DIMS) return undefined;
+      this.index = Gallery.rowIndex(this.meta.length);
+    }
+    if (this.index.size < this.meta.length) this.index.add(this.flat.subarray(this.index.size * this.dims, this.meta.length * this.dims));
+    return this.index;
+  }
+
+  /**
+   * 'nearest' through the row index: the nearest R rows (R from 1024, times 8 each round) until
+   * the people whose nearest row is closer than the R-th row are at least `k` and that row lies
+   * beyond `upTo` (or R covers every face). A person's first row in (distance, row) order is
+   * their nearest face; every person closer than the R-th row has theirs among the R, so the
+   * people found closer than it are exact and complete up to it: the scan's answer, cut there.
+   * When a round would ask for half the rows of a gallery above 4096 faces, the scan runs instead.
+   */
+  private indexed(index: RowIndex, query: ArrayLike<number>, k: number, upTo: number): PersonMatch[] {
+    const n = this.meta.length;
+    for (let r = Math.min(n, Math.max(1024, 4 * k)); ; r = Math.min(n, 8 * r)) {
+      // Half the rows or more (e.g. every person of a large gallery asked for): one scan is cheaper.
+      if (n > INDEX_SCAN_ABOVE && 2 * r >= n) return this.scan(query);
+      const rows = index.search(query, r);
+      const last = rows.length < n ? rows.at(-1)!.distance : Infinity;
+      const seen = new Set<number>();
+      const out: { name: string; distance: number; order: number }[] = [];
+      for (const row of rows) {
+        if (!(row.distance < last)) break;
+        const p = this.meta[row.index]!.person;
+        if (seen.has(p)) continue;
+        seen.add(p);
+        out.push({ name: this.names[p]!, distance: row.distance, order: p });
+      }
+      if (last === Infinity || (out.length >= k && last > upTo)) {
+        out.sort((a, b) => a.distance - b.distance || a.order - b.order);
+        return out.map(({ name, distance }) => ({ name, distance }));
+      }
+    }
   }
 
   private descriptor(i: number): Float32Array {

@@ -47,7 +47,8 @@ export function toleranceOf(gallery: Gallery, opts: IdentifyOptions): number {
 /** Who `descriptor` is, among the gallery's people (see the module's header). */
 export function identifyDescriptor(gallery: Gallery, descriptor: ArrayLike<number>, opts: IdentifyOptions = {}): Identification {
   const tolerance = toleranceOf(gallery, opts);
-  const all = gallery.search(descriptor, opts.match === undefined ? {} : { match: opts.match });
+  // The top people, and every person within the tolerance (for `within`).
+  const all = gallery.search(descriptor, { k: Math.max(1, opts.top ?? 1), upTo: tolerance, ...(opts.match === undefined ? {} : { match: opts.match }) });
   const order = new Map(gallery.people.map((n, i) => [n, i]));
   const within = all.filter((m) => m.distance <= tolerance).sort((a, b) => order.get(a.name)! - order.get(b.name)!);
   const best = all[0];

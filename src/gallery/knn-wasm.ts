@@ -6,10 +6,15 @@
  * distance, so it returns exactly what knnReference (knn.ts) returns: the same rows, the same
  * float64 distances, nearest first, ties by index (the argument is in assembly/knn.ts). Where
  * the kernels do not load, or the candidates overflow, it runs the reference.
+ *
+ * Importing this module makes it large galleries' row index (`Gallery.rowIndex`, gallery.ts):
+ * `Gallery.search` goes through it from INDEX_MIN_FACES faces on (the Node layer: file.ts and
+ * the package's index import it; the browser core scans in TypeScript).
  */
 import { loadKernels, type KernelNeeds } from '../wasm/exports.js';
 import type { WasmKernels } from '../wasm/index.js';
 import { faceDistanceToRow } from './distance.js';
+import { Gallery } from './gallery.js';
 import { byDistanceThenIndex, knnReference, type NearestRow } from './knn.js';
 
 interface KnnExports {
@@ -131,3 +136,5 @@ export class WasmFaceIndex {
     return out.sort(byDistanceThenIndex).slice(0, kk);
   }
 }
+
+Gallery.rowIndex ??= (capacity: number) => new WasmFaceIndex(capacity);

@@ -153,6 +153,11 @@ export const HISTOGRAM_COLOURS = Object.freeze({ same: [40, 160, 60], different:
  * (grey) as vertical lines and the distance axis labelled every 0.2.
  */
 export function histogramPng(evaluations: readonly PairEvaluation[], width = 720, panelHeight = 260): Uint8Array {
+  return encodePng(histogramImage(evaluations, width, panelHeight));
+}
+
+/** histogramPng's picture, not encoded. */
+function histogramImage(evaluations: readonly PairEvaluation[], width: number, panelHeight: number): RgbImage {
   const bins = 60;
   const maxD = Math.max(1.4, ...evaluations.flatMap((e) => [e.same.at(-1) ?? 0, e.different.at(-1) ?? 0]));
   const img: RgbImage = { width, height: panelHeight * evaluations.length, data: new Uint8Array(width * panelHeight * evaluations.length * 3).fill(255) };
@@ -194,5 +199,91 @@ export function histogramPng(evaluations: readonly PairEvaluation[], width = 720
       text(img, d.toFixed(1), x - 8, base + 8);
     }
   });
+  return img;
+}
+
+// ------------------------------------------------------------------------------------------
+// The calibration picture: the histograms and the ROC curve
+
+/** The ROC curve's colour in {@link calibrationPng}. */
+export const ROC_COLOUR = Object.freeze([120, 40, 160] as const);
+
+/**
+ * Where {@link calibrationPng} draws the ROC plot in a picture of `height` rows: a square of
+ * `size` pixels whose bottom-left corner (`left`, `top + size`) is (false accepts 0, true
+ * accepts 0) and top-right (`left + size`, `top`) is (1, 1); a rate r lies at
+ * `left + round(r * size)` across and `top + size - round(r * size)` down. The histogram is
+ * the `histogramWidth` columns to its left.
+ */
+export function calibrationLayout(histogramWidth: number, height: number): { left: number; top: number; size: number; width: number } {
+  const size = height - 50;
+  const left = histogramWidth + 30;
+  return { left, top: 20, size, width: left + size + 20 };
+}
+
+/**
+ * `calibrate`'s PNG: the evaluation's two distance histograms (as {@link histogramPng}) and, to
+ * their right, the ROC curve ({@link ROC_COLOUR}): the true accept rate (same-person pairs closer
+ * than t) against the false accept rate (different-person pairs closer than t) for every t,
+ * from (0, 0) through each distance to (1, 1), over a black square (layout:
+ * {@link calibrationLayout}) with the diagonal (chance) in light grey, the operating point of
+ * the evaluation's threshold as a blue 5x5 dot and that of the best threshold as a grey one,
+ * the axes labelled 0 and 1, "FAR" under and "TAR" beside.
+ */
+export function calibrationPng(e: PairEvaluation, histogramWidth = 720, height = 260): Uint8Array {
+  const hist = histogramImage([e], histogramWidth, height);
+  const L = calibrationLayout(histogramWidth, height);
+  const img: RgbImage = { width: L.width, height, data: new Uint8Array(L.width * height * 3).fill(255) };
+  for (let y = 0; y < height; y++) img.data.set(hist.data.subarray(y * histogramWidth * 3, (y + 1) * histogramWidth * 3), y * L.width * 3);
+  const px = (r: number): number => L.left + Math.round(r * L.size);
+  const py = (r: number): number => L.top + L.size - Math.round(r * L.size);
+  for (let k = 0; k <= L.size; k++) put(img, L.left + k, L.top + L.size - k, [220, 220, 220]);
+  const line = (x0: number, y0: number, x1: number, y1: number, c: readonly number[]): void => {
+    const n = Math.max(Math.abs(x1 - x0), Math.abs(y1 - y0), 1);
+    for (let k = 0; k <= n; k++) put(img, Math.round(x0 + ((x1 - x0) * k) / n), Math.round(y0 + ((y1 - y0) * k) / n), c);
+  };
+  for (let k = 0; k <= L.size; k++) {
+    put(img, L.left + k, L.top, [0, 0, 0]);
+    put(img, L.left + k, L.top + L.size, [0, 0, 0]);
+    put(img, L.left, L.top + k, [0, 0, 0]);
+    put(img, L.left + L.size, L.top + k, [0, 0, 0]);
+  }
+  // The curve (over the frame, where it runs along it): the rates just above each distance, in increasing order of distance.
+  if (e.same.length > 0 && e.different.length > 0) {
+    const ts = Float64Array.from([...e.same, ...e.different]).sort();
+    let last = [px(0), py(0)] as const;
+    for (let i = 0; i <= ts.length; i++) {
+      if (i < ts.length && i + 1 < ts.length && ts[i + 1] === ts[i]) continue;
+      const t = i < ts.length ? ts[i]! : Infinity;
+      const far = i < ts.length ? countAtMost(e.different, t) / e.different.length : 1;
+      const tar = i < ts.length ? countAtMost(e.same, t) / e.same.length : 1;
+      const next = [px(far), py(tar)] as const;
+      line(last[0], last[1], next[0], next[1], ROC_COLOUR);
+      last = next;
+    }
+  }
+  for (const [t, c] of [[e.bestThreshold, HISTOGRAM_COLOURS.best], [e.threshold, HISTOGRAM_COLOURS.threshold]] as const) {
+    if (!Number.isFinite(t) || e.same.length === 0 || e.different.length === 0) continue;
+    const x = px(countBelow(e.different, t) / e.different.length);
+    const y = py(countBelow(e.same, t) / e.same.length);
+    for (let dy = -2; dy <= 2; dy++) for (let dx = -2; dx <= 2; dx++) put(img, x + dx, y + dy, c);
+  }
+  text(img, '0', L.left - 4, L.top + L.size + 8);
+  text(img, '1', L.left + L.size - 4, L.top + L.size + 8);
+  text(img, 'FAR', L.left + Math.round(L.size / 2) - 12, L.top + L.size + 8);
+  text(img, '1', L.left - 12, L.top - 4);
+  text(img, 'TAR', L.left - 28, L.top + Math.round(L.size / 2) - 5);
   return encodePng(img);
+}
+
+/** Values of a sorted array at most t. */
+function countAtMost(sorted: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
