@@ -13,27 +13,9 @@ import { WasmGemmBlas } from '../../src/dnn/gemm-blas-wasm.js';
 import type { Window2d } from '../../src/dnn/layers.js';
 import { WasmKernels } from '../../src/wasm/index.js';
 import { guardedF32 } from '../helpers/guarded.js';
+import { col2imgDlib } from '../helpers/dlib-loops.js';
 import { randomF32 } from '../helpers/random.js';
 import { bitDiffCount } from '../helpers/float.js';
-
-/** dlib's col2img in its order; dcols row (c*kh + ky)*kw + kx, column r*ow + q, row stride ldd. */
-function col2imgDlib(dx: Float32Array, dcols: Float32Array, ldd: number, ch: number, h: number, w: number, win: Window2d): void {
-  const oh = 1 + Math.trunc((h + 2 * win.paddingY - win.nr) / win.strideY);
-  const ow = 1 + Math.trunc((w + 2 * win.paddingX - win.nc) / win.strideX);
-  for (let r = 0; r < oh; r++) {
-    for (let q = 0; q < ow; q++) {
-      for (let c = 0; c < ch; c++) {
-        for (let ky = 0; ky < win.nr; ky++) {
-          for (let kx = 0; kx < win.nc; kx++) {
-            const yy = r * win.strideY - win.paddingY + ky;
-            const xx = q * win.strideX - win.paddingX + kx;
-            if (yy >= 0 && yy < h && xx >= 0 && xx < w) dx[(c * h + yy) * w + xx] += dcols[((c * win.nr + ky) * win.nc + kx) * ldd + r * ow + q];
-          }
-        }
-      }
-    }
-  }
-}
 
 const win = (nr: number, sy: number, py: number, px: number): Window2d => ({ nr, nc: 3, strideY: sy, strideX: 1, paddingY: py, paddingX: px });
 

@@ -35,6 +35,13 @@ const CASES: Case[] = [
   { name: '3x3 stride 1 padding 1 without bias, 5 -> 3, 6x7 planes', n: 4, k: 5, nr: 6, nc: 7, f: 3, w: { nr: 3, nc: 3, strideY: 1, strideX: 1, paddingY: 1, paddingX: 1 }, bias: false },
   { name: '3x3 stride 2 on 3x3 (one output pixel), 4 -> 6', n: 2, k: 4, nr: 3, nc: 3, f: 6, w: win(3, 2, 0), bias: true },
   { name: 'rectangular window 2x3, strides 1 and 2, padding 1 and 0', n: 2, k: 3, nr: 8, nc: 9, f: 5, w: { nr: 2, nc: 3, strideY: 1, strideX: 2, paddingY: 1, paddingX: 0 }, bias: true },
+  // as many filters as the face ResNet's layers (32 and more: gemm_f32's panel path for the
+  // filter gradient dFᵀ = colsᵀ·Gᵀ, a partial last panel of 16 filters at 40; fewer filters take
+  // its skinny path)
+  { name: '3x3 stride 1 padding 1, 32 -> 32 on 9x9 (the first residual blocks, scaled down)', n: 3, k: 32, nr: 9, nc: 9, f: 32, w: win(3, 1, 1), bias: true },
+  { name: '3x3 stride 2, 16 -> 40 on 11x11 (a partial panel of filters)', n: 3, k: 16, nr: 11, nc: 11, f: 40, w: win(3, 2, 0), bias: true },
+  { name: '3x3 stride 1 padding 1, 64 -> 64 on 4x4', n: 4, k: 64, nr: 4, nc: 4, f: 64, w: win(3, 1, 1), bias: false },
+  { name: '7x7 stride 2, 3 -> 32 on 23x23 (the first convolution)', n: 2, k: 3, nr: 23, nc: 23, f: 32, w: win(7, 2, 0), bias: true },
 ];
 
 describe('WasmConvKernels (plain SIMD) against the TypeScript references: bit-identical', () => {
