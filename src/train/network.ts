@@ -28,10 +28,10 @@ import { makeConvKernels, type ConvKernels } from '../dnn/conv-grad.js';
 import { fcBackward } from '../dnn/fc-grad.js';
 import { gemmBlasReference, gemmReference, type Gemm, type GemmBlas } from '../dnn/gemm.js';
 import {
-  addPrev, affine, affineFc, everythingWindow, fc, inputRgbImage, relu, type Window2d,
+  affine, affineFc, everythingWindow, fc, inputRgbImage, type Window2d,
 } from '../dnn/layers.js';
 import {
-  addPrevBackward, affineBackward, AVG_POOL_KERNELS, MAX_POOL_KERNELS, reluBackward, type AvgPoolKernels, type ElementwiseKernels,
+  affineBackward, AVG_POOL_KERNELS, ELEMENTWISE_KERNELS, MAX_POOL_KERNELS, type AvgPoolKernels, type ElementwiseKernels,
   type MaxPoolKernels,
 } from '../dnn/layers-grad.js';
 import { planNetwork, planShapes, type NetPlan, type PlanOptions, type PlanStep } from '../dnn/net.js';
@@ -111,6 +111,8 @@ export class TrainingNet {
   readonly paramLayers: ParamLayer[];
   readonly kernels: TrainingKernels;
   private readonly conv: ConvKernels;
+  /** kernels.elementwise, else the TypeScript functions (ELEMENTWISE_KERNELS; fused only where kernels.elementwise is given). */
+  private readonly elementwise: ElementwiseKernels;
   private readonly owner: number[];
   /** When the backward pass is done with each buffer (see {@link lastUses}). */
   private readonly uses: LastUses;
@@ -137,6 +139,7 @@ export class TrainingNet {
     this.plan = planNetwork(net, opts);
     this.kernels = { ...REFERENCE_KERNELS, ...opts.kernels };
     this.conv = this.kernels.conv ?? makeConvKernels(this.kernels.gemm, this.kernels.gemmBlas);
+    this.elementwise = this.kernels.elementwise ?? ELEMENTWISE_KERNELS;
     this.owner = gradientOwners(this.plan);
     this.uses = lastUses(this.plan, this.owner);
     if (this.kernels.bn !== undefined) {
@@ -194,10 +197,7 @@ export class TrainingNet {
         const x = t[step.src]!;
         if (step.op === 'relu') {
           // a fused relu: the bn_con or add_prev below ran it
-          if (!this.fusedRelus.has(step.node)) {
-            if (this.kernels.elementwise === undefined) relu(x, x);
-            else this.kernels.elementwise.relu(x, x);
-          }
+          if (!this.fusedRelus.has(step.node)) this.elementwise.relu(x, x);
         }
         else if (step.mode === 'conv') affine(x, x, step.gamma, step.beta);
         else affineFc(x, x, step.gamma, step.beta);
@@ -224,10 +224,7 @@ export class TrainingNet {
         }
         case 'max_pool': (this.kernels.maxPool ?? MAX_POOL_KERNELS).forward(y, x, windowOf(step, x)); break;
         case 'avg_pool': (this.kernels.avgPool ?? AVG_POOL_KERNELS).forward(y, x, windowOf(step, x)); break;
-        case 'add_prev':
-          if (this.kernels.elementwise === undefined) addPrev(y, x, t[step.tagged]!);
-          else this.kernels.elementwise.addPrev(y, x, t[step.tagged]!, this.reluOverAdd.has(step.node));
-          break;
+        case 'add_prev': this.elementwise.addPrev(y, x, t[step.tagged]!, this.reluOverAdd.has(step.node)); break;
         case 'fc': fc(y, x, step.weights, step.biases, step.numOutputs, gemm); break;
       }
     }
@@ -307,16 +304,13 @@ export class TrainingNet {
         case 'relu':
           // in place: the relu's output and gradient are its input's (dlib: relu_gradient on one
           // buffer); a relu fused with the bn_con or add_prev below runs in that layer's backward
-          if (this.fusedRelus.has(step.node)) break;
-          if (this.kernels.elementwise === undefined) reluBackward(g, t[step.node]!, g);
-          else this.kernels.elementwise.reluBackward(g, t[step.node]!, g);
+          if (!this.fusedRelus.has(step.node)) this.elementwise.reluBackward(g, t[step.node]!, g);
           break;
         case 'max_pool': (this.kernels.maxPool ?? MAX_POOL_KERNELS).backward(buf(step.src), x, g, windowOf(step, x)); break;
         case 'avg_pool': (this.kernels.avgPool ?? AVG_POOL_KERNELS).backward(buf(step.src), x, g, windowOf(step, x)); break;
         case 'add_prev': {
           const r = this.reluOverAdd.get(step.node);
-          if (this.kernels.elementwise === undefined) addPrevBackward(buf(step.src), buf(step.tagged), g);
-          else this.kernels.elementwise.addPrevBackward(buf(step.src), buf(step.tagged), g, r === undefined ? undefined : t[r]!);
+          this.elementwise.addPrevBackward(buf(step.src), buf(step.tagged), g, r === undefined ? undefined : t[r]!);
           break;
         }
         case 'fc': {
