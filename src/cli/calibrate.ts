@@ -17,6 +17,7 @@ import { statOrUndefined, writeAtomic } from '../models/fsutil.js';
 import { calibrationPng, evaluatePairs, formatPairEvaluation, percent, rocCurve } from '../train/evaluate.js';
 import { enrollLabelled, stdio, type Io, type LabelledDirOptions } from './enroll.js';
 import { peopleCount, plural } from './report.js';
+import { EXIT_INPUTS_SKIPPED } from './cluster.js';
 
 export interface CalibrateCliOptions extends LabelledDirOptions {
   plot?: string;
@@ -66,5 +67,5 @@ export async function runCalibrate(dir: string, opts: CalibrateCliOptions, io: I
       `histograms and ROC curve: ${plot}`,
     ].join('\n') + '\n');
   }
-  return skipped.length > 0 ? 3 : 0;
+  return skipped.length > 0 ? EXIT_INPUTS_SKIPPED : 0;
 }

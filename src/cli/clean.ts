@@ -21,6 +21,7 @@ import { readImageSync } from '../image/index.js';
 import { prepareOutDir, writeReportPng, writeTextFile } from './cluster.js';
 import { enrollLabelled, stdio, type Io, type LabelledDirOptions } from './enroll.js';
 import { escapeHtml, peopleCount, plural, relativeHref, reportPageHead, skippedSection } from './report.js';
+import { EXIT_INPUTS_SKIPPED } from './cluster.js';
 
 export interface CleanCliOptions extends LabelledDirOptions {
   threshold?: number;
@@ -82,7 +83,7 @@ export async function runClean(dir: string, opts: CleanCliOptions, io: Io = stdi
     lines.push(outDir !== undefined ? `report: ${json.report}` : 'report: --out DIR writes one with the chips');
     io.out(lines.join('\n') + '\n');
   }
-  return skipped.length > 0 ? 3 : 0;
+  return skipped.length > 0 ? EXIT_INPUTS_SKIPPED : 0;
 }
 
 /** Each face's 150x150 chip (dlib's, from the enrolled landmarks) as faces/face-NNNN.png; their paths. */

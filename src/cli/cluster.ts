@@ -36,7 +36,7 @@ import { fsErrorToImageError } from '../image/io.js';
 import { tempPathFor } from '../models/fsutil.js';
 import { FACE_BATCH_SIZE, loadFaceModels } from '../pipeline/index.js';
 import { collectInputs, type InputProblem } from './inputs.js';
-import { defaultThreads, inProcessSource, workerSource } from './face-pool.js';
+import { defaultThreads, inProcessSource, useWorkers, workerSource } from './face-pool.js';
 import { ProgressBar, progressMode, type ProgressSink } from './progress.js';
 import { MAX_TILE_CHIPS, peopleCount, plural, renderReportHtml, tileChips, type ReportPerson } from './report.js';
 
@@ -183,10 +183,10 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
   // Jittered descriptors are made here, in input order, so that the jitter draws follow the
   // files (as one dlib::rand would in a loop over them); plain ones where the faces are found.
   const threads = Math.min(opts.threads ?? defaultThreads(), files.length);
-  const useWorkers = threads > 1 && files.length >= 4 && import.meta.url.endsWith('.js');
-  const describeHere = jitter > 1 || !useWorkers;
+  const workers = useWorkers(files.length, threads);
+  const describeHere = jitter > 1 || !workers;
   const recognizer = describeHere ? loadFaceRecognizer(undefined, opts.backend === undefined ? {} : { backend: opts.backend }) : undefined;
-  const source = useWorkers
+  const source = workers
     ? await workerSource(threads, { upsample, describe: !describeHere, ...(opts.backend ? { backend: opts.backend } : {}) })
     : inProcessSource(loadFaceModels('chips'), upsample);
   for (const note of new Set([...source.notes, ...(recognizer?.note !== undefined ? [recognizer.note] : [])])) {

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.js';
+import { MATCH_RULES } from '../gallery/gallery.js';
 import { BACKENDS, type Backend } from '../wasm/backend.js';
 import { choiceOption, commandHelp, numberOption, parseCommandArgs, synopsis, type CommandSpec, type OptionSpec, type OptionValues } from './options.js';
 
@@ -251,7 +252,7 @@ gallery is written atomically; one made with another face model is refused.`,
       { name: 'known', value: 'DIR', description: "the known people: a folder of their photos (known/<name>/*.jpg or known/<name>.jpg), enrolled in memory" },
       { name: 'tolerance', value: 'T', default: "the gallery's calibrated tolerance, else 0.6", parse: numberOption('tolerance', 0, 10, false), description: 'a person matches at distance <= T (face_recognition\'s rule)' },
       { name: 'top', value: 'K', default: '1', parse: numberOption('top', 1, 1000000, true), description: 'list the K nearest people per face' },
-      { name: 'match', value: 'nearest|mean', default: 'nearest', parse: choiceOption('match', ['nearest', 'mean'] as const), description: "a person's distance: to their nearest face, or the mean over their faces (face-api's FaceMatcher)" },
+      { name: 'match', value: 'nearest|mean', default: 'nearest', parse: choiceOption('match', MATCH_RULES), description: "a person's distance: to their nearest face, or the mean over their faces (face-api's FaceMatcher)" },
       UPSAMPLE, BACKEND,
       THREADS,
       { name: 'json', description: 'one JSON object per photo: {"image", "faces": [{"rect", "name", "distance", "matches": [{"name", "distance"}]}]}' },

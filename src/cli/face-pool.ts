@@ -133,13 +133,21 @@ export async function workerSource(threads: number, opts: { upsample: number; de
 }
 
 /**
+ * Whether `files` photos on `threads` threads go to worker threads: several threads and 4 photos
+ * or more, when running from the compiled .js (the workers load it).
+ */
+export function useWorkers(files: number, threads: number): boolean {
+  return threads > 1 && files >= 4 && import.meta.url.endsWith('.js');
+}
+
+/**
  * Where enroll and identify find their photos' faces, descriptors included: worker threads
  * (`threads`, default {@link defaultThreads}) for 4 photos or more, else this thread.
  */
 export async function describedFaceSource(files: number, opts: { threads?: number; upsample: number; backend?: DnnBackend }): Promise<FaceSource> {
   const threads = Math.min(opts.threads ?? defaultThreads(), files);
   const backend = opts.backend === undefined ? {} : { backend: opts.backend };
-  if (threads > 1 && files >= 4 && import.meta.url.endsWith('.js')) return workerSource(threads, { upsample: opts.upsample, describe: true, ...backend });
+  if (useWorkers(files, threads)) return workerSource(threads, { upsample: opts.upsample, describe: true, ...backend });
   const { loadFaceModels } = await import('../pipeline/index.js');
   return inProcessSource(loadFaceModels('describe', backend), opts.upsample);
 }

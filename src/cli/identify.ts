@@ -30,7 +30,7 @@ import {
   faceModelSha256, Gallery, identifyFaces, openGallery, toleranceOf, UNKNOWN_PERSON,
   type IdentifiedFace, type MatchRule,
 } from '../gallery/index.js';
-import { enrollPaths, type Io } from './enroll.js';
+import { enrollPaths, stdio, type Io } from './enroll.js';
 import { describedFaceSource } from './face-pool.js';
 import { collectInputs } from './inputs.js';
 import { peopleCount, plural } from './report.js';
@@ -51,8 +51,6 @@ export interface IdentifyCliOptions {
   threads?: number;
   backend?: DnnBackend;
 }
-
-const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
 
 /** The name of a photo without faces in face_recognition's output. */
 export const NO_PERSONS_FOUND = 'no_persons_found';

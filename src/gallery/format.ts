@@ -70,7 +70,6 @@ export interface GalleryData {
   descriptors: Float32Array;
 }
 
-export { crc32 };
 
 /** 64 hex digits -> 32 bytes; '' -> 32 zero bytes. */
 export function hexToBytes(hex: string, what: string): Uint8Array {

@@ -116,13 +116,13 @@ export function formatPairEvaluation(e: PairEvaluation): string {
   return `accuracy at ${e.threshold} ${percent(e.accuracy)} (${e.numRight} right, ${e.numWrong} wrong of ${e.numRight + e.numWrong} pairs), equal error rate ${percent(e.equalErrorRate)}, best threshold ${e.bestThreshold.toFixed(3)} (${percent(e.bestAccuracy)})`;
 }
 
-/** Values of a sorted array below t. */
-function countBelow(sorted: Float64Array, t: number): number {
+/** Values of a sorted array below t (at most t when `inclusive`). */
+function countBelow(sorted: Float64Array, t: number, inclusive = false): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (sorted[mid] < t) lo = mid + 1;
+    if (sorted[mid]! < t || (inclusive && sorted[mid] === t)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -255,8 +255,8 @@ export function calibrationPng(e: PairEvaluation, histogramWidth = 720, height =
     for (let i = 0; i <= ts.length; i++) {
       if (i < ts.length && i + 1 < ts.length && ts[i + 1] === ts[i]) continue;
       const t = i < ts.length ? ts[i]! : Infinity;
-      const far = i < ts.length ? countAtMost(e.different, t) / e.different.length : 1;
-      const tar = i < ts.length ? countAtMost(e.same, t) / e.same.length : 1;
+      const far = i < ts.length ? countBelow(e.different, t, true) / e.different.length : 1;
+      const tar = i < ts.length ? countBelow(e.same, t, true) / e.same.length : 1;
       const next = [px(far), py(tar)] as const;
       line(last[0], last[1], next[0], next[1], ROC_COLOUR);
       last = next;
@@ -274,16 +274,4 @@ export function calibrationPng(e: PairEvaluation, histogramWidth = 720, height =
   text(img, '1', L.left - 12, L.top - 4);
   text(img, 'TAR', L.left - 28, L.top + Math.round(L.size / 2) - 5);
   return encodePng(img);
-}
-
-/** Values of a sorted array at most t. */
-function countAtMost(sorted: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! <= t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
