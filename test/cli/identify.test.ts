@@ -140,6 +140,12 @@ describe('facemetric identify', () => {
     expect(r.stdout.endsWith(`${join(unknown, 'u9.png')},no_persons_found,None\n`)).toBe(true);
     const plain = facemetric('identify', unknown, '--known', known4, '--csv', '--tolerance', '0.7');
     expect(plain.stdout).toBe(r.stdout.replace(/,[^,\n]+\n/g, '\n'));
+    // what Python + numpy printed below on these descriptors (pinned, so that the claim is checked
+    // where python3 has no numpy too)
+    expect(r.stdout).toBe([
+      'u0.jpg,John_Savage,0.695573122712001', 'u0.jpg,John_Schneider,0.36504664035796464', 'u1.jpg,John_Salley,0.0',
+      'u2.jpg,unknown_person,None', 'u3.jpg,John_Shimkus,0.37189293016891406', 'u9.png,no_persons_found,None',
+    ].map((l) => `${join(unknown, l)}\n`).join(''));
     if (!hasNumpy) return;
     const input = {
       known: people.slice(0, 4).map((p) => ({ name: p, enc: Array.from(knownDescriptors[people.indexOf(p)]!) })),
