@@ -54,3 +54,4 @@ export * from './distance';
 export * from './train';
 export * from './elementwise';
 export * from './knn';
+export * from './ivf';

@@ -78,9 +78,12 @@ function siftUp(hd: usize, hi: usize, i: i32): void {
   store<i32>(hi + (<usize>i << 2), val);
 }
 
-let lastLimit: f32 = 0;
+// The search's state between knn_scan calls: heap size, candidates written, the current limit.
+let heapSize: i32 = 0;
+let candCount: i32 = 0;
+let lastLimit: f32 = Infinity;
 
-// The final limit of the last knn_candidates call (the caller keeps candidates with S' <= it).
+// The final limit of the last search (the caller keeps candidates with S' <= it).
 export function knn_limit(): f32 {
   return lastLimit;
 }
@@ -90,10 +93,36 @@ export function knn_limit(): f32 {
 // indices). Returns the number of candidates written, or -1 when they overflow `cap`.
 export function knn_candidates(q: usize, data: usize, n: i32, k: i32, slack: f32,
   heapD: usize, heapI: usize, candD: usize, candI: usize, cap: i32): i32 {
-  let size: i32 = 0;
-  let count: i32 = 0;
-  let limit: f32 = Infinity;
-  for (let r: i32 = 0; r < n; r++) {
+  heapSize = 0;
+  candCount = 0;
+  lastLimit = Infinity;
+  if (!knnScan(q, data, 0, n, k, slack, heapD, heapI, candD, candI, cap)) return -1;
+  return candCount;
+}
+
+// The same over some row ranges of `data` only (an approximate index's probed cells): `ranges`
+// holds `count` pairs of i32 (first row, rows); candidates are numbered by their row in `data`.
+// One heap and one limit across all the ranges, so the answer is that of the rows they cover.
+export function knn_candidates_ranges(q: usize, data: usize, ranges: usize, count: i32, k: i32, slack: f32,
+  heapD: usize, heapI: usize, candD: usize, candI: usize, cap: i32): i32 {
+  heapSize = 0;
+  candCount = 0;
+  lastLimit = Infinity;
+  for (let j: i32 = 0; j < count; j++) {
+    const first = load<i32>(ranges + (<usize>j << 3));
+    const rows = load<i32>(ranges + (<usize>j << 3) + 4);
+    if (!knnScan(q, data, first, first + rows, k, slack, heapD, heapI, candD, candI, cap)) return -1;
+  }
+  return candCount;
+}
+
+// Rows [from, to) of `data` into the search's heap and candidate list; false on overflow.
+function knnScan(q: usize, data: usize, from: i32, to: i32, k: i32, slack: f32,
+  heapD: usize, heapI: usize, candD: usize, candI: usize, cap: i32): bool {
+  let size = heapSize;
+  let count = candCount;
+  let limit = lastLimit;
+  for (let r: i32 = from; r < to; r++) {
     const row = data + (<usize>r << 9);
     let s: f32 = 0;
     let a0 = f32x4.splat(0);
@@ -142,12 +171,14 @@ export function knn_candidates(q: usize, data: usize, n: i32, k: i32, slack: f32
         }
       }
       count = w;
-      if (count == cap) return -1;
+      if (count == cap) return false;
     }
     store<f32>(candD + (<usize>count << 2), s);
     store<i32>(candI + (<usize>count << 2), r);
     count++;
   }
+  heapSize = size;
+  candCount = count;
   lastLimit = limit;
-  return count;
+  return true;
 }

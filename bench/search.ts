@@ -9,11 +9,16 @@
  *    through the index (the gallery's rows are the same descriptors, 1000 people), against the
  *    TypeScript scan (Gallery.scan) on a few queries, answers compared;
  * and checks every timed query's answer against the reference (the same rows and distances).
+ * Then the approximate index (src/gallery/ivf.ts, wasmApproximateFaceIndex) on the same rows and
+ * on a harder set (as many rows, 100 times the identities: 10 faces each at 1,000,000): building
+ * it (k-means cells, laying the rows out), and per probe count the median time of a k = 10 query
+ * and its recall@10 and recall@1 against the exact search (the share of the exact answer's rows
+ * it returns), and Gallery.search({ approximate }) against the exact Gallery.search.
  * `npm run bench search`; FACEMETRIC_BENCH_SEARCH_N sets the number of descriptors.
  */
 import { Gallery } from '../src/gallery/gallery.js';
 import { knnReference, type NearestRow } from '../src/gallery/knn.js';
-import { WasmFaceIndex } from '../src/gallery/knn-wasm.js';
+import { WasmFaceIndex, wasmApproximateFaceIndex } from '../src/gallery/knn-wasm.js';
 import { syntheticDescriptors } from './cluster.js';
 import { median } from './timing.js';
 
@@ -87,4 +92,64 @@ export async function searchBench(): Promise<void> {
   console.table(rows);
   console.log(`search: ${same} of 6 answers checked identical to the reference (rows and distances)${same === 6 ? '' : ' — MISMATCH'}`);
   if (same !== 6) process.exitCode = 1;
+
+  const exactMs = median(rows.filter((r) => r.what === 'WasmFaceIndex.search, k = 10').map((r) => r['median ms'] as number));
+  approximateBench(`${n.toLocaleString('en')} descriptors, 1,000 identities`, data, queries, index, exactMs);
+  const gAll = g.search(queries[0]!, { k: 1, upTo: 0.6, approximate: true }); // builds the gallery's approximate index
+  const gaWall: number[] = [];
+  let gaSame = 0;
+  queries.forEach((q, i) => {
+    const s = performance.now();
+    const got = g.search(q, { k: 1, upTo: 0.6, approximate: true });
+    gaWall.push(performance.now() - s);
+    if (got[0]?.name === gAnswers[i]![0]?.name) gaSame++;
+  });
+  void gAll;
+  console.log(`search: Gallery.search({ approximate: true }) median ${median(gaWall).toFixed(2)} ms against ${median(gWall).toFixed(2)} ms exact; the same nearest person for ${gaSame} of ${queries.length} queries`);
+
+  t0 = performance.now();
+  const hardFlat = syntheticDescriptors(n + 40, Math.max(1000, Math.round(n / 10)), 11);
+  const hard = hardFlat.subarray(0, n * 128);
+  const hardQueries = Array.from({ length: 40 }, (_, i) => hardFlat.subarray((n + i) * 128, (n + i + 1) * 128));
+  console.log(`search: the harder set, ${Math.max(1000, Math.round(n / 10)).toLocaleString('en')} identities, made in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const hardExact = new WasmFaceIndex(n);
+  hardExact.add(hard);
+  approximateBench(`${n.toLocaleString('en')} descriptors, ${Math.max(1000, Math.round(n / 10)).toLocaleString('en')} identities`, hard, hardQueries, hardExact, exactMs);
+}
+
+/**
+ * The approximate index on `data`: build time, then per probe count the median time of a k = 10
+ * query and its recall@10 / recall@1 against `exact`'s answers (`exactMs`: the exact query's time).
+ */
+function approximateBench(label: string, data: Float32Array, queries: Float32Array[], exact: WasmFaceIndex, exactMs: number): void {
+  const truth = queries.map((q) => exact.search(q, 10));
+  let t0 = performance.now();
+  const ix = wasmApproximateFaceIndex({}, data.length / 128);
+  ix.add(data);
+  const addMs = performance.now() - t0;
+  t0 = performance.now();
+  const stats = ix.stats(); // trains the cells, lays the rows out
+  const buildMs = performance.now() - t0;
+  console.log(`search: approximate index on ${label}: rows copied in ${(addMs / 1000).toFixed(1)} s, ${stats.cells} cells trained and rows laid out in ${(buildMs / 1000).toFixed(1)} s (largest cell ${stats.largestCell.toLocaleString('en')} rows)`);
+  const rows: Record<string, string | number>[] = [];
+  for (const probes of [4, 8, 16, stats.probes, 2 * stats.probes].filter((p, i, a) => a.indexOf(p) === i && p <= stats.cells).sort((a, b) => a - b)) {
+    const wall: number[] = [];
+    let hit10 = 0, hit1 = 0;
+    ix.search(queries[0]!, 10, probes); // warm-up
+    queries.forEach((q, i) => {
+      const s = performance.now();
+      const got = ix.search(q, 10, probes);
+      wall.push(performance.now() - s);
+      const want = new Set(truth[i]!.map((r) => r.index));
+      hit10 += got.filter((r) => want.has(r.index)).length;
+      if (got[0]?.index === truth[i]![0]?.index) hit1++;
+    });
+    const ms = median(wall);
+    rows.push({
+      probes: probes === stats.probes ? `${probes} (default)` : probes, 'rows scanned': `${((100 * probes) / stats.cells).toFixed(1)}%`,
+      'median ms (k = 10)': Number(ms.toFixed(2)), 'x exact': Number((exactMs / ms).toFixed(1)),
+      'recall@10': Number((hit10 / (10 * queries.length)).toFixed(4)), 'recall@1': Number((hit1 / queries.length).toFixed(3)),
+    });
+  }
+  console.table(rows);
 }

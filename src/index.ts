@@ -109,7 +109,11 @@ export { cleanFaces, type CleanFace, type CleanPair, type CleanPerson, type Clea
 export { decodeGallery, encodeGallery, GALLERY_SIGNATURE, GALLERY_VERSION, GalleryError, type GalleryData, type GalleryFaceMeta } from './gallery/format.js';
 export { faceDistance } from './gallery/distance.js';
 export { knnReference, type NearestRow } from './gallery/knn.js';
-export { WasmFaceIndex } from './gallery/knn-wasm.js';
+export { WasmFaceIndex, wasmApproximateFaceIndex } from './gallery/knn-wasm.js';
+export {
+  ApproximateFaceIndex, defaultCells, defaultProbes, FlatRowStore,
+  type ApproximateIndexOptions, type ApproximateIndexStats, type RowStore,
+} from './gallery/ivf.js';
 export {
   DEFAULT_TOLERANCE, identifyDescriptor, identifyFaces, toleranceOf, UNKNOWN_PERSON,
   type Identification, type IdentifiedFace, type IdentifyOptions,

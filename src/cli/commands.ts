@@ -253,6 +253,8 @@ gallery is written atomically; one made with another face model is refused.`,
       { name: 'tolerance', value: 'T', default: "the gallery's calibrated tolerance, else 0.6", parse: numberOption('tolerance', 0, 10, false), description: 'a person matches at distance <= T (face_recognition\'s rule)' },
       { name: 'top', value: 'K', default: '1', parse: numberOption('top', 1, 1000000, true), description: 'list the K nearest people per face' },
       { name: 'match', value: 'nearest|mean', default: 'nearest', parse: choiceOption('match', MATCH_RULES), description: "a person's distance: to their nearest face, or the mean over their faces (face-api's FaceMatcher)" },
+      { name: 'approximate', description: 'search large galleries through the approximate index (k-means cells; faster, may miss a match: see the README)' },
+      { name: 'probes', value: 'N', default: 'cells / 8, at least 8', parse: numberOption('probes', 1, 1000000, true), description: 'with --approximate: the cells each search scans (more: slower, fewer misses)' },
       UPSAMPLE, BACKEND,
       THREADS,
       { name: 'json', description: 'one JSON object per photo: {"image", "faces": [{"rect", "name", "distance", "matches": [{"name", "distance"}]}]}' },
@@ -267,11 +269,13 @@ within --tolerance, with the distance, or unknown_person; a photo without faces:
 its users can switch. A photo that cannot be read is named on stderr and skipped (exit code 1).`,
     async run(positionals, o) {
       needInputs('identify', positionals, 'photo or folder');
+      if ((o.approximate === true || o.probes !== undefined) && o.match === 'mean') throw new UsageError('identify: --approximate searches the nearest face only; it does not go with --match mean');
       const { runIdentify } = await import('./identify.js');
       return runIdentify(positionals, {
         ...(o.gallery !== undefined ? { gallery: o.gallery as string } : {}), ...(o.known !== undefined ? { known: o.known as string } : {}),
         ...(o.tolerance !== undefined ? { tolerance: o.tolerance as number } : {}), ...(o.top !== undefined ? { top: o.top as number } : {}),
         ...(o.match !== undefined ? { match: o.match as 'nearest' | 'mean' } : {}),
+        ...(o.approximate === true || o.probes !== undefined ? { approximate: o.probes !== undefined ? { probes: o.probes as number } : true } : {}),
         upsample: o.upsample as number | undefined ?? 0, json: o.json === true, csv: o.csv === true, showDistance: o['show-distance'] === true,
         ...(o.annotate !== undefined ? { annotate: o.annotate as string } : {}), force: o.force === true,
         ...(o.threads !== undefined ? { threads: o.threads as number } : {}), ...backendOf(o),

@@ -41,6 +41,8 @@ export interface IdentifyCliOptions {
   tolerance?: number;
   top?: number;
   match?: MatchRule;
+  /** Search the approximate index (`true`, or the cells to probe). */
+  approximate?: boolean | { probes?: number };
   json?: boolean;
   csv?: boolean;
   showDistance?: boolean;
@@ -50,6 +52,14 @@ export interface IdentifyCliOptions {
   upsample?: number;
   threads?: number;
   backend?: DnnBackend;
+}
+
+/** "; approximate search (C cells, P probed)" for the known-people line, or nothing. */
+function searchNote(gallery: Gallery, approximate: IdentifyCliOptions['approximate']): string {
+  if (!approximate) return '';
+  const stats = gallery.approximateIndexStats(typeof approximate === 'object' ? approximate.probes : undefined);
+  if (stats === undefined) return `; exact search (--approximate needs ${Gallery.indexMinFaces} faces or more)`;
+  return `; approximate search (${plural(stats.cells, 'cell')}, ${stats.probes} probed)`;
 }
 
 /** The name of a photo without faces in face_recognition's output. */
@@ -110,13 +120,13 @@ export async function runIdentify(paths: readonly string[], opts: IdentifyCliOpt
   }
   if (gallery.size === 0) throw new FacemetricError('the gallery has no faces', { file: opts.gallery! });
   const tolerance = toleranceOf(gallery, opts);
-  const matchOpts = { tolerance, top: opts.top ?? 1, ...(opts.match ? { match: opts.match } : {}) };
+  const matchOpts = { tolerance, top: opts.top ?? 1, ...(opts.match ? { match: opts.match } : {}), ...(opts.approximate ? { approximate: opts.approximate } : {}) };
   const { files, problems } = collectInputs(paths);
   const names = new Map<string, number>();
   let failed = problems.length > 0;
   for (const p of problems) io.err(`facemetric: ${p.file}: ${p.problem} (skipped)\n`);
   if (!opts.json && !opts.csv) {
-    io.err(`known: ${peopleCount(gallery.people.length)}, ${plural(gallery.size, 'face')}; tolerance ${tolerance}, ${opts.match ?? 'nearest'} match\n`);
+    io.err(`known: ${peopleCount(gallery.people.length)}, ${plural(gallery.size, 'face')}; tolerance ${tolerance}, ${opts.match ?? 'nearest'} match${searchNote(gallery, opts.approximate)}\n`);
   }
   const source = await describedFaceSource(files.length, { upsample: opts.upsample ?? 0, ...(opts.threads !== undefined ? { threads: opts.threads } : {}), ...(opts.backend ? { backend: opts.backend } : {}) });
   for (const note of source.notes) io.err(`facemetric: note: ${note}\n`);

@@ -16,6 +16,7 @@
 import type { Point } from '../geometry/vector.js';
 import type { Rect } from '../geometry/rectangle.js';
 import { faceDistanceToRow } from './distance.js';
+import { ApproximateFaceIndex, type ApproximateIndexOptions, type ApproximateIndexStats } from './ivf.js';
 import type { NearestRow } from './knn.js';
 import { decodeGallery, encodeGallery, GalleryError, hexToBytes, type GalleryData, type GalleryFaceMeta } from './format.js';
 
@@ -65,6 +66,13 @@ export interface SearchOptions {
    * answer is the first max(k, people within) nearest people.
    */
   upTo?: number;
+  /**
+   * 'nearest' through the approximate index (ivf.ts: the rows of the `probes` cells nearest to
+   * the query, default ivf.ts's defaultProbes) instead of every row, for galleries that outgrow
+   * the exact search: faster, and it may miss a person whose faces all lie in cells not probed
+   * (bench search measures the recall). Below {@link INDEX_MIN_FACES} faces the search is exact.
+   */
+  approximate?: boolean | { probes?: number };
 }
 
 /**
@@ -119,12 +127,20 @@ export class Gallery {
   private readonly keys = new Set<string>();
   private flat: Float32Array;
   private index: RowIndex | undefined;
+  private approx: ApproximateFaceIndex | undefined;
 
   /**
    * Makes the row index large galleries search with (the Node layer, gallery/index.ts, installs
    * WasmFaceIndex; the browser core has none and scans in TypeScript); undefined for none.
    */
   static rowIndex: ((capacity: number) => RowIndex) | undefined;
+
+  /**
+   * Makes the approximate index `search({ approximate })` uses: by default the TypeScript one
+   * (ivf.ts, rows in a Float32Array); the Node layer (knn-wasm.ts) installs the WebAssembly one
+   * (the same cells and answers, faster).
+   */
+  static approximateIndex: (capacity: number, opts: ApproximateIndexOptions) => ApproximateFaceIndex = (_capacity, opts) => new ApproximateFaceIndex(opts);
 
   /** The faces from which `search` uses the row index ({@link INDEX_MIN_FACES}; tests lower it). */
   static indexMinFaces = INDEX_MIN_FACES;
@@ -276,8 +292,16 @@ export class Gallery {
     if (query.length !== this.dims) throw new RangeError(`Gallery.search: a query of ${query.length} values, expected ${this.dims}`);
     const k = opts.k ?? this.names.length;
     const upTo = opts.upTo ?? -Infinity;
-    const index = (opts.match ?? 'nearest') === 'nearest' && this.meta.length >= Gallery.indexMinFaces ? this.rowIndex() : undefined;
-    const all = index !== undefined ? this.indexed(index, query, k, upTo) : this.scan(query, opts.match ?? 'nearest');
+    const nearest = (opts.match ?? 'nearest') === 'nearest' && this.meta.length >= Gallery.indexMinFaces;
+    let all: PersonMatch[];
+    if (nearest && opts.approximate !== undefined && opts.approximate !== false) {
+      const probes = typeof opts.approximate === 'object' ? opts.approximate.probes : undefined;
+      const approx = this.approximateIndex();
+      all = this.indexed((q, r) => approx.search(q, r, probes), query, k, upTo, false);
+    } else {
+      const index = nearest ? this.rowIndex() : undefined;
+      all = index !== undefined ? this.indexed((q, r) => index.search(q, r), query, k, upTo) : this.scan(query, opts.match ?? 'nearest');
+    }
     let n = Math.min(k, all.length);
     while (n < all.length && all[n]!.distance <= upTo) n++;
     return all.slice(0, n);
@@ -320,20 +344,41 @@ export class Gallery {
   }
 
   /**
-   * 'nearest' through the row index: the nearest R rows (R from 1024, times 8 each round) until
+   * The approximate index's cells and probes (building it now if needed, as the first
+   * approximate search would); undefined where searches stay exact (fewer than
+   * {@link INDEX_MIN_FACES} faces). `probes` as a search with `probes` would use.
+   */
+  approximateIndexStats(probes?: number): ApproximateIndexStats | undefined {
+    if (this.meta.length < Gallery.indexMinFaces) return undefined;
+    const stats = this.approximateIndex().stats();
+    return probes === undefined ? stats : { ...stats, probes: Math.min(stats.cells, probes) };
+  }
+
+  /** The approximate index, brought up to date with the faces. */
+  private approximateIndex(): ApproximateFaceIndex {
+    this.approx ??= Gallery.approximateIndex(this.meta.length, {});
+    if (this.approx.size < this.meta.length) this.approx.add(this.flat.subarray(this.approx.size * this.dims, this.meta.length * this.dims));
+    return this.approx;
+  }
+
+  /**
+   * 'nearest' through a row index (`find`: the R rows nearest to the query it can see, nearest
+   * first; the exact index sees every row): the nearest R rows (R from 1024, times 8 each round) until
    * the people whose nearest row is closer than the R-th row are at least `k` and that row lies
    * beyond `upTo` (or R covers every face). A person's first row in (distance, row) order is
    * their nearest face; every person closer than the R-th row has theirs among the R, so the
    * people found closer than it are exact and complete up to it: the scan's answer, cut there.
-   * When a round would ask for half the rows of a gallery above 4096 faces, the scan runs instead.
+   * When a round would ask for half the rows of a gallery above 4096 faces, the scan runs instead
+   * (with `scanInstead`; the approximate index is never replaced by the exact scan). An index that returns fewer than R rows has shown every row it can see: the answer is then
+   * the people among them (all of them, for the approximate index).
    */
-  private indexed(index: RowIndex, query: ArrayLike<number>, k: number, upTo: number): PersonMatch[] {
+  private indexed(find: (query: ArrayLike<number>, r: number) => NearestRow[], query: ArrayLike<number>, k: number, upTo: number, scanInstead = true): PersonMatch[] {
     const n = this.meta.length;
     for (let r = Math.min(n, Math.max(1024, 4 * k)); ; r = Math.min(n, 8 * r)) {
       // Half the rows or more (e.g. every person of a large gallery asked for): one scan is cheaper.
-      if (n > INDEX_SCAN_ABOVE && 2 * r >= n) return this.scan(query);
-      const rows = index.search(query, r);
-      const last = rows.length < n ? rows.at(-1)!.distance : Infinity;
+      if (scanInstead && n > INDEX_SCAN_ABOVE && 2 * r >= n) return this.scan(query);
+      const rows = find(query, r);
+      const last = rows.length < r || r >= n ? Infinity : rows.at(-1)!.distance;
       const seen = new Set<number>();
       const out: { name: string; distance: number; order: number }[] = [];
       for (const row of rows) {

@@ -6,7 +6,7 @@
  * tolerance the face is `unknown_person`, face_recognition's word. No `node:` imports.
  */
 import type { Rect } from '../geometry/rectangle.js';
-import type { Gallery, MatchRule, PersonMatch } from './gallery.js';
+import type { Gallery, MatchRule, PersonMatch, SearchOptions } from './gallery.js';
 
 /** The name of a face no known person is within the tolerance of (face_recognition's). */
 export const UNKNOWN_PERSON = 'unknown_person';
@@ -20,6 +20,8 @@ export interface IdentifyOptions {
   top?: number;
   /** 'nearest' face (default) or face-api's 'mean' distance. */
   match?: MatchRule;
+  /** Search the approximate index (Gallery.search's `approximate`; 'nearest' only). */
+  approximate?: SearchOptions['approximate'];
 }
 
 /** One face's identification. */
@@ -48,7 +50,10 @@ export function toleranceOf(gallery: Gallery, opts: IdentifyOptions): number {
 export function identifyDescriptor(gallery: Gallery, descriptor: ArrayLike<number>, opts: IdentifyOptions = {}): Identification {
   const tolerance = toleranceOf(gallery, opts);
   // The top people, and every person within the tolerance (for `within`).
-  const all = gallery.search(descriptor, { k: Math.max(1, opts.top ?? 1), upTo: tolerance, ...(opts.match === undefined ? {} : { match: opts.match }) });
+  const all = gallery.search(descriptor, {
+    k: Math.max(1, opts.top ?? 1), upTo: tolerance,
+    ...(opts.match === undefined ? {} : { match: opts.match }), ...(opts.approximate === undefined ? {} : { approximate: opts.approximate }),
+  });
   const order = new Map(gallery.people.map((n, i) => [n, i]));
   const within = all.filter((m) => m.distance <= tolerance).sort((a, b) => order.get(a.name)! - order.get(b.name)!);
   const best = all[0];

@@ -8,7 +8,11 @@ export { cleanFaces, type CleanFace, type CleanPair, type CleanPerson, type Clea
 export { decodeGallery, encodeGallery, GalleryError, GALLERY_SIGNATURE, GALLERY_VERSION, type GalleryData, type GalleryFaceMeta } from './format.js';
 export { faceDistance } from './distance.js';
 export { knnReference, type NearestRow } from './knn.js';
-export { WasmFaceIndex } from './knn-wasm.js';
+export { WasmFaceIndex, wasmApproximateFaceIndex } from './knn-wasm.js';
+export {
+  ApproximateFaceIndex, defaultCells, defaultProbes, FlatRowStore,
+  type ApproximateIndexOptions, type ApproximateIndexStats, type RowStore,
+} from './ivf.js';
 export { DEFAULT_TOLERANCE, identifyDescriptor, identifyFaces, toleranceOf, UNKNOWN_PERSON, type Identification, type IdentifiedFace, type IdentifyOptions } from './identify.js';
 export { identify } from './identify-image.js';
 export { faceModelSha256, openGallery, readGalleryJson, saveGallery, writeGalleryJson, type OpenGalleryOptions } from './file.js';

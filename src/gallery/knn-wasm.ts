@@ -15,14 +15,20 @@ import { loadKernels, type KernelNeeds } from '../wasm/exports.js';
 import type { WasmKernels } from '../wasm/index.js';
 import { faceDistanceToRow } from './distance.js';
 import { Gallery } from './gallery.js';
-import { byDistanceThenIndex, knnReference, type NearestRow } from './knn.js';
+import { ApproximateFaceIndex, nearestCentroidsReference, permuteRowsInPlace, type ApproximateIndexOptions, type NearestCentroids, type RowStore } from './ivf.js';
+import { byDistanceThenIndex, knnReference, knnReferenceRanges, type NearestRow } from './knn.js';
 
 interface KnnExports {
   knn_candidates(q: number, data: number, n: number, k: number, slack: number, heapD: number, heapI: number, candD: number, candI: number, cap: number): number;
+  knn_candidates_ranges(q: number, data: number, ranges: number, count: number, k: number, slack: number, heapD: number, heapI: number, candD: number, candI: number, cap: number): number;
   knn_limit(): number;
+  ivf_nearest(data: number, n: number, cents: number, c4: number, cnorm: number, out: number): void;
 }
 
-const NEEDS: KernelNeeds<KnnExports> = { what: 'the k-nearest-neighbour kernel', names: ['knn_candidates', 'knn_limit'] };
+const NEEDS: KernelNeeds<KnnExports> = {
+  what: 'the k-nearest-neighbour kernels',
+  names: ['knn_candidates', 'knn_candidates_ranges', 'knn_limit', 'ivf_nearest'],
+};
 const DIMS = 128;
 /** 1 + 1e-4 rounded up to a float: the kernel's relative slack (assembly/knn.ts). */
 export const KNN_SLACK = 1.0001000165939331;
@@ -33,12 +39,18 @@ interface KnnInstance {
   exports: KnnExports;
 }
 
-/** Descriptors held in WebAssembly memory, searched exactly (see the module's header). */
-export class WasmFaceIndex {
+/**
+ * Descriptors held in WebAssembly memory, searched exactly (see the module's header); also the
+ * row store of the approximate index (ivf.ts's RowStore: `permute`, `searchRanges`,
+ * `nearestCentroids` on its own memory; WasmApproximateFaceIndex in ivf-wasm.ts).
+ */
+export class WasmFaceIndex implements RowStore {
   private data = 0;
   private capacity = 0;
   private count = 0;
   private scratch = { ptr: 0, k: 0, cap: 0 };
+  /** A reusable area for the centroid kernel's and the ranges' inputs (reallocated to grow). */
+  private temp = { ptr: 0, bytes: 0 };
   /** Why the kernel is not used (it did not load), if so. */
   readonly note: string | undefined;
 
@@ -89,6 +101,7 @@ export class WasmFaceIndex {
       this.data = this.kernels.alloc(cap * DIMS * 4);
       if (old !== undefined) this.kernels.f32(this.data, old.length).set(old);
       this.scratch = { ptr: 0, k: 0, cap: 0 };
+      this.temp = { ptr: 0, bytes: 0 };
     }
     this.capacity = cap;
   }
@@ -110,11 +123,39 @@ export class WasmFaceIndex {
     if (query.length !== DIMS) throw new RangeError(`WasmFaceIndex.search: a query of ${query.length} values, expected ${DIMS}`);
     const n = this.count;
     if (!(k >= 1) || n === 0) return [];
-    const q = Float32Array.from(query);
-    if (this.kernels === undefined || !q.every(Number.isFinite) || q.some((x, i) => x !== query[i])) {
-      return knnReference(query, this.descriptors(), n, DIMS, k);
+    return this.candidates(query, Math.min(k, n), undefined, (e, qp, rest) => e.knn_candidates(qp, this.data, n, ...rest))
+      ?? knnReference(query, this.descriptors(), n, DIMS, k);
+  }
+
+  /**
+   * The `k` rows nearest to `query` among those in `ranges` (pairs: first row, rows), each
+   * reported as `ids[row]`, ties by that id: exactly knnReferenceRanges's answer.
+   */
+  searchRanges(query: ArrayLike<number>, k: number, ranges: Int32Array, ids: Int32Array): NearestRow[] {
+    if (query.length !== DIMS) throw new RangeError(`WasmFaceIndex.searchRanges: a query of ${query.length} values, expected ${DIMS}`);
+    let rows = 0;
+    for (let j = 0; j + 1 < ranges.length; j += 2) {
+      if (!(ranges[j]! >= 0 && ranges[j + 1]! >= 0 && ranges[j]! + ranges[j + 1]! <= this.count)) throw new RangeError(`WasmFaceIndex.searchRanges: range ${j / 2} is outside the ${this.count} rows`);
+      rows += ranges[j + 1]!;
     }
-    const kk = Math.min(k, n);
+    if (!(k >= 1) || rows === 0) return [];
+    const fallback = (): NearestRow[] => knnReferenceRanges(query, this.descriptors(), DIMS, k, ranges, ids);
+    if (this.kernels === undefined) return fallback();
+    const rp = this.tempArea(ranges.length * 4);
+    new Int32Array(this.kernels.memory.buffer, rp, ranges.length).set(ranges);
+    return this.candidates(query, Math.min(k, rows), ids, (e, qp, rest) => e.knn_candidates_ranges(qp, this.data, rp, ranges.length >> 1, ...rest)) ?? fallback();
+  }
+
+  /**
+   * Runs a candidate kernel (`call` with the query's pointer and k, slack, heap, candidates,
+   * capacity) and re-ranks its candidates by the reference distance: the `kk` nearest, rows
+   * reported through `ids`. Undefined where the kernel cannot answer (not loaded, a query that is
+   * not floats, candidates overflowing): the caller runs the reference.
+   */
+  private candidates(query: ArrayLike<number>, kk: number, ids: Int32Array | undefined,
+    call: (e: KnnExports, qp: number, rest: [number, number, number, number, number, number, number]) => number): NearestRow[] | undefined {
+    const q = Float32Array.from(query);
+    if (this.kernels === undefined || !q.every(Number.isFinite) || q.some((x, i) => x !== query[i])) return undefined;
     const cap = Math.max(65536, 16 * kk);
     if (this.scratch.k < kk || this.scratch.cap < cap) {
       this.scratch = { ptr: this.kernels.alloc(DIMS * 4 + 8 * kk + 8 * cap), k: kk, cap };
@@ -122,8 +163,8 @@ export class WasmFaceIndex {
     const s = this.scratch;
     const qp = s.ptr, hd = qp + DIMS * 4, hi = hd + 4 * s.k, cd = hi + 4 * s.k, ci = cd + 4 * s.cap;
     this.kernels.f32(qp, DIMS).set(q);
-    const got = this.exports!.knn_candidates(qp, this.data, n, kk, KNN_SLACK, hd, hi, cd, ci, s.cap);
-    if (got < 0) return knnReference(query, this.descriptors(), n, DIMS, k);
+    const got = call(this.exports!, qp, [kk, KNN_SLACK, hd, hi, cd, ci, s.cap]);
+    if (got < 0) return undefined;
     const limit = this.exports!.knn_limit();
     const mem = this.kernels.memory.buffer;
     const dists = new Float32Array(mem, cd, got);
@@ -131,10 +172,62 @@ export class WasmFaceIndex {
     const flat = this.descriptors();
     const out: NearestRow[] = [];
     for (let j = 0; j < got; j++) {
-      if (dists[j]! <= limit) out.push({ index: rows[j]!, distance: faceDistanceToRow(query, flat, rows[j]!, DIMS) });
+      if (dists[j]! <= limit) out.push({ index: ids === undefined ? rows[j]! : ids[rows[j]!]!, distance: faceDistanceToRow(query, flat, rows[j]!, DIMS) });
     }
     return out.sort(byDistanceThenIndex).slice(0, kk);
   }
+
+  /** Reorders the rows: row i becomes the old row `order[i]` (a permutation of 0..size-1). */
+  permute(order: Int32Array): void {
+    if (order.length !== this.count) throw new RangeError(`WasmFaceIndex.permute: ${order.length} positions for ${this.count} rows`);
+    permuteRowsInPlace(this.descriptors(), order);
+  }
+
+  /**
+   * ivf.ts's NearestCentroids on this index's kernel instance (rows that are a view of this
+   * index's memory are read in place): the same cells as nearestCentroidsReference, bit for bit
+   * (assembly/ivf.ts). The reference where the kernels do not load.
+   */
+  readonly nearestCentroids: NearestCentroids = (data, n, cents, cells, cnorm, out) => {
+    if (this.kernels === undefined) return nearestCentroidsReference(data, n, cents, cells, cnorm, out);
+    const k = this.kernels;
+    // Where the rows are: in place (this memory) or copied in. Addresses stay valid across the
+    // allocation below; views of the old buffer would not.
+    const inPlace = data.buffer === k.memory.buffer;
+    const c4 = Math.ceil(cells / 4) * 4;
+    const bytes = c4 * DIMS * 4 + c4 * 4 + n * 4 + (inPlace ? 0 : n * DIMS * 4);
+    const at = inPlace ? data.byteOffset : -1;
+    const base = this.tempArea(bytes);
+    const cp = base, np = cp + c4 * DIMS * 4, op = np + c4 * 4;
+    const dp = inPlace ? at : op + n * 4;
+    const mem = k.memory.buffer;
+    const cv = new Float32Array(mem, cp, c4 * DIMS);
+    cv.fill(0);
+    cv.set(cents.subarray(0, cells * DIMS));
+    const nv = new Float32Array(mem, np, c4);
+    nv.fill(Infinity);
+    nv.set(cnorm.subarray(0, cells));
+    if (!inPlace) new Float32Array(mem, dp, n * DIMS).set(data.subarray(0, n * DIMS));
+    this.exports!.ivf_nearest(dp, n, cp, c4, np, op);
+    out.set(new Int32Array(k.memory.buffer, op, n));
+  };
+
+  /** `bytes` of the reusable area (grown by a fresh allocation when too small). */
+  private tempArea(bytes: number): number {
+    if (bytes > this.temp.bytes) this.temp = { ptr: this.kernels!.alloc(bytes), bytes };
+    return this.temp.ptr;
+  }
+}
+
+/**
+ * An approximate index (ivf.ts) whose rows live in WebAssembly memory (a WasmFaceIndex) and whose
+ * cells come from the centroid kernel: the same cells and answers as
+ * `new ApproximateFaceIndex(opts)` (the reference), faster.
+ */
+export function wasmApproximateFaceIndex(opts: ApproximateIndexOptions = {}, capacity = 1024): ApproximateFaceIndex {
+  const store = new WasmFaceIndex(capacity);
+  return new ApproximateFaceIndex(opts, store, store.nearestCentroids);
 }
 
 Gallery.rowIndex ??= (capacity: number) => new WasmFaceIndex(capacity);
+Gallery.approximateIndex = (capacity, opts) => wasmApproximateFaceIndex(opts, capacity);

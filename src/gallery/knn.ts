@@ -21,12 +21,41 @@ export const byDistanceThenIndex = (a: NearestRow, b: NearestRow): number => a.d
  */
 export function knnReference(query: ArrayLike<number>, flat: Float32Array, n: number, dims: number, k: number): NearestRow[] {
   if (query.length !== dims) throw new RangeError(`knnReference: a query of ${query.length} values, expected ${dims}`);
-  if (!(k >= 1)) return [];
-  // A max-heap (by distance, then index) of the k best rows so far.
-  const heap: NearestRow[] = [];
-  const worse = (a: NearestRow, b: NearestRow): boolean => byDistanceThenIndex(a, b) > 0;
-  for (let i = 0; i < n; i++) {
-    const row = { index: i, distance: faceDistanceToRow(query, flat, i, dims) };
+  const best = new NearestRows(k);
+  for (let i = 0; i < n; i++) best.offer({ index: i, distance: faceDistanceToRow(query, flat, i, dims) });
+  return best.sorted();
+}
+
+/**
+ * The same over some rows of `flat` only (an approximate index's probed cells): `ranges` holds
+ * pairs (first row, rows); a row r is reported as `ids[r]` (ties by that id), or as r without
+ * `ids`. The reference of WasmFaceIndex.searchRanges.
+ */
+export function knnReferenceRanges(query: ArrayLike<number>, flat: Float32Array, dims: number, k: number, ranges: Int32Array, ids?: Int32Array): NearestRow[] {
+  if (query.length !== dims) throw new RangeError(`knnReferenceRanges: a query of ${query.length} values, expected ${dims}`);
+  const best = new NearestRows(k);
+  for (let j = 0; j + 1 < ranges.length; j += 2) {
+    for (let r = ranges[j]!, end = r + ranges[j + 1]!; r < end; r++) {
+      best.offer({ index: ids === undefined ? r : ids[r]!, distance: faceDistanceToRow(query, flat, r, dims) });
+    }
+  }
+  return best.sorted();
+}
+
+/** The `k` best rows offered so far, in a max-heap by (distance, index). */
+class NearestRows {
+  private readonly heap: NearestRow[] = [];
+
+  constructor(private readonly k: number) {}
+
+  private static worse(a: NearestRow, b: NearestRow): boolean {
+    return byDistanceThenIndex(a, b) > 0;
+  }
+
+  offer(row: NearestRow): void {
+    const { heap, k } = this;
+    const worse = NearestRows.worse;
+    if (!(k >= 1)) return;
     if (heap.length < k) {
       heap.push(row);
       for (let c = heap.length - 1; c > 0;) {
@@ -47,5 +76,9 @@ export function knnReference(query: ArrayLike<number>, flat: Float32Array, n: nu
       }
     }
   }
-  return heap.sort(byDistanceThenIndex);
+
+  /** The rows kept, nearest first. */
+  sorted(): NearestRow[] {
+    return this.heap.sort(byDistanceThenIndex);
+  }
 }
