@@ -112,7 +112,7 @@ export { knnReference, type NearestRow } from './gallery/knn.js';
 export { WasmFaceIndex, wasmApproximateFaceIndex } from './gallery/knn-wasm.js';
 export {
   ApproximateFaceIndex, defaultCells, defaultProbes, FlatRowStore,
-  type ApproximateIndexOptions, type ApproximateIndexStats, type RowStore,
+  type ApproximateIndexOptions, type ApproximateIndexStats, type NearestCentroids, type RowStore,
 } from './gallery/ivf.js';
 export {
   DEFAULT_TOLERANCE, identifyDescriptor, identifyFaces, toleranceOf, UNKNOWN_PERSON,

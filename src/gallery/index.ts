@@ -11,7 +11,7 @@ export { knnReference, type NearestRow } from './knn.js';
 export { WasmFaceIndex, wasmApproximateFaceIndex } from './knn-wasm.js';
 export {
   ApproximateFaceIndex, defaultCells, defaultProbes, FlatRowStore,
-  type ApproximateIndexOptions, type ApproximateIndexStats, type RowStore,
+  type ApproximateIndexOptions, type ApproximateIndexStats, type NearestCentroids, type RowStore,
 } from './ivf.js';
 export { DEFAULT_TOLERANCE, identifyDescriptor, identifyFaces, toleranceOf, UNKNOWN_PERSON, type Identification, type IdentifiedFace, type IdentifyOptions } from './identify.js';
 export { identify } from './identify-image.js';

@@ -16,7 +16,9 @@ import { basename, join } from 'node:path';
 import { pythonFloatRepr } from '../../src/cli/identify.js';
 import { decodeGallery } from '../../src/gallery/format.js';
 import { Gallery } from '../../src/gallery/gallery.js';
-import { saveGallery } from '../../src/gallery/file.js';
+import { faceModelSha256, saveGallery } from '../../src/gallery/file.js';
+import { defaultCells, defaultProbes } from '../../src/gallery/ivf.js';
+import { syntheticDescriptors } from '../../bench/cluster.js';
 import { encodePng, readImageSync } from '../../src/image/index.js';
 import { assetPath, exampleImages } from '../../src/models/index.js';
 import { describeFaces } from '../../src/pipeline/index.js';
@@ -176,6 +178,32 @@ for u in d['unknown']:
     expect(values.map(pythonFloatRepr)).toEqual(hasNumpy
       ? JSON.parse(spawnSync('python3', ['-c', `import json,sys; print(json.dumps([repr(float(x)) for x in json.load(sys.stdin)]))`], { input: JSON.stringify(values), encoding: 'utf8' }).stdout) as string[]
       : ['0.0', '1.0', '0.5', '0.1', '1e-05', '0.0001', '0.00012345', '1e+16', '1.2345678901234568e+20', '2.5e-10', '0.35996929564295027', '0.3333333333333333', '7.0', '1000000000000000.0', '9999999999999998.0']);
+  });
+
+  it('--approximate probing every cell names every face as the exact search does; says how it searched; not with --match mean', async () => {
+    // A gallery over INDEX_MIN_FACES: the 5 known johns and 400 strangers spread like dlib's.
+    const big = join(work, 'big.fmg');
+    const g = new Gallery({ modelSha256: await faceModelSha256() });
+    known.forEach((f, i) => g.add(person(f), { descriptor: knownDescriptors[i]! }));
+    const strangers = syntheticDescriptors(400, 40, 3);
+    for (let i = 0; i < 400; i++) g.add(`stranger${i % 40}`, { descriptor: strangers.subarray(i * 128, (i + 1) * 128) });
+    await saveGallery(g, big);
+    const cells = defaultCells(405);
+    const two = [people[0]!, people[3]!].map((p) => join(assetPath('examples'), 'johns', p));
+    const exact = facemetric('identify', ...two, '--gallery', big, '--json', '--top', '3');
+    const approx = facemetric('identify', ...two, '--gallery', big, '--json', '--top', '3', '--approximate', '--probes', String(cells));
+    expect(exact.code, exact.stderr).toBe(0);
+    expect(approx.code, approx.stderr).toBe(0);
+    expect(approx.stdout).toBe(exact.stdout);
+    expect(exact.stdout.trimEnd().split('\n')).toHaveLength(johns.filter((f) => [people[0], people[3]].includes(person(f))).length);
+    const text = facemetric('identify', johns[0]!, '--gallery', big, '--approximate');
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stderr.split('\n')[0]).toBe(`known: 45 people, 405 faces; tolerance 0.6, nearest match; approximate search (${cells} cells, ${defaultProbes(cells)} probed)`);
+    const small = facemetric('identify', johns[0]!, '--gallery', galleryFile, '--approximate');
+    expect(small.stderr.split('\n')[0]).toBe('known: 5 people, 5 faces; tolerance 0.6, nearest match; exact search (--approximate needs 256 faces or more)');
+    const mean = facemetric('identify', johns[0]!, '--gallery', big, '--approximate', '--match', 'mean');
+    expect(mean.code).toBe(2);
+    expectOneLineError(mean.stderr, /--approximate searches the nearest face only; it does not go with --match mean/);
   });
 
   it('refuses a gallery of another model, a corrupt gallery and wrong arguments, in one line', async () => {
