@@ -82,7 +82,11 @@ function readFhogImage(r: DlibReader, i: number): FhogImage {
     const n = r.readCount('array size', 2);
     const planes: FhogPlane[] = [];
     for (let j = 0; j < n; j++) {
+      const at = r.offset;
       const { nr, nc } = r.readMatrixHeader(`array2d<float> plane ${j}`);
+      // Each serialized float takes at least 2 bytes (a mantissa byte and an exponent byte):
+      // refuse a plane the rest of the file cannot hold before allocating it.
+      if (nr * nc * 2 > r.remaining) r.fail(`array2d<float> plane ${j} that fits in the file`, `${nr}x${nc} (file ends at ${r.bytes.length})`, at);
       const data = new Float32Array(nr * nc);
       r.readFloatsInto(data, 0, nr * nc, `array2d<float> plane ${j} element`);
       planes.push({ nr, nc, data });
