@@ -132,7 +132,8 @@ export async function runIdentify(paths: readonly string[], opts: IdentifyCliOpt
       if (opts.csv) {
         io.out(faceRecognitionCsv(outcome.file, faces, opts.showDistance === true));
       } else if (opts.json) {
-        io.out(JSON.stringify({ image: outcome.file, faces: faces.map((f) => ({ rect: f.rect, name: f.name, distance: f.distance, matches: f.matches })) }) + '\n');
+        const matches = (f: IdentifiedFace): object[] => f.matches.map((m) => ({ name: m.name, distance: m.distance }));
+        io.out(JSON.stringify({ image: outcome.file, faces: faces.map((f) => ({ rect: f.rect, name: f.name, distance: f.distance, matches: matches(f) })) }) + '\n');
       } else {
         const lines = [`${outcome.file}: ${faces.length === 0 ? 'no faces' : plural(faces.length, 'face')}`];
         for (const f of faces) {

@@ -49,8 +49,7 @@ export function identifyDescriptor(gallery: Gallery, descriptor: ArrayLike<numbe
   const tolerance = toleranceOf(gallery, opts);
   // The top people, and every person within the tolerance (for `within`).
   const all = gallery.search(descriptor, { k: Math.max(1, opts.top ?? 1), upTo: tolerance, ...(opts.match === undefined ? {} : { match: opts.match }) });
-  const order = new Map(gallery.people.map((n, i) => [n, i]));
-  const within = all.filter((m) => m.distance <= tolerance).sort((a, b) => order.get(a.name)! - order.get(b.name)!);
+  const within = all.filter((m) => m.distance <= tolerance).sort((a, b) => a.person - b.person);
   const best = all[0];
   return {
     name: best !== undefined && best.distance <= tolerance ? best.name : UNKNOWN_PERSON,
