@@ -10,7 +10,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DnnBackend } from '../dnn/recognizer.js';
 import { loadFaceModels } from '../pipeline/index.js';
-import { findFaces, problemOf, type FaceModels, type FindFacesOptions } from './find-faces.js';
+import { problemOf } from '../errors.js';
+import { findFaces, type FaceModels, type FindFacesOptions } from './find-faces.js';
 
 export interface FaceWorkerData {
   /** What findFaces does with each file. */

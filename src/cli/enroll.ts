@@ -17,14 +17,14 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { FacemetricError } from '../errors.js';
+import { FacemetricError, problemOf } from '../errors.js';
 import type { DnnBackend } from '../dnn/recognizer.js';
 import type { Rect } from '../geometry/rectangle.js';
 import { Gallery, faceModelSha256, openGallery, readGalleryJson, saveGallery, writeGalleryJson } from '../gallery/index.js';
+import { fsErrorToImageError } from '../image/io.js';
 import { sha256Hex } from '../models/fsutil.js';
 import { EXIT_INPUTS_SKIPPED } from './cluster.js';
 import { describedFaceSource } from './face-pool.js';
-import { problemOf } from './find-faces.js';
 import { collectInputs, type InputProblem } from './inputs.js';
 import { peopleCount, plural } from './report.js';
 
@@ -71,12 +71,20 @@ export interface LabelledDirOptions {
 }
 
 /**
+ * The model sha256 of the galleries built in memory and never saved (calibrate's, clean's,
+ * identify --known's): the face model's own hash (faceModelSha256, a read of the 22 MB file) is
+ * needed only to write a gallery file or to check one against the model.
+ */
+export const UNSAVED_GALLERY_MODEL_SHA256 = '0'.repeat(64);
+
+/**
  * The faces of a labelled folder (`dir/<name>/*.jpg`), enrolled in memory by the rules of the
- * module's header, with the photos skipped (named through `io.err`); with `pngs`, also each
- * face's chip as PNG, in the gallery's face order.
+ * module's header into a gallery never saved ({@link UNSAVED_GALLERY_MODEL_SHA256}), with the
+ * photos skipped (named through `io.err`); with `pngs`, also each face's chip as PNG, in the
+ * gallery's face order.
  */
 export async function enrollLabelled(dir: string, opts: LabelledDirOptions, io: Io, pngs = false): Promise<{ faces: Gallery; skipped: InputProblem[]; chips?: Uint8Array[] }> {
-  const faces = new Gallery({ modelSha256: await faceModelSha256() });
+  const faces = new Gallery({ modelSha256: UNSAVED_GALLERY_MODEL_SHA256 });
   const r = await enrollPaths(faces, [dir], {
     upsample: opts.upsample ?? 0, ...(opts.threads !== undefined ? { threads: opts.threads } : {}), ...(opts.backend ? { backend: opts.backend } : {}),
     ...(opts.exclude !== undefined ? { exclude: opts.exclude } : {}), pngs,
@@ -126,7 +134,7 @@ export async function enrollPaths(gallery: Gallery, paths: readonly string[], op
       try {
         bytes = readFileSync(file);
       } catch (e) {
-        skip({ file, problem: problemOf(file, new FacemetricError(`cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`)) });
+        skip({ file, problem: problemOf(file, fsErrorToImageError(e, file, 'read')) });
         continue;
       }
       const sha256 = sha256Hex(bytes);

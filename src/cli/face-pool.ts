@@ -5,10 +5,10 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { FacemetricError } from '../errors.js';
+import { FacemetricError, problemOf } from '../errors.js';
 import type { DnnBackend } from '../dnn/recognizer.js';
 import type { FaceWorkerData } from './cluster-worker.js';
-import { findFaces, problemOf, type FaceModels, type FindFacesOptions, type ImageFaces } from './find-faces.js';
+import { findFaces, type FaceModels, type FindFacesOptions, type ImageFaces } from './find-faces.js';
 
 export type Outcome = { file: string; result: ImageFaces } | { file: string; problem: string };
 

@@ -6,7 +6,6 @@
  * as PNG — the same code whether it runs in the main thread or in a worker of face-pool.ts, so
  * results never depend on threads.
  */
-import { FacemetricError } from '../errors.js';
 import type { Point, Rect } from '../geometry/index.js';
 import { encodePng, readImage, type RgbImage } from '../image/index.js';
 import { runPipeline, type FaceModels } from '../pipeline/index.js';
@@ -35,13 +34,6 @@ export interface ImageFaces {
   /** Each chip's plain descriptor (no jitter), when a recognizer was given. */
   descriptors?: Float32Array[];
   timings: { decode: number; detect: number; landmarks: number; chips: number; describe: number; encode: number };
-}
-
-/** An image's problem as the report names it: the message without the file's name in front. */
-export function problemOf(file: string, e: unknown): string {
-  const msg = e instanceof Error ? e.message.split('\n')[0]! : String(e);
-  const bare = msg.startsWith(`${file}: `) ? msg.slice(file.length + 2) : msg;
-  return e instanceof FacemetricError ? bare : `${bare} (internal error)`;
 }
 
 /**

@@ -8,11 +8,8 @@
  * All functions draw in place, clip to the image and accept any coordinates (also far outside).
  */
 import type { Point, Rect } from '../geometry/index.js';
-import type { RgbImage } from './pixels.js';
+import type { Rgb, RgbImage } from './pixels.js';
 import { drawText, fillRect, textHeight, textWidth } from './font.js';
-
-/** An RGB colour, 0..255 per channel. */
-export type Rgb = readonly [r: number, g: number, b: number];
 
 /** Sets pixel (x, y) when it is inside the image. */
 function plot(img: RgbImage, x: number, y: number, c: Rgb): void {

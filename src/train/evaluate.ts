@@ -7,9 +7,9 @@
  */
 import { dlibFloatDistance } from '../cluster/chinese-whispers.js';
 import { encodePng } from '../image/encode.js';
-import { drawLine, drawRectangle, type Rgb } from '../image/draw.js';
+import { drawLine, drawRectangle } from '../image/draw.js';
 import { drawText, fillRect } from '../image/font.js';
-import type { RgbImage } from '../image/pixels.js';
+import type { Rgb, RgbImage } from '../image/pixels.js';
 
 /** Pair statistics of a set of labelled descriptors. */
 export interface PairEvaluation {
