@@ -5,7 +5,10 @@
  * a direct nearest-neighbour search over the descriptors gives (computed here, independently);
  * `--csv --show-distance` is byte for byte what face_recognition's rules print when run by Python
  * and numpy themselves on the same descriptors; enrolment's naming, skipping, --largest and
- * dedupe; the errors (another model's gallery, a corrupt one, wrong arguments) are one line.
+ * dedupe (enrolling a folder again adds exactly its new photo); the errors (another model's
+ * gallery, a corrupt one, wrong arguments) are one line. The README's runs of `identify --top 2`
+ * and `calibrate` are run again and their lines recomputed here from the descriptors (calibrate's
+ * suggestion: the midpoint of the gap between the two kinds of pair, as the README says).
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
