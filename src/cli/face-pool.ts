@@ -1,7 +1,8 @@
 /**
  * Where `facemetric cluster` (and enroll, identify, calibrate, clean) find the faces of their
- * images: in this thread, or in a pool of worker threads (cluster-worker.ts), one image per task. Either way the outcomes come back in
- * the order of the files, so face numbers, labels and messages never depend on the threads.
+ * images: in this thread, or in a pool of worker threads (cluster-worker.ts), one image per
+ * task. Either way the outcomes come back in the order of the files, so face numbers, labels
+ * and messages never depend on the threads.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -151,8 +152,7 @@ export function useWorkers(files: number, threads: number): boolean {
 export async function describedFaceSource(files: number, opts: FindFacesOptions & { threads?: number; backend?: DnnBackend }): Promise<FaceSource> {
   const threads = Math.min(opts.threads ?? defaultThreads(), files);
   const backend = opts.backend === undefined ? {} : { backend: opts.backend };
-  const find: FindFacesOptions = { upsample: opts.upsample, ...(opts.faces !== undefined ? { faces: opts.faces } : {}), ...(opts.pngs !== undefined ? { pngs: opts.pngs } : {}) };
-  if (useWorkers(files, threads)) return workerSource(threads, { ...find, describe: true, ...backend });
+  if (useWorkers(files, threads)) return workerSource(threads, { ...opts, describe: true });
   const { loadFaceModels } = await import('../pipeline/index.js');
-  return inProcessSource(loadFaceModels('describe', backend), find);
+  return inProcessSource(loadFaceModels('describe', backend), opts);
 }

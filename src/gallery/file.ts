@@ -13,11 +13,11 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { fsErrorReason } from '../errors.js';
 import { assetPath } from '../models/index.js';
 import { hashFile, statOrUndefined, writeAtomic } from '../models/fsutil.js';
 import { displayPath } from '../models/paths.js';
 import { Gallery } from './gallery.js';
-import { fsErrorReason } from '../errors.js';
 import { GalleryError } from './format.js';
 // Galleries opened here search through the WebAssembly k-NN kernel once large (knn-wasm.ts).
 import './knn-wasm.js';
