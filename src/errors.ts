@@ -39,3 +39,29 @@ export class UsageError extends FacemetricError {
     super(message, { exitCode: 2 });
   }
 }
+
+/**
+ * A Node file-system error (its `code`) in words, for a one-line message about a path:
+ * `missing` names what a path that does not exist was taken to be ('file', or 'file or folder'
+ * for a path that may be either); any other error, the first line of its message.
+ */
+export function fsErrorReason(e: unknown, missing: 'file' | 'file or folder' = 'file'): string {
+  switch ((e as { code?: unknown } | null)?.code) {
+    case 'ENOENT': return `no such ${missing}`;
+    case 'ENOTDIR': return `no such ${missing} (a parent in its path is not a folder)`;
+    case 'EACCES': case 'EPERM': return 'permission denied';
+    case 'EISDIR': return 'is a folder';
+    case 'ELOOP': return 'too many levels of symbolic links';
+    default: return (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+  }
+}
+
+/**
+ * A problem with `file` as a report names it beside the file: `e`'s first line without the
+ * file's name in front; an error that is not a FacemetricError is marked "(internal error)".
+ */
+export function problemOf(file: string, e: unknown): string {
+  const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+  const bare = msg.startsWith(`${file}: `) ? msg.slice(file.length + 2) : msg;
+  return e instanceof FacemetricError ? bare : `${bare} (internal error)`;
+}

@@ -33,8 +33,7 @@ export async function runCalibrate(dir: string, opts: CalibrateCliOptions, io: I
   if (!opts.force && (await statOrUndefined(plot)) !== undefined) {
     throw new FacemetricError('already exists (refusing to overwrite it; use --force to replace it, or --plot another file)', { file: plot });
   }
-  const modelSha256 = await faceModelSha256();
-  const target = opts.gallery !== undefined ? await openGallery(opts.gallery, { modelSha256 }) : undefined;
+  const target = opts.gallery !== undefined ? await openGallery(opts.gallery, { modelSha256: await faceModelSha256() }) : undefined;
   const { faces, skipped } = await enrollLabelled(dir, opts, io);
   const all = Array.from({ length: faces.size }, (_, i) => faces.face(i));
   const e = evaluatePairs(all.map((f) => f.descriptor), all.map((f) => f.name), 0.6);

@@ -9,15 +9,14 @@
  * index.html with each person's chips in that order (outliers framed red, each chip's distance
  * under it, each a link to its photo), the likely pairs with both people's chips (each one's
  * five faces nearest the centroid), clean.json;
- * the chips are faces/face-NNNN.png (150x150, dlib's chip of the enrolled landmarks).
+ * the chips are faces/face-NNNN.png (150x150, dlib's chip of the enrolled landmarks, encoded
+ * where the face was found: the photos are read once).
  * `--json` prints the result as one JSON object. Options and help: the command table (commands.ts).
  */
 import { join, resolve, sep } from 'node:path';
 import { FacemetricError, UsageError } from '../errors.js';
 import { cleanFaces, type CleanResult } from '../gallery/clean.js';
 import type { GalleryFace } from '../gallery/index.js';
-import { extractImageChip, getFaceChipDetails } from '../image/chips.js';
-import { readImageSync } from '../image/index.js';
 import { prepareOutDir, writeReportPng, writeTextFile } from './cluster.js';
 import { enrollLabelled, stdio, type Io, type LabelledDirOptions } from './enroll.js';
 import { escapeHtml, peopleCount, plural, relativeHref, reportPageHead, skippedSection } from './report.js';
@@ -45,11 +44,11 @@ export async function runClean(dir: string, opts: CleanCliOptions, io: Io = stdi
   if (!(threshold > 0)) throw new UsageError(`clean: --threshold must be greater than 0, got ${threshold}`);
   const outDir = opts.out !== undefined ? prepareOutDir(opts.out, opts.force === true, 'clean') : undefined;
   // The report folder is not walked (it may lie inside LABELLED_DIR; its chips are faces too).
-  const { faces, skipped } = await enrollLabelled(dir, { ...opts, ...(outDir !== undefined ? { exclude: [outDir] } : {}) }, io);
+  const { faces, skipped, chips: pngs } = await enrollLabelled(dir, { ...opts, ...(outDir !== undefined ? { exclude: [outDir] } : {}) }, io, outDir !== undefined);
   if (faces.size === 0) throw new FacemetricError(`no faces to clean (${plural(skipped.length, 'photo')} skipped)`, { file: dir });
   const all: GalleryFace[] = Array.from({ length: faces.size }, (_, i) => faces.face(i));
   const r = cleanFaces(all, threshold);
-  const chips = outDir !== undefined ? writeChips(outDir, all) : undefined;
+  const chips = outDir !== undefined ? writeChips(outDir, pngs!) : undefined;
   const json: CleanJson = {
     threshold,
     people: r.people.map((p) => ({
@@ -86,19 +85,12 @@ export async function runClean(dir: string, opts: CleanCliOptions, io: Io = stdi
   return skipped.length > 0 ? EXIT_INPUTS_SKIPPED : 0;
 }
 
-/** Each face's 150x150 chip (dlib's, from the enrolled landmarks) as faces/face-NNNN.png; their paths. */
-function writeChips(outDir: string, all: readonly GalleryFace[]): string[] {
-  const digits = Math.max(4, String(all.length).length);
-  const images = new Map<string, ReturnType<typeof readImageSync>>();
-  return all.map((f, i) => {
-    let img = images.get(f.source);
-    if (img === undefined) {
-      img = readImageSync(f.source);
-      images.clear(); // one photo at a time: a photo's faces come together
-      images.set(f.source, img);
-    }
+/** Each face's 150x150 chip (PNG, in the gallery's face order) as faces/face-NNNN.png; their paths. */
+function writeChips(outDir: string, pngs: readonly Uint8Array[]): string[] {
+  const digits = Math.max(4, String(pngs.length).length);
+  return pngs.map((png, i) => {
     const chip = join('faces', `face-${String(i + 1).padStart(digits, '0')}.png`);
-    writeReportPng(join(outDir, chip), extractImageChip(img, getFaceChipDetails(f.landmarks!, 150, 0.25)));
+    writeReportPng(join(outDir, chip), png);
     return chip;
   });
 }

@@ -10,10 +10,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DnnBackend } from '../dnn/recognizer.js';
 import { loadFaceModels } from '../pipeline/index.js';
-import { findFaces, problemOf, type FaceModels } from './find-faces.js';
+import { problemOf } from '../errors.js';
+import { findFaces, type FaceModels, type FindFacesOptions } from './find-faces.js';
 
 export interface FaceWorkerData {
-  upsample: number;
+  /** What findFaces does with each file. */
+  find: FindFacesOptions;
   describe: boolean;
   backend?: DnnBackend;
 }
@@ -35,7 +37,7 @@ let queue: Promise<void> = Promise.resolve();
 port.on('message', (msg: { id: number; file: string }) => {
   if (models === undefined) return;
   const m = models;
-  queue = queue.then(() => findFaces(msg.file, m, data.upsample).then(
+  queue = queue.then(() => findFaces(msg.file, m, data.find).then(
     (result) => port.postMessage({ type: 'done', id: msg.id, result }),
     (e: unknown) => port.postMessage({ type: 'failed', id: msg.id, problem: problemOf(msg.file, e) }),
   ));

@@ -187,8 +187,8 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
   const describeHere = jitter > 1 || !workers;
   const recognizer = describeHere ? loadFaceRecognizer(undefined, opts.backend === undefined ? {} : { backend: opts.backend }) : undefined;
   const source = workers
-    ? await workerSource(threads, { upsample, describe: !describeHere, ...(opts.backend ? { backend: opts.backend } : {}) })
-    : inProcessSource(loadFaceModels('chips'), upsample);
+    ? await workerSource(threads, { upsample, pngs: true, describe: !describeHere, ...(opts.backend ? { backend: opts.backend } : {}) })
+    : inProcessSource(loadFaceModels('chips'), { upsample, pngs: true });
   for (const note of new Set([...source.notes, ...(recognizer?.note !== undefined ? [recognizer.note] : [])])) {
     io.err.write(`facemetric: note: ${note}\n`);
   }
@@ -220,7 +220,7 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
         t0 = performance.now();
         for (const [k, d] of r.faces.entries()) {
           const chip = join('faces', `face-${String(found.length + 1).padStart(digits(found.length + 1), '0')}.png`);
-          writeReportPng(join(outDir, chip), r.pngs[k]!);
+          writeReportPng(join(outDir, chip), r.pngs![k]!);
           found.push({ image: file, imageAbs: resolve(file), rect: d.rect, score: d.score, filter: d.filter, chip, descriptor: descriptors[k]! });
         }
         t.report += performance.now() - t0;

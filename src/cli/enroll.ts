@@ -7,7 +7,8 @@
  * line, the name of its first sub-folder there (`known/<name>/*.jpg`, several photos per
  * person), else the photo's file name without its extension (`known/<name>.jpg`,
  * face_recognition's convention). A photo must hold exactly one face (`--largest`: the largest
- * box of several); a photo with none or several is named on stderr and skipped. A photo already
+ * box of several; only that face is described either way, the detector's count deciding the
+ * skip); a photo with none or several is named on stderr and skipped. A photo already
  * enrolled — the same path (normalised) with the same content (sha256) — is not added again, and
  * not even read past its hash. The gallery is written once at the end, atomically
  * (gallery/file.ts); nothing is written when nothing was added. Exit code 0; 3 when some photos
@@ -16,14 +17,14 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { FacemetricError } from '../errors.js';
+import { FacemetricError, problemOf } from '../errors.js';
 import type { DnnBackend } from '../dnn/recognizer.js';
-import { rectArea, type Rect } from '../geometry/rectangle.js';
+import type { Rect } from '../geometry/rectangle.js';
 import { Gallery, faceModelSha256, openGallery, readGalleryJson, saveGallery, writeGalleryJson } from '../gallery/index.js';
+import { fsErrorToImageError } from '../image/io.js';
 import { sha256Hex } from '../models/fsutil.js';
 import { EXIT_INPUTS_SKIPPED } from './cluster.js';
 import { describedFaceSource } from './face-pool.js';
-import { problemOf } from './find-faces.js';
 import { collectInputs, type InputProblem } from './inputs.js';
 import { peopleCount, plural } from './report.js';
 
@@ -37,6 +38,8 @@ export interface EnrollOptions {
   upsample?: number;
   threads?: number;
   backend?: DnnBackend;
+  /** Keep each added face's 150x150 chip, PNG-encoded, in the result (clean's report). */
+  pngs?: boolean;
 }
 
 export interface EnrollCliOptions extends EnrollOptions {
@@ -68,21 +71,31 @@ export interface LabelledDirOptions {
 }
 
 /**
- * The faces of a labelled folder (`dir/<name>/*.jpg`), enrolled in memory by the rules of the
- * module's header, with the photos skipped (named through `io.err`).
+ * The model sha256 of the galleries built in memory and never saved (calibrate's, clean's,
+ * identify --known's): the face model's own hash (faceModelSha256, a read of the 22 MB file) is
+ * needed only to write a gallery file or to check one against the model.
  */
-export async function enrollLabelled(dir: string, opts: LabelledDirOptions, io: Io): Promise<{ faces: Gallery; skipped: InputProblem[] }> {
-  const faces = new Gallery({ modelSha256: await faceModelSha256() });
+export const UNSAVED_GALLERY_MODEL_SHA256 = '0'.repeat(64);
+
+/**
+ * The faces of a labelled folder (`dir/<name>/*.jpg`), enrolled in memory by the rules of the
+ * module's header into a gallery never saved ({@link UNSAVED_GALLERY_MODEL_SHA256}), with the
+ * photos skipped (named through `io.err`); with `pngs`, also each face's chip as PNG, in the
+ * gallery's face order.
+ */
+export async function enrollLabelled(dir: string, opts: LabelledDirOptions, io: Io, pngs = false): Promise<{ faces: Gallery; skipped: InputProblem[]; chips?: Uint8Array[] }> {
+  const faces = new Gallery({ modelSha256: UNSAVED_GALLERY_MODEL_SHA256 });
   const r = await enrollPaths(faces, [dir], {
     upsample: opts.upsample ?? 0, ...(opts.threads !== undefined ? { threads: opts.threads } : {}), ...(opts.backend ? { backend: opts.backend } : {}),
-    ...(opts.exclude !== undefined ? { exclude: opts.exclude } : {}),
+    ...(opts.exclude !== undefined ? { exclude: opts.exclude } : {}), pngs,
   }, io);
-  return { faces, skipped: r.skipped };
+  return { faces, skipped: r.skipped, ...(pngs ? { chips: r.added.map((a) => a.png!) } : {}) };
 }
 
 /** What one enrolment did. */
 export interface EnrollResult {
-  added: { image: string; name: string; rect: Rect }[];
+  /** The faces added, in order; `png`: the face's chip, with `pngs`. */
+  added: { image: string; name: string; rect: Rect; png?: Uint8Array }[];
   /** Photos enrolled before (same path and content). */
   unchanged: string[];
   skipped: InputProblem[];
@@ -121,7 +134,7 @@ export async function enrollPaths(gallery: Gallery, paths: readonly string[], op
       try {
         bytes = readFileSync(file);
       } catch (e) {
-        skip({ file, problem: problemOf(file, new FacemetricError(`cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`)) });
+        skip({ file, problem: problemOf(file, fsErrorToImageError(e, file, 'read')) });
         continue;
       }
       const sha256 = sha256Hex(bytes);
@@ -135,7 +148,12 @@ export async function enrollPaths(gallery: Gallery, paths: readonly string[], op
     }
   }
   if (todo.length === 0) return result;
-  const source = await describedFaceSource(todo.length, { upsample: opts.upsample ?? 0, ...(opts.threads !== undefined ? { threads: opts.threads } : {}), ...(opts.backend ? { backend: opts.backend } : {}) });
+  // Only the largest face is described: the one taken with --largest, and the detector's count
+  // is enough to skip a photo of several faces without it.
+  const source = await describedFaceSource(todo.length, {
+    upsample: opts.upsample ?? 0, faces: 'largest', pngs: opts.pngs === true,
+    ...(opts.threads !== undefined ? { threads: opts.threads } : {}), ...(opts.backend ? { backend: opts.backend } : {}),
+  });
   for (const note of source.notes) io.err(`facemetric: note: ${note}\n`);
   try {
     let k = 0;
@@ -145,22 +163,18 @@ export async function enrollPaths(gallery: Gallery, paths: readonly string[], op
         skip({ file: item.file, problem: outcome.problem });
         continue;
       }
-      const { faces, descriptors } = outcome.result;
-      if (faces.length === 0) {
+      const { faces, detected, descriptors, pngs } = outcome.result;
+      if (detected === 0) {
         skip({ file: item.file, problem: `no faces found${(opts.upsample ?? 0) === 0 ? ' (small faces: try --upsample 1)' : ''}` });
         continue;
       }
-      let pick = 0;
-      if (faces.length > 1) {
-        if (!opts.largest) {
-          skip({ file: item.file, problem: `${faces.length} faces; enroll photos of one person, or --largest to take the largest face` });
-          continue;
-        }
-        faces.forEach((f, i) => { if (rectArea(f.rect) > rectArea(faces[pick]!.rect)) pick = i; });
+      if (detected > 1 && !opts.largest) {
+        skip({ file: item.file, problem: `${detected} faces; enroll photos of one person, or --largest to take the largest face` });
+        continue;
       }
-      const face = faces[pick]!;
-      gallery.add(item.name, { descriptor: descriptors![pick]!, source: path.normalize(item.file), contentSha256: item.sha256, rect: face.rect, landmarks: face.landmarks });
-      result.added.push({ image: item.file, name: item.name, rect: face.rect });
+      const face = faces[0]!;
+      gallery.add(item.name, { descriptor: descriptors![0]!, source: path.normalize(item.file), contentSha256: item.sha256, rect: face.rect, landmarks: face.landmarks });
+      result.added.push({ image: item.file, name: item.name, rect: face.rect, ...(pngs !== undefined ? { png: pngs[0]! } : {}) });
     }
   } finally {
     await source.close();

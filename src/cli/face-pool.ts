@@ -1,14 +1,15 @@
 /**
- * Where `facemetric cluster` finds the faces of its images: in this thread, or in a pool of
- * worker threads (cluster-worker.ts), one image per task. Either way the outcomes come back in
- * the order of the files, so face numbers, labels and messages never depend on the threads.
+ * Where `facemetric cluster` (and enroll, identify, calibrate, clean) find the faces of their
+ * images: in this thread, or in a pool of worker threads (cluster-worker.ts), one image per
+ * task. Either way the outcomes come back in the order of the files, so face numbers, labels
+ * and messages never depend on the threads.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { FacemetricError } from '../errors.js';
+import { FacemetricError, problemOf } from '../errors.js';
 import type { DnnBackend } from '../dnn/recognizer.js';
 import type { FaceWorkerData } from './cluster-worker.js';
-import { findFaces, problemOf, type FaceModels, type ImageFaces } from './find-faces.js';
+import { findFaces, type FaceModels, type FindFacesOptions, type ImageFaces } from './find-faces.js';
 
 export type Outcome = { file: string; result: ImageFaces } | { file: string; problem: string };
 
@@ -37,8 +38,8 @@ async function* inOrder(files: readonly string[], submit: (file: string) => Prom
   }
 }
 
-/** This thread: the caller's models, one image at a time. */
-export function inProcessSource(models: FaceModels, upsample: number): FaceSource {
+/** This thread: the caller's models, one image at a time, each through findFaces with `opts`. */
+export function inProcessSource(models: FaceModels, opts: FindFacesOptions): FaceSource {
   return {
     notes: models.recognizer?.note !== undefined ? [models.recognizer.note] : [],
     // One image at a time, the next started only when the caller asks for it (its timings
@@ -46,7 +47,7 @@ export function inProcessSource(models: FaceModels, upsample: number): FaceSourc
     outcomes: async function* (files) {
       for (const file of files) {
         try {
-          yield { file, result: await findFaces(file, models, upsample) };
+          yield { file, result: await findFaces(file, models, opts) };
         } catch (e) {
           yield { file, problem: problemOf(file, e) };
         }
@@ -66,11 +67,14 @@ interface Slot {
 /**
  * A pool of `threads` workers; resolves once every worker has loaded its models (so a missing
  * model is one clear error before any image is read). `describe: false` leaves the descriptors
- * to the caller.
+ * to the caller; `faces` and `pngs` as findFaces takes them.
  */
-export async function workerSource(threads: number, opts: { upsample: number; describe: boolean; backend?: DnnBackend }): Promise<FaceSource> {
+export async function workerSource(threads: number, opts: FindFacesOptions & { describe: boolean; backend?: DnnBackend }): Promise<FaceSource> {
   const url = new URL('./cluster-worker.js', import.meta.url);
-  const data: FaceWorkerData = { upsample: opts.upsample, describe: opts.describe, ...(opts.backend ? { backend: opts.backend } : {}) };
+  const data: FaceWorkerData = {
+    find: { upsample: opts.upsample, ...(opts.faces !== undefined ? { faces: opts.faces } : {}), ...(opts.pngs !== undefined ? { pngs: opts.pngs } : {}) },
+    describe: opts.describe, ...(opts.backend ? { backend: opts.backend } : {}),
+  };
   const notes = new Set<string>();
   let nextId = 0;
   const slots: Slot[] = [];
@@ -141,13 +145,14 @@ export function useWorkers(files: number, threads: number): boolean {
 }
 
 /**
- * Where enroll and identify find their photos' faces, descriptors included: worker threads
- * (`threads`, default {@link defaultThreads}) for 4 photos or more, else this thread.
+ * Where enroll and identify find their photos' faces, descriptors included (`faces` and `pngs`
+ * as findFaces takes them): worker threads (`threads`, default {@link defaultThreads}) for 4
+ * photos or more, else this thread.
  */
-export async function describedFaceSource(files: number, opts: { threads?: number; upsample: number; backend?: DnnBackend }): Promise<FaceSource> {
+export async function describedFaceSource(files: number, opts: FindFacesOptions & { threads?: number; backend?: DnnBackend }): Promise<FaceSource> {
   const threads = Math.min(opts.threads ?? defaultThreads(), files);
   const backend = opts.backend === undefined ? {} : { backend: opts.backend };
-  if (useWorkers(files, threads)) return workerSource(threads, { upsample: opts.upsample, describe: true, ...backend });
+  if (useWorkers(files, threads)) return workerSource(threads, { ...opts, describe: true });
   const { loadFaceModels } = await import('../pipeline/index.js');
-  return inProcessSource(loadFaceModels('describe', backend), opts.upsample);
+  return inProcessSource(loadFaceModels('describe', backend), opts);
 }

@@ -30,7 +30,7 @@ import {
   faceModelSha256, Gallery, identifyFaces, openGallery, toleranceOf, UNKNOWN_PERSON,
   type IdentifiedFace, type MatchRule,
 } from '../gallery/index.js';
-import { enrollPaths, stdio, type Io } from './enroll.js';
+import { enrollPaths, stdio, UNSAVED_GALLERY_MODEL_SHA256, type Io } from './enroll.js';
 import { describedFaceSource } from './face-pool.js';
 import { collectInputs } from './inputs.js';
 import { peopleCount, plural } from './report.js';
@@ -106,12 +106,11 @@ export async function runIdentify(paths: readonly string[], opts: IdentifyCliOpt
   if ((opts.gallery === undefined) === (opts.known === undefined)) throw new UsageError('identify: give the known people with --gallery FILE or --known DIR (one of them)');
   if (opts.json && opts.csv) throw new UsageError('identify: give --json or --csv, not both');
   if (opts.showDistance && !opts.csv) throw new UsageError('identify: --show-distance adds the distance to --csv lines (text and JSON always show it)');
-  const modelSha256 = await faceModelSha256();
   let gallery: Gallery;
   if (opts.gallery !== undefined) {
-    gallery = await openGallery(opts.gallery, { modelSha256 });
+    gallery = await openGallery(opts.gallery, { modelSha256: await faceModelSha256() });
   } else {
-    gallery = new Gallery({ modelSha256 });
+    gallery = new Gallery({ modelSha256: UNSAVED_GALLERY_MODEL_SHA256 });
     const enrolled = await enrollPaths(gallery, [opts.known!], {
       largest: false, upsample: opts.upsample ?? 0,
       ...(opts.threads !== undefined ? { threads: opts.threads } : {}), ...(opts.backend ? { backend: opts.backend } : {}),
@@ -142,7 +141,8 @@ export async function runIdentify(paths: readonly string[], opts: IdentifyCliOpt
       if (opts.csv) {
         io.out(faceRecognitionCsv(outcome.file, faces, opts.showDistance === true));
       } else if (opts.json) {
-        io.out(JSON.stringify({ image: outcome.file, faces: faces.map((f) => ({ rect: f.rect, name: f.name, distance: f.distance, matches: f.matches })) }) + '\n');
+        const matches = (f: IdentifiedFace): object[] => f.matches.map((m) => ({ name: m.name, distance: m.distance }));
+        io.out(JSON.stringify({ image: outcome.file, faces: faces.map((f) => ({ rect: f.rect, name: f.name, distance: f.distance, matches: matches(f) })) }) + '\n');
       } else {
         const lines = [`${outcome.file}: ${faces.length === 0 ? 'no faces' : plural(faces.length, 'face')}`];
         for (const f of faces) {

@@ -13,6 +13,7 @@
  */
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fsErrorReason } from '../errors.js';
 
 export interface InputProblem {
   file: string;
@@ -26,16 +27,8 @@ export interface CollectedInputs {
   problems: InputProblem[];
 }
 
-function fsProblem(e: unknown): string {
-  const code = (e as { code?: string }).code;
-  switch (code) {
-    case 'ENOENT': return 'no such file or folder';
-    case 'EACCES': case 'EPERM': return 'permission denied';
-    case 'ENOTDIR': return 'no such file or folder (a parent in its path is not a folder)';
-    case 'ELOOP': return 'too many levels of symbolic links';
-    default: return (e instanceof Error ? e.message : String(e)).split('\n')[0];
-  }
-}
+/** A path's problem in words (it may have been a file or a folder). */
+const fsProblem = (e: unknown): string => fsErrorReason(e, 'file or folder');
 
 const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 

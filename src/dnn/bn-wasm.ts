@@ -11,7 +11,7 @@
  * in `chunkBytes` (the sums carry over from chunk to chunk in memory); where the whole batch fits,
  * the backward pass copies x and g once for its three passes.
  */
-import { KernelInstance, type KernelNeeds } from '../wasm/exports.js';
+import { itemsPerChunk, KernelInstance, type KernelNeeds } from '../wasm/exports.js';
 import type { WasmFlavour } from '../wasm/index.js';
 import type { BnBatchStats, BnConvLoops } from './bn.js';
 import type { Tensor } from './tensor.js';
@@ -71,8 +71,7 @@ export class WasmBnLoops implements BnConvLoops {
 
   /** Samples per chunk when `tensors` sample-sized tensors of x's shape share the budget. */
   private chunk(x: Tensor, tensors: number): number {
-    const per = x.k * x.nr * x.nc * 4 * tensors;
-    return Math.max(1, Math.min(x.n, Math.floor(this.chunkBytes / Math.max(per, 1))));
+    return itemsPerChunk(x.n, x.k * x.nr * x.nc * 4 * tensors, this.chunkBytes);
   }
 
   /** {@link BnConvLoops.sums}. */

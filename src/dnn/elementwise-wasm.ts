@@ -13,7 +13,7 @@
  * results copied out; a call on fewer than `minLength` elements runs the TypeScript reference
  * (the copies and the call would cost more than the loop).
  */
-import { KernelInstance, type KernelNeeds } from '../wasm/exports.js';
+import { itemsPerChunk, KernelInstance, type KernelNeeds } from '../wasm/exports.js';
 import type { WasmFlavour } from '../wasm/index.js';
 import { addPrevShape } from './layers.js';
 import { ELEMENTWISE_KERNELS, type ElementwiseKernels } from './layers-grad.js';
@@ -75,11 +75,6 @@ export class WasmElementwise implements ElementwiseKernels {
     this.inst.release();
   }
 
-  /** Samples per chunk when `floatsPerSample` floats of tensors share the budget. */
-  private chunk(n: number, floatsPerSample: number): number {
-    return Math.max(1, Math.min(n, Math.floor(this.chunkBytes / Math.max(1, floatsPerSample * 4))));
-  }
-
   /** Copies samples [s0, s0 + m) of t (those it has) to p; returns how many it has. */
   private load(p: number, t: Tensor, s0: number, m: number): number {
     const ss = sampleSize(t);
@@ -104,7 +99,7 @@ export class WasmElementwise implements ElementwiseKernels {
       return;
     }
     const ss = sampleSize(x);
-    const cs = this.chunk(x.n, ss);
+    const cs = itemsPerChunk(x.n, 4 * ss, this.chunkBytes);
     const k = this.inst.kernels;
     k.reset();
     const p = k.alloc(cs * ss * 4);
@@ -132,7 +127,7 @@ export class WasmElementwise implements ElementwiseKernels {
     const os = sampleSize(out);
     const as = sampleSize(a);
     const bs = sampleSize(b);
-    const cs = this.chunk(out.n, as + bs + (same ? 0 : os));
+    const cs = itemsPerChunk(out.n, 4 * (as + bs + (same ? 0 : os)), this.chunkBytes);
     const k = this.inst.kernels;
     k.reset();
     const pa = k.alloc(cs * as * 4);
@@ -160,7 +155,7 @@ export class WasmElementwise implements ElementwiseKernels {
     }
     const inPlace = dx.data === g.data;
     const ss = sampleSize(y);
-    const cs = this.chunk(y.n, ss * (inPlace ? 2 : 3));
+    const cs = itemsPerChunk(y.n, 4 * ss * (inPlace ? 2 : 3), this.chunkBytes);
     const k = this.inst.kernels;
     k.reset();
     const py = k.alloc(cs * ss * 4);
@@ -192,7 +187,7 @@ export class WasmElementwise implements ElementwiseKernels {
     }
     const gs = sampleSize(g);
     const n = Math.max(g.n, dSub.n, dTag.n);
-    const cs = this.chunk(n, gs * (reluOutput === undefined ? 1 : 2) + sampleSize(dSub) + sampleSize(dTag));
+    const cs = itemsPerChunk(n, 4 * (gs * (reluOutput === undefined ? 1 : 2) + sampleSize(dSub) + sampleSize(dTag)), this.chunkBytes);
     const k = this.inst.kernels;
     const ex = this.inst.exports;
     k.reset();

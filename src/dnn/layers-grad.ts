@@ -248,31 +248,22 @@ export function avgPoolEverythingBackward(dx: Tensor, x: Tensor, g: Tensor): voi
 }
 
 /**
- * max_pool_'s forward and backward passes, pluggable (TrainingNet's `maxPool` kernels):
- * {@link maxPool} (layers.ts: OVERWRITES out) and {@link maxPoolBackward} (ADDS into dx), with
- * their shapes and meaning; an implementation must give their bits (pool-wasm.ts).
+ * A pooling layer's forward and backward passes, pluggable (TrainingNet's `maxPool` and
+ * `avgPool` kernels): max_pool_'s {@link maxPool} / {@link maxPoolBackward}, or avg_pool_'s
+ * {@link avgPool} / {@link avgPoolBackward} (avg_pool_everything: the window the whole plane) —
+ * forward OVERWRITES out (layers.ts), backward ADDS into dx — with their shapes and meaning; an
+ * implementation must give their bits (pool-wasm.ts).
  */
-export interface MaxPoolKernels {
+export interface PoolKernels {
   forward(out: Tensor, x: Tensor, w: Window2d): void;
   backward(dx: Tensor, x: Tensor, g: Tensor, w: Window2d): void;
 }
 
 /** The TypeScript max pooling ({@link maxPool}, {@link maxPoolBackward}): the reference. */
-export const MAX_POOL_KERNELS: MaxPoolKernels = Object.freeze({ forward: maxPool, backward: maxPoolBackward });
-
-/**
- * avg_pool_'s forward and backward passes, pluggable (TrainingNet's `avgPool` kernels):
- * {@link avgPool} (layers.ts: OVERWRITES out) and {@link avgPoolBackward} (ADDS into dx), with
- * their shapes and meaning (avg_pool_everything: the window the whole plane); an implementation
- * must give their bits (pool-wasm.ts).
- */
-export interface AvgPoolKernels {
-  forward(out: Tensor, x: Tensor, w: Window2d): void;
-  backward(dx: Tensor, x: Tensor, g: Tensor, w: Window2d): void;
-}
+export const MAX_POOL_KERNELS: PoolKernels = Object.freeze({ forward: maxPool, backward: maxPoolBackward });
 
 /** The TypeScript average pooling ({@link avgPool}, {@link avgPoolBackward}): the reference. */
-export const AVG_POOL_KERNELS: AvgPoolKernels = Object.freeze({ forward: avgPool, backward: avgPoolBackward });
+export const AVG_POOL_KERNELS: PoolKernels = Object.freeze({ forward: avgPool, backward: avgPoolBackward });
 
 // ------------------------------------------------------------------------------------------
 // Element-wise layers, pluggable

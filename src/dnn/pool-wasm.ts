@@ -3,14 +3,14 @@
  * assembly/conv.ts: the kernel of forward-wasm.ts, maxPool's and avgPool's bits) and the backward
  * passes (max_pool_grad_f32 and avg_pool_grad_f32, assembly/train.ts: maxPoolBackward's
  * comparisons and adds, avgPoolBackward's divisions and adds, in their order), as
- * {@link MaxPoolKernels} and {@link AvgPoolKernels} on private kernel instances; tensors are
+ * max and average pooling's {@link PoolKernels} on private kernel instances; tensors are
  * copied in and out in chunks of samples. Bit-identical to the TypeScript references
  * (test/dnn/pool-wasm.test.ts, test/dnn/avg-pool-wasm.test.ts).
  */
-import { KernelInstance, type KernelNeeds } from '../wasm/exports.js';
+import { itemsPerChunk, KernelInstance, type KernelNeeds } from '../wasm/exports.js';
 import type { WasmFlavour } from '../wasm/index.js';
 import { windowOutputSize, type Window2d } from './layers.js';
-import type { AvgPoolKernels, MaxPoolKernels } from './layers-grad.js';
+import type { PoolKernels } from './layers-grad.js';
 import type { Tensor } from './tensor.js';
 
 /** The exports the max pooling kernels need. */
@@ -59,7 +59,7 @@ function backwardShapes(what: string, dx: Tensor, x: Tensor, g: Tensor, w: Windo
 /** The pooling kernels' instance, chunking and forward pass (pool_f32), shared by max and average pooling. */
 abstract class WasmPool {
   protected readonly inst: KernelInstance<PoolExports>;
-  private readonly chunkBytes: number;
+  protected readonly chunkBytes: number;
 
   /** @param options.chunkBytes most bytes of tensors in wasm memory at once (at least one sample's; default 16 MiB) */
   constructor(options: { flavour?: WasmFlavour; chunkBytes?: number } = {}) {
@@ -72,10 +72,6 @@ abstract class WasmPool {
     this.inst.release();
   }
 
-  protected chunk(n: number, bytesPerSample: number): number {
-    return Math.max(1, Math.min(n, Math.floor(this.chunkBytes / Math.max(1, bytesPerSample))));
-  }
-
   /** maxPool or avgPool (layers.ts) through pool_f32, out overwritten. */
   protected pool(what: string, out: Tensor, x: Tensor, w: Window2d, isMax: boolean): void {
     const [oh, ow] = outShape(what, x, w);
@@ -83,7 +79,7 @@ abstract class WasmPool {
     const xs = x.k * x.nr * x.nc;
     const os = x.k * oh * ow;
     if (x.n === 0 || os === 0) return;
-    const cs = this.chunk(x.n, (xs + os) * 4);
+    const cs = itemsPerChunk(x.n, (xs + os) * 4, this.chunkBytes);
     const k = this.inst.kernels;
     k.reset();
     const px = k.alloc(cs * xs * 4);
@@ -97,19 +93,19 @@ abstract class WasmPool {
   }
 }
 
-/** {@link MaxPoolKernels} in WebAssembly. Not re-entrant. */
-export class WasmMaxPool extends WasmPool implements MaxPoolKernels {
-  /** {@link MaxPoolKernels.forward}: `maxPool` (layers.ts), out overwritten. */
+/** max_pool_'s {@link PoolKernels} in WebAssembly. Not re-entrant. */
+export class WasmMaxPool extends WasmPool implements PoolKernels {
+  /** {@link PoolKernels.forward}: `maxPool` (layers.ts), out overwritten. */
   forward(out: Tensor, x: Tensor, w: Window2d): void {
     this.pool('maxPool', out, x, w, true);
   }
 
-  /** {@link MaxPoolKernels.backward}: `maxPoolBackward` (layers-grad.ts), added into dx. */
+  /** {@link PoolKernels.backward}: `maxPoolBackward` (layers-grad.ts), added into dx. */
   backward(dx: Tensor, x: Tensor, g: Tensor, w: Window2d): void {
     const sh = backwardShapes('maxPoolBackward', dx, x, g, w);
     if (sh === undefined) return;
     const { oh, ow, xs, os } = sh;
-    const cs = this.chunk(x.n, (2 * xs + os) * 4);
+    const cs = itemsPerChunk(x.n, (2 * xs + os) * 4, this.chunkBytes);
     const k = this.inst.kernels;
     k.reset();
     const px = k.alloc(cs * xs * 4);
@@ -127,19 +123,19 @@ export class WasmMaxPool extends WasmPool implements MaxPoolKernels {
   }
 }
 
-/** {@link AvgPoolKernels} in WebAssembly (avg_pool_everything: the window the whole plane). Not re-entrant. */
-export class WasmAvgPool extends WasmPool implements AvgPoolKernels {
-  /** {@link AvgPoolKernels.forward}: `avgPool` (layers.ts), out overwritten. */
+/** avg_pool_'s {@link PoolKernels} in WebAssembly (avg_pool_everything: the window the whole plane). Not re-entrant. */
+export class WasmAvgPool extends WasmPool implements PoolKernels {
+  /** {@link PoolKernels.forward}: `avgPool` (layers.ts), out overwritten. */
   forward(out: Tensor, x: Tensor, w: Window2d): void {
     this.pool('avgPool', out, x, w, false);
   }
 
-  /** {@link AvgPoolKernels.backward}: `avgPoolBackward` (layers-grad.ts), added into dx (x: only its shape). */
+  /** {@link PoolKernels.backward}: `avgPoolBackward` (layers-grad.ts), added into dx (x: only its shape). */
   backward(dx: Tensor, x: Tensor, g: Tensor, w: Window2d): void {
     const sh = backwardShapes('avgPoolBackward', dx, x, g, w);
     if (sh === undefined) return;
     const { oh, ow, xs, os } = sh;
-    const cs = this.chunk(x.n, (xs + os) * 4);
+    const cs = itemsPerChunk(x.n, (xs + os) * 4, this.chunkBytes);
     const k = this.inst.kernels;
     k.reset();
     const pd = k.alloc(cs * xs * 4);

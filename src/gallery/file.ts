@@ -13,6 +13,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { fsErrorReason } from '../errors.js';
 import { assetPath } from '../models/index.js';
 import { hashFile, statOrUndefined, writeAtomic } from '../models/fsutil.js';
 import { displayPath } from '../models/paths.js';
@@ -23,11 +24,6 @@ import './knn-wasm.js';
 
 /** Where a gallery was read from, and the file's state then. */
 const origins = new WeakMap<Gallery, { file: string; size: number; mtimeMs: number }>();
-
-function fsReason(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'is a folder' : (e as Error).message.split('\n')[0]!;
-}
 
 const modelHashes = new Map<string, { size: number; mtimeMs: number; sha256: string }>();
 
@@ -67,7 +63,7 @@ export async function openGallery(file: string, opts: OpenGalleryOptions = {}): 
       if (opts.modelSha256 === undefined) throw new RangeError('openGallery: create needs modelSha256');
       return new Gallery({ modelSha256: opts.modelSha256 });
     }
-    throw new GalleryError(`cannot read the gallery (${fsReason(e)})`, { file: shown });
+    throw new GalleryError(`cannot read the gallery (${fsErrorReason(e)})`, { file: shown });
   }
   const g = Gallery.decode(bytes, shown);
   if (opts.modelSha256 !== undefined && g.modelSha256 !== opts.modelSha256.toLowerCase()) {
@@ -94,7 +90,7 @@ export async function saveGallery(gallery: Gallery, file: string): Promise<void>
   try {
     await writeAtomic(abs, gallery.encode());
   } catch (e) {
-    throw new GalleryError(`cannot write the gallery (${fsReason(e)}); the previous file, if any, is unchanged`, { file: shown });
+    throw new GalleryError(`cannot write the gallery (${fsErrorReason(e)}); the previous file, if any, is unchanged`, { file: shown });
   }
   const after = await stat(abs);
   origins.set(gallery, { file: abs, size: after.size, mtimeMs: after.mtimeMs });
@@ -107,7 +103,7 @@ export async function readGalleryJson(file: string, modelSha256: string): Promis
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw new GalleryError(`cannot read the JSON (${fsReason(e)})`, { file: shown });
+    throw new GalleryError(`cannot read the JSON (${fsErrorReason(e)})`, { file: shown });
   }
   let json: unknown;
   try {
@@ -127,6 +123,6 @@ export async function writeGalleryJson(gallery: Gallery, file: string, force = f
   try {
     await writeAtomic(file, JSON.stringify(gallery) + '\n');
   } catch (e) {
-    throw new GalleryError(`cannot write the JSON (${fsReason(e)})`, { file: shown });
+    throw new GalleryError(`cannot write the JSON (${fsErrorReason(e)})`, { file: shown });
   }
 }

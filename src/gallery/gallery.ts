@@ -54,6 +54,8 @@ export const MATCH_RULES: readonly MatchRule[] = ['nearest', 'mean'];
 export interface PersonMatch {
   name: string;
   distance: number;
+  /** The person's place in {@link Gallery.people} (enrolment order). */
+  person: number;
 }
 
 export interface SearchOptions {
@@ -324,13 +326,12 @@ export class Gallery {
       sum[p]! += d;
       count[p]!++;
     }
-    const out: { name: string; distance: number; order: number }[] = [];
+    const out: PersonMatch[] = [];
     for (let p = 0; p < n; p++) {
       if (count[p] === 0) continue;
-      out.push({ name: this.names[p]!, distance: match === 'mean' ? sum[p]! / count[p]! : best[p]!, order: p });
+      out.push({ name: this.names[p]!, distance: match === 'mean' ? sum[p]! / count[p]! : best[p]!, person: p });
     }
-    out.sort((a, b) => a.distance - b.distance || a.order - b.order);
-    return out.map(({ name, distance }) => ({ name, distance }));
+    return ranked(out);
   }
 
   /** The row index, brought up to date with the faces; undefined when there is none. */
@@ -380,18 +381,15 @@ export class Gallery {
       const rows = find(query, r);
       const last = rows.length < r || r >= n ? Infinity : rows.at(-1)!.distance;
       const seen = new Set<number>();
-      const out: { name: string; distance: number; order: number }[] = [];
+      const out: PersonMatch[] = [];
       for (const row of rows) {
         if (!(row.distance < last)) break;
         const p = this.meta[row.index]!.person;
         if (seen.has(p)) continue;
         seen.add(p);
-        out.push({ name: this.names[p]!, distance: row.distance, order: p });
+        out.push({ name: this.names[p]!, distance: row.distance, person: p });
       }
-      if (last === Infinity || (out.length >= k && last > upTo)) {
-        out.sort((a, b) => a.distance - b.distance || a.order - b.order);
-        return out.map(({ name, distance }) => ({ name, distance }));
-      }
+      if (last === Infinity || (out.length >= k && last > upTo)) return ranked(out);
     }
   }
 
@@ -408,6 +406,11 @@ export class Gallery {
     }
     return p;
   }
+}
+
+/** `matches` in the search's order, in place: nearest first, ties by enrolment order. */
+function ranked(matches: PersonMatch[]): PersonMatch[] {
+  return matches.sort((a, b) => a.distance - b.distance || a.person - b.person);
 }
 
 /** The key a face is enrolled once under: its source path and its content's hash. */

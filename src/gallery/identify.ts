@@ -54,8 +54,7 @@ export function identifyDescriptor(gallery: Gallery, descriptor: ArrayLike<numbe
     k: Math.max(1, opts.top ?? 1), upTo: tolerance,
     ...(opts.match === undefined ? {} : { match: opts.match }), ...(opts.approximate === undefined ? {} : { approximate: opts.approximate }),
   });
-  const order = new Map(gallery.people.map((n, i) => [n, i]));
-  const within = all.filter((m) => m.distance <= tolerance).sort((a, b) => order.get(a.name)! - order.get(b.name)!);
+  const within = all.filter((m) => m.distance <= tolerance).sort((a, b) => a.person - b.person);
   const best = all[0];
   return {
     name: best !== undefined && best.distance <= tolerance ? best.name : UNKNOWN_PERSON,

@@ -8,11 +8,8 @@
  * All functions draw in place, clip to the image and accept any coordinates (also far outside).
  */
 import type { Point, Rect } from '../geometry/index.js';
-import type { RgbImage } from './pixels.js';
+import type { Rgb, RgbImage } from './pixels.js';
 import { drawText, fillRect, textHeight, textWidth } from './font.js';
-
-/** An RGB colour, 0..255 per channel. */
-export type Rgb = readonly [r: number, g: number, b: number];
 
 /** Sets pixel (x, y) when it is inside the image. */
 function plot(img: RgbImage, x: number, y: number, c: Rgb): void {
@@ -52,8 +49,11 @@ function clipSegment(x0: number, y0: number, x1: number, y1: number, xmin: numbe
  * Draws the segment from (x0, y0) to (x1, y1) (integer pixel centres, rounded if not) with a
  * square pen of `thickness` pixels.
  *
- * Requires: finite coordinates; thickness >= 1. Ensures: every pixel on the Bresenham path that
- * lies inside the image (widened by the pen) has colour `c`; nothing else changes.
+ * Requires: finite coordinates; thickness >= 1. Ensures: one pixel per step along the major
+ * axis, end points included: at step k of n the point (x0 + (x1 - x0)k/n, y0 + (y1 - y0)k/n)
+ * rounded (Math.round: halves up) — the digital line, ties broken one way whatever the
+ * direction; each such pixel inside the image (widened by the pen) has colour `c`; nothing else
+ * changes.
  */
 export function drawLine(img: RgbImage, x0: number, y0: number, x1: number, y1: number, c: Rgb, thickness = 1): void {
   const t = Math.max(1, Math.round(thickness));
@@ -62,28 +62,12 @@ export function drawLine(img: RgbImage, x0: number, y0: number, x1: number, y1: 
   const m = t + 1;
   const clipped = clipSegment(x0, y0, x1, y1, -m, -m, img.width - 1 + m, img.height - 1 + m);
   if (!clipped) return;
-  let x = Math.round(clipped[0]);
-  let y = Math.round(clipped[1]);
-  const xe = Math.round(clipped[2]);
-  const ye = Math.round(clipped[3]);
-  const dx = Math.abs(xe - x);
-  const dy = -Math.abs(ye - y);
-  const sx = x < xe ? 1 : -1;
-  const sy = y < ye ? 1 : -1;
-  let err = dx + dy;
-  for (let steps = 0; steps <= dx - dy; steps++) {
-    dab(img, x, y, c, t);
-    if (x === xe && y === ye) break;
-    const e2 = 2 * err;
-    if (e2 >= dy) {
-      err += dy;
-      x += sx;
-    }
-    if (e2 <= dx) {
-      err += dx;
-      y += sy;
-    }
-  }
+  const xs = Math.round(clipped[0]);
+  const ys = Math.round(clipped[1]);
+  const dx = Math.round(clipped[2]) - xs;
+  const dy = Math.round(clipped[3]) - ys;
+  const n = Math.max(Math.abs(dx), Math.abs(dy), 1);
+  for (let k = 0; k <= n; k++) dab(img, Math.round(xs + (dx * k) / n), Math.round(ys + (dy * k) / n), c, t);
 }
 
 /**

@@ -3,10 +3,7 @@
  * the letters (lower case drawn as upper case), '.', '-', '_' and ' ', '?' for anything else,
  * scaled by whole pixels. Legible, not pretty; the pictures only need to say what was found.
  */
-import type { RgbImage } from './pixels.js';
-
-/** An RGB colour, 0..255 per channel (draw.ts's Rgb). */
-type Rgb = readonly [r: number, g: number, b: number];
+import type { Rgb, RgbImage } from './pixels.js';
 
 const GLYPHS: Record<string, string> = {
   '0': '111101101101111', '1': '010110010010111', '2': '111001111100111', '3': '111001111001111',

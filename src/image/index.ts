@@ -6,13 +6,13 @@
  * code: draw.ts, and the face chips and their jitter (chips.ts, jitter.ts), which the landmark
  * stage's entry (src/landmarks/index.ts) exports.
  */
-export type { GrayImage, RgbImage, RgbaImage } from './pixels.js';
+export type { GrayImage, Rgb, RgbImage, RgbaImage } from './pixels.js';
 export { channelsOf, grayToRgb, rgbaToRgb, rgbToGray } from './pixels.js';
 export { DEFAULT_MAX_PIXELS } from './limits.js';
 export type { DecodeOptions, ImageFormat } from './decode.js';
 export { decodeImage, detectFormat } from './decode.js';
 export { applyOrientation, readExifOrientation } from './exif.js';
 export { encodePng, type EncodePngOptions } from './encode.js';
-export { annotateFaces, drawLine, drawRectangle, faceShapeSegments, type FaceAnnotation, type Rgb } from './draw.js';
+export { annotateFaces, drawLine, drawRectangle, faceShapeSegments, type FaceAnnotation } from './draw.js';
 export type { WritePngOptions } from './io.js';
 export { readImage, readImageSync, writePng } from './io.js';

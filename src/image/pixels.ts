@@ -13,6 +13,9 @@
  *   pixel with alpha 254 and colour 255 becomes 253. {@link rgbaToRgb} reproduces this exactly.
  */
 
+/** An RGB colour, 0..255 per channel (what draw.ts and font.ts draw with). */
+export type Rgb = readonly [r: number, g: number, b: number];
+
 /**
  * An 8-bit RGB image: interleaved R, G, B bytes, row-major, `width * height * 3` bytes.
  *

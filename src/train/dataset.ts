@@ -24,7 +24,7 @@
  */
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { FacemetricError, ModelAssetError } from '../errors.js';
+import { FacemetricError, ModelAssetError, problemOf } from '../errors.js';
 import { readImageSync } from '../image/io.js';
 import type { RgbImage } from '../image/pixels.js';
 import { FACE_CHIP, runPipeline, type FaceModels } from '../pipeline/pipeline.js';
@@ -99,13 +99,6 @@ export interface ScanDataDirOptions {
 const isImageName = (name: string): boolean =>
   !name.startsWith('.') && IMAGE_EXTENSIONS.some((e) => name.toLowerCase().endsWith(e));
 
-/** The problem part of an error about `file` (its message without a leading "file: "). */
-function problemOf(e: unknown, file: string): string {
-  const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
-  const stripped = msg.startsWith(`${file}: `) ? msg.slice(file.length + 2) : msg;
-  return e instanceof FacemetricError ? stripped : `${stripped} (internal error)`;
-}
-
 function isFile(path: string): boolean {
   try {
     return statSync(path).isFile();
@@ -135,7 +128,7 @@ export function scanDataDir(dir: string, opts: ScanDataDirOptions = {}): DataDir
     if (!statSync(root).isDirectory()) throw new FacemetricError('the data folder is not a folder', { file: dir });
   } catch (e) {
     if (e instanceof FacemetricError) throw e;
-    throw new FacemetricError(`cannot open the data folder: ${problemOf(e, dir)}`, { file: dir, cause: e });
+    throw new FacemetricError(`cannot open the data folder: ${problemOf(dir, e)}`, { file: dir, cause: e });
   }
   const readImage = opts.readImage ?? defaultReadImage;
   let models = opts.models;
@@ -171,7 +164,7 @@ export function scanDataDir(dir: string, opts: ScanDataDirOptions = {}): DataDir
       } catch (e) {
         // a model's problem (loading the detector or predictor for the first photo) is not this image's
         if (e instanceof ModelAssetError || (e instanceof FacemetricError && e.file !== undefined && e.file !== file)) throw e;
-        skipped.push({ file, problem: problemOf(e, file) });
+        skipped.push({ file, problem: problemOf(file, e) });
       }
       done++;
       opts.onProgress?.({ done, total, file });
@@ -264,7 +257,7 @@ export function parseBatchList(listFile: string, opts: ParseBatchListOptions = {
   try {
     text = readFileSync(listFile, 'utf8');
   } catch (e) {
-    throw new FacemetricError(`cannot read the mini-batch list: ${problemOf(e, listFile)}`, { file: listFile, cause: e });
+    throw new FacemetricError(`cannot read the mini-batch list: ${problemOf(listFile, e)}`, { file: listFile, cause: e });
   }
   const base = dirname(resolve(listFile));
   const requireChips = opts.requireChips ?? true;
@@ -315,7 +308,7 @@ export function parseBatchList(listFile: string, opts: ParseBatchListOptions = {
             problem = `${pathText} is ${img.width}x${img.height}; a listed image must be a ${CHIP_SIZE}x${CHIP_SIZE} face chip`;
           }
         } catch (e) {
-          problem = `${pathText}: ${problemOf(e, path)}`;
+          problem = `${pathText}: ${problemOf(path, e)}`;
         }
         checked.set(path, problem);
       }

@@ -7,8 +7,9 @@
  */
 import { dlibFloatDistance } from '../cluster/chinese-whispers.js';
 import { encodePng } from '../image/encode.js';
-import { drawText } from '../image/font.js';
-import type { RgbImage } from '../image/pixels.js';
+import { drawLine, drawRectangle } from '../image/draw.js';
+import { drawText, fillRect } from '../image/font.js';
+import type { Rgb, RgbImage } from '../image/pixels.js';
 
 /** Pair statistics of a set of labelled descriptors. */
 export interface PairEvaluation {
@@ -131,20 +132,14 @@ function countBelow(sorted: Float64Array, t: number, inclusive = false): number 
 // ------------------------------------------------------------------------------------------
 // The histogram picture
 
-function put(img: RgbImage, x: number, y: number, c: readonly number[]): void {
-  if (x < 0 || y < 0 || x >= img.width || y >= img.height) return;
-  const i = 3 * (y * img.width + x);
-  img.data[i] = c[0];
-  img.data[i + 1] = c[1];
-  img.data[i + 2] = c[2];
-}
-
 function text(img: RgbImage, s: string, x: number, y: number, scale = 2): void {
   drawText(img, s, x, y, [0, 0, 0], scale);
 }
 
 /** Colours of the picture: same-person bars, different-person bars, the threshold, the best threshold. */
-export const HISTOGRAM_COLOURS = Object.freeze({ same: [40, 160, 60], different: [200, 50, 50], threshold: [40, 80, 220], best: [150, 150, 150] });
+export const HISTOGRAM_COLOURS: Readonly<Record<'same' | 'different' | 'threshold' | 'best', Rgb>> = Object.freeze({ same: [40, 160, 60], different: [200, 50, 50], threshold: [40, 80, 220], best: [150, 150, 150] });
+
+const BLACK: Rgb = [0, 0, 0];
 
 /**
  * A PNG of the same-person (green) and different-person (red) distance histograms of each
@@ -181,21 +176,19 @@ function histogramImage(evaluations: readonly PairEvaluation[], width: number, p
     for (let b = 0; b < bins; b++) {
       const x0 = Math.round(left + b * bw);
       const half = Math.max(1, Math.floor(bw / 2));
-      const draw = (count: number, max: number, dx: number, c: readonly number[]): void => {
-        const bh = Math.round((count / max) * h);
-        for (let y = base - bh; y < base; y++) for (let x = x0 + dx; x < x0 + dx + half - 1; x++) put(img, x, y, c);
+      const draw = (count: number, max: number, dx: number, c: Rgb): void => {
+        fillRect(img, x0 + dx, base - Math.round((count / max) * h), x0 + dx + half - 1, base, c);
       };
       draw(hs[b], ms, 0, HISTOGRAM_COLOURS.same);
       draw(ho[b], mo, half, HISTOGRAM_COLOURS.different);
     }
-    for (let x = left; x <= left + plotW; x++) put(img, x, base, [0, 0, 0]);
+    drawLine(img, left, base, left + plotW, base, BLACK);
     for (const [t, c] of [[e.bestThreshold, HISTOGRAM_COLOURS.best], [e.threshold, HISTOGRAM_COLOURS.threshold]] as const) {
-      if (!Number.isFinite(t)) continue;
-      for (let y = top; y < base; y++) put(img, xOf(t), y, c);
+      if (Number.isFinite(t) && top < base) drawLine(img, xOf(t), top, xOf(t), base - 1, c);
     }
     for (let d = 0; d <= maxD + 1e-9; d += 0.2) {
       const x = xOf(d);
-      for (let y = base; y < base + 4; y++) put(img, x, y, [0, 0, 0]);
+      drawLine(img, x, base, x, base + 3, BLACK);
       text(img, d.toFixed(1), x - 8, base + 8);
     }
   });
@@ -237,17 +230,8 @@ export function calibrationPng(e: PairEvaluation, histogramWidth = 720, height =
   for (let y = 0; y < height; y++) img.data.set(hist.data.subarray(y * histogramWidth * 3, (y + 1) * histogramWidth * 3), y * L.width * 3);
   const px = (r: number): number => L.left + Math.round(r * L.size);
   const py = (r: number): number => L.top + L.size - Math.round(r * L.size);
-  for (let k = 0; k <= L.size; k++) put(img, L.left + k, L.top + L.size - k, [220, 220, 220]);
-  const line = (x0: number, y0: number, x1: number, y1: number, c: readonly number[]): void => {
-    const n = Math.max(Math.abs(x1 - x0), Math.abs(y1 - y0), 1);
-    for (let k = 0; k <= n; k++) put(img, Math.round(x0 + ((x1 - x0) * k) / n), Math.round(y0 + ((y1 - y0) * k) / n), c);
-  };
-  for (let k = 0; k <= L.size; k++) {
-    put(img, L.left + k, L.top, [0, 0, 0]);
-    put(img, L.left + k, L.top + L.size, [0, 0, 0]);
-    put(img, L.left, L.top + k, [0, 0, 0]);
-    put(img, L.left + L.size, L.top + k, [0, 0, 0]);
-  }
+  drawLine(img, L.left, L.top + L.size, L.left + L.size, L.top, [220, 220, 220]);
+  drawRectangle(img, [L.left, L.top, L.left + L.size, L.top + L.size], BLACK);
   // The curve (over the frame, where it runs along it): the rates just above each distance, in increasing order of distance.
   if (e.same.length > 0 && e.different.length > 0) {
     const ts = Float64Array.from([...e.same, ...e.different]).sort();
@@ -258,7 +242,7 @@ export function calibrationPng(e: PairEvaluation, histogramWidth = 720, height =
       const far = i < ts.length ? countBelow(e.different, t, true) / e.different.length : 1;
       const tar = i < ts.length ? countBelow(e.same, t, true) / e.same.length : 1;
       const next = [px(far), py(tar)] as const;
-      line(last[0], last[1], next[0], next[1], ROC_COLOUR);
+      drawLine(img, last[0], last[1], next[0], next[1], ROC_COLOUR);
       last = next;
     }
   }
@@ -266,7 +250,7 @@ export function calibrationPng(e: PairEvaluation, histogramWidth = 720, height =
     if (!Number.isFinite(t) || e.same.length === 0 || e.different.length === 0) continue;
     const x = px(countBelow(e.different, t) / e.different.length);
     const y = py(countBelow(e.same, t) / e.same.length);
-    for (let dy = -2; dy <= 2; dy++) for (let dx = -2; dx <= 2; dx++) put(img, x + dx, y + dy, c);
+    fillRect(img, x - 2, y - 2, x + 3, y + 3, c);
   }
   text(img, '0', L.left - 4, L.top + L.size + 8);
   text(img, '1', L.left + L.size - 4, L.top + L.size + 8);

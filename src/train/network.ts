@@ -31,8 +31,7 @@ import {
   affine, affineFc, everythingWindow, fc, inputRgbImage, type Window2d,
 } from '../dnn/layers.js';
 import {
-  affineBackward, AVG_POOL_KERNELS, ELEMENTWISE_KERNELS, MAX_POOL_KERNELS, type AvgPoolKernels, type ElementwiseKernels,
-  type MaxPoolKernels,
+  affineBackward, AVG_POOL_KERNELS, ELEMENTWISE_KERNELS, MAX_POOL_KERNELS, type ElementwiseKernels, type PoolKernels,
 } from '../dnn/layers-grad.js';
 import { planNetwork, planShapes, type NetPlan, type PlanOptions, type PlanStep } from '../dnn/net.js';
 import { tensor, type Tensor } from '../dnn/tensor.js';
@@ -59,9 +58,9 @@ export interface TrainingKernels {
    */
   bn?: BnConvLoops;
   /** max_pool_'s forward and backward passes (default: maxPool and maxPoolBackward, MAX_POOL_KERNELS). Must give their bits. */
-  maxPool?: MaxPoolKernels;
+  maxPool?: PoolKernels;
   /** avg_pool_'s forward and backward passes (default: avgPool and avgPoolBackward, AVG_POOL_KERNELS). Must give their bits. */
-  avgPool?: AvgPoolKernels;
+  avgPool?: PoolKernels;
   /**
    * relu_ and add_prev_, forward and backward (default: the functions of layers.ts and
    * layers-grad.ts, run one by one). Must give their bits. When given, a relu_ in place on an

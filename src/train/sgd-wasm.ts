@@ -8,7 +8,7 @@
  * v, params and grad are copied into wasm memory in chunks of `chunkFloats` elements, v and params
  * copied back; layers of fewer than `minLength` parameters run the TypeScript loops.
  */
-import { KernelInstance, type KernelNeeds } from '../wasm/exports.js';
+import { itemsPerChunk, KernelInstance, type KernelNeeds } from '../wasm/exports.js';
 import type { WasmFlavour } from '../wasm/index.js';
 import { SGD_LOOPS, type SgdLoops, type SgdRange } from './sgd.js';
 
@@ -61,7 +61,7 @@ export class WasmSgdLoops implements SgdLoops {
       SGD_LOOPS.update(v, params, grad, a, ranges);
       return;
     }
-    const cs = Math.min(this.chunkFloats, size);
+    const cs = itemsPerChunk(size, 4, 4 * this.chunkFloats);
     const k = this.inst.kernels;
     const ex = this.inst.exports;
     k.reset();

@@ -97,3 +97,12 @@ export class KernelInstance<T> {
     return this.loaded !== undefined;
   }
 }
+
+/**
+ * How many of `n` items (samples, or elements) to copy into wasm memory at once when each takes
+ * `bytesPerItem` bytes and a chunk may take `budgetBytes`: as many as fit, at least one (an item
+ * larger than the budget goes alone), at most `n`.
+ */
+export function itemsPerChunk(n: number, bytesPerItem: number, budgetBytes: number): number {
+  return Math.max(1, Math.min(n, Math.floor(budgetBytes / Math.max(1, bytesPerItem))));
+}

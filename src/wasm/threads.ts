@@ -26,16 +26,27 @@
  * ## Lifetime
  *
  * Workers are unref'd (an idle pool does not keep the process alive); {@link KernelThreads.close}
- * stops them. A trap in a worker's part (e.g. out of bounds) makes `run` throw, naming it.
+ * stops them. A trap in a worker's part (e.g. out of bounds) makes `run` throw, naming it. A
+ * worker that dies outright (process.exit, an exception outside a part) says so on its control
+ * block as it exits (its `process` 'exit' event: the DEAD slot, and DONE moved so that a waiting
+ * `run` wakes): `run` then throws, once the live threads are done, and so does every later `run`
+ * (close them and start new threads). One stopped from outside (worker.terminate()) is seen by
+ * its 'exit' event on this thread, between calls: the next `run` throws.
  */
 import { Worker } from 'node:worker_threads';
 import { FacemetricError } from '../errors.js';
 import { WasmKernels, type WasmFlavour } from './index.js';
 
-/** Int32 slots of a worker's control block (posted and done sequence numbers, error flag), then its scratch (float64). */
+/**
+ * Int32 slots of a worker's control block (posted and done sequence numbers, error flag, and
+ * DEAD: 0 while the worker lives, its exit code + 1 once it has died), then its scratch (float64).
+ */
 const POSTED = 0;
 const DONE = 1;
 const ERROR = 2;
+const DEAD = 3;
+/** DONE's value once the worker has died (no sequence number: `run` numbers calls from 1). */
+const DONE_DEAD = -1;
 const CTL_BYTES = 16;
 const BLOCK_BYTES = CTL_BYTES + 8;
 /** Int32 slots of the shared job header: next part, part count, export, argument count, scratch argument (-1: none). */
@@ -70,6 +81,11 @@ const ctl = new Int32Array(control, 0, ${CTL_BYTES / 4});
 const scratch = new Float64Array(control, ${CTL_BYTES}, 1);
 const head = new Int32Array(job, 0, ${JOB_HEADER_BYTES / 4});
 const table = new Float64Array(job, ${JOB_HEADER_BYTES}, ${MAX_PARTS * MAX_ARGS});
+process.on('exit', (code) => {
+  Atomics.store(ctl, ${DEAD}, code + 1);
+  Atomics.store(ctl, ${DONE}, ${DONE_DEAD});
+  Atomics.notify(ctl, ${DONE});
+});
 parentPort.postMessage('ready');
 let seen = 0;
 for (;;) {
@@ -102,6 +118,8 @@ interface ThreadSlot {
   worker: Worker;
   ctl: Int32Array;
   scratch: Float64Array;
+  /** Set by the worker's 'exit' event on this thread (seen between calls). */
+  exited?: number;
 }
 
 /** A kernel call's arguments (numbers; booleans as 0/1). */
@@ -171,10 +189,11 @@ export class KernelThreads {
       await Promise.all(slots.map(({ worker }) => worker.terminate()));
       throw e;
     }
-    for (const { worker } of slots) {
-      worker.removeAllListeners();
-      worker.on('error', () => undefined);
-      worker.unref();
+    for (const slot of slots) {
+      slot.worker.removeAllListeners();
+      slot.worker.on('error', () => undefined);
+      slot.worker.on('exit', (code) => { slot.exited = code; });
+      slot.worker.unref();
     }
     return new KernelThreads(kernels, slots, names, job);
   }
@@ -184,10 +203,13 @@ export class KernelThreads {
    * between the threads as they become free (see the module comment); returns when every part is
    * done. Requires: the parts write disjoint memory (and their scratch, if any, is given as
    * `options.scratch`); at most {@link MAX_PARTS} parts of at most 16 arguments, all of one
-   * length. Throws FacemetricError if a part trapped (after all parts are done).
+   * length. Throws FacemetricError if a part trapped (after all parts are done), or if a worker
+   * thread has died (then the parts it took are not done; see the module comment).
    */
   run(name: string, parts: readonly KernelArgs[], options: RunOptions = {}): void {
     if (this.closed) throw new FacemetricError('kernel threads used after close()');
+    const gone = this.slots.findIndex((s) => s.exited !== undefined || Atomics.load(s.ctl, DEAD) !== 0);
+    if (gone >= 0) throw new FacemetricError(`kernel threads: worker thread ${gone + 1} has died (${this.exitOf(gone)}); close() them and start new threads`);
     const fn = this.names.indexOf(name);
     if (fn < 0) throw new RangeError(`kernel threads: ${name} is not one of the exports they were started with`);
     if (parts.length > MAX_PARTS) throw new RangeError(`kernel threads: ${parts.length} parts, at most ${MAX_PARTS}`);
@@ -224,13 +246,23 @@ export class KernelThreads {
       }
     }
     let failed = 0;
-    for (const s of this.slots) {
+    let died = -1;
+    this.slots.forEach((s, t) => {
       for (let i = 0; i < SPIN && Atomics.load(s.ctl, DONE) !== seq; i++);
-      for (let d = Atomics.load(s.ctl, DONE); d !== seq; d = Atomics.load(s.ctl, DONE)) Atomics.wait(s.ctl, DONE, d);
-      failed += s.ctl[ERROR]!;
-    }
+      for (let d = Atomics.load(s.ctl, DONE); d !== seq && d !== DONE_DEAD; d = Atomics.load(s.ctl, DONE)) Atomics.wait(s.ctl, DONE, d);
+      if (Atomics.load(s.ctl, DEAD) !== 0) died = t;
+      else failed += s.ctl[ERROR]!;
+    });
+    if (died >= 0) throw new FacemetricError(`kernel threads: worker thread ${died + 1} died (${this.exitOf(died)}) during ${name}; its parts are not done`);
     if (own !== undefined) throw own;
     if (failed > 0) throw new FacemetricError(`kernel threads: ${name} trapped in ${failed} worker thread(s)`);
+  }
+
+  /** How worker `t` (0-based) ended, in words. */
+  private exitOf(t: number): string {
+    const s = this.slots[t]!;
+    const dead = Atomics.load(s.ctl, DEAD);
+    return `exit code ${dead !== 0 ? dead - 1 : s.exited}`;
   }
 
   /** Stops the workers (idempotent). The kernels instance stays usable on this thread. */

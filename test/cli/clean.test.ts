@@ -6,9 +6,9 @@
  * directly, above the threshold); people pairs by the mean of every cross distance. A folder
  * with another person's photo slipped in (the intruder sorts last and is the only outlier), one
  * person split over two folders (reported as a pair, and the only one), photos with no face or
- * two faces named and skipped (exit code 3), the HTML report (chips in order, the outlier
- * framed, refusing a used folder without --force; not walked when inside LABELLED_DIR) and the
- * one-line errors.
+ * two faces named and skipped (exit code 3), the HTML report (chips in order, each the face's
+ * dlib chip cut again here, the outlier framed, refusing a used folder without --force; not
+ * walked when inside LABELLED_DIR) and the one-line errors.
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { CleanJson } from '../../src/cli/clean.js';
 import { cleanFaces } from '../../src/gallery/clean.js';
+import { extractImageChip, getFaceChipDetails } from '../../src/image/chips.js';
 import { encodePng, readImageSync } from '../../src/image/index.js';
 import { assetPath, exampleImages } from '../../src/models/index.js';
 import { describeFaces } from '../../src/pipeline/index.js';
@@ -150,6 +151,14 @@ describe('facemetric clean', () => {
     expect(readdirSync(join(out, 'faces'))).toHaveLength(faces.length);
     const chip = readImageSync(join(out, sal.faces.at(-1)!.chip!));
     expect([chip.width, chip.height]).toEqual([150, 150]);
+    // Every chip is its face's dlib chip (get_face_chip_details(landmarks, 150, 0.25)), cut here
+    // again from the photo with the face's landmarks.
+    for (const f of j.people.flatMap((p) => p.faces)) {
+      const img = readImageSync(f.image);
+      const [face] = describeFaces(img).faces;
+      expect(face!.rect).toEqual(f.rect);
+      expect(readImageSync(join(out, f.chip!)).data).toEqual(extractImageChip(img, getFaceChipDetails(face!.landmarks, 150, 0.25)).data);
+    }
     const html = readFileSync(join(out, 'index.html'), 'utf8');
     const salSection = html.slice(html.indexOf('<section class="person" data-name="John_Salley"'));
     const srcs = [...salSection.slice(0, salSection.indexOf('</section>')).matchAll(/<img src="([^"]+)"/g)].map((m) => m[1]);

@@ -5,14 +5,17 @@
  * a direct nearest-neighbour search over the descriptors gives (computed here, independently);
  * `--csv --show-distance` is byte for byte what face_recognition's rules print when run by Python
  * and numpy themselves on the same descriptors; enrolment's naming, skipping, --largest and
- * dedupe; the errors (another model's gallery, a corrupt one, wrong arguments) are one line.
+ * dedupe (enrolling a folder again adds exactly its new photo); the errors (another model's
+ * gallery, a corrupt one, wrong arguments) are one line. The README's runs of `identify --top 2`
+ * and `calibrate` are run again and their lines recomputed here from the descriptors (calibrate's
+ * suggestion: the midpoint of the gap between the two kinds of pair, as the README says).
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { pythonFloatRepr } from '../../src/cli/identify.js';
 import { decodeGallery } from '../../src/gallery/format.js';
 import { Gallery } from '../../src/gallery/gallery.js';
@@ -51,6 +54,29 @@ const described = johns.map((f) => ({ file: f, descriptor: describeFaces(readIma
 const knownDescriptors = known.map((k) => described.find((d) => d.file === k)!.descriptor);
 /** The plain Euclidean distance, in float64, summed in index order. */
 const euclid = (a: Float32Array, b: Float32Array): number => Math.sqrt(a.reduce((s, x, k) => s + (x - b[k]!) ** 2, 0));
+/** dlib's `length(a - b)` on matrix<float>: each difference, square and sum rounded to float32, in index order. */
+const dlibLength = (a: Float32Array, b: Float32Array): number => Math.fround(Math.sqrt(a.reduce((s, x, k) => Math.fround(s + Math.fround(Math.fround(x - b[k]!) ** 2)), 0)));
+
+/** The examples folder as the README's commands name it (models/examples), and as it is here. */
+const examplesHere = relative(process.cwd(), assetPath('examples')) || '.';
+const fromReadme = (arg: string): string => arg.replace(/^models\/examples(?=\/)/, examplesHere);
+const toReadme = (text: string): string => text.split(`${examplesHere}/`).join('models/examples/');
+
+/**
+ * The README's example run `$ npx facemetric COMMAND ... END`: the command's arguments and the
+ * lines the README shows under it (up to the next command or the end of the block).
+ */
+function readmeRun(command: string, end: string): { args: string[]; lines: string[] } {
+  const readme = readFileSync('README.md', 'utf8').split('\n');
+  const at = readme.findIndex((l) => l.startsWith(`$ npx facemetric ${command} `) && l.endsWith(end));
+  expect(at, `README.md has no run of 'facemetric ${command} ... ${end}'`).toBeGreaterThanOrEqual(0);
+  const lines: string[] = [];
+  for (let i = at + 1; i < readme.length && !readme[i]!.startsWith('$ ') && !readme[i]!.startsWith('```'); i++) lines.push(readme[i]!);
+  return { args: readme[at]!.split(' ').slice(3), lines };
+}
+
+/** `87.5%` as calibrate prints shares. */
+const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
 
 describe('facemetric enroll', () => {
   it('enrols one face per photo, named by the file name, with the model\'s sha256, the rect and 68 landmarks', () => {
@@ -75,6 +101,28 @@ describe('facemetric enroll', () => {
     expect(out.written).toBe(false);
     expect(out.faces).toBe(5);
     expect(readFileSync(galleryFile)).toEqual(before);
+  });
+
+  it('enrolling a folder again after a photo was added to it adds exactly the new photo', () => {
+    const dir = join(work, 'growing');
+    mkdirSync(dir);
+    const first = [johns[0]!, johns[15]!, johns[30]!];
+    first.forEach((f, i) => copyFileSync(f, join(dir, `p${i}.jpg`)));
+    const g = join(work, 'growing.fmg');
+    expect(facemetric('enroll', g, dir).code).toBe(0);
+    const before = decodeGallery(readFileSync(g), g);
+    copyFileSync(johns[45]!, join(dir, 'p3.jpg'));
+    const r = facemetric('enroll', g, dir, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { added: { image: string; name: string }[]; unchanged: string[]; written: boolean; faces: number };
+    expect(out.added.map((a) => [a.image, a.name])).toEqual([[join(dir, 'p3.jpg'), 'p3']]);
+    expect(out.unchanged).toEqual([0, 1, 2].map((i) => join(dir, `p${i}.jpg`)));
+    expect(out.written).toBe(true);
+    const after = decodeGallery(readFileSync(g), g);
+    expect(after.people).toEqual(['p0', 'p1', 'p2', 'p3']);
+    expect(after.faces.slice(0, 3)).toEqual(before.faces);
+    expect(after.descriptors.subarray(0, 3 * 128)).toEqual(before.descriptors);
+    expect(after.descriptors.subarray(3 * 128)).toEqual(described.find((d) => d.file === johns[45])!.descriptor);
   });
 
   it('names by sub-folder or --name; skips photos with no face or several, or takes the largest with --largest', () => {
@@ -229,6 +277,31 @@ for u in d['unknown']:
   });
 });
 
+describe('identify, as the README shows it', () => {
+  it('--top 2 prints per photo its faces\' boxes, the nearest person and distance (or unknown_person and the nearest), then the next', () => {
+    const { args, lines } = readmeRun('identify', ' --top 2');
+    expect(args.slice(-3)).toEqual(['people.fmg', '--top', '2']);
+    const photos = args.slice(1, args.indexOf('--gallery')).map(fromReadme);
+    const r = facemetric('identify', ...photos, '--gallery', galleryFile, '--top', '2');
+    expect(r.code, r.stderr).toBe(0);
+    // Independently: each face's float64 distance to each known person's one face.
+    const expected: string[] = [];
+    for (const photo of photos) {
+      const faces = describeFaces(readImageSync(photo)).faces;
+      expected.push(`${photo}: ${faces.length} face${faces.length === 1 ? '' : 's'}`);
+      for (const f of faces) {
+        const [a, b] = people.map((p, k) => ({ p, d: euclid(f.descriptor, knownDescriptors[k]!) })).sort((x, y) => x.d - y.d);
+        const best = a!.d <= 0.6 ? `${a!.p} ${a!.d.toFixed(4)}` : `unknown_person (nearest: ${a!.p} ${a!.d.toFixed(4)})`;
+        expected.push(`  [${f.rect.join(', ')}] ${best}; then ${b!.p} ${b!.d.toFixed(4)}`);
+      }
+    }
+    expect(r.stdout).toBe(expected.join('\n') + '\n');
+    expect(r.stderr).toBe('known: 5 people, 5 faces; tolerance 0.6, nearest match\n');
+    // ... and the README shows that run: stderr's line, then stdout's.
+    expect(lines).toEqual([r.stderr.trimEnd(), ...toReadme(r.stdout).trimEnd().split('\n')]);
+  });
+});
+
 describe('facemetric calibrate', () => {
   it('evaluates every pair of the johns faces, suggests the best threshold, writes the histograms and stores the tolerance', () => {
     const g = join(work, 'cal.fmg');
@@ -277,6 +350,50 @@ describe('facemetric calibrate', () => {
     expectOneLineError(again.stderr, /cal\.png: already exists/);
     const id = facemetric('identify', johns[0]!, '--gallery', g);
     expect(id.stderr).toBe(`known: 5 people, 5 faces; tolerance ${out.tolerance}, nearest match\n`);
+  });
+
+  it('prints the README\'s lines: pairs, accuracy, the error rate, the distance ranges, ROC points, and the midpoint of the gap as the tolerance', () => {
+    const { args, lines } = readmeRun('calibrate', ' --gallery people.fmg');
+    const g = join(work, 'people.fmg');
+    copyFileSync(galleryFile, g);
+    const plot = join(work, 'cal-text.png');
+    const r = facemetric('calibrate', fromReadme(args[1]!), '--gallery', g, '--plot', plot);
+    expect(r.code, r.stderr).toBe(0);
+    // Independently: every pair i < j of the 55 descriptors by dlib's float distance.
+    const same: number[] = [];
+    const different: number[] = [];
+    for (let i = 0; i < described.length; i++) {
+      for (let j = i + 1; j < described.length; j++) {
+        const d = dlibLength(described[i]!.descriptor, described[j]!.descriptor);
+        (person(described[i]!.file) === person(described[j]!.file) ? same : different).push(d);
+      }
+    }
+    same.sort((a, b) => a - b);
+    different.sort((a, b) => a - b);
+    const total = same.length + different.length;
+    const right = same.filter((d) => d < 0.6).length + different.filter((d) => d >= 0.6).length;
+    // The README: the kinds do not overlap, so every threshold in the gap is right for all
+    // pairs, and the suggestion is the gap's midpoint (rounded to 3 decimals).
+    expect(same.at(-1)!).toBeLessThan(different[0]!);
+    const midpoint = (same.at(-1)! + different[0]!) / 2;
+    const accepts = (t: number): string => `${t}: ${pct(same.filter((d) => d < t).length / same.length)} / ${pct(different.filter((d) => d < t).length / different.length)}`;
+    const expected = [
+      `55 faces of 5 people (0 skipped): ${same.length} same-person and ${different.length} different-person pairs`,
+      `accuracy at 0.6 ${pct(right / total)} (${right} right, ${total - right} wrong of ${total} pairs), equal error rate 0.0%, best threshold ${midpoint.toFixed(3)} (100.0%)`,
+      `equal error rate at ${midpoint.toFixed(3)}; same-person distances ${same[0]!.toFixed(3)}..${same.at(-1)!.toFixed(3)}, different-person ${different[0]!.toFixed(3)}..${different.at(-1)!.toFixed(3)}`,
+      `true / false accepts: ${[0.4, 0.5, 0.6, 0.7].map(accepts).join(', ')}`,
+      `suggested: --tolerance ${Math.round(midpoint * 1000) / 1000} (stored in ${g})`,
+      `histograms and ROC curve: ${plot}`,
+    ];
+    expect(r.stdout).toBe(expected.join('\n') + '\n');
+    const json = facemetric('calibrate', fromReadme(args[1]!), '--plot', plot, '--force', '--json');
+    const out = JSON.parse(json.stdout) as { bestThreshold: number; equalErrorThreshold: number; tolerance: number };
+    expect(out.bestThreshold).toBe(midpoint);
+    expect(out.equalErrorThreshold).toBe(midpoint);
+    expect(out.tolerance).toBe(Math.round(midpoint * 1000) / 1000);
+    expect(decodeGallery(readFileSync(g), g).tolerance).toBe(out.tolerance);
+    // ... and the README shows that run (its gallery people.fmg, its plot the default).
+    expect(lines).toEqual(r.stdout.trimEnd().split('\n').map((l) => l.replace(g, 'people.fmg').replace(plot, 'calibration.png')));
   });
 });
 

@@ -146,15 +146,15 @@ describe('search and identify', () => {
 
   it('nearest face: each person\'s closest face, nearest first, ties in enrolment order', () => {
     expect(g.search([0.5, 0])).toEqual([
-      { name: 'a', distance: 0.5 }, { name: 'b', distance: 0 }, { name: 'c', distance: 2.5 }, { name: 'd', distance: 3 },
+      { name: 'a', distance: 0.5, person: 0 }, { name: 'b', distance: 0, person: 1 }, { name: 'c', distance: 2.5, person: 2 }, { name: 'd', distance: 3, person: 3 },
     ].sort((x, y) => x.distance - y.distance));
     // a (0.25 away from both 0 and 0.5 is not possible: query 0.25 -> a 0.25, b 0.25): tie, a first
-    expect(g.search([0.25, 0], { k: 2 })).toEqual([{ name: 'a', distance: 0.25 }, { name: 'b', distance: 0.25 }]);
+    expect(g.search([0.25, 0], { k: 2 })).toEqual([{ name: 'a', distance: 0.25, person: 0 }, { name: 'b', distance: 0.25, person: 1 }]);
   });
 
   it('mean: the mean of the distances to the person\'s faces (face-api\'s FaceMatcher)', () => {
-    expect(g.search([2, 0], { match: 'mean', k: 2 })).toEqual([{ name: 'c', distance: 1 }, { name: 'a', distance: 1.5 }]);
-    expect(g.search([2, 0], { k: 2 })).toEqual([{ name: 'a', distance: 1 }, { name: 'c', distance: 1 }]);
+    expect(g.search([2, 0], { match: 'mean', k: 2 })).toEqual([{ name: 'c', distance: 1, person: 2 }, { name: 'a', distance: 1.5, person: 0 }]);
+    expect(g.search([2, 0], { k: 2 })).toEqual([{ name: 'a', distance: 1, person: 0 }, { name: 'c', distance: 1, person: 2 }]);
   });
 
   it('identify: the best match at distance <= tolerance, else unknown_person; everyone within, in enrolment order', () => {
@@ -162,9 +162,9 @@ describe('search and identify', () => {
     expect(r.name).toBe('b');
     expect(r.distance).toBe(0);
     expect(r.matches.map((m) => m.name)).toEqual(['b', 'a', 'c']);
-    expect(r.within).toEqual([{ name: 'a', distance: 0.5 }, { name: 'b', distance: 0 }]);
+    expect(r.within).toEqual([{ name: 'a', distance: 0.5, person: 0 }, { name: 'b', distance: 0, person: 1 }]);
     const u = identifyDescriptor(g, [10, 0], { tolerance: 0.6 });
-    expect(u).toEqual({ name: UNKNOWN_PERSON, distance: 7, matches: [{ name: 'c', distance: 7 }], within: [] });
+    expect(u).toEqual({ name: UNKNOWN_PERSON, distance: 7, matches: [{ name: 'c', distance: 7, person: 2 }], within: [] });
     expect(identifyDescriptor(new Gallery({ modelSha256: SHA_A, dims: 2 }), [0, 0])).toEqual({ name: UNKNOWN_PERSON, distance: null, matches: [], within: [] });
   });
 
@@ -184,7 +184,7 @@ describe('search and identify', () => {
     expect(h.size).toBe(300);
     expect(h.face(0).descriptor).toEqual(desc(0));
     expect(h.face(299).descriptor).toEqual(desc(299));
-    expect(h.search(desc(123), { k: 1 })).toEqual([{ name: `p${123 % 7}`, distance: 0 }]);
+    expect(h.search(desc(123), { k: 1 })).toEqual([{ name: `p${123 % 7}`, distance: 0, person: 123 % 7 }]);
   });
 });
 

@@ -77,7 +77,8 @@ describe('Gallery.search through the k-NN kernel = the TypeScript scan', () => {
     expect(compared).toBe(johns.length * 9);
     expect(searches()).toBeGreaterThanOrEqual(compared);
     // a photo finds itself at distance 0
-    expect(g.search(descriptors[7]!, { k: 1 })).toEqual([{ name: basename(dirname(johns[7]!)), distance: 0 }]);
+    const self = basename(dirname(johns[7]!));
+    expect(g.search(descriptors[7]!, { k: 1 })).toEqual([{ name: self, distance: 0, person: g.people.indexOf(self) }]);
   });
 
   it('on 3,000 descriptors spread like dlib\'s (300 people), with exact ties across people, added in two batches', () => {
@@ -95,7 +96,7 @@ describe('Gallery.search through the k-NN kernel = the TypeScript scan', () => {
     expect(expectSameAnswers(g, queries)).toBe(63);
     expect(searches()).toBeGreaterThan(63);
     const tie = g.search(queries[0]!, { k: 2 });
-    expect(tie).toEqual([{ name: 'p5', distance: 0 }, { name: 'p100', distance: 0 }]);
+    expect(tie).toEqual([{ name: 'p5', distance: 0, person: 5 }, { name: 'p100', distance: 0, person: 100 }]);
   });
 
   it('a search needing half the rows of a gallery above 4096 faces scans (every one of 1500 people of 5,000 faces)', () => {

@@ -21,6 +21,31 @@ describe('drawing', () => {
     expect(new Set(px.map(([x]) => x)).size).toBe(8);
   });
 
+  it('a line\'s pixel at step k is the exact point rounded, halves up, so either end may start it', () => {
+    // Every segment between two pixels of a 9x9 grid: the pixels lit are exactly those of the
+    // rounded exact points, computed here in integers (floor((2p + n) / 2n) is p/n rounded,
+    // halves up), and the same set when drawn from the other end.
+    const rounded = (num: number, n: number): number => Math.floor((2 * num + n) / (2 * n));
+    let ties = 0;
+    for (let a = 0; a < 81; a++) {
+      for (let b = 0; b < 81; b++) {
+        const [x0, y0, x1, y1] = [a % 9, Math.floor(a / 9), b % 9, Math.floor(b / 9)];
+        const n = Math.max(Math.abs(x1 - x0), Math.abs(y1 - y0), 1);
+        const want = new Set<string>();
+        for (let k = 0; k <= n; k++) {
+          want.add(`${rounded(x0 * n + (x1 - x0) * k, n)},${rounded(y0 * n + (y1 - y0) * k, n)}`);
+          if ((2 * (x1 - x0) * k) % (2 * n) === n || (2 * (y1 - y0) * k) % (2 * n) === n) ties++;
+        }
+        for (const [p, q] of [[[x0, y0], [x1, y1]], [[x1, y1], [x0, y0]]] as const) {
+          const img = blank(9, 9);
+          drawLine(img, p[0], p[1], q[0], q[1], RED);
+          expect(new Set(lit(img).map(([x, y]) => `${x},${y}`)), `${p} -> ${q}`).toEqual(want);
+        }
+      }
+    }
+    expect(ties).toBeGreaterThan(100); // half-way points occur, and are rounded alike both ways
+  });
+
   it('clips to the image, including far-away coordinates, without looping over them', () => {
     const img = blank(5, 5);
     drawLine(img, -1e9, 2, 1e9, 2, RED);
