@@ -10,10 +10,13 @@
  * Images are read and their faces found by worker threads (face-pool.ts, cluster-worker.ts; one
  * image per task, outcomes taken in input order) or, for fewer than 4 images or one thread, in
  * this thread (find-faces.ts either way).
- * A file that cannot be read or decoded, a non-image and an image without faces are named on
- * stderr and skipped; the run goes on. Exit code: 0 when every input gave faces, 3 when the
- * report was written but some inputs were skipped, 1 when no report could be written, 2 for
- * wrong arguments.
+ * Photos without faces and other files (inputs.ts otherFileType: sidecars, videos, formats
+ * facemetric does not read) are normal in a photo library: they are counted on the summary line,
+ * listed in clusters.json and the report, and named on stderr only with --verbose. A photo that
+ * cannot be read or decoded (and an input path that cannot be used) is named on stderr, one line
+ * each, and the run goes on. Exit code: 0 when every file could be read, 3 when the report was
+ * written but some photos could not be read, 1 when no report could be written, 2 for wrong
+ * arguments.
  *
  * The report folder (the one given, else a fresh folder under the system's temp folder) receives:
  *   faces/face-0001.png ...  each face's 150x150 chip, numbered in the order found
@@ -33,10 +36,11 @@ import { loadFaceRecognizer, type DnnBackend } from '../dnn/recognizer.js';
 import type { Rect } from '../geometry/index.js';
 import { encodePng, readImageSync, type RgbImage } from '../image/index.js';
 import { fsErrorToImageError } from '../image/io.js';
-import { tempPathFor } from '../models/fsutil.js';
+import { readHead, tempPathFor } from '../models/fsutil.js';
 import { FACE_BATCH_SIZE, loadFaceModels } from '../pipeline/index.js';
-import { collectInputs, type InputProblem } from './inputs.js';
-import { defaultThreads, inProcessSource, useWorkers, workerSource } from './face-pool.js';
+import { collectInputs, otherFileType, SNIFF_BYTES, type InputProblem } from './inputs.js';
+import { defaultThreads, inOrder, inProcessSource, useWorkers, workerSource, type Outcome } from './face-pool.js';
+import { problemOf } from './find-faces.js';
 import { ProgressBar, progressMode, type ProgressSink } from './progress.js';
 import { MAX_TILE_CHIPS, peopleCount, plural, renderReportHtml, tileChips, type ReportPerson } from './report.js';
 
@@ -51,6 +55,8 @@ export interface ClusterCliOptions {
   /** Worker threads finding faces (default: the cores, at most 4; 1: this thread only). */
   threads?: number;
   quiet?: boolean;
+  /** Name each photo without faces and each other file on stderr too. */
+  verbose?: boolean;
   /** The package version, for the report page. */
   version?: string;
 }
@@ -74,12 +80,31 @@ export interface ClusteredFace {
   chip: string;
 }
 
+/** What a run's files were: the counts of clusters.json's `images`. */
+export interface ClusterFileCounts {
+  /** Files found (walking the folders given), plus input paths that could not be used. */
+  files: number;
+  /** Photos: withFaces + withoutFaces + unreadable. */
+  photos: number;
+  withFaces: number;
+  withoutFaces: number;
+  /** Photos that could not be read or decoded, and input paths that could not be used. */
+  unreadable: number;
+  /** Files that are not photos (inputs.ts otherFileType). */
+  otherFiles: number;
+}
+
 export interface ClustersJson {
   clusters: number;
   faces: ClusteredFace[];
   people: { person: number; label: number; faces: number; tile: string }[];
-  images: { found: number; withFaces: number; skipped: number };
-  skipped: InputProblem[];
+  images: ClusterFileCounts;
+  /** The photos that could not be read, and why (each was named on stderr). */
+  unreadable: InputProblem[];
+  /** The photos without faces. */
+  withoutFaces: string[];
+  /** The files that are not photos, and what each is. */
+  otherFiles: { file: string; type: string }[];
   threshold: number;
   jitter: number;
   upsample: number;
@@ -156,6 +181,26 @@ export function writeTextFile(path: string, text: string): void {
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
+/** `50,000 photos`: a count with thousands separators and its noun (plural unless 1). */
+export function countOf(n: number, word: string, words = `${word}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? word : words}`;
+}
+
+/**
+ * The summary line of a run's files: `50,000 photos, 31,204 with faces, 18,790 without, 6 other
+ * files` (`, N unreadable` before the other files when some photos could not be read; the other
+ * files only when there are some; `; N from the cache` when the cache answered for some).
+ */
+export function filesSummary(c: ClusterFileCounts, fromCache = 0): string {
+  const parts = [countOf(c.photos, 'photo'), `${c.withFaces.toLocaleString('en-US')} with faces`, `${c.withoutFaces.toLocaleString('en-US')} without`];
+  if (c.unreadable > 0) parts.push(`${c.unreadable.toLocaleString('en-US')} unreadable`);
+  if (c.otherFiles > 0) parts.push(countOf(c.otherFiles, 'other file'));
+  return parts.join(', ') + (fromCache > 0 ? `; ${countOf(fromCache, 'photo')} from the cache` : '');
+}
+
+/** What a file turned out to be before (or instead of) finding its faces. */
+type Prepared = Outcome | { file: string; other: string };
+
 export async function runCluster(paths: readonly string[], opts: ClusterCliOptions, io: ClusterIo = {
   out: (s) => process.stdout.write(s),
   err: process.stderr,
@@ -172,11 +217,16 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
     throw new FacemetricError(`no files found in ${paths.join(', ')}`);
   }
   const outDir = prepareOutDir(opts.out, opts.force === true);
-  const skipped: InputProblem[] = [];
-  const skip = (p: InputProblem): void => {
-    skipped.push(p);
+  const unreadable: InputProblem[] = [];
+  const withoutFaces: string[] = [];
+  const otherFiles: { file: string; type: string }[] = [];
+  const say = (line: string): void => {
     bar.finish();
-    io.err.write(`facemetric: ${p.file}: ${p.problem} (skipped)\n`);
+    io.err.write(`facemetric: ${line}\n`);
+  };
+  const skip = (p: InputProblem): void => {
+    unreadable.push(p);
+    say(`${p.file}: ${p.problem} (skipped)`);
   };
 
   // Where the faces are found: worker threads for more than a few images, else this thread.
@@ -193,23 +243,38 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
     io.err.write(`facemetric: note: ${note}\n`);
   }
 
-  const bar = new ProgressBar(io.err, files.length, files.length === 1 ? 'image' : 'images', progressMode(io.err, opts.quiet));
+  const bar = new ProgressBar(io.err, files.length, files.length === 1 ? 'file' : 'files', progressMode(io.err, opts.quiet));
   for (const p of problems) skip(p);
+
+  /** A file's first bytes tell a photo (its faces found by the source) from an other file. */
+  const prepare = async (file: string): Promise<Prepared> => {
+    let head: Uint8Array;
+    try {
+      head = await readHead(file, SNIFF_BYTES);
+    } catch (e) {
+      return { file, problem: problemOf(file, fsErrorToImageError(e, file, 'read')) };
+    }
+    const other = otherFileType(file, head);
+    return other !== undefined ? { file, other } : source.submit(file);
+  };
 
   interface Found { image: string; imageAbs: string; rect: Rect; score: number; filter: number; chip: string; descriptor: Float32Array }
   const found: Found[] = [];
   const t = { decode: 0, detect: 0, landmarks: 0, chips: 0, describe: 0, edges: 0, cluster: 0, report: 0 };
-  let withFaces = 0;
   let done = 0;
   const digits = (n: number): number => Math.max(4, String(n).length);
   bar.update(0);
   try {
-    for await (const outcome of source.outcomes(files)) {
+    for await (const outcome of inOrder(files, prepare, source.window)) {
       const file = outcome.file;
-      if ('problem' in outcome) {
+      if ('other' in outcome) {
+        otherFiles.push({ file, type: outcome.other });
+        if (opts.verbose) say(`${file}: not a photo (${outcome.other})`);
+      } else if ('problem' in outcome) {
         skip({ file, problem: outcome.problem });
       } else if (outcome.result.faces.length === 0) {
-        skip({ file, problem: 'no faces found' });
+        withoutFaces.push(file);
+        if (opts.verbose) say(`${file}: no faces found`);
       } else {
         const r = outcome.result;
         for (const k of ['decode', 'detect', 'landmarks', 'chips', 'describe'] as const) t[k] += r.timings[k];
@@ -224,7 +289,6 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
           found.push({ image: file, imageAbs: resolve(file), rect: d.rect, score: d.score, filter: d.filter, chip, descriptor: descriptors[k]! });
         }
         t.report += performance.now() - t0;
-        withFaces++;
       }
       bar.update(++done, `${found.length} face${found.length === 1 ? '' : 's'}`);
     }
@@ -235,6 +299,15 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
     await source.close();
   }
   bar.finish();
+  const withFaces = files.length - otherFiles.length - withoutFaces.length - (unreadable.length - problems.length);
+  const counts: ClusterFileCounts = {
+    files: files.length + problems.length,
+    photos: files.length + problems.length - otherFiles.length,
+    withFaces,
+    withoutFaces: withoutFaces.length,
+    unreadable: unreadable.length,
+    otherFiles: otherFiles.length,
+  };
 
   let t0 = performance.now();
   const edges = faceEdges(found.map((f) => f.descriptor), threshold);
@@ -272,7 +345,9 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
     people,
     numFaces: found.length,
     numImages: withFaces,
-    skipped,
+    skipped: unreadable,
+    withoutFaces,
+    otherFiles,
     settings,
     version: opts.version ?? '',
   });
@@ -285,8 +360,10 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
       image: f.image, rect: f.rect, score: f.score, filter: f.filter, label: labels[k]!, person: personOf.get(labels[k]!)!, chip: f.chip,
     })),
     people: people.map((p) => ({ person: p.person, label: p.label, faces: p.faces.length, tile: p.tile })),
-    images: { found: files.length, withFaces, skipped: skipped.length },
-    skipped,
+    images: counts,
+    unreadable,
+    withoutFaces,
+    otherFiles,
     threshold,
     jitter,
     upsample,
@@ -298,11 +375,10 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
   if (opts.json) {
     io.out(JSON.stringify(json) + '\n');
   } else {
-    const lines = [`${plural(found.length, 'face')} in ${plural(withFaces, 'image')}: ${peopleCount(numClusters)} (threshold ${threshold})`];
+    const lines = [filesSummary(counts), `${plural(found.length, 'face')}: ${peopleCount(numClusters)} (threshold ${threshold})`];
     for (const p of people) lines.push(`  person ${p.person}: ${plural(p.faces.length, 'face')} -> ${join(outDir, p.tile)}`);
-    if (skipped.length > 0) lines.push(`${plural(skipped.length, 'input')} skipped (named above)`);
     lines.push(`report: ${resolve(reportPath)}`);
     io.out(lines.join('\n') + '\n');
   }
-  return skipped.length > 0 ? EXIT_INPUTS_SKIPPED : 0;
+  return unreadable.length > 0 ? EXIT_INPUTS_SKIPPED : 0;
 }

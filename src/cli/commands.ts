@@ -161,6 +161,7 @@ more accurate); 0 and 1 mean no jitter.`,
       BACKEND,
       { name: 'threads', value: 'N', default: 'the cores, at most 4', parse: numberOption('threads', 1, 64, true), description: 'worker threads reading images and finding faces' },
       { name: 'quiet', description: 'no progress bar' },
+      { name: 'verbose', description: 'also name each photo without faces and each other file (not a photo) on stderr' },
       { name: 'default', description: "cluster dlib's example photo bald_guys.jpg (npm start: 4 people)" },
       JSON_OUT,
     ],
@@ -168,8 +169,10 @@ more accurate); 0 and 1 mean no jitter.`,
 example finds them: faces closer than --threshold are linked, then dlib's Chinese Whispers.
 Writes into --out DIR faces/face-NNNN.png, person-N.png (tiled chips), clusters.json and
 index.html, and prints the report's path. Progress goes to stderr. Images are read and their
-faces found by --threads worker threads; same results. A file that cannot be read, a non-image
-and a photo without faces are named on stderr and skipped: the exit code is then 3.`,
+faces found by --threads worker threads; same results. Photos without faces and other files
+(sidecars, videos, formats facemetric does not read) are counted on the summary line and listed
+in the report (on stderr too with --verbose). A photo that cannot be read is named on stderr and
+skipped: the exit code is then 3.`,
     async run(positionals, o) {
       if (!o.default) needInputs('cluster', positionals, 'image or folder');
       if (o.default && positionals.length > 0) throw new UsageError('cluster: --default clusters the example photo; give either --default or paths, not both');
@@ -184,6 +187,7 @@ and a photo without faces are named on stderr and skipped: the exit code is then
         json: o.json === true,
         force: o.force === true,
         quiet: o.quiet === true,
+        verbose: o.verbose === true,
         threads: o.threads as number | undefined,
         version: packageVersion(),
         ...backendOf(o),
@@ -454,7 +458,7 @@ With --json, detect/landmarks/describe print one JSON object per image per line:
 Rectangles use dlib's inclusive convention; faces come in the order dlib returns them.
 ${COMMANDS.filter((c) => c.help !== '').map((c) => c.help).join('\n')}
 Exit codes: 0 done, 1 bad input (or, for cluster, no report), 2 wrong arguments, 3 (cluster,
-enroll) report or gallery written but some inputs skipped. Each command's options and defaults: facemetric help COMMAND.
+enroll) report or gallery written but some inputs skipped (cluster: photos that could not be read). Each command's options and defaults: facemetric help COMMAND.
 `;
 }
 

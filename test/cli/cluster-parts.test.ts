@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collectInputs } from '../../src/cli/inputs.js';
+import { collectInputs, otherFileType } from '../../src/cli/inputs.js';
+import { filesSummary } from '../../src/cli/cluster.js';
 import { ProgressBar, progressMode } from '../../src/cli/progress.js';
 import { escapeHtml, relativeHref, renderReportHtml, tileChips } from '../../src/cli/report.js';
 import type { RgbImage } from '../../src/image/index.js';
@@ -32,6 +33,36 @@ describe('collectInputs', () => {
     const r = collectInputs([d], [join(d, 'report')]);
     expect(r.files).toEqual([join(d, 'sub', 'p.jpg')]);
     expect(r.problems).toEqual([]);
+  });
+});
+
+describe('otherFileType: photos and the other files of a photo library', () => {
+  const bytes = (...b: number[]): Uint8Array => Uint8Array.from(b);
+  const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+  it('JPEG and PNG by their first bytes (any name) or by their name (any content) are photos', () => {
+    expect(otherFileType('a.bin', bytes(0xff, 0xd8, 0xff, 0xe0))).toBeUndefined();
+    expect(otherFileType('IMG', bytes(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a))).toBeUndefined();
+    // A damaged or empty photo is still a photo (it is reported as unreadable, not hidden).
+    for (const name of ['x.JPG', 'x.jpeg', 'x.jpe', 'x.jfif', 'x.png']) expect(otherFileType(name, bytes())).toBeUndefined();
+    expect(otherFileType('x.jpg', text('<html>'))).toBeUndefined();
+  });
+  it('everything else is an other file, named by its first bytes', () => {
+    expect(otherFileType('a.xmp', text('<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>'))).toBe('text file');
+    expect(otherFileType('a.json', text('{"title": "x"}'))).toBe('text file');
+    expect(otherFileType('a.heic', bytes(0, 0, 0, 0x18, ...text('ftypheic')))).toBe('HEIF/HEIC image');
+    expect(otherFileType('a.mp4', bytes(0, 0, 0, 0x18, ...text('ftypisom')))).toBe('video');
+    expect(otherFileType('a.gif', text('GIF89a'))).toBe('GIF image');
+    expect(otherFileType('a.txt', bytes())).toBe('empty file');
+    expect(otherFileType('a.db', bytes(0, 1, 2, 3))).toBe('data');
+  });
+});
+
+describe('filesSummary', () => {
+  it('one line: photos, with faces, without; unreadable and other files when there are some; the cache', () => {
+    const c = { files: 50_006, photos: 50_000, withFaces: 31_204, withoutFaces: 18_790, unreadable: 6, otherFiles: 6 };
+    expect(filesSummary(c)).toBe('50,000 photos, 31,204 with faces, 18,790 without, 6 unreadable, 6 other files');
+    expect(filesSummary({ ...c, unreadable: 0, otherFiles: 1 }, 1200)).toBe('50,000 photos, 31,204 with faces, 18,790 without, 1 other file; 1,200 photos from the cache');
+    expect(filesSummary({ files: 1, photos: 1, withFaces: 1, withoutFaces: 0, unreadable: 0, otherFiles: 0 })).toBe('1 photo, 1 with faces, 0 without');
   });
 });
 
