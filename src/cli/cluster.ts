@@ -27,19 +27,23 @@
  * dlib's label too. An existing non-empty folder is refused unless forced, which replaces only
  * facemetric's own files in it (the names above).
  */
+import { readFile } from 'node:fs/promises';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FacemetricError, UsageError } from '../errors.js';
 import { chineseWhispers, faceEdges } from '../cluster/index.js';
-import { loadFaceRecognizer, type DnnBackend } from '../dnn/recognizer.js';
+import { defaultDnnBackend, loadFaceRecognizer, wasmDnnUnavailable, type DnnBackend } from '../dnn/recognizer.js';
 import type { Rect } from '../geometry/index.js';
-import { encodePng, readImageSync, type RgbImage } from '../image/index.js';
+import { decodeImage, encodePng, readImageSync, type RgbImage } from '../image/index.js';
 import { fsErrorToImageError } from '../image/io.js';
-import { readHead, tempPathFor } from '../models/fsutil.js';
-import { FACE_BATCH_SIZE, loadFaceModels } from '../pipeline/index.js';
+import { hashFile, readHead, tempPathFor } from '../models/fsutil.js';
+import { assetPath } from '../models/index.js';
+import { FACE_BATCH_SIZE, FACE_CHIP, loadFaceModels } from '../pipeline/index.js';
+import { relaxedSimdSupported } from '../wasm/index.js';
+import { CacheError, FaceCache, isFaceCacheDir, sha256Of, type CacheContext, type CachedFace } from './face-cache.js';
 import { collectInputs, otherFileType, SNIFF_BYTES, type InputProblem } from './inputs.js';
-import { defaultThreads, inOrder, inProcessSource, useWorkers, workerSource, type Outcome } from './face-pool.js';
+import { defaultThreads, inOrder, inProcessSource, useWorkers, workerSource, type FaceSource, type Outcome } from './face-pool.js';
 import { problemOf } from './find-faces.js';
 import { ProgressBar, progressMode, type ProgressSink } from './progress.js';
 import { MAX_TILE_CHIPS, peopleCount, plural, renderReportHtml, tileChips, type ReportPerson } from './report.js';
@@ -57,6 +61,10 @@ export interface ClusterCliOptions {
   quiet?: boolean;
   /** Name each photo without faces and each other file on stderr too. */
   verbose?: boolean;
+  /** The descriptor cache's folder (default: `cache` in the --out folder; none without --out). */
+  cache?: string;
+  /** No descriptor cache: every photo's faces are found again, nothing is stored. */
+  noCache?: boolean;
   /** The package version, for the report page. */
   version?: string;
 }
@@ -92,6 +100,8 @@ export interface ClusterFileCounts {
   unreadable: number;
   /** Files that are not photos (inputs.ts otherFileType). */
   otherFiles: number;
+  /** Photos whose faces came from the descriptor cache (face-cache.ts). */
+  fromCache: number;
 }
 
 export interface ClustersJson {
@@ -105,6 +115,8 @@ export interface ClustersJson {
   withoutFaces: string[];
   /** The files that are not photos, and what each is. */
   otherFiles: { file: string; type: string }[];
+  /** The descriptor cache's folder; null without one. */
+  cache: string | null;
   threshold: number;
   jitter: number;
   upsample: number;
@@ -120,10 +132,35 @@ const OWN_FILE = /^(clusters\.json|clean\.json|index\.html|person-\d+\.png)$/;
 const OWN_CHIP = /^face-\d+\.png$/;
 
 /**
- * The report folder, with its faces/ folder: `out` (new, empty, or with --force cleared of
- * facemetric's own report files; nothing else is touched), or a new temporary folder.
+ * Whether the folder `out` (with its `entries`) holds only a previous cluster run's files: its
+ * report files, faces/ with only chips, the descriptor cache (cache/ tagged as facemetric's)
+ * and people.json (the user's names for the people), and at least clusters.json or the cache.
  */
-export function prepareOutDir(out: string | undefined, force: boolean, command = 'cluster'): string {
+function holdsPreviousRun(out: string, entries: readonly string[]): boolean {
+  let evidence = false;
+  for (const e of entries) {
+    const p = join(out, e);
+    if (OWN_FILE.test(e) || e === 'people.json') {
+      if (!lstatSync(p).isFile()) return false;
+      if (e === 'clusters.json') evidence = true;
+    } else if (e === 'faces') {
+      if (!lstatSync(p).isDirectory() || !readdirSync(p).every((c) => OWN_CHIP.test(c))) return false;
+    } else if (e === 'cache') {
+      if (!isFaceCacheDir(p)) return false;
+      evidence = true;
+    } else {
+      return false;
+    }
+  }
+  return evidence;
+}
+
+/**
+ * The report folder, with its faces/ folder: `out` (new, empty, or with --force cleared of
+ * facemetric's own report files; nothing else is touched), or a new temporary folder. With
+ * `rerun`, a folder that holds only a previous cluster run's files is cleared as with --force.
+ */
+export function prepareOutDir(out: string | undefined, force: boolean, command = 'cluster', rerun = false): string {
   if (out === undefined) {
     const dir = mkdtempSync(join(tmpdir(), 'facemetric-report-'));
     mkdirSync(join(dir, 'faces'));
@@ -134,7 +171,7 @@ export function prepareOutDir(out: string | undefined, force: boolean, command =
     if (!lstatSync(out).isDirectory()) throw new FacemetricError('exists and is not a folder; give a new folder for the report', { file: out });
     const entries = readdirSync(out);
     if (entries.length > 0) {
-      if (!force) {
+      if (!force && !(rerun && holdsPreviousRun(out, entries))) {
         throw new FacemetricError('is not empty (refusing to write a report over what is there); give a new folder, or --force to replace facemetric\'s report files in it', { file: out });
       }
       // Only facemetric's own files go: the last report's, which this one replaces.
@@ -191,15 +228,36 @@ export function countOf(n: number, word: string, words = `${word}s`): string {
  * files` (`, N unreadable` before the other files when some photos could not be read; the other
  * files only when there are some; `; N from the cache` when the cache answered for some).
  */
-export function filesSummary(c: ClusterFileCounts, fromCache = 0): string {
+export function filesSummary(c: ClusterFileCounts): string {
   const parts = [countOf(c.photos, 'photo'), `${c.withFaces.toLocaleString('en-US')} with faces`, `${c.withoutFaces.toLocaleString('en-US')} without`];
   if (c.unreadable > 0) parts.push(`${c.unreadable.toLocaleString('en-US')} unreadable`);
   if (c.otherFiles > 0) parts.push(countOf(c.otherFiles, 'other file'));
-  return parts.join(', ') + (fromCache > 0 ? `; ${countOf(fromCache, 'photo')} from the cache` : '');
+  return parts.join(', ') + (c.fromCache > 0 ? `; ${countOf(c.fromCache, 'photo')} from the cache` : '');
 }
 
 /** What a file turned out to be before (or instead of) finding its faces. */
-type Prepared = Outcome | { file: string; other: string };
+type Prepared = (Outcome & { sha256?: string }) | { file: string; other: string } | { file: string; cached: CachedFace[] };
+
+/**
+ * How the face ResNet will run here ('reference', 'wasm-simd', 'wasm-relaxed'): part of the
+ * cache's context, since relaxed SIMD's fused multiply-adds change the descriptors' last bits.
+ */
+function describerOf(backend: DnnBackend | undefined): string {
+  const b = backend ?? defaultDnnBackend();
+  if (b === 'reference' || wasmDnnUnavailable() !== undefined) return 'reference';
+  return relaxedSimdSupported() ? 'wasm-relaxed' : 'wasm-simd';
+}
+
+/** The cache context of this run: the models' sha256, the options, the version (face-cache.ts). */
+async function cacheContext(upsample: number, backend: DnnBackend | undefined, version: string): Promise<CacheContext> {
+  const [detector, predictor, recognizer] = await Promise.all(
+    ['frontal_face_detector', 'shape_predictor_68_face_landmarks', 'dlib_face_recognition_resnet_model_v1'].map(async (name) => (await hashFile(assetPath(name))).sha256),
+  );
+  return {
+    facemetric: version, detector: detector!, predictor: predictor!, recognizer: recognizer!, describer: describerOf(backend),
+    upsample, detectThreshold: 0, chip: { size: FACE_CHIP.size, padding: FACE_CHIP.padding },
+  };
+}
 
 export async function runCluster(paths: readonly string[], opts: ClusterCliOptions, io: ClusterIo = {
   out: (s) => process.stdout.write(s),
@@ -211,12 +269,26 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
   const upsample = opts.upsample ?? 0;
   const tStart = performance.now();
 
-  const exclude = opts.out !== undefined && existsSync(opts.out) ? [opts.out] : [];
+  if (opts.cache === '') throw new UsageError('cluster: --cache needs a folder');
+  if (opts.cache !== undefined && opts.noCache) throw new UsageError('cluster: give either --cache DIR or --no-cache, not both');
+  const cacheDir = opts.noCache ? undefined : opts.cache ?? (opts.out !== undefined && opts.out !== '' ? join(opts.out, 'cache') : undefined);
+  const exclude = [opts.out, opts.cache].filter((d): d is string => d !== undefined && d !== '' && existsSync(d));
   const { files, problems } = collectInputs(paths, exclude);
   if (files.length === 0 && problems.length === 0) {
     throw new FacemetricError(`no files found in ${paths.join(', ')}`);
   }
-  const outDir = prepareOutDir(opts.out, opts.force === true);
+  const outDir = prepareOutDir(opts.out, opts.force === true, 'cluster', true);
+  let cache: FaceCache | undefined;
+  if (cacheDir !== undefined) {
+    const context = await cacheContext(upsample, opts.backend, opts.version ?? 'unknown');
+    try {
+      cache = FaceCache.open(cacheDir, context);
+    } catch (e) {
+      // A folder given with --cache must be usable; the default one is only a convenience.
+      if (opts.cache !== undefined || !(e instanceof CacheError)) throw e;
+      io.err.write(`facemetric: note: ${e.message}; this run goes on without a cache\n`);
+    }
+  }
   const unreadable: InputProblem[] = [];
   const withoutFaces: string[] = [];
   const otherFiles: { file: string; type: string }[] = [];
@@ -230,65 +302,112 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
   };
 
   // Where the faces are found: worker threads for more than a few images, else this thread.
-  // Jittered descriptors are made here, in input order, so that the jitter draws follow the
-  // files (as one dlib::rand would in a loop over them); plain ones where the faces are found.
+  // Jittered descriptors are made here, in input order, from the chips (found or cached), so
+  // that the jitter draws follow the files (as one dlib::rand would in a loop over them); plain
+  // ones where the faces are found (with jitter too when there is a cache: it stores them).
   const threads = Math.min(opts.threads ?? defaultThreads(), files.length);
   const workers = useWorkers(files.length, threads);
-  const describeHere = jitter > 1 || !workers;
-  const recognizer = describeHere ? loadFaceRecognizer(undefined, opts.backend === undefined ? {} : { backend: opts.backend }) : undefined;
-  const source = workers
-    ? await workerSource(threads, { upsample, describe: !describeHere, ...(opts.backend ? { backend: opts.backend } : {}) })
-    : inProcessSource(loadFaceModels('chips'), upsample);
-  for (const note of new Set([...source.notes, ...(recognizer?.note !== undefined ? [recognizer.note] : [])])) {
-    io.err.write(`facemetric: note: ${note}\n`);
-  }
+  const backend = opts.backend === undefined ? {} : { backend: opts.backend };
+  const plainInSource = jitter <= 1 || cache !== undefined;
+  const recognizer = jitter > 1 ? loadFaceRecognizer(undefined, backend) : undefined;
+  const noted = new Set<string>();
+  const note = (n: string | undefined): void => {
+    if (n !== undefined && !noted.has(n)) {
+      noted.add(n);
+      say(`note: ${n}`);
+    }
+  };
+  // Started at the first photo the cache does not answer for (a re-run of an unchanged library
+  // loads no models at all).
+  let started: Promise<FaceSource> | undefined;
+  const startSource = (): Promise<FaceSource> => started ??= (async () => {
+    const s = workers
+      ? await workerSource(threads, { upsample, describe: plainInSource, ...backend })
+      : inProcessSource(loadFaceModels(plainInSource ? 'describe' : 'chips', backend), upsample);
+    for (const n of s.notes) note(n);
+    return s;
+  })();
+  const submit = async (file: string): Promise<Outcome> => (await startSource()).submit(file);
 
   const bar = new ProgressBar(io.err, files.length, files.length === 1 ? 'file' : 'files', progressMode(io.err, opts.quiet));
+  note(recognizer?.note);
   for (const p of problems) skip(p);
 
-  /** A file's first bytes tell a photo (its faces found by the source) from an other file. */
+  /**
+   * A file's first bytes tell a photo from an other file; a photo's faces come from the cache
+   * (by the sha256 of its bytes) or from the source.
+   */
   const prepare = async (file: string): Promise<Prepared> => {
-    let head: Uint8Array;
+    let bytes: Uint8Array;
     try {
-      head = await readHead(file, SNIFF_BYTES);
+      bytes = cache === undefined ? await readHead(file, SNIFF_BYTES) : await readFile(file);
     } catch (e) {
       return { file, problem: problemOf(file, fsErrorToImageError(e, file, 'read')) };
     }
-    const other = otherFileType(file, head);
-    return other !== undefined ? { file, other } : source.submit(file);
+    const other = otherFileType(file, bytes.subarray(0, SNIFF_BYTES));
+    if (other !== undefined) return { file, other };
+    if (cache === undefined) return submit(file);
+    const sha256 = sha256Of(bytes);
+    const cached = await cache.get(sha256);
+    if (cached !== undefined) return { file, cached };
+    return { ...(await submit(file)), sha256 };
   };
 
   interface Found { image: string; imageAbs: string; rect: Rect; score: number; filter: number; chip: string; descriptor: Float32Array }
   const found: Found[] = [];
   const t = { decode: 0, detect: 0, landmarks: 0, chips: 0, describe: 0, edges: 0, cluster: 0, report: 0 };
   let done = 0;
+  let fromCache = 0;
   const digits = (n: number): number => Math.max(4, String(n).length);
   bar.update(0);
   try {
-    for await (const outcome of inOrder(files, prepare, source.window)) {
+    for await (const outcome of inOrder(files, prepare, workers ? 8 * threads : 1)) {
       const file = outcome.file;
       if ('other' in outcome) {
         otherFiles.push({ file, type: outcome.other });
         if (opts.verbose) say(`${file}: not a photo (${outcome.other})`);
       } else if ('problem' in outcome) {
         skip({ file, problem: outcome.problem });
-      } else if (outcome.result.faces.length === 0) {
-        withoutFaces.push(file);
-        if (opts.verbose) say(`${file}: no faces found`);
       } else {
-        const r = outcome.result;
-        for (const k of ['decode', 'detect', 'landmarks', 'chips', 'describe'] as const) t[k] += r.timings[k];
-        t.report += r.timings.encode;
-        let t0 = performance.now();
-        const descriptors = r.descriptors ?? recognizer!.describeBatch(r.chips, { batchSize: FACE_BATCH_SIZE, jitter });
-        t.describe += r.descriptors ? 0 : performance.now() - t0;
-        t0 = performance.now();
-        for (const [k, d] of r.faces.entries()) {
-          const chip = join('faces', `face-${String(found.length + 1).padStart(digits(found.length + 1), '0')}.png`);
-          writeReportPng(join(outDir, chip), r.pngs[k]!);
-          found.push({ image: file, imageAbs: resolve(file), rect: d.rect, score: d.score, filter: d.filter, chip, descriptor: descriptors[k]! });
+        // The faces, found or cached: boxes, chips (as PNG; decoded only to jitter them) and
+        // plain descriptors (jittered ones made here).
+        let faces: readonly { rect: Rect; score: number; filter: number }[];
+        let pngs: readonly Uint8Array[];
+        let plain: readonly Float32Array[] | undefined;
+        let chips: () => RgbImage[];
+        if ('cached' in outcome) {
+          fromCache++;
+          faces = outcome.cached;
+          pngs = outcome.cached.map((f) => f.png);
+          plain = outcome.cached.map((f) => f.descriptor);
+          chips = () => outcome.cached.map((f) => decodeImage(f.png));
+        } else {
+          const r = outcome.result;
+          for (const k of ['decode', 'detect', 'landmarks', 'chips', 'describe'] as const) t[k] += r.timings[k];
+          t.report += r.timings.encode;
+          faces = r.faces;
+          pngs = r.pngs;
+          plain = r.descriptors;
+          chips = () => r.chips;
+          if (cache !== undefined && outcome.sha256 !== undefined) {
+            cache.put(outcome.sha256, r.faces.map((f, k) => ({ ...f, png: r.pngs[k]!, descriptor: r.descriptors![k]! })));
+          }
         }
-        t.report += performance.now() - t0;
+        if (faces.length === 0) {
+          withoutFaces.push(file);
+          if (opts.verbose) say(`${file}: no faces found`);
+        } else {
+          let t0 = performance.now();
+          const descriptors = jitter > 1 ? recognizer!.describeBatch(chips(), { batchSize: FACE_BATCH_SIZE, jitter }) : plain!;
+          t.describe += jitter > 1 ? performance.now() - t0 : 0;
+          t0 = performance.now();
+          for (const [k, d] of faces.entries()) {
+            const chip = join('faces', `face-${String(found.length + 1).padStart(digits(found.length + 1), '0')}.png`);
+            writeReportPng(join(outDir, chip), pngs[k]!);
+            found.push({ image: file, imageAbs: resolve(file), rect: d.rect, score: d.score, filter: d.filter, chip, descriptor: descriptors[k]! });
+          }
+          t.report += performance.now() - t0;
+        }
       }
       bar.update(++done, `${found.length} face${found.length === 1 ? '' : 's'}`);
     }
@@ -296,7 +415,7 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
     bar.finish();
     throw e;
   } finally {
-    await source.close();
+    if (started !== undefined) await started.then((s) => s.close(), () => {});
   }
   bar.finish();
   const withFaces = files.length - otherFiles.length - withoutFaces.length - (unreadable.length - problems.length);
@@ -307,7 +426,14 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
     withoutFaces: withoutFaces.length,
     unreadable: unreadable.length,
     otherFiles: otherFiles.length,
+    fromCache,
   };
+  if (cache !== undefined && cache.untrusted > 0) {
+    io.err.write(`facemetric: note: ${cacheDir}: ${countOf(cache.untrusted, 'cache entry', 'cache entries')} could not be trusted (corrupt, or made by another version): ignored, those photos' faces found again and stored anew\n`);
+  }
+  if (cache?.writeProblem !== undefined) {
+    io.err.write(`facemetric: note: ${cacheDir}: cannot write the cache (${cache.writeProblem}); this run's new photos are not cached\n`);
+  }
 
   let t0 = performance.now();
   const edges = faceEdges(found.map((f) => f.descriptor), threshold);
@@ -364,6 +490,7 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
     unreadable,
     withoutFaces,
     otherFiles,
+    cache: cache === undefined ? null : resolve(cache.dir),
     threshold,
     jitter,
     upsample,

@@ -156,8 +156,10 @@ more accurate); 0 and 1 mean no jitter.`,
     usage: 'PATH...',
     options: [
       DISTANCE_THRESHOLD, JITTER, UPSAMPLE,
-      { name: 'out', value: 'DIR', default: 'a fresh folder under the temp folder', description: 'the report folder (a non-empty one is refused unless --force)' },
+      { name: 'out', value: 'DIR', default: 'a fresh folder under the temp folder', description: 'the report folder (one holding a previous run is updated; another non-empty one is refused unless --force)' },
       { name: 'force', description: "write into a non-empty --out DIR (replacing facemetric's own files only)" },
+      { name: 'cache', value: 'DIR', default: 'DIR/cache with --out DIR, else none', description: "the descriptor cache: each photo's faces by the sha256 of its bytes, so a re-run finds the faces of new or changed photos only" },
+      { name: 'no-cache', description: 'no descriptor cache (every photo read again, nothing stored)' },
       BACKEND,
       { name: 'threads', value: 'N', default: 'the cores, at most 4', parse: numberOption('threads', 1, 64, true), description: 'worker threads reading images and finding faces' },
       { name: 'quiet', description: 'no progress bar' },
@@ -172,7 +174,9 @@ index.html, and prints the report's path. Progress goes to stderr. Images are re
 faces found by --threads worker threads; same results. Photos without faces and other files
 (sidecars, videos, formats facemetric does not read) are counted on the summary line and listed
 in the report (on stderr too with --verbose). A photo that cannot be read is named on stderr and
-skipped: the exit code is then 3.`,
+skipped: the exit code is then 3. Each photo's faces are kept in a cache (--out DIR/cache, or
+--cache DIR) by the sha256 of its bytes, with the models' sha256 and the options: a re-run with
+the same --out finds the faces of new or changed photos only, with the same results.`,
     async run(positionals, o) {
       if (!o.default) needInputs('cluster', positionals, 'image or folder');
       if (o.default && positionals.length > 0) throw new UsageError('cluster: --default clusters the example photo; give either --default or paths, not both');
@@ -188,6 +192,8 @@ skipped: the exit code is then 3.`,
         force: o.force === true,
         quiet: o.quiet === true,
         verbose: o.verbose === true,
+        ...(o.cache !== undefined ? { cache: o.cache as string } : {}),
+        noCache: o['no-cache'] === true,
         threads: o.threads as number | undefined,
         version: packageVersion(),
         ...backendOf(o),

@@ -38,11 +38,18 @@ export function defaultThreads(): number {
 export async function* inOrder<T>(files: readonly string[], submit: (file: string) => Promise<T>, window: number): AsyncGenerator<T> {
   const pending: Promise<T>[] = [];
   let next = 0;
-  while (next < files.length && pending.length < window) pending.push(submit(files[next++]!));
+  // A rejection is thrown where its file's turn comes; those submitted ahead of it are then
+  // dropped without an unhandled rejection.
+  const start = (file: string): void => {
+    const p = submit(file);
+    p.catch(() => {});
+    pending.push(p);
+  };
+  while (next < files.length && pending.length < window) start(files[next++]!);
   while (pending.length > 0) {
     const outcome = await pending.shift()!;
     yield outcome;
-    if (next < files.length) pending.push(submit(files[next++]!));
+    if (next < files.length) start(files[next++]!);
   }
 }
 

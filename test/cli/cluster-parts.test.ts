@@ -59,10 +59,10 @@ describe('otherFileType: photos and the other files of a photo library', () => {
 
 describe('filesSummary', () => {
   it('one line: photos, with faces, without; unreadable and other files when there are some; the cache', () => {
-    const c = { files: 50_006, photos: 50_000, withFaces: 31_204, withoutFaces: 18_790, unreadable: 6, otherFiles: 6 };
+    const c = { files: 50_006, photos: 50_000, withFaces: 31_204, withoutFaces: 18_790, unreadable: 6, otherFiles: 6, fromCache: 0 };
     expect(filesSummary(c)).toBe('50,000 photos, 31,204 with faces, 18,790 without, 6 unreadable, 6 other files');
-    expect(filesSummary({ ...c, unreadable: 0, otherFiles: 1 }, 1200)).toBe('50,000 photos, 31,204 with faces, 18,790 without, 1 other file; 1,200 photos from the cache');
-    expect(filesSummary({ files: 1, photos: 1, withFaces: 1, withoutFaces: 0, unreadable: 0, otherFiles: 0 })).toBe('1 photo, 1 with faces, 0 without');
+    expect(filesSummary({ ...c, unreadable: 0, otherFiles: 1, fromCache: 1200 })).toBe('50,000 photos, 31,204 with faces, 18,790 without, 1 other file; 1,200 photos from the cache');
+    expect(filesSummary({ files: 1, photos: 1, withFaces: 1, withoutFaces: 0, unreadable: 0, otherFiles: 0, fromCache: 0 })).toBe('1 photo, 1 with faces, 0 without');
   });
 });
 
