@@ -23,9 +23,12 @@
  *   person-1.png ...         one tile of chips per person (the first 100 faces)
  *   clusters.json            {"clusters", "faces": [{"image", "rect", "label", ...}], "people", ...}
  *   index.html               one section per person, each face a link to its photo
- * People are numbered by size (most faces first; ties in dlib's label order); each face keeps
- * dlib's label too. An existing non-empty folder is refused unless forced, which replaces only
- * facemetric's own files in it (the names above).
+ * People keep their numbers from the previous run in the folder, matched through their faces
+ * (photo sha256 + box; people.ts), new people get new numbers; in a new folder they are
+ * numbered by size (most faces first; ties in dlib's label order). Each face keeps dlib's label
+ * too; names come from the user's people.json. A folder holding only a previous run's files
+ * (and the cache) is updated; another non-empty folder is refused unless forced, which replaces
+ * only facemetric's own files in it (the names above). The descriptor cache: face-cache.ts.
  */
 import { readFile } from 'node:fs/promises';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -37,7 +40,7 @@ import { defaultDnnBackend, loadFaceRecognizer, wasmDnnUnavailable, type DnnBack
 import type { Rect } from '../geometry/index.js';
 import { decodeImage, encodePng, readImageSync, type RgbImage } from '../image/index.js';
 import { fsErrorToImageError } from '../image/io.js';
-import { hashFile, readHead, tempPathFor } from '../models/fsutil.js';
+import { hashFile, tempPathFor } from '../models/fsutil.js';
 import { assetPath } from '../models/index.js';
 import { FACE_BATCH_SIZE, FACE_CHIP, loadFaceModels } from '../pipeline/index.js';
 import { relaxedSimdSupported } from '../wasm/index.js';
@@ -45,6 +48,7 @@ import { CacheError, FaceCache, isFaceCacheDir, sha256Of, type CacheContext, typ
 import { collectInputs, otherFileType, SNIFF_BYTES, type InputProblem } from './inputs.js';
 import { defaultThreads, inOrder, inProcessSource, useWorkers, workerSource, type FaceSource, type Outcome } from './face-pool.js';
 import { problemOf } from './find-faces.js';
+import { faceKey, numberPeople, readPeopleNames, readPreviousPeople } from './people.js';
 import { ProgressBar, progressMode, type ProgressSink } from './progress.js';
 import { MAX_TILE_CHIPS, peopleCount, plural, renderReportHtml, tileChips, type ReportPerson } from './report.js';
 
@@ -82,8 +86,10 @@ export interface ClusteredFace {
   filter: number;
   /** dlib's chinese_whispers label. */
   label: number;
-  /** The person's number in the report (1 = most faces). */
+  /** The person's number: kept from the previous run in the report folder (people.ts), else by size (1 = most faces). */
   person: number;
+  /** sha256 of the photo's bytes (with rect, the face's identity across runs). */
+  sha256: string;
   /** The chip's file, relative to the report folder. */
   chip: string;
 }
@@ -107,7 +113,10 @@ export interface ClusterFileCounts {
 export interface ClustersJson {
   clusters: number;
   faces: ClusteredFace[];
-  people: { person: number; label: number; faces: number; tile: string }[];
+  /** Largest first; `name` from people.json when given. */
+  people: { person: number; name?: string; label: number; faces: number; tile: string }[];
+  /** The number the next new person will get in this report folder (numbers are never reused). */
+  nextPerson: number;
   images: ClusterFileCounts;
   /** The photos that could not be read, and why (each was named on stderr). */
   unreadable: InputProblem[];
@@ -236,7 +245,7 @@ export function filesSummary(c: ClusterFileCounts): string {
 }
 
 /** What a file turned out to be before (or instead of) finding its faces. */
-type Prepared = (Outcome & { sha256?: string }) | { file: string; other: string } | { file: string; cached: CachedFace[] };
+type Prepared = (Outcome & { sha256: string }) | { file: string; problem: string } | { file: string; other: string } | { file: string; cached: CachedFace[]; sha256: string };
 
 /**
  * How the face ResNet will run here ('reference', 'wasm-simd', 'wasm-relaxed'): part of the
@@ -277,6 +286,11 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
   if (files.length === 0 && problems.length === 0) {
     throw new FacemetricError(`no files found in ${paths.join(', ')}`);
   }
+  // What the folder holds from a previous run, read before it is cleared: the people's names
+  // (a bad people.json stops the run here, nothing touched) and their numbers.
+  const outExists = opts.out !== undefined && opts.out !== '' && existsSync(opts.out) && lstatSync(opts.out).isDirectory();
+  const names = outExists ? readPeopleNames(opts.out!) : new Map<number, string>();
+  const previous = outExists ? readPreviousPeople(opts.out!) : undefined;
   const outDir = prepareOutDir(opts.out, opts.force === true, 'cluster', true);
   let cache: FaceCache | undefined;
   if (cacheDir !== undefined) {
@@ -340,20 +354,19 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
   const prepare = async (file: string): Promise<Prepared> => {
     let bytes: Uint8Array;
     try {
-      bytes = cache === undefined ? await readHead(file, SNIFF_BYTES) : await readFile(file);
+      bytes = await readFile(file);
     } catch (e) {
       return { file, problem: problemOf(file, fsErrorToImageError(e, file, 'read')) };
     }
     const other = otherFileType(file, bytes.subarray(0, SNIFF_BYTES));
     if (other !== undefined) return { file, other };
-    if (cache === undefined) return submit(file);
     const sha256 = sha256Of(bytes);
-    const cached = await cache.get(sha256);
-    if (cached !== undefined) return { file, cached };
+    const cached = await cache?.get(sha256);
+    if (cached !== undefined) return { file, cached, sha256 };
     return { ...(await submit(file)), sha256 };
   };
 
-  interface Found { image: string; imageAbs: string; rect: Rect; score: number; filter: number; chip: string; descriptor: Float32Array }
+  interface Found { image: string; imageAbs: string; sha256: string; rect: Rect; score: number; filter: number; chip: string; descriptor: Float32Array }
   const found: Found[] = [];
   const t = { decode: 0, detect: 0, landmarks: 0, chips: 0, describe: 0, edges: 0, cluster: 0, report: 0 };
   let done = 0;
@@ -389,7 +402,7 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
           pngs = r.pngs;
           plain = r.descriptors;
           chips = () => r.chips;
-          if (cache !== undefined && outcome.sha256 !== undefined) {
+          if (cache !== undefined) {
             cache.put(outcome.sha256, r.faces.map((f, k) => ({ ...f, png: r.pngs[k]!, descriptor: r.descriptors![k]! })));
           }
         }
@@ -404,7 +417,7 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
           for (const [k, d] of faces.entries()) {
             const chip = join('faces', `face-${String(found.length + 1).padStart(digits(found.length + 1), '0')}.png`);
             writeReportPng(join(outDir, chip), pngs[k]!);
-            found.push({ image: file, imageAbs: resolve(file), rect: d.rect, score: d.score, filter: d.filter, chip, descriptor: descriptors[k]! });
+            found.push({ image: file, imageAbs: resolve(file), sha256: outcome.sha256, rect: d.rect, score: d.score, filter: d.filter, chip, descriptor: descriptors[k]! });
           }
           t.report += performance.now() - t0;
         }
@@ -442,7 +455,8 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
   const { labels, numClusters } = found.length > 0 ? chineseWhispers(edges, found.length) : { labels: [], numClusters: 0 };
   t.cluster = performance.now() - t0;
 
-  // People: by size, then dlib's label.
+  // People: numbered as in the previous run in this folder where their faces were there
+  // (people.ts), new ones after; listed by size, then number.
   t0 = performance.now();
   const byLabel = new Map<number, number[]>();
   labels.forEach((l, k) => {
@@ -450,16 +464,23 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
     if (list) list.push(k);
     else byLabel.set(l, [k]);
   });
-  const order = [...byLabel.keys()].sort((a, b) => byLabel.get(b)!.length - byLabel.get(a)!.length || a - b);
-  const personOf = new Map<number, number>(order.map((l, p) => [l, p + 1]));
+  if (typeof previous === 'string') say(`note: ${join(outDir, 'clusters.json')}: ${previous}; people numbered afresh`);
+  const { personOf, nextPerson } = numberPeople(
+    [...byLabel].map(([label, members]) => ({ label, keys: members.map((k) => faceKey(found[k]!.sha256, found[k]!.rect)) })),
+    typeof previous === 'string' ? undefined : previous,
+  );
+  const order = [...byLabel.keys()].sort((a, b) => byLabel.get(b)!.length - byLabel.get(a)!.length || personOf.get(a)! - personOf.get(b)!);
   const people: ReportPerson[] = [];
-  for (const [p, label] of order.entries()) {
+  for (const label of order) {
     const members = byLabel.get(label)!;
-    const tile = `person-${p + 1}.png`;
+    const person = personOf.get(label)!;
+    const tile = `person-${person}.png`;
     const chips = members.slice(0, MAX_TILE_CHIPS).map((k) => readImageSync(join(outDir, found[k]!.chip)));
     writeReportPng(join(outDir, tile), tileChips(chips));
+    const name = names.get(person);
     people.push({
-      person: p + 1,
+      person,
+      ...(name !== undefined ? { name } : {}),
       label,
       tile,
       faces: members.map((k) => ({ image: found[k]!.image, imageAbs: found[k]!.imageAbs, rect: found[k]!.rect, chip: found[k]!.chip })),
@@ -483,9 +504,10 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
   const json: ClustersJson = {
     clusters: numClusters,
     faces: found.map((f, k) => ({
-      image: f.image, rect: f.rect, score: f.score, filter: f.filter, label: labels[k]!, person: personOf.get(labels[k]!)!, chip: f.chip,
+      image: f.image, rect: f.rect, score: f.score, filter: f.filter, label: labels[k]!, person: personOf.get(labels[k]!)!, sha256: f.sha256, chip: f.chip,
     })),
-    people: people.map((p) => ({ person: p.person, label: p.label, faces: p.faces.length, tile: p.tile })),
+    people: people.map((p) => ({ person: p.person, ...(p.name !== undefined ? { name: p.name } : {}), label: p.label, faces: p.faces.length, tile: p.tile })),
+    nextPerson,
     images: counts,
     unreadable,
     withoutFaces,
@@ -503,7 +525,7 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
     io.out(JSON.stringify(json) + '\n');
   } else {
     const lines = [filesSummary(counts), `${plural(found.length, 'face')}: ${peopleCount(numClusters)} (threshold ${threshold})`];
-    for (const p of people) lines.push(`  person ${p.person}: ${plural(p.faces.length, 'face')} -> ${join(outDir, p.tile)}`);
+    for (const p of people) lines.push(`  person ${p.person}${p.name !== undefined ? ` (${p.name})` : ''}: ${plural(p.faces.length, 'face')} -> ${join(outDir, p.tile)}`);
     lines.push(`report: ${resolve(reportPath)}`);
     io.out(lines.join('\n') + '\n');
   }

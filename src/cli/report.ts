@@ -66,6 +66,8 @@ export interface ReportFace {
 
 export interface ReportPerson {
   person: number;
+  /** The person's name (people.json), when given. */
+  name?: string;
   label: number;
   tile: string;
   faces: ReportFace[];
@@ -155,7 +157,7 @@ export function renderReportHtml(r: ReportPage): string {
 `);
   for (const p of r.people) {
     out.push(`<section class="person" id="person-${p.person}" data-person="${p.person}" data-label="${p.label}" data-faces="${p.faces.length}">
-<h2>Person ${p.person} <small>(${plural(p.faces.length, 'face')})</small></h2>
+<h2>Person ${p.person}${p.name !== undefined ? `: ${escapeHtml(p.name)}` : ''} <small>(${plural(p.faces.length, 'face')})</small></h2>
 <div class="faces">`);
     for (const f of p.faces) {
       const where = `${f.image} [${f.rect.join(', ')}]`;

@@ -268,3 +268,57 @@ describe('facemetric cluster with the cache', () => {
     expect(cluster([lib, '--out', join(root, 'c'), '--cache', cache]).images.fromCache).toBe(7);
   });
 });
+
+describe('facemetric cluster: stable people across runs into one report folder', () => {
+  /** Each person's number and the set of photo names (basenames) of their faces. */
+  const peopleOf = (j: ClustersJson): Map<string, number> => {
+    const m = new Map<string, number>();
+    for (const p of j.people) m.set(j.faces.filter((f) => f.person === p.person).map((f) => basename(f.image)).sort().join(' '), p.person);
+    return m;
+  };
+
+  it('people keep their numbers as photos come and go; new people get new numbers; names from people.json', () => {
+    const lib = library();
+    const out = join(mkdtempSync(join(tmpdir(), 'fm-people-')), 'people');
+    const first = cluster([lib, '--out', out]);
+    expect(first.people.map((p) => p.faces)).toEqual([3, 3]);
+    const savage = first.faces.find((f) => basename(f.image) === basename(exampleImages('johns').filter((x) => x.includes('John_Savage'))[0]!))!.person;
+    const simm = 3 - savage;
+    expect(first.nextPerson).toBe(3);
+    // Four photos of a third John: a fresh run would number him 1 (most faces); here he is 3.
+    const salley = exampleImages('johns').filter((f) => f.includes('John_Salley')).slice(0, 4);
+    for (const f of salley) copyFileSync(f, join(lib, basename(f)));
+    const second = cluster([lib, '--out', out]);
+    expect(second.people.map((p) => [p.person, p.faces])).toEqual([[3, 4], [1, 3], [2, 3]]);
+    const after = peopleOf(second);
+    for (const [photos, person] of peopleOf(first)) expect(after.get(photos)).toBe(person);
+    expect(second.nextPerson).toBe(4);
+    const fresh = cluster([lib, '--out', join(out, '..', 'fresh'), '--no-cache']);
+    expect(fresh.people[0]!).toMatchObject({ person: 1, faces: 4 });
+    // Names: shown on stdout, in clusters.json and the page; the file is the user's, untouched.
+    const names = `{"${simm}": "John Simm", "3": "John Salley"}\n`;
+    writeFileSync(join(out, 'people.json'), names);
+    const named = facemetric(['cluster', lib, '--out', out]);
+    expect(named.code, named.stderr).toBe(0);
+    expect(named.stdout).toContain(`  person 3 (John Salley): 4 faces -> ${join(out, 'person-3.png')}\n`);
+    expect(named.stdout).toContain(`  person ${simm} (John Simm): 3 faces`);
+    expect(named.stdout).toMatch(new RegExp(`^  person ${savage}: 3 faces`, 'm'));
+    const json = JSON.parse(readFileSync(join(out, 'clusters.json'), 'utf8')) as ClustersJson;
+    expect(json.people.find((p) => p.person === simm)!.name).toBe('John Simm');
+    expect(json.people.find((p) => p.person === savage)!.name).toBeUndefined();
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain(`<h2>Person ${simm}: John Simm <small>(3 faces)</small></h2>`);
+    expect(readFileSync(join(out, 'people.json'), 'utf8')).toBe(names);
+    // A John leaves: the others keep their numbers; his number is not given again.
+    for (const f of readdirSync(lib).filter((n) => exampleImages('johns').some((x) => x.includes('John_Savage') && basename(x) === n))) rmSync(join(lib, f));
+    const third = cluster([lib, '--out', out]);
+    expect(third.people.map((p) => p.person).sort()).toEqual([3, simm].sort());
+    expect(third.nextPerson).toBe(4);
+    // A bad people.json: one line, exit 1, the folder as it was.
+    writeFileSync(join(out, 'people.json'), '{"Alice": 1}');
+    const before = readFileSync(join(out, 'clusters.json'), 'utf8');
+    const bad = facemetric(['cluster', lib, '--out', out]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^facemetric: .*people\.json: must be a JSON object from person numbers to names.*\n$/);
+    expect(readFileSync(join(out, 'clusters.json'), 'utf8')).toBe(before);
+  });
+});

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collectInputs, otherFileType } from '../../src/cli/inputs.js';
 import { filesSummary } from '../../src/cli/cluster.js';
+import { faceKey, numberPeople, readPeopleNames, readPreviousPeople } from '../../src/cli/people.js';
 import { ProgressBar, progressMode } from '../../src/cli/progress.js';
 import { escapeHtml, relativeHref, renderReportHtml, tileChips } from '../../src/cli/report.js';
 import type { RgbImage } from '../../src/image/index.js';
@@ -63,6 +64,49 @@ describe('filesSummary', () => {
     expect(filesSummary(c)).toBe('50,000 photos, 31,204 with faces, 18,790 without, 6 unreadable, 6 other files');
     expect(filesSummary({ ...c, unreadable: 0, otherFiles: 1, fromCache: 1200 })).toBe('50,000 photos, 31,204 with faces, 18,790 without, 1 other file; 1,200 photos from the cache');
     expect(filesSummary({ files: 1, photos: 1, withFaces: 1, withoutFaces: 0, unreadable: 0, otherFiles: 0, fromCache: 0 })).toBe('1 photo, 1 with faces, 0 without');
+  });
+});
+
+describe('stable people (people.ts)', () => {
+  const keys = (photo: string, n: number): string[] => Array.from({ length: n }, (_, i) => faceKey(photo, [i, 0, i + 10, 10]));
+  const numbers = (r: { personOf: Map<number, number> }): [number, number][] => [...r.personOf].sort((a, b) => a[0] - b[0]);
+
+  it('without a previous run: by size, ties in dlib\'s label order', () => {
+    const r = numberPeople([{ label: 0, keys: keys('a', 2) }, { label: 1, keys: keys('b', 5) }, { label: 2, keys: keys('c', 2) }], undefined);
+    expect(numbers(r)).toEqual([[0, 2], [1, 1], [2, 3]]);
+    expect(r.nextPerson).toBe(4);
+  });
+
+  it('with one: numbers kept through shared faces; merges keep the larger share, splits give the rest a new number; numbers never reused', () => {
+    const previous = { personOf: new Map<string, number>([...keys('a', 3).map((k) => [k, 1] as const), ...keys('b', 2).map((k) => [k, 2] as const), ...keys('c', 4).map((k) => [k, 5] as const)]), nextPerson: 7 };
+    // a (person 1) and b (person 2) merged; c (person 5) split into 3 + 1; d is new.
+    const c = keys('c', 4);
+    const r = numberPeople([
+      { label: 0, keys: [...keys('b', 2), ...keys('a', 3)] },
+      { label: 1, keys: c.slice(0, 1) },
+      { label: 2, keys: c.slice(1) },
+      { label: 3, keys: keys('d', 9) },
+    ], previous);
+    expect(numbers(r)).toEqual([[0, 1], [1, 8], [2, 5], [3, 7]]);
+    expect(r.nextPerson).toBe(9);
+  });
+
+  it('reads the previous clusters.json (an unusable one is a reason, not an error) and people.json (a bad one is a one-line error)', () => {
+    const d = mkdtempSync(join(tmpdir(), 'fm-people-'));
+    expect(readPreviousPeople(d)).toBeUndefined();
+    expect(readPeopleNames(d)).toEqual(new Map());
+    writeFileSync(join(d, 'clusters.json'), JSON.stringify({ faces: [{ sha256: 'ab', rect: [1, 2, 3, 4], person: 3 }], nextPerson: 2 }));
+    expect(readPreviousPeople(d)).toEqual({ personOf: new Map([[faceKey('ab', [1, 2, 3, 4]), 3]]), nextPerson: 4 });
+    writeFileSync(join(d, 'clusters.json'), JSON.stringify({ faces: [{ rect: [1, 2, 3, 4], person: 3 }] }));
+    expect(readPreviousPeople(d)).toMatch(/no photo sha256/);
+    writeFileSync(join(d, 'clusters.json'), '{"faces": [');
+    expect(readPreviousPeople(d)).toBe('not valid JSON');
+    writeFileSync(join(d, 'people.json'), '{"1": "Alice", "12": " Bob "}');
+    expect(readPeopleNames(d)).toEqual(new Map([[1, 'Alice'], [12, 'Bob']]));
+    for (const bad of ['["Alice"]', '{"one": "Alice"}', '{"1": 2}', '{"1": ""}', '{"1": "Alice"']) {
+      writeFileSync(join(d, 'people.json'), bad);
+      expect(() => readPeopleNames(d), bad).toThrow(/people\.json: .*(person numbers to names|JSON)/);
+    }
   });
 });
 
