@@ -183,8 +183,10 @@ export function prepareOutDir(out: string | undefined, force: boolean, command =
       if (!force && !(rerun && holdsPreviousRun(out, entries))) {
         throw new FacemetricError('is not empty (refusing to write a report over what is there); give a new folder, or --force to replace facemetric\'s report files in it', { file: out });
       }
-      // Only facemetric's own files go: the last report's, which this one replaces.
-      for (const e of entries) if (OWN_FILE.test(e)) unlinkSync(join(out, e));
+      // Only facemetric's own files go: the last report's, which this one replaces. A
+      // re-run's clusters.json stays until the new one replaces it (a rename), so that a run
+      // killed on the way leaves the people's numbers for the next one.
+      for (const e of entries) if (OWN_FILE.test(e) && !(rerun && e === 'clusters.json')) unlinkSync(join(out, e));
       const faces = join(out, 'faces');
       if (existsSync(faces) && lstatSync(faces).isDirectory()) {
         for (const e of readdirSync(faces)) if (OWN_CHIP.test(e)) unlinkSync(join(faces, e));
@@ -242,6 +244,12 @@ export function filesSummary(c: ClusterFileCounts): string {
   if (c.unreadable > 0) parts.push(`${c.unreadable.toLocaleString('en-US')} unreadable`);
   if (c.otherFiles > 0) parts.push(countOf(c.otherFiles, 'other file'));
   return parts.join(', ') + (c.fromCache > 0 ? `; ${countOf(c.fromCache, 'photo')} from the cache` : '');
+}
+
+/** A file's first bytes (for otherFileType) and the sha256 of all of them (the bytes are not kept). */
+async function sniffAndHash(file: string): Promise<{ head: Uint8Array; sha256: string }> {
+  const bytes = await readFile(file);
+  return { head: bytes.slice(0, SNIFF_BYTES), sha256: sha256Of(bytes) };
 }
 
 /** What a file turned out to be before (or instead of) finding its faces. */
@@ -352,15 +360,15 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
    * (by the sha256 of its bytes) or from the source.
    */
   const prepare = async (file: string): Promise<Prepared> => {
-    let bytes: Uint8Array;
+    let read: { head: Uint8Array; sha256: string };
     try {
-      bytes = await readFile(file);
+      read = await sniffAndHash(file);
     } catch (e) {
       return { file, problem: problemOf(file, fsErrorToImageError(e, file, 'read')) };
     }
-    const other = otherFileType(file, bytes.subarray(0, SNIFF_BYTES));
+    const other = otherFileType(file, read.head);
     if (other !== undefined) return { file, other };
-    const sha256 = sha256Of(bytes);
+    const sha256 = read.sha256;
     const cached = await cache?.get(sha256);
     if (cached !== undefined) return { file, cached, sha256 };
     return { ...(await submit(file)), sha256 };
