@@ -30,8 +30,7 @@
  * (and the cache) is updated; another non-empty folder is refused unless forced, which replaces
  * only facemetric's own files in it (the names above). The descriptor cache: face-cache.ts.
  */
-import { readFile } from 'node:fs/promises';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FacemetricError, UsageError } from '../errors.js';
@@ -113,8 +112,11 @@ export interface ClusterFileCounts {
 export interface ClustersJson {
   clusters: number;
   faces: ClusteredFace[];
-  /** Largest first; `name` from people.json when given. */
-  people: { person: number; name?: string; label: number; faces: number; tile: string }[];
+  /**
+   * Largest first; `name` from people.json when given; `tileSha256` identifies the chips the tile
+   * shows (a re-run keeps a tile whose chips are the same).
+   */
+  people: { person: number; name?: string; label: number; faces: number; tile: string; tileSha256: string }[];
   /** The number the next new person will get in this report folder (numbers are never reused). */
   nextPerson: number;
   images: ClusterFileCounts;
@@ -139,6 +141,7 @@ export const EXIT_INPUTS_SKIPPED = 3;
 /** facemetric's own file names in a report folder, cluster's and clean's (what --force may replace). */
 const OWN_FILE = /^(clusters\.json|clean\.json|index\.html|person-\d+\.png)$/;
 const OWN_CHIP = /^face-\d+\.png$/;
+const OWN_TILE = /^person-\d+\.png$/;
 
 /**
  * Whether the folder `out` (with its `entries`) holds only a previous cluster run's files: its
@@ -186,7 +189,9 @@ export function prepareOutDir(out: string | undefined, force: boolean, command =
       // Only facemetric's own files go: the last report's, which this one replaces. A
       // re-run's clusters.json stays until the new one replaces it (a rename), so that a run
       // killed on the way leaves the people's numbers for the next one.
-      for (const e of entries) if (OWN_FILE.test(e) && !(rerun && e === 'clusters.json')) unlinkSync(join(out, e));
+      // Its tiles stay too, until the new run has decided which of them it keeps (those whose
+      // chips are the same: runCluster).
+      for (const e of entries) if (OWN_FILE.test(e) && !(rerun && (e === 'clusters.json' || OWN_TILE.test(e)))) unlinkSync(join(out, e));
       const faces = join(out, 'faces');
       if (existsSync(faces) && lstatSync(faces).isDirectory()) {
         for (const e of readdirSync(faces)) if (OWN_CHIP.test(e)) unlinkSync(join(faces, e));
@@ -246,9 +251,13 @@ export function filesSummary(c: ClusterFileCounts): string {
   return parts.join(', ') + (c.fromCache > 0 ? `; ${countOf(c.fromCache, 'photo')} from the cache` : '');
 }
 
-/** A file's first bytes (for otherFileType) and the sha256 of all of them (the bytes are not kept). */
-async function sniffAndHash(file: string): Promise<{ head: Uint8Array; sha256: string }> {
-  const bytes = await readFile(file);
+/**
+ * A file's first bytes (for otherFileType) and the sha256 of all of them (the bytes are not
+ * kept). Read synchronously: for the small files of a photo library that is several times
+ * faster than fs/promises, and the main thread has nothing else to do meanwhile.
+ */
+function sniffAndHash(file: string): { head: Uint8Array; sha256: string } {
+  const bytes = readFileSync(file);
   return { head: bytes.slice(0, SNIFF_BYTES), sha256: sha256Of(bytes) };
 }
 
@@ -362,7 +371,7 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
   const prepare = async (file: string): Promise<Prepared> => {
     let read: { head: Uint8Array; sha256: string };
     try {
-      read = await sniffAndHash(file);
+      read = sniffAndHash(file);
     } catch (e) {
       return { file, problem: problemOf(file, fsErrorToImageError(e, file, 'read')) };
     }
@@ -479,12 +488,23 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
   );
   const order = [...byLabel.keys()].sort((a, b) => byLabel.get(b)!.length - byLabel.get(a)!.length || personOf.get(a)! - personOf.get(b)!);
   const people: ReportPerson[] = [];
+  const previousTiles = typeof previous === 'object' ? previous.tiles : new Map<number, string>();
+  const tiles = new Map<number, string>();
+  const keptTiles = new Set<string>();
   for (const label of order) {
     const members = byLabel.get(label)!;
     const person = personOf.get(label)!;
     const tile = `person-${person}.png`;
-    const chips = members.slice(0, MAX_TILE_CHIPS).map((k) => readImageSync(join(outDir, found[k]!.chip)));
-    writeReportPng(join(outDir, tile), tileChips(chips));
+    // The tile of the previous run in this folder is kept when it shows the same chips.
+    const tiled = members.slice(0, MAX_TILE_CHIPS);
+    const tileSha256 = sha256Of(tiled.map((k) => faceKey(found[k]!.sha256, found[k]!.rect)).join('\n'));
+    const tilePath = join(outDir, tile);
+    keptTiles.add(tile);
+    if (previousTiles.get(person) !== tileSha256 || !existsSync(tilePath)) {
+      rmSync(tilePath, { force: true });
+      writeReportPng(tilePath, tileChips(tiled.map((k) => readImageSync(join(outDir, found[k]!.chip)))));
+    }
+    tiles.set(person, tileSha256);
     const name = names.get(person);
     people.push({
       person,
@@ -514,7 +534,7 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
     faces: found.map((f, k) => ({
       image: f.image, rect: f.rect, score: f.score, filter: f.filter, label: labels[k]!, person: personOf.get(labels[k]!)!, sha256: f.sha256, chip: f.chip,
     })),
-    people: people.map((p) => ({ person: p.person, ...(p.name !== undefined ? { name: p.name } : {}), label: p.label, faces: p.faces.length, tile: p.tile })),
+    people: people.map((p) => ({ person: p.person, ...(p.name !== undefined ? { name: p.name } : {}), label: p.label, faces: p.faces.length, tile: p.tile, tileSha256: tiles.get(p.person)! })),
     nextPerson,
     images: counts,
     unreadable,
@@ -528,6 +548,8 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
     timings: { ...Object.fromEntries(Object.entries(t).map(([k, v]) => [k, round3(v)])), total: round3(performance.now() - tStart) },
   };
   writeTextFile(join(outDir, 'clusters.json'), JSON.stringify(json, null, 1) + '\n');
+  // The previous run's tiles of people no longer there.
+  for (const e of readdirSync(outDir)) if (OWN_TILE.test(e) && !keptTiles.has(e)) rmSync(join(outDir, e), { force: true });
 
   if (opts.json) {
     io.out(JSON.stringify(json) + '\n');

@@ -19,10 +19,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FacemetricError } from '../errors.js';
 
-/** What a previous run left: each face's person, by {@link faceKey}, and the next free number. */
+/** What a previous run left: each face's person, by {@link faceKey}, the next free number, each person's tileSha256. */
 export interface PreviousPeople {
   personOf: Map<string, number>;
   nextPerson: number;
+  tiles: Map<number, string>;
 }
 
 /** A face's identity across runs: its photo's sha256 and its box. */
@@ -49,7 +50,7 @@ export function readPreviousPeople(outDir: string): PreviousPeople | undefined |
   } catch {
     return 'not valid JSON';
   }
-  const j = json as { faces?: unknown; nextPerson?: unknown };
+  const j = json as { faces?: unknown; nextPerson?: unknown; people?: unknown };
   if (typeof j !== 'object' || j === null || !Array.isArray(j.faces)) return 'not a facemetric clusters.json';
   const personOf = new Map<string, number>();
   let highest = 0;
@@ -61,7 +62,13 @@ export function readPreviousPeople(outDir: string): PreviousPeople | undefined |
     highest = Math.max(highest, f.person as number);
   }
   const next = Number.isInteger(j.nextPerson) ? Math.max(j.nextPerson as number, highest + 1) : highest + 1;
-  return { personOf, nextPerson: next };
+  const tiles = new Map<number, string>();
+  if (Array.isArray(j.people)) {
+    for (const p of j.people as { person?: unknown; tileSha256?: unknown }[]) {
+      if (Number.isInteger(p?.person) && typeof p.tileSha256 === 'string') tiles.set(p.person as number, p.tileSha256);
+    }
+  }
+  return { personOf, nextPerson: next, tiles };
 }
 
 /** One cluster of this run: dlib's label and its faces' keys ({@link faceKey}). */

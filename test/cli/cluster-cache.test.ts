@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import {
@@ -328,9 +328,20 @@ describe('facemetric cluster: stable people across runs into one report folder',
     expect(readFileSync(join(out, 'people.json'), 'utf8')).toBe(names);
     // A John leaves: the others keep their numbers; his number is not given again.
     for (const f of readdirSync(lib).filter((n) => exampleImages('johns').some((x) => x.includes('John_Savage') && basename(x) === n))) rmSync(join(lib, f));
+    const simmTile = join(out, `person-${simm}.png`);
+    const tileBefore = statSync(simmTile);
     const third = cluster([lib, '--out', out]);
     expect(third.people.map((p) => p.person).sort()).toEqual([3, simm].sort());
     expect(third.nextPerson).toBe(4);
+    // Tiles: an unchanged person's is kept (the very file), a departed person's is removed; the
+    // kept one is what a fresh run draws.
+    expect(statSync(simmTile).ino).toBe(tileBefore.ino);
+    expect(statSync(simmTile).mtimeMs).toBe(tileBefore.mtimeMs);
+    expect(existsSync(join(out, `person-${savage}.png`))).toBe(false);
+    expect(readdirSync(out).filter((f) => f.startsWith('person-')).sort()).toEqual([`person-${simm}.png`, 'person-3.png'].sort());
+    const again = cluster([lib, '--out', join(out, '..', 'fresh-2'), '--no-cache']);
+    const freshSimm = again.people.find((p) => p.faces === 3)!;
+    expect(readFileSync(join(out, '..', 'fresh-2', freshSimm.tile))).toEqual(readFileSync(simmTile));
     // A bad people.json: one line, exit 1, the folder as it was.
     writeFileSync(join(out, 'people.json'), '{"Alice": 1}');
     const before = readFileSync(join(out, 'clusters.json'), 'utf8');

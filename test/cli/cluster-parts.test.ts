@@ -78,7 +78,7 @@ describe('stable people (people.ts)', () => {
   });
 
   it('with one: numbers kept through shared faces; merges keep the larger share, splits give the rest a new number; numbers never reused', () => {
-    const previous = { personOf: new Map<string, number>([...keys('a', 3).map((k) => [k, 1] as const), ...keys('b', 2).map((k) => [k, 2] as const), ...keys('c', 4).map((k) => [k, 5] as const)]), nextPerson: 7 };
+    const previous = { personOf: new Map<string, number>([...keys('a', 3).map((k) => [k, 1] as const), ...keys('b', 2).map((k) => [k, 2] as const), ...keys('c', 4).map((k) => [k, 5] as const)]), nextPerson: 7, tiles: new Map<number, string>() };
     // a (person 1) and b (person 2) merged; c (person 5) split into 3 + 1; d is new.
     const c = keys('c', 4);
     const r = numberPeople([
@@ -95,8 +95,8 @@ describe('stable people (people.ts)', () => {
     const d = mkdtempSync(join(tmpdir(), 'fm-people-'));
     expect(readPreviousPeople(d)).toBeUndefined();
     expect(readPeopleNames(d)).toEqual(new Map());
-    writeFileSync(join(d, 'clusters.json'), JSON.stringify({ faces: [{ sha256: 'ab', rect: [1, 2, 3, 4], person: 3 }], nextPerson: 2 }));
-    expect(readPreviousPeople(d)).toEqual({ personOf: new Map([[faceKey('ab', [1, 2, 3, 4]), 3]]), nextPerson: 4 });
+    writeFileSync(join(d, 'clusters.json'), JSON.stringify({ faces: [{ sha256: 'ab', rect: [1, 2, 3, 4], person: 3 }], nextPerson: 2, people: [{ person: 3, tileSha256: 'cd' }] }));
+    expect(readPreviousPeople(d)).toEqual({ personOf: new Map([[faceKey('ab', [1, 2, 3, 4]), 3]]), nextPerson: 4, tiles: new Map([[3, 'cd']]) });
     writeFileSync(join(d, 'clusters.json'), JSON.stringify({ faces: [{ rect: [1, 2, 3, 4], person: 3 }] }));
     expect(readPreviousPeople(d)).toMatch(/no photo sha256/);
     writeFileSync(join(d, 'clusters.json'), '{"faces": [');
