@@ -320,18 +320,21 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
   const outExists = opts.out !== undefined && opts.out !== '' && existsSync(opts.out) && lstatSync(opts.out).isDirectory();
   const names = outExists ? readPeopleNames(opts.out!) : new Map<number, string>();
   const previous = outExists ? readPreviousPeople(opts.out!) : undefined;
-  const outDir = prepareOutDir(opts.out, opts.force === true, 'cluster', true);
+  // The cache: a folder given with --cache must be usable (checked before the report folder is
+  // touched); the default one, in the report folder, is only a convenience.
   let cache: FaceCache | undefined;
-  if (cacheDir !== undefined) {
+  const openCache = async (dir: string): Promise<void> => {
     const context = await cacheContext(upsample, opts.backend, opts.version ?? 'unknown');
     try {
-      cache = FaceCache.open(cacheDir, context);
+      cache = FaceCache.open(dir, context);
     } catch (e) {
-      // A folder given with --cache must be usable; the default one is only a convenience.
       if (opts.cache !== undefined || !(e instanceof CacheError)) throw e;
       io.err.write(`facemetric: note: ${e.message}; this run goes on without a cache\n`);
     }
-  }
+  };
+  if (opts.cache !== undefined && cacheDir !== undefined) await openCache(cacheDir);
+  const outDir = prepareOutDir(opts.out, opts.force === true, 'cluster', true);
+  if (opts.cache === undefined && cacheDir !== undefined) await openCache(cacheDir);
   const unreadable: InputProblem[] = [];
   const withoutFaces: string[] = [];
   const otherFiles: { file: string; type: string }[] = [];

@@ -225,14 +225,20 @@ export class FaceCache {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new CacheError(`cannot read the cache folder (${(e as Error).message.split('\n')[0]})`, { file: dir });
     }
     const tag = join(dir, TAG);
-    if (entries !== undefined && entries.length > 0) {
-      if (!isOurTag(tag)) throw new CacheError('is not a facemetric cache (no CACHEDIR.TAG of facemetric\'s) and is not empty; give a new or empty folder to --cache, or --no-cache', { file: dir });
+    // Another run may be making this cache right now (its folder there, its tag not yet): a
+    // folder holding only the cache's own names is taken as facemetric's, anything else needs
+    // the tag.
+    const ownName = (n: string): boolean => n === TAG || /^v\d+-[0-9a-f]{16}$/.test(n) || n.startsWith(`.${TAG.replace(/\.TAG$/, '')}.tmp-`);
+    const tagged = isOurTag(tag);
+    if (entries !== undefined && !tagged && !entries.every(ownName)) {
+      throw new CacheError('is not a facemetric cache (no CACHEDIR.TAG of facemetric\'s) and is not empty; give a new or empty folder to --cache, or --no-cache', { file: dir });
     }
     const sha = contextSha256(context);
     const contextDir = join(dir, `v${CACHE_VERSION}-${sha.slice(0, 16)}`);
     try {
+      mkdirSync(dir, { recursive: true });
+      if (!tagged) writeWhole(tag, TAG_TEXT);
       mkdirSync(contextDir, { recursive: true });
-      if (entries === undefined || !entries.includes(TAG)) writeWhole(tag, TAG_TEXT);
       const cj = join(contextDir, 'context.json');
       let known = false;
       try { known = readFileSync(cj, 'utf8') === contextJson(context, sha); } catch { /* missing */ }

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import {
@@ -125,6 +125,12 @@ describe('cache entries (face-cache.ts)', () => {
     writeFileSync(join(root, 'mine.txt'), 'precious');
     expect(() => FaceCache.open(root, context)).toThrow(/is not a facemetric cache/);
     expect(readdirSync(root).sort()).toEqual(['c', 'mine.txt']);
+    // A cache another run is making (its context folder there, its tag not yet) is facemetric's.
+    const making = join(root, 'd');
+    mkdirSync(join(making, 'v1-0123456789abcdef'), { recursive: true });
+    writeFileSync(join(making, '.CACHEDIR.tmp-1-00000000.TAG'), 'Sig');
+    expect(() => FaceCache.open(making, context)).not.toThrow();
+    expect(isFaceCacheDir(making)).toBe(true);
   });
 });
 
