@@ -229,6 +229,12 @@ describe('facemetric cluster with the cache', () => {
     // Written anew: the next run trusts them all.
     for (const e of entries(join(out, 'cache'))) expect(Array.isArray(decodeEntry(readFileSync(e.file), e.context, e.photo))).toBe(true);
     expect(cluster([lib, '--out', out]).images.fromCache).toBe(7);
+    // A previous run's folder with a file of the user's in it is not updated without --force.
+    writeFileSync(join(out, 'mine.txt'), 'precious');
+    const refusedOut = facemetric(['cluster', lib, '--out', out]);
+    expect(refusedOut.code).toBe(1);
+    expect(refusedOut.stderr).toMatch(/^facemetric: .*: is not empty .*\n$/);
+    expect(readFileSync(join(out, 'mine.txt'), 'utf8')).toBe('precious');
     // A folder of the user's given as --cache: one line, exit 1, nothing written there.
     const mine = mkdtempSync(join(tmpdir(), 'fm-cache-mine-'));
     writeFileSync(join(mine, 'notes.txt'), 'mine');
