@@ -22,7 +22,7 @@ import { median } from './timing.js';
 interface Clusters { clusters: number; faces: { image: string; rect: number[]; label: number }[] }
 
 /** Median wall time of `runs` runs of a process (`args(run)` gives its arguments), and its output
- * (exit 3 is facemetric cluster's "report written, some inputs skipped": photos without faces). */
+ * (exit 3 is facemetric cluster's "report written, some photos could not be read"). */
 function timed(cmd: string, args: (run: number) => string[], env: NodeJS.ProcessEnv, runs: number): { ms: number; result: Clusters } {
   const times: number[] = [];
   let stdout = '';

@@ -156,11 +156,14 @@ more accurate); 0 and 1 mean no jitter.`,
     usage: 'PATH...',
     options: [
       DISTANCE_THRESHOLD, JITTER, UPSAMPLE,
-      { name: 'out', value: 'DIR', default: 'a fresh folder under the temp folder', description: 'the report folder (a non-empty one is refused unless --force)' },
+      { name: 'out', value: 'DIR', default: 'a fresh folder under the temp folder', description: 'the report folder (one holding a previous run is updated; another non-empty one is refused unless --force)' },
       { name: 'force', description: "write into a non-empty --out DIR (replacing facemetric's own files only)" },
+      { name: 'cache', value: 'DIR', default: 'DIR/cache with --out DIR, else none', description: "the descriptor cache: each photo's faces by the sha256 of its bytes, so a re-run finds the faces of new or changed photos only" },
+      { name: 'no-cache', description: 'no descriptor cache (every photo read again, nothing stored)' },
       BACKEND,
       { name: 'threads', value: 'N', default: 'the cores, at most 4', parse: numberOption('threads', 1, 64, true), description: 'worker threads reading images and finding faces' },
       { name: 'quiet', description: 'no progress bar' },
+      { name: 'verbose', description: 'also name each photo without faces and each other file (not a photo) on stderr' },
       { name: 'default', description: "cluster dlib's example photo bald_guys.jpg (npm start: 4 people)" },
       JSON_OUT,
     ],
@@ -168,8 +171,12 @@ more accurate); 0 and 1 mean no jitter.`,
 example finds them: faces closer than --threshold are linked, then dlib's Chinese Whispers.
 Writes into --out DIR faces/face-NNNN.png, person-N.png (tiled chips), clusters.json and
 index.html, and prints the report's path. Progress goes to stderr. Images are read and their
-faces found by --threads worker threads; same results. A file that cannot be read, a non-image
-and a photo without faces are named on stderr and skipped: the exit code is then 3.`,
+faces found by --threads worker threads; same results. Photos without faces and other files
+(sidecars, videos, formats facemetric does not read) are counted on the summary line and listed
+in the report (on stderr too with --verbose). A photo that cannot be read is named on stderr and
+skipped: the exit code is then 3. Each photo's faces are kept in a cache (--out DIR/cache, or
+--cache DIR) by the sha256 of its bytes, with the models' sha256 and the options: a re-run with
+the same --out finds the faces of new or changed photos only, with the same results.`,
     async run(positionals, o) {
       if (!o.default) needInputs('cluster', positionals, 'image or folder');
       if (o.default && positionals.length > 0) throw new UsageError('cluster: --default clusters the example photo; give either --default or paths, not both');
@@ -184,6 +191,9 @@ and a photo without faces are named on stderr and skipped: the exit code is then
         json: o.json === true,
         force: o.force === true,
         quiet: o.quiet === true,
+        verbose: o.verbose === true,
+        ...(o.cache !== undefined ? { cache: o.cache as string } : {}),
+        noCache: o['no-cache'] === true,
         threads: o.threads as number | undefined,
         version: packageVersion(),
         ...backendOf(o),
@@ -458,7 +468,7 @@ With --json, detect/landmarks/describe print one JSON object per image per line:
 Rectangles use dlib's inclusive convention; faces come in the order dlib returns them.
 ${COMMANDS.filter((c) => c.help !== '').map((c) => c.help).join('\n')}
 Exit codes: 0 done, 1 bad input (or, for cluster, no report), 2 wrong arguments, 3 (cluster,
-enroll) report or gallery written but some inputs skipped. Each command's options and defaults: facemetric help COMMAND.
+enroll) report or gallery written but some inputs skipped (cluster: photos that could not be read). Each command's options and defaults: facemetric help COMMAND.
 `;
 }
 

@@ -17,6 +17,10 @@ export interface FaceSource {
   /** The outcome of each file, in order. Workers run up to 8 images each ahead of the one
    * awaited, so that one slow image (a large photo) does not leave the others idle. */
   outcomes(files: readonly string[]): AsyncGenerator<Outcome>;
+  /** One file's outcome (workers: queued at once; this thread: run now). */
+  submit(file: string): Promise<Outcome>;
+  /** How many files {@link outcomes} keeps submitted ahead (for {@link inOrder}). */
+  readonly window: number;
   /** Notes from loading the models (e.g. a backend fallback), once. */
   readonly notes: string[];
   close(): Promise<void>;
@@ -27,32 +31,45 @@ export function defaultThreads(): number {
   return Math.max(1, Math.min(4, availableParallelism()));
 }
 
-async function* inOrder(files: readonly string[], submit: (file: string) => Promise<Outcome>, window: number): AsyncGenerator<Outcome> {
-  const pending: Promise<Outcome>[] = [];
+/**
+ * `submit(file)`'s outcomes in the order of `files`, with up to `window` submitted ahead; the
+ * next file is submitted when the caller asks for the next outcome (with a window of 1 each
+ * file's work starts only then, and its timings measure that work alone).
+ */
+export async function* inOrder<T>(files: readonly string[], submit: (file: string) => Promise<T>, window: number): AsyncGenerator<T> {
+  const pending: Promise<T>[] = [];
   let next = 0;
-  while (next < files.length && pending.length < window) pending.push(submit(files[next++]!));
+  // A rejection is thrown where its file's turn comes; those submitted ahead of it are then
+  // dropped without an unhandled rejection.
+  const start = (file: string): void => {
+    const p = submit(file);
+    p.catch(() => {});
+    pending.push(p);
+  };
+  while (next < files.length && pending.length < window) start(files[next++]!);
   while (pending.length > 0) {
     const outcome = await pending.shift()!;
-    if (next < files.length) pending.push(submit(files[next++]!));
     yield outcome;
+    if (next < files.length) start(files[next++]!);
   }
 }
 
 /** This thread: the caller's models, one image at a time, each through findFaces with `opts`. */
 export function inProcessSource(models: FaceModels, opts: FindFacesOptions): FaceSource {
+  const submit = async (file: string): Promise<Outcome> => {
+    try {
+      return { file, result: await findFaces(file, models, opts) };
+    } catch (e) {
+      return { file, problem: problemOf(file, e) };
+    }
+  };
   return {
     notes: models.recognizer?.note !== undefined ? [models.recognizer.note] : [],
     // One image at a time, the next started only when the caller asks for it (its timings
     // then measure its own work, not the caller's in between).
-    outcomes: async function* (files) {
-      for (const file of files) {
-        try {
-          yield { file, result: await findFaces(file, models, opts) };
-        } catch (e) {
-          yield { file, problem: problemOf(file, e) };
-        }
-      }
-    },
+    outcomes: (files) => inOrder(files, submit, 1),
+    submit,
+    window: 1,
     close: async () => {},
   };
 }
@@ -130,6 +147,8 @@ export async function workerSource(threads: number, opts: FindFacesOptions & { d
   return {
     notes: [...notes],
     outcomes: (files) => inOrder(files, submit, 8 * threads),
+    submit,
+    window: 8 * threads,
     close: async () => {
       await Promise.all(slots.map((s) => s.worker.terminate()));
     },

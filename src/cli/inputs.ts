@@ -10,10 +10,17 @@
  *   lies inside an input folder) are not walked.
  * - A path that does not exist or cannot be listed becomes a problem, not an error: the caller
  *   reports it and goes on with the rest.
+ *
+ * {@link otherFileType} tells photos from the other files a photo library holds (sidecars,
+ * videos, formats facemetric does not read): a file is a photo when its first bytes are JPEG's
+ * or PNG's signature, or when its name ends in .jpg, .jpeg, .jpe, .jfif or .png (such a file that
+ * fails to decode is a damaged photo, not an other file). Everything else is an other file,
+ * named by what its first bytes show (an image format facemetric does not read, a video, text).
  */
 import { readdirSync, realpathSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import { fsErrorReason } from '../errors.js';
+import { looksLikeText, otherFormatName } from '../image/decode.js';
 
 export interface InputProblem {
   file: string;
@@ -70,4 +77,28 @@ export function collectInputs(paths: readonly string[], exclude: readonly string
   }
   for (const p of paths) visit(p);
   return { files, problems };
+}
+
+/** File name endings of the photos facemetric reads (JPEG and PNG), lower case. */
+export const PHOTO_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.jpe', '.jfif', '.png'];
+
+/** How many first bytes {@link otherFileType} looks at. */
+export const SNIFF_BYTES = 64;
+
+const startsWith = (b: Uint8Array, s: readonly number[], at = 0): boolean => s.every((c, i) => b[at + i] === c);
+const ascii = (s: string): number[] => Array.from(s, (c) => c.charCodeAt(0));
+
+/**
+ * undefined when `file` is a photo (JPEG or PNG by its first bytes `head`, or by its name),
+ * else what the other file is, for the report: `HEIF/HEIC image`, `video`, `text file`, `data`.
+ */
+export function otherFileType(file: string, head: Uint8Array): string | undefined {
+  if (startsWith(head, [0xff, 0xd8]) || startsWith(head, [0x89, 0x50, 0x4e, 0x47])) return undefined;
+  if (PHOTO_EXTENSIONS.includes(extname(file).toLowerCase())) return undefined;
+  if (head.length === 0) return 'empty file';
+  const image = otherFormatName(head);
+  if (image !== undefined) return image === 'PDF' ? 'PDF' : `${image} image`;
+  if (startsWith(head, ascii('ftyp'), 4) || startsWith(head, [0x1a, 0x45, 0xdf, 0xa3]) || (startsWith(head, ascii('RIFF')) && startsWith(head, ascii('AVI '), 8))) return 'video';
+  if (looksLikeText(head)) return 'text file';
+  return 'data';
 }

@@ -66,6 +66,8 @@ export interface ReportFace {
 
 export interface ReportPerson {
   person: number;
+  /** The person's name (people.json), when given. */
+  name?: string;
   label: number;
   tile: string;
   faces: ReportFace[];
@@ -76,7 +78,12 @@ export interface ReportPage {
   people: ReportPerson[];
   numFaces: number;
   numImages: number;
+  /** Photos that could not be read or decoded, and inputs that could not be used at all. */
   skipped: readonly { file: string; problem: string }[];
+  /** Photos read whole in which the detector found no face. */
+  withoutFaces?: readonly string[];
+  /** Files that are not photos (inputs.ts otherFileType): the file and what it is. */
+  otherFiles?: readonly { file: string; type: string }[];
   settings: string;
   version: string;
 }
@@ -118,16 +125,39 @@ ${skipped.map((s) => `<li>${escapeHtml(s.file)}: ${escapeHtml(s.problem)}</li>`)
 `;
 }
 
+/**
+ * A folded list of files closing a report page (class `cls`, `title (n)` as its summary; ''
+ * when there are none): photos without faces, other files.
+ */
+export function fileListSection(cls: string, title: string, items: readonly string[]): string {
+  if (items.length === 0) return '';
+  return `<details class="${cls} skipped">
+<summary>${escapeHtml(title)} (${items.length})</summary>
+<ul>
+${items.map((s) => `<li>${escapeHtml(s)}</li>`).join('\n')}
+</ul>
+</details>
+`;
+}
+
 /** The report page: one section per person (class "person", data-faces = its face count). */
 export function renderReportHtml(r: ReportPage): string {
   const title = `${peopleCount(r.people.length)} in ${plural(r.numFaces, 'face')}`;
   const out: string[] = [];
   out.push(reportPageHead(title));
-  out.push(`<p class="meta">From ${plural(r.numImages, 'photo')} with faces; ${escapeHtml(r.settings)}. Made by facemetric ${escapeHtml(r.version)} (dlib's face detector, 68-point landmarks, face ResNet and Chinese Whispers). Each face links to its photo.</p>
+  const withoutFaces = r.withoutFaces ?? [];
+  const otherFiles = r.otherFiles ?? [];
+  const rest = [
+    ...(withoutFaces.length > 0 ? [`${withoutFaces.length} without`] : []),
+    ...(r.skipped.length > 0 ? [`${r.skipped.length} unreadable`] : []),
+    ...(otherFiles.length > 0 ? [plural(otherFiles.length, 'other file')] : []),
+  ];
+  const listed = rest.length > 0 ? ` (${rest.join(', ')}: listed below)` : '';
+  out.push(`<p class="meta">From ${plural(r.numImages, 'photo')} with faces${listed}; ${escapeHtml(r.settings)}. Made by facemetric ${escapeHtml(r.version)} (dlib's face detector, 68-point landmarks, face ResNet and Chinese Whispers). Each face links to its photo.</p>
 `);
   for (const p of r.people) {
     out.push(`<section class="person" id="person-${p.person}" data-person="${p.person}" data-label="${p.label}" data-faces="${p.faces.length}">
-<h2>Person ${p.person} <small>(${plural(p.faces.length, 'face')})</small></h2>
+<h2>Person ${p.person}${p.name !== undefined ? `: ${escapeHtml(p.name)}` : ''} <small>(${plural(p.faces.length, 'face')})</small></h2>
 <div class="faces">`);
     for (const f of p.faces) {
       const where = `${f.image} [${f.rect.join(', ')}]`;
@@ -148,6 +178,8 @@ export function renderReportHtml(r: ReportPage): string {
 `);
   }
   out.push(skippedSection(r.skipped));
+  out.push(fileListSection('without-faces', 'Photos without faces', withoutFaces));
+  out.push(fileListSection('other-files', 'Other files (not photos)', otherFiles.map((o) => `${o.file}: ${o.type}`)));
   out.push('</body>\n</html>\n');
   return out.join('');
 }

@@ -38,7 +38,7 @@ function ascii(s: string): number[] {
 }
 
 /** Names a format we recognise but do not read, from its magic bytes; undefined if unknown. */
-function otherFormatName(b: Uint8Array): string | undefined {
+export function otherFormatName(b: Uint8Array): string | undefined {
   if (startsWith(b, ascii('GIF87a')) || startsWith(b, ascii('GIF89a'))) return 'GIF';
   if (startsWith(b, ascii('BM')) && b.length >= 18 &&
     [12, 40, 52, 56, 64, 108, 124].includes(b[14] | (b[15] << 8) | (b[16] << 16) | (b[17] << 24))) return 'BMP';
@@ -57,7 +57,8 @@ function otherFormatName(b: Uint8Array): string | undefined {
   return undefined;
 }
 
-function looksLikeText(b: Uint8Array): boolean {
+/** True when the first bytes (up to 512) hold no control characters other than tab, newlines, form feed and escape. */
+export function looksLikeText(b: Uint8Array): boolean {
   const n = Math.min(b.length, 512);
   for (let i = 0; i < n; i++) {
     const c = b[i];
