@@ -25,6 +25,7 @@ import { syntheticDescriptors } from '../../bench/cluster.js';
 import { encodePng, readImageSync } from '../../src/image/index.js';
 import { assetPath, exampleImages } from '../../src/models/index.js';
 import { describeFaces } from '../../src/pipeline/index.js';
+import { readmeRun } from '../helpers/readme.js';
 
 const BIN = 'dist/src/cli/main.js';
 const facemetric = (...args: string[]): { code: number | null; stdout: string; stderr: string } => {
@@ -61,19 +62,6 @@ const dlibLength = (a: Float32Array, b: Float32Array): number => Math.fround(Mat
 const examplesHere = relative(process.cwd(), assetPath('examples')) || '.';
 const fromReadme = (arg: string): string => arg.replace(/^models\/examples(?=\/)/, examplesHere);
 const toReadme = (text: string): string => text.split(`${examplesHere}/`).join('models/examples/');
-
-/**
- * The README's example run `$ npx facemetric COMMAND ... END`: the command's arguments and the
- * lines the README shows under it (up to the next command or the end of the block).
- */
-function readmeRun(command: string, end: string): { args: string[]; lines: string[] } {
-  const readme = readFileSync('README.md', 'utf8').split('\n');
-  const at = readme.findIndex((l) => l.startsWith(`$ npx facemetric ${command} `) && l.endsWith(end));
-  expect(at, `README.md has no run of 'facemetric ${command} ... ${end}'`).toBeGreaterThanOrEqual(0);
-  const lines: string[] = [];
-  for (let i = at + 1; i < readme.length && !readme[i]!.startsWith('$ ') && !readme[i]!.startsWith('```'); i++) lines.push(readme[i]!);
-  return { args: readme[at]!.split(' ').slice(3), lines };
-}
 
 /** `87.5%` as calibrate prints shares. */
 const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
