@@ -25,7 +25,7 @@ import { fsErrorToImageError } from '../image/io.js';
 import { sha256Hex } from '../models/fsutil.js';
 import { EXIT_INPUTS_SKIPPED } from './cluster.js';
 import { describedFaceSource } from './face-pool.js';
-import { collectInputs, type InputProblem } from './inputs.js';
+import { collectInputs, photosAndOtherFiles, type InputProblem } from './inputs.js';
 import { peopleCount, plural } from './report.js';
 
 export interface EnrollOptions {
@@ -99,6 +99,8 @@ export interface EnrollResult {
   /** Photos enrolled before (same path and content). */
   unchanged: string[];
   skipped: InputProblem[];
+  /** Files in the folders walked that are not photos (sidecars, videos), passed over. */
+  otherFiles: number;
 }
 
 /** The person a photo is, by the rules of the module's header. */
@@ -115,7 +117,7 @@ export function personName(file: string, given: string, givenIsFolder: boolean):
  * photos are named through `io.err` as they come.
  */
 export async function enrollPaths(gallery: Gallery, paths: readonly string[], opts: EnrollOptions, io: Io): Promise<EnrollResult> {
-  const result: EnrollResult = { added: [], unchanged: [], skipped: [] };
+  const result: EnrollResult = { added: [], unchanged: [], skipped: [], otherFiles: 0 };
   const skip = (p: InputProblem): void => {
     result.skipped.push(p);
     io.err(`facemetric: ${p.file}: ${p.problem} (skipped)\n`);
@@ -123,8 +125,10 @@ export async function enrollPaths(gallery: Gallery, paths: readonly string[], op
   const todo: { file: string; name: string; sha256: string }[] = [];
   const seen = new Set<string>();
   for (const given of paths) {
-    const { files, problems } = collectInputs([given], opts.exclude ?? []);
+    const { files: found, problems } = collectInputs([given], opts.exclude ?? []);
     problems.forEach(skip);
+    const { photos: files, others } = photosAndOtherFiles(found, [given]);
+    result.otherFiles += others.length;
     let isFolder = false;
     try {
       isFolder = statSync(given).isDirectory();
@@ -208,12 +212,12 @@ export async function runEnroll(galleryFile: string, paths: readonly string[], o
   if (opts.json) {
     io.out(JSON.stringify({
       gallery: galleryFile, people: [...counts].map(([name, faces]) => ({ name, faces })), faces: gallery.size,
-      added: r.added, imported, unchanged: r.unchanged, skipped: r.skipped, written: changed,
+      added: r.added, imported, unchanged: r.unchanged, skipped: r.skipped, otherFiles: r.otherFiles, written: changed,
     }) + '\n');
   } else {
     const lines = r.added.map((a) => `${a.image}: ${a.name} [${a.rect.join(', ')}]`);
     for (const u of r.unchanged) lines.push(`${u}: enrolled already (unchanged)`);
-    const parts = [`${r.added.length} added`, ...(imported > 0 ? [`${imported} imported`] : []), `${r.unchanged.length} already there`, `${r.skipped.length} skipped`];
+    const parts = [`${r.added.length} added`, ...(imported > 0 ? [`${imported} imported`] : []), `${r.unchanged.length} already there`, `${r.skipped.length} skipped`, ...(r.otherFiles > 0 ? [plural(r.otherFiles, 'other file')] : [])];
     lines.push(`${galleryFile}: ${peopleCount(counts.size)}, ${plural(gallery.size, 'face')} (${parts.join(', ')})${changed ? '' : '; unchanged'}`);
     if (opts.exportJson !== undefined) lines.push(`face-api JSON: ${opts.exportJson}`);
     io.out(lines.join('\n') + '\n');

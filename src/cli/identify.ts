@@ -32,7 +32,7 @@ import {
 } from '../gallery/index.js';
 import { enrollPaths, stdio, UNSAVED_GALLERY_MODEL_SHA256, type Io } from './enroll.js';
 import { describedFaceSource } from './face-pool.js';
-import { collectInputs } from './inputs.js';
+import { collectInputs, photosAndOtherFiles } from './inputs.js';
 import { peopleCount, plural } from './report.js';
 
 export interface IdentifyCliOptions {
@@ -120,7 +120,9 @@ export async function runIdentify(paths: readonly string[], opts: IdentifyCliOpt
   if (gallery.size === 0) throw new FacemetricError('the gallery has no faces', { file: opts.gallery! });
   const tolerance = toleranceOf(gallery, opts);
   const matchOpts = { tolerance, top: opts.top ?? 1, ...(opts.match ? { match: opts.match } : {}), ...(opts.approximate ? { approximate: opts.approximate } : {}) };
-  const { files, problems } = collectInputs(paths);
+  const { files: found, problems } = collectInputs(paths);
+  // Sidecars and other files in the folders walked are passed over (counted at the end).
+  const { photos: files, others } = photosAndOtherFiles(found, paths);
   const names = new Map<string, number>();
   let failed = problems.length > 0;
   for (const p of problems) io.err(`facemetric: ${p.file}: ${p.problem} (skipped)\n`);
@@ -157,6 +159,7 @@ export async function runIdentify(paths: readonly string[], opts: IdentifyCliOpt
   } finally {
     await source.close();
   }
+  if (others.length > 0 && !opts.json && !opts.csv) io.err(`facemetric: ${plural(others.length, 'other file')} in the folders passed over (not photos)\n`);
   return failed ? 1 : 0;
 }
 

@@ -17,7 +17,7 @@
  * fails to decode is a damaged photo, not an other file). Everything else is an other file,
  * named by what its first bytes show (an image format facemetric does not read, a video, text).
  */
-import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { fsErrorReason } from '../errors.js';
 import { looksLikeText, otherFormatName } from '../image/decode.js';
@@ -101,4 +101,34 @@ export function otherFileType(file: string, head: Uint8Array): string | undefine
   if (startsWith(head, ascii('ftyp'), 4) || startsWith(head, [0x1a, 0x45, 0xdf, 0xa3]) || (startsWith(head, ascii('RIFF')) && startsWith(head, ascii('AVI '), 8))) return 'video';
   if (looksLikeText(head)) return 'text file';
   return 'data';
+}
+
+/**
+ * The photos among `files` (as collectInputs lists them for `given`), and the other files found
+ * while walking a folder (sidecars, videos: {@link otherFileType} on their first bytes), which
+ * the photo commands pass over quietly. A file named in `given` itself stays among the photos
+ * (the user asked for it: it is read, and refused with the reason when it is not one); so does
+ * a file whose first bytes cannot be read (reading it says why).
+ */
+export function photosAndOtherFiles(files: readonly string[], given: readonly string[]): { photos: string[]; others: { file: string; type: string }[] } {
+  const named = new Set(given.map((g) => resolve(g)));
+  const photos: string[] = [];
+  const others: { file: string; type: string }[] = [];
+  const head = new Uint8Array(SNIFF_BYTES);
+  for (const file of files) {
+    let type: string | undefined;
+    if (!named.has(resolve(file))) {
+      try {
+        const fd = openSync(file, 'r');
+        try {
+          type = otherFileType(file, head.subarray(0, readSync(fd, head, 0, SNIFF_BYTES, 0)));
+        } finally {
+          closeSync(fd);
+        }
+      } catch { /* read again by the caller, who names the problem */ }
+    }
+    if (type === undefined) photos.push(file);
+    else others.push({ file, type });
+  }
+  return { photos, others };
 }

@@ -242,6 +242,25 @@ for u in d['unknown']:
     expectOneLineError(mean.stderr, /--approximate searches the nearest face only; it does not go with --match mean/);
   });
 
+  it('passes over the sidecars and other files of the folders it walks (enroll counts them), but not a file named outright', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'facemetric-sidecars-'));
+    mkdirSync(join(dir, 'known'));
+    copyFileSync(known[0]!, join(dir, 'known', `${person(known[0]!)}.jpg`));
+    writeFileSync(join(dir, 'known', `${person(known[0]!)}.xmp`), '<?xml version="1.0"?><x:xmpmeta xmlns:x="adobe:ns:meta/"/>\n');
+    writeFileSync(join(dir, 'known', 'clip.mp4'), Buffer.from('000000186674797069736f6d', 'hex'));
+    const g = join(dir, 'g.fmg');
+    const e = facemetric('enroll', g, join(dir, 'known'));
+    expect(e.code, e.stderr).toBe(0);
+    expect(e.stderr).toBe('');
+    expect(e.stdout.trimEnd().split('\n').at(-1)).toBe(`${g}: 1 person, 1 face (1 added, 0 already there, 0 skipped, 2 other files)`);
+    const i = facemetric('identify', join(dir, 'known'), '--gallery', g);
+    expect(i.code, i.stderr).toBe(0);
+    expect(i.stderr.trimEnd().split('\n').at(-1)).toBe('facemetric: 2 other files in the folders passed over (not photos)');
+    const named = facemetric('identify', join(dir, 'known', 'clip.mp4'), '--gallery', g);
+    expect(named.code).toBe(1);
+    expect(named.stderr).toMatch(/clip\.mp4: .*\(skipped\)/);
+  });
+
   it('refuses a gallery of another model, a corrupt gallery and wrong arguments, in one line', async () => {
     const other = join(work, 'other.fmg');
     const g = new Gallery({ modelSha256: '0'.repeat(63) + '1' });
