@@ -64,6 +64,8 @@ export interface ClusterCliOptions {
   quiet?: boolean;
   /** Name each photo without faces and each other file on stderr too. */
   verbose?: boolean;
+  /** Each face's descriptor in clusters.json (and --json). */
+  descriptors?: boolean;
   /** The descriptor cache's folder (default: `cache` in the --out folder; none without --out). */
   cache?: string;
   /** No descriptor cache: every photo's faces are found again, nothing is stored. */
@@ -91,6 +93,8 @@ export interface ClusteredFace {
   sha256: string;
   /** The chip's file, relative to the report folder. */
   chip: string;
+  /** With --descriptors: the face's 128 numbers (the float32 values, printed to round-trip). */
+  descriptor?: number[];
 }
 
 /** What a run's files were: the counts of clusters.json's `images`. */
@@ -546,6 +550,7 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
     clusters: numClusters,
     faces: found.map((f, k) => ({
       image: f.image, rect: f.rect, score: f.score, filter: f.filter, label: labels[k]!, person: personOf.get(labels[k]!)!, sha256: f.sha256, chip: f.chip,
+      ...(opts.descriptors ? { descriptor: Array.from(f.descriptor) } : {}),
     })),
     people: people.map((p) => ({ person: p.person, ...(p.name !== undefined ? { name: p.name } : {}), label: p.label, faces: p.faces.length, tile: p.tile, tileSha256: tiles.get(p.person)! })),
     nextPerson,

@@ -10,6 +10,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { readImageSync } from '../../src/image/index.js';
+import { describeFaces } from '../../src/pipeline/index.js';
 import { assetPath, exampleImages, exampleImagesDir } from '../../src/models/index.js';
 import { runHarness, runHarnessJson, type HarnessClusters, type HarnessImage } from '../../src/parity/harness.js';
 import { dlibFloatDistance } from '../../src/cluster/index.js';
@@ -178,6 +179,21 @@ describeParity('facemetric cluster: dlib\'s labels on a folder of photos', () =>
     // from the entry of the first depends on whether the first was finished when it was read.)
     const same = (j: ClustersJson): object => ({ ...j, timings: undefined, report: undefined, cache: undefined, images: { ...j.images, fromCache: undefined } });
     expect(same(JSON.parse(one.stdout) as ClustersJson)).toEqual(same(json));
+  });
+
+  it('--descriptors: each face of clusters.json (and --json) carries its descriptor, bit for bit describeFaces\'s', () => {
+    const out = mkdtempSync(join(tmpdir(), 'facemetric-descriptors-'));
+    const r = facemetric('cluster', '--default', '--descriptors', '--json', '--quiet', '--no-cache', '--out', join(out, 'r'));
+    expect(r.code, r.stderr).toBe(0);
+    const printed = JSON.parse(r.stdout) as ClustersJson;
+    const written = JSON.parse(readFileSync(join(out, 'r', 'clusters.json'), 'utf8')) as ClustersJson;
+    const want = describeFaces(readImageSync(join(exampleImagesDir(), 'faces', 'bald_guys.jpg'))).faces;
+    expect(printed.faces.map((f) => f.rect)).toEqual(want.map((f) => f.rect));
+    for (const [k, f] of printed.faces.entries()) {
+      expect(Float32Array.from(f.descriptor!)).toEqual(want[k]!.descriptor);
+      expect(written.faces[k]!.descriptor).toEqual(f.descriptor);
+    }
+    expect(JSON.parse(facemetric('cluster', '--default', '--json', '--quiet', '--no-cache').stdout).faces[0].descriptor).toBeUndefined();
   });
 
   it('--jitter 2: descriptors averaged over jittered chips still give dlib\'s 4 people of bald_guys.jpg', () => {
