@@ -11,7 +11,7 @@
  * and every 40th photo gets an `.xmp` sidecar. Every draw comes from dlib::rand seeded with the
  * library's seed and the photo's number, so the same i gives the same bytes on any machine.
  */
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { jitterImage } from '../src/image/jitter.js';
@@ -19,6 +19,8 @@ import { readImageSync } from '../src/image/index.js';
 import type { RgbImage } from '../src/image/pixels.js';
 import { exampleImages } from '../src/models/index.js';
 import { DlibRand } from '../src/rand/dlib-rand.js';
+import { benchOutDir } from './against-dlib.js';
+import { runSampled } from './rss.js';
 
 /** What a call made. */
 export interface LibraryMade {
@@ -160,4 +162,65 @@ export function makeLibrary(dir: string, from: number, to: number, seed = 1, pro
     if (progress && (i - from) % 100 === 99) progress(i - from + 1);
   }
   return made;
+}
+
+/**
+ * `npm run bench library` (issue 18): `facemetric cluster` over a generated library of
+ * FACEMETRIC_BENCH_LIBRARY_N photos (default 10,000) into a report folder with its descriptor
+ * cache; 1% new photos added; the re-run into the same folder; and a fresh run (--no-cache) over
+ * the grown library: times, peak RSS (bench/rss.ts), the photos answered from the cache, and
+ * whether the re-run's clusters are the fresh run's (the same partition of the faces, known by
+ * photo and box; the people's numbers differ by design: the re-run keeps the previous ones).
+ */
+export async function libraryBench(): Promise<void> {
+  const n = Number(process.env.FACEMETRIC_BENCH_LIBRARY_N ?? 10_000);
+  const threads = process.env.FACEMETRIC_BENCH_THREADS ?? '2';
+  const dir = benchOutDir('library');
+  const photos = join(dir, 'photos');
+  rmSync(photos, { recursive: true, force: true });
+  const t0 = performance.now();
+  makeLibrary(photos, 0, n, 1, (d) => process.stderr.write(`\rlibrary: making ${d}/${n} photos`));
+  process.stderr.write('\n');
+  console.log(`library: ${n.toLocaleString('en')} photos made in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  const out = join(dir, 'report'), fresh = join(dir, 'fresh');
+  rmSync(out, { recursive: true, force: true });
+  rmSync(fresh, { recursive: true, force: true });
+  const cluster = (to: string, ...more: string[]) => runSampled(['dist/src/cli/main.js', 'cluster', photos, '--out', to, '--threads', threads, '--quiet', ...more]);
+  const first = await cluster(out);
+  const added = Math.max(1, Math.round(n / 100));
+  makeLibrary(photos, n, n + added, 1);
+  const again = await cluster(out);
+  const afterAgain = JSON.parse(readFileSync(join(out, 'clusters.json'), 'utf8')) as LibraryClusters;
+  const full = await cluster(fresh, '--no-cache');
+  const freshJson = JSON.parse(readFileSync(join(fresh, 'clusters.json'), 'utf8')) as LibraryClusters;
+  const same = samePartition(afterAgain, freshJson);
+  console.table([
+    { run: `first: ${n.toLocaleString('en')} photos`, seconds: Number(first.seconds.toFixed(1)), 'peak RSS MB': Math.round(first.peakMb), code: first.code },
+    { run: `re-run: ${added} new photos (1%)`, seconds: Number(again.seconds.toFixed(1)), 'peak RSS MB': Math.round(again.peakMb), code: again.code },
+    { run: 'fresh run on the grown library (--no-cache)', seconds: Number(full.seconds.toFixed(1)), 'peak RSS MB': Math.round(full.peakMb), code: full.code },
+  ]);
+  console.log(`library: ${afterAgain.faces.length.toLocaleString('en')} faces, ${afterAgain.clusters} clusters; the re-run took ${(100 * again.seconds / first.seconds).toFixed(1)}% of the first run's time (${afterAgain.images.fromCache.toLocaleString('en')} photos from the cache); its clusters ${same ? 'are' : 'are NOT'} the fresh run's`);
+  if (!same || first.code !== 0 || again.code !== 0 || full.code !== 0) process.exitCode = 1;
+}
+
+interface LibraryClusters {
+  clusters: number;
+  faces: { image: string; rect: number[]; label: number }[];
+  images: { fromCache: number };
+}
+
+/** Whether two runs put the same faces (by photo and box) together. */
+export function samePartition(a: LibraryClusters, b: LibraryClusters): boolean {
+  const key = (f: { image: string; rect: number[] }): string => `${basename(f.image)} ${f.rect.join(',')}`;
+  if (a.faces.length !== b.faces.length) return false;
+  const labelB = new Map(b.faces.map((f) => [key(f), f.label]));
+  const aToB = new Map<number, number>(), bToA = new Map<number, number>();
+  for (const f of a.faces) {
+    const lb = labelB.get(key(f));
+    if (lb === undefined) return false;
+    if ((aToB.get(f.label) ?? lb) !== lb || (bToA.get(lb) ?? f.label) !== f.label) return false;
+    aToB.set(f.label, lb);
+    bToA.set(lb, f.label);
+  }
+  return true;
 }

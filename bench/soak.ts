@@ -12,7 +12,6 @@
  * DIR/photos (default test/parity/out/bench-soak, the benches' folder) and only the missing photos
  * are made on a later run.
  */
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { drawLine } from '../src/image/draw.js';
@@ -20,18 +19,9 @@ import { encodePng } from '../src/image/encode.js';
 import type { RgbImage } from '../src/image/pixels.js';
 import { benchOutDir } from './against-dlib.js';
 import { makeLibrary, photoName } from './library.js';
+import { runSampled, type RssSample } from './rss.js';
 
-interface Sample { s: number; mb: number }
-
-/** VmRSS of process `pid` in MB, or undefined once it is gone. */
-function rssMb(pid: number): number | undefined {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
+type Sample = RssSample;
 
 const median = (v: number[]): number => {
   const s = [...v].sort((a, b) => a - b);
@@ -74,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
   const photos = join(dir, 'photos');
   // About 3.1 faces a photo are found in the generated library (group photos of 2-9 chips: 4 in 10).
   const n = Math.ceil(faces / 3.1);
-  let t0 = performance.now();
+  const t0 = performance.now();
   const made = makeLibrary(photos, 0, n, 1, (done) => process.stderr.write(`\rsoak: making the library ${done}/${n} photos`));
   process.stderr.write('\n');
   const probe = join(photos, 'zz-probe-same-as-photo-000000.jpg');
@@ -83,16 +73,7 @@ async function main(argv: string[]): Promise<number> {
 
   const out = join(dir, 'report');
   rmSync(out, { recursive: true, force: true });
-  t0 = performance.now();
-  const child = spawn(process.execPath, ['dist/src/cli/main.js', 'cluster', photos, '--out', out, '--no-cache', '--descriptors', '--threads', threads, '--quiet'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const samples: Sample[] = [];
-  const timer = setInterval(() => {
-    const mb = rssMb(child.pid!);
-    if (mb !== undefined) samples.push({ s: (performance.now() - t0) / 1000, mb });
-  }, 1000);
-  const code = await new Promise<number | null>((res) => child.on('exit', res));
-  clearInterval(timer);
-  const seconds = (performance.now() - t0) / 1000;
+  const { code, seconds, samples } = await runSampled(['dist/src/cli/main.js', 'cluster', photos, '--out', out, '--no-cache', '--descriptors', '--threads', threads, '--quiet']);
   if (code !== 0 || !existsSync(join(out, 'clusters.json'))) {
     console.log(`soak: cluster exited with code ${code}`);
     return 1;
