@@ -24,6 +24,7 @@
 #include <dlib/revision.h>
 
 #include <link.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <climits>
@@ -202,6 +203,66 @@ static int cmd_decode(const args_t& a) {
     save_png(img, a.pos[1]);
     std::cout << "{\"image\":" << json_quote(a.pos[0]) << ",\"width\":" << img.nc()
               << ",\"height\":" << img.nr() << "}\n";
+    return 0;
+}
+
+// For the damaged-JPEG tests: loads each file with dlib's load_image and prints one line per
+// file: the size and the CRC-32 of its RGB bytes (row-major, r g b), or dlib's exception message;
+// plus what libjpeg wrote to stderr meanwhile (its default emit_message prints the first warning).
+static uint32_t crc32_bytes(const unsigned char* p, size_t n) {
+    static uint32_t table[256];
+    static bool ready = false;
+    if (!ready) {
+        for (uint32_t i = 0; i < 256; i++) {
+            uint32_t c = i;
+            for (int k = 0; k < 8; k++) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            table[i] = c;
+        }
+        ready = true;
+    }
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) c = table[(c ^ p[i]) & 0xFF] ^ (c >> 8);
+    return c ^ 0xFFFFFFFFu;
+}
+
+static int cmd_load_report(const args_t& a) {
+    if (a.pos.empty()) throw usage_error("load-report IMAGE...");
+    for (const std::string& path : a.pos) {
+        std::fflush(stderr);
+        FILE* capture = std::tmpfile();
+        const int saved = dup(2);
+        dup2(fileno(capture), 2);
+        image_t img;
+        std::string error;
+        try {
+            load_image(img, path);
+        } catch (const std::exception& e) {
+            error = e.what();
+        }
+        std::fflush(stderr);
+        dup2(saved, 2);
+        close(saved);
+        std::string said;
+        std::rewind(capture);
+        for (int ch; (ch = std::fgetc(capture)) != EOF;) said.push_back(static_cast<char>(ch));
+        std::fclose(capture);
+        std::cout << "{\"image\":" << json_quote(path);
+        if (error.empty()) {
+            std::vector<unsigned char> rgb;
+            rgb.reserve(static_cast<size_t>(img.size()) * 3);
+            for (long r = 0; r < img.nr(); r++)
+                for (long c = 0; c < img.nc(); c++) {
+                    rgb.push_back(img(r, c).red);
+                    rgb.push_back(img(r, c).green);
+                    rgb.push_back(img(r, c).blue);
+                }
+            std::cout << ",\"width\":" << img.nc() << ",\"height\":" << img.nr()
+                      << ",\"crc32\":" << crc32_bytes(rgb.data(), rgb.size());
+        } else {
+            std::cout << ",\"error\":" << json_quote(error);
+        }
+        std::cout << ",\"stderr\":" << json_quote(said) << "}\n";
+    }
     return 0;
 }
 
@@ -423,6 +484,7 @@ static void help() {
         "  blas                               the BLAS and LAPACK files this process loaded (JSON)\n"
         "  export-detector OUT.svm            serialize(get_frontal_face_detector())\n"
         "  decode IN OUT.png                  dlib's load_image, written as PNG\n"
+        "  load-report IMAGE...               dlib's load_image: size + CRC-32 of the pixels, or its error\n"
         "  write-net OUT.dat [--affine conv|fc] [--clean 0|1] [--from NET]\n"
         "                                     serialize a face ResNet made as dlib made its model\n"
         "  write-zoo DIR | write-encodings OUT | write-random-floats OUT N\n"
@@ -453,6 +515,7 @@ int main(int argc, char** argv) {
         if (cmd == "blas") return cmd_blas();
         if (cmd == "export-detector") return cmd_export_detector(a);
         if (cmd == "decode") return cmd_decode(a);
+        if (cmd == "load-report") return cmd_load_report(a);
         if (cmd == "detect") return cmd_pipeline(a, 1);
         if (cmd == "landmarks") return cmd_pipeline(a, 2);
         if (cmd == "describe") return cmd_pipeline(a, 3);

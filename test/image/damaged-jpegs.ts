@@ -1,0 +1,127 @@
+/**
+ * A deterministic set of damaged JPEGs for the tests of the decoder's libjpeg-style recovery
+ * (test/image/jpeg-damaged.test.ts against recorded dlib results, test/parity/jpeg-damaged-parity.test.ts
+ * against live dlib): copies of small generated fixtures (test/image/fixtures/jpeg: baseline 4:2:0
+ * and 4:4:4, restart intervals, greyscale, progressive) and of two example photos, with
+ * - truncations at many points (inside the headers, the entropy-coded data, just before EOI);
+ * - bit flips in the entropy-coded data (1 to 3 bits);
+ * - zeroed runs (4 to 64 bytes) in the entropy-coded data;
+ * - in files with restart intervals: an RSTn marker removed, or changed to another RSTn.
+ * The set depends only on the source files and the seeds below.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exampleImagesDir } from '../../src/models/index.js';
+import { rngU32 } from '../helpers/random.js';
+
+/** One damaged copy: a file name saying how it was made, and its bytes. */
+export interface DamagedJpeg {
+  name: string;
+  bytes: Uint8Array;
+}
+
+const FIXTURES = new URL('./fixtures/jpeg/', import.meta.url);
+
+/** Sources: fixture names, then example photos (path under the examples directory). */
+const FIXTURE_SOURCES = [
+  '420.jpg', '444.jpg', '129x97-420.jpg', '420-restart-1.jpg', '420-restart-3.jpg', '444-restart-row.jpg',
+  'grey.jpg', 'grey-restart-2.jpg', '420-progressive.jpg', '444-progressive.jpg', 'grey-progressive.jpg',
+  '420-progressive-restart-2.jpg',
+];
+const PHOTO_SOURCES = ['video_frames/frame_000100.jpg', 'faces/2008_001009.jpg'];
+
+/** [start, end) of each scan's entropy-coded data (restart markers included), and the RSTn positions. */
+export function entropyRanges(b: Uint8Array): { scans: Array<[number, number]>; restarts: number[] } {
+  const scans: Array<[number, number]> = [];
+  const restarts: number[] = [];
+  let p = 2;
+  while (p + 4 <= b.length) {
+    if (b[p] !== 0xff) { p++; continue; }
+    const m = b[p + 1];
+    if (m === 0xd9) break;
+    if (m === 0xff || m === 0x00 || (m >= 0xd0 && m <= 0xd7)) { p++; continue; }
+    const len = (b[p + 2] << 8) | b[p + 3];
+    p += 2 + len;
+    if (m !== 0xda) continue;
+    const start = p;
+    while (p + 1 < b.length) {
+      if (b[p] === 0xff && b[p + 1] !== 0x00 && b[p + 1] !== 0xff) {
+        if (b[p + 1] >= 0xd0 && b[p + 1] <= 0xd7) { restarts.push(p); p += 2; continue; }
+        break;
+      }
+      p++;
+    }
+    scans.push([start, p]);
+  }
+  return { scans, restarts };
+}
+
+function damage(name: string, src: Uint8Array, seed: number, photo: boolean): DamagedJpeg[] {
+  const out: DamagedJpeg[] = [];
+  const next = rngU32(seed);
+  const below = (n: number): number => Math.floor((next() / 4294967296) * n);
+  const { scans, restarts } = entropyRanges(src);
+  const stem = name.replace(/\.jpg$/, '').replace(/\//g, '-');
+  const dataAt = (): number => {
+    const [s, e] = scans[below(scans.length)];
+    return s + below(e - s);
+  };
+  const n = src.length;
+  // Truncations: evenly spread over the file, plus a few just before the end.
+  const cuts = new Set<number>();
+  const spread = photo ? 6 : 8;
+  for (let i = 1; i <= spread; i++) cuts.add(Math.floor((n * i) / (spread + 1)));
+  for (const k of [2, 3, 5, 40]) if (n - k > 4) cuts.add(n - k);
+  cuts.add(scans[0][0] + 1);
+  for (const cut of [...cuts].sort((a, b) => a - b)) out.push({ name: `${stem}-cut${cut}.jpg`, bytes: src.slice(0, cut) });
+  // Bit flips.
+  const flips = photo ? 6 : 8;
+  for (let i = 0; i < flips; i++) {
+    const b = src.slice();
+    const count = 1 + below(3);
+    const where: string[] = [];
+    for (let k = 0; k < count; k++) {
+      const at = dataAt();
+      const bit = below(8);
+      b[at] ^= 1 << bit;
+      where.push(`${at}.${bit}`);
+    }
+    out.push({ name: `${stem}-flip${where.join('_')}.jpg`, bytes: b });
+  }
+  // Zeroed runs.
+  const runs = photo ? 3 : 4;
+  for (let i = 0; i < runs; i++) {
+    const b = src.slice();
+    const at = dataAt();
+    const len = 4 + below(61);
+    b.fill(0, at, Math.min(at + len, n - 2));
+    out.push({ name: `${stem}-zero${at}+${len}.jpg`, bytes: b });
+  }
+  // Restart markers removed or renumbered.
+  if (restarts.length > 0) {
+    for (let i = 0; i < 3; i++) {
+      const at = restarts[below(restarts.length)];
+      const b = new Uint8Array(n - 2);
+      b.set(src.subarray(0, at));
+      b.set(src.subarray(at + 2), at);
+      out.push({ name: `${stem}-norst${at}.jpg`, bytes: b });
+    }
+    for (let i = 0; i < 3; i++) {
+      const at = restarts[below(restarts.length)];
+      const b = src.slice();
+      const to = 0xd0 + ((b[at + 1] - 0xd0 + 1 + below(7)) & 7);
+      b[at + 1] = to;
+      out.push({ name: `${stem}-rst${at}to${(to - 0xd0).toString()}.jpg`, bytes: b });
+    }
+  }
+  return out;
+}
+
+/** The damaged set, in a fixed order with unique names. */
+export function damagedJpegs(): DamagedJpeg[] {
+  const out: DamagedJpeg[] = [];
+  FIXTURE_SOURCES.forEach((f, i) => out.push(...damage(f, new Uint8Array(readFileSync(new URL(f, FIXTURES))), 1000 + i, false)));
+  PHOTO_SOURCES.forEach((f, i) => out.push(...damage(f, new Uint8Array(readFileSync(join(exampleImagesDir(), f))), 2000 + i, true)));
+  const seen = new Set<string>();
+  return out.filter((d) => (seen.has(d.name) ? false : (seen.add(d.name), true)));
+}
