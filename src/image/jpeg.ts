@@ -194,30 +194,29 @@ export function decodeJpeg(bytes: Uint8Array, maxPixels: number, file: string | 
   };
   const info = scanJpeg(bytes);
   const frame = info.frame;
-  if (frame === undefined) {
-    if (!info.complete) fail('truncated JPEG (no end-of-image marker)');
-    fail('corrupt JPEG (no frame header)');
+  if (frame !== undefined) {
+    checkDimensions(frame.width, frame.height, maxPixels, file);
+    const unsupported = processName(frame.marker);
+    if (unsupported !== undefined) fail(`unsupported ${unsupported}; facemetric reads baseline and progressive JPEG`);
+    if (frame.precision !== 8) fail(`unsupported JPEG with ${frame.precision}-bit samples; facemetric reads 8-bit JPEG`);
+    if (frame.components === 4 && !info.adobe) fail('unsupported JPEG colour space (4 components without an Adobe marker)');
+    if (frame.components !== 1 && frame.components !== 3 && frame.components !== 4) {
+      fail(`unsupported JPEG colour space (${frame.components} components)`);
+    }
   }
-  checkDimensions(frame.width, frame.height, maxPixels, file);
-  const unsupported = processName(frame.marker);
-  if (unsupported !== undefined) fail(`unsupported ${unsupported}; facemetric reads baseline and progressive JPEG`);
-  if (frame.precision !== 8) fail(`unsupported JPEG with ${frame.precision}-bit samples; facemetric reads 8-bit JPEG`);
-  if (frame.components === 4 && !info.adobe) fail('unsupported JPEG colour space (4 components without an Adobe marker)');
-  if (frame.components !== 1 && frame.components !== 3 && frame.components !== 4) {
-    fail(`unsupported JPEG colour space (${frame.components} components)`);
+  // libjpeg substitutes the standard tables for Motion-JPEG frames without DHT; this decoder does not.
+  if (frame !== undefined && info.complete && info.quantTables && !info.huffmanTables) {
+    fail('unsupported JPEG without Huffman tables (a Motion-JPEG frame?)');
   }
-  if (info.frameCount > 1) fail('unsupported JPEG (more than one frame)');
-  if (!info.complete) fail('truncated JPEG (no end-of-image marker)');
-  if (info.badSegmentAt !== undefined) fail(`corrupt JPEG (bad segment length at byte ${info.badSegmentAt})`);
-  if (!info.quantTables) fail('corrupt JPEG (no quantisation tables)');
-  // libjpeg substitutes the standard tables for Motion-JPEG frames without DHT; jpeg-js cannot.
-  if (!info.huffmanTables) fail('unsupported JPEG without Huffman tables (a Motion-JPEG frame?)');
 
   if (opts.decoder !== 'jpeg-js') {
     try {
-      const { width, height, data } = decodeJpegExact(bytes);
-      return { width, height, data, channels: 3 };
+      const { width, height, data, warnings } = decodeJpegExact(bytes, {
+        checkSize: (w, h) => checkDimensions(w, h, maxPixels, file),
+      });
+      return warnings.length > 0 ? { width, height, data, channels: 3, warnings } : { width, height, data, channels: 3 };
     } catch (err) {
+      if (err instanceof ImageError) throw err;
       if (err instanceof JpegDataError) fail(`corrupt JPEG data (${err.message})`, err);
       if (!(err instanceof JpegUnsupportedError)) {
         if (err instanceof RangeError) fail(`corrupt JPEG data (out of memory: ${err.message})`, err);
@@ -227,6 +226,16 @@ export function decodeJpeg(bytes: Uint8Array, maxPixels: number, file: string | 
       // CMYK/YCCK or non-integral sampling ratios: jpeg-js below.
     }
   }
+
+  // jpeg-js takes only intact files.
+  if (frame === undefined) {
+    if (!info.complete) fail('truncated JPEG (no end-of-image marker)');
+    fail('corrupt JPEG (no frame header)');
+  }
+  if (info.frameCount > 1) fail('unsupported JPEG (more than one frame)');
+  if (!info.complete) fail('truncated JPEG (no end-of-image marker)');
+  if (info.badSegmentAt !== undefined) fail(`corrupt JPEG (bad segment length at byte ${info.badSegmentAt})`);
+  if (!info.quantTables) fail('corrupt JPEG (no quantisation tables)');
 
   // jpeg-js, unlike libjpeg, stops at stray bytes between segments: leave them out.
   let input = bytes;

@@ -2,6 +2,7 @@ import { deflateSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { ImageError } from '../../src/errors.js';
 import { decodeImage, DEFAULT_MAX_PIXELS } from '../../src/image/index.js';
+import { crc32 } from '../../src/image/crc32.js';
 import { decodeJpeg } from '../../src/image/jpeg.js';
 import {
   buildPng, chunk, concat, encodeJpeg, findChunk, findMarker, ihdr, PNG_SIG, quadrants, rawImageData, type PngSpec,
@@ -92,15 +93,9 @@ const BAD_FILES: Array<[string, Uint8Array, string]> = [
     'huge.png: image is 2147483647x2147483647 = 4611686014132420609 pixels, over the limit of 100000000 (raise it with --max-pixels)'],
 
   // JPEG
-  ['cut.jpg', GOOD_JPEG.subarray(0, GOOD_JPEG.length - 40), 'cut.jpg: truncated JPEG (no end-of-image marker)'],
-  ['noeoi.jpg', GOOD_JPEG.subarray(0, GOOD_JPEG.length - 2), 'noeoi.jpg: truncated JPEG (no end-of-image marker)'],
-  ['header.jpg', GOOD_JPEG.subarray(0, 100), 'header.jpg: truncated JPEG (no end-of-image marker)'],
+  ['header.jpg', GOOD_JPEG.subarray(0, 100), 'header.jpg: corrupt JPEG data (JPEG datastream contains no image)'],
   ['soi.jpg', Uint8Array.of(0xff, 0xd8), 'soi.jpg: truncated JPEG (no end-of-image marker)'],
-  ['garbage.jpg', concat(GOOD_JPEG.subarray(0, scanDataStart(GOOD_JPEG)), new Uint8Array(100).map((_, i) => (i % 2 ? 0 : 0xff)), Uint8Array.of(0xff, 0xd9)),
-    'garbage.jpg: corrupt JPEG data (invalid Huffman code in the image data)'],
-  ['shortscan.jpg', concat(GOOD_JPEG.subarray(0, scanDataStart(GOOD_JPEG)), new Uint8Array(3).fill(0x55), Uint8Array.of(0xff, 0xd9)),
-    'shortscan.jpg: corrupt JPEG data (image data ends early, at marker ffd9)'],
-  ['noframe.jpg', Uint8Array.of(0xff, 0xd8, 0xff, 0xd9), 'noframe.jpg: corrupt JPEG (no frame header)'],
+  ['noframe.jpg', Uint8Array.of(0xff, 0xd8, 0xff, 0xd9), 'noframe.jpg: corrupt JPEG data (JPEG datastream contains no image)'],
   ['zeroheight.jpg', setSofSize(32, 0), 'zeroheight.jpg: image has zero width or height (32x0)'],
   ['bomb.jpg', setSofSize(65535, 65535),
     'bomb.jpg: image is 65535x65535 = 4294836225 pixels, over the limit of 100000000 (raise it with --max-pixels)'],
@@ -138,6 +133,31 @@ describe('bad files give one-line ImageErrors naming the file and the problem', 
 
   test('without a file name the message is just the problem', () => {
     expect(() => decodeImage(new Uint8Array(0))).toThrow(new ImageError('empty file (0 bytes)'));
+  });
+});
+
+// Damaged JPEGs libjpeg decodes with a warning (and so dlib's load_image): the size, the CRC-32 of
+// dlib's pixels (harness load-report) and libjpeg's first warning (what dlib printed to stderr).
+const DAMAGED_JPEGS: Array<[string, Uint8Array, number, string]> = [
+  ['cut.jpg', GOOD_JPEG.subarray(0, GOOD_JPEG.length - 40), 2676025360, 'Premature end of JPEG file'],
+  ['noeoi.jpg', GOOD_JPEG.subarray(0, GOOD_JPEG.length - 2), 3482018884, 'Premature end of JPEG file'],
+  ['garbage.jpg', concat(GOOD_JPEG.subarray(0, scanDataStart(GOOD_JPEG)), new Uint8Array(100).map((_, i) => (i % 2 ? 0 : 0xff)), Uint8Array.of(0xff, 0xd9)),
+    1331005649, 'Corrupt JPEG data: bad Huffman code'],
+  ['shortscan.jpg', concat(GOOD_JPEG.subarray(0, scanDataStart(GOOD_JPEG)), new Uint8Array(3).fill(0x55), Uint8Array.of(0xff, 0xd9)),
+    1293932425, 'Corrupt JPEG data: premature end of data segment'],
+];
+
+describe('damaged JPEGs decode as libjpeg decodes them, with its warnings', () => {
+  for (const [file, bytes, crc, warning] of DAMAGED_JPEGS) {
+    test(file, () => {
+      const img = decodeImage(bytes, { file, applyExifOrientation: false });
+      expect([img.width, img.height, crc32(img.data)]).toEqual([32, 16, crc]);
+      expect(img.warnings?.[0]).toBe(warning);
+    });
+  }
+
+  test('an intact JPEG has no warnings', () => {
+    expect(decodeImage(GOOD_JPEG).warnings).toBeUndefined();
   });
 });
 
