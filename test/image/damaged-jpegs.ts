@@ -2,7 +2,9 @@
  * A deterministic set of damaged JPEGs for the tests of the decoder's libjpeg-style recovery
  * (test/image/jpeg-damaged.test.ts against recorded dlib results, test/parity/jpeg-damaged-parity.test.ts
  * against live dlib): copies of small generated fixtures (test/image/fixtures/jpeg: baseline 4:2:0
- * and 4:4:4, restart intervals, greyscale, progressive) and of two example photos, with
+ * and 4:4:4, restart intervals, greyscale, progressive), of three larger progressive ones
+ * (fixtures/damaged: 4:2:0, 4:2:2 with restarts, greyscale; more truncation points, for libjpeg's
+ * block smoothing) and of two example photos, with
  * - truncations at many points (inside the headers, the entropy-coded data, just before EOI);
  * - bit flips in the entropy-coded data (1 to 3 bits);
  * - zeroed runs (4 to 64 bytes) in the entropy-coded data;
@@ -12,6 +14,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exampleImagesDir } from '../../src/models/index.js';
+import { decodeImage } from '../../src/image/index.js';
+import { crc32 } from '../../src/image/crc32.js';
 import { rngU32 } from '../helpers/random.js';
 
 /** One damaged copy: a file name saying how it was made, and its bytes. */
@@ -21,6 +25,7 @@ export interface DamagedJpeg {
 }
 
 const FIXTURES = new URL('./fixtures/jpeg/', import.meta.url);
+const DAMAGED_SOURCES = new URL('./fixtures/damaged/', import.meta.url);
 
 /** Sources: fixture names, then example photos (path under the examples directory). */
 const FIXTURE_SOURCES = [
@@ -28,6 +33,7 @@ const FIXTURE_SOURCES = [
   'grey.jpg', 'grey-restart-2.jpg', '420-progressive.jpg', '444-progressive.jpg', 'grey-progressive.jpg',
   '420-progressive-restart-2.jpg',
 ];
+const PROGRESSIVE_SOURCES = ['160x120-420-progressive.jpg', '96x80-422-progressive-restart-3.jpg', '100x90-grey-progressive.jpg'];
 const PHOTO_SOURCES = ['video_frames/frame_000100.jpg', 'faces/2008_001009.jpg'];
 
 /** [start, end) of each scan's entropy-coded data (restart markers included), and the RSTn positions. */
@@ -56,7 +62,7 @@ export function entropyRanges(b: Uint8Array): { scans: Array<[number, number]>; 
   return { scans, restarts };
 }
 
-function damage(name: string, src: Uint8Array, seed: number, photo: boolean): DamagedJpeg[] {
+function damage(name: string, src: Uint8Array, seed: number, photo: boolean, spread = photo ? 6 : 8): DamagedJpeg[] {
   const out: DamagedJpeg[] = [];
   const next = rngU32(seed);
   const below = (n: number): number => Math.floor((next() / 4294967296) * n);
@@ -69,7 +75,6 @@ function damage(name: string, src: Uint8Array, seed: number, photo: boolean): Da
   const n = src.length;
   // Truncations: evenly spread over the file, plus a few just before the end.
   const cuts = new Set<number>();
-  const spread = photo ? 6 : 8;
   for (let i = 1; i <= spread; i++) cuts.add(Math.floor((n * i) / (spread + 1)));
   for (const k of [2, 3, 5, 40]) if (n - k > 4) cuts.add(n - k);
   cuts.add(scans[0][0] + 1);
@@ -121,7 +126,73 @@ function damage(name: string, src: Uint8Array, seed: number, photo: boolean): Da
 export function damagedJpegs(): DamagedJpeg[] {
   const out: DamagedJpeg[] = [];
   FIXTURE_SOURCES.forEach((f, i) => out.push(...damage(f, new Uint8Array(readFileSync(new URL(f, FIXTURES))), 1000 + i, false)));
+  PROGRESSIVE_SOURCES.forEach((f, i) => out.push(...damage(f, new Uint8Array(readFileSync(new URL(f, DAMAGED_SOURCES))), 1500 + i, false, 16)));
   PHOTO_SOURCES.forEach((f, i) => out.push(...damage(f, new Uint8Array(readFileSync(join(exampleImagesDir(), f))), 2000 + i, true)));
   const seen = new Set<string>();
   return out.filter((d) => (seen.has(d.name) ? false : (seen.add(d.name), true)));
+}
+
+/**
+ * What dlib's load_image did with a file (harness load-report): the size and CRC-32 of its pixels,
+ * or the message of libjpeg's error; and the first warning libjpeg printed ('' for none).
+ */
+export interface DlibOutcome {
+  width?: number;
+  height?: number;
+  crc32?: number;
+  error?: string;
+  warning: string;
+}
+
+/** dlib's exception text around libjpeg's message. */
+const DLIB_PREFIX = 'jpeg_loader: error while loading image: ';
+
+/** A harness load-report line as a {@link DlibOutcome}. */
+export function dlibOutcome(line: { width?: number; height?: number; crc32?: number; error?: string; stderr: string }): DlibOutcome {
+  const warning = line.stderr.split('\n')[0] ?? '';
+  if (line.error !== undefined) return { error: line.error.startsWith(DLIB_PREFIX) ? line.error.slice(DLIB_PREFIX.length) : line.error, warning };
+  return { width: line.width, height: line.height, crc32: line.crc32, warning };
+}
+
+/** What facemetric does with a file, in the same terms (error: the ImageError's message). */
+export function ourOutcome(d: DamagedJpeg): { width?: number; height?: number; crc32?: number; error?: string; warnings: string[] } {
+  try {
+    const img = decodeImage(d.bytes, { file: d.name, applyExifOrientation: false });
+    return { width: img.width, height: img.height, crc32: crc32(img.data), warnings: img.warnings ?? [] };
+  } catch (e) {
+    return { error: (e as Error).message, warnings: [] };
+  }
+}
+
+/**
+ * Compares facemetric with dlib over the set; returns the counts, a line per file where they part
+ * (`differences`: empty when every file dlib decodes gives identical pixels and every file dlib
+ * refuses is refused for libjpeg's reason), and a line per decoded file whose first warning is not
+ * the one libjpeg printed (`warnings`).
+ */
+export function compareWithDlib(set: DamagedJpeg[], dlib: DlibOutcome[]): { decodedByDlib: number; decodedByUs: number; identical: number; differences: string[]; warnings: string[] } {
+  let decodedByDlib = 0;
+  let decodedByUs = 0;
+  let identical = 0;
+  const differences: string[] = [];
+  const warnings: string[] = [];
+  set.forEach((d, i) => {
+    const want = dlib[i];
+    const got = ourOutcome(d);
+    if (want.error === undefined) decodedByDlib++;
+    if (got.error === undefined) decodedByUs++;
+    if (want.error === undefined) {
+      if (got.error !== undefined) differences.push(`${d.name}: dlib decodes it, we refuse it (${got.error})`);
+      else if (got.width !== want.width || got.height !== want.height || got.crc32 !== want.crc32) differences.push(`${d.name}: pixels differ`);
+      else identical++;
+    } else if (got.error === undefined) {
+      differences.push(`${d.name}: dlib refuses it (${want.error}), we decode it`);
+    } else if (!got.error.endsWith(`(${want.error})`)) {
+      differences.push(`${d.name}: refused for another reason: dlib ${want.error}; we ${got.error}`);
+    }
+    if (want.error === undefined && (got.warnings[0] ?? '') !== want.warning) {
+      warnings.push(`${d.name}: first warning ${JSON.stringify(got.warnings[0] ?? '')}, libjpeg's ${JSON.stringify(want.warning)}`);
+    }
+  });
+  return { decodedByDlib, decodedByUs, identical, differences, warnings };
 }
