@@ -39,6 +39,7 @@ import { collectInputs, type InputProblem } from './inputs.js';
 import { defaultThreads, inProcessSource, useWorkers, workerSource } from './face-pool.js';
 import { ProgressBar, progressMode, type ProgressSink } from './progress.js';
 import { MAX_TILE_CHIPS, peopleCount, plural, renderReportHtml, tileChips, type ReportPerson } from './report.js';
+import { decodeWarning } from './find-faces.js';
 
 export interface ClusterCliOptions {
   threshold?: number;
@@ -206,6 +207,7 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
   try {
     for await (const outcome of source.outcomes(files)) {
       const file = outcome.file;
+      if ('result' in outcome && outcome.result.warnings !== undefined) { bar.finish(); io.err.write(decodeWarning(file, outcome.result.warnings)); }
       if ('problem' in outcome) {
         skip({ file, problem: outcome.problem });
       } else if (outcome.result.faces.length === 0) {

@@ -23,7 +23,7 @@ import { Gallery, faceModelSha256, openGallery, readGalleryJson, saveGallery, wr
 import { sha256Hex } from '../models/fsutil.js';
 import { EXIT_INPUTS_SKIPPED } from './cluster.js';
 import { describedFaceSource } from './face-pool.js';
-import { problemOf } from './find-faces.js';
+import { decodeWarning, problemOf } from './find-faces.js';
 import { collectInputs, type InputProblem } from './inputs.js';
 import { peopleCount, plural } from './report.js';
 
@@ -141,6 +141,7 @@ export async function enrollPaths(gallery: Gallery, paths: readonly string[], op
     let k = 0;
     for await (const outcome of source.outcomes(todo.map((t) => t.file))) {
       const item = todo[k++]!;
+      if ('result' in outcome) io.err(decodeWarning(item.file, outcome.result.warnings));
       if ('problem' in outcome) {
         skip({ file: item.file, problem: outcome.problem });
         continue;

@@ -34,6 +34,7 @@ import { enrollPaths, stdio, type Io } from './enroll.js';
 import { describedFaceSource } from './face-pool.js';
 import { collectInputs } from './inputs.js';
 import { peopleCount, plural } from './report.js';
+import { decodeWarning } from './find-faces.js';
 
 export interface IdentifyCliOptions {
   gallery?: string;
@@ -122,6 +123,7 @@ export async function runIdentify(paths: readonly string[], opts: IdentifyCliOpt
   for (const note of source.notes) io.err(`facemetric: note: ${note}\n`);
   try {
     for await (const outcome of source.outcomes(files)) {
+      if ('result' in outcome) io.err(decodeWarning(outcome.file, outcome.result.warnings));
       if ('problem' in outcome) {
         failed = true;
         io.err(`facemetric: ${outcome.file}: ${outcome.problem} (skipped)\n`);
