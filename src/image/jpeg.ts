@@ -17,24 +17,24 @@
  *   decodes them.
  * `decodeJpeg(..., { decoder: 'jpeg-js' })` forces jpeg-js (benchmarks and tests).
  *
+ * Damaged files are decoded as libjpeg decodes them (missing data grey, see ./jpeg/decoder.ts);
+ * the result then carries libjpeg's warnings in `warnings`. Where libjpeg fails, the error is
+ * "corrupt JPEG data (<libjpeg's message>)".
+ *
  * Deliberate differences from dlib, all in the direction of failing clearly:
- * - A JPEG without an end-of-image marker (`FF D9`) is an error, "truncated JPEG (no
- *   end-of-image marker)". libjpeg only warns "Premature end of JPEG file" and dlib returns an
- *   image whose missing rows are grey; for face recognition a half-grey photo silently gives
- *   wrong results, so we refuse it. Bytes after the EOI marker are ignored (some cameras append
- *   data there). Likewise entropy-coded data that ends early (at a marker), an invalid Huffman
- *   code and a missing restart marker are errors here, warnings in libjpeg.
  * - Lossless, hierarchical, arithmetic-coded and 12-bit JPEGs are refused up front with a
  *   specific message (libjpeg-turbo reads arithmetic-coded ones; they are rare).
- * - libjpeg's inter-block smoothing of progressive JPEGs whose scans stop before every
- *   coefficient is complete is not reproduced (no real encoder writes such files).
+ * - A JPEG with quantisation tables but no Huffman tables (a Motion-JPEG frame; libjpeg
+ *   substitutes the standard tables) is refused.
+ * - jpeg-js, for CMYK/YCCK and non-integral sampling ratios, takes intact files only.
  *
  * Like libjpeg, stray bytes between segments are skipped.
  *
  * Before decoding, the marker structure is walked here (segments up to each SOS, entropy-coded
  * data up to the next marker, until EOI) to find the frame header (SOFn), the EXIF APP1
  * segment and the EOI; the SOFn dimensions are checked against the pixel limit before anything
- * is allocated. jpeg-js's own `maxResolutionInMP` / `maxMemoryUsageInMB` limits are set from the
+ * is allocated (and again by the decoder, on the frame header libjpeg's reading finds).
+ * jpeg-js's own `maxResolutionInMP` / `maxMemoryUsageInMB` limits are set from the
  * checked size so they never fire first with a message of their own.
  */
 import jpegjs from 'jpeg-js';
