@@ -38,8 +38,7 @@ describeParity('damaged JPEGs: dlib\'s load_image pixels, refusals and first war
     const r = compareWithDlib(set, dlib);
     process.stdout.write(`damaged JPEGs: ${set.length}, dlib decodes ${r.decodedByDlib}, facemetric ${r.decodedByUs}, identical ${r.identical}\n`);
     expect(r.differences).toEqual([]);
-    // Interim: the warnings' byte counts depend on how far libjpeg's bit reader had read ahead.
-    expect(r.warnings.length).toBeLessThanOrEqual(68);
+    expect(r.warnings).toEqual([]);
     expect(r.identical).toBe(r.decodedByDlib);
   }, 300_000);
 });

@@ -90,6 +90,12 @@ class Source {
 
   byte(): number { return this.at(this.pos++); }
 
+  /** The byte at `p` as `at` gives it, without the warning (for reading ahead of libjpeg). */
+  raw(p: number): number {
+    const n = this.d.length;
+    return p < n ? this.d[p] : ((p - n) & 1) === 0 ? 0xff : 0xd9;
+  }
+
   u16(): number { const a = this.byte(); return (a << 8) | this.byte(); }
 
   /** skip_input_data. */
@@ -188,43 +194,179 @@ function buildHuffman(def: HuffDef, isDc: boolean): Uint16Array {
   return table;
 }
 
+/** libjpeg's MIN_GET_BITS with a 64-bit bit buffer (x86-64): a fill loads the buffer to at least this. */
+const MIN_GET_BITS = 57;
+/** jdhuff.c BUFSIZE: the fast path needs this many bytes in the source buffer per block of the MCU. */
+const FAST_BYTES_PER_BLOCK = 512;
+/** jdatasrc.c INPUT_BUF_SIZE: jpeg_stdio_src reads the file in chunks of this size. */
+const STDIO_CHUNK = 4096;
+
 /**
- * The entropy-coded data of a scan as jdhuff.c's bit reader sees it: byte unstuffing; at a marker
- * (or the fake EOI past the end of the file) it stops reading, records the marker as unread, and
- * supplies zero bits from then on.
+ * The entropy-coded data of a scan, two ways at once:
+ * - its bit values as libjpeg's decoders see them (byte unstuffing; at a marker, or the fake EOI
+ *   past the end of the file, reading stops and zero bits follow), read here lazily;
+ * - libjpeg's bit buffer and input position, as counts (`lj` = bits_left, `src.pos`, `src.unread`),
+ *   moved as jdhuff.c's and jdphuff.c's macros move them: the slow path fills the 64-bit buffer to
+ *   57 bits when a request finds too few (HUFF_DECODE's 8-bit lookahead, CHECK_BIT_BUFFER, the
+ *   bit-by-bit tail of jpeg_huff_decode); decode_mcu_fast, used for an MCU when there are no
+ *   restart markers and the stdio source's 4 KiB buffer holds at least 512 bytes per block, adds 6
+ *   bytes whenever 16 bits or fewer are left, and when that prefetch meets a marker the MCU is
+ *   done again the slow way. Where libjpeg's reader stands decides what it reads at the end of the
+ *   file (the warning "Premature end of JPEG file"), how many bytes it reports as extraneous at the
+ *   next marker, and whether an invalid Huffman code is reported (only the slow path warns).
  */
 class BitReader {
   private buf = 0;
   private cnt = 0;
   /** Zero bits appended past the marker. */
   private pad = 0;
+  /** Where the value reading stands, and the marker it stopped at (0: none). */
+  private vpos = 0;
+  private vunread = 0;
+  /** libjpeg's bits_left. */
+  private lj = 0;
+  /** In decode_mcu_fast; its prefetch met a marker; the requests of the MCU so far (kind, bits). */
+  private fast = false;
+  private fastMarker = false;
+  private ops = new Int32Array(4096);
+  private nops = 0;
+  private savedPos = 0;
+  private savedLj = 0;
 
-  constructor(private readonly src: Source) {}
+  constructor(private readonly src: Source) { this.restartAt(); }
 
-  /** Drops the buffered bits (libjpeg's process_restart); returns how many whole bytes of real data they held. */
-  reset(): number {
-    const real = this.cnt - this.pad;
+  /** Starts reading where libjpeg's input stands (the start of a scan, or after a restart). */
+  restartAt(): void {
     this.buf = 0; this.cnt = 0; this.pad = 0;
-    return real > 0 ? real >> 3 : 0;
+    this.vpos = this.src.pos;
+    this.vunread = this.src.unread;
+  }
+
+  /** process_restart's first step: drops libjpeg's bit buffer, returning its whole bytes (discarded_bytes). */
+  dropBuffer(): number {
+    const bytes = this.lj >> 3;
+    this.lj = 0;
+    return bytes;
   }
 
   /** Whether decoding has used bits that were not in the data (libjpeg then sets insufficient_data). */
   get starved(): boolean { return this.pad > 0 && this.cnt < this.pad; }
 
+  /** decode_mcu's choice of decode_mcu_fast, and the state to go back to if it fails. */
+  beginMcu(blocks: number): void {
+    const src = this.src;
+    const p = src.pos;
+    const n = src.d.length;
+    let inBuffer: number;
+    if (p >= n) inBuffer = (p - n) & 1;
+    else inBuffer = p % STDIO_CHUNK === 0 ? 0 : Math.min(n, (Math.floor(p / STDIO_CHUNK) + 1) * STDIO_CHUNK) - p;
+    this.fast = src.unread === 0 && inBuffer >= FAST_BYTES_PER_BLOCK * blocks;
+    if (this.fast) {
+      this.fastMarker = false;
+      this.nops = 0;
+      this.savedPos = p;
+      this.savedLj = this.lj;
+    }
+  }
+
+  /** The end of an MCU: if decode_mcu_fast met a marker, libjpeg decodes the MCU again the slow way. */
+  endMcu(): void {
+    if (!this.fast) return;
+    this.fast = false;
+    if (!this.fastMarker) return;
+    this.src.pos = this.savedPos;
+    this.lj = this.savedLj;
+    const ops = this.ops;
+    for (let i = 0; i < this.nops; i++) this.request(ops[i] < 0, ops[i] < 0 ? -ops[i] : ops[i]);
+  }
+
+  /** jpeg_fill_bit_buffer, as counts. */
+  private ljFill(nbits: number): void {
+    const src = this.src;
+    if (src.unread === 0) {
+      while (this.lj < MIN_GET_BITS) {
+        let c = src.byte();
+        if (c === 0xff) {
+          do c = src.byte(); while (c === 0xff);
+          if (c !== 0) { src.unread = c; break; }
+        }
+        this.lj += 8;
+      }
+    }
+    if (src.unread !== 0 && nbits > this.lj) {
+      // Data wanted past the marker: zero bits, and (once per segment; here each message is kept
+      // once anyway) the warning. The caller sees it as `starved` at the end of the MCU.
+      src.warn(WARN_HIT_MARKER);
+      this.lj = MIN_GET_BITS;
+    }
+  }
+
+  /** `count` single bits, each after CHECK_BIT_BUFFER(1). */
+  private ljSingles(count: number): void {
+    if (this.lj >= count) { this.lj -= count; return; }
+    count -= this.lj;
+    this.lj = 0;
+    this.ljFill(1);
+    this.lj -= count;
+  }
+
+  /** One request of libjpeg's decoder: a Huffman code of `n` bits (17: invalid), or `n` plain bits. */
+  private request(huff: boolean, n: number): void {
+    if (this.fast) {
+      // An MCU has at most 10 blocks of 64 coefficients, two requests each (4096 > 1280).
+      this.ops[this.nops++] = huff ? -n : n;
+      // FILL_BIT_BUFFER_FAST: 6 bytes when 16 bits or fewer are left; a marker backs up to its FF.
+      if (this.lj <= 16) {
+        const d = this.src.d;
+        let p = this.src.pos;
+        for (let k = 0; k < 6; k++) {
+          const c0 = d[p++];
+          const c1 = d[p];
+          this.lj += 8;
+          if (c0 === 0xff) {
+            p++;
+            if (c1 !== 0) { this.fastMarker = true; p -= 2; }
+          }
+        }
+        this.src.pos = p;
+      }
+      this.lj -= n;
+      return;
+    }
+    if (!huff) {
+      if (this.lj < n) this.ljFill(n);
+      this.lj -= n;
+      return;
+    }
+    // HUFF_DECODE: the 8-bit lookahead, else jpeg_huff_decode from 1 or 9 bits on.
+    if (this.lj < 8) {
+      this.ljFill(0);
+      if (this.lj < 8) {
+        if (this.lj < 1) this.ljFill(1);
+        this.lj -= 1;
+        this.ljSingles(n - 1);
+        if (n > 16) this.src.warn(WARN_BAD_CODE);
+        return;
+      }
+    }
+    if (n <= 8) { this.lj -= n; return; }
+    if (this.lj < 9) this.ljFill(9);
+    this.lj -= 9;
+    this.ljSingles(n - 9);
+    if (n > 16) this.src.warn(WARN_BAD_CODE);
+  }
+
   private fill(): void {
     const src = this.src;
-    const d = src.d;
-    const n = d.length;
     while (this.cnt <= 24) {
       let byte = 0;
-      if (src.unread === 0) {
-        byte = src.pos < n ? d[src.pos] : src.at(src.pos);
-        src.pos++;
+      if (this.vunread === 0) {
+        byte = src.raw(this.vpos++);
         if (byte === 0xff) {
           let c: number;
-          do c = src.pos < n ? d[src.pos++] : src.at(src.pos++); while (c === 0xff);
+          do c = src.raw(this.vpos++); while (c === 0xff);
           if (c !== 0) {
-            src.unread = c;
+            this.vunread = c;
             byte = 0;
             this.pad += 8;
           }
@@ -243,10 +385,11 @@ class BitReader {
     const e = table[(this.buf >>> (this.cnt - 16)) & 0xffff];
     if (e === 0) {
       this.cnt -= 17;
-      this.src.warn(WARN_BAD_CODE);
+      this.request(true, 17);
       return 0;
     }
     this.cnt -= e >> 8;
+    this.request(true, e >> 8);
     return e & 0xff;
   }
 
@@ -254,12 +397,14 @@ class BitReader {
     if (n === 0) return 0;
     if (this.cnt < n) this.fill();
     this.cnt -= n;
+    this.request(false, n);
     return (this.buf >>> this.cnt) & ((1 << n) - 1);
   }
 
   bit(): number {
     if (this.cnt < 1) this.fill();
     this.cnt--;
+    this.request(false, 1);
     return (this.buf >>> this.cnt) & 1;
   }
 
@@ -647,6 +792,8 @@ function decodeScan(st: State, frame: Frame, multi: boolean, ws: Int32Array): nu
   }
 
   const reader = new BitReader(src);
+  let blocksInMcu = 0;
+  for (const c of scomps) blocksInMcu += scomps.length === 1 ? 1 : c.h * c.v;
   const single = scomps.length === 1;
   const mcusX = single ? scomps[0].bwScan : frame.mcusX;
   const mcusY = single ? scomps[0].bhScan : frame.mcusY;
@@ -774,7 +921,7 @@ function decodeScan(st: State, frame: Frame, multi: boolean, ws: Int32Array): nu
   for (let mcu = 0; mcu < total; mcu++) {
     if (ri > 0 && restartsToGo === 0) {
       // process_restart + read_restart_marker (+ jpeg_resync_to_restart).
-      src.discarded += reader.reset();
+      src.discarded += reader.dropBuffer();
       if (src.unread === 0) src.nextMarker();
       if (src.unread === 0xd0 + nextRestart) {
         src.unread = 0;
@@ -794,6 +941,7 @@ function decodeScan(st: State, frame: Frame, multi: boolean, ws: Int32Array): nu
         }
       }
       nextRestart = (nextRestart + 1) & 7;
+      reader.restartAt();
       for (const c of scomps) c.dcPred = 0;
       eobrun = 0;
       restartsToGo = ri;
@@ -803,6 +951,7 @@ function decodeScan(st: State, frame: Frame, multi: boolean, ws: Int32Array): nu
     const my = (mcu - mx) / mcusX;
     if (!insufficient) lastGoodRow = Math.floor(my / mcuRowsPerImcu);
     if (!insufficient) {
+      if (!progressive && ri === 0) reader.beginMcu(blocksInMcu);
       if (single) {
         decodeBlock(scomps[0], 0, mx, my);
       } else {
@@ -813,10 +962,8 @@ function decodeScan(st: State, frame: Frame, multi: boolean, ws: Int32Array): nu
           }
         }
       }
-      if (reader.starved) {
-        src.warn(WARN_HIT_MARKER);
-        insufficient = true;
-      }
+      reader.endMcu();
+      if (reader.starved) insufficient = true;
     } else if (!multi) {
       // The MCU stays zero: uniform grey blocks.
       block.fill(0);
@@ -830,6 +977,6 @@ function decodeScan(st: State, frame: Frame, multi: boolean, ws: Int32Array): nu
     if (ri > 0) restartsToGo--;
   }
   // The scan is over: libjpeg's bit buffer is dropped without counting it.
-  reader.reset();
+  reader.dropBuffer();
   return lastGoodRow;
 }
