@@ -22,8 +22,8 @@
  * "corrupt JPEG data (<libjpeg's message>)".
  *
  * Deliberate differences from dlib, all in the direction of failing clearly:
- * - Lossless, hierarchical, arithmetic-coded and 12-bit JPEGs are refused up front with a
- *   specific message (libjpeg-turbo reads arithmetic-coded ones; they are rare).
+ * - Lossless, hierarchical and 12-bit JPEGs are refused up front with a specific message
+ *   (libjpeg refuses them too, with its own). Arithmetic-coded ones are decoded (./jpeg/arith.ts).
  * - A JPEG with quantisation tables but no Huffman tables (a Motion-JPEG frame; libjpeg
  *   substitutes the standard tables) is refused.
  * - jpeg-js, for CMYK/YCCK and non-integral sampling ratios, takes intact files only.
@@ -150,10 +150,10 @@ export function scanJpeg(bytes: Uint8Array, stopAtScan = false): JpegStructure {
 
 function processName(marker: number): string | undefined {
   switch (marker) {
-    case 0xc0: case 0xc1: case 0xc2: return undefined; // supported
+    case 0xc0: case 0xc1: case 0xc2: case 0xc9: case 0xca: return undefined; // supported
     case 0xc3: return 'lossless JPEG';
     case 0xc5: case 0xc6: case 0xc7: return 'hierarchical (differential) JPEG';
-    case 0xc9: case 0xca: case 0xcb: return 'arithmetic-coded JPEG';
+    case 0xcb: return 'lossless arithmetic-coded JPEG';
     case 0xcd: case 0xce: case 0xcf: return 'arithmetic-coded hierarchical JPEG';
     default: return `JPEG frame type 0x${marker.toString(16)}`;
   }
@@ -205,7 +205,7 @@ export function decodeJpeg(bytes: Uint8Array, maxPixels: number, file: string | 
     }
   }
   // libjpeg substitutes the standard tables for Motion-JPEG frames without DHT; this decoder does not.
-  if (frame !== undefined && info.complete && info.quantTables && !info.huffmanTables) {
+  if (frame !== undefined && frame.marker !== 0xc9 && frame.marker !== 0xca && info.complete && info.quantTables && !info.huffmanTables) {
     fail('unsupported JPEG without Huffman tables (a Motion-JPEG frame?)');
   }
 

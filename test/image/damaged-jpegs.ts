@@ -4,7 +4,9 @@
  * against live dlib): copies of small generated fixtures (test/image/fixtures/jpeg: baseline 4:2:0
  * and 4:4:4, restart intervals, greyscale, progressive), of three larger progressive ones
  * (fixtures/damaged: 4:2:0, 4:2:2 with restarts, greyscale; more truncation points, for libjpeg's
- * block smoothing) and of two example photos, with
+ * block smoothing), of four arithmetic-coded ones (fixtures/jpeg/arithmetic.jpg and three in
+ * fixtures/damaged: sequential with restarts, progressive, greyscale; each also intact) and of two
+ * example photos, with
  * - truncations at many points (inside the headers, the entropy-coded data, just before EOI);
  * - bit flips in the entropy-coded data (1 to 3 bits);
  * - zeroed runs (4 to 64 bytes) in the entropy-coded data;
@@ -34,6 +36,8 @@ const FIXTURE_SOURCES = [
   '420-progressive-restart-2.jpg',
 ];
 const PROGRESSIVE_SOURCES = ['160x120-420-progressive.jpg', '96x80-422-progressive-restart-3.jpg', '100x90-grey-progressive.jpg'];
+/** Arithmetic-coded sources: the fixture, and three in fixtures/damaged; each also intact. */
+const ARITH_SOURCES = ['arith-96x64-420-restart-4.jpg', 'arith-80x72-444-progressive.jpg', 'arith-70x50-grey.jpg'];
 const PHOTO_SOURCES = ['video_frames/frame_000100.jpg', 'faces/2008_001009.jpg'];
 
 /** [start, end) of each scan's entropy-coded data (restart markers included), and the RSTn positions. */
@@ -128,6 +132,12 @@ export function damagedJpegs(): DamagedJpeg[] {
   FIXTURE_SOURCES.forEach((f, i) => out.push(...damage(f, new Uint8Array(readFileSync(new URL(f, FIXTURES))), 1000 + i, false)));
   PROGRESSIVE_SOURCES.forEach((f, i) => out.push(...damage(f, new Uint8Array(readFileSync(new URL(f, DAMAGED_SOURCES))), 1500 + i, false, 16)));
   PHOTO_SOURCES.forEach((f, i) => out.push(...damage(f, new Uint8Array(readFileSync(join(exampleImagesDir(), f))), 2000 + i, true)));
+  const arithmetic = new Uint8Array(readFileSync(new URL('arithmetic.jpg', FIXTURES)));
+  out.push({ name: 'arithmetic-intact.jpg', bytes: arithmetic }, ...damage('arithmetic.jpg', arithmetic, 3000, false));
+  ARITH_SOURCES.forEach((f, i) => {
+    const bytes = new Uint8Array(readFileSync(new URL(f, DAMAGED_SOURCES)));
+    out.push({ name: f.replace(/\.jpg$/, '-intact.jpg'), bytes }, ...damage(f, bytes, 3001 + i, false, 12));
+  });
   const seen = new Set<string>();
   return out.filter((d) => (seen.has(d.name) ? false : (seen.add(d.name), true)));
 }

@@ -99,8 +99,6 @@ const BAD_FILES: Array<[string, Uint8Array, string]> = [
   ['zeroheight.jpg', setSofSize(32, 0), 'zeroheight.jpg: image has zero width or height (32x0)'],
   ['bomb.jpg', setSofSize(65535, 65535),
     'bomb.jpg: image is 65535x65535 = 4294836225 pixels, over the limit of 100000000 (raise it with --max-pixels)'],
-  ['arith.jpg', editSof(GOOD_JPEG, (b, sof) => { b[sof + 1] = 0xc9; }),
-    'arith.jpg: unsupported arithmetic-coded JPEG; facemetric reads baseline and progressive JPEG'],
   ['lossless.jpg', editSof(GOOD_JPEG, (b, sof) => { b[sof + 1] = 0xc3; }),
     'lossless.jpg: unsupported lossless JPEG; facemetric reads baseline and progressive JPEG'],
   ['12bit.jpg', editSof(GOOD_JPEG, (b, sof) => { b[sof + 4] = 12; }),
@@ -145,6 +143,8 @@ const DAMAGED_JPEGS: Array<[string, Uint8Array, number, string]> = [
     1331005649, 'Corrupt JPEG data: bad Huffman code'],
   ['shortscan.jpg', concat(GOOD_JPEG.subarray(0, scanDataStart(GOOD_JPEG)), new Uint8Array(3).fill(0x55), Uint8Array.of(0xff, 0xd9)),
     1293932425, 'Corrupt JPEG data: premature end of data segment'],
+  // Huffman-coded data under an arithmetic-coding frame header (SOF9): decoded as arithmetic-coded data.
+  ['arith.jpg', editSof(GOOD_JPEG, (b, sof) => { b[sof + 1] = 0xc9; }), 1200189711, 'Corrupt JPEG data: 3 extraneous bytes before marker 0xd9'],
 ];
 
 describe('damaged JPEGs decode as libjpeg decodes them, with its warnings', () => {

@@ -11,7 +11,7 @@
  * - markers (jdmarker.c read_markers, next_marker, get_sof/get_sos/get_dht/get_dqt/get_dri/get_dac,
  *   APP0 "JFIF" and APP14 "Adobe", skip_variable): the same checks, the same fatal errors (thrown as
  *   {@link JpegDataError} with libjpeg's message) and the same warnings (extraneous bytes before a
- *   marker); SOF9/SOF10 (arithmetic coding) and 4-component or fractionally sampled frames are
+ *   marker); 4-component or fractionally sampled frames, and samples of other than 8 bits, are
  *   {@link JpegUnsupportedError}s;
  * - input control (jdinput.c): initial_setup's checks at the first SOS; a file whose first scan
  *   holds every component and that is not progressive is decoded in one pass (jdcoefct.c
@@ -27,14 +27,18 @@
  *   after 17 bits ("Corrupt JPEG data: bad Huffman code"); a restart marker that is missing or out
  *   of sequence is recovered from as jpeg_resync_to_restart does ("found marker 0x.. instead of
  *   RSTn"); the quantisation table of a component is latched at the first scan that includes it;
+ * - arithmetic decoding (jdarith.c, ./arith.ts) for SOF9/SOF10 frames, sequential and progressive,
+ *   with the DAC conditioning: past a marker it decodes zero data without a warning, and after a
+ *   decoding error ("Corrupt JPEG data: bad arithmetic code") nothing more until the next restart;
  * - ISLOW IDCT (./idct.ts) into component planes on the MCU-padded block grid;
  * - upsampling and colour conversion (./output.ts).
  *
  * Warnings come back in {@link ExactDecodeResult.warnings}, each distinct message once, in the
- * order libjpeg would first emit it. (libjpeg-turbo's fast Huffman path, taken for MCUs far from
- * the end of its 4 KiB input buffer when there are no restart markers, decodes an invalid code the
- * same way but without the warning; the list here always has it.)
+ * order libjpeg first emits it. Where libjpeg's reader stands matters to them (the byte counts of
+ * "extraneous bytes", whether an invalid Huffman code is reported at all), so the BitReader below
+ * follows libjpeg's bit buffer and input position exactly, fast path included.
  */
+import { ArithDecoder } from './arith.js';
 import { idctIslow } from './idct.js';
 import { planesToRgb, upsamplingSupported, type Plane } from './output.js';
 import { smoothingBits, smoothComponent } from './smooth.js';
@@ -156,13 +160,14 @@ interface Component {
 /** The frame header (SOFn) with the MCU grid derived from it. */
 interface Frame {
   progressive: boolean;
+  /** Arithmetic coding (SOF9, SOF10). */
+  arith: boolean;
   width: number;
   height: number;
   comps: Component[];
   /** MCUs per line / MCU rows of an interleaved scan (total_iMCU_rows). */
   mcusX: number;
   mcusY: number;
-  maxV: number;
 }
 
 /** A Huffman table as defined by DHT: counts per length 1..16, symbols. */
@@ -440,6 +445,10 @@ interface State {
   dcTables: Array<HuffDef | undefined>;
   acTables: Array<HuffDef | undefined>;
   restartInterval: number;
+  /** Arithmetic conditioning (DAC) per table: L and U of DC tables, Kx of AC tables. */
+  arithDcL: number[];
+  arithDcU: number[];
+  arithAcK: number[];
   jfif: boolean;
   adobe: boolean;
   adobeTransform: number;
@@ -469,13 +478,12 @@ function readMarkers(st: State): 'sos' | 'eoi' {
         if (st.sawSoi) throw new JpegDataError('Invalid JPEG file structure: two SOI markers');
         st.sawSoi = true;
         st.restartInterval = 0;
+        st.arithDcL = [0, 0, 0, 0]; st.arithDcU = [1, 1, 1, 1]; st.arithAcK = [5, 5, 5, 5];
         st.jfif = false; st.adobe = false; st.adobeTransform = 0;
         break;
-      case 0xc0: case 0xc1: case 0xc2:
-        readSof(st, m === 0xc2);
+      case 0xc0: case 0xc1: case 0xc2: case 0xc9: case 0xca:
+        readSof(st, m === 0xc2 || m === 0xca, m >= 0xc9);
         break;
-      case 0xc9: case 0xca:
-        throw new JpegUnsupportedError('arithmetic-coded JPEG');
       case 0xc3: case 0xc5: case 0xc6: case 0xc7: case 0xc8: case 0xcb: case 0xcd: case 0xce: case 0xcf:
         throw new JpegDataError(`Unsupported JPEG process: SOF type ${hex2(m)}`);
       case 0xda:
@@ -485,7 +493,7 @@ function readMarkers(st: State): 'sos' | 'eoi' {
       case 0xd9:
         src.unread = 0;
         return 'eoi';
-      case 0xcc: readDac(src); break;
+      case 0xcc: readDac(st); break;
       case 0xc4: readDht(st); break;
       case 0xdb: readDqt(st); break;
       case 0xdd: {
@@ -509,7 +517,7 @@ function readMarkers(st: State): 'sos' | 'eoi' {
   }
 }
 
-function readSof(st: State, progressive: boolean): void {
+function readSof(st: State, progressive: boolean, arith: boolean): void {
   const src = st.src;
   const length = src.u16();
   const precision = src.byte();
@@ -530,7 +538,7 @@ function readSof(st: State, progressive: boolean): void {
     });
   }
   // The grid is set up at the first SOS (initial_setup), once the checks there have passed.
-  st.frame = { progressive, width, height, comps, mcusX: 0, mcusY: 0, maxV: 1 };
+  st.frame = { progressive, arith, width, height, comps, mcusX: 0, mcusY: 0 };
   if (precision !== 8) (st.frame as Frame & { precision?: number }).precision = precision;
 }
 
@@ -599,14 +607,21 @@ function readDqt(st: State): void {
   if (length !== 0) throw new JpegDataError('Bogus marker length');
 }
 
-function readDac(src: Source): void {
+function readDac(st: State): void {
+  const src = st.src;
   let length = src.u16() - 2;
   while (length > 0) {
     const index = src.byte();
     const val = src.byte();
     length -= 2;
     if (index >= 32) throw new JpegDataError(`Bogus DAC index ${index}`);
-    if (index < 16 && (val & 15) > val >> 4) throw new JpegDataError(`Bogus DAC value 0x${val.toString(16)}`);
+    if (index >= 16) {
+      st.arithAcK[index - 16] = val;
+    } else {
+      st.arithDcL[index] = val & 15;
+      st.arithDcU[index] = val >> 4;
+      if (st.arithDcL[index] > st.arithDcU[index]) throw new JpegDataError(`Bogus DAC value 0x${val.toString(16)}`);
+    }
   }
   if (length !== 0) throw new JpegDataError('Bogus marker length');
 }
@@ -647,7 +662,6 @@ function initialSetup(frame: Frame & { precision?: number }): void {
   const { width, height } = frame;
   frame.mcusX = Math.ceil(width / (8 * maxH));
   frame.mcusY = Math.ceil(height / (8 * maxV));
-  frame.maxV = maxV;
   for (const c of comps) {
     c.bw = frame.mcusX * c.h;
     c.bh = frame.mcusY * c.v;
@@ -666,11 +680,12 @@ function initialSetup(frame: Frame & { precision?: number }): void {
  * Requires: nothing (`options.checkSize` guards the allocations).
  * Ensures: returns the image and libjpeg's warnings; or throws JpegDataError where libjpeg fails
  * (its message), or JpegUnsupportedError (4-component CMYK/YCCK, non-integral sampling ratios,
- * arithmetic coding, not 8-bit, not 1 or 3 components).
+ * not 8-bit, not 1 or 3 components).
  */
 export function decodeJpegExact(bytes: Uint8Array, options: ExactDecodeOptions = {}): ExactDecodeResult {
   const st: State = {
     src: new Source(bytes), qTables: [], dcTables: [], acTables: [], restartInterval: 0,
+    arithDcL: [0, 0, 0, 0], arithDcU: [1, 1, 1, 1], arithAcK: [5, 5, 5, 5],
     jfif: false, adobe: false, adobeTransform: 0, sawSoi: false, scans: 0,
   };
   // jpeg_read_header.
@@ -755,13 +770,19 @@ function decodeScan(st: State, frame: Frame, multi: boolean, ws: Int32Array): nu
   }
   const dcT: Uint16Array[] = [];
   const acT: Uint16Array[] = [];
+  const arith = frame.arith;
   const table = (isDc: boolean, no: number): Uint16Array => {
+    if (arith) {
+      // jdarith.c start_pass: statistics areas, not tables.
+      if (no >= 4) throw new JpegDataError(`Arithmetic table ${hex2(no)} was not defined`);
+      return new Uint16Array(0);
+    }
     const def = no < 4 ? (isDc ? st.dcTables : st.acTables)[no] : undefined;
     if (def === undefined) throw new JpegDataError(`Huffman table ${hex2(no)} was not defined`);
     return buildHuffman(def, isDc);
   };
   if (progressive) {
-    // jdphuff.c start_pass_phuff_decoder.
+    // jdphuff.c start_pass_phuff_decoder (jdarith.c start_pass: the same checks).
     let bad = false;
     if (ss === 0) { if (se !== 0) bad = true; } else if (ss > se || se > 63 || scomps.length !== 1) bad = true;
     if (ah !== 0 && al !== ah - 1) bad = true;
@@ -783,7 +804,7 @@ function decodeScan(st: State, frame: Frame, multi: boolean, ws: Int32Array): nu
       acT.push(ss !== 0 ? table(false, scan.ta[i]) : new Uint16Array(0));
     });
   } else {
-    // jdhuff.c start_pass_huff_decoder.
+    // jdhuff.c start_pass_huff_decoder (jdarith.c start_pass: the same).
     if (ss !== 0 || se !== 63 || ah !== 0 || al !== 0) src.warn('Invalid SOS parameters for sequential JPEG');
     scomps.forEach((c, i) => {
       dcT.push(table(true, scan.td[i]));
@@ -802,9 +823,18 @@ function decodeScan(st: State, frame: Frame, multi: boolean, ws: Int32Array): nu
   let eobrun = 0;
   const block = new Int16Array(64);
 
-  // The per-block decoder for this kind of scan: (component, its index in the scan, block x, y).
-  let decodeBlock: (c: Component, ci: number, bx: number, by: number) => void;
-  if (!progressive) {
+  // jdarith.c: the statistics this scan uses, per scan component (-1: none).
+  const arithDc = scomps.map((_, i) => (!progressive || (ss === 0 && ah === 0) ? scan.td[i] : -1));
+  const arithAc = scomps.map((_, i) => (!progressive || ss !== 0 ? scan.ta[i] : -1));
+  const ad = arith ? new ArithDecoder(src, NATURAL_ORDER, st.arithDcL, st.arithDcU, st.arithAcK) : undefined;
+  ad?.reset(arithDc, arithAc);
+
+  // The per-block decoder for this kind of scan: (component, its index in the scan, block x, y);
+  // false: an arithmetic decoding error, the rest of the MCU is not decoded.
+  let decodeBlock: (c: Component, ci: number, bx: number, by: number) => boolean;
+  if (ad !== undefined) {
+    decodeBlock = arithBlockDecoder(ad, progressive, multi, scan, block, ws);
+  } else if (!progressive) {
     decodeBlock = (c, ci, bx, by) => {
       let out: Int16Array = block;
       let o = 0;
@@ -830,6 +860,7 @@ function decodeScan(st: State, frame: Frame, multi: boolean, ws: Int32Array): nu
         const stride = c.bw * 8;
         idctIslow(block, 0, c.quant!, c.plane, by * 8 * stride + bx * 8, stride, ws);
       }
+      return true;
     };
   } else if (ss === 0) {
     if (ah === 0) {
@@ -840,15 +871,17 @@ function decodeScan(st: State, frame: Frame, multi: boolean, ws: Int32Array): nu
         if (dc > 2147483647 || dc < -2147483648) throw new JpegDataError('DCT coefficient out of range');
         c.dcPred = dc;
         c.coefs![(by * c.bw + bx) * 64] = dc * (1 << al);
+        return true;
       };
     } else {
       decodeBlock = (c, _ci, bx, by) => {
         if (reader.bit()) c.coefs![(by * c.bw + bx) * 64] |= 1 << al;
+        return true;
       };
     }
   } else if (ah === 0) {
     decodeBlock = (c, ci, bx, by) => {
-      if (eobrun > 0) { eobrun--; return; }
+      if (eobrun > 0) { eobrun--; return true; }
       const coefs = c.coefs!;
       const o = (by * c.bw + bx) * 64;
       const ac = acT[ci];
@@ -867,6 +900,7 @@ function decodeScan(st: State, frame: Frame, multi: boolean, ws: Int32Array): nu
           break;
         }
       }
+      return true;
     };
   } else {
     const p1 = 1 << al;
@@ -908,6 +942,7 @@ function decodeScan(st: State, frame: Frame, multi: boolean, ws: Int32Array): nu
         }
         eobrun--;
       }
+      return true;
     };
   }
 
@@ -921,7 +956,7 @@ function decodeScan(st: State, frame: Frame, multi: boolean, ws: Int32Array): nu
   for (let mcu = 0; mcu < total; mcu++) {
     if (ri > 0 && restartsToGo === 0) {
       // process_restart + read_restart_marker (+ jpeg_resync_to_restart).
-      src.discarded += reader.dropBuffer();
+      if (ad === undefined) src.discarded += reader.dropBuffer();
       if (src.unread === 0) src.nextMarker();
       if (src.unread === 0xd0 + nextRestart) {
         src.unread = 0;
@@ -941,42 +976,77 @@ function decodeScan(st: State, frame: Frame, multi: boolean, ws: Int32Array): nu
         }
       }
       nextRestart = (nextRestart + 1) & 7;
-      reader.restartAt();
-      for (const c of scomps) c.dcPred = 0;
-      eobrun = 0;
       restartsToGo = ri;
-      if (src.unread === 0) insufficient = false;
+      if (ad !== undefined) {
+        ad.reset(arithDc, arithAc);
+      } else {
+        reader.restartAt();
+        for (const c of scomps) c.dcPred = 0;
+        eobrun = 0;
+        if (src.unread === 0) insufficient = false;
+      }
     }
     const mx = mcu % mcusX;
     const my = (mcu - mx) / mcusX;
     if (!insufficient) lastGoodRow = Math.floor(my / mcuRowsPerImcu);
-    if (!insufficient) {
-      if (!progressive && ri === 0) reader.beginMcu(blocksInMcu);
+    // Arithmetic decoding stops at an error until the next restart (but a DC refinement scan does not check).
+    const skip = ad !== undefined ? ad.ct === -1 && !(progressive && ss === 0 && ah !== 0) : insufficient;
+    if (!skip) {
+      if (ad === undefined && !progressive && ri === 0) reader.beginMcu(blocksInMcu);
       if (single) {
         decodeBlock(scomps[0], 0, mx, my);
       } else {
+        let live = true;
         for (let ci = 0; ci < scomps.length; ci++) {
           const c = scomps[ci];
           for (let v = 0; v < c.v; v++) {
-            for (let h = 0; h < c.h; h++) decodeBlock(c, ci, mx * c.h + h, my * c.v + v);
+            for (let h = 0; h < c.h; h++) {
+              if (live) live = decodeBlock(c, ci, mx * c.h + h, my * c.v + v);
+              else if (!multi) zeroBlock(c, mx * c.h + h, my * c.v + v, block, ws);
+            }
           }
         }
       }
-      reader.endMcu();
-      if (reader.starved) insufficient = true;
+      if (ad === undefined) {
+        reader.endMcu();
+        if (reader.starved) insufficient = true;
+      }
     } else if (!multi) {
       // The MCU stays zero: uniform grey blocks.
-      block.fill(0);
-      const put = (c: Component, bx: number, by: number): void => {
-        const stride = c.bw * 8;
-        idctIslow(block, 0, c.quant!, c.plane, by * 8 * stride + bx * 8, stride, ws);
-      };
-      if (single) put(scomps[0], mx, my);
-      else for (const c of scomps) for (let v = 0; v < c.v; v++) for (let h = 0; h < c.h; h++) put(c, mx * c.h + h, my * c.v + v);
+      if (single) zeroBlock(scomps[0], mx, my, block, ws);
+      else for (const c of scomps) for (let v = 0; v < c.v; v++) for (let h = 0; h < c.h; h++) zeroBlock(c, mx * c.h + h, my * c.v + v, block, ws);
     }
     if (ri > 0) restartsToGo--;
   }
   // The scan is over: libjpeg's bit buffer is dropped without counting it.
   reader.dropBuffer();
   return lastGoodRow;
+}
+
+/** One-pass mode: a block left at zero coefficients, inverse-DCTed (uniform grey). */
+function zeroBlock(c: Component, bx: number, by: number, block: Int16Array, ws: Int32Array): void {
+  block.fill(0);
+  const stride = c.bw * 8;
+  idctIslow(block, 0, c.quant!, c.plane, by * 8 * stride + bx * 8, stride, ws);
+}
+
+/** The per-block decoder of an arithmetic-coded scan (jdarith.c's decode_mcu variants, via ./arith.ts). */
+function arithBlockDecoder(
+  ad: ArithDecoder, progressive: boolean, multi: boolean, scan: NonNullable<State['scan']>, block: Int16Array, ws: Int32Array,
+): (c: Component, ci: number, bx: number, by: number) => boolean {
+  const { ss, se, ah, al, td, ta } = scan;
+  if (!progressive) {
+    return (c, ci, bx, by) => {
+      if (multi) return ad.sequentialBlock(c.coefs!, (by * c.bw + bx) * 64, ci, td[ci], ta[ci]);
+      block.fill(0);
+      const ok = ad.sequentialBlock(block, 0, ci, td[ci], ta[ci]);
+      const stride = c.bw * 8;
+      idctIslow(block, 0, c.quant!, c.plane, by * 8 * stride + bx * 8, stride, ws);
+      return ok;
+    };
+  }
+  if (ss === 0 && ah === 0) return (c, ci, bx, by) => ad.dcFirstBlock(c.coefs!, (by * c.bw + bx) * 64, ci, td[ci], al);
+  if (ss === 0) return (c, _ci, bx, by) => { ad.dcRefineBlock(c.coefs!, (by * c.bw + bx) * 64, al); return true; };
+  if (ah === 0) return (c, ci, bx, by) => { ad.acFirstBlock(c.coefs!, (by * c.bw + bx) * 64, ta[ci], ss, se, al); return true; };
+  return (c, ci, bx, by) => { ad.acRefineBlock(c.coefs!, (by * c.bw + bx) * 64, ta[ci], ss, se, al); return true; };
 }
