@@ -24,8 +24,6 @@
  * Deliberate differences from dlib, all in the direction of failing clearly:
  * - Lossless, hierarchical and 12-bit JPEGs are refused up front with a specific message
  *   (libjpeg refuses them too, with its own). Arithmetic-coded ones are decoded (./jpeg/arith.ts).
- * - A JPEG with quantisation tables but no Huffman tables (a Motion-JPEG frame; libjpeg
- *   substitutes the standard tables) is refused.
  * - jpeg-js, for CMYK/YCCK and non-integral sampling ratios, takes intact files only.
  *
  * Like libjpeg, stray bytes between segments are skipped.
@@ -204,10 +202,6 @@ export function decodeJpeg(bytes: Uint8Array, maxPixels: number, file: string | 
       fail(`unsupported JPEG colour space (${frame.components} components)`);
     }
   }
-  // libjpeg substitutes the standard tables for Motion-JPEG frames without DHT; this decoder does not.
-  if (frame !== undefined && frame.marker !== 0xc9 && frame.marker !== 0xca && info.complete && info.quantTables && !info.huffmanTables) {
-    fail('unsupported JPEG without Huffman tables (a Motion-JPEG frame?)');
-  }
 
   if (opts.decoder !== 'jpeg-js') {
     try {
@@ -236,6 +230,7 @@ export function decodeJpeg(bytes: Uint8Array, maxPixels: number, file: string | 
   if (!info.complete) fail('truncated JPEG (no end-of-image marker)');
   if (info.badSegmentAt !== undefined) fail(`corrupt JPEG (bad segment length at byte ${info.badSegmentAt})`);
   if (!info.quantTables) fail('corrupt JPEG (no quantisation tables)');
+  if (!info.huffmanTables) fail('unsupported JPEG without Huffman tables (a Motion-JPEG frame?)');
 
   // jpeg-js, unlike libjpeg, stops at stray bytes between segments: leave them out.
   let input = bytes;

@@ -42,6 +42,7 @@ import { ArithDecoder } from './arith.js';
 import { idctIslow } from './idct.js';
 import { planesToRgb, upsamplingSupported, type Plane } from './output.js';
 import { smoothingBits, smoothComponent } from './smooth.js';
+import { STD_AC, STD_DC } from './std-huffman.js';
 
 /** libjpeg refused the file (jpeg_std_error's error_exit); the message is libjpeg's. */
 export class JpegDataError extends Error {}
@@ -695,6 +696,13 @@ export function decodeJpegExact(bytes: Uint8Array, options: ExactDecodeOptions =
   const frame = st.frame!;
   options.checkSize?.(frame.width, frame.height);
   initialSetup(frame);
+  // jpeg_start_decompress → jinit_huff_decoder (sequential Huffman only): std_huff_tables.
+  if (!frame.progressive && !frame.arith) {
+    for (let t = 0; t < 2; t++) {
+      st.dcTables[t] ??= { counts: STD_DC[t].counts, symbols: STD_DC[t].symbols };
+      st.acTables[t] ??= { counts: STD_AC[t].counts, symbols: STD_AC[t].symbols };
+    }
+  }
   const comps = frame.comps;
   let ycc = true;
   if (comps.length === 3) {
