@@ -192,18 +192,18 @@ export function decodeJpeg(bytes: Uint8Array, maxPixels: number, file: string | 
   };
   const info = scanJpeg(bytes);
   const frame = info.frame;
-  if (frame !== undefined) {
-    checkDimensions(frame.width, frame.height, maxPixels, file);
-    const unsupported = processName(frame.marker);
+  // The frame facemetric refuses, named as the user sees it (libjpeg fails on it too).
+  const refuseFrame = (marker: number, precision: number, components: number): void => {
+    const unsupported = processName(marker);
     if (unsupported !== undefined) fail(`unsupported ${unsupported}; facemetric reads baseline and progressive JPEG`);
-    if (frame.precision !== 8) fail(`unsupported JPEG with ${frame.precision}-bit samples; facemetric reads 8-bit JPEG`);
-    if (frame.components === 4 && !info.adobe) fail('unsupported JPEG colour space (4 components without an Adobe marker)');
-    if (frame.components !== 1 && frame.components !== 3 && frame.components !== 4) {
-      fail(`unsupported JPEG colour space (${frame.components} components)`);
-    }
-  }
+    if (precision !== 8) fail(`unsupported JPEG with ${precision}-bit samples; facemetric reads 8-bit JPEG`);
+    if (components === 4 && !info.adobe) fail('unsupported JPEG colour space (4 components without an Adobe marker)');
+    if (components !== 1 && components !== 3 && components !== 4) fail(`unsupported JPEG colour space (${components} components)`);
+  };
 
   if (opts.decoder !== 'jpeg-js') {
+    // libjpeg's reading decides what is refused and why (the structure walk above may find a
+    // frame header libjpeg never reaches); the pixel limit is checked on the frame it reads.
     try {
       const { width, height, data, warnings } = decodeJpegExact(bytes, {
         checkSize: (w, h) => checkDimensions(w, h, maxPixels, file),
@@ -211,16 +211,26 @@ export function decodeJpeg(bytes: Uint8Array, maxPixels: number, file: string | 
       return warnings.length > 0 ? { width, height, data, channels: 3, warnings } : { width, height, data, channels: 3 };
     } catch (err) {
       if (err instanceof ImageError) throw err;
-      if (err instanceof JpegDataError) fail(`corrupt JPEG data (${err.message})`, err);
+      if (err instanceof JpegDataError) {
+        const sof = /^Unsupported JPEG process: SOF type 0x([0-9a-f]{2})$/.exec(err.message);
+        if (sof) refuseFrame(parseInt(sof[1], 16), 8, 3);
+        fail(`corrupt JPEG data (${err.message})`, err);
+      }
       if (!(err instanceof JpegUnsupportedError)) {
         if (err instanceof RangeError) fail(`corrupt JPEG data (out of memory: ${err.message})`, err);
         fail(`corrupt JPEG data (the decoder failed: ${err instanceof Error ? err.message : String(err)})`, err);
       }
+      if (err.kind === 'precision') refuseFrame(0xc0, err.value, 3);
+      if (err.kind === 'components') refuseFrame(0xc0, 8, err.value);
       if (!err.fallback) fail(`unsupported JPEG (${err.message})`, err);
-      // CMYK/YCCK or non-integral sampling ratios: jpeg-js below.
+      // CMYK/YCCK with an Adobe marker, or non-integral sampling ratios: jpeg-js below.
     }
   }
 
+  if (frame !== undefined) {
+    checkDimensions(frame.width, frame.height, maxPixels, file);
+    refuseFrame(frame.marker, frame.precision, frame.components);
+  }
   // jpeg-js takes only intact files.
   if (frame === undefined) {
     if (!info.complete) fail('truncated JPEG (no end-of-image marker)');

@@ -183,6 +183,18 @@ export function ourOutcome(d: DamagedJpeg): { width?: number; height?: number; c
 }
 
 /**
+ * facemetric's own words for what libjpeg (or dlib's format sniffing) refuses: an unsupported SOF
+ * type or sample precision named as such, a file that does not start like a JPEG.
+ */
+function sameRefusal(dlib: string, ours: string): boolean {
+  if (/^Unsupported JPEG process: SOF type /.test(dlib)) return / unsupported (lossless |hierarchical|arithmetic-coded hierarchical|lossless arithmetic-coded|JPEG frame type)/.test(ours);
+  const precision = /^Unsupported JPEG data precision (\d+)$/.exec(dlib);
+  if (precision) return ours.includes(` unsupported JPEG with ${precision[1]}-bit samples;`);
+  if (/^Unknown image file format/.test(dlib)) return / (corrupt JPEG \(no marker after start-of-image\)|unsupported image format|not an image)/.test(ours);
+  return false;
+}
+
+/**
  * Compares facemetric with dlib over the set; returns the counts, a line per file where they part
  * (`differences`: empty when every file dlib decodes gives identical pixels and every file dlib
  * refuses is refused for libjpeg's reason), and a line per decoded file whose first warning is not
@@ -205,8 +217,7 @@ export function compareWithDlib(set: DamagedJpeg[], dlib: DlibOutcome[]): { deco
       else identical++;
     } else if (got.error === undefined) {
       differences.push(`${d.name}: dlib refuses it (${want.error}), we decode it`);
-    } else if (!got.error.endsWith(`(${want.error})`) && !(/^Unsupported JPEG process: SOF type /.test(want.error) && / unsupported (lossless|hierarchical|arithmetic-coded hierarchical|lossless arithmetic-coded) /.test(got.error))) {
-      // (An unsupported SOF type is refused up front, with the process named.)
+    } else if (!got.error.endsWith(`(${want.error})`) && !sameRefusal(want.error, got.error)) {
       differences.push(`${d.name}: refused for another reason: dlib ${want.error}; we ${got.error}`);
     }
     if (want.error === undefined && (got.warnings[0] ?? '') !== want.warning) {

@@ -48,11 +48,15 @@ import { STD_AC, STD_DC } from './std-huffman.js';
 export class JpegDataError extends Error {}
 
 /**
- * The file uses a JPEG feature this decoder does not implement. `fallback`: the feature is one
- * another decoder may handle (4 components, non-integral sampling ratios).
+ * The file uses a JPEG feature this decoder does not implement, found where libjpeg would be when
+ * it meets it: samples of `value` bits ('precision'), `value` components other than 1 or 3
+ * ('components'), non-integral ratios between sampling factors ('sampling'). `fallback`: another
+ * decoder may handle it (4 components, non-integral sampling ratios).
  */
 export class JpegUnsupportedError extends Error {
-  constructor(message: string, readonly fallback = false) { super(message); }
+  constructor(message: string, readonly fallback = false, readonly kind: 'precision' | 'components' | 'sampling' = 'components', readonly value = 0) {
+    super(message);
+  }
 }
 
 /** Zigzag position → natural (row-major) position, plus 16 guard entries like jpeg_natural_order. */
@@ -434,7 +438,7 @@ export interface ExactDecodeResult {
 
 /** Options of {@link decodeJpegExact}. */
 export interface ExactDecodeOptions {
-  /** Called with the frame's size before anything of that size is allocated; may throw to refuse it. */
+  /** Called with the frame's size (after libjpeg's checks of it) before anything of that size is allocated; may throw to refuse it. */
   checkSize?: (width: number, height: number) => void;
 }
 
@@ -648,19 +652,22 @@ function readInterestingApp(st: State, m: number): void {
 }
 
 /** jdinput.c initial_setup (at the first SOS) and the frame grid. */
-function initialSetup(frame: Frame & { precision?: number }): void {
+function initialSetup(frame: Frame & { precision?: number }, checkSize: ((width: number, height: number) => void) | undefined): void {
   if (frame.height > 65500 || frame.width > 65500) throw new JpegDataError('Maximum supported image dimension is 65500 pixels');
-  if (frame.precision !== undefined) throw new JpegUnsupportedError(`${frame.precision}-bit samples`);
+  if (frame.precision !== undefined) throw new JpegUnsupportedError(`${frame.precision}-bit samples`, false, 'precision', frame.precision);
   const comps = frame.comps;
   if (comps.length > 10) throw new JpegDataError(`Too many color components: ${comps.length}, max 10`);
   for (const c of comps) if (c.h < 1 || c.h > 4 || c.v < 1 || c.v > 4) throw new JpegDataError('Bogus sampling factors');
-  if (comps.length !== 1 && comps.length !== 3) throw new JpegUnsupportedError(`${comps.length} components`, comps.length === 4);
+  if (comps.length !== 1 && comps.length !== 3) {
+    throw new JpegUnsupportedError(`${comps.length} components`, comps.length === 4, 'components', comps.length);
+  }
   const maxH = Math.max(...comps.map((c) => c.h));
   const maxV = Math.max(...comps.map((c) => c.v));
   if (!upsamplingSupported(comps.map((c) => [c.h, c.v]))) {
-    throw new JpegUnsupportedError('non-integral ratios between sampling factors', true);
+    throw new JpegUnsupportedError('non-integral ratios between sampling factors', true, 'sampling');
   }
   const { width, height } = frame;
+  checkSize?.(width, height);
   frame.mcusX = Math.ceil(width / (8 * maxH));
   frame.mcusY = Math.ceil(height / (8 * maxV));
   for (const c of comps) {
@@ -694,8 +701,7 @@ export function decodeJpegExact(bytes: Uint8Array, options: ExactDecodeOptions =
     throw new JpegDataError(st.frame !== undefined ? 'Invalid JPEG file structure: missing SOS marker' : 'JPEG datastream contains no image');
   }
   const frame = st.frame!;
-  options.checkSize?.(frame.width, frame.height);
-  initialSetup(frame);
+  initialSetup(frame, options.checkSize);
   // jpeg_start_decompress → jinit_huff_decoder (sequential Huffman only): std_huff_tables.
   if (!frame.progressive && !frame.arith) {
     for (let t = 0; t < 2; t++) {
