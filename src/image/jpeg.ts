@@ -19,21 +19,23 @@
  *
  * Damaged files are decoded as libjpeg decodes them (missing data grey, see ./jpeg/decoder.ts);
  * the result then carries libjpeg's warnings in `warnings`. Where libjpeg fails, the error is
- * "corrupt JPEG data (<libjpeg's message>)".
+ * "corrupt JPEG data (<libjpeg's message>)"; the refusals are libjpeg's, met in libjpeg's order,
+ * and the pixel limit is checked on the frame header libjpeg reads, before anything of its size
+ * is allocated. Sequential files without Huffman tables (Motion-JPEG frames) get libjpeg's
+ * standard tables; arithmetic-coded files are decoded (./jpeg/arith.ts).
  *
  * Deliberate differences from dlib, all in the direction of failing clearly:
- * - Lossless, hierarchical and 12-bit JPEGs are refused up front with a specific message
- *   (libjpeg refuses them too, with its own). Arithmetic-coded ones are decoded (./jpeg/arith.ts).
+ * - Lossless, hierarchical and 12-bit JPEGs are refused with a message naming the process or the
+ *   precision (libjpeg refuses them too, in its words).
+ * - 4-component JPEGs without an Adobe marker are refused (libjpeg decodes them as CMYK, and dlib
+ *   returns the 4th channel as alpha).
  * - jpeg-js, for CMYK/YCCK and non-integral sampling ratios, takes intact files only.
  *
- * Like libjpeg, stray bytes between segments are skipped.
- *
- * Before decoding, the marker structure is walked here (segments up to each SOS, entropy-coded
- * data up to the next marker, until EOI) to find the frame header (SOFn), the EXIF APP1
- * segment and the EOI; the SOFn dimensions are checked against the pixel limit before anything
- * is allocated (and again by the decoder, on the frame header libjpeg's reading finds).
- * jpeg-js's own `maxResolutionInMP` / `maxMemoryUsageInMB` limits are set from the
- * checked size so they never fire first with a message of their own.
+ * The marker structure is also walked here (scanJpeg: segments up to each SOS, entropy-coded data
+ * up to the next marker, until EOI): for the EXIF APP1 segment, and for the jpeg-js fallback, whose
+ * frame is checked against the pixel limit first; jpeg-js's own `maxResolutionInMP` /
+ * `maxMemoryUsageInMB` limits are set from the checked size so they never fire first with a
+ * message of their own.
  */
 import jpegjs from 'jpeg-js';
 import { ImageError } from '../errors.js';
