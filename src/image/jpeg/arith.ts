@@ -67,8 +67,8 @@ const AC_STAT_BINS = 256;
 export type NaturalOrder = Int32Array;
 
 /**
- * The arithmetic decoder of one scan. Conditioning tables (DAC) per table number: `dcL`, `dcU`
- * (defaults 0 and 1), `acK` (default 5).
+ * The arithmetic decoder of one scan. Conditioning tables (DAC) per table number 0..15: `dcL`,
+ * `dcU` (defaults 0 and 1), `acK` (default 5).
  */
 export class ArithDecoder {
   private c = 0;
@@ -85,7 +85,7 @@ export class ArithDecoder {
     private readonly src: ArithSource, private readonly order: NaturalOrder,
     private readonly dcL: ArrayLike<number>, private readonly dcU: ArrayLike<number>, private readonly acK: ArrayLike<number>,
   ) {
-    for (let t = 0; t < 4; t++) { this.dcStats.push(new Uint8Array(DC_STAT_BINS)); this.acStats.push(new Uint8Array(AC_STAT_BINS)); }
+    for (let t = 0; t < 16; t++) { this.dcStats.push(new Uint8Array(DC_STAT_BINS)); this.acStats.push(new Uint8Array(AC_STAT_BINS)); }
   }
 
   /**

@@ -450,7 +450,7 @@ interface State {
   dcTables: Array<HuffDef | undefined>;
   acTables: Array<HuffDef | undefined>;
   restartInterval: number;
-  /** Arithmetic conditioning (DAC) per table: L and U of DC tables, Kx of AC tables. */
+  /** Arithmetic conditioning (DAC) per table (16): L and U of DC tables, Kx of AC tables. */
   arithDcL: number[];
   arithDcU: number[];
   arithAcK: number[];
@@ -483,7 +483,7 @@ function readMarkers(st: State): 'sos' | 'eoi' {
         if (st.sawSoi) throw new JpegDataError('Invalid JPEG file structure: two SOI markers');
         st.sawSoi = true;
         st.restartInterval = 0;
-        st.arithDcL = [0, 0, 0, 0]; st.arithDcU = [1, 1, 1, 1]; st.arithAcK = [5, 5, 5, 5];
+        st.arithDcL = new Array<number>(16).fill(0); st.arithDcU = new Array<number>(16).fill(1); st.arithAcK = new Array<number>(16).fill(5);
         st.jfif = false; st.adobe = false; st.adobeTransform = 0;
         break;
       case 0xc0: case 0xc1: case 0xc2: case 0xc9: case 0xca:
@@ -693,7 +693,7 @@ function initialSetup(frame: Frame & { precision?: number }, checkSize: ((width:
 export function decodeJpegExact(bytes: Uint8Array, options: ExactDecodeOptions = {}): ExactDecodeResult {
   const st: State = {
     src: new Source(bytes), qTables: [], dcTables: [], acTables: [], restartInterval: 0,
-    arithDcL: [0, 0, 0, 0], arithDcU: [1, 1, 1, 1], arithAcK: [5, 5, 5, 5],
+    arithDcL: new Array<number>(16).fill(0), arithDcU: new Array<number>(16).fill(1), arithAcK: new Array<number>(16).fill(5),
     jfif: false, adobe: false, adobeTransform: 0, sawSoi: false, scans: 0,
   };
   // jpeg_read_header.
@@ -787,8 +787,8 @@ function decodeScan(st: State, frame: Frame, multi: boolean, ws: Int32Array): nu
   const arith = frame.arith;
   const table = (isDc: boolean, no: number): Uint16Array => {
     if (arith) {
-      // jdarith.c start_pass: statistics areas, not tables.
-      if (no >= 4) throw new JpegDataError(`Arithmetic table ${hex2(no)} was not defined`);
+      // jdarith.c start_pass: statistics areas (NUM_ARITH_TBLS = 16), not tables.
+      if (no >= 16) throw new JpegDataError(`Arithmetic table ${hex2(no)} was not defined`);
       return new Uint16Array(0);
     }
     const def = no < 4 ? (isDc ? st.dcTables : st.acTables)[no] : undefined;
