@@ -10,7 +10,9 @@
  * - truncations at many points (inside the headers, the entropy-coded data, just before EOI);
  * - bit flips in the entropy-coded data (1 to 3 bits), and single ones in the headers;
  * - zeroed runs (4 to 64 bytes) in the entropy-coded data;
- * - in files with restart intervals: an RSTn marker removed, or changed to another RSTn.
+ * - in files with restart intervals: an RSTn marker removed, or changed to another RSTn;
+ * - bytes deleted or inserted anywhere, and a marker-like pair (FF xx) written over the data;
+ * - an arithmetic-coded scan naming conditioning table 8.
  * The set depends only on the source files and the seeds below.
  */
 import { readFileSync } from 'node:fs';
@@ -131,6 +133,31 @@ function damage(name: string, src: Uint8Array, seed: number, photo: boolean, spr
     b[at] ^= 1 << bit;
     out.push({ name: `${stem}-hdrflip${at}.${bit}.jpg`, bytes: b });
   }
+  // Bytes lost or inserted anywhere, and a marker-like pair (FF xx) written over the data.
+  for (let i = 0; i < 2; i++) {
+    const at = 2 + below(n - 2);
+    const len = 1 + below(100);
+    out.push({ name: `${stem}-del${at}+${len}.jpg`, bytes: concatBytes(src.subarray(0, at), src.subarray(Math.min(n, at + len))) });
+  }
+  for (let i = 0; i < 2; i++) {
+    const at = 2 + below(n - 2);
+    const ins = Uint8Array.from({ length: 1 + below(20) }, () => below(256));
+    out.push({ name: `${stem}-ins${at}+${ins.length}.jpg`, bytes: concatBytes(src.subarray(0, at), ins, src.subarray(at)) });
+  }
+  {
+    const b = src.slice();
+    const at = dataAt();
+    b[at] = 0xff;
+    b[Math.min(at + 1, n - 1)] = below(256);
+    out.push({ name: `${stem}-marker${at}.jpg`, bytes: b });
+  }
+  return out;
+}
+
+function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((k, p) => k + p.length, 0));
+  let k = 0;
+  for (const p of parts) { out.set(p, k); k += p.length; }
   return out;
 }
 
@@ -146,6 +173,13 @@ export function damagedJpegs(): DamagedJpeg[] {
     const bytes = new Uint8Array(readFileSync(new URL(f, DAMAGED_SOURCES)));
     out.push({ name: f.replace(/\.jpg$/, '-intact.jpg'), bytes }, ...damage(f, bytes, 3001 + i, false, 12));
   });
+  // An arithmetic-coded AC scan naming conditioning table 8 (there are 16).
+  const prog = new Uint8Array(readFileSync(new URL(ARITH_SOURCES[1], DAMAGED_SOURCES)));
+  const table8 = prog.slice();
+  for (let p = 2, k = 0; p + 1 < table8.length; p++) {
+    if (table8[p] === 0xff && table8[p + 1] === 0xda && ++k === 5) { table8[p + 6] = (table8[p + 6] & 0xf0) | 8; break; }
+  }
+  out.push({ name: 'arith-80x72-444-progressive-actable8.jpg', bytes: table8 });
   const seen = new Set<string>();
   return out.filter((d) => (seen.has(d.name) ? false : (seen.add(d.name), true)));
 }
