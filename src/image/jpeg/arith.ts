@@ -156,6 +156,26 @@ export class ArithDecoder {
     return sv >> 7;
   }
 
+  /** The bin {@link grow} stopped at. */
+  private bin = 0;
+
+  /**
+   * The loop of F.23: `m` doubled for each 1 decided with bins st, st + 1, ... (the bin after the
+   * last in `bin`); 0 when it overflows 15 bits (the error state, with the warning).
+   */
+  private grow(stats: Uint8Array, st: number, m: number): number {
+    while (this.decode(stats, st)) {
+      if ((m <<= 1) === 0x8000) {
+        this.src.warn(WARN_BAD);
+        this.ct = -1;
+        return 0;
+      }
+      st += 1;
+    }
+    this.bin = st;
+    return m;
+  }
+
   /** Decode_DC_DIFF (F.19-F.24) into the prediction of scan component `ci`; false after an error. */
   private dcDiff(ci: number, tbl: number): boolean {
     const stats = this.dcStats[tbl];
@@ -168,15 +188,9 @@ export class ArithDecoder {
     st += 2 + sign;
     let m = this.decode(stats, st);
     if (m !== 0) {
-      st = 20;
-      while (this.decode(stats, st)) {
-        if ((m <<= 1) === 0x8000) {
-          this.src.warn(WARN_BAD);
-          this.ct = -1;
-          return false;
-        }
-        st += 1;
-      }
+      m = this.grow(stats, 20, m);
+      if (m === 0) return false;
+      st = this.bin;
     }
     if (m < (1 << this.dcL[tbl]) >> 1) this.dcContext[ci] = 0;
     else if (m > (1 << this.dcU[tbl]) >> 1) this.dcContext[ci] = 12 + sign * 4;
@@ -211,19 +225,10 @@ export class ArithDecoder {
       const sign = this.decode(this.fixed, 0);
       st += 2;
       let m = this.decode(stats, st);
-      if (m !== 0) {
-        if (this.decode(stats, st)) {
-          m <<= 1;
-          st = k <= this.acK[tbl] ? 189 : 217;
-          while (this.decode(stats, st)) {
-            if ((m <<= 1) === 0x8000) {
-              this.src.warn(WARN_BAD);
-              this.ct = -1;
-              return false;
-            }
-            st += 1;
-          }
-        }
+      if (m !== 0 && this.decode(stats, st)) {
+        m = this.grow(stats, k <= this.acK[tbl] ? 189 : 217, m << 1);
+        if (m === 0) return false;
+        st = this.bin;
       }
       let v = m;
       st += 14;
