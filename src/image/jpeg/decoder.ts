@@ -320,27 +320,34 @@ class BitReader {
     this.lj -= count;
   }
 
+  /** decode_mcu_fast's request of `n` bits (`op`: -n for a Huffman code), recorded for a slow redo. */
+  private fastRequest(op: number, n: number): void {
+    // An MCU has at most 10 blocks of 64 coefficients, two requests each (4096 > 1280).
+    this.ops[this.nops++] = op;
+    if (this.lj <= 16) this.fastFill();
+    this.lj -= n;
+  }
+
+  /** FILL_BIT_BUFFER_FAST: 6 bytes; a marker backs up to its FF (and the MCU is then redone the slow way). */
+  private fastFill(): void {
+    const d = this.src.d;
+    let p = this.src.pos;
+    for (let k = 0; k < 6; k++) {
+      const c0 = d[p++];
+      const c1 = d[p];
+      this.lj += 8;
+      if (c0 === 0xff) {
+        p++;
+        if (c1 !== 0) { this.fastMarker = true; p -= 2; }
+      }
+    }
+    this.src.pos = p;
+  }
+
   /** One request of libjpeg's decoder: a Huffman code of `n` bits (17: invalid), or `n` plain bits. */
   private request(huff: boolean, n: number): void {
     if (this.fast) {
-      // An MCU has at most 10 blocks of 64 coefficients, two requests each (4096 > 1280).
-      this.ops[this.nops++] = huff ? -n : n;
-      // FILL_BIT_BUFFER_FAST: 6 bytes when 16 bits or fewer are left; a marker backs up to its FF.
-      if (this.lj <= 16) {
-        const d = this.src.d;
-        let p = this.src.pos;
-        for (let k = 0; k < 6; k++) {
-          const c0 = d[p++];
-          const c1 = d[p];
-          this.lj += 8;
-          if (c0 === 0xff) {
-            p++;
-            if (c1 !== 0) { this.fastMarker = true; p -= 2; }
-          }
-        }
-        this.src.pos = p;
-      }
-      this.lj -= n;
+      this.fastRequest(huff ? -n : n, n);
       return;
     }
     if (!huff) {
@@ -398,8 +405,10 @@ class BitReader {
       this.request(true, 17);
       return 0;
     }
-    this.cnt -= e >> 8;
-    this.request(true, e >> 8);
+    const n = e >> 8;
+    this.cnt -= n;
+    if (this.fast) this.fastRequest(-n, n);
+    else this.request(true, n);
     return e & 0xff;
   }
 
@@ -407,7 +416,8 @@ class BitReader {
     if (n === 0) return 0;
     if (this.cnt < n) this.fill();
     this.cnt -= n;
-    this.request(false, n);
+    if (this.fast) this.fastRequest(n, n);
+    else this.request(false, n);
     return (this.buf >>> this.cnt) & ((1 << n) - 1);
   }
 
