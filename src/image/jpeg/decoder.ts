@@ -243,7 +243,12 @@ class BitReader {
   private savedPos = 0;
   private savedLj = 0;
 
-  constructor(private readonly src: Source) { this.restartAt(); }
+  /**
+   * `emulate`: follow libjpeg's bit buffer and input position (for its exact warnings). Without,
+   * libjpeg's input position is taken to be where the value reading stands, which gives the same
+   * pixels and errors, and warnings whenever libjpeg has any (see decodeJpegExact).
+   */
+  constructor(private readonly src: Source, private readonly emulate: boolean) { this.restartAt(); }
 
   /** Starts reading where libjpeg's input stands (the start of a scan, or after a restart). */
   restartAt(): void {
@@ -252,8 +257,23 @@ class BitReader {
     this.vunread = this.src.unread;
   }
 
-  /** process_restart's first step: drops libjpeg's bit buffer, returning its whole bytes (discarded_bytes). */
+  /**
+   * process_restart's first step, and the end of a scan: drops libjpeg's bit buffer, returning its
+   * whole bytes (discarded_bytes).
+   */
   dropBuffer(): number {
+    if (!this.emulate) {
+      // The input stands where the value reading does; its unused whole bytes are the buffer's.
+      this.src.pos = this.vpos;
+      this.src.unread = this.vunread;
+      const real = this.cnt - this.pad;
+      this.cnt = 0; this.pad = 0;
+      const bytes = real > 0 ? real >> 3 : 0;
+      // libjpeg may not have met the marker yet and report these bytes at once: so warn (the exact
+      // pass then says how libjpeg words it).
+      if (bytes > 0) this.src.warn('Corrupt JPEG data: extraneous bytes');
+      return bytes;
+    }
     const bytes = this.lj >> 3;
     this.lj = 0;
     return bytes;
@@ -264,6 +284,7 @@ class BitReader {
 
   /** decode_mcu's choice of decode_mcu_fast, and the state to go back to if it fails. */
   beginMcu(blocks: number): void {
+    if (!this.emulate) return;
     const src = this.src;
     const p = src.pos;
     const n = src.d.length;
@@ -346,6 +367,10 @@ class BitReader {
 
   /** One request of libjpeg's decoder: a Huffman code of `n` bits (17: invalid), or `n` plain bits. */
   private request(huff: boolean, n: number): void {
+    if (!this.emulate) {
+      if (huff && n > 16) this.src.warn(WARN_BAD_CODE);
+      return;
+    }
     if (this.fast) {
       this.fastRequest(huff ? -n : n, n);
       return;
@@ -378,10 +403,11 @@ class BitReader {
     while (this.cnt <= 24) {
       let byte = 0;
       if (this.vunread === 0) {
-        byte = src.raw(this.vpos++);
+        // (Emulating, the warnings at the end of the file come from libjpeg's reading, not this one.)
+        byte = this.emulate ? src.raw(this.vpos++) : src.at(this.vpos++);
         if (byte === 0xff) {
           let c: number;
-          do c = src.raw(this.vpos++); while (c === 0xff);
+          do c = this.emulate ? src.raw(this.vpos++) : src.at(this.vpos++); while (c === 0xff);
           if (c !== 0) {
             this.vunread = c;
             byte = 0;
@@ -469,6 +495,8 @@ interface State {
   adobeTransform: number;
   sawSoi: boolean;
   scans: number;
+  /** Following libjpeg's bit buffer exactly (see BitReader). */
+  emulate: boolean;
   /** The scan read by the last SOS. */
   scan?: { comps: Component[]; td: number[]; ta: number[]; ss: number; se: number; ah: number; al: number };
 }
@@ -701,7 +729,23 @@ function initialSetup(frame: Frame & { precision?: number }, checkSize: ((width:
  * not 8-bit, not 1 or 3 components).
  */
 export function decodeJpegExact(bytes: Uint8Array, options: ExactDecodeOptions = {}): ExactDecodeResult {
+  // An intact file decodes once. libjpeg's warnings depend on where its bit reader stands, which
+  // costs time to follow; the quick pass warns whenever libjpeg would (its warnings are a superset
+  // in kind: it may count extraneous bytes libjpeg's read-ahead swallowed, or report an invalid
+  // Huffman code libjpeg's fast path decodes silently), so a file that gets any warning, or an
+  // error, is decoded again following libjpeg exactly. The pixels are the same either way.
+  try {
+    const quick = decodeOnce(bytes, options, false);
+    if (quick.warnings.length === 0) return quick;
+  } catch {
+    // The exact pass below gives the error (the same one).
+  }
+  return decodeOnce(bytes, options, true);
+}
+
+function decodeOnce(bytes: Uint8Array, options: ExactDecodeOptions, emulate: boolean): ExactDecodeResult {
   const st: State = {
+    emulate,
     src: new Source(bytes), qTables: [], dcTables: [], acTables: [], restartInterval: 0,
     arithDcL: new Array<number>(16).fill(0), arithDcU: new Array<number>(16).fill(1), arithAcK: new Array<number>(16).fill(5),
     jfif: false, adobe: false, adobeTransform: 0, sawSoi: false, scans: 0,
@@ -836,7 +880,7 @@ function decodeScan(st: State, frame: Frame, multi: boolean, ws: Int32Array): nu
     });
   }
 
-  const reader = new BitReader(src);
+  const reader = new BitReader(src, st.emulate);
   let blocksInMcu = 0;
   for (const c of scomps) blocksInMcu += scomps.length === 1 ? 1 : c.h * c.v;
   const single = scomps.length === 1;
@@ -1033,7 +1077,10 @@ function decodeScan(st: State, frame: Frame, multi: boolean, ws: Int32Array): nu
       }
       if (ad === undefined) {
         reader.endMcu();
-        if (reader.starved) insufficient = true;
+        if (reader.starved) {
+          if (!st.emulate) src.warn(WARN_HIT_MARKER);
+          insufficient = true;
+        }
       }
     } else if (!multi) {
       // The MCU stays zero: uniform grey blocks.
@@ -1043,7 +1090,7 @@ function decodeScan(st: State, frame: Frame, multi: boolean, ws: Int32Array): nu
     if (ri > 0) restartsToGo--;
   }
   // The scan is over: libjpeg's bit buffer is dropped without counting it.
-  reader.dropBuffer();
+  if (ad === undefined) reader.dropBuffer();
   return lastGoodRow;
 }
 
