@@ -36,7 +36,8 @@
  * Warnings come back in {@link ExactDecodeResult.warnings}, each distinct message once, in the
  * order libjpeg first emits it. Where libjpeg's reader stands matters to them (the byte counts of
  * "extraneous bytes", whether an invalid Huffman code is reported at all), so the BitReader below
- * follows libjpeg's bit buffer and input position exactly, fast path included.
+ * follows libjpeg's bit buffer and input position exactly, fast path included, in a second pass
+ * over a file whose first (quicker) pass warned.
  */
 import { ArithDecoder } from './arith.js';
 import { idctIslow } from './idct.js';
