@@ -5,8 +5,8 @@
  * purpose) and some example photos: every file must give dlib's outcome, pixels, refusal and first
  * warning. Not part of the usual run (minutes for thousands of files):
  *   FACEMETRIC_JPEG_CAMPAIGN=2000 FACEMETRIC_JPEG_CAMPAIGN_SEED=1 npx vitest run test/parity/jpeg-damaged-campaign.test.ts
- * Seed 1 (2,000 files) and seed 9 (300) pass; the campaigns that preceded this test (16,500 files)
- * found the two differences README's JPEG section names, both fixed.
+ * Seeds 1, 2 and 10 (2,000 files each) and 9 (300) pass; the campaigns that preceded this test
+ * (16,500 files) found the two differences README's JPEG section names, both fixed.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
