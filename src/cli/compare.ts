@@ -37,7 +37,7 @@ interface Side {
 
 async function describeLargest(file: string, models: FaceModels, upsample: number, jitter: number, err: (s: string) => void): Promise<Side> {
   const img = await readImage(file);
-  err(decodeWarning(file, img.warnings));
+  if (img.warnings) err(decodeWarning(file, img.warnings));
   const { faces, detected } = runPipeline(img, models, { upsample, faces: 'largest', jitter });
   if (detected === 0) {
     throw new FacemetricError(`no faces found${upsample === 0 ? ' (small faces: try --upsample 1)' : ''}`, { file });

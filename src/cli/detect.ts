@@ -155,7 +155,7 @@ export async function runDetect(images: string[], opts: DetectCliOptions, io: { 
       const t0 = performance.now();
       const img = await readImage(image);
       const decode = ms(t0);
-      io.err(decodeWarning(image, img.warnings));
+      if (img.warnings) io.err(decodeWarning(image, img.warnings));
       const run = runPipeline(img, models, { until, upsample: opts.upsample ?? 0, adjustThreshold: opts.threshold ?? 0, chip, jitter: opts.jitter ?? 0 });
       const timings: ImageResult['timings'] = { decode, detect: 0 };
       for (const [stage, t] of Object.entries(run.timings)) timings[stage as keyof typeof run.timings] = round(t);

@@ -141,7 +141,7 @@ export async function enrollPaths(gallery: Gallery, paths: readonly string[], op
     let k = 0;
     for await (const outcome of source.outcomes(todo.map((t) => t.file))) {
       const item = todo[k++]!;
-      if ('result' in outcome) io.err(decodeWarning(item.file, outcome.result.warnings));
+      if ('result' in outcome && outcome.result.warnings) io.err(decodeWarning(item.file, outcome.result.warnings));
       if ('problem' in outcome) {
         skip({ file: item.file, problem: outcome.problem });
         continue;

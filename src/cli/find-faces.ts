@@ -34,7 +34,8 @@ export function problemOf(file: string, e: unknown): string {
 
 /**
  * The stderr line for a damaged JPEG decoded as libjpeg (and so dlib) decodes it, from libjpeg's
- * warnings (its first one named), or '' when there were none. The exit code does not change.
+ * warnings (its first one named), or '' when there were none (callers print it only when there
+ * were). The exit code does not change.
  */
 export function decodeWarning(file: string, warnings: readonly string[] | undefined): string {
   const first = warnings?.[0];

@@ -123,7 +123,7 @@ export async function runIdentify(paths: readonly string[], opts: IdentifyCliOpt
   for (const note of source.notes) io.err(`facemetric: note: ${note}\n`);
   try {
     for await (const outcome of source.outcomes(files)) {
-      if ('result' in outcome) io.err(decodeWarning(outcome.file, outcome.result.warnings));
+      if ('result' in outcome && outcome.result.warnings) io.err(decodeWarning(outcome.file, outcome.result.warnings));
       if ('problem' in outcome) {
         failed = true;
         io.err(`facemetric: ${outcome.file}: ${outcome.problem} (skipped)\n`);
