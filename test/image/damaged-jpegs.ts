@@ -194,6 +194,8 @@ export interface DlibOutcome {
   crc32?: number;
   error?: string;
   warning: string;
+  /** Every warning libjpeg emitted (harness jpeg-warnings), each distinct message once, in order. */
+  warnings?: string[];
 }
 
 /** dlib's exception text around libjpeg's message. */
@@ -232,7 +234,7 @@ function sameRefusal(dlib: string, ours: string): boolean {
  * Compares facemetric with dlib over the set; returns the counts, a line per file where they part
  * (`differences`: empty when every file dlib decodes gives identical pixels and every file dlib
  * refuses is refused for libjpeg's reason), and a line per decoded file whose first warning is not
- * the one libjpeg printed (`warnings`).
+ * the one libjpeg printed, or whose warnings are not libjpeg's when those are known (`warnings`).
  */
 export function compareWithDlib(set: DamagedJpeg[], dlib: DlibOutcome[]): { decodedByDlib: number; decodedByUs: number; identical: number; differences: string[]; warnings: string[] } {
   let decodedByDlib = 0;
@@ -256,6 +258,8 @@ export function compareWithDlib(set: DamagedJpeg[], dlib: DlibOutcome[]): { deco
     }
     if (want.error === undefined && (got.warnings[0] ?? '') !== want.warning) {
       warnings.push(`${d.name}: first warning ${JSON.stringify(got.warnings[0] ?? '')}, libjpeg's ${JSON.stringify(want.warning)}`);
+    } else if (want.error === undefined && want.warnings !== undefined && JSON.stringify(got.warnings) !== JSON.stringify(want.warnings)) {
+      warnings.push(`${d.name}: warnings ${JSON.stringify(got.warnings)}, libjpeg's ${JSON.stringify(want.warnings)}`);
     }
   });
   return { decodedByDlib, decodedByUs, identical, differences, warnings };

@@ -2,7 +2,7 @@
  * Damaged JPEGs decoded as libjpeg-turbo decodes them, without dlib at hand: the generated set
  * (./damaged-jpegs.ts) against dlib's outcomes recorded by test/parity/jpeg-damaged-parity.test.ts
  * (fixtures/damaged/dlib-outcomes.json: size and CRC-32 of load_image's pixels, or libjpeg's error,
- * and the first warning libjpeg printed).
+ * the first warning libjpeg printed, and for decoded files all its warnings, each message once).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
@@ -19,7 +19,7 @@ describe('damaged JPEGs: dlib\'s outcomes', () => {
     expect(set.length).toBe(759);
   });
 
-  test('every file dlib decodes gives its pixels and libjpeg\'s first warning; every file it refuses is refused for libjpeg\'s reason', () => {
+  test('every file dlib decodes gives its pixels and libjpeg\'s warnings; every file it refuses is refused for libjpeg\'s reason', () => {
     const r = compareWithDlib(set, set.map((d) => recorded[d.name]!));
     expect(r.differences).toEqual([]);
     expect(r.warnings).toEqual([]);

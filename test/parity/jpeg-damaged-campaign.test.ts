@@ -2,8 +2,8 @@
  * An opt-in random campaign against live dlib, of the damage kinds of test/image/damaged-jpegs.ts
  * and more (cuts anywhere, 1 to 4 flipped bits anywhere, runs of 00 or FF, deleted and inserted
  * bytes, marker-like pairs), over the JPEG fixtures (CMYK/YCCK left out: jpeg-js decodes those on
- * purpose) and some example photos: every file must give dlib's outcome, pixels, refusal and first
- * warning. Not part of the usual run (minutes for thousands of files):
+ * purpose) and some example photos: every file must give dlib's outcome, pixels, refusal and
+ * libjpeg's warnings. Not part of the usual run (minutes for thousands of files):
  *   FACEMETRIC_JPEG_CAMPAIGN=2000 FACEMETRIC_JPEG_CAMPAIGN_SEED=1 npx vitest run test/parity/jpeg-damaged-campaign.test.ts
  * Seeds 1, 2 and 10 (2,000 files each) and 9 (300) pass; the campaigns that preceded this test
  * (16,500 files) found the two differences README's JPEG section names, both fixed.
@@ -55,6 +55,10 @@ describeParity('damaged JPEGs: a random campaign against dlib (opt-in)', () => {
       mkdirSync(dir, { recursive: true });
       const files = set.map((d) => { const f = join(dir, d.name); writeFileSync(f, d.bytes); return f; });
       const dlib = runHarnessJson<Parameters<typeof dlibOutcome>[0]>(['load-report', ...files], { timeoutMs: 900_000 }).map(dlibOutcome);
+      // All of libjpeg's warnings (dlib prints the first).
+      runHarnessJson<{ warnings: string[] }>(['jpeg-warnings', ...files], { timeoutMs: 900_000 }).forEach((w, i) => {
+        if (dlib[i]!.error === undefined) dlib[i]!.warnings = [...new Set(w.warnings)];
+      });
       const r = compareWithDlib(set, dlib);
       process.stdout.write(`JPEG campaign seed ${SEED}: ${set.length} files, dlib decodes ${r.decodedByDlib}, facemetric ${r.decodedByUs}, identical ${r.identical}\n`);
       expect(r.differences).toEqual([]);

@@ -2,8 +2,8 @@
  * Damaged JPEGs (test/image/damaged-jpegs.ts: truncations, bit flips, zeroed runs, removed and
  * renumbered restart markers) against live dlib (harness load-report: load_image on Debian 12's
  * libjpeg62-turbo 2.1.5): every file dlib decodes must give identical pixels (CRC-32 of the RGB
- * bytes), every file it refuses must be refused for libjpeg's reason, and the first warning
- * libjpeg printed must be the first of ours.
+ * bytes), every file it refuses must be refused for libjpeg's reason, and our warnings must be
+ * libjpeg's (harness jpeg-warnings: all of them, each message once; dlib prints the first).
  *
  * FACEMETRIC_UPDATE_DAMAGED=1 also writes dlib's outcomes to test/image/fixtures/damaged/dlib-outcomes.json,
  * which test/image/jpeg-damaged.test.ts checks without dlib.
@@ -32,6 +32,14 @@ describeParity('damaged JPEGs: dlib\'s load_image pixels, refusals and first war
     });
     const dlib: DlibOutcome[] = runHarnessJson<Parameters<typeof dlibOutcome>[0]>(['load-report', ...files], { timeoutMs: 300_000 }).map(dlibOutcome);
     expect(dlib.length).toBe(set.length);
+    // Every warning libjpeg emits on the same calls (dlib prints only the first): the first is the
+    // one dlib printed, and the list (each message once) is what facemetric must report.
+    const all = runHarnessJson<{ warnings: string[]; error?: string }>(['jpeg-warnings', ...files], { timeoutMs: 300_000 });
+    expect(all.length).toBe(set.length);
+    all.forEach((w, i) => {
+      expect([set[i]!.name, w.warnings[0] ?? '', w.error === undefined]).toEqual([set[i]!.name, dlib[i]!.warning, dlib[i]!.error === undefined]);
+      if (dlib[i]!.error === undefined) dlib[i]!.warnings = [...new Set(w.warnings)];
+    });
     if (process.env.FACEMETRIC_UPDATE_DAMAGED === '1') {
       writeFileSync(OUTCOMES, JSON.stringify(Object.fromEntries(set.map((d, i) => [d.name, dlib[i]])), null, 0).replace(/\},"/g, '},\n"') + '\n');
     }

@@ -335,11 +335,13 @@ class BitReader {
 
   /** `count` single bits, each after CHECK_BIT_BUFFER(1). */
   private ljSingles(count: number): void {
-    if (this.lj >= count) { this.lj -= count; return; }
-    count -= this.lj;
-    this.lj = 0;
-    this.ljFill(1);
-    this.lj -= count;
+    while (count > 0) {
+      if (this.lj < 1) this.ljFill(1);
+      // A fill that meets the marker may load fewer bits than wanted; the next one adds zeros.
+      const take = Math.min(count, this.lj);
+      this.lj -= take;
+      count -= take;
+    }
   }
 
   /** decode_mcu_fast's request of `n` bits (`op`: -n for a Huffman code), recorded for a slow redo. */
@@ -1058,8 +1060,11 @@ function decodeScan(st: State, frame: Frame, multi: boolean, ws: Int32Array): nu
     const mx = mcu % mcusX;
     const my = (mcu - mx) / mcusX;
     if (!insufficient) lastGoodRow = Math.floor(my / mcuRowsPerImcu);
-    // Arithmetic decoding stops at an error until the next restart (but a DC refinement scan does not check).
-    const skip = ad !== undefined ? ad.ct === -1 && !(progressive && ss === 0 && ah !== 0) : insufficient;
+    // Huffman decoding skips the MCUs after data ran out, arithmetic decoding those after an error,
+    // until the next restart; but a DC refinement scan checks neither (jdphuff.c: reading zeros
+    // changes nothing; they still move libjpeg's bit buffer).
+    const dcRefine = progressive && ss === 0 && ah !== 0;
+    const skip = !dcRefine && (ad !== undefined ? ad.ct === -1 : insufficient);
     if (!skip) {
       if (ad === undefined && !progressive && ri === 0) reader.beginMcu(blocksInMcu);
       if (single) {
