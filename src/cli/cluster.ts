@@ -50,6 +50,7 @@ import { defaultThreads, inOrder, inProcessSource, useWorkers, workerSource, typ
 import { faceKey, numberPeople, readPeopleNames, readPreviousPeople } from './people.js';
 import { ProgressBar, progressMode, type ProgressSink } from './progress.js';
 import { MAX_TILE_CHIPS, peopleCount, plural, renderReportHtml, tileChips, type ReportPerson } from './report.js';
+import { decodeWarning } from './find-faces.js';
 
 export interface ClusterCliOptions {
   threshold?: number;
@@ -410,6 +411,7 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
   try {
     for await (const outcome of inOrder(files, prepare, workers ? 8 * threads : 1)) {
       const file = outcome.file;
+      if ('result' in outcome && outcome.result.warnings !== undefined) { bar.finish(); io.err.write(decodeWarning(file, outcome.result.warnings)); }
       if ('other' in outcome) {
         otherFiles.push({ file, type: outcome.other });
         if (opts.verbose) say(`${file}: not a photo (${outcome.other})`);

@@ -18,6 +18,7 @@ import type { DnnBackend } from '../dnn/recognizer.js';
 import type { Rect } from '../geometry/index.js';
 import { readImage } from '../image/index.js';
 import { loadFaceModels, runPipeline, type FaceModels } from '../pipeline/index.js';
+import { decodeWarning } from './find-faces.js';
 
 export interface CompareCliOptions {
   threshold?: number;
@@ -34,8 +35,9 @@ interface Side {
   descriptor: Float32Array;
 }
 
-async function describeLargest(file: string, models: FaceModels, upsample: number, jitter: number): Promise<Side> {
+async function describeLargest(file: string, models: FaceModels, upsample: number, jitter: number, err: (s: string) => void): Promise<Side> {
   const img = await readImage(file);
+  if (img.warnings) err(decodeWarning(file, img.warnings));
   const { faces, detected } = runPipeline(img, models, { upsample, faces: 'largest', jitter });
   if (detected === 0) {
     throw new FacemetricError(`no faces found${upsample === 0 ? ' (small faces: try --upsample 1)' : ''}`, { file });
@@ -53,7 +55,7 @@ export async function runCompare(a: string, b: string, opts: CompareCliOptions, 
   if (models.recognizer!.note !== undefined) io.err(`facemetric: note: ${models.recognizer!.note}\n`);
   const sides: Side[] = [];
   for (const file of [a, b]) {
-    const s = await describeLargest(file, models, opts.upsample ?? 0, opts.jitter ?? 0);
+    const s = await describeLargest(file, models, opts.upsample ?? 0, opts.jitter ?? 0, io.err);
     if (s.faces > 1) io.err(`facemetric: ${file}: ${s.faces} faces; comparing the largest, [${s.rect.join(', ')}]\n`);
     sides.push(s);
   }

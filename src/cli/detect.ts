@@ -32,6 +32,7 @@ import type { DnnBackend } from '../dnn/recognizer.js';
 import { annotateFaces } from '../image/draw.js';
 import { readImage, writePng, type RgbImage } from '../image/index.js';
 import { loadFaceModels, runPipeline, type PipelineFace, type PipelineStage } from '../pipeline/index.js';
+import { decodeWarning } from './find-faces.js';
 
 export interface DetectCliOptions {
   json?: boolean;
@@ -154,6 +155,7 @@ export async function runDetect(images: string[], opts: DetectCliOptions, io: { 
       const t0 = performance.now();
       const img = await readImage(image);
       const decode = ms(t0);
+      if (img.warnings) io.err(decodeWarning(image, img.warnings));
       const run = runPipeline(img, models, { until, upsample: opts.upsample ?? 0, adjustThreshold: opts.threshold ?? 0, chip, jitter: opts.jitter ?? 0 });
       const timings: ImageResult['timings'] = { decode, detect: 0 };
       for (const [stage, t] of Object.entries(run.timings)) timings[stage as keyof typeof run.timings] = round(t);

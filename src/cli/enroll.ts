@@ -25,6 +25,7 @@ import { fsErrorToImageError } from '../image/io.js';
 import { sha256Hex } from '../models/fsutil.js';
 import { EXIT_INPUTS_SKIPPED } from './cluster.js';
 import { describedFaceSource } from './face-pool.js';
+import { decodeWarning } from './find-faces.js';
 import { collectInputs, photosAndOtherFiles, type InputProblem } from './inputs.js';
 import { peopleCount, plural } from './report.js';
 
@@ -163,6 +164,7 @@ export async function enrollPaths(gallery: Gallery, paths: readonly string[], op
     let k = 0;
     for await (const outcome of source.outcomes(todo.map((t) => t.file))) {
       const item = todo[k++]!;
+      if ('result' in outcome && outcome.result.warnings) io.err(decodeWarning(item.file, outcome.result.warnings));
       if ('problem' in outcome) {
         skip({ file: item.file, problem: outcome.problem });
         continue;

@@ -33,7 +33,23 @@ export interface ImageFaces {
   pngs?: Uint8Array[];
   /** Each chip's plain descriptor (no jitter), when a recognizer was given. */
   descriptors?: Float32Array[];
+  /** libjpeg's warnings when the photo is a damaged JPEG decoded as libjpeg decodes it (see {@link decodeWarning}). */
+  warnings?: string[];
   timings: { decode: number; detect: number; landmarks: number; chips: number; describe: number; encode: number };
+}
+
+/**
+ * The stderr line for a damaged JPEG decoded as libjpeg (and so dlib) decodes it, from libjpeg's
+ * warnings (its first one named), or '' when there were none (callers print it only when there
+ * were). The exit code does not change.
+ */
+export function decodeWarning(file: string, warnings: readonly string[] | undefined): string {
+  const first = warnings?.[0];
+  if (first === undefined) return '';
+  const m = /^Corrupt JPEG data: (.*)$/.exec(first);
+  const what = m ? `corrupt JPEG data (${m[1]})` : first.charAt(0).toLowerCase() + first.slice(1);
+  const more = warnings!.length > 1 ? ` and ${warnings!.length - 1} more warning${warnings!.length > 2 ? 's' : ''}` : '';
+  return `facemetric: ${file}: warning: ${what}${more}; decoded as libjpeg does, missing parts grey\n`;
 }
 
 /**
@@ -57,5 +73,6 @@ export async function findFaces(file: string, models: FaceModels, opts: FindFace
     timings.encode = performance.now() - t0;
   }
   if (describe && chips.length > 0) out.descriptors = run.faces.map((f) => f.descriptor!);
+  if (img.warnings !== undefined) out.warnings = img.warnings;
   return out;
 }

@@ -34,6 +34,7 @@ import { enrollPaths, stdio, UNSAVED_GALLERY_MODEL_SHA256, type Io } from './enr
 import { describedFaceSource } from './face-pool.js';
 import { collectInputs, photosAndOtherFiles } from './inputs.js';
 import { peopleCount, plural } from './report.js';
+import { decodeWarning } from './find-faces.js';
 
 export interface IdentifyCliOptions {
   gallery?: string;
@@ -133,6 +134,7 @@ export async function runIdentify(paths: readonly string[], opts: IdentifyCliOpt
   for (const note of source.notes) io.err(`facemetric: note: ${note}\n`);
   try {
     for await (const outcome of source.outcomes(files)) {
+      if ('result' in outcome && outcome.result.warnings) io.err(decodeWarning(outcome.file, outcome.result.warnings));
       if ('problem' in outcome) {
         failed = true;
         io.err(`facemetric: ${outcome.file}: ${outcome.problem} (skipped)\n`);

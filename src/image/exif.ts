@@ -97,5 +97,5 @@ export function applyOrientation(img: RgbImage, orientation: number): RgbImage {
       out[o++] = src[s + 2];
     }
   }
-  return { width: ow, height: oh, data: out, channels: 3 };
+  return img.warnings !== undefined ? { width: ow, height: oh, data: out, channels: 3, warnings: img.warnings } : { width: ow, height: oh, data: out, channels: 3 };
 }

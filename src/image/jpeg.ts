@@ -17,25 +17,25 @@
  *   decodes them.
  * `decodeJpeg(..., { decoder: 'jpeg-js' })` forces jpeg-js (benchmarks and tests).
  *
+ * Damaged files are decoded as libjpeg decodes them (missing data grey, see ./jpeg/decoder.ts);
+ * the result then carries libjpeg's warnings in `warnings`. Where libjpeg fails, the error is
+ * "corrupt JPEG data (<libjpeg's message>)"; the refusals are libjpeg's, met in libjpeg's order,
+ * and the pixel limit is checked on the frame header libjpeg reads, before anything of its size
+ * is allocated. Sequential files without Huffman tables (Motion-JPEG frames) get libjpeg's
+ * standard tables; arithmetic-coded files are decoded (./jpeg/arith.ts).
+ *
  * Deliberate differences from dlib, all in the direction of failing clearly:
- * - A JPEG without an end-of-image marker (`FF D9`) is an error, "truncated JPEG (no
- *   end-of-image marker)". libjpeg only warns "Premature end of JPEG file" and dlib returns an
- *   image whose missing rows are grey; for face recognition a half-grey photo silently gives
- *   wrong results, so we refuse it. Bytes after the EOI marker are ignored (some cameras append
- *   data there). Likewise entropy-coded data that ends early (at a marker), an invalid Huffman
- *   code and a missing restart marker are errors here, warnings in libjpeg.
- * - Lossless, hierarchical, arithmetic-coded and 12-bit JPEGs are refused up front with a
- *   specific message (libjpeg-turbo reads arithmetic-coded ones; they are rare).
- * - libjpeg's inter-block smoothing of progressive JPEGs whose scans stop before every
- *   coefficient is complete is not reproduced (no real encoder writes such files).
+ * - Lossless, hierarchical and 12-bit JPEGs are refused with a message naming the process or the
+ *   precision (libjpeg refuses them too, in its words).
+ * - 4-component JPEGs without an Adobe marker are refused (libjpeg decodes them as CMYK, and dlib
+ *   returns the 4th channel as alpha).
+ * - jpeg-js, for CMYK/YCCK and non-integral sampling ratios, takes intact files only.
  *
- * Like libjpeg, stray bytes between segments are skipped.
- *
- * Before decoding, the marker structure is walked here (segments up to each SOS, entropy-coded
- * data up to the next marker, until EOI) to find the frame header (SOFn), the EXIF APP1
- * segment and the EOI; the SOFn dimensions are checked against the pixel limit before anything
- * is allocated. jpeg-js's own `maxResolutionInMP` / `maxMemoryUsageInMB` limits are set from the
- * checked size so they never fire first with a message of their own.
+ * The marker structure is also walked here (scanJpeg: segments up to each SOS, entropy-coded data
+ * up to the next marker, until EOI): for the EXIF APP1 segment, and for the jpeg-js fallback, whose
+ * frame is checked against the pixel limit first; jpeg-js's own `maxResolutionInMP` /
+ * `maxMemoryUsageInMB` limits are set from the checked size so they never fire first with a
+ * message of their own.
  */
 import jpegjs from 'jpeg-js';
 import { ImageError } from '../errors.js';
@@ -150,10 +150,10 @@ export function scanJpeg(bytes: Uint8Array, stopAtScan = false): JpegStructure {
 
 function processName(marker: number): string | undefined {
   switch (marker) {
-    case 0xc0: case 0xc1: case 0xc2: return undefined; // supported
+    case 0xc0: case 0xc1: case 0xc2: case 0xc9: case 0xca: return undefined; // supported
     case 0xc3: return 'lossless JPEG';
     case 0xc5: case 0xc6: case 0xc7: return 'hierarchical (differential) JPEG';
-    case 0xc9: case 0xca: case 0xcb: return 'arithmetic-coded JPEG';
+    case 0xcb: return 'lossless arithmetic-coded JPEG';
     case 0xcd: case 0xce: case 0xcf: return 'arithmetic-coded hierarchical JPEG';
     default: return `JPEG frame type 0x${marker.toString(16)}`;
   }
@@ -194,39 +194,55 @@ export function decodeJpeg(bytes: Uint8Array, maxPixels: number, file: string | 
   };
   const info = scanJpeg(bytes);
   const frame = info.frame;
+  // The frame facemetric refuses, named as the user sees it (libjpeg fails on it too).
+  const refuseFrame = (marker: number, precision: number, components: number): void => {
+    const unsupported = processName(marker);
+    if (unsupported !== undefined) fail(`unsupported ${unsupported}; facemetric reads baseline and progressive JPEG`);
+    if (precision !== 8) fail(`unsupported JPEG with ${precision}-bit samples; facemetric reads 8-bit JPEG`);
+    if (components === 4 && !info.adobe) fail('unsupported JPEG colour space (4 components without an Adobe marker)');
+    if (components !== 1 && components !== 3 && components !== 4) fail(`unsupported JPEG colour space (${components} components)`);
+  };
+
+  if (opts.decoder !== 'jpeg-js') {
+    // libjpeg's reading decides what is refused and why (the structure walk above may find a
+    // frame header libjpeg never reaches); the pixel limit is checked on the frame it reads.
+    try {
+      const { width, height, data, warnings } = decodeJpegExact(bytes, {
+        checkSize: (w, h) => checkDimensions(w, h, maxPixels, file),
+      });
+      return warnings.length > 0 ? { width, height, data, channels: 3, warnings } : { width, height, data, channels: 3 };
+    } catch (err) {
+      if (err instanceof ImageError) throw err;
+      if (err instanceof JpegDataError) {
+        const sof = /^Unsupported JPEG process: SOF type 0x([0-9a-f]{2})$/.exec(err.message);
+        if (sof) refuseFrame(parseInt(sof[1], 16), 8, 3);
+        fail(`corrupt JPEG data (${err.message})`, err);
+      }
+      if (!(err instanceof JpegUnsupportedError)) {
+        if (err instanceof RangeError) fail(`corrupt JPEG data (out of memory: ${err.message})`, err);
+        fail(`corrupt JPEG data (the decoder failed: ${err instanceof Error ? err.message : String(err)})`, err);
+      }
+      if (err.kind === 'precision') refuseFrame(0xc0, err.value, 3);
+      if (err.kind === 'components') refuseFrame(0xc0, 8, err.value);
+      if (!err.fallback) fail(`unsupported JPEG (${err.message})`, err);
+      // CMYK/YCCK with an Adobe marker, or non-integral sampling ratios: jpeg-js below.
+    }
+  }
+
+  if (frame !== undefined) {
+    checkDimensions(frame.width, frame.height, maxPixels, file);
+    refuseFrame(frame.marker, frame.precision, frame.components);
+  }
+  // jpeg-js takes only intact files.
   if (frame === undefined) {
     if (!info.complete) fail('truncated JPEG (no end-of-image marker)');
     fail('corrupt JPEG (no frame header)');
-  }
-  checkDimensions(frame.width, frame.height, maxPixels, file);
-  const unsupported = processName(frame.marker);
-  if (unsupported !== undefined) fail(`unsupported ${unsupported}; facemetric reads baseline and progressive JPEG`);
-  if (frame.precision !== 8) fail(`unsupported JPEG with ${frame.precision}-bit samples; facemetric reads 8-bit JPEG`);
-  if (frame.components === 4 && !info.adobe) fail('unsupported JPEG colour space (4 components without an Adobe marker)');
-  if (frame.components !== 1 && frame.components !== 3 && frame.components !== 4) {
-    fail(`unsupported JPEG colour space (${frame.components} components)`);
   }
   if (info.frameCount > 1) fail('unsupported JPEG (more than one frame)');
   if (!info.complete) fail('truncated JPEG (no end-of-image marker)');
   if (info.badSegmentAt !== undefined) fail(`corrupt JPEG (bad segment length at byte ${info.badSegmentAt})`);
   if (!info.quantTables) fail('corrupt JPEG (no quantisation tables)');
-  // libjpeg substitutes the standard tables for Motion-JPEG frames without DHT; jpeg-js cannot.
   if (!info.huffmanTables) fail('unsupported JPEG without Huffman tables (a Motion-JPEG frame?)');
-
-  if (opts.decoder !== 'jpeg-js') {
-    try {
-      const { width, height, data } = decodeJpegExact(bytes);
-      return { width, height, data, channels: 3 };
-    } catch (err) {
-      if (err instanceof JpegDataError) fail(`corrupt JPEG data (${err.message})`, err);
-      if (!(err instanceof JpegUnsupportedError)) {
-        if (err instanceof RangeError) fail(`corrupt JPEG data (out of memory: ${err.message})`, err);
-        fail(`corrupt JPEG data (the decoder failed: ${err instanceof Error ? err.message : String(err)})`, err);
-      }
-      if (!err.fallback) fail(`unsupported JPEG (${err.message})`, err);
-      // CMYK/YCCK or non-integral sampling ratios: jpeg-js below.
-    }
-  }
 
   // jpeg-js, unlike libjpeg, stops at stray bytes between segments: leave them out.
   let input = bytes;

@@ -29,6 +29,11 @@ export interface RgbImage {
   height: number;
   data: Uint8Array;
   channels?: 3;
+  /**
+   * Set by the JPEG decoder on a damaged file it decoded as libjpeg does (missing data grey):
+   * libjpeg's warnings, e.g. "Corrupt JPEG data: premature end of data segment". Absent otherwise.
+   */
+  warnings?: string[];
 }
 
 /** An 8-bit greyscale image: one byte per pixel, row-major, `width * height` bytes (see RgbImage on `channels`). */

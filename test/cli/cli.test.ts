@@ -162,6 +162,18 @@ describe('facemetric detect', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('a damaged JPEG libjpeg decodes (a truncated download): one warning line naming it, the faces still found, exit 0', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'facemetric-cli-'));
+    const cut = join(dir, 'cut.jpg');
+    const bytes = readFileSync(twoFaces);
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.8)));
+    const r = facemetric('detect', cut, '--json');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(`facemetric: ${cut}: warning: premature end of JPEG file and 1 more warning; decoded as libjpeg does, missing parts grey\n`);
+    const o = JSON.parse(r.stdout) as { image: string; width: number; height: number; faces: unknown[] };
+    expect([o.image, o.width, o.height, o.faces.length]).toEqual([cut, 360, 480, 2]);
+  });
+
   it('an image smaller than the detection window gives no faces and no error', () => {
     const dir = mkdtempSync(join(tmpdir(), 'facemetric-cli-'));
     const tiny = join(dir, 'tiny.png');

@@ -2,6 +2,7 @@ import { deflateSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { ImageError } from '../../src/errors.js';
 import { decodeImage, DEFAULT_MAX_PIXELS } from '../../src/image/index.js';
+import { crc32 } from '../../src/image/crc32.js';
 import { decodeJpeg } from '../../src/image/jpeg.js';
 import {
   buildPng, chunk, concat, encodeJpeg, findChunk, findMarker, ihdr, PNG_SIG, quadrants, rawImageData, type PngSpec,
@@ -92,26 +93,17 @@ const BAD_FILES: Array<[string, Uint8Array, string]> = [
     'huge.png: image is 2147483647x2147483647 = 4611686014132420609 pixels, over the limit of 100000000 (raise it with --max-pixels)'],
 
   // JPEG
-  ['cut.jpg', GOOD_JPEG.subarray(0, GOOD_JPEG.length - 40), 'cut.jpg: truncated JPEG (no end-of-image marker)'],
-  ['noeoi.jpg', GOOD_JPEG.subarray(0, GOOD_JPEG.length - 2), 'noeoi.jpg: truncated JPEG (no end-of-image marker)'],
-  ['header.jpg', GOOD_JPEG.subarray(0, 100), 'header.jpg: truncated JPEG (no end-of-image marker)'],
+  ['header.jpg', GOOD_JPEG.subarray(0, 100), 'header.jpg: corrupt JPEG data (JPEG datastream contains no image)'],
   ['soi.jpg', Uint8Array.of(0xff, 0xd8), 'soi.jpg: truncated JPEG (no end-of-image marker)'],
-  ['garbage.jpg', concat(GOOD_JPEG.subarray(0, scanDataStart(GOOD_JPEG)), new Uint8Array(100).map((_, i) => (i % 2 ? 0 : 0xff)), Uint8Array.of(0xff, 0xd9)),
-    'garbage.jpg: corrupt JPEG data (invalid Huffman code in the image data)'],
-  ['shortscan.jpg', concat(GOOD_JPEG.subarray(0, scanDataStart(GOOD_JPEG)), new Uint8Array(3).fill(0x55), Uint8Array.of(0xff, 0xd9)),
-    'shortscan.jpg: corrupt JPEG data (image data ends early, at marker ffd9)'],
-  ['noframe.jpg', Uint8Array.of(0xff, 0xd8, 0xff, 0xd9), 'noframe.jpg: corrupt JPEG (no frame header)'],
-  ['zeroheight.jpg', setSofSize(32, 0), 'zeroheight.jpg: image has zero width or height (32x0)'],
-  ['bomb.jpg', setSofSize(65535, 65535),
-    'bomb.jpg: image is 65535x65535 = 4294836225 pixels, over the limit of 100000000 (raise it with --max-pixels)'],
-  ['arith.jpg', editSof(GOOD_JPEG, (b, sof) => { b[sof + 1] = 0xc9; }),
-    'arith.jpg: unsupported arithmetic-coded JPEG; facemetric reads baseline and progressive JPEG'],
+  ['noframe.jpg', Uint8Array.of(0xff, 0xd8, 0xff, 0xd9), 'noframe.jpg: corrupt JPEG data (JPEG datastream contains no image)'],
+  ['zeroheight.jpg', setSofSize(32, 0), 'zeroheight.jpg: corrupt JPEG data (Empty JPEG image (DNL not supported))'],
+  ['bomb.jpg', setSofSize(20000, 20000),
+    'bomb.jpg: image is 20000x20000 = 400000000 pixels, over the limit of 100000000 (raise it with --max-pixels)'],
+  ['huge.jpg', setSofSize(65535, 65535), 'huge.jpg: corrupt JPEG data (Maximum supported image dimension is 65500 pixels)'],
   ['lossless.jpg', editSof(GOOD_JPEG, (b, sof) => { b[sof + 1] = 0xc3; }),
     'lossless.jpg: unsupported lossless JPEG; facemetric reads baseline and progressive JPEG'],
   ['12bit.jpg', editSof(GOOD_JPEG, (b, sof) => { b[sof + 4] = 12; }),
     '12bit.jpg: unsupported JPEG with 12-bit samples; facemetric reads 8-bit JPEG'],
-  ['nohuff.jpg', (() => { const b = GOOD_JPEG.slice(); for (;;) { try { b[findMarker(b, 0xc4) + 1] = 0xfe; } catch { return b; } } })(),
-    'nohuff.jpg: unsupported JPEG without Huffman tables (a Motion-JPEG frame?)'],
 ];
 
 describe('bad files give one-line ImageErrors naming the file and the problem', () => {
@@ -138,6 +130,40 @@ describe('bad files give one-line ImageErrors naming the file and the problem', 
 
   test('without a file name the message is just the problem', () => {
     expect(() => decodeImage(new Uint8Array(0))).toThrow(new ImageError('empty file (0 bytes)'));
+  });
+});
+
+// Damaged JPEGs libjpeg decodes with a warning (and so dlib's load_image): the size, the CRC-32 of
+// dlib's pixels (harness load-report) and libjpeg's first warning (what dlib printed to stderr).
+const DAMAGED_JPEGS: Array<[string, Uint8Array, number, string]> = [
+  ['cut.jpg', GOOD_JPEG.subarray(0, GOOD_JPEG.length - 40), 2676025360, 'Premature end of JPEG file'],
+  ['noeoi.jpg', GOOD_JPEG.subarray(0, GOOD_JPEG.length - 2), 3482018884, 'Premature end of JPEG file'],
+  ['garbage.jpg', concat(GOOD_JPEG.subarray(0, scanDataStart(GOOD_JPEG)), new Uint8Array(100).map((_, i) => (i % 2 ? 0 : 0xff)), Uint8Array.of(0xff, 0xd9)),
+    1331005649, 'Corrupt JPEG data: bad Huffman code'],
+  ['shortscan.jpg', concat(GOOD_JPEG.subarray(0, scanDataStart(GOOD_JPEG)), new Uint8Array(3).fill(0x55), Uint8Array.of(0xff, 0xd9)),
+    1293932425, 'Corrupt JPEG data: premature end of data segment'],
+  // Huffman-coded data under an arithmetic-coding frame header (SOF9): decoded as arithmetic-coded data.
+  ['arith.jpg', editSof(GOOD_JPEG, (b, sof) => { b[sof + 1] = 0xc9; }), 1200189711, 'Corrupt JPEG data: 3 extraneous bytes before marker 0xd9'],
+];
+
+describe('damaged JPEGs decode as libjpeg decodes them, with its warnings', () => {
+  for (const [file, bytes, crc, warning] of DAMAGED_JPEGS) {
+    test(file, () => {
+      const img = decodeImage(bytes, { file, applyExifOrientation: false });
+      expect([img.width, img.height, crc32(img.data)]).toEqual([32, 16, crc]);
+      expect(img.warnings?.[0]).toBe(warning);
+    });
+  }
+
+  test('a Motion-JPEG frame (no DHT): libjpeg\'s standard Huffman tables, dlib\'s pixels (those of the file with its tables)', () => {
+    const b = GOOD_JPEG.slice();
+    for (;;) { try { b[findMarker(b, 0xc4) + 1] = 0xfe; } catch { break; } }
+    const img = decodeImage(b, { file: 'nohuff.jpg' });
+    expect([img.width, img.height, crc32(img.data), img.warnings]).toEqual([32, 16, 3482018884, undefined]);
+  });
+
+  test('an intact JPEG has no warnings', () => {
+    expect(decodeImage(GOOD_JPEG).warnings).toBeUndefined();
   });
 });
 

@@ -24,6 +24,9 @@
 #include <dlib/revision.h>
 
 #include <link.h>
+#include <unistd.h>
+#include <csetjmp>
+#include <jpeglib.h>
 
 #include <chrono>
 #include <climits>
@@ -202,6 +205,128 @@ static int cmd_decode(const args_t& a) {
     save_png(img, a.pos[1]);
     std::cout << "{\"image\":" << json_quote(a.pos[0]) << ",\"width\":" << img.nc()
               << ",\"height\":" << img.nr() << "}\n";
+    return 0;
+}
+
+// For the damaged-JPEG tests: loads each file with dlib's load_image and prints one line per
+// file: the size and the CRC-32 of its RGB bytes (row-major, r g b), or dlib's exception message;
+// plus what libjpeg wrote to stderr meanwhile (its default emit_message prints the first warning).
+static uint32_t crc32_bytes(const unsigned char* p, size_t n) {
+    static uint32_t table[256];
+    static bool ready = false;
+    if (!ready) {
+        for (uint32_t i = 0; i < 256; i++) {
+            uint32_t c = i;
+            for (int k = 0; k < 8; k++) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            table[i] = c;
+        }
+        ready = true;
+    }
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) c = table[(c ^ p[i]) & 0xFF] ^ (c >> 8);
+    return c ^ 0xFFFFFFFFu;
+}
+
+static int cmd_load_report(const args_t& a) {
+    if (a.pos.empty()) throw usage_error("load-report IMAGE...");
+    for (const std::string& path : a.pos) {
+        std::fflush(stderr);
+        FILE* capture = std::tmpfile();
+        const int saved = dup(2);
+        dup2(fileno(capture), 2);
+        image_t img;
+        std::string error;
+        try {
+            load_image(img, path);
+        } catch (const std::exception& e) {
+            error = e.what();
+        }
+        std::fflush(stderr);
+        dup2(saved, 2);
+        close(saved);
+        std::string said;
+        std::rewind(capture);
+        for (int ch; (ch = std::fgetc(capture)) != EOF;) said.push_back(static_cast<char>(ch));
+        std::fclose(capture);
+        std::cout << "{\"image\":" << json_quote(path);
+        if (error.empty()) {
+            std::vector<unsigned char> rgb;
+            rgb.reserve(static_cast<size_t>(img.size()) * 3);
+            for (long r = 0; r < img.nr(); r++)
+                for (long c = 0; c < img.nc(); c++) {
+                    rgb.push_back(img(r, c).red);
+                    rgb.push_back(img(r, c).green);
+                    rgb.push_back(img(r, c).blue);
+                }
+            std::cout << ",\"width\":" << img.nc() << ",\"height\":" << img.nr()
+                      << ",\"crc32\":" << crc32_bytes(rgb.data(), rgb.size());
+        } else {
+            std::cout << ",\"error\":" << json_quote(error);
+        }
+        std::cout << ",\"stderr\":" << json_quote(said) << "}\n";
+    }
+    return 0;
+}
+
+// For the damaged-JPEG tests: every warning libjpeg emits while decoding each file the way dlib's
+// jpeg_loader does (jpeg_stdio_src, jpeg_read_header, jpeg_start_decompress, jpeg_read_scanlines,
+// jpeg_finish_decompress), in order (dlib's default emit_message prints only the first), and its
+// error message if it fails.
+struct warnings_mgr {
+    jpeg_error_mgr pub;
+    jmp_buf jump;
+    std::vector<std::string> warnings;
+    std::string error;
+};
+
+static void collect_warning(j_common_ptr cinfo, int level) {
+    if (level >= 0) return;
+    auto* m = reinterpret_cast<warnings_mgr*>(cinfo->err);
+    char buf[JMSG_LENGTH_MAX];
+    (*cinfo->err->format_message)(cinfo, buf);
+    m->warnings.push_back(buf);
+    cinfo->err->num_warnings++;
+}
+
+static void collect_error(j_common_ptr cinfo) {
+    auto* m = reinterpret_cast<warnings_mgr*>(cinfo->err);
+    char buf[JMSG_LENGTH_MAX];
+    (*cinfo->err->format_message)(cinfo, buf);
+    m->error = buf;
+    longjmp(m->jump, 1);
+}
+
+static int cmd_jpeg_warnings(const args_t& a) {
+    if (a.pos.empty()) throw usage_error("jpeg-warnings IMAGE...");
+    for (const std::string& path : a.pos) {
+        FILE* f = std::fopen(path.c_str(), "rb");
+        if (!f) throw std::runtime_error("cannot open " + path);
+        jpeg_decompress_struct cinfo;
+        warnings_mgr m;
+        cinfo.err = jpeg_std_error(&m.pub);
+        m.pub.emit_message = collect_warning;
+        m.pub.error_exit = collect_error;
+        std::vector<unsigned char> row;
+        if (setjmp(m.jump) == 0) {
+            jpeg_create_decompress(&cinfo);
+            jpeg_stdio_src(&cinfo, f);
+            jpeg_read_header(&cinfo, TRUE);
+            jpeg_start_decompress(&cinfo);
+            row.resize(static_cast<size_t>(cinfo.output_width) * cinfo.output_components);
+            while (cinfo.output_scanline < cinfo.output_height) {
+                JSAMPROW r = row.data();
+                jpeg_read_scanlines(&cinfo, &r, 1);
+            }
+            jpeg_finish_decompress(&cinfo);
+        }
+        jpeg_destroy_decompress(&cinfo);
+        std::fclose(f);
+        std::cout << "{\"image\":" << json_quote(path) << ",\"warnings\":[";
+        for (size_t i = 0; i < m.warnings.size(); i++) std::cout << (i ? "," : "") << json_quote(m.warnings[i]);
+        std::cout << "]";
+        if (!m.error.empty()) std::cout << ",\"error\":" << json_quote(m.error);
+        std::cout << "}\n";
+    }
     return 0;
 }
 
@@ -423,6 +548,8 @@ static void help() {
         "  blas                               the BLAS and LAPACK files this process loaded (JSON)\n"
         "  export-detector OUT.svm            serialize(get_frontal_face_detector())\n"
         "  decode IN OUT.png                  dlib's load_image, written as PNG\n"
+        "  load-report IMAGE...               dlib's load_image: size + CRC-32 of the pixels, or its error\n"
+        "  jpeg-warnings IMAGE...             every warning libjpeg emits decoding as dlib does, and its error\n"
         "  write-net OUT.dat [--affine conv|fc] [--clean 0|1] [--from NET]\n"
         "                                     serialize a face ResNet made as dlib made its model\n"
         "  write-zoo DIR | write-encodings OUT | write-random-floats OUT N\n"
@@ -453,6 +580,8 @@ int main(int argc, char** argv) {
         if (cmd == "blas") return cmd_blas();
         if (cmd == "export-detector") return cmd_export_detector(a);
         if (cmd == "decode") return cmd_decode(a);
+        if (cmd == "load-report") return cmd_load_report(a);
+        if (cmd == "jpeg-warnings") return cmd_jpeg_warnings(a);
         if (cmd == "detect") return cmd_pipeline(a, 1);
         if (cmd == "landmarks") return cmd_pipeline(a, 2);
         if (cmd == "describe") return cmd_pipeline(a, 3);

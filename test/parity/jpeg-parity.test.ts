@@ -3,9 +3,8 @@
  * dlib's load_image (harness `decode`: dlib 19.24 on Debian 12's libjpeg62-turbo 2.1.5, written as
  * an 8-bit RGB PNG): every JPEG of the example images (examples/faces, johns, video_frames) and
  * every generated fixture of test/image/fixtures/jpeg must give identical pixels
- * (TOLERANCES.jpegDecodeExact). Also the cases where the two part on purpose: arithmetic coding
- * (dlib decodes, facemetric refuses), non-integral sampling ratios (dlib fails, facemetric falls
- * back to jpeg-js).
+ * (TOLERANCES.jpegDecodeExact), arithmetic coding included. Also the case where the two part on
+ * purpose: non-integral sampling ratios (dlib fails, facemetric falls back to jpeg-js).
  */
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -61,21 +60,17 @@ describeParity('JPEG decoding gives dlib\'s load_image pixels', () => {
     expect(max).toBeLessThanOrEqual(TOLERANCES.jpegDecodeExact.abs);
   }, 600_000);
 
-  test('generated layouts (sampling factors, progressive, restarts, odd sizes, grey, Adobe RGB, extremes): identical', () => {
-    const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.jpg') && !['arithmetic.jpg', 'cmyk.jpg', 'ycck.jpg'].includes(f))
+  test('generated layouts (sampling factors, progressive, restarts, odd sizes, grey, Adobe RGB, arithmetic coding, extremes): identical', () => {
+    const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.jpg') && !['cmyk.jpg', 'ycck.jpg'].includes(f))
       .sort().map((f) => join(FIXTURES, f));
-    expect(files.length).toBe(45);
+    expect(files.length).toBe(46);
     const { max, differing } = compare(files);
     summary.push(`test/image/fixtures/jpeg: ${files.length} JPEGs, ${differing.length} differ, max difference ${max}`);
     expect(differing).toEqual([]);
     expect(max).toBeLessThanOrEqual(TOLERANCES.jpegDecodeExact.abs);
   }, 600_000);
 
-  test('where facemetric parts from dlib on purpose', () => {
-    // Arithmetic coding: libjpeg-turbo decodes it, facemetric refuses it.
-    const arith = join(FIXTURES, 'arithmetic.jpg');
-    expect(dlib(arith).width).toBe(37);
-    expect(() => ours(arith)).toThrow(/unsupported arithmetic-coded JPEG/);
+  test('where facemetric parts from dlib on purpose: non-integral sampling ratios', () => {
     // Non-integral sampling ratios: libjpeg cannot upsample them (dlib fails), jpeg-js can.
     const bytes = new Uint8Array(readFileSync(join(FIXTURES, 'h3v1-int.jpg')));
     let sof = 2;
