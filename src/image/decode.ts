@@ -18,8 +18,10 @@ import { decodePng, PNG_SIGNATURE } from './png.js';
 export interface DecodeOptions {
   /** Name used in error messages (`<file>: <problem>`). */
   file?: string;
-  /** Largest `width * height` accepted, checked against the header before decoding. Default 100 000 000. */
+  /** Largest `width * height` accepted, checked against the header before decoding. Default 100 000 000 (or FACEMETRIC_MAX_PIXELS). */
   maxPixels?: number;
+  /** Most scans a JPEG may have (a bound on its work). Default 500 (or FACEMETRIC_MAX_SCANS). */
+  maxScans?: number;
   /** Rotate/flip JPEGs as their EXIF Orientation tag says. Default true (dlib: no). */
   applyExifOrientation?: boolean;
 }
@@ -105,7 +107,7 @@ export function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Rgb
   if (!(bytes instanceof Uint8Array)) throw new TypeError('decodeImage: bytes must be a Uint8Array');
   const format = detectFormat(bytes, file);
   if (format === 'png') return decodePng(bytes, maxPixels, file);
-  const img = decodeJpeg(bytes, maxPixels, file);
+  const img = decodeJpeg(bytes, maxPixels, file, options.maxScans === undefined ? {} : { maxScans: options.maxScans });
   if (options.applyExifOrientation === false) return img;
   return applyOrientation(img, readExifOrientation(bytes));
 }

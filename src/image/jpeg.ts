@@ -40,7 +40,7 @@
 import jpegjs from 'jpeg-js';
 import { ImageError } from '../errors.js';
 import { decodeJpegExact, JpegDataError, JpegUnsupportedError } from './jpeg/decoder.js';
-import { checkDimensions } from './limits.js';
+import { checkDimensions, checkScans, resolveMaxScans } from './limits.js';
 import type { RgbImage } from './pixels.js';
 
 /** What {@link scanJpeg} learned about a JPEG's structure. */
@@ -179,6 +179,8 @@ export interface DecodeJpegOptions {
    * dlib's by up to ~32 levels at colour edges).
    */
   decoder?: 'libjpeg' | 'jpeg-js';
+  /** The most scans accepted (default: limits.ts resolveMaxScans). */
+  maxScans?: number;
 }
 
 /**
@@ -203,12 +205,23 @@ export function decodeJpeg(bytes: Uint8Array, maxPixels: number, file: string | 
     if (components !== 1 && components !== 3 && components !== 4) fail(`unsupported JPEG colour space (${components} components)`);
   };
 
+  // The bound on work (limits.ts): refused at once when the file holds more start-of-scan
+  // markers than the limit allows (FF DA occurs only as a marker in the entropy-coded data), and
+  // again at the decoder's scan count (for markers hidden in segments it skips).
+  const maxScans = resolveMaxScans(opts.maxScans);
+  let sosMarkers = 0;
+  for (let i = bytes.indexOf(0xff); i >= 0 && i + 1 < bytes.length; i = bytes.indexOf(0xff, i + 1)) {
+    if (bytes[i + 1] === 0xda) sosMarkers++;
+  }
+  checkScans(sosMarkers, maxScans, file);
+
   if (opts.decoder !== 'jpeg-js') {
     // libjpeg's reading decides what is refused and why (the structure walk above may find a
     // frame header libjpeg never reaches); the pixel limit is checked on the frame it reads.
     try {
       const { width, height, data, warnings } = decodeJpegExact(bytes, {
         checkSize: (w, h) => checkDimensions(w, h, maxPixels, file),
+        checkScans: (n) => checkScans(n, maxScans, file),
       });
       return warnings.length > 0 ? { width, height, data, channels: 3, warnings } : { width, height, data, channels: 3 };
     } catch (err) {

@@ -2,6 +2,11 @@ import { deflateSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { ImageError } from '../../src/errors.js';
 import { decodeImage, DEFAULT_MAX_PIXELS } from '../../src/image/index.js';
+import { DEFAULT_MAX_SCANS } from '../../src/image/limits.js';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { crc32 } from '../../src/image/crc32.js';
 import { decodeJpeg } from '../../src/image/jpeg.js';
 import {
@@ -88,9 +93,9 @@ const BAD_FILES: Array<[string, Uint8Array, string]> = [
   ['zerowidth.png', pngWithIdat(deflateSync(new Uint8Array(0)), ihdr(0, 5, 8, 2)),
     'zerowidth.png: image has zero width or height (0x5)'],
   ['bomb.png', pngWithIdat(deflateSync(new Uint8Array(10)), ihdr(30000, 30000, 8, 2)),
-    'bomb.png: image is 30000x30000 = 900000000 pixels, over the limit of 100000000 (raise it with --max-pixels)'],
+    "bomb.png: image is 30000x30000 = 900000000 pixels, over the limit of 100000000 (raise it with FACEMETRIC_MAX_PIXELS=N, or decodeImage's maxPixels)"],
   ['huge.png', pngWithIdat(new Uint8Array(0), ihdr(0x7fffffff, 0x7fffffff, 8, 6)),
-    'huge.png: image is 2147483647x2147483647 = 4611686014132420609 pixels, over the limit of 100000000 (raise it with --max-pixels)'],
+    "huge.png: image is 2147483647x2147483647 = 4611686014132420609 pixels, over the limit of 100000000 (raise it with FACEMETRIC_MAX_PIXELS=N, or decodeImage's maxPixels)"],
 
   // JPEG
   ['header.jpg', GOOD_JPEG.subarray(0, 100), 'header.jpg: corrupt JPEG data (JPEG datastream contains no image)'],
@@ -98,7 +103,7 @@ const BAD_FILES: Array<[string, Uint8Array, string]> = [
   ['noframe.jpg', Uint8Array.of(0xff, 0xd8, 0xff, 0xd9), 'noframe.jpg: corrupt JPEG data (JPEG datastream contains no image)'],
   ['zeroheight.jpg', setSofSize(32, 0), 'zeroheight.jpg: corrupt JPEG data (Empty JPEG image (DNL not supported))'],
   ['bomb.jpg', setSofSize(20000, 20000),
-    'bomb.jpg: image is 20000x20000 = 400000000 pixels, over the limit of 100000000 (raise it with --max-pixels)'],
+    "bomb.jpg: image is 20000x20000 = 400000000 pixels, over the limit of 100000000 (raise it with FACEMETRIC_MAX_PIXELS=N, or decodeImage's maxPixels)"],
   ['huge.jpg', setSofSize(65535, 65535), 'huge.jpg: corrupt JPEG data (Maximum supported image dimension is 65500 pixels)'],
   ['lossless.jpg', editSof(GOOD_JPEG, (b, sof) => { b[sof + 1] = 0xc3; }),
     'lossless.jpg: unsupported lossless JPEG; facemetric reads baseline and progressive JPEG'],
@@ -167,6 +172,63 @@ describe('damaged JPEGs decode as libjpeg decodes them, with its warnings', () =
   });
 });
 
+/**
+ * A greyscale progressive JPEG of w x h pixels whose DC scan is all zero differences and then
+ * `acScans` AC scans that each end every block with a few EOB-run codes: a small file asking for
+ * `acScans` passes over the whole frame (libjpeg warns that the last run ends early).
+ */
+function manyScansJpeg(w: number, h: number, acScans: number): Uint8Array {
+  const seg = (m: number, body: number[]): number[] => [0xff, m, (body.length + 2) >> 8, (body.length + 2) & 255, ...body];
+  const u16 = (v: number): number[] => [v >> 8, v & 255];
+  const blocks = Math.ceil(w / 8) * Math.ceil(h / 8);
+  const bits: number[] = [];
+  for (let left = blocks; left >= 16384; left -= Math.min(left, 32767)) {
+    const extra = Math.min(left, 32767) - 16384;
+    bits.push(0, ...Array.from({ length: 14 }, (_, i) => (extra >> (13 - i)) & 1));
+  }
+  while (bits.length % 8 !== 0) bits.push(1);
+  const ac: number[] = [];
+  for (let i = 0; i < bits.length; i += 8) {
+    const byte = bits.slice(i, i + 8).reduce((a, b) => (a << 1) | b, 0);
+    ac.push(byte, ...(byte === 0xff ? [0] : []));
+  }
+  const out = [0xff, 0xd8, ...seg(0xdb, [0, ...Array(64).fill(1)]), ...seg(0xc2, [8, ...u16(h), ...u16(w), 1, 1, 0x11, 0]),
+    ...seg(0xc4, [0x00, 1, ...Array(15).fill(0), 0]), ...seg(0xc4, [0x10, 1, ...Array(15).fill(0), 0xe0]),
+    ...seg(0xda, [1, 1, 0x00, 0, 0, 0]), ...Array(Math.ceil(blocks / 8)).fill(0)];
+  for (let s = 0; s < acScans; s++) out.push(...seg(0xda, [1, 1, 0x00, 1, 63, 0]), ...ac);
+  out.push(0xff, 0xd9);
+  return Uint8Array.from(out);
+}
+
+describe('maxScans: a bound on the work a JPEG asks for', () => {
+  test('defaults to 500 scans; a file with more is refused before decoding, and maxScans raises the limit', () => {
+    expect(DEFAULT_MAX_SCANS).toBe(500);
+    const ok = manyScansJpeg(256, 256, 499);
+    const img = decodeImage(ok, { file: 'ok.jpg' });
+    expect([img.width, img.height]).toEqual([256, 256]);
+    const many = manyScansJpeg(256, 256, 500);
+    expect(() => decodeImage(many, { file: 'many.jpg' })).toThrow(
+      "many.jpg: JPEG with more than 500 scans, over the limit against crafted files that take long to decode (raise it with FACEMETRIC_MAX_SCANS=N, or decodeImage's maxScans)");
+    expect(decodeImage(many, { maxScans: 501 }).width).toBe(256);
+    expect(() => decodeImage(ok, { maxScans: 100 })).toThrow(/more than 100 scans/);
+    expect(() => decodeImage(ok, { maxScans: 0 })).toThrow(RangeError);
+  });
+
+  test('FACEMETRIC_MAX_SCANS and FACEMETRIC_MAX_PIXELS set the defaults; a bad value is one clear line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'facemetric-limits-'));
+    const file = join(dir, 'many.jpg');
+    writeFileSync(file, manyScansJpeg(64, 64, 20));
+    const run = (env: Record<string, string>) => spawnSync(process.execPath, ['dist/src/cli/main.js', 'detect', file], { encoding: 'utf8', env: { ...process.env, ...env } });
+    expect(run({}).status).toBe(0);
+    const scans = run({ FACEMETRIC_MAX_SCANS: '10' });
+    expect([scans.status, scans.stderr.trimEnd()]).toEqual([1, `facemetric: ${file}: JPEG with more than 10 scans, over the limit against crafted files that take long to decode (raise it with FACEMETRIC_MAX_SCANS=N, or decodeImage's maxScans)`]);
+    const pixels = run({ FACEMETRIC_MAX_PIXELS: '4000' });
+    expect([pixels.status, pixels.stderr.trimEnd()]).toEqual([1, `facemetric: ${file}: image is 64x64 = 4096 pixels, over the limit of 4000 (raise it with FACEMETRIC_MAX_PIXELS=N, or decodeImage's maxPixels)`]);
+    const bad = run({ FACEMETRIC_MAX_SCANS: 'lots' });
+    expect([bad.status, bad.stderr.trimEnd()]).toEqual([1, `facemetric: ${file}: FACEMETRIC_MAX_SCANS must be a positive number (got "lots")`]);
+  });
+});
+
 describe('maxPixels', () => {
   test('defaults to 100 megapixels', () => {
     expect(DEFAULT_MAX_PIXELS).toBe(100_000_000);
@@ -174,10 +236,10 @@ describe('maxPixels', () => {
 
   test('a lower limit applies to JPEG and PNG, checked from the header', () => {
     expect(() => decodeImage(GOOD_JPEG, { file: 'q.jpg', maxPixels: 511 })).toThrow(
-      'q.jpg: image is 32x16 = 512 pixels, over the limit of 511 (raise it with --max-pixels)');
+      "q.jpg: image is 32x16 = 512 pixels, over the limit of 511 (raise it with FACEMETRIC_MAX_PIXELS=N, or decodeImage's maxPixels)");
     expect(decodeImage(GOOD_JPEG, { maxPixels: 512 }).width).toBe(32);
     expect(() => decodeImage(GOOD_PNG, { file: 'p.png', maxPixels: 63 })).toThrow(
-      'p.png: image is 8x8 = 64 pixels, over the limit of 63 (raise it with --max-pixels)');
+      "p.png: image is 8x8 = 64 pixels, over the limit of 63 (raise it with FACEMETRIC_MAX_PIXELS=N, or decodeImage's maxPixels)");
     expect(decodeImage(GOOD_PNG, { maxPixels: 64 }).width).toBe(8);
   });
 

@@ -479,6 +479,8 @@ export interface ExactDecodeResult {
 export interface ExactDecodeOptions {
   /** Called with the frame's size (after libjpeg's checks of it) before anything of that size is allocated; may throw to refuse it. */
   checkSize?: (width: number, height: number) => void;
+  /** Called with the number of scans read so far at each start of scan; may throw to refuse the file (a bound on its work). */
+  checkScans?: (scans: number) => void;
 }
 
 /** The decoding state shared by the marker reader and the scan decoder. */
@@ -498,6 +500,8 @@ interface State {
   adobeTransform: number;
   sawSoi: boolean;
   scans: number;
+  /** ExactDecodeOptions.checkScans. */
+  checkScans?: ((scans: number) => void) | undefined;
   /** Following libjpeg's bit buffer exactly (see BitReader). */
   emulate: boolean;
   /** The scan read by the last SOS. */
@@ -614,6 +618,7 @@ function readSos(st: State): void {
   const a = src.byte();
   st.scan = { comps, td, ta, ss, se, ah: a >> 4, al: a & 15 };
   st.scans++;
+  st.checkScans?.(st.scans);
 }
 
 function readDht(st: State): void {
@@ -751,7 +756,7 @@ function decodeOnce(bytes: Uint8Array, options: ExactDecodeOptions, emulate: boo
     emulate,
     src: new Source(bytes), qTables: [], dcTables: [], acTables: [], restartInterval: 0,
     arithDcL: new Array<number>(16).fill(0), arithDcU: new Array<number>(16).fill(1), arithAcK: new Array<number>(16).fill(5),
-    jfif: false, adobe: false, adobeTransform: 0, sawSoi: false, scans: 0,
+    jfif: false, adobe: false, adobeTransform: 0, sawSoi: false, scans: 0, checkScans: options.checkScans,
   };
   // jpeg_read_header.
   if (readMarkers(st) === 'eoi') {
