@@ -3,6 +3,7 @@
  * A face ResNet that live dlib writes: test/parity/serialization-parity.test.ts.
  */
 import { describe, expect, it } from 'vitest';
+import { olderFormatNets } from '../helpers/dlib-samples.js';
 import {
   describeNode, layerParams, layersInFileOrder, readDnnNet, structureSignature, writeDnnNet,
   type DnnLayerNode, type DnnNet, type DnnNode,
@@ -169,28 +170,7 @@ describe('small networks written by dlib', () => {
 
 describe('older formats dlib still reads', () => {
   it('round-trips con_4, fc_2, affine_, loss_metric_, add_layer v2 over input, tag v1 over input, no loss layer', () => {
-    const empty = (): DlibTensor => makeTensor(0, 0, 0, 0);
-    const st = { thisLayerSetupCalled: true, gradientInputIsStale: true, getOutputAndGradientInputDisabled: false, xGrad: empty(), cachedOutput: empty() };
-    const alias = (a: number, b: number, c: number, d: number) => ({ numSamples: a, k: b, nr: c, nc: d });
-    const mult = { learningRateMultiplier: 1, weightDecayMultiplier: 1, biasLearningRateMultiplier: 1, biasWeightDecayMultiplier: 0 };
-    const input = { kind: 'input' as const, details: { typeName: 'input_rgb_image', type: 'input_rgb_image', fields: { avgRed: 1, avgGreen: 2.5, avgBlue: Math.fround(0.1) } } };
-    const withLoss: DnnNet = {
-      nodes: [
-        { kind: 'loss', version: 1, details: { typeName: 'loss_metric_', type: 'loss_metric_', fields: {} } },
-        { kind: 'layer', version: 2, details: { typeName: 'fc_2', type: 'fc_', fields: { numOutputs: 2, numInputs: 3, params: makeTensor(3, 2, 1, 1, new Float32Array([1, 2, 3, 4, 5, 6])), weights: alias(3, 2, 1, 1), biases: alias(0, 0, 0, 0), biasMode: 1, ...mult } }, state: { ...st, paramsGrad: empty() } },
-        { kind: 'layer', version: 2, details: { typeName: 'affine_', type: 'affine_', fields: { params: makeTensor(6, 1, 1, 1), gamma: alias(1, 3, 1, 1), beta: alias(1, 3, 1, 1), mode: 0 } }, state: { ...st, paramsGrad: empty() } },
-        { kind: 'tag_or_skip', version: 1 },
-        { kind: 'layer', version: 2, details: { typeName: 'con_4', type: 'con_', fields: { params: makeTensor(12, 1, 1, 1), numFilters: 3, nr: 1, nc: 1, strideY: 1, strideX: 1, paddingY: 0, paddingX: 0, filters: alias(3, 3, 1, 1), biases: alias(1, 3, 1, 1), ...mult } }, state: { ...st, gradFinal: empty() } },
-        input,
-      ],
-    };
-    const noLoss: DnnNet = {
-      nodes: [
-        { kind: 'layer', version: 2, details: { typeName: 'relu_', type: 'relu_', fields: {} }, state: { ...st, paramsGrad: empty() } },
-        { kind: 'tag', version: 1, state: { cachedOutput: makeTensor(1, 1, 1, 2, new Float32Array([7, 8])), gradFinal: empty(), gradientInputIsStale: false } },
-        input,
-      ],
-    };
+    const { withLoss, noLoss } = olderFormatNets();
     for (const net of [withLoss, noLoss]) {
       const bytes = writeDnnNet(net);
       const back = readDnnNet(bytes, 'old.dat');

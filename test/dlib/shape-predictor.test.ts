@@ -1,22 +1,10 @@
 /** Tests of src/dlib/shape-predictor.ts (dlib/image_processing/shape_predictor.h serialization). */
 import { describe, expect, it } from 'vitest';
 import { numParts, readShapePredictor, writeShapePredictor, type ShapePredictor } from '../../src/dlib/shape-predictor.js';
+import { tinyShapePredictor } from '../helpers/dlib-samples.js';
 import { firstDifference, readBytes, shapePredictorPath, errorOf } from './fixtures.js';
 
-/** A small synthetic predictor: 3 parts, 2 cascades of 2 depth-2 trees, 4 feature pixels. */
-function tiny(): ShapePredictor {
-  const tree = (s: number) => ({
-    splitIdx1: Uint32Array.from([0, 1, 2]), splitIdx2: Uint32Array.from([3, 2, 1]), splitThresh: Float32Array.from([0.5 * s, -1, 12.25]),
-    numLeaves: 4, leafSize: 6, leafValues: Float32Array.from({ length: 24 }, (_, i) => Math.fround(Math.cos(i * s) / 100)),
-  });
-  return {
-    version: 1,
-    initialShape: Float32Array.from([0.1, 0.2, 0.5, 0.5, 0.9, 0.8]),
-    forests: [[tree(1), tree(2)], [tree(3), tree(4)]],
-    anchorIdx: [Uint32Array.from([0, 1, 2, 2]), Uint32Array.from([2, 1, 0, 0])],
-    deltas: [Float32Array.from([0.1, -0.1, 0, 0, 1, 1, -2, 3]), Float32Array.from([0, 0, 0, 0, 0, 0, 0, 0.5])],
-  };
-}
+const tiny = tinyShapePredictor;
 
 describe('68-point shape predictor (dlib-written)', () => {
   it('reads it and round-trips byte-identically', () => {

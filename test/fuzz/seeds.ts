@@ -9,10 +9,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { writeDnnNet, type DnnNet } from '../../src/dlib/dnn.js';
-import { makeTensor, type DlibTensor } from '../../src/dlib/serialize.js';
-import { writeShapePredictor, type ShapePredictor } from '../../src/dlib/shape-predictor.js';
+import { writeDnnNet } from '../../src/dlib/dnn.js';
+import { writeShapePredictor } from '../../src/dlib/shape-predictor.js';
 import { Gallery } from '../../src/gallery/gallery.js';
+import { olderFormatNets, tinyShapePredictor } from '../helpers/dlib-samples.js';
 
 /** An APP1 Exif segment holding one IFD0 entry: orientation `o`, in TIFF byte order II or MM. */
 function exifSegment(o: number, little: boolean): Uint8Array {
@@ -38,49 +38,6 @@ function png(width: number, height: number, colorType: 0 | 2 | 4 | 6, bitDepth: 
     p.data[4 * i + 3] = 255 - ((i * 7) & 255);
   }
   return new Uint8Array(PNG.sync.write(p, { colorType, bitDepth, inputColorType: 6, inputHasAlpha: true }));
-}
-
-/** A small shape predictor: 3 parts, 2 cascades of 2 depth-2 trees, 4 feature pixels. */
-function tinyShapePredictor(): ShapePredictor {
-  const tree = (s: number) => ({
-    splitIdx1: Uint32Array.from([0, 1, 2]), splitIdx2: Uint32Array.from([3, 2, 1]), splitThresh: Float32Array.from([0.5 * s, -1, 12.25]),
-    numLeaves: 4, leafSize: 6, leafValues: Float32Array.from({ length: 24 }, (_, i) => Math.fround(Math.cos(i * s) / 100)),
-  });
-  return {
-    version: 1,
-    initialShape: Float32Array.from([0.1, 0.2, 0.5, 0.5, 0.9, 0.8]),
-    forests: [[tree(1), tree(2)], [tree(3), tree(4)]],
-    anchorIdx: [Uint32Array.from([0, 1, 2, 2]), Uint32Array.from([2, 1, 0, 0])],
-    deltas: [Float32Array.from([0.1, -0.1, 0, 0, 1, 1, -2, 3]), Float32Array.from([0, 0, 0, 0, 0, 0, 0, 0.5])],
-  };
-}
-
-/** Two small dnn nets in dlib's format: a loss over fc/affine/tag/con over an input, and a relu over a tag. */
-function tinyNets(): DnnNet[] {
-  const empty = (): DlibTensor => makeTensor(0, 0, 0, 0);
-  const st = { thisLayerSetupCalled: true, gradientInputIsStale: true, getOutputAndGradientInputDisabled: false, xGrad: empty(), cachedOutput: empty() };
-  const alias = (a: number, b: number, c: number, d: number) => ({ numSamples: a, k: b, nr: c, nc: d });
-  const mult = { learningRateMultiplier: 1, weightDecayMultiplier: 1, biasLearningRateMultiplier: 1, biasWeightDecayMultiplier: 0 };
-  const input = { kind: 'input' as const, details: { typeName: 'input_rgb_image', type: 'input_rgb_image', fields: { avgRed: 1, avgGreen: 2.5, avgBlue: Math.fround(0.1) } } };
-  return [
-    {
-      nodes: [
-        { kind: 'loss', version: 1, details: { typeName: 'loss_metric_', type: 'loss_metric_', fields: {} } },
-        { kind: 'layer', version: 2, details: { typeName: 'fc_2', type: 'fc_', fields: { numOutputs: 2, numInputs: 3, params: makeTensor(3, 2, 1, 1, new Float32Array([1, 2, 3, 4, 5, 6])), weights: alias(3, 2, 1, 1), biases: alias(0, 0, 0, 0), biasMode: 1, ...mult } }, state: { ...st, paramsGrad: empty() } },
-        { kind: 'layer', version: 2, details: { typeName: 'affine_', type: 'affine_', fields: { params: makeTensor(6, 1, 1, 1), gamma: alias(1, 3, 1, 1), beta: alias(1, 3, 1, 1), mode: 0 } }, state: { ...st, paramsGrad: empty() } },
-        { kind: 'tag_or_skip', version: 1 },
-        { kind: 'layer', version: 2, details: { typeName: 'con_4', type: 'con_', fields: { params: makeTensor(12, 1, 1, 1), numFilters: 3, nr: 1, nc: 1, strideY: 1, strideX: 1, paddingY: 0, paddingX: 0, filters: alias(3, 3, 1, 1), biases: alias(1, 3, 1, 1), ...mult } }, state: { ...st, gradFinal: empty() } },
-        input,
-      ],
-    },
-    {
-      nodes: [
-        { kind: 'layer', version: 2, details: { typeName: 'relu_', type: 'relu_', fields: {} }, state: { ...st, paramsGrad: empty() } },
-        { kind: 'tag', version: 1, state: { cachedOutput: makeTensor(1, 1, 1, 2, new Float32Array([7, 8])), gradFinal: empty(), gradientInputIsStale: false } },
-        input,
-      ],
-    },
-  ] as DnnNet[];
 }
 
 /** A gallery of 2 people and 3 faces, one with its source, hash, rect and landmarks. */
@@ -116,7 +73,7 @@ export function makeSeeds(root = process.cwd()): string[] {
   put('png', 'rgba8.png', png(7, 5, 6, 8));
   put('png', 'rgba16.png', png(3, 3, 6, 16));
   put('shape', 'tiny.dat', writeShapePredictor(tinyShapePredictor()));
-  tinyNets().forEach((net, i) => put('dnn', `tiny-${i}.dat`, writeDnnNet(net)));
+  [olderFormatNets().withLoss, olderFormatNets().noLoss].forEach((net, i) => put('dnn', `tiny-${i}.dat`, writeDnnNet(net)));
   const xml = readFileSync(join(root, 'models', 'examples', 'faces', 'training_with_face_landmarks.xml'), 'latin1');
   const cut = xml.indexOf('</image>') + '</image>'.length;
   put('dataset', 'landmarks.xml', new TextEncoder().encode(`${xml.slice(0, cut)}\n</images>\n</dataset>\n`));
