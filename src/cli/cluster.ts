@@ -31,7 +31,7 @@
  * only facemetric's own files in it (the names above). The descriptor cache: face-cache.ts.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FacemetricError, problemOf, UsageError } from '../errors.js';
@@ -172,6 +172,59 @@ function holdsPreviousRun(out: string, entries: readonly string[]): boolean {
   return evidence;
 }
 
+/** The lock file a cluster run holds in its --out folder while it writes there. */
+export const REPORT_LOCK = '.facemetric-run.lock';
+
+/**
+ * Takes the report folder `out` for this run (creating it when missing): a lock file made with
+ * O_EXCL holding this process's id, so that a second run into the same folder at the same time
+ * is refused in one line instead of clearing and mixing the first one's files. A lock left by a
+ * run that no longer exists (killed) is taken over. Returns the release (called when done).
+ */
+export function lockReportFolder(out: string): () => void {
+  const lock = join(out, REPORT_LOCK);
+  try {
+    mkdirSync(out, { recursive: true });
+  } catch (e) {
+    throw new FacemetricError(`cannot create the report folder: ${(e as Error).message.split('\n')[0]}`, { file: out });
+  }
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' });
+      return () => rmSync(lock, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new FacemetricError(`cannot write ${REPORT_LOCK} (${(e as Error).message.split('\n')[0]})`, { file: out });
+    }
+    let text: string | undefined;
+    for (let wait = 0; wait < 20; wait++) {
+      try {
+        text = readFileSync(lock, 'utf8');
+      } catch { /* removed meanwhile: try again */ }
+      // Empty: the other run has made it and not yet written its id (a moment).
+      if (text !== '') break;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 25);
+    }
+    if (text === undefined) continue;
+    const pid = Number.parseInt(text, 10);
+    if (text === '' || (Number.isInteger(pid) && pid > 0 && processAlive(pid))) {
+      throw new FacemetricError(`another facemetric run (${text === '' ? 'starting' : `process ${pid}`}) is writing a report here; wait for it to finish (or remove ${REPORT_LOCK} if no such run exists)`, { file: out });
+    }
+    // Left by a run that is gone (killed): take it over.
+    rmSync(lock, { force: true });
+  }
+  throw new FacemetricError(`cannot take ${REPORT_LOCK} (other runs keep taking it)`, { file: out });
+}
+
+/** Whether process `pid` exists (signal 0; EPERM: it exists, another user's). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /**
  * The report folder, with its faces/ folder: `out` (new, empty, or with --force cleared of
  * facemetric's own report files; nothing else is touched), or a new temporary folder. With
@@ -186,7 +239,7 @@ export function prepareOutDir(out: string | undefined, force: boolean, command =
   if (out === '') throw new UsageError(`${command}: --out needs a folder`);
   if (existsSync(out)) {
     if (!lstatSync(out).isDirectory()) throw new FacemetricError('exists and is not a folder; give a new folder for the report', { file: out });
-    const entries = readdirSync(out);
+    const entries = readdirSync(out).filter((e) => e !== REPORT_LOCK);
     if (entries.length > 0) {
       if (!force && !(rerun && holdsPreviousRun(out, entries))) {
         throw new FacemetricError('is not empty (refusing to write a report over what is there); give a new folder, or --force to replace facemetric\'s report files in it', { file: out });
@@ -337,247 +390,253 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
     }
   };
   if (opts.cache !== undefined && cacheDir !== undefined) await openCache(cacheDir);
-  const outDir = prepareOutDir(opts.out, opts.force === true, 'cluster', true);
-  if (opts.cache === undefined && cacheDir !== undefined) await openCache(cacheDir);
-  const unreadable: InputProblem[] = [];
-  const withoutFaces: string[] = [];
-  const otherFiles: { file: string; type: string }[] = [];
-  const say = (line: string): void => {
-    bar.finish();
-    io.err.write(`facemetric: ${line}\n`);
-  };
-  const skip = (p: InputProblem): void => {
-    unreadable.push(p);
-    say(`${p.file}: ${p.problem} (skipped)`);
-  };
-
-  // Where the faces are found: worker threads for more than a few images, else this thread.
-  // Jittered descriptors are made here, in input order, from the chips (found or cached), so
-  // that the jitter draws follow the files (as one dlib::rand would in a loop over them); plain
-  // ones where the faces are found (with jitter too when there is a cache: it stores them).
-  const threads = Math.min(opts.threads ?? defaultThreads(), files.length);
-  const workers = useWorkers(files.length, threads);
-  const backend = opts.backend === undefined ? {} : { backend: opts.backend };
-  const plainInSource = jitter <= 1 || cache !== undefined;
-  const recognizer = jitter > 1 ? loadFaceRecognizer(undefined, backend) : undefined;
-  const noted = new Set<string>();
-  const note = (n: string | undefined): void => {
-    if (n !== undefined && !noted.has(n)) {
-      noted.add(n);
-      say(`note: ${n}`);
-    }
-  };
-  // Started at the first photo the cache does not answer for (a re-run of an unchanged library
-  // loads no models at all).
-  let started: Promise<FaceSource> | undefined;
-  const startSource = (): Promise<FaceSource> => started ??= (async () => {
-    const s = workers
-      ? await workerSource(threads, { upsample, pngs: true, describe: plainInSource, ...backend })
-      : inProcessSource(loadFaceModels(plainInSource ? 'describe' : 'chips', backend), { upsample, pngs: true });
-    for (const n of s.notes) note(n);
-    return s;
-  })();
-  const submit = async (file: string): Promise<Outcome> => (await startSource()).submit(file);
-
-  const bar = new ProgressBar(io.err, files.length, files.length === 1 ? 'file' : 'files', progressMode(io.err, opts.quiet));
-  note(recognizer?.note);
-  for (const p of problems) skip(p);
-
-  /**
-   * A file's first bytes tell a photo from an other file; a photo's faces come from the cache
-   * (by the sha256 of its bytes) or from the source.
-   */
-  const prepare = async (file: string): Promise<Prepared> => {
-    let read: { other: string } | { sha256: string };
-    try {
-      read = sniffAndHash(file);
-    } catch (e) {
-      return { file, problem: problemOf(file, fsErrorToImageError(e, file, 'read')) };
-    }
-    if ('other' in read) return { file, other: read.other };
-    const sha256 = read.sha256;
-    const cached = await cache?.get(sha256);
-    if (cached !== undefined) return { file, cached, sha256 };
-    return { ...(await submit(file)), sha256 };
-  };
-
-  interface Found { image: string; imageAbs: string; sha256: string; rect: Rect; score: number; filter: number; chip: string; descriptor: Float32Array }
-  const found: Found[] = [];
-  const t = { decode: 0, detect: 0, landmarks: 0, chips: 0, describe: 0, edges: 0, cluster: 0, report: 0 };
-  let done = 0;
-  let fromCache = 0;
-  const digits = (n: number): number => Math.max(4, String(n).length);
-  bar.update(0);
+  // The report folder is this run's until it ends (a second run into it at once is refused).
+  const release = opts.out !== undefined && opts.out !== '' && !(existsSync(opts.out) && !lstatSync(opts.out).isDirectory()) ? lockReportFolder(opts.out) : undefined;
   try {
-    for await (const outcome of inOrder(files, prepare, workers ? 8 * threads : 1)) {
-      const file = outcome.file;
-      if ('result' in outcome && outcome.result.warnings !== undefined) { bar.finish(); io.err.write(decodeWarning(file, outcome.result.warnings)); }
-      if ('other' in outcome) {
-        otherFiles.push({ file, type: outcome.other });
-        if (opts.verbose) say(`${file}: not a photo (${outcome.other})`);
-      } else if ('problem' in outcome) {
-        skip({ file, problem: outcome.problem });
-      } else {
-        // The faces, found or cached: boxes, chips (as PNG; decoded only to jitter them) and
-        // plain descriptors (jittered ones made here).
-        let faces: readonly { rect: Rect; score: number; filter: number }[];
-        let pngs: readonly Uint8Array[];
-        let plain: readonly Float32Array[] | undefined;
-        let chips: () => RgbImage[];
-        if ('cached' in outcome) {
-          fromCache++;
-          faces = outcome.cached;
-          pngs = outcome.cached.map((f) => f.png);
-          plain = outcome.cached.map((f) => f.descriptor);
-          chips = () => outcome.cached.map((f) => decodeImage(f.png));
-        } else {
-          const r = outcome.result;
-          for (const k of ['decode', 'detect', 'landmarks', 'chips', 'describe'] as const) t[k] += r.timings[k];
-          t.report += r.timings.encode;
-          faces = r.faces;
-          pngs = r.pngs!;
-          plain = r.descriptors;
-          chips = () => r.chips;
-          if (cache !== undefined) {
-            cache.put(outcome.sha256, r.faces.map((f, k) => ({ ...f, png: r.pngs![k]!, descriptor: r.descriptors![k]! })));
-          }
-        }
-        if (faces.length === 0) {
-          withoutFaces.push(file);
-          if (opts.verbose) say(`${file}: no faces found`);
-        } else {
-          let t0 = performance.now();
-          const descriptors = jitter > 1 ? recognizer!.describeBatch(chips(), { batchSize: FACE_BATCH_SIZE, jitter }) : plain!;
-          t.describe += jitter > 1 ? performance.now() - t0 : 0;
-          t0 = performance.now();
-          for (const [k, d] of faces.entries()) {
-            const chip = join('faces', `face-${String(found.length + 1).padStart(digits(found.length + 1), '0')}.png`);
-            writeReportPng(join(outDir, chip), pngs[k]!);
-            found.push({ image: file, imageAbs: resolve(file), sha256: outcome.sha256, rect: d.rect, score: d.score, filter: d.filter, chip, descriptor: descriptors[k]! });
-          }
-          t.report += performance.now() - t0;
-        }
+    const outDir = prepareOutDir(opts.out, opts.force === true, 'cluster', true);
+    if (opts.cache === undefined && cacheDir !== undefined) await openCache(cacheDir);
+    const unreadable: InputProblem[] = [];
+    const withoutFaces: string[] = [];
+    const otherFiles: { file: string; type: string }[] = [];
+    const say = (line: string): void => {
+      bar.finish();
+      io.err.write(`facemetric: ${line}\n`);
+    };
+    const skip = (p: InputProblem): void => {
+      unreadable.push(p);
+      say(`${p.file}: ${p.problem} (skipped)`);
+    };
+
+    // Where the faces are found: worker threads for more than a few images, else this thread.
+    // Jittered descriptors are made here, in input order, from the chips (found or cached), so
+    // that the jitter draws follow the files (as one dlib::rand would in a loop over them); plain
+    // ones where the faces are found (with jitter too when there is a cache: it stores them).
+    const threads = Math.min(opts.threads ?? defaultThreads(), files.length);
+    const workers = useWorkers(files.length, threads);
+    const backend = opts.backend === undefined ? {} : { backend: opts.backend };
+    const plainInSource = jitter <= 1 || cache !== undefined;
+    const recognizer = jitter > 1 ? loadFaceRecognizer(undefined, backend) : undefined;
+    const noted = new Set<string>();
+    const note = (n: string | undefined): void => {
+      if (n !== undefined && !noted.has(n)) {
+        noted.add(n);
+        say(`note: ${n}`);
       }
-      bar.update(++done, `${found.length} face${found.length === 1 ? '' : 's'}`);
+    };
+    // Started at the first photo the cache does not answer for (a re-run of an unchanged library
+    // loads no models at all).
+    let started: Promise<FaceSource> | undefined;
+    const startSource = (): Promise<FaceSource> => started ??= (async () => {
+      const s = workers
+        ? await workerSource(threads, { upsample, pngs: true, describe: plainInSource, ...backend })
+        : inProcessSource(loadFaceModels(plainInSource ? 'describe' : 'chips', backend), { upsample, pngs: true });
+      for (const n of s.notes) note(n);
+      return s;
+    })();
+    const submit = async (file: string): Promise<Outcome> => (await startSource()).submit(file);
+
+    const bar = new ProgressBar(io.err, files.length, files.length === 1 ? 'file' : 'files', progressMode(io.err, opts.quiet));
+    note(recognizer?.note);
+    for (const p of problems) skip(p);
+
+    /**
+     * A file's first bytes tell a photo from an other file; a photo's faces come from the cache
+     * (by the sha256 of its bytes) or from the source.
+     */
+    const prepare = async (file: string): Promise<Prepared> => {
+      let read: { other: string } | { sha256: string };
+      try {
+        read = sniffAndHash(file);
+      } catch (e) {
+        return { file, problem: problemOf(file, fsErrorToImageError(e, file, 'read')) };
+      }
+      if ('other' in read) return { file, other: read.other };
+      const sha256 = read.sha256;
+      const cached = await cache?.get(sha256);
+      if (cached !== undefined) return { file, cached, sha256 };
+      return { ...(await submit(file)), sha256 };
+    };
+
+    interface Found { image: string; imageAbs: string; sha256: string; rect: Rect; score: number; filter: number; chip: string; descriptor: Float32Array }
+    const found: Found[] = [];
+    const t = { decode: 0, detect: 0, landmarks: 0, chips: 0, describe: 0, edges: 0, cluster: 0, report: 0 };
+    let done = 0;
+    let fromCache = 0;
+    const digits = (n: number): number => Math.max(4, String(n).length);
+    bar.update(0);
+    try {
+      for await (const outcome of inOrder(files, prepare, workers ? 8 * threads : 1)) {
+        const file = outcome.file;
+        if ('result' in outcome && outcome.result.warnings !== undefined) { bar.finish(); io.err.write(decodeWarning(file, outcome.result.warnings)); }
+        if ('other' in outcome) {
+          otherFiles.push({ file, type: outcome.other });
+          if (opts.verbose) say(`${file}: not a photo (${outcome.other})`);
+        } else if ('problem' in outcome) {
+          skip({ file, problem: outcome.problem });
+        } else {
+          // The faces, found or cached: boxes, chips (as PNG; decoded only to jitter them) and
+          // plain descriptors (jittered ones made here).
+          let faces: readonly { rect: Rect; score: number; filter: number }[];
+          let pngs: readonly Uint8Array[];
+          let plain: readonly Float32Array[] | undefined;
+          let chips: () => RgbImage[];
+          if ('cached' in outcome) {
+            fromCache++;
+            faces = outcome.cached;
+            pngs = outcome.cached.map((f) => f.png);
+            plain = outcome.cached.map((f) => f.descriptor);
+            chips = () => outcome.cached.map((f) => decodeImage(f.png));
+          } else {
+            const r = outcome.result;
+            for (const k of ['decode', 'detect', 'landmarks', 'chips', 'describe'] as const) t[k] += r.timings[k];
+            t.report += r.timings.encode;
+            faces = r.faces;
+            pngs = r.pngs!;
+            plain = r.descriptors;
+            chips = () => r.chips;
+            if (cache !== undefined) {
+              cache.put(outcome.sha256, r.faces.map((f, k) => ({ ...f, png: r.pngs![k]!, descriptor: r.descriptors![k]! })));
+            }
+          }
+          if (faces.length === 0) {
+            withoutFaces.push(file);
+            if (opts.verbose) say(`${file}: no faces found`);
+          } else {
+            let t0 = performance.now();
+            const descriptors = jitter > 1 ? recognizer!.describeBatch(chips(), { batchSize: FACE_BATCH_SIZE, jitter }) : plain!;
+            t.describe += jitter > 1 ? performance.now() - t0 : 0;
+            t0 = performance.now();
+            for (const [k, d] of faces.entries()) {
+              const chip = join('faces', `face-${String(found.length + 1).padStart(digits(found.length + 1), '0')}.png`);
+              writeReportPng(join(outDir, chip), pngs[k]!);
+              found.push({ image: file, imageAbs: resolve(file), sha256: outcome.sha256, rect: d.rect, score: d.score, filter: d.filter, chip, descriptor: descriptors[k]! });
+            }
+            t.report += performance.now() - t0;
+          }
+        }
+        bar.update(++done, `${found.length} face${found.length === 1 ? '' : 's'}`);
+      }
+    } catch (e) {
+      bar.finish();
+      throw e;
+    } finally {
+      if (started !== undefined) await started.then((s) => s.close(), () => {});
     }
-  } catch (e) {
     bar.finish();
-    throw e;
-  } finally {
-    if (started !== undefined) await started.then((s) => s.close(), () => {});
-  }
-  bar.finish();
-  const withFaces = files.length - otherFiles.length - withoutFaces.length - (unreadable.length - problems.length);
-  const counts: ClusterFileCounts = {
-    files: files.length + problems.length,
-    photos: files.length + problems.length - otherFiles.length,
-    withFaces,
-    withoutFaces: withoutFaces.length,
-    unreadable: unreadable.length,
-    otherFiles: otherFiles.length,
-    fromCache,
-  };
-  if (cache !== undefined && cache.untrusted > 0) {
-    io.err.write(`facemetric: note: ${cacheDir}: ${countOf(cache.untrusted, 'cache entry', 'cache entries')} could not be trusted (corrupt, or made by another version): ignored, those photos' faces found again and stored anew\n`);
-  }
-  if (cache?.writeProblem !== undefined) {
-    io.err.write(`facemetric: note: ${cacheDir}: cannot write the cache (${cache.writeProblem}); this run's new photos are not cached\n`);
-  }
-
-  let t0 = performance.now();
-  const edges = faceEdges(found.map((f) => f.descriptor), threshold);
-  t.edges = performance.now() - t0;
-  t0 = performance.now();
-  const { labels, numClusters } = found.length > 0 ? chineseWhispers(edges, found.length) : { labels: [], numClusters: 0 };
-  t.cluster = performance.now() - t0;
-
-  // People: numbered as in the previous run in this folder where their faces were there
-  // (people.ts), new ones after; listed by size, then number.
-  t0 = performance.now();
-  const byLabel = new Map<number, number[]>();
-  labels.forEach((l, k) => {
-    const list = byLabel.get(l);
-    if (list) list.push(k);
-    else byLabel.set(l, [k]);
-  });
-  if (typeof previous === 'string') say(`note: ${join(outDir, 'clusters.json')}: ${previous}; people numbered afresh`);
-  const { personOf, nextPerson } = numberPeople(
-    [...byLabel].map(([label, members]) => ({ label, keys: members.map((k) => faceKey(found[k]!.sha256, found[k]!.rect)) })),
-    typeof previous === 'string' ? undefined : previous,
-  );
-  const order = [...byLabel.keys()].sort((a, b) => byLabel.get(b)!.length - byLabel.get(a)!.length || personOf.get(a)! - personOf.get(b)!);
-  const people: ReportPerson[] = [];
-  const previousTiles = typeof previous === 'object' ? previous.tiles : new Map<number, string>();
-  const tiles = new Map<number, string>();
-  const keptTiles = new Set<string>();
-  for (const label of order) {
-    const members = byLabel.get(label)!;
-    const person = personOf.get(label)!;
-    const tile = `person-${person}.png`;
-    // The tile of the previous run in this folder is kept when it shows the same chips.
-    const tiled = members.slice(0, MAX_TILE_CHIPS);
-    const tileSha256 = sha256Of(tiled.map((k) => faceKey(found[k]!.sha256, found[k]!.rect)).join('\n'));
-    const tilePath = join(outDir, tile);
-    keptTiles.add(tile);
-    if (previousTiles.get(person) !== tileSha256 || !existsSync(tilePath)) {
-      rmSync(tilePath, { force: true });
-      writeReportPng(tilePath, tileChips(tiled.map((k) => readImageSync(join(outDir, found[k]!.chip)))));
+    const withFaces = files.length - otherFiles.length - withoutFaces.length - (unreadable.length - problems.length);
+    const counts: ClusterFileCounts = {
+      files: files.length + problems.length,
+      photos: files.length + problems.length - otherFiles.length,
+      withFaces,
+      withoutFaces: withoutFaces.length,
+      unreadable: unreadable.length,
+      otherFiles: otherFiles.length,
+      fromCache,
+    };
+    if (cache !== undefined && cache.untrusted > 0) {
+      io.err.write(`facemetric: note: ${cacheDir}: ${countOf(cache.untrusted, 'cache entry', 'cache entries')} could not be trusted (corrupt, or made by another version): ignored, those photos' faces found again and stored anew\n`);
     }
-    tiles.set(person, tileSha256);
-    const name = names.get(person);
-    people.push({
-      person,
-      ...(name !== undefined ? { name } : {}),
-      label,
-      tile,
-      faces: members.map((k) => ({ image: found[k]!.image, imageAbs: found[k]!.imageAbs, rect: found[k]!.rect, chip: found[k]!.chip })),
-    });
-  }
-  const settings = `threshold ${threshold}, jitter ${jitter}, upsample ${upsample}`;
-  const html = renderReportHtml({
-    outDir: resolve(outDir),
-    people,
-    numFaces: found.length,
-    numImages: withFaces,
-    skipped: unreadable,
-    withoutFaces,
-    otherFiles,
-    settings,
-    version: opts.version ?? '',
-  });
-  const reportPath = join(outDir, 'index.html');
-  writeTextFile(reportPath, html);
-  t.report += performance.now() - t0;
-  const json: ClustersJson = {
-    clusters: numClusters,
-    faces: found.map((f, k) => ({
-      image: f.image, rect: f.rect, score: f.score, filter: f.filter, label: labels[k]!, person: personOf.get(labels[k]!)!, sha256: f.sha256, chip: f.chip,
-      ...(opts.descriptors ? { descriptor: Array.from(f.descriptor) } : {}),
-    })),
-    people: people.map((p) => ({ person: p.person, ...(p.name !== undefined ? { name: p.name } : {}), label: p.label, faces: p.faces.length, tile: p.tile, tileSha256: tiles.get(p.person)! })),
-    nextPerson,
-    images: counts,
-    unreadable,
-    withoutFaces,
-    otherFiles,
-    cache: cache === undefined ? null : resolve(cache.dir),
-    threshold,
-    jitter,
-    upsample,
-    report: resolve(reportPath),
-    timings: { ...Object.fromEntries(Object.entries(t).map(([k, v]) => [k, round3(v)])), total: round3(performance.now() - tStart) },
-  };
-  writeTextFile(join(outDir, 'clusters.json'), JSON.stringify(json, null, 1) + '\n');
-  // The previous run's tiles of people no longer there.
-  for (const e of readdirSync(outDir)) if (OWN_TILE.test(e) && !keptTiles.has(e)) rmSync(join(outDir, e), { force: true });
+    if (cache?.writeProblem !== undefined) {
+      io.err.write(`facemetric: note: ${cacheDir}: cannot write the cache (${cache.writeProblem}); this run's new photos are not cached\n`);
+    }
 
-  if (opts.json) {
-    io.out(JSON.stringify(json) + '\n');
-  } else {
-    const lines = [filesSummary(counts), `${plural(found.length, 'face')}: ${peopleCount(numClusters)} (threshold ${threshold})`];
-    for (const p of people) lines.push(`  person ${p.person}${p.name !== undefined ? ` (${p.name})` : ''}: ${plural(p.faces.length, 'face')} -> ${join(outDir, p.tile)}`);
-    lines.push(`report: ${resolve(reportPath)}`);
-    io.out(lines.join('\n') + '\n');
+    let t0 = performance.now();
+    const edges = faceEdges(found.map((f) => f.descriptor), threshold);
+    t.edges = performance.now() - t0;
+    t0 = performance.now();
+    const { labels, numClusters } = found.length > 0 ? chineseWhispers(edges, found.length) : { labels: [], numClusters: 0 };
+    t.cluster = performance.now() - t0;
+
+    // People: numbered as in the previous run in this folder where their faces were there
+    // (people.ts), new ones after; listed by size, then number.
+    t0 = performance.now();
+    const byLabel = new Map<number, number[]>();
+    labels.forEach((l, k) => {
+      const list = byLabel.get(l);
+      if (list) list.push(k);
+      else byLabel.set(l, [k]);
+    });
+    if (typeof previous === 'string') say(`note: ${join(outDir, 'clusters.json')}: ${previous}; people numbered afresh`);
+    const { personOf, nextPerson } = numberPeople(
+      [...byLabel].map(([label, members]) => ({ label, keys: members.map((k) => faceKey(found[k]!.sha256, found[k]!.rect)) })),
+      typeof previous === 'string' ? undefined : previous,
+    );
+    const order = [...byLabel.keys()].sort((a, b) => byLabel.get(b)!.length - byLabel.get(a)!.length || personOf.get(a)! - personOf.get(b)!);
+    const people: ReportPerson[] = [];
+    const previousTiles = typeof previous === 'object' ? previous.tiles : new Map<number, string>();
+    const tiles = new Map<number, string>();
+    const keptTiles = new Set<string>();
+    for (const label of order) {
+      const members = byLabel.get(label)!;
+      const person = personOf.get(label)!;
+      const tile = `person-${person}.png`;
+      // The tile of the previous run in this folder is kept when it shows the same chips.
+      const tiled = members.slice(0, MAX_TILE_CHIPS);
+      const tileSha256 = sha256Of(tiled.map((k) => faceKey(found[k]!.sha256, found[k]!.rect)).join('\n'));
+      const tilePath = join(outDir, tile);
+      keptTiles.add(tile);
+      if (previousTiles.get(person) !== tileSha256 || !existsSync(tilePath)) {
+        rmSync(tilePath, { force: true });
+        writeReportPng(tilePath, tileChips(tiled.map((k) => readImageSync(join(outDir, found[k]!.chip)))));
+      }
+      tiles.set(person, tileSha256);
+      const name = names.get(person);
+      people.push({
+        person,
+        ...(name !== undefined ? { name } : {}),
+        label,
+        tile,
+        faces: members.map((k) => ({ image: found[k]!.image, imageAbs: found[k]!.imageAbs, rect: found[k]!.rect, chip: found[k]!.chip })),
+      });
+    }
+    const settings = `threshold ${threshold}, jitter ${jitter}, upsample ${upsample}`;
+    const html = renderReportHtml({
+      outDir: resolve(outDir),
+      people,
+      numFaces: found.length,
+      numImages: withFaces,
+      skipped: unreadable,
+      withoutFaces,
+      otherFiles,
+      settings,
+      version: opts.version ?? '',
+    });
+    const reportPath = join(outDir, 'index.html');
+    writeTextFile(reportPath, html);
+    t.report += performance.now() - t0;
+    const json: ClustersJson = {
+      clusters: numClusters,
+      faces: found.map((f, k) => ({
+        image: f.image, rect: f.rect, score: f.score, filter: f.filter, label: labels[k]!, person: personOf.get(labels[k]!)!, sha256: f.sha256, chip: f.chip,
+        ...(opts.descriptors ? { descriptor: Array.from(f.descriptor) } : {}),
+      })),
+      people: people.map((p) => ({ person: p.person, ...(p.name !== undefined ? { name: p.name } : {}), label: p.label, faces: p.faces.length, tile: p.tile, tileSha256: tiles.get(p.person)! })),
+      nextPerson,
+      images: counts,
+      unreadable,
+      withoutFaces,
+      otherFiles,
+      cache: cache === undefined ? null : resolve(cache.dir),
+      threshold,
+      jitter,
+      upsample,
+      report: resolve(reportPath),
+      timings: { ...Object.fromEntries(Object.entries(t).map(([k, v]) => [k, round3(v)])), total: round3(performance.now() - tStart) },
+    };
+    writeTextFile(join(outDir, 'clusters.json'), JSON.stringify(json, null, 1) + '\n');
+    // The previous run's tiles of people no longer there.
+    for (const e of readdirSync(outDir)) if (OWN_TILE.test(e) && !keptTiles.has(e)) rmSync(join(outDir, e), { force: true });
+
+    if (opts.json) {
+      io.out(JSON.stringify(json) + '\n');
+    } else {
+      const lines = [filesSummary(counts), `${plural(found.length, 'face')}: ${peopleCount(numClusters)} (threshold ${threshold})`];
+      for (const p of people) lines.push(`  person ${p.person}${p.name !== undefined ? ` (${p.name})` : ''}: ${plural(p.faces.length, 'face')} -> ${join(outDir, p.tile)}`);
+      lines.push(`report: ${resolve(reportPath)}`);
+      io.out(lines.join('\n') + '\n');
+    }
+    return unreadable.length > 0 ? EXIT_INPUTS_SKIPPED : 0;
+  } finally {
+    release?.();
   }
-  return unreadable.length > 0 ? EXIT_INPUTS_SKIPPED : 0;
 }

@@ -5,7 +5,7 @@
  * face-clustering example), so the labels, the people and their face counts must be dlib's.
  */
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -16,7 +16,7 @@ import { runHarness, runHarnessJson, type HarnessClusters, type HarnessImage } f
 import { dlibFloatDistance } from '../../src/cluster/index.js';
 import { describeParity } from '../parity/helpers.js';
 import { TOLERANCES } from '../parity/tolerances.js';
-import type { ClustersJson } from '../../src/cli/cluster.js';
+import { REPORT_LOCK, type ClustersJson } from '../../src/cli/cluster.js';
 
 const BIN = 'dist/src/cli/main.js';
 
@@ -251,6 +251,28 @@ describeParity('facemetric cluster: dlib\'s labels on a folder of photos', () =>
 
 describe('facemetric cluster: the report folder and the arguments', () => {
   const john = (): string => exampleImages('johns')[0]!;
+
+  it('two runs into one --out at once: the second is refused in one line while the first writes; a lock left by a killed run is taken over', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'facemetric-lock-')), 'report');
+    const lock = join(out, REPORT_LOCK);
+    const first = spawn(process.execPath, [BIN, 'cluster', join(exampleImagesDir(), 'johns'), '--out', out, '--no-cache', '--threads', '1', '--quiet'], { stdio: 'ignore' });
+    const firstDone = new Promise<number | null>((res) => first.on('exit', res));
+    for (let i = 0; i < 600 && !existsSync(lock); i++) await new Promise((res) => setTimeout(res, 50));
+    expect(readFileSync(lock, 'utf8')).toBe(`${first.pid}\n`);
+    const second = facemetric('cluster', john(), '--out', out, '--no-cache');
+    expect(second.code).toBe(1);
+    expectOneLineError(second.stderr);
+    expect(second.stderr).toContain(`report: another facemetric run (process ${first.pid}) is writing a report here; wait for it to finish (or remove ${REPORT_LOCK} if no such run exists)`);
+    expect(await firstDone).toBe(0);
+    expect(existsSync(lock)).toBe(false);
+    expect((JSON.parse(readFileSync(join(out, 'clusters.json'), 'utf8')) as ClustersJson).faces).toHaveLength(55);
+    // A lock whose process is gone (a killed run): the next run takes it over and removes it.
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    writeFileSync(lock, `${dead}\n`);
+    const after = facemetric('cluster', john(), '--out', out, '--no-cache', '--quiet');
+    expect(after.code, after.stderr).toBe(0);
+    expect(existsSync(lock)).toBe(false);
+  });
 
   it('refuses a non-empty --out folder (one line, exit 1, nothing in it changed); --force replaces only its own files', () => {
     const out = mkdtempSync(join(tmpdir(), 'facemetric-out-'));
