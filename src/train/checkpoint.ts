@@ -45,8 +45,8 @@ interface Header {
   velocities: ({ offset: number; length: number } | null)[];
 }
 
-/** Writes a checkpoint atomically (temporary file, then rename). */
-export function writeCheckpoint(path: string, c: TrainCheckpoint): void {
+/** A checkpoint's bytes (the layout in the module's header). */
+export function encodeCheckpoint(c: TrainCheckpoint): Uint8Array {
   const parts: Uint8Array[] = [];
   let offset = 0;
   const add = (bytes: Uint8Array): { offset: number; length: number } => {
@@ -64,12 +64,23 @@ export function writeCheckpoint(path: string, c: TrainCheckpoint): void {
     ...(c.before === undefined ? {} : { before: c.before }),
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
-  const head = new Uint8Array(12);
-  head.set(new TextEncoder().encode(MAGIC));
-  new DataView(head.buffer).setUint32(8, json.length, true);
+  const out = new Uint8Array(12 + json.length + offset);
+  out.set(new TextEncoder().encode(MAGIC));
+  new DataView(out.buffer).setUint32(8, json.length, true);
+  out.set(json, 12);
+  let at = 12 + json.length;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Writes a checkpoint atomically (temporary file, then rename). */
+export function writeCheckpoint(path: string, c: TrainCheckpoint): void {
   const tmp = `${path}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, Buffer.concat([head, json, ...parts]));
+    writeFileSync(tmp, encodeCheckpoint(c));
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
@@ -80,29 +91,46 @@ export function writeCheckpoint(path: string, c: TrainCheckpoint): void {
 /** Reads a checkpoint; a file that is not one (or is damaged) is one clear error naming it. */
 export function readCheckpoint(path: string): TrainCheckpoint {
   if (!existsSync(path)) throw new FacemetricError(`${path}: no checkpoint to resume from`);
-  const b = readFileSync(path);
+  return decodeCheckpoint(new Uint8Array(readFileSync(path)), path);
+}
+
+/**
+ * A checkpoint from its bytes (`path` names it in errors): a file that is not one, is damaged or
+ * whose header does not describe its data is one FacemetricError, never another exception.
+ */
+export function decodeCheckpoint(b: Uint8Array, path: string): TrainCheckpoint {
   const bad = (why: string): never => {
     throw new FacemetricError(`${path}: not a facemetric training checkpoint (${why})`);
   };
-  if (b.length < 12 || b.subarray(0, 8).toString('latin1') !== MAGIC) bad('wrong magic bytes');
-  const n = b.readUInt32LE(8);
+  if (b.length < 12 || new TextDecoder('latin1').decode(b.subarray(0, 8)) !== MAGIC) bad('wrong magic bytes');
+  const n = new DataView(b.buffer, b.byteOffset, b.length).getUint32(8, true);
   if (12 + n > b.length) bad('truncated header');
   let h: Header;
   try {
-    h = JSON.parse(b.subarray(12, 12 + n).toString('utf8')) as Header;
+    h = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(b.subarray(12, 12 + n))) as Header;
   } catch {
     return bad('unreadable header');
   }
+  if (typeof h !== 'object' || h === null) return bad('unreadable header');
   if (h.format !== 'facemetric training checkpoint' || h.version !== 1) bad(`format ${String(h.format)} version ${String(h.version)}`);
+  const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!(Number.isSafeInteger(h.step) && h.step >= 0)) bad('bad step count');
+  if (!isObject(h.schedule) || !isObject(h.settings)) bad('missing schedule or settings');
+  if (h.rand !== undefined && !isObject(h.rand)) bad('bad generator state');
+  if (!Array.isArray(h.velocities)) bad('missing velocities');
   const base = 12 + n;
-  const slice = (at: { offset: number; length: number }): Uint8Array => {
-    if (at.offset < 0 || base + at.offset + at.length > b.length) bad('truncated data');
-    return new Uint8Array(b.buffer.slice(b.byteOffset + base + at.offset, b.byteOffset + base + at.offset + at.length));
+  const slice = (at: unknown, what: string, multipleOf = 1): Uint8Array => {
+    const r = at as { offset?: unknown; length?: unknown } | null;
+    if (!isObject(r) || !Number.isSafeInteger(r!.offset) || !Number.isSafeInteger(r!.length)) return bad(`bad ${what} location`);
+    const offset = r!.offset as number, length = r!.length as number;
+    if (offset < 0 || length < 0 || length % multipleOf !== 0) return bad(`bad ${what} location`);
+    if (base + offset + length > b.length) bad('truncated data');
+    return b.slice(base + offset, base + offset + length);
   };
   return {
     step: h.step,
-    net: slice(h.net),
-    velocities: h.velocities.map((v) => (v === null ? undefined : new Float32Array(slice(v).buffer))),
+    net: slice(h.net, 'network'),
+    velocities: h.velocities.map((v, i) => (v === null ? undefined : new Float32Array(slice(v, `velocity ${i}`, 4).buffer))),
     schedule: h.schedule,
     ...(h.rand === undefined ? {} : { rand: h.rand }),
     settings: h.settings,

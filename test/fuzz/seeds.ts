@@ -12,6 +12,7 @@ import { PNG } from 'pngjs';
 import { writeDnnNet } from '../../src/dlib/dnn.js';
 import { writeShapePredictor } from '../../src/dlib/shape-predictor.js';
 import { Gallery } from '../../src/gallery/gallery.js';
+import { encodeCheckpoint } from '../../src/train/checkpoint.js';
 import { olderFormatNets, tinyShapePredictor } from '../helpers/dlib-samples.js';
 
 /** An APP1 Exif segment holding one IFD0 entry: orientation `o`, in TIFF byte order II or MM. */
@@ -78,5 +79,13 @@ export function makeSeeds(root = process.cwd()): string[] {
   const cut = xml.indexOf('</image>') + '</image>'.length;
   put('dataset', 'landmarks.xml', new TextEncoder().encode(`${xml.slice(0, cut)}\n</images>\n</dataset>\n`));
   put('gallery', 'tiny.fmg', tinyGallery());
+  const schedule = {
+    learningRate: 0.1, minLearningRate: 1e-4, iterationsWithoutProgressThreshold: 300, learningRateShrinkFactor: 0.1, stepsWithoutProgress: 0,
+    gradientCheckBudget: 0, previousLossValues: [0.5, 0.25], schedule: [], schedulePos: 0, lossSum: 0.75, lossCount: 2, steps: 2,
+  };
+  put('checkpoint', 'tiny.training.dat', encodeCheckpoint({
+    step: 2, net: writeDnnNet(olderFormatNets().withLoss), velocities: [Float32Array.of(0.5, -0.25), undefined], schedule,
+    settings: { batch: '2x2' }, rand: { mt: { x: [1, 2, 3], i: 0 }, seed: 'x', hasGaussian: false, nextGaussian: 0 },
+  }));
   return out;
 }

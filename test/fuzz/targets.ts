@@ -17,6 +17,7 @@ import { decodeImage } from '../../src/image/decode.js';
 import { readExifOrientation } from '../../src/image/exif.js';
 import { parseImageDataset } from '../../src/landmarks/dataset.js';
 import { ShapePredictorModel } from '../../src/landmarks/shape-predictor.js';
+import { decodeCheckpoint } from '../../src/train/checkpoint.js';
 import { defaultCovers, type FuzzTarget } from './engine.js';
 
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
@@ -60,6 +61,11 @@ export const TARGETS: readonly FuzzTarget[] = [
     name: 'dataset', what: "parseImageDataset on dlib's dataset XML (images, boxes, parts, attributes)",
     run: (d) => void parseImageDataset(new TextDecoder().decode(d), 'fuzz.xml'), refusal: isRefusal, maxLength: 16 << 10,
     dictionary: ["<image file='", "<box top='", "' left='", "' width='", "' height='", "<part name='", "' x='", "' y='", '/>', '</box>', '</image>', '<images>', '</images>', "<label>", "ignore='1'", '&amp;', '&#', '<!--', '"'].map(ascii),
+  },
+  {
+    name: 'checkpoint', what: 'decodeCheckpoint on training checkpoint bytes (magic, JSON header, network and velocity locations)',
+    run: (d) => void decodeCheckpoint(d, 'fuzz.training.dat'), refusal: isRefusal, maxLength: 8 << 10,
+    dictionary: ['"offset":', '"length":', '"velocities":', 'null', '"step":', '-1', '1e400', '{}', '[]'].map(ascii),
   },
   {
     name: 'gallery', what: 'decodeGallery on .fmg bytes (header, names, per-face metadata, descriptors, CRC-32)',
