@@ -31,7 +31,7 @@
  * only facemetric's own files in it (the names above). The descriptor cache: face-cache.ts.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FacemetricError, problemOf, UsageError } from '../errors.js';
@@ -40,7 +40,7 @@ import { defaultDnnBackend, loadFaceRecognizer, wasmDnnUnavailable, type DnnBack
 import type { Rect } from '../geometry/index.js';
 import { decodeImage, encodePng, readImageSync, type RgbImage } from '../image/index.js';
 import { fsErrorToImageError } from '../image/io.js';
-import { hashFile, tempPathFor } from '../models/fsutil.js';
+import { hashFile, removeStaleTemps, tempPathFor } from '../models/fsutil.js';
 import { assetPath } from '../models/index.js';
 import { FACE_BATCH_SIZE, FACE_CHIP, loadFaceModels } from '../pipeline/index.js';
 import { relaxedSimdSupported } from '../wasm/index.js';
@@ -265,15 +265,22 @@ export function prepareOutDir(out: string | undefined, force: boolean, command =
 }
 
 /**
- * Writes a PNG into the report folder. The folder is fresh (or cleared of facemetric's files by
- * --force), so the file must not exist ('wx'); the chips are not flushed one by one (writePng's
- * fsync costs ~10 ms a file): they can be made again, and nothing of the user's is at stake.
+ * Writes a PNG into the report folder: whole or not at all. The bytes go to a temporary name,
+ * which is then hard-linked to `path` — a link fails when `path` exists (the folder is fresh, or
+ * cleared of facemetric's files by --force, so nothing is ever replaced) and makes the complete
+ * file appear at once, so a run killed at any moment leaves no half-written chip. The chips are
+ * not flushed one by one (writePng's fsync costs ~10 ms a file): they can be made again, and
+ * nothing of the user's is at stake.
  */
 export function writeReportPng(path: string, img: RgbImage | Uint8Array): void {
+  const tmp = tempPathFor(path);
   try {
-    writeFileSync(path, img instanceof Uint8Array ? img : encodePng(img, { filterType: 4 }), { flag: 'wx' });
+    writeFileSync(tmp, img instanceof Uint8Array ? img : encodePng(img, { filterType: 4 }), { flag: 'wx' });
+    linkSync(tmp, path);
   } catch (e) {
     throw fsErrorToImageError(e, path, 'write');
+  } finally {
+    rmSync(tmp, { force: true });
   }
 }
 
@@ -393,6 +400,11 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
   // The report folder is this run's until it ends (a second run into it at once is refused).
   const release = opts.out !== undefined && opts.out !== '' && !(existsSync(opts.out) && !lstatSync(opts.out).isDirectory()) ? lockReportFolder(opts.out) : undefined;
   try {
+    if (release !== undefined) {
+      // What a killed run left half-written under temporary names goes first.
+      await removeStaleTemps(opts.out!);
+      await removeStaleTemps(join(opts.out!, 'faces'));
+    }
     const outDir = prepareOutDir(opts.out, opts.force === true, 'cluster', true);
     if (opts.cache === undefined && cacheDir !== undefined) await openCache(cacheDir);
     const unreadable: InputProblem[] = [];

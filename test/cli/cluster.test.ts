@@ -252,6 +252,37 @@ describeParity('facemetric cluster: dlib\'s labels on a folder of photos', () =>
 describe('facemetric cluster: the report folder and the arguments', () => {
   const john = (): string => exampleImages('johns')[0]!;
 
+  it('a run killed at any moment leaves only whole files; the next run into the folder completes with the same people', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'facemetric-kill-'));
+    const photos = join(exampleImagesDir(), 'johns');
+    const fresh = facemetric('cluster', photos, '--out', join(root, 'fresh'), '--no-cache', '--json', '--quiet');
+    expect(fresh.code, fresh.stderr).toBe(0);
+    const partition = (j: ClustersJson): string[] => {
+      const by = new Map<number, string[]>();
+      for (const f of j.faces) by.set(f.label, [...(by.get(f.label) ?? []), `${f.image}:${f.rect.join(',')}`]);
+      return [...by.values()].map((v) => v.sort().join(' ')).sort();
+    };
+    const out = join(root, 'report');
+    for (const ms of [700, 2500, 5000]) {
+      const child = spawn(process.execPath, [BIN, 'cluster', photos, '--out', out, '--threads', '1', '--quiet'], { stdio: 'ignore' });
+      const done = new Promise<void>((res) => child.on('exit', () => res()));
+      await new Promise((res) => setTimeout(res, ms));
+      child.kill('SIGKILL');
+      await done;
+      // Whatever is there is whole: every chip and tile decodes, clusters.json parses.
+      if (existsSync(join(out, 'faces'))) {
+        for (const f of readdirSync(join(out, 'faces')).filter((n) => !n.startsWith('.'))) expect(() => readImageSync(join(out, 'faces', f))).not.toThrow();
+      }
+      for (const f of existsSync(out) ? readdirSync(out).filter((n) => /\.png$/.test(n) && !n.startsWith('.')) : []) expect(() => readImageSync(join(out, f))).not.toThrow();
+      if (existsSync(join(out, 'clusters.json'))) expect(() => JSON.parse(readFileSync(join(out, 'clusters.json'), 'utf8'))).not.toThrow();
+    }
+    const after = facemetric('cluster', photos, '--out', out, '--json', '--quiet');
+    expect(after.code, after.stderr).toBe(0);
+    expect(partition(JSON.parse(after.stdout) as ClustersJson)).toEqual(partition(JSON.parse(fresh.stdout) as ClustersJson));
+    expect(readdirSync(out).filter((n) => n.startsWith('.'))).toEqual([]);
+    expect(readdirSync(join(out, 'faces')).filter((n) => n.startsWith('.'))).toEqual([]);
+  });
+
   it('two runs into one --out at once: the second is refused in one line while the first writes; a lock left by a killed run is taken over', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'facemetric-lock-')), 'report');
     const lock = join(out, REPORT_LOCK);
