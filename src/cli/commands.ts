@@ -357,7 +357,8 @@ average closer than --threshold (likely one person under two names), nearest fir
       { name: 'seed', value: 'S', default: '0', parse: numberOption('seed', -1e15, 1e15, true), description: "the sampler's dlib::rand seed (the same seed, data and options: the same run)" },
       { name: 'steps', value: 'N', parse: numberOption('steps', 1, 1e12, true), description: 'stop after N steps' },
       { name: 'holdout', value: 'F', default: '0', parse: numberOption('holdout', 0, 0.99, false), description: 'hold out this fraction of the people; their pairs are evaluated before and after' },
-      { name: 'resume', description: 'continue the run whose checkpoint is MODEL.dat.checkpoint (written every 5 minutes and on Ctrl-C)' },
+      { name: 'resume', description: 'continue the run whose checkpoint is MODEL.dat.checkpoint (written every --checkpoint-every seconds and on Ctrl-C)' },
+      { name: 'checkpoint-every', value: 'S', default: '300', parse: numberOption('checkpoint-every', 0, 1e9, false), description: 'write the checkpoint every S seconds (0: after every step)' },
       { name: 'backend', value: BACKENDS.join('|'), default: 'wasm', parse: choiceOption('backend', BACKENDS), description: "the products: WebAssembly SIMD kernels, or plain TypeScript (~20x slower); both sum in dlib's order" },
       { name: 'threads', value: 'N', default: 'the cores, at most 8 (wasm); 1 (reference)', parse: numberOption('threads', 1, 64, true), description: "threads for the wasm backend: each convolution's GEMMs cut between them (the same results)" },
       FORCE,
@@ -386,6 +387,7 @@ equal error rate, best threshold) and drawn as histograms. --json prints one obj
         ...opt('minLearningRate', num('min-learning-rate')), ...opt('stepsWithoutProgress', num('steps-without-progress')),
         ...opt('weightDecay', num('weight-decay')), ...opt('momentum', num('momentum')), ...opt('seed', num('seed')),
         ...opt('steps', num('steps')), ...opt('holdout', num('holdout')), ...opt('threads', num('threads')),
+        ...opt('checkpointEvery', num('checkpoint-every')),
         resume: o.resume === true, force: o.force === true, json: o.json === true, quiet: o.quiet === true,
         ...backendOf(o),
       });

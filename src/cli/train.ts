@@ -18,6 +18,7 @@ import { basename, dirname, join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { readDnnNet, writeDnnNet, type DnnNet } from '../dlib/index.js';
 import { FacemetricError, UsageError } from '../errors.js';
+import { removeStaleTemps } from '../models/fsutil.js';
 import type { RgbImage } from '../image/pixels.js';
 import { assetPath } from '../models/index.js';
 import { DlibRand } from '../rand/dlib-rand.js';
@@ -50,6 +51,8 @@ export interface TrainCliOptions {
   backend?: Backend;
   /** Threads (wasm only; default the cores, at most 8). */
   threads?: number;
+  /** Seconds between checkpoints (default 300; 0: after every step). */
+  checkpointEvery?: number;
   force?: boolean;
   json?: boolean;
   quiet?: boolean;
@@ -129,6 +132,8 @@ export async function runTrain(o: TrainCliOptions): Promise<number> {
     }
   }
   if (!existsSync(dirname(files.model))) throw new FacemetricError('the output folder does not exist', { file: dirname(files.model) });
+  // A killed run's half-written checkpoint or outputs (temporary names) go first.
+  await removeStaleTemps(dirname(files.model));
   const log = (line: string): void => {
     if (!o.quiet) process.stderr.write(line + '\n');
   };
@@ -241,7 +246,7 @@ export async function runTrain(o: TrainCliOptions): Promise<number> {
     data, backend, threads, seed, onStep: showStep,
     shouldStop: () => interrupted,
     checkpoint: (c) => writeCheckpoint(files.checkpoint, c),
-    checkpointEverySeconds: 300,
+    checkpointEverySeconds: o.checkpointEvery ?? 300,
     ...(init === undefined ? {} : { init }),
     ...(resume === undefined ? {} : { resume }),
     ...(o.people === undefined ? {} : { people: o.people }),

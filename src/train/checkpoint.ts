@@ -11,6 +11,7 @@
  */
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { FacemetricError } from '../errors.js';
+import { tempPathFor } from '../models/fsutil.js';
 import type { DlibRandState } from '../rand/dlib-rand.js';
 import type { LearningRateScheduleState } from './trainer.js';
 
@@ -76,9 +77,12 @@ export function encodeCheckpoint(c: TrainCheckpoint): Uint8Array {
   return out;
 }
 
-/** Writes a checkpoint atomically (temporary file, then rename). */
+/**
+ * Writes a checkpoint atomically (a temporary file named as models/fsutil.ts names them, which
+ * removeStaleTemps clears after a killed run; then a rename).
+ */
 export function writeCheckpoint(path: string, c: TrainCheckpoint): void {
-  const tmp = `${path}.${process.pid}.tmp`;
+  const tmp = tempPathFor(path);
   try {
     writeFileSync(tmp, encodeCheckpoint(c));
     renameSync(tmp, path);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readDnnNet } from '../../src/dlib/index.js';
+import { readCheckpoint } from '../../src/train/checkpoint.js';
 import { hasAnetStructure, hasFaceNetStructure } from '../../src/dnn/net.js';
 import { assetPath, exampleImagesDir } from '../../src/models/index.js';
 
@@ -83,6 +84,34 @@ describe('facemetric train', () => {
     expect(b.r.code).toBe(0);
     expect(Buffer.compare(readFileSync(a.out), readFileSync(b.out))).toBe(0);
   }, 120_000);
+
+  it('killed (SIGKILL) at any moment with a checkpoint after every step: the checkpoint is whole, --resume ends with an uninterrupted run\'s network', async () => {
+    const data = dataFolder([3, 3, 3]);
+    const args = (out: string): string[] => ['train', data, '--out', out, '--people', '2', '--per-person', '2', '--steps', '8', '--learning-rate', '0.01', '--force', '--checkpoint-every', '0'];
+    const out = join(data, 'k.dat');
+    for (const steps of [1, 3]) {
+      const child = spawn(process.execPath, [BIN, ...args(out), ...(existsSync(`${out}.checkpoint`) ? ['--resume'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      await new Promise<void>((resolve) => {
+        child.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString();
+          // Killed as soon as the step-th progress line is out: the next checkpoint is being written.
+          if ((stderr.match(/^step \d+:/gm) ?? []).length >= steps && !child.killed) child.kill('SIGKILL');
+        });
+        child.on('close', () => resolve());
+      });
+      expect(existsSync(out), stderr).toBe(false);
+      // The checkpoint is a whole one (or none yet, then the first run starts again).
+      if (existsSync(`${out}.checkpoint`)) expect(readCheckpoint(`${out}.checkpoint`).step).toBeGreaterThan(0);
+    }
+    expect(existsSync(`${out}.checkpoint`)).toBe(true);
+    const resumed = facemetric(...args(out), '--resume');
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(readdirSync(data).filter((f) => f.startsWith('.'))).toEqual([]);
+    const straight = facemetric(...args(join(data, 'z.dat')));
+    expect(straight.code).toBe(0);
+    expect(Buffer.compare(readFileSync(out), readFileSync(join(data, 'z.dat')))).toBe(0);
+  }, 180_000);
 
   it('Ctrl-C writes a checkpoint; --resume continues it and ends with the network an uninterrupted run makes', async () => {
     const data = dataFolder([3, 3, 3]);
