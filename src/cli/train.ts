@@ -18,7 +18,7 @@ import { basename, dirname, join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { readDnnNet, writeDnnNet, type DnnNet } from '../dlib/index.js';
 import { FacemetricError, UsageError } from '../errors.js';
-import { removeStaleTemps } from '../models/fsutil.js';
+import { removeStaleTemps, tempPathFor } from '../models/fsutil.js';
 import type { RgbImage } from '../image/pixels.js';
 import { assetPath } from '../models/index.js';
 import { DlibRand } from '../rand/dlib-rand.js';
@@ -71,8 +71,9 @@ export function trainOutputs(out: string): { model: string; training: string; re
   };
 }
 
+/** Writes an output through a temporary name (removeStaleTemps clears a killed run's) and a rename. */
 function writeAtomic(path: string, bytes: Uint8Array | string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
+  const tmp = tempPathFor(path);
   try {
     writeFileSync(tmp, bytes);
     renameSync(tmp, path);
