@@ -22,11 +22,7 @@ export const DEFAULT_MAX_PIXELS = 100_000_000;
  * RangeError when it is not a positive number (Infinity is allowed and disables the guard).
  */
 export function resolveMaxPixels(maxPixels: number | undefined): number {
-  if (maxPixels === undefined) return fromEnvironment('FACEMETRIC_MAX_PIXELS') ?? DEFAULT_MAX_PIXELS;
-  if (typeof maxPixels !== 'number' || Number.isNaN(maxPixels) || maxPixels <= 0) {
-    throw new RangeError(`maxPixels must be a positive number (got ${String(maxPixels)})`);
-  }
-  return maxPixels;
+  return resolveLimit('maxPixels', maxPixels, 'FACEMETRIC_MAX_PIXELS', DEFAULT_MAX_PIXELS);
 }
 
 /**
@@ -37,11 +33,16 @@ export const DEFAULT_MAX_SCANS = 500;
 
 /** A `maxScans` option, as {@link resolveMaxPixels} resolves `maxPixels` (FACEMETRIC_MAX_SCANS). */
 export function resolveMaxScans(maxScans: number | undefined): number {
-  if (maxScans === undefined) return fromEnvironment('FACEMETRIC_MAX_SCANS') ?? DEFAULT_MAX_SCANS;
-  if (typeof maxScans !== 'number' || Number.isNaN(maxScans) || maxScans <= 0) {
-    throw new RangeError(`maxScans must be a positive number (got ${String(maxScans)})`);
+  return resolveLimit('maxScans', maxScans, 'FACEMETRIC_MAX_SCANS', DEFAULT_MAX_SCANS);
+}
+
+/** The option `value` (a RangeError naming `option` unless a positive number), else environment variable `env`, else `fallback`. */
+function resolveLimit(option: string, value: number | undefined, env: string, fallback: number): number {
+  if (value === undefined) return fromEnvironment(env) ?? fallback;
+  if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) {
+    throw new RangeError(`${option} must be a positive number (got ${String(value)})`);
   }
-  return maxScans;
+  return value;
 }
 
 /** A positive number from environment variable `name`, when set (none outside Node). */
