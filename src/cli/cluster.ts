@@ -22,7 +22,10 @@
  *   faces/face-0001.png ...  each face's 150x150 chip, numbered in the order found
  *   person-1.png ...         one tile of chips per person (the first 100 faces)
  *   clusters.json            {"clusters", "faces": [{"image", "rect", "label", ...}], "people", ...}
- *   index.html               one section per person, each face a link to its photo
+ *   index.html ...           the people, largest first, a card each (the face nearest their
+ *                            mean, counts), 200 a page (index-2.html, ...)
+ *   person/N.html ...        one page per person: their faces (500 a page), each a link to its photo
+ *   files.html               the unreadable photos, the photos without faces, the other files
  * People keep their numbers from the previous run in the folder, matched through their faces
  * (photo sha256 + box; people.ts), new people get new numbers; in a new folder they are
  * numbered by size (most faces first; ties in dlib's label order). Each face keeps dlib's label
@@ -49,7 +52,8 @@ import { collectInputs, otherFileType, SNIFF_BYTES, type InputProblem } from './
 import { defaultThreads, inOrder, inProcessSource, useWorkers, workerSource, type FaceSource, type Outcome } from './face-pool.js';
 import { faceKey, numberPeople, readPeopleNames, readPreviousPeople } from './people.js';
 import { ProgressBar, progressMode, type ProgressSink } from './progress.js';
-import { MAX_TILE_CHIPS, peopleCount, plural, renderReportHtml, tileChips, type ReportPerson } from './report.js';
+import { MAX_TILE_CHIPS, OWN_INDEX_PAGE, OWN_PERSON_PAGE, peopleCount, plural, renderReport, tileChips, type ReportFile, type ReportPerson } from './report.js';
+import { rankByCentroid } from '../gallery/index.js';
 import { decodeWarning } from './find-faces.js';
 
 export interface ClusterCliOptions {
@@ -144,7 +148,7 @@ export interface ClustersJson {
 export const EXIT_INPUTS_SKIPPED = 3;
 
 /** facemetric's own file names in a report folder, cluster's and clean's (what --force may replace). */
-const OWN_FILE = /^(clusters\.json|clean\.json|index\.html|person-\d+\.png)$/;
+const OWN_FILE = /^(clusters\.json|clean\.json|index\.html|index-\d+\.html|files\.html|person-\d+\.png)$/;
 const OWN_CHIP = /^face-\d+\.png$/;
 const OWN_TILE = /^person-\d+\.png$/;
 
@@ -160,8 +164,9 @@ function holdsPreviousRun(out: string, entries: readonly string[]): boolean {
     if (OWN_FILE.test(e) || e === 'people.json') {
       if (!lstatSync(p).isFile()) return false;
       if (e === 'clusters.json') evidence = true;
-    } else if (e === 'faces') {
-      if (!lstatSync(p).isDirectory() || !readdirSync(p).every((c) => OWN_CHIP.test(c))) return false;
+    } else if (e === 'faces' || e === 'person') {
+      const own = e === 'faces' ? OWN_CHIP : OWN_PERSON_PAGE;
+      if (!lstatSync(p).isDirectory() || !readdirSync(p).every((c) => own.test(c))) return false;
     } else if (e === 'cache') {
       if (!isFaceCacheDir(p)) return false;
       evidence = true;
@@ -250,9 +255,11 @@ export function prepareOutDir(out: string | undefined, force: boolean, command =
       // Its tiles stay too, until the new run has decided which of them it keeps (those whose
       // chips are the same: runCluster).
       for (const e of entries) if (OWN_FILE.test(e) && !(rerun && (e === 'clusters.json' || OWN_TILE.test(e)))) unlinkSync(join(out, e));
-      const faces = join(out, 'faces');
-      if (existsSync(faces) && lstatSync(faces).isDirectory()) {
-        for (const e of readdirSync(faces)) if (OWN_CHIP.test(e)) unlinkSync(join(faces, e));
+      for (const [dir, own] of [['faces', OWN_CHIP], ['person', OWN_PERSON_PAGE]] as const) {
+        const d = join(out, dir);
+        if (existsSync(d) && lstatSync(d).isDirectory()) {
+          for (const e of readdirSync(d)) if (own.test(e)) unlinkSync(join(d, e));
+        }
       }
     }
   }
@@ -296,6 +303,19 @@ export function writeTextFile(path: string, text: string): void {
   }
 }
 
+/**
+ * Writes the report's pages (renderReport) into `outDir`, each through a temporary name, and
+ * removes the pages of an earlier report there that this one does not have (index-N.html,
+ * files.html, person/N.html of people no longer there).
+ */
+function writeReportPages(outDir: string, pages: readonly ReportFile[]): void {
+  const personDir = join(outDir, 'person');
+  mkdirSync(personDir, { recursive: true });
+  const written = new Set(pages.map((p) => p.path));
+  for (const p of pages) writeTextFile(join(outDir, ...p.path.split('/')), p.html);
+  for (const e of readdirSync(outDir)) if (OWN_INDEX_PAGE.test(e) && !written.has(e)) rmSync(join(outDir, e), { force: true });
+  for (const e of readdirSync(personDir)) if (OWN_PERSON_PAGE.test(e) && !written.has(`person/${e}`)) rmSync(join(personDir, e), { force: true });
+}
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
@@ -599,10 +619,11 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
         label,
         tile,
         faces: members.map((k) => ({ image: found[k]!.image, imageAbs: found[k]!.imageAbs, rect: found[k]!.rect, chip: found[k]!.chip })),
+        representative: rankByCentroid(members.map((k) => found[k]!.descriptor))[0]!.index,
       });
     }
     const settings = `threshold ${threshold}, jitter ${jitter}, upsample ${upsample}`;
-    const html = renderReportHtml({
+    const pages = renderReport({
       outDir: resolve(outDir),
       people,
       numFaces: found.length,
@@ -614,7 +635,7 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
       version: opts.version ?? '',
     });
     const reportPath = join(outDir, 'index.html');
-    writeTextFile(reportPath, html);
+    writeReportPages(outDir, pages);
     t.report += performance.now() - t0;
     const json: ClustersJson = {
       clusters: numClusters,

@@ -1,9 +1,9 @@
 /**
  * The files `facemetric cluster` writes into its report folder, besides the face chips:
- * one tiled PNG of chips per person and `index.html`, a self-contained page (no scripts, no
- * network) that shows each person's faces, each face a link to its source photo.
+ * one tiled PNG of chips per person and the HTML pages (renderReport: an index of people, a page
+ * per person, a page of the files without faces), self-contained (no scripts, no network).
  */
-import { relative, sep } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import type { Rect } from '../geometry/index.js';
 import type { RgbImage } from '../image/pixels.js';
 
@@ -56,7 +56,7 @@ export function relativeHref(fromDir: string, target: string): string {
 }
 
 export interface ReportFace {
-  /** The source photo, as found (the page links to its absolute path made relative). */
+  /** The source photo, as found (the pages link to its absolute path made relative). */
   image: string;
   imageAbs: string;
   rect: Readonly<Rect>;
@@ -71,10 +71,13 @@ export interface ReportPerson {
   label: number;
   tile: string;
   faces: ReportFace[];
+  /** Which of `faces` stands for the person on the index (the nearest to their mean; default 0). */
+  representative?: number;
 }
 
 export interface ReportPage {
   outDir: string;
+  /** Largest first: the index lists them in this order. */
   people: ReportPerson[];
   numFaces: number;
   numImages: number;
@@ -114,10 +117,10 @@ ${extra}</style>
 }
 
 /** The list of skipped inputs closing a report page ('' when none). */
-export function skippedSection(skipped: readonly { file: string; problem: string }[]): string {
+export function skippedSection(skipped: readonly { file: string; problem: string }[], total = skipped.length): string {
   if (skipped.length === 0) return '';
   return `<section class="skipped">
-<h2>Skipped inputs (${skipped.length})</h2>
+<h2>Skipped inputs (${total})</h2>
 <ul>
 ${skipped.map((s) => `<li>${escapeHtml(s.file)}: ${escapeHtml(s.problem)}</li>`).join('\n')}
 </ul>
@@ -140,46 +143,172 @@ ${items.map((s) => `<li>${escapeHtml(s)}</li>`).join('\n')}
 `;
 }
 
-/** The report page: one section per person (class "person", data-faces = its face count). */
-export function renderReportHtml(r: ReportPage): string {
-  const title = `${peopleCount(r.people.length)} in ${plural(r.numFaces, 'face')}`;
-  const out: string[] = [];
-  out.push(reportPageHead(title));
+/** People on one page of the index (index.html, index-2.html, ...). */
+export const PEOPLE_PER_PAGE = 200;
+/** Faces on one page of a person (person/N.html, person/N-2.html, ...). */
+export const FACES_PER_PAGE = 500;
+/** Faces on a person's card in the index: the representative one and up to this many more. */
+export const CARD_MORE_FACES = 5;
+/** Unreadable photos named on the index itself (all of them are in files.html). */
+export const INDEX_SKIPPED = 100;
+
+/** A report page: its path relative to the report folder ('/'-separated) and its HTML. */
+export interface ReportFile {
+  path: string;
+  html: string;
+}
+
+/** The pages' file names: index.html, index-2.html, ...; person/3.html, person/3-2.html, ... */
+export const indexPageName = (page: number): string => (page === 1 ? 'index.html' : `index-${page}.html`);
+export const personPageName = (person: number, page: number): string => (page === 1 ? `person/${person}.html` : `person/${person}-${page}.html`);
+/** The report pages cluster writes and may replace or remove: index-N.html, files.html (index.html is OWN_FILE's) and person/N(-K).html. */
+export const OWN_INDEX_PAGE = /^(index-\d+\.html|files\.html)$/;
+export const OWN_PERSON_PAGE = /^\d+(-\d+)?\.html$/;
+
+/** A chip as a lazily loaded thumbnail (its size given, so the page does not reflow as they arrive). */
+export function thumbnail(src: string, alt: string, size = 100, cls = ''): string {
+  return `<img${cls !== '' ? ` class="${cls}"` : ''} src="${escapeHtml(src.split(sep).join('/').split('/').map(encodeURIComponent).join('/'))}" alt="${escapeHtml(alt)}" width="${size}" height="${size}" loading="lazy" decoding="async">`;
+}
+
+/** `Page 1 2 [3] 4 ... 20` links between the pages of a paged list ('' for one page). */
+function pager(pages: number, current: number, name: (page: number) => string, what: string): string {
+  if (pages <= 1) return '';
+  const shown = new Set([1, 2, pages - 1, pages, current - 2, current - 1, current, current + 1, current + 2].filter((p) => p >= 1 && p <= pages));
+  const parts: string[] = [];
+  let last = 0;
+  for (const p of [...shown].sort((a, b) => a - b)) {
+    if (p > last + 1) parts.push('…');
+    parts.push(p === current ? `<strong>${p}</strong>` : `<a href="${escapeHtml(name(p))}">${p}</a>`);
+    last = p;
+  }
+  const prev = current > 1 ? ` <a rel="prev" href="${escapeHtml(name(current - 1))}">previous</a>` : '';
+  const next = current < pages ? ` <a rel="next" href="${escapeHtml(name(current + 1))}">next</a>` : '';
+  return `<nav class="pages">${escapeHtml(what)}: ${parts.join(' ')}${prev}${next}</nav>\n`;
+}
+
+const REPORT_STYLE = `.people { display: flex; flex-wrap: wrap; gap: 10px; }
+.card { display: block; width: 212px; background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 8px; color: inherit; text-decoration: none; }
+.card:hover { border-color: #888; }
+.card .rep { float: left; margin-right: 8px; }
+.card .name { font-weight: bold; display: block; }
+.card .count { color: #555; font-size: 0.9em; display: block; }
+.card .more { clear: both; display: flex; gap: 3px; padding-top: 6px; }
+.card .more img { width: 32px; height: 32px; border-radius: 3px; }
+.pages { margin: 1em 0; }
+`;
+
+/** A person's title: `Person 3` or `Person 3: Ann`. */
+const personTitle = (p: ReportPerson): string => `Person ${p.person}${p.name !== undefined ? `: ${p.name}` : ''}`;
+
+/** `alt`/`title` text of a face: its photo and box. */
+const faceWhere = (f: ReportFace): string => `${f.image} [${f.rect.join(', ')}]`;
+
+/** How many different photos the faces come from. */
+function photoCount(faces: readonly ReportFace[]): number {
+  return new Set(faces.map((f) => f.imageAbs)).size;
+}
+
+/**
+ * The report's pages, made to stay quick to open however large the collection (100,000 faces):
+ *  - index.html (then index-2.html, ...: PEOPLE_PER_PAGE people each): the people, largest
+ *    first, each a card (class "card", data-person, data-label, data-faces, data-photos) with the
+ *    representative face, the name, the counts and a few more faces, linking to the person's page;
+ *    the unreadable photos (the first INDEX_SKIPPED);
+ *  - person/N.html (then person/N-2.html, ...: FACES_PER_PAGE faces each): one section (class
+ *    "person") with the person's faces in the order found, each a link to its photo, and the
+ *    photos they are in;
+ *  - files.html, when there are any: the unreadable photos, the photos without faces, the other
+ *    files.
+ * Every face is a chip of faces/ shown as a thumbnail loaded lazily (only those on screen load).
+ */
+export function renderReport(r: ReportPage): ReportFile[] {
+  const files: ReportFile[] = [];
   const withoutFaces = r.withoutFaces ?? [];
   const otherFiles = r.otherFiles ?? [];
+  const hasFilesPage = r.skipped.length + withoutFaces.length + otherFiles.length > 0;
+  const title = `${peopleCount(r.people.length)} in ${plural(r.numFaces, 'face')}`;
   const rest = [
     ...(withoutFaces.length > 0 ? [`${withoutFaces.length} without`] : []),
     ...(r.skipped.length > 0 ? [`${r.skipped.length} unreadable`] : []),
     ...(otherFiles.length > 0 ? [plural(otherFiles.length, 'other file')] : []),
   ];
-  const listed = rest.length > 0 ? ` (${rest.join(', ')}: listed below)` : '';
-  out.push(`<p class="meta">From ${plural(r.numImages, 'photo')} with faces${listed}; ${escapeHtml(r.settings)}. Made by facemetric ${escapeHtml(r.version)} (dlib's face detector, 68-point landmarks, face ResNet and Chinese Whispers). Each face links to its photo.</p>
+  const listed = rest.length > 0 ? ` (${rest.join(', ')}: <a href="files.html">listed here</a>)` : '';
+  const meta = `<p class="meta">From ${plural(r.numImages, 'photo')} with faces${listed}; ${escapeHtml(r.settings)}. Made by facemetric ${escapeHtml(r.version)} (dlib's face detector, 68-point landmarks, face ResNet and Chinese Whispers). Largest first; each person's face is the one nearest to their mean. Open a person for all their faces, each a link to its photo.</p>
+`;
+  const indexPages = Math.max(1, Math.ceil(r.people.length / PEOPLE_PER_PAGE));
+  for (let page = 1; page <= indexPages; page++) {
+    const first = (page - 1) * PEOPLE_PER_PAGE;
+    const people = r.people.slice(first, first + PEOPLE_PER_PAGE);
+    const out = [reportPageHead(title, REPORT_STYLE), meta];
+    const nav = pager(indexPages, page, indexPageName, `People ${first + 1}–${first + people.length} of ${r.people.length}`);
+    out.push(nav);
+    if (r.people.length === 0) out.push('<p>No faces were found.</p>\n');
+    else out.push('<div class="people">\n');
+    for (const p of people) {
+      const rep = p.representative ?? 0;
+      const more = p.faces.filter((_, k) => k !== rep).slice(0, CARD_MORE_FACES);
+      out.push(`<a class="card" id="person-${p.person}" href="${escapeHtml(personPageName(p.person, 1))}" data-person="${p.person}" data-label="${p.label}" data-faces="${p.faces.length}" data-photos="${photoCount(p.faces)}">`
+        + thumbnail(p.faces[rep]!.chip, faceWhere(p.faces[rep]!), 100, 'rep')
+        + `<span class="name">${escapeHtml(personTitle(p))}</span><span class="count">${plural(p.faces.length, 'face')}, ${plural(photoCount(p.faces), 'photo')}</span>`
+        + (more.length > 0 ? `<span class="more">${more.map((f) => thumbnail(f.chip, faceWhere(f), 32)).join('')}</span>` : '')
+        + '</a>\n');
+    }
+    if (r.people.length > 0) out.push('</div>\n');
+    out.push(nav);
+    if (page === 1 && r.skipped.length > 0) {
+      out.push(skippedSection(r.skipped.slice(0, INDEX_SKIPPED), r.skipped.length));
+      if (r.skipped.length > INDEX_SKIPPED) out.push(`<p class="meta">And ${r.skipped.length - INDEX_SKIPPED} more: <a href="files.html">files.html</a>.</p>\n`);
+    }
+    out.push('</body>\n</html>\n');
+    files.push({ path: indexPageName(page), html: out.join('') });
+  }
+
+  const personDir = join(r.outDir, 'person');
+  for (const [i, p] of r.people.entries()) {
+    const pages = Math.ceil(p.faces.length / FACES_PER_PAGE);
+    const indexPage = indexPageName(Math.floor(i / PEOPLE_PER_PAGE) + 1);
+    for (let page = 1; page <= pages; page++) {
+      const first = (page - 1) * FACES_PER_PAGE;
+      const faces = p.faces.slice(first, first + FACES_PER_PAGE);
+      const out = [reportPageHead(personTitle(p), REPORT_STYLE)];
+      out.push(`<p class="meta"><a href="../${escapeHtml(indexPage)}#person-${p.person}">All people</a> · ${plural(p.faces.length, 'face')} in ${plural(photoCount(p.faces), 'photo')}; ${escapeHtml(r.settings)}. Each face links to its photo.</p>
 `);
-  for (const p of r.people) {
-    out.push(`<section class="person" id="person-${p.person}" data-person="${p.person}" data-label="${p.label}" data-faces="${p.faces.length}">
-<h2>Person ${p.person}${p.name !== undefined ? `: ${escapeHtml(p.name)}` : ''} <small>(${plural(p.faces.length, 'face')})</small></h2>
+      const nav = pager(pages, page, (k) => personPageName(p.person, k).slice('person/'.length), `Faces ${first + 1}–${first + faces.length} of ${p.faces.length}`);
+      out.push(nav);
+      out.push(`<section class="person" data-person="${p.person}" data-label="${p.label}" data-faces="${p.faces.length}">
+<h2>${escapeHtml(personTitle(p))} <small>(${plural(p.faces.length, 'face')})</small></h2>
 <div class="faces">`);
-    for (const f of p.faces) {
-      const where = `${f.image} [${f.rect.join(', ')}]`;
-      out.push(`<a class="face" href="${escapeHtml(relativeHref(r.outDir, f.imageAbs))}" title="${escapeHtml(where)}"><img src="${escapeHtml(f.chip.split(sep).map(encodeURIComponent).join('/'))}" alt="${escapeHtml(where)}"></a>`);
-    }
-    const photos = new Map<string, { abs: string; n: number }>();
-    for (const f of p.faces) {
-      const e = photos.get(f.image);
-      if (e) e.n++;
-      else photos.set(f.image, { abs: f.imageAbs, n: 1 });
-    }
-    const links = [...photos].map(([image, { abs, n }]) =>
-      `<a href="${escapeHtml(relativeHref(r.outDir, abs))}">${escapeHtml(image)}</a>${n > 1 ? ` (${n} faces)` : ''}`);
-    const tileNote = p.faces.length > MAX_TILE_CHIPS ? ` (the first ${MAX_TILE_CHIPS} faces)` : '';
-    out.push(`</div>
-<p class="sources">Photos: ${links.join(', ')}. All faces in one image: <a href="${escapeHtml(p.tile)}">${escapeHtml(p.tile)}</a>${tileNote}.</p>
+      for (const f of faces) {
+        out.push(`<a class="face" href="${escapeHtml(relativeHref(personDir, f.imageAbs))}" title="${escapeHtml(faceWhere(f))}">${thumbnail(`../${f.chip}`, faceWhere(f))}</a>`);
+      }
+      const photos = new Map<string, { abs: string; n: number }>();
+      for (const f of faces) {
+        const e = photos.get(f.image);
+        if (e) e.n++;
+        else photos.set(f.image, { abs: f.imageAbs, n: 1 });
+      }
+      const links = [...photos].map(([image, { abs, n }]) =>
+        `<a href="${escapeHtml(relativeHref(personDir, abs))}">${escapeHtml(image)}</a>${n > 1 ? ` (${n} faces)` : ''}`);
+      const tileNote = p.faces.length > MAX_TILE_CHIPS ? ` (the first ${MAX_TILE_CHIPS} faces)` : '';
+      out.push(`</div>
+<p class="sources">Photos${pages > 1 ? ' (of this page)' : ''}: ${links.join(', ')}. All faces in one image: <a href="../${escapeHtml(p.tile)}">${escapeHtml(p.tile)}</a>${tileNote}.</p>
 </section>
 `);
+      out.push(nav);
+      out.push('</body>\n</html>\n');
+      files.push({ path: personPageName(p.person, page), html: out.join('') });
+    }
   }
-  out.push(skippedSection(r.skipped));
-  out.push(fileListSection('without-faces', 'Photos without faces', withoutFaces));
-  out.push(fileListSection('other-files', 'Other files (not photos)', otherFiles.map((o) => `${o.file}: ${o.type}`)));
-  out.push('</body>\n</html>\n');
-  return out.join('');
+
+  if (hasFilesPage) {
+    const out = [reportPageHead(`The files without faces in ${title}`)];
+    out.push(`<p class="meta"><a href="index.html">The people</a> · ${plural(r.skipped.length, 'unreadable file')}, ${plural(withoutFaces.length, 'photo')} without faces, ${plural(otherFiles.length, 'other file')}.</p>
+`);
+    out.push(skippedSection(r.skipped));
+    out.push(fileListSection('without-faces', 'Photos without faces', withoutFaces));
+    out.push(fileListSection('other-files', 'Other files (not photos)', otherFiles.map((o) => `${o.file}: ${o.type}`)));
+    out.push('</body>\n</html>\n');
+    files.push({ path: 'files.html', html: out.join('') });
+  }
+  return files;
 }

@@ -60,6 +60,26 @@ export interface CleanResult {
   pairs: CleanPair[];
 }
 
+/**
+ * The faces `members` (indices into `descriptors`; all of them by default) ranked by distance to
+ * their centroid (the mean, in float64), nearest first, ties by position in `members`: the first
+ * is the group's most typical face (cluster's report shows it for each person). The descriptors
+ * must all have the same length.
+ */
+export function rankByCentroid(descriptors: readonly ArrayLike<number>[], members: readonly number[] = descriptors.map((_, i) => i)): { index: number; distance: number }[] {
+  const dims = members.length > 0 ? descriptors[members[0]!]!.length : 0;
+  const c = new Float64Array(dims);
+  for (const i of members) {
+    const d = descriptors[i]!;
+    if (d.length !== dims) throw new RangeError(`rankByCentroid: descriptor ${i} has ${d.length} values, expected ${dims}`);
+    for (let k = 0; k < dims; k++) c[k]! += d[k]!;
+  }
+  for (let k = 0; k < dims; k++) c[k]! /= members.length;
+  const ranked = members.map((index, order) => ({ index, distance: faceDistance(descriptors[index]!, c), order }));
+  ranked.sort((x, y) => x.distance - y.distance || x.order - y.order);
+  return ranked.map(({ index, distance }) => ({ index, distance }));
+}
+
 /** Ranks each person's faces and finds people likely the same (see the module's header). */
 export function cleanFaces(faces: readonly LabelledDescriptor[], threshold = 0.6): CleanResult {
   if (!(threshold > 0)) throw new RangeError(`cleanFaces: the threshold must be greater than 0, got ${threshold}`);
@@ -70,22 +90,17 @@ export function cleanFaces(faces: readonly LabelledDescriptor[], threshold = 0.6
     else g.push(i);
   });
   const dims = faces[0]?.descriptor.length ?? 0;
+  faces.forEach((f, i) => {
+    if (f.descriptor.length !== dims) throw new RangeError(`cleanFaces: descriptor ${i} has ${f.descriptor.length} values, expected ${dims}`);
+  });
+  const descriptors = faces.map((f) => f.descriptor);
   const people: CleanPerson[] = [];
   for (const [name, idx] of groups) {
-    const c = new Float64Array(dims);
-    for (const i of idx) {
-      const d = faces[i]!.descriptor;
-      if (d.length !== dims) throw new RangeError(`cleanFaces: descriptor ${i} has ${d.length} values, expected ${dims}`);
-      for (let k = 0; k < dims; k++) c[k]! += d[k]!;
-    }
-    for (let k = 0; k < dims; k++) c[k]! /= idx.length;
     const n = idx.length;
-    const ranked = idx.map((index) => {
-      const distance = faceDistance(faces[index]!.descriptor, c);
+    const ranked = rankByCentroid(descriptors, idx).map(({ index, distance }) => {
       const othersDistance = n >= 2 ? (n / (n - 1)) * distance : NaN;
       return { index, distance, othersDistance, outlier: othersDistance > threshold };
     });
-    ranked.sort((x, y) => x.distance - y.distance || x.index - y.index);
     people.push({ name, faces: ranked, outliers: ranked.filter((f) => f.outlier).length });
   }
   const pairs: (CleanPair & { order: number })[] = [];

@@ -4,7 +4,7 @@
  * `node:` module (the browser core); file.ts and identify-image.ts are the Node side.
  */
 export { Gallery, DESCRIPTOR_DIMS, INDEX_MIN_FACES, MATCH_RULES, type GalleryFace, type GalleryOptions, type LabeledFaceDescriptorsJson, type MatchRule, type NewGalleryFace, type PersonMatch, type RowIndex, type SearchOptions } from './gallery.js';
-export { cleanFaces, type CleanFace, type CleanPair, type CleanPerson, type CleanResult, type LabelledDescriptor } from './clean.js';
+export { cleanFaces, rankByCentroid, type CleanFace, type CleanPair, type CleanPerson, type CleanResult, type LabelledDescriptor } from './clean.js';
 export { decodeGallery, encodeGallery, GalleryError, GALLERY_SIGNATURE, GALLERY_VERSION, type GalleryData, type GalleryFaceMeta } from './format.js';
 export { faceDistance } from './distance.js';
 export { knnReference, type NearestRow } from './knn.js';

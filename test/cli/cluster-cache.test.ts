@@ -336,7 +336,8 @@ describe('facemetric cluster: stable people across runs into one report folder',
     const json = JSON.parse(readFileSync(join(out, 'clusters.json'), 'utf8')) as ClustersJson;
     expect(json.people.find((p) => p.person === simm)!.name).toBe('John Simm');
     expect(json.people.find((p) => p.person === savage)!.name).toBeUndefined();
-    expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain(`<h2>Person ${simm}: John Simm <small>(3 faces)</small></h2>`);
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain(`<span class="name">Person ${simm}: John Simm</span><span class="count">3 faces, 3 photos</span>`);
+    expect(readFileSync(join(out, 'person', `${simm}.html`), 'utf8')).toContain(`<h2>Person ${simm}: John Simm <small>(3 faces)</small></h2>`);
     expect(readFileSync(join(out, 'people.json'), 'utf8')).toBe(names);
     // A John leaves: the others keep their numbers; his number is not given again.
     for (const f of readdirSync(lib).filter((n) => exampleImages('johns').some((x) => x.includes('John_Savage') && basename(x) === n))) rmSync(join(lib, f));
@@ -350,6 +351,9 @@ describe('facemetric cluster: stable people across runs into one report folder',
     expect(statSync(simmTile).ino).toBe(tileBefore.ino);
     expect(statSync(simmTile).mtimeMs).toBe(tileBefore.mtimeMs);
     expect(existsSync(join(out, `person-${savage}.png`))).toBe(false);
+    // So are the departed person's page and the index's link to it.
+    expect(readdirSync(join(out, 'person')).sort()).toEqual([`${simm}.html`, '3.html'].sort());
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).not.toContain(`person/${savage}.html`);
     expect(readdirSync(out).filter((f) => f.startsWith('person-')).sort()).toEqual([`person-${simm}.png`, 'person-3.png'].sort());
     const again = cluster([lib, '--out', join(out, '..', 'fresh-2'), '--no-cache']);
     const freshSimm = again.people.find((p) => p.faces === 3)!;

@@ -10,7 +10,7 @@ import { collectInputs, otherFileType } from '../../src/cli/inputs.js';
 import { filesSummary } from '../../src/cli/cluster.js';
 import { faceKey, numberPeople, readPeopleNames, readPreviousPeople } from '../../src/cli/people.js';
 import { ProgressBar, progressMode } from '../../src/cli/progress.js';
-import { escapeHtml, relativeHref, renderReportHtml, tileChips } from '../../src/cli/report.js';
+import { escapeHtml, relativeHref, renderReport, tileChips } from '../../src/cli/report.js';
 import type { RgbImage } from '../../src/image/index.js';
 
 describe('collectInputs', () => {
@@ -158,7 +158,7 @@ describe('report', () => {
   it('escapes names and links photos relative to the report, percent-encoded', () => {
     expect(escapeHtml(`<a href="x">&'`)).toBe('&lt;a href=&quot;x&quot;&gt;&amp;&#39;');
     expect(relativeHref('/r/out', '/r/photos/a b#1.jpg')).toBe('../photos/a%20b%231.jpg');
-    const html = renderReportHtml({
+    const pages = renderReport({
       outDir: '/r/out',
       people: [{ person: 1, label: 0, tile: 'person-1.png', faces: [{ image: 'p/<x>.jpg', imageAbs: '/r/p/<x>.jpg', rect: [1, 2, 3, 4], chip: 'faces/face-0001.png' }] }],
       numFaces: 1,
@@ -167,10 +167,17 @@ describe('report', () => {
       settings: 'threshold 0.6',
       version: '0.3.0',
     });
-    expect(html).toContain('<title>facemetric: 1 person in 1 face</title>');
-    expect(html).toContain('data-faces="1"');
-    expect(html).toContain('href="../p/%3Cx%3E.jpg"');
-    expect(html).not.toContain('<x>');
-    expect(html).toContain('<li>bad.jpg: truncated</li>');
+    expect(pages.map((p) => p.path)).toEqual(['index.html', 'person/1.html', 'files.html']);
+    const [index, person, files] = pages.map((p) => p.html);
+    expect(index).toContain('<title>facemetric: 1 person in 1 face</title>');
+    expect(index).toContain('data-faces="1"');
+    expect(index).toContain('<img class="rep" src="faces/face-0001.png" alt="p/&lt;x&gt;.jpg [1, 2, 3, 4]" width="100" height="100" loading="lazy" decoding="async">');
+    expect(index).toContain('<li>bad.jpg: truncated</li>');
+    // The person's page is one folder down: links and chips are relative to it.
+    expect(person).toContain('href="../../p/%3Cx%3E.jpg"');
+    expect(person).toContain('src="../faces/face-0001.png"');
+    expect(person).toContain('<a href="../index.html#person-1">All people</a>');
+    expect(files).toContain('<li>bad.jpg: truncated</li>');
+    for (const html of pages.map((p) => p.html)) expect(html).not.toContain('<x>');
   });
 });

@@ -37,26 +37,39 @@ interface PageSection {
   person: number;
   label: number;
   faces: number;
+  /** The chips shown on the person's pages, as absolute paths. */
   imgs: string[];
+  /** The photos the faces link to, as absolute paths. */
   hrefs: string[];
+  /** The card's representative face (absolute path). */
+  rep: string;
 }
 
-/** The people of a written index.html: one <section class="person"> each, with its faces. */
+/**
+ * The people of a written report: index.html's cards in order, each with the faces of its
+ * person/N.html page(s) (every link and image resolved against the page's folder).
+ */
 function readReport(indexHtml: string): PageSection[] {
   const html = readFileSync(indexHtml, 'utf8');
   expect(html.startsWith('<!doctype html>')).toBe(true);
-  const sections = html.split('<section class="person"').slice(1);
-  return sections.map((s) => {
-    const body = s.slice(0, s.indexOf('</section>'));
-    const attr = (name: string): number => Number(new RegExp(`data-${name}="(\\d+)"`).exec(body)![1]);
-    const faces = body.slice(body.indexOf('<div class="faces">'), body.indexOf('</div>'));
-    return {
-      person: attr('person'),
-      label: attr('label'),
-      faces: attr('faces'),
-      imgs: [...faces.matchAll(/<img src="([^"]+)"/g)].map((m) => decodeURIComponent(m[1]!)),
-      hrefs: [...faces.matchAll(/<a class="face" href="([^"]+)"/g)].map((m) => decodeURIComponent(m[1]!)),
-    };
+  const outDir = dirname(indexHtml);
+  const cards = [...html.matchAll(/<a class="card" [^>]*href="([^"]+)" data-person="(\d+)" data-label="(\d+)" data-faces="(\d+)"[^>]*><img class="rep" src="([^"]+)"/g)];
+  return cards.map((c) => {
+    const imgs: string[] = [];
+    const hrefs: string[] = [];
+    let page = join(outDir, decodeURIComponent(c[1]!));
+    for (;;) {
+      const body = readFileSync(page, 'utf8');
+      expect(body).toContain(`<section class="person" data-person="${c[2]}" data-label="${c[3]}" data-faces="${c[4]}">`);
+      for (const m of body.matchAll(/<a class="face" href="([^"]+)"[^>]*><img src="([^"]+)"[^>]* loading="lazy"/g)) {
+        hrefs.push(resolve(dirname(page), decodeURIComponent(m[1]!)));
+        imgs.push(resolve(dirname(page), decodeURIComponent(m[2]!)));
+      }
+      const next = /<a rel="next" href="([^"]+)"/.exec(body);
+      if (next === null) break;
+      page = join(dirname(page), decodeURIComponent(next[1]!));
+    }
+    return { person: Number(c[2]), label: Number(c[3]), faces: Number(c[4]), imgs, hrefs, rep: resolve(outDir, decodeURIComponent(c[5]!)) };
   });
 }
 
@@ -121,11 +134,12 @@ describeParity('npm start: the 4-person report of bald_guys.jpg, as dlib cluster
     expect(people.map((p) => p.person)).toEqual([1, 2, 3, 4]);
     for (const p of people) {
       expect(p.imgs).toHaveLength(p.faces);
+      expect(p.imgs).toContain(p.rep);
       for (const img of p.imgs) {
-        const chip = readImageSync(join(outDir, img));
+        const chip = readImageSync(img);
         expect([chip.width, chip.height]).toEqual([150, 150]);
       }
-      for (const href of p.hrefs) expect(resolve(outDir, href)).toBe(resolve(baldGuys()));
+      for (const href of p.hrefs) expect(href).toBe(resolve(baldGuys()));
       const tile = readImageSync(join(outDir, `person-${p.person}.png`));
       expect(tile.width).toBeGreaterThanOrEqual(150 * Math.ceil(Math.sqrt(p.faces)));
     }
@@ -229,8 +243,11 @@ describeParity('facemetric cluster: dlib\'s labels on a folder of photos', () =>
     expect(json.images).toEqual({ files: 7, photos: 5, withFaces: 3, withoutFaces: 1, unreadable: 1, otherFiles: 2, fromCache: 0 });
     const html = readFileSync(join(out, 'index.html'), 'utf8');
     expect(html).toContain('Skipped inputs (1)');
-    expect(html).toContain('Photos without faces (1)');
-    expect(html).toContain('Other files (not photos) (2)');
+    expect(html).toContain('(1 without, 1 unreadable, 2 other files: <a href="files.html">listed here</a>)');
+    const files = readFileSync(join(out, 'files.html'), 'utf8');
+    expect(files).toContain('Skipped inputs (1)');
+    expect(files).toContain('Photos without faces (1)');
+    expect(files).toContain('Other files (not photos) (2)');
     // --verbose names the others too; the report folder inside the input folder is not read
     // back as input on a second run.
     const again = facemetric('cluster', dir, '--out', out, '--force', '--verbose', '--json');
@@ -317,7 +334,7 @@ describe('facemetric cluster: the report folder and the arguments', () => {
     const forced = facemetric('cluster', john(), '--out', out, '--force', '--quiet');
     expect(forced.code, forced.stderr).toBe(0);
     expect(readFileSync(join(out, 'mine.txt'), 'utf8')).toBe('precious');
-    expect(readdirSync(out).sort()).toEqual(['cache', 'clusters.json', 'faces', 'index.html', 'mine.txt', 'person-1.png']);
+    expect(readdirSync(out).sort()).toEqual(['cache', 'clusters.json', 'faces', 'index.html', 'mine.txt', 'person', 'person-1.png']);
   });
 
   it('--out naming a file is refused in one line', () => {
