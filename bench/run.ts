@@ -1,7 +1,8 @@
 /**
  * facemetric benchmarks (tinybench). `npm run bench [suite]` after `npm ci`; suites: kernels,
  * models, fhog, detect, landmarks, accuracy, gemm, gemm-backward, forward-wasm, parallel, resnet, cluster, search, job, train (all when none is named);
- * library (issue 18's photo library: an hour; only when named).
+ * library (issue 18's photo library: an hour) and report (a 100,000-face report opened in
+ * Chromium: needs apt-get install chromium): only when named.
  *
  * Here: the first WebAssembly SIMD kernel against its TypeScript reference (GFLOP/s) and reading/
  * writing the three dlib model files (ms, MB/s). Each stage's suite lives in its own file and
@@ -32,6 +33,7 @@ import { landmarksBench } from './landmarks.js';
 import { clusterBench } from './cluster.js';
 import { searchBench } from './search.js';
 import { libraryBench } from './library.js';
+import { reportBench } from './report.js';
 
 async function kernels(): Promise<void> {
   const k = WasmKernels.load();
@@ -120,7 +122,7 @@ const suites: Record<string, () => Promise<void>> = {
   cluster: clusterBench, search: searchBench, job: jobBench, train: trainBench,
 };
 /** Suites too long for a plain `npm run bench`: run only when named. */
-const named: Record<string, () => Promise<void>> = { library: libraryBench };
+const named: Record<string, () => Promise<void>> = { library: libraryBench, report: reportBench };
 const only = process.argv[2];
 if (only !== undefined && only in named) await named[only]!();
 else if (only !== undefined && !(only in suites)) {

@@ -308,7 +308,7 @@ export function writeTextFile(path: string, text: string): void {
  * removes the pages of an earlier report there that this one does not have (index-N.html,
  * files.html, person/N.html of people no longer there).
  */
-function writeReportPages(outDir: string, pages: readonly ReportFile[]): void {
+export function writeReportPages(outDir: string, pages: readonly ReportFile[]): void {
   const personDir = join(outDir, 'person');
   mkdirSync(personDir, { recursive: true });
   const written = new Set(pages.map((p) => p.path));

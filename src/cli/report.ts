@@ -187,7 +187,7 @@ function pager(pages: number, current: number, name: (page: number) => string, w
 }
 
 const REPORT_STYLE = `.people { display: flex; flex-wrap: wrap; gap: 10px; }
-.card { display: block; width: 212px; background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 8px; color: inherit; text-decoration: none; }
+.card { display: block; width: 236px; background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 8px; color: inherit; text-decoration: none; }
 .card:hover { border-color: #888; }
 .card .rep { float: left; margin-right: 8px; }
 .card .name { font-weight: bold; display: block; }
