@@ -47,7 +47,7 @@ import { hashFile, removeStaleTemps, tempPathFor } from '../models/fsutil.js';
 import { assetPath } from '../models/index.js';
 import { FACE_BATCH_SIZE, FACE_CHIP, loadFaceModels } from '../pipeline/index.js';
 import { relaxedSimdSupported } from '../wasm/index.js';
-import { CacheError, FaceCache, isFaceCacheDir, sha256Of, type CacheContext, type CachedFace } from './face-cache.js';
+import { CacheError, FaceCache, isFaceCacheDir, sha256Of, type CacheContext, type CachedPhoto } from './face-cache.js';
 import { collectInputs, otherFileType, SNIFF_BYTES, type InputProblem } from './inputs.js';
 import { defaultThreads, inOrder, inProcessSource, useWorkers, workerSource, type FaceSource, type Outcome } from './face-pool.js';
 import { faceKey, numberPeople, readPeopleNames, readPreviousPeople } from './people.js';
@@ -358,7 +358,7 @@ function sniffAndHash(file: string): { other: string } | { sha256: string } {
 }
 
 /** What a file turned out to be before (or instead of) finding its faces. */
-type Prepared = (Outcome & { sha256: string }) | { file: string; problem: string } | { file: string; other: string } | { file: string; cached: CachedFace[]; sha256: string };
+type Prepared = (Outcome & { sha256: string }) | { file: string; problem: string } | { file: string; other: string } | { file: string; cached: CachedPhoto; sha256: string };
 
 /**
  * How the face ResNet will run here ('reference', 'wasm-simd', 'wasm-relaxed'): part of the
@@ -499,7 +499,8 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
     try {
       for await (const outcome of inOrder(files, prepare, workers ? 8 * threads : 1)) {
         const file = outcome.file;
-        if ('result' in outcome && outcome.result.warnings !== undefined) { bar.finish(); io.err.write(decodeWarning(file, outcome.result.warnings)); }
+        const warnings = 'result' in outcome ? outcome.result.warnings : 'cached' in outcome ? outcome.cached.warnings : undefined;
+        if (warnings !== undefined) { bar.finish(); io.err.write(decodeWarning(file, warnings)); }
         if ('other' in outcome) {
           otherFiles.push({ file, type: outcome.other });
           if (opts.verbose) say(`${file}: not a photo (${outcome.other})`);
@@ -514,10 +515,11 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
           let chips: () => RgbImage[];
           if ('cached' in outcome) {
             fromCache++;
-            faces = outcome.cached;
-            pngs = outcome.cached.map((f) => f.png);
-            plain = outcome.cached.map((f) => f.descriptor);
-            chips = () => outcome.cached.map((f) => decodeImage(f.png));
+            const cached = outcome.cached.faces;
+            faces = cached;
+            pngs = cached.map((f) => f.png);
+            plain = cached.map((f) => f.descriptor);
+            chips = () => cached.map((f) => decodeImage(f.png));
           } else {
             const r = outcome.result;
             for (const k of ['decode', 'detect', 'landmarks', 'chips', 'describe'] as const) t[k] += r.timings[k];
@@ -527,7 +529,7 @@ export async function runCluster(paths: readonly string[], opts: ClusterCliOptio
             plain = r.descriptors;
             chips = () => r.chips;
             if (cache !== undefined) {
-              cache.put(outcome.sha256, r.faces.map((f, k) => ({ ...f, png: r.pngs![k]!, descriptor: r.descriptors![k]! })));
+              cache.put(outcome.sha256, r.faces.map((f, k) => ({ ...f, png: r.pngs![k]!, descriptor: r.descriptors![k]! })), r.warnings);
             }
           }
           if (faces.length === 0) {

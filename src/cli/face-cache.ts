@@ -8,7 +8,7 @@
  *   CACHEDIR.TAG                 the standard cache-folder tag (backup tools skip the folder); it
  *                                also marks the folder as facemetric's: an existing, non-empty
  *                                folder without it is refused, never written into
- *   v1-<context 16 hex>/         one folder per context (below): other models or options never
+ *   v2-<context 16 hex>/         one folder per context (below): other models or options never
  *     context.json               see each other's entries, and switching back finds its own
  *     <2 hex>/<sha256 64 hex>.fmf  one entry per photo, by the sha256 of its bytes
  *
@@ -23,7 +23,7 @@
  * An entry (little-endian; the gallery file's conventions, gallery/format.ts):
  *
  *   0    8   signature 89 46 4D 43 0D 0A 1A 0A ("\x89FMC\r\n\x1a\n")
- *   8    4   u32 version (1)
+ *   8    4   u32 version (2; 1 had no warnings)
  *   12   32  sha256 of the context
  *   44   32  sha256 of the photo's bytes
  *   76   4   u32 faces F (0: a photo without faces)
@@ -32,6 +32,8 @@
  *            count L (68); L x (i32 x, i32 y); u32 PNG length N; N bytes of PNG; zero bytes up to
  *            a multiple of 4
  *            F x D f32 descriptors
+ *            u32 warnings W (libjpeg's warnings on a damaged JPEG, repeated by a cached run);
+ *            W x (u32 byte length N; N bytes of UTF-8; zero bytes up to a multiple of 4)
  *   end-4 4  u32 CRC-32 (zlib's) of every byte before it
  *
  * Safety: an entry is written to a temporary name in its folder and renamed into place, so a
@@ -53,7 +55,7 @@ import { removeStaleTemps, tempPathFor } from '../models/fsutil.js';
 /** The signature every cache entry starts with. */
 export const CACHE_SIGNATURE = Uint8Array.of(0x89, 0x46, 0x4d, 0x43, 0x0d, 0x0a, 0x1a, 0x0a);
 /** The entry format version this code writes (and the only one it reads). */
-export const CACHE_VERSION = 1;
+export const CACHE_VERSION = 2;
 const HEADER_BYTES = 84;
 const TAG = 'CACHEDIR.TAG';
 const TAG_TEXT = 'Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by facemetric (cluster\'s descriptor cache).\n# For information about cache directory tags see https://bford.info/cachedir/\n';
@@ -84,6 +86,12 @@ export interface CachedFace {
   descriptor: Float32Array;
 }
 
+/** A cached photo: its faces, and libjpeg's warnings when it is a damaged JPEG. */
+export interface CachedPhoto {
+  faces: CachedFace[];
+  warnings?: string[];
+}
+
 /** sha256 (hex) of bytes. */
 export function sha256Of(bytes: Uint8Array | string): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -100,11 +108,12 @@ export function contextSha256(c: CacheContext): string {
 const pad4 = (n: number): number => (n + 3) & ~3;
 
 /** A photo's entry (see the module's header). */
-export function encodeEntry(contextSha: string, photoSha: string, faces: readonly CachedFace[]): Uint8Array {
+export function encodeEntry(contextSha: string, photoSha: string, faces: readonly CachedFace[], warnings: readonly string[] = []): Uint8Array {
   const dims = faces[0]?.descriptor.length ?? 128;
+  const texts = warnings.map((w) => new TextEncoder().encode(w));
   let total = HEADER_BYTES;
   for (const f of faces) total += 16 + 8 + 4 + 4 + 8 * f.landmarks.length + 4 + pad4(f.png.length);
-  total += faces.length * dims * 4 + 4;
+  total += faces.length * dims * 4 + 4 + texts.reduce((n, t) => n + 4 + pad4(t.length), 0) + 4;
   const bytes = new Uint8Array(total);
   const v = new DataView(bytes.buffer);
   bytes.set(CACHE_SIGNATURE, 0);
@@ -127,16 +136,21 @@ export function encodeEntry(contextSha: string, photoSha: string, faces: readonl
     if (f.descriptor.length !== dims) throw new RangeError(`encodeEntry: descriptors of different lengths (${dims} and ${f.descriptor.length})`);
     for (const x of f.descriptor) { v.setFloat32(p, x, true); p += 4; }
   }
+  v.setUint32(p, texts.length, true); p += 4;
+  for (const t of texts) {
+    v.setUint32(p, t.length, true); p += 4;
+    bytes.set(t, p); p += pad4(t.length);
+  }
   v.setUint32(p, crc32(bytes, 0, p), true);
   return bytes;
 }
 
 /**
- * The faces of an entry made for `contextSha` and `photoSha`, or the reason it cannot be trusted
+ * The photo of an entry made for `contextSha` and `photoSha`, or the reason it cannot be trusted
  * (a string: 'not a cache entry', 'another version', 'another context', 'another photo',
  * 'truncated', 'corrupt').
  */
-export function decodeEntry(bytes: Uint8Array, contextSha: string, photoSha: string): CachedFace[] | string {
+export function decodeEntry(bytes: Uint8Array, contextSha: string, photoSha: string): CachedPhoto | string {
   if (bytes.length < HEADER_BYTES + 4 || CACHE_SIGNATURE.some((b, i) => bytes[i] !== b)) return 'not a cache entry';
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (v.getUint32(8, true) !== CACHE_VERSION) return 'another version';
@@ -161,17 +175,35 @@ export function decodeEntry(bytes: Uint8Array, contextSha: string, photoSha: str
     for (let i = 0; i < nl; i++, p += 8) landmarks.push([v.getInt32(p, true), v.getInt32(p + 4, true)]);
     const n = v.getUint32(p, true);
     p += 4;
-    if (p + pad4(n) > end) return 'truncated';
+    // (n first: pad4 of a length of 2^31 or more would be negative.)
+    if (n > end || p + pad4(n) > end) return 'truncated';
     faces.push({ rect, score, filter, landmarks, png: new Uint8Array(bytes.subarray(p, p + n)) });
     p += pad4(n);
   }
-  if (p + count * dims * 4 !== end) return p + count * dims * 4 > end ? 'truncated' : 'corrupt';
+  let q = p + count * dims * 4;
+  if (q + 4 > end) return 'truncated';
+  const numWarnings = v.getUint32(q, true);
+  q += 4;
+  if (numWarnings > 10_000) return 'corrupt';
+  const warnings: string[] = [];
+  for (let k = 0; k < numWarnings; k++) {
+    if (q + 4 > end) return 'truncated';
+    const n = v.getUint32(q, true);
+    q += 4;
+    if (n > end || q + pad4(n) > end) return 'truncated';
+    warnings.push(new TextDecoder().decode(bytes.subarray(q, q + n)));
+    q += pad4(n);
+  }
+  if (q !== end) return 'corrupt';
   if (v.getUint32(end, true) !== crc32(bytes, 0, end)) return 'corrupt';
-  return faces.map((f) => {
-    const descriptor = new Float32Array(dims);
-    for (let i = 0; i < dims; i++, p += 4) descriptor[i] = v.getFloat32(p, true);
-    return { ...f, descriptor };
-  });
+  return {
+    faces: faces.map((f) => {
+      const descriptor = new Float32Array(dims);
+      for (let i = 0; i < dims; i++, p += 4) descriptor[i] = v.getFloat32(p, true);
+      return { ...f, descriptor };
+    }),
+    ...(warnings.length > 0 ? { warnings } : {}),
+  };
 }
 
 function isOurTag(tagFile: string): boolean {
@@ -253,24 +285,24 @@ export class FaceCache {
     return join(this.contextDir, photoSha.slice(0, 2), `${photoSha}.fmf`);
   }
 
-  /** The cached faces of the photo whose bytes have sha256 `photoSha`, or undefined. */
-  async get(photoSha: string): Promise<CachedFace[] | undefined> {
+  /** The cached photo whose bytes have sha256 `photoSha` (faces, warnings), or undefined. */
+  async get(photoSha: string): Promise<CachedPhoto | undefined> {
     let bytes: Uint8Array;
     try {
       bytes = readFileSync(this.entryPath(photoSha)); // small files: sync is several times faster
     } catch {
       return undefined;
     }
-    const faces = decodeEntry(bytes, this.contextSha, photoSha);
-    if (typeof faces === 'string') {
+    const photo = decodeEntry(bytes, this.contextSha, photoSha);
+    if (typeof photo === 'string') {
       this.untrusted++;
       return undefined;
     }
-    return faces;
+    return photo;
   }
 
-  /** Stores a photo's faces (temporary file, then rename); a failure turns writing off for the run. */
-  put(photoSha: string, faces: readonly CachedFace[]): void {
+  /** Stores a photo's faces and warnings (temporary file, then rename); a failure turns writing off for the run. */
+  put(photoSha: string, faces: readonly CachedFace[], warnings?: readonly string[]): void {
     if (this.writeProblem !== undefined) return;
     const dest = this.entryPath(photoSha);
     const shard = join(this.contextDir, photoSha.slice(0, 2));
@@ -280,7 +312,7 @@ export class FaceCache {
         this.cleaned.add(shard);
         void removeStaleTemps(shard).catch(() => {});
       }
-      writeWhole(dest, encodeEntry(this.contextSha, photoSha, faces));
+      writeWhole(dest, encodeEntry(this.contextSha, photoSha, faces, warnings));
       this.written++;
     } catch (e) {
       this.writeProblem = (e as Error).message.split('\n')[0];

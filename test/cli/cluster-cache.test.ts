@@ -11,7 +11,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import {
-  CACHE_SIGNATURE, contextSha256, decodeEntry, encodeEntry, FaceCache, isFaceCacheDir, sha256Of, type CacheContext, type CachedFace,
+  CACHE_SIGNATURE, CACHE_VERSION, contextSha256, decodeEntry, encodeEntry, FaceCache, isFaceCacheDir, sha256Of, type CacheContext, type CachedFace, type CachedPhoto,
 } from '../../src/cli/face-cache.js';
 import type { ClustersJson } from '../../src/cli/cluster.js';
 import { exampleImages, exampleImagesDir, modelsDir } from '../../src/models/index.js';
@@ -45,7 +45,7 @@ const answer = (j: ClustersJson): unknown => ({
 /** Every entry file of a cache folder, with the context it was made for. */
 function entries(cacheDir: string): { file: string; context: string; photo: string }[] {
   const out: { file: string; context: string; photo: string }[] = [];
-  for (const ctx of readdirSync(cacheDir).filter((d) => d.startsWith('v1-'))) {
+  for (const ctx of readdirSync(cacheDir).filter((d) => d.startsWith(`v${CACHE_VERSION}-`))) {
     const context = (JSON.parse(readFileSync(join(cacheDir, ctx, 'context.json'), 'utf8')) as { sha256: string }).sha256;
     for (const shard of readdirSync(join(cacheDir, ctx)).filter((d) => /^[0-9a-f]{2}$/.test(d))) {
       for (const f of readdirSync(join(cacheDir, ctx, shard)).filter((n) => n.endsWith('.fmf') && !n.startsWith('.'))) {
@@ -86,12 +86,17 @@ describe('cache entries (face-cache.ts)', () => {
     const bytes = encodeEntry(ctx, photo, faces);
     expect([...bytes.subarray(0, 8)]).toEqual([...CACHE_SIGNATURE]);
     expect(bytes.length % 4).toBe(0);
-    expect(decodeEntry(bytes, ctx, photo)).toEqual(faces);
-    expect(decodeEntry(encodeEntry(ctx, photo, []), ctx, photo)).toEqual([]);
+    expect(decodeEntry(bytes, ctx, photo)).toEqual({ faces });
+    expect(decodeEntry(encodeEntry(ctx, photo, []), ctx, photo)).toEqual({ faces: [] });
+    // A damaged JPEG's warnings (repeated when the photo comes from the cache).
+    const warnings = ['Corrupt JPEG data: premature end of data segment', 'ünïcode ✓'];
+    const warned = encodeEntry(ctx, photo, faces.slice(0, 1), warnings);
+    expect(warned.length % 4).toBe(0);
+    expect(decodeEntry(warned, ctx, photo)).toEqual({ faces: faces.slice(0, 1), warnings });
   });
 
   it('never trusted: another context or photo, any flipped byte, any truncation, another signature', () => {
-    const bytes = encodeEntry(ctx, photo, [face(3)]);
+    const bytes = encodeEntry(ctx, photo, [face(3)], ['a warning']);
     expect(decodeEntry(bytes, contextSha256({ ...context, upsample: 1 }), photo)).toBe('another context');
     expect(decodeEntry(bytes, ctx, sha256Of('other bytes'))).toBe('another photo');
     for (let i = 0; i < bytes.length; i += 7) {
@@ -119,7 +124,7 @@ describe('cache entries (face-cache.ts)', () => {
     expect(isFaceCacheDir(join(root, 'c'))).toBe(true);
     expect(readFileSync(join(root, 'c', 'CACHEDIR.TAG'), 'utf8')).toMatch(/^Signature: 8a477f597d28d172789f06886806bc55\n/);
     c.put(photo, [face(4)]);
-    expect(await c.get(photo)).toEqual([face(4)]);
+    expect(await c.get(photo)).toEqual({ faces: [face(4)] });
     expect(await c.get(sha256Of('never stored'))).toBeUndefined();
     expect(c.untrusted).toBe(0);
     writeFileSync(join(root, 'mine.txt'), 'precious');
@@ -135,6 +140,27 @@ describe('cache entries (face-cache.ts)', () => {
 });
 
 describe('facemetric cluster with the cache', () => {
+  it('a damaged JPEG\'s warning is repeated when its faces come from the cache', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fm-cache-damaged-'));
+    const lib = join(dir, 'lib');
+    mkdirSync(lib);
+    const bytes = readFileSync(join(exampleImagesDir(), 'faces', '2008_001009.jpg'));
+    const cut = join(lib, 'cut.jpg');
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.8)));
+    const warning = `facemetric: ${cut}: warning: premature end of JPEG file and 1 more warning; decoded as libjpeg does, missing parts grey\n`;
+    const out = join(dir, 'out');
+    const first = facemetric(['cluster', lib, '--out', out, '--quiet', '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toBe(warning);
+    const again = facemetric(['cluster', lib, '--out', out, '--quiet', '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toBe(warning);
+    const [a, b] = [first, again].map((r) => JSON.parse(r.stdout) as ClustersJson);
+    expect(b.images.fromCache).toBe(1);
+    expect(b.faces.map((f) => f.rect)).toEqual(a.faces.map((f) => f.rect));
+    expect(a.faces).toHaveLength(2);
+  });
+
   it('a re-run comes from the cache (same answer; descriptors bit for bit those of `describe`); a new photo is the only one described', () => {
     const lib = library();
     const out = join(mkdtempSync(join(tmpdir(), 'fm-cache-out-')), 'people');
@@ -147,7 +173,7 @@ describe('facemetric cluster with the cache', () => {
     for (const f of readdirSync(lib).filter((n) => n.startsWith('0'))) {
       const sha = sha256Of(readFileSync(join(lib, f)));
       const e = stored.find((s) => s.photo === sha)!;
-      const faces = decodeEntry(readFileSync(e.file), e.context, sha) as CachedFace[];
+      const { faces } = decodeEntry(readFileSync(e.file), e.context, sha) as CachedPhoto;
       const d = JSON.parse(facemetric(['describe', join(lib, f), '--json']).stdout) as { faces: { rect: number[]; descriptor: number[] }[] };
       expect(faces.map((x) => x.rect)).toEqual(d.faces.map((x) => x.rect));
       expect(faces.map((x) => [...x.descriptor])).toEqual(d.faces.map((x) => x.descriptor));
@@ -204,8 +230,8 @@ describe('facemetric cluster with the cache', () => {
     writeFileSync(join(models, net), bytes);
     const other = cluster([lib, '--out', out(), '--cache', cache], { FACEMETRIC_MODELS: models });
     expect(other.images.fromCache).toBe(0);
-    expect(readdirSync(cache).filter((d) => d.startsWith('v1-'))).toHaveLength(3);
-    const contexts = readdirSync(cache).filter((d) => d.startsWith('v1-')).map((d) => JSON.parse(readFileSync(join(cache, d, 'context.json'), 'utf8')) as CacheContext);
+    expect(readdirSync(cache).filter((d) => d.startsWith(`v${CACHE_VERSION}-`))).toHaveLength(3);
+    const contexts = readdirSync(cache).filter((d) => d.startsWith(`v${CACHE_VERSION}-`)).map((d) => JSON.parse(readFileSync(join(cache, d, 'context.json'), 'utf8')) as CacheContext);
     expect(new Set(contexts.map((c) => c.recognizer))).toEqual(new Set([sha256Of(readFileSync(join(modelsDir(), net))), sha256Of(bytes)]));
     expect(cluster([lib, '--out', out(), '--cache', cache]).images.fromCache).toBe(7);
   });
@@ -227,7 +253,7 @@ describe('facemetric cluster with the cache', () => {
     expect(second.images.fromCache).toBe(4);
     expect(answer(second)).toEqual(answer(first));
     // Written anew: the next run trusts them all.
-    for (const e of entries(join(out, 'cache'))) expect(Array.isArray(decodeEntry(readFileSync(e.file), e.context, e.photo))).toBe(true);
+    for (const e of entries(join(out, 'cache'))) expect(typeof decodeEntry(readFileSync(e.file), e.context, e.photo)).toBe('object');
     expect(cluster([lib, '--out', out]).images.fromCache).toBe(7);
     // A previous run's folder with a file of the user's in it is not updated without --force.
     writeFileSync(join(out, 'mine.txt'), 'precious');
@@ -260,7 +286,7 @@ describe('facemetric cluster with the cache', () => {
     const left = entries(cache);
     expect(left.length).toBeGreaterThanOrEqual(5);
     expect(left.length).toBeLessThan(55);
-    for (const e of left) expect(Array.isArray(decodeEntry(readFileSync(e.file), e.context, e.photo))).toBe(true);
+    for (const e of left) expect(typeof decodeEntry(readFileSync(e.file), e.context, e.photo)).toBe('object');
     expect(existsSync(join(out, 'clusters.json'))).toBe(false);
     const rerun = cluster([lib, '--out', out]);
     expect(rerun.images.fromCache).toBeGreaterThanOrEqual(left.length);
@@ -294,7 +320,7 @@ describe('facemetric cluster with the cache', () => {
     expect(answer(JSON.parse(a.stdout) as ClustersJson)).toEqual(answer(JSON.parse(b.stdout) as ClustersJson));
     const stored = entries(cache);
     expect(stored).toHaveLength(7);
-    for (const e of stored) expect(Array.isArray(decodeEntry(readFileSync(e.file), e.context, e.photo))).toBe(true);
+    for (const e of stored) expect(typeof decodeEntry(readFileSync(e.file), e.context, e.photo)).toBe('object');
     expect(cluster([lib, '--out', join(root, 'c'), '--cache', cache]).images.fromCache).toBe(7);
   });
 });
