@@ -12,6 +12,8 @@ import { PNG } from 'pngjs';
 import { writeDnnNet } from '../../src/dlib/dnn.js';
 import { writeShapePredictor } from '../../src/dlib/shape-predictor.js';
 import { Gallery } from '../../src/gallery/gallery.js';
+import { encodeEntry, type CachedFace } from '../../src/cli/face-cache.js';
+import { FUZZ_CACHE_CONTEXT, FUZZ_CACHE_PHOTO } from './targets.js';
 import { encodeCheckpoint } from '../../src/train/checkpoint.js';
 import { olderFormatNets, tinyShapePredictor } from '../helpers/dlib-samples.js';
 
@@ -79,6 +81,12 @@ export function makeSeeds(root = process.cwd()): string[] {
   const cut = xml.indexOf('</image>') + '</image>'.length;
   put('dataset', 'landmarks.xml', new TextEncoder().encode(`${xml.slice(0, cut)}\n</images>\n</dataset>\n`));
   put('gallery', 'tiny.fmg', tinyGallery());
+  const face = (k: number): CachedFace => ({
+    rect: [k, 2, 40 + k, 41], score: 0.5 + k, filter: k, landmarks: Array.from({ length: 68 }, (_, i): [number, number] => [i, 2 * i]),
+    png: png(3, 3, 2, 8), descriptor: Float32Array.from({ length: 128 }, (_, i) => Math.fround(Math.cos(i * (k + 1)) / 10)),
+  });
+  put('cache', 'two-faces.fmf', encodeEntry(FUZZ_CACHE_CONTEXT, FUZZ_CACHE_PHOTO, [face(0), face(1)], ['premature end of JPEG file']));
+  put('cache', 'no-faces.fmf', encodeEntry(FUZZ_CACHE_CONTEXT, FUZZ_CACHE_PHOTO, []));
   const schedule = {
     learningRate: 0.1, minLearningRate: 1e-4, iterationsWithoutProgressThreshold: 300, learningRateShrinkFactor: 0.1, stepsWithoutProgress: 0,
     gradientCheckBudget: 0, previousLossValues: [0.5, 0.25], schedule: [], schedulePos: 0, lossSum: 0.75, lossCount: 2, steps: 2,

@@ -18,6 +18,7 @@ import { readExifOrientation } from '../../src/image/exif.js';
 import { parseImageDataset } from '../../src/landmarks/dataset.js';
 import { ShapePredictorModel } from '../../src/landmarks/shape-predictor.js';
 import { decodeCheckpoint } from '../../src/train/checkpoint.js';
+import { decodeEntry } from '../../src/cli/face-cache.js';
 import { defaultCovers, type FuzzTarget } from './engine.js';
 
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
@@ -68,6 +69,17 @@ export const TARGETS: readonly FuzzTarget[] = [
     dictionary: ['"offset":', '"length":', '"velocities":', 'null', '"step":', '-1', '1e400', '{}', '[]'].map(ascii),
   },
   {
+    name: 'cache', what: "decodeEntry on cluster's descriptor cache entries (.fmf: faces, landmarks, chip PNGs, descriptors, warnings, CRC-32)",
+    run: (d) => {
+      const r = decodeEntry(d, FUZZ_CACHE_CONTEXT, FUZZ_CACHE_PHOTO);
+      if (typeof r === 'string') throw new FacemetricError(`not trusted: ${r}`);
+    },
+    refusal: isRefusal, maxLength: 16 << 10,
+    fixup: (d) => {
+      if (d.length >= 4) new DataView(d.buffer, d.byteOffset, d.length).setUint32(d.length - 4, crc32(d, 0, d.length - 4), true);
+    },
+  },
+  {
     name: 'gallery', what: 'decodeGallery on .fmg bytes (header, names, per-face metadata, descriptors, CRC-32)',
     run: (d) => void decodeGallery(d, 'fuzz.fmg'), refusal: isRefusal, maxLength: 16 << 10,
     fixup: (d) => {
@@ -75,6 +87,10 @@ export const TARGETS: readonly FuzzTarget[] = [
     },
   },
 ];
+
+/** The context and photo sha256 of the cache target's seeds (seeds.ts; an entry for others is refused at once). */
+export const FUZZ_CACHE_CONTEXT = '5a'.repeat(32);
+export const FUZZ_CACHE_PHOTO = 'c3'.repeat(32);
 
 /** Recomputes the CRC of every whole chunk of a PNG (after the 8-byte signature), in place. */
 function fixPngCrcs(d: Uint8Array): void {
