@@ -34,7 +34,7 @@
  * only facemetric's own files in it (the names above). The descriptor cache: face-cache.ts.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FacemetricError, problemOf, UsageError } from '../errors.js';
@@ -43,7 +43,7 @@ import { defaultDnnBackend, loadFaceRecognizer, wasmDnnUnavailable, type DnnBack
 import type { Rect } from '../geometry/index.js';
 import { decodeImage, encodePng, readImageSync, type RgbImage } from '../image/index.js';
 import { fsErrorToImageError } from '../image/io.js';
-import { hashFile, removeStaleTemps, tempPathFor } from '../models/fsutil.js';
+import { hashFile, removeStaleTemps, tempPathFor, writeAtomicSync } from '../models/fsutil.js';
 import { assetPath } from '../models/index.js';
 import { FACE_BATCH_SIZE, FACE_CHIP, loadFaceModels } from '../pipeline/index.js';
 import { relaxedSimdSupported } from '../wasm/index.js';
@@ -293,12 +293,9 @@ export function writeReportPng(path: string, img: RgbImage | Uint8Array): void {
 
 /** Writes a text file through a temporary name and a rename (no half-written file is left). */
 export function writeTextFile(path: string, text: string): void {
-  const tmp = tempPathFor(path);
   try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
+    writeAtomicSync(path, text);
   } catch (e) {
-    rmSync(tmp, { force: true });
     throw fsErrorToImageError(e, path, 'write');
   }
 }

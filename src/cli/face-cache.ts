@@ -44,13 +44,13 @@
  * check; any other is counted (one line per run), ignored and written again.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FacemetricError } from '../errors.js';
 import { hexToBytes } from '../gallery/format.js';
 import type { Point, Rect } from '../geometry/index.js';
 import { crc32 } from '../image/crc32.js';
-import { removeStaleTemps, tempPathFor } from '../models/fsutil.js';
+import { removeStaleTemps, writeAtomicSync } from '../models/fsutil.js';
 
 /** The signature every cache entry starts with. */
 export const CACHE_SIGNATURE = Uint8Array.of(0x89, 0x46, 0x4d, 0x43, 0x0d, 0x0a, 0x1a, 0x0a);
@@ -269,12 +269,12 @@ export class FaceCache {
     const contextDir = join(dir, `v${CACHE_VERSION}-${sha.slice(0, 16)}`);
     try {
       mkdirSync(dir, { recursive: true });
-      if (!tagged) writeWhole(tag, TAG_TEXT);
+      if (!tagged) writeAtomicSync(tag, TAG_TEXT);
       mkdirSync(contextDir, { recursive: true });
       const cj = join(contextDir, 'context.json');
       let known = false;
       try { known = readFileSync(cj, 'utf8') === contextJson(context, sha); } catch { /* missing */ }
-      if (!known) writeWhole(cj, contextJson(context, sha));
+      if (!known) writeAtomicSync(cj, contextJson(context, sha));
     } catch (e) {
       throw new CacheError(`cannot write the cache folder (${(e as Error).message.split('\n')[0]})`, { file: dir });
     }
@@ -312,7 +312,7 @@ export class FaceCache {
         this.cleaned.add(shard);
         void removeStaleTemps(shard).catch(() => {});
       }
-      writeWhole(dest, encodeEntry(this.contextSha, photoSha, faces, warnings));
+      writeAtomicSync(dest, encodeEntry(this.contextSha, photoSha, faces, warnings));
       this.written++;
     } catch (e) {
       this.writeProblem = (e as Error).message.split('\n')[0];
@@ -324,14 +324,3 @@ function contextJson(c: CacheContext, sha: string): string {
   return JSON.stringify({ sha256: sha, ...c }, null, 1) + '\n';
 }
 
-/** Writes `data` to `dest` through a temporary file in the same folder and a rename. */
-function writeWhole(dest: string, data: Uint8Array | string): void {
-  const tmp = tempPathFor(dest);
-  try {
-    writeFileSync(tmp, data, { flag: 'wx' });
-    renameSync(tmp, dest);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-}

@@ -13,12 +13,12 @@
  * Nothing existing is replaced without --force; every file is written to a temporary name and
  * renamed into place.
  */
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { readDnnNet, writeDnnNet, type DnnNet } from '../dlib/index.js';
 import { FacemetricError, UsageError } from '../errors.js';
-import { removeStaleTemps, tempPathFor } from '../models/fsutil.js';
+import { removeStaleTemps, writeAtomicSync } from '../models/fsutil.js';
 import type { RgbImage } from '../image/pixels.js';
 import { assetPath } from '../models/index.js';
 import { DlibRand } from '../rand/dlib-rand.js';
@@ -73,12 +73,9 @@ export function trainOutputs(out: string): { model: string; training: string; re
 
 /** Writes an output through a temporary name (removeStaleTemps clears a killed run's) and a rename. */
 function writeAtomic(path: string, bytes: Uint8Array | string): void {
-  const tmp = tempPathFor(path);
   try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
+    writeAtomicSync(path, bytes);
   } catch (e) {
-    rmSync(tmp, { force: true });
     throw new FacemetricError(`cannot write it (${(e as Error).message})`, { file: path });
   }
 }

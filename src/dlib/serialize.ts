@@ -65,13 +65,6 @@ const POW2 = (() => {
   return t;
 })();
 
-/** 2^e as a double (0 below the subnormal range, Infinity above the finite range). */
-function pow2(e: number): number {
-  if (e < POW2_MIN) return 0;
-  if (e > POW2_MAX) return Infinity;
-  return POW2[e - POW2_MIN];
-}
-
 /**
  * `std::ldexp(m, e)` for an integer-valued double `m`, rounded once to double like C's
  * ldexp (the intermediate product is kept normal so only the final scaling rounds).

@@ -23,7 +23,6 @@
  * (fhog.ts, pyramid.ts, scan-fhog-pyramid.ts) get the fHOG stages, resize part and scorer of it.
  */
 import { detectorFilters, readFhogObjectDetector, type FhogObjectDetector } from '../dlib/object-detector.js';
-import { FacemetricError } from '../errors.js';
 import { intersect, PyramidDown, rectArea, rectUnion, roundRect, type Rect } from '../geometry/index.js';
 import { channelsOf } from '../image/pixels.js';
 import { assetPath, readModelFile } from '../models/index.js';

@@ -3,7 +3,7 @@
  * decompressing bzip2), and atomic writes (temp file in the destination folder, then rename).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, type Stats } from 'node:fs';
+import { createReadStream, createWriteStream, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import { open, readFile, readdir, rename, rm, writeFile, lstat, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -208,6 +208,22 @@ export async function commitTemp(tmp: string, dest: string): Promise<void> {
 /** Atomic whole-file write. */
 export async function writeAtomic(dest: string, data: Uint8Array | string): Promise<void> {
   await commitTemp(await writeTemp(dest, data), dest);
+}
+
+/**
+ * The same, synchronously: `data` to a new temporary file next to `dest` (named by tempPathFor,
+ * so removeStaleTemps clears a killed run's), then a rename onto `dest`. On failure the temporary
+ * file is removed and the error rethrown for the caller to word.
+ */
+export function writeAtomicSync(dest: string, data: Uint8Array | string): void {
+  const tmp = tempPathFor(dest);
+  try {
+    writeFileSync(tmp, data, { flag: 'wx', mode: 0o644 });
+    renameSync(tmp, dest);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
 }
 
 /** lstat that returns undefined for a missing path. */

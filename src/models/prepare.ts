@@ -7,7 +7,6 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { mkdir, readlink, realpath, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { FacemetricError, ModelAssetError, UsageError } from '../errors.js';
 import {
   Bzip2Error, commitTemp, copyToTemp, formatBytes, hashFile, lstatOrUndefined, readHead,

@@ -9,9 +9,9 @@
  * lengths the header gives. Written to a temporary file and renamed into place, so a crash never
  * leaves a half-written checkpoint where a good one was.
  */
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { FacemetricError } from '../errors.js';
-import { tempPathFor } from '../models/fsutil.js';
+import { writeAtomicSync } from '../models/fsutil.js';
 import type { DlibRandState } from '../rand/dlib-rand.js';
 import type { LearningRateScheduleState } from './trainer.js';
 
@@ -82,12 +82,9 @@ export function encodeCheckpoint(c: TrainCheckpoint): Uint8Array {
  * removeStaleTemps clears after a killed run; then a rename).
  */
 export function writeCheckpoint(path: string, c: TrainCheckpoint): void {
-  const tmp = tempPathFor(path);
   try {
-    writeFileSync(tmp, encodeCheckpoint(c));
-    renameSync(tmp, path);
+    writeAtomicSync(path, encodeCheckpoint(c));
   } catch (e) {
-    rmSync(tmp, { force: true });
     throw new FacemetricError(`${path}: cannot write the checkpoint (${(e as Error).message})`);
   }
 }
