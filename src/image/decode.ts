@@ -22,6 +22,8 @@ export interface DecodeOptions {
   maxPixels?: number;
   /** Most scans a JPEG may have (a bound on its work). Default 500 (or FACEMETRIC_MAX_SCANS). */
   maxScans?: number;
+  /** Most passes over the image a JPEG's scans may ask for together (a bound on its work). Default 16 (or FACEMETRIC_MAX_SCAN_PASSES). */
+  maxScanPasses?: number;
   /** Rotate/flip JPEGs as their EXIF Orientation tag says. Default true (dlib: no). */
   applyExifOrientation?: boolean;
 }
@@ -107,7 +109,10 @@ export function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Rgb
   if (!(bytes instanceof Uint8Array)) throw new TypeError('decodeImage: bytes must be a Uint8Array');
   const format = detectFormat(bytes, file);
   if (format === 'png') return decodePng(bytes, maxPixels, file);
-  const img = decodeJpeg(bytes, maxPixels, file, options.maxScans === undefined ? {} : { maxScans: options.maxScans });
+  const img = decodeJpeg(bytes, maxPixels, file, {
+    ...(options.maxScans !== undefined ? { maxScans: options.maxScans } : {}),
+    ...(options.maxScanPasses !== undefined ? { maxScanPasses: options.maxScanPasses } : {}),
+  });
   if (options.applyExifOrientation === false) return img;
   return applyOrientation(img, readExifOrientation(bytes));
 }

@@ -40,7 +40,7 @@
 import jpegjs from 'jpeg-js';
 import { ImageError } from '../errors.js';
 import { decodeJpegExact, JpegDataError, JpegUnsupportedError } from './jpeg/decoder.js';
-import { checkDimensions, checkScans, resolveMaxScans } from './limits.js';
+import { checkDimensions, checkScanPasses, checkScans, resolveMaxScanPasses, resolveMaxScans } from './limits.js';
 import type { RgbImage } from './pixels.js';
 
 /** What {@link scanJpeg} learned about a JPEG's structure. */
@@ -53,7 +53,11 @@ export interface JpegStructure {
     width: number;
     height: number;
     components: number;
+    /** Each component's id and sampling factors, when the header holds them. */
+    sampling?: { id: number; h: number; v: number }[];
   };
+  /** The component ids of each start-of-scan segment walked, in order. */
+  scans: number[][];
   /** Number of SOFn segments seen. */
   frameCount: number;
   /** Whether an Adobe APP14 segment was seen (jpeg-js needs it for 4-component images). */
@@ -84,7 +88,7 @@ function isSof(m: number): boolean {
  */
 export function scanJpeg(bytes: Uint8Array, stopAtScan = false): JpegStructure {
   const out: JpegStructure = {
-    frameCount: 0, adobe: false, complete: false, extraneous: [], quantTables: false, huffmanTables: false,
+    frameCount: 0, adobe: false, complete: false, extraneous: [], quantTables: false, huffmanTables: false, scans: [],
   };
   const skip = (from: number, to: number): void => {
     const last = out.extraneous[out.extraneous.length - 1];
@@ -120,6 +124,10 @@ export function scanJpeg(bytes: Uint8Array, stopAtScan = false): JpegStructure {
           width: (bytes[start + 3] << 8) | bytes[start + 4],
           components: bytes[start + 5],
         };
+        const nc = bytes[start + 5];
+        if (length >= 8 + 3 * nc) {
+          out.frame.sampling = Array.from({ length: nc }, (_, i) => ({ id: bytes[start + 6 + 3 * i], h: bytes[start + 7 + 3 * i] >> 4, v: bytes[start + 7 + 3 * i] & 15 }));
+        }
       }
     } else if (m === 0xe1 && out.exif === undefined && end - start >= 6 &&
       bytes[start] === 0x45 && bytes[start + 1] === 0x78 && bytes[start + 2] === 0x69 &&
@@ -131,6 +139,8 @@ export function scanJpeg(bytes: Uint8Array, stopAtScan = false): JpegStructure {
     }
     pos = end;
     if (m === 0xda) {
+      const ns = bytes[start];
+      if (length >= 6 + 2 * ns) out.scans.push(Array.from({ length: ns }, (_, i) => bytes[start + 1 + 2 * i]));
       if (stopAtScan) return out;
       // Entropy-coded data runs to the next marker other than a stuffed 00 or a restart marker.
       while (pos + 1 < n) {
@@ -146,6 +156,32 @@ export function scanJpeg(bytes: Uint8Array, stopAtScan = false): JpegStructure {
     }
   }
   return out;
+}
+
+/**
+ * The passes over the image the walked scans ask for together (limits.ts maxScanPasses): the
+ * blocks each covers, as the decoder visits them (an interleaved scan every block of its
+ * components' MCUs, a single-component scan that component's blocks), over the frame's blocks.
+ * Scans naming components the frame lacks count nothing (the decoder refuses them); 0 without a
+ * usable frame header.
+ */
+export function scanPasses(info: JpegStructure): number {
+  const f = info.frame;
+  if (f === undefined || f.sampling === undefined || f.width === 0 || f.height === 0) return 0;
+  const comps = f.sampling;
+  if (comps.some((c) => c.h < 1 || c.h > 4 || c.v < 1 || c.v > 4)) return 0;
+  const maxH = Math.max(...comps.map((c) => c.h));
+  const maxV = Math.max(...comps.map((c) => c.v));
+  const mcus = Math.ceil(f.width / (8 * maxH)) * Math.ceil(f.height / (8 * maxV));
+  const own = (c: { h: number; v: number }): number => Math.ceil(Math.ceil((f.width * c.h) / maxH) / 8) * Math.ceil(Math.ceil((f.height * c.v) / maxV) / 8);
+  const frameBlocks = comps.reduce((n, c) => n + own(c), 0);
+  let blocks = 0;
+  for (const ids of info.scans) {
+    const cs = ids.map((id) => comps.find((c) => c.id === id)).filter((c) => c !== undefined);
+    if (cs.length === 1) blocks += own(cs[0]!);
+    else for (const c of cs) blocks += mcus * c.h * c.v;
+  }
+  return blocks / frameBlocks;
 }
 
 function processName(marker: number): string | undefined {
@@ -181,6 +217,8 @@ export interface DecodeJpegOptions {
   decoder?: 'libjpeg' | 'jpeg-js';
   /** The most scans accepted (default: limits.ts resolveMaxScans). */
   maxScans?: number;
+  /** The most passes over the image the scans may ask for (default: limits.ts resolveMaxScanPasses). */
+  maxScanPasses?: number;
 }
 
 /**
@@ -209,11 +247,13 @@ export function decodeJpeg(bytes: Uint8Array, maxPixels: number, file: string | 
   // markers than the limit allows (FF DA occurs only as a marker in the entropy-coded data), and
   // again at the decoder's scan count (for markers hidden in segments it skips).
   const maxScans = resolveMaxScans(opts.maxScans);
+  const maxScanPasses = resolveMaxScanPasses(opts.maxScanPasses);
   let sosMarkers = 0;
   for (let i = bytes.indexOf(0xff); i >= 0 && i + 1 < bytes.length; i = bytes.indexOf(0xff, i + 1)) {
     if (bytes[i + 1] === 0xda) sosMarkers++;
   }
   checkScans(sosMarkers, maxScans, file);
+  checkScanPasses(scanPasses(info), maxScanPasses, file);
 
   if (opts.decoder !== 'jpeg-js') {
     // libjpeg's reading decides what is refused and why (the structure walk above may find a
@@ -222,6 +262,7 @@ export function decodeJpeg(bytes: Uint8Array, maxPixels: number, file: string | 
       const { width, height, data, warnings } = decodeJpegExact(bytes, {
         checkSize: (w, h) => checkDimensions(w, h, maxPixels, file),
         checkScans: (n) => checkScans(n, maxScans, file),
+        checkPasses: (p) => checkScanPasses(p, maxScanPasses, file),
       });
       return warnings.length > 0 ? { width, height, data, channels: 3, warnings } : { width, height, data, channels: 3 };
     } catch (err) {

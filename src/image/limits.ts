@@ -6,9 +6,11 @@
  * bounds the work a JPEG can ask for by its number of scans (a progressive scan may cover the
  * whole frame with a few bytes, so a small crafted file can ask for thousands of passes over
  * 100 megapixels: minutes; libjpeg-turbo's own fuzzers and TurboJPEG's scan limit guard the same).
- * Both limits: the decode options `maxPixels` / `maxScans`, else the environment variables
- * FACEMETRIC_MAX_PIXELS / FACEMETRIC_MAX_SCANS (so every command and its worker threads see them),
- * else the defaults.
+ * and by the passes over the image its scans ask for together (arithmetic-coded scans cost ten
+ * times Huffman-coded ones: a few hundred of them over a large frame are minutes even under the
+ * scan limit). Each limit: the decode option (`maxPixels`, `maxScans`, `maxScanPasses`), else the
+ * environment variable (FACEMETRIC_MAX_PIXELS, FACEMETRIC_MAX_SCANS, FACEMETRIC_MAX_SCAN_PASSES:
+ * every command and its worker threads see them), else the default.
  */
 import { FacemetricError, ImageError } from '../errors.js';
 
@@ -52,6 +54,28 @@ function fromEnvironment(name: string): number | undefined {
   const v = Number(text);
   if (!(v > 0)) throw new FacemetricError(`${name} must be a positive number (got ${JSON.stringify(text)})`);
   return v;
+}
+
+/**
+ * Default limit on the passes over the image a JPEG's scans ask for together (the blocks the
+ * scans cover, over the image's blocks): 16. libjpeg's progressive files ask for 5 to 7 (a DC
+ * scan and its refinement over every component, then AC scans of one component each), sequential
+ * ones for 1. A pass costs ~10 ns a block with Huffman coding and ten times that with arithmetic
+ * coding, whose decoder goes on decoding when the data runs out: 500 arithmetic-coded scans of a
+ * 100-megapixel colour frame (under the scan limit) take minutes, 16 passes seconds.
+ */
+export const DEFAULT_MAX_SCAN_PASSES = 16;
+
+/** A `maxScanPasses` option, as {@link resolveMaxPixels} resolves `maxPixels` (FACEMETRIC_MAX_SCAN_PASSES). */
+export function resolveMaxScanPasses(maxScanPasses: number | undefined): number {
+  return resolveLimit('maxScanPasses', maxScanPasses, 'FACEMETRIC_MAX_SCAN_PASSES', DEFAULT_MAX_SCAN_PASSES);
+}
+
+/** Refuses a JPEG whose scans ask for more than `maxScanPasses` passes over the image (called before each scan). */
+export function checkScanPasses(passes: number, maxScanPasses: number, file: string | undefined): void {
+  if (passes > maxScanPasses) {
+    throw new ImageError(`JPEG whose scans ask for more than ${maxScanPasses} passes over the image, over the limit against crafted files that take long to decode (raise it with FACEMETRIC_MAX_SCAN_PASSES=N, or decodeImage's maxScanPasses)`, { file });
+  }
 }
 
 /** Refuses a JPEG's scan number `scans` beyond `maxScans` (called at each start of scan). */

@@ -2,13 +2,14 @@ import { deflateSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { ImageError } from '../../src/errors.js';
 import { decodeImage, DEFAULT_MAX_PIXELS } from '../../src/image/index.js';
-import { DEFAULT_MAX_SCANS } from '../../src/image/limits.js';
+import { DEFAULT_MAX_SCAN_PASSES, DEFAULT_MAX_SCANS } from '../../src/image/limits.js';
+import { decodeJpegExact } from '../../src/image/jpeg/decoder.js';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from '../../src/image/crc32.js';
-import { decodeJpeg } from '../../src/image/jpeg.js';
+import { decodeJpeg, scanJpeg, scanPasses } from '../../src/image/jpeg.js';
 import {
   buildPng, chunk, concat, encodeJpeg, findChunk, findMarker, ihdr, PNG_SIG, quadrants, rawImageData, type PngSpec,
   uniformGreyJpeg,
@@ -203,21 +204,23 @@ function manyScansJpeg(w: number, h: number, acScans: number): Uint8Array {
 describe('maxScans: a bound on the work a JPEG asks for', () => {
   test('defaults to 500 scans; a file with more is refused before decoding, and maxScans raises the limit', () => {
     expect(DEFAULT_MAX_SCANS).toBe(500);
+    // (The passes limit, below, raised: these files ask for a pass over the image per scan.)
+    const passes = { maxScanPasses: Infinity };
     const ok = manyScansJpeg(256, 256, 499);
-    const img = decodeImage(ok, { file: 'ok.jpg' });
+    const img = decodeImage(ok, { file: 'ok.jpg', ...passes });
     expect([img.width, img.height]).toEqual([256, 256]);
     const many = manyScansJpeg(256, 256, 500);
-    expect(() => decodeImage(many, { file: 'many.jpg' })).toThrow(
+    expect(() => decodeImage(many, { file: 'many.jpg', ...passes })).toThrow(
       "many.jpg: JPEG with more than 500 scans, over the limit against crafted files that take long to decode (raise it with FACEMETRIC_MAX_SCANS=N, or decodeImage's maxScans)");
-    expect(decodeImage(many, { maxScans: 501 }).width).toBe(256);
-    expect(() => decodeImage(ok, { maxScans: 100 })).toThrow(/more than 100 scans/);
+    expect(decodeImage(many, { maxScans: 501, ...passes }).width).toBe(256);
+    expect(() => decodeImage(ok, { maxScans: 100, ...passes })).toThrow(/more than 100 scans/);
     expect(() => decodeImage(ok, { maxScans: 0 })).toThrow(RangeError);
   });
 
   test('FACEMETRIC_MAX_SCANS and FACEMETRIC_MAX_PIXELS set the defaults; a bad value is one clear line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'facemetric-limits-'));
     const file = join(dir, 'many.jpg');
-    writeFileSync(file, manyScansJpeg(64, 64, 20));
+    writeFileSync(file, manyScansJpeg(64, 64, 14));
     const run = (env: Record<string, string>) => spawnSync(process.execPath, ['dist/src/cli/main.js', 'detect', file], { encoding: 'utf8', env: { ...process.env, ...env } });
     expect(run({}).status).toBe(0);
     const scans = run({ FACEMETRIC_MAX_SCANS: '10' });
@@ -226,6 +229,44 @@ describe('maxScans: a bound on the work a JPEG asks for', () => {
     expect([pixels.status, pixels.stderr.trimEnd()]).toEqual([1, `facemetric: ${file}: image is 64x64 = 4096 pixels, over the limit of 4000 (raise it with FACEMETRIC_MAX_PIXELS=N, or decodeImage's maxPixels)`]);
     const bad = run({ FACEMETRIC_MAX_SCANS: 'lots' });
     expect([bad.status, bad.stderr.trimEnd()]).toEqual([1, `facemetric: ${file}: FACEMETRIC_MAX_SCANS must be a positive number (got "lots")`]);
+    // 15 scans: 15 passes over the image.
+    const passes = run({ FACEMETRIC_MAX_SCAN_PASSES: '14.5' });
+    expect([passes.status, passes.stderr.trimEnd()]).toEqual([1, `facemetric: ${file}: JPEG whose scans ask for more than 14.5 passes over the image, over the limit against crafted files that take long to decode (raise it with FACEMETRIC_MAX_SCAN_PASSES=N, or decodeImage's maxScanPasses)`]);
+  });
+});
+
+describe('maxScanPasses: a bound on the passes over the image a JPEG\'s scans ask for', () => {
+  const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(join('test', 'image', 'fixtures', 'jpeg', name)));
+
+  test('defaults to 16; counted from the scan headers before anything is decoded, as the decoder counts them', () => {
+    expect(DEFAULT_MAX_SCAN_PASSES).toBe(16);
+    // libjpeg's progressive files ask for a few passes; the decoder's count (before each scan)
+    // ends where the header walk's does.
+    // (An interleaved scan visits whole MCUs: 1.125 passes for a 37x29 4:2:0 frame.)
+    for (const [name, want] of [['420.jpg', 1.125], ['444.jpg', 1], ['420-progressive.jpg', 5.5], ['444-progressive.jpg', 14 / 3], ['422-progressive.jpg', 5], ['arithmetic.jpg', 1.125]] as const) {
+      const bytes = fixture(name);
+      const seen: number[] = [];
+      decodeJpegExact(bytes, { checkPasses: (p) => void seen.push(p) });
+      expect([name, scanPasses(scanJpeg(bytes))]).toEqual([name, want]);
+      expect([name, seen[seen.length - 1]]).toEqual([name, want]);
+    }
+    // 16 scans over the whole frame are read; 17 are refused.
+    expect(decodeImage(manyScansJpeg(64, 64, 15)).width).toBe(64);
+    expect(() => decodeImage(manyScansJpeg(64, 64, 16), { file: 'p.jpg' })).toThrow(
+      "p.jpg: JPEG whose scans ask for more than 16 passes over the image, over the limit against crafted files that take long to decode (raise it with FACEMETRIC_MAX_SCAN_PASSES=N, or decodeImage's maxScanPasses)");
+    expect(decodeImage(manyScansJpeg(64, 64, 16), { maxScanPasses: 17 }).width).toBe(64);
+    expect(() => decodeImage(fixture('420.jpg'), { maxScanPasses: -1 })).toThrow(RangeError);
+  });
+
+  test('refused before decoding: a file whose first scan the decoder would refuse is refused for its passes', () => {
+    // manyScansJpeg's scans, with the DC table the first scan needs taken out: decoding would
+    // stop at the first scan ("Huffman table 0x00 was not defined").
+    const bytes = manyScansJpeg(64, 64, 20);
+    const dht = bytes.findIndex((b, i) => b === 0xff && bytes[i + 1] === 0xc4);
+    const length = (bytes[dht + 2]! << 8) | bytes[dht + 3]!;
+    const cut = Uint8Array.from([...bytes.subarray(0, dht), ...bytes.subarray(dht + 2 + length)]);
+    expect(() => decodeImage(cut, { maxScanPasses: Infinity })).toThrow(/Huffman table 0x00 was not defined/);
+    expect(() => decodeImage(cut)).toThrow(/more than 16 passes over the image/);
   });
 });
 

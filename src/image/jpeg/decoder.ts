@@ -481,6 +481,13 @@ export interface ExactDecodeOptions {
   checkSize?: (width: number, height: number) => void;
   /** Called with the number of scans read so far at each start of scan; may throw to refuse the file (a bound on its work). */
   checkScans?: (scans: number) => void;
+  /**
+   * Called before each scan is decoded with the passes over the image the scans so far ask for,
+   * this one included: the blocks they cover (an interleaved scan every block of its components'
+   * MCUs, a single-component scan that component's blocks) over the frame's blocks (every
+   * component's). May throw to refuse the file (a bound on its work).
+   */
+  checkPasses?: (passes: number) => void;
 }
 
 /** The decoding state shared by the marker reader and the scan decoder. */
@@ -500,8 +507,11 @@ interface State {
   adobeTransform: number;
   sawSoi: boolean;
   scans: number;
-  /** ExactDecodeOptions.checkScans. */
+  /** ExactDecodeOptions.checkScans and checkPasses. */
   checkScans?: ((scans: number) => void) | undefined;
+  checkPasses?: ((passes: number) => void) | undefined;
+  /** The blocks covered by the scans decoded so far (for checkPasses). */
+  scanBlocks: number;
   /** Following libjpeg's bit buffer exactly (see BitReader). */
   emulate: boolean;
   /** The scan read by the last SOS. */
@@ -756,7 +766,7 @@ function decodeOnce(bytes: Uint8Array, options: ExactDecodeOptions, emulate: boo
     emulate,
     src: new Source(bytes), qTables: [], dcTables: [], acTables: [], restartInterval: 0,
     arithDcL: new Array<number>(16).fill(0), arithDcU: new Array<number>(16).fill(1), arithAcK: new Array<number>(16).fill(5),
-    jfif: false, adobe: false, adobeTransform: 0, sawSoi: false, scans: 0, checkScans: options.checkScans,
+    jfif: false, adobe: false, adobeTransform: 0, sawSoi: false, scans: 0, checkScans: options.checkScans, checkPasses: options.checkPasses, scanBlocks: 0,
   };
   // jpeg_read_header.
   if (readMarkers(st) === 'eoi') {
@@ -836,6 +846,14 @@ function decodeScan(st: State, frame: Frame, multi: boolean, ws: Int32Array): nu
     let blocks = 0;
     for (const c of scomps) blocks += c.h * c.v;
     if (blocks > 10) throw new JpegDataError('Sampling factors too large for interleaved scan');
+  }
+  if (st.checkPasses !== undefined) {
+    // The bound on work: the blocks this scan will visit, added to the earlier scans'.
+    let frameBlocks = 0;
+    for (const c of frame.comps) frameBlocks += c.bwScan * c.bhScan;
+    if (scomps.length > 1) for (const c of scomps) st.scanBlocks += frame.mcusX * frame.mcusY * c.h * c.v;
+    else st.scanBlocks += scomps[0]!.bwScan * scomps[0]!.bhScan;
+    st.checkPasses(st.scanBlocks / frameBlocks);
   }
   // latch_quant_tables.
   for (const c of scomps) {
