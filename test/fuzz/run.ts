@@ -58,19 +58,28 @@ function main(argv: string[]): number {
   for (const t of targets) {
     const seeds = seedsOf(t);
     console.log(`${t.name}: ${t.what}; ${seeds.length} seeds`);
+    // Findings are written as they come (at each progress line), so a long run stopped early keeps them.
+    let written = 0;
+    const writeFindings = (findings: FuzzReport['findings']): void => {
+      for (const f of findings.slice(written)) {
+        mkdirSync(opts.out, { recursive: true });
+        const name = `${t.name}-${createHash('sha256').update(f.input).digest('hex').slice(0, 16)}`;
+        writeFileSync(join(opts.out, `${name}.bin`), f.input);
+        writeFileSync(join(opts.out, `${name}.txt`), `${f.kind}: ${f.message}\n`);
+        console.log(`  ${f.kind}: ${f.message} -> ${join(opts.out, name)}.bin`);
+      }
+      written = Math.max(written, findings.length);
+    };
     const r = fuzz(t, seeds, {
       ...(opts.seconds !== undefined ? { seconds: opts.seconds } : opts.runs !== undefined ? { seconds: Infinity } : {}),
       ...(opts.runs !== undefined ? { runs: opts.runs } : {}), ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
-      progress: (p) => console.log(line(p)),
+      progress: (p) => {
+        console.log(line(p));
+        writeFindings(p.findings);
+      },
     });
     console.log(line(r));
-    for (const f of r.findings) {
-      mkdirSync(opts.out, { recursive: true });
-      const name = `${t.name}-${createHash('sha256').update(f.input).digest('hex').slice(0, 16)}`;
-      writeFileSync(join(opts.out, `${name}.bin`), f.input);
-      writeFileSync(join(opts.out, `${name}.txt`), `${f.kind}: ${f.message}\n`);
-      console.log(`  ${f.kind}: ${f.message} -> ${join(opts.out, name)}.bin`);
-    }
+    writeFindings(r.findings);
     found += r.findings.length;
   }
   return found > 0 ? 1 : 0;
