@@ -33,6 +33,10 @@ export const TOLERANCES = {
     abs: relaxedSimdSupported() ? 3e-7 : 0,
     reason: "The WebAssembly backend's GEMM (assembly/gemm.ts) sums every product in dlib's order (each C element one sequential float32 sum in ascending k, continued across K blocks, products rounded first: netlib's sgemm), and its other kernels do dlib's float32 operations in dlib's order, so in the plain SIMD build (what Node 20 runs by default) descriptors are identical to dlib's on the reference BLAS: measured max |diff| 0 over all 91 faces of examples/faces and examples/johns, per image and as one batch (describe-parity). Where the engine runs relaxed SIMD (Node 22+), the backend takes the relaxed build, whose relaxed_madd may fuse multiply-adds: measured 2.38e-7 against the reference forward pass (forward-wasm), so the bound there is 3e-7 (the old blocked kernel's measured 2.98e-7, rounded up).",
   },
+  descriptorCuda: {
+    abs: 1e-4,
+    reason: "The CUDA backend (native/cuda/) runs the wasm backend's fused ops with every layer's float32 operations as dlib does them except the sums: each convolution output is summed in tiles of 16 taps (ascending k within the tile) and, on the GPU, with fused multiply-adds; fc_ likewise. So descriptors differ from the wasm backend's in the last bits. The bound is the issue's target (1e-4); measured on the host build (the same kernels on the CPU, no FMA): MEASURED_HOST on 3 training_with_face_landmarks.xml chips (forward-cuda.test.ts) and on the 91 example faces (bench/cuda/prepare.ts). The GPU's figure waits for a GPU session (bench/cuda/run.sh).",
+  },
   descriptorReference: {
     abs: 0,
     reason: "The reference backend runs dlib's float32 operations in dlib's order (dnnLayer), so against dlib linked to the netlib reference BLAS (the harness's pin) descriptors are identical, end to end too since the chips are (chipPixelsEndToEnd). Measured: max |diff| 0 (describe-parity, dnn-layers-parity).",
