@@ -30,9 +30,13 @@ if [ -z "$napi_include" ]; then
   exit 1
 fi
 
+# Each output is written under a temporary name and renamed: a process loading the file (a
+# test running beside another build) never sees half of it.
+tmp=".tmp.$$"
 mkdir -p build/cuda
 "${CC:-gcc}" -O2 -std=c11 -Wall -Wextra -shared -fPIC -DNODE_GYP_MODULE_NAME=facemetric_napi -I"$napi_include" \
-  -o build/cuda/facemetric_napi.node native/napi/facemetric_napi.c -ldl
+  -o "build/cuda/facemetric_napi.node$tmp" native/napi/facemetric_napi.c -ldl
+mv -f "build/cuda/facemetric_napi.node$tmp" build/cuda/facemetric_napi.node
 echo "built build/cuda/facemetric_napi.node (headers: $napi_include)"
 
 case "$mode" in
@@ -40,7 +44,8 @@ case "$mode" in
   host)
     mkdir -p build/cuda-host
     "${CXX:-g++}" -O2 -std=c++17 -DFMC_HOST -x c++ -Wall -Wextra -shared -fPIC \
-      -o build/cuda-host/libfacemetric_cuda.so native/cuda/facemetric_cuda.cu
+      -o "build/cuda-host/libfacemetric_cuda.so$tmp" native/cuda/facemetric_cuda.cu
+    mv -f "build/cuda-host/libfacemetric_cuda.so$tmp" build/cuda-host/libfacemetric_cuda.so
     echo "built build/cuda-host/libfacemetric_cuda.so (host build)"
     ;;
   cuda)
@@ -56,7 +61,8 @@ case "$mode" in
     fi
     arch=${CUDA_ARCH:-90}
     "$nvcc" -O3 -std=c++17 -gencode "arch=compute_$arch,code=sm_$arch" -gencode "arch=compute_$arch,code=compute_$arch" \
-      -Xcompiler -fPIC,-Wall -shared -cudart static -o build/cuda/libfacemetric_cuda.so native/cuda/facemetric_cuda.cu
+      -Xcompiler -fPIC,-Wall -shared -cudart static -o "build/cuda/libfacemetric_cuda.so$tmp" native/cuda/facemetric_cuda.cu
+    mv -f "build/cuda/libfacemetric_cuda.so$tmp" build/cuda/libfacemetric_cuda.so
     echo "built build/cuda/libfacemetric_cuda.so ($("$nvcc" --version | tail -1), sm_$arch)"
     ;;
 esac

@@ -115,8 +115,13 @@ extern "C" int fmc_probe(char *description, int len) {
   last_error[0] = 0;
   int count = 0;
   cudaError_t e = cudaGetDeviceCount(&count);
-  if (e == cudaErrorInsufficientDriver)
-    return fail(FMC_ERR_NO_DRIVER, "no usable NVIDIA driver (%s)", cudaGetErrorString(e));
+  if (e == cudaErrorInsufficientDriver) {
+    int driver = 0;
+    cudaDriverGetVersion(&driver);
+    if (driver == 0) return fail(FMC_ERR_NO_DRIVER, "no NVIDIA driver (libcuda.so.1 not found)");
+    return fail(FMC_ERR_NO_DRIVER, "the NVIDIA driver (CUDA %d.%d) is older than this library's CUDA runtime (%d.%d)", driver / 1000,
+                driver % 1000 / 10, CUDART_VERSION / 1000, CUDART_VERSION % 1000 / 10);
+  }
   if (e == cudaErrorNoDevice || (e == cudaSuccess && count == 0))
     return fail(FMC_ERR_NO_DEVICE, "no CUDA device (%s)", e == cudaSuccess ? "the driver lists none" : cudaGetErrorString(e));
   if (e != cudaSuccess) {
