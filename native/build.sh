@@ -6,8 +6,9 @@
 # compiled by g++ with -DFMC_HOST, its kernels looped over on the CPU (for tests without a GPU;
 # select it with FACEMETRIC_CUDA_LIB=build/cuda-host/libfacemetric_cuda.so). --shim: the shim only.
 #
-# Environment: NVCC (default: nvcc on PATH, else /usr/local/cuda-13.0/bin/nvcc, else
-# /usr/local/cuda/bin/nvcc), CUDA_ARCH (default 90), CXX, CC.
+# Environment: NVCC (default: nvcc on PATH, else /usr/local/cuda-13.0/bin/nvcc, /usr/local/cuda/bin/nvcc,
+# or the nvidia/cu13 wheel's), CUDA_ARCH (default 90), CUDART (static, the default, or shared: tried
+# when static linking fails), NAPI_INCLUDE (node_api.h's folder), CXX, CC.
 # A plain command line, not CMake: CMake's CUDA detection is not needed (native/cuda/CMakeLists.txt
 # builds the same library where CMake is preferred).
 set -euo pipefail
@@ -22,7 +23,7 @@ for a in "$@"; do
 done
 
 napi_include=""
-for d in node_modules/node-api-headers/include /usr/include/node /usr/local/include/node; do
+for d in ${NAPI_INCLUDE:-} node_modules/node-api-headers/include /usr/include/node /usr/local/include/node; do
   if [ -f "$d/node_api.h" ]; then napi_include=$d; break; fi
 done
 if [ -z "$napi_include" ]; then
@@ -51,7 +52,8 @@ case "$mode" in
   cuda)
     nvcc=${NVCC:-}
     if [ -z "$nvcc" ]; then
-      for c in "$(command -v nvcc || true)" /usr/local/cuda-13.0/bin/nvcc /usr/local/cuda/bin/nvcc; do
+      wheel=$(python3 -c 'import nvidia, os; print(os.path.dirname(nvidia.__path__[0]))' 2>/dev/null || true)
+      for c in "$(command -v nvcc || true)" /usr/local/cuda-13.0/bin/nvcc /usr/local/cuda/bin/nvcc ${wheel:+"$wheel/nvidia/cu13/bin/nvcc"}; do
         if [ -n "$c" ] && [ -x "$c" ]; then nvcc=$c; break; fi
       done
     fi
@@ -60,9 +62,18 @@ case "$mode" in
       exit 1
     fi
     arch=${CUDA_ARCH:-90}
-    "$nvcc" -O3 -std=c++17 -gencode "arch=compute_$arch,code=sm_$arch" -gencode "arch=compute_$arch,code=compute_$arch" \
-      -Xcompiler -fPIC,-Wall -shared -cudart static -o "build/cuda/libfacemetric_cuda.so$tmp" native/cuda/facemetric_cuda.cu
+    cudart=${CUDART:-static}
+    build() {
+      "$nvcc" -O3 -std=c++17 -gencode "arch=compute_$arch,code=sm_$arch" -gencode "arch=compute_$arch,code=compute_$arch" \
+        -Xcompiler -fPIC,-Wall -shared -cudart "$1" -o "build/cuda/libfacemetric_cuda.so$tmp" native/cuda/facemetric_cuda.cu
+    }
+    if ! build "$cudart"; then
+      if [ -n "${CUDART:-}" ]; then exit 1; fi
+      echo "build.sh: linking the static CUDA runtime failed; trying the shared one (libcudart.so.13 must then be on LD_LIBRARY_PATH)" >&2
+      cudart=shared
+      build shared
+    fi
     mv -f "build/cuda/libfacemetric_cuda.so$tmp" build/cuda/libfacemetric_cuda.so
-    echo "built build/cuda/libfacemetric_cuda.so ($("$nvcc" --version | tail -1), sm_$arch)"
+    echo "built build/cuda/libfacemetric_cuda.so ($("$nvcc" --version | tail -1), sm_$arch, $cudart CUDA runtime)"
     ;;
 esac
