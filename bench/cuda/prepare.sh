@@ -46,8 +46,7 @@ tracked=$(git ls-files -z | xargs -0 cat 2>/dev/null | wc -c)
 carried=$(du -sb dist "$carry" | awk '{s += $1} END {print s}')
 total=$((tracked + carried))
 limit=$((64 * 1024 * 1024))
-printf 'carried: dist/ + %s/ = %.1f MiB, tracked files %.1f MiB: %.1f MiB of 64 MiB\n' "$carry" \
-  "$(echo "$carried / 1048576" | bc -l)" "$(echo "$tracked / 1048576" | bc -l)" "$(echo "$total / 1048576" | bc -l)"
+awk -v c="$carried" -v t="$tracked" -v d="$carry" 'BEGIN { m = 1048576; printf "carried: dist/ + %s/ = %.1f MiB, tracked files %.1f MiB: %.1f MiB of 64 MiB\n", d, c / m, t / m, (c + t) / m }'
 du -sh "$carry"/* dist | sed 's/^/  /'
 if [ "$total" -gt "$limit" ]; then
   echo "prepare.sh: over the 64 MiB carry limit" >&2

@@ -27,7 +27,7 @@ step() { # step NAME COMMAND...: runs, times and records one step
   t0=$(date +%s.%N)
   "$@"
   rc=$?
-  status+=("$(printf '%-28s rc %-3s %6.1f s' "$name" "$rc" "$(echo "$(date +%s.%N) - $t0" | bc -l)")")
+  status+=("$(awk -v n="$name" -v rc="$rc" -v t0="$t0" -v t1="$(date +%s.%N)" 'BEGIN { printf "%-28s rc %-3s %6.1f s", n, rc, t1 - t0 }')")
   return $rc
 }
 

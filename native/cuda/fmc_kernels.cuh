@@ -188,9 +188,10 @@ template <int BM, int BN> FMC_HD void conv_load(const ConvArgs &a, int bx, int b
                                                 const ConvThread<BM, BN> &t, ConvShared<BM, BN> &sh) {
   (void)bx;
   const int taps = a.kh * a.kw;
-  /* A: BM x FMC_BK, consecutive threads along k (coalesced rows of the filters). */
+  /* A: BM x FMC_BK, consecutive threads along m: conflict-free stores into a[ak][am] (the reads
+   * stride by K floats, but the filters are few and stay in L1/L2 for every block). */
   for (int e = tid; e < BM * FMC_BK; e += FMC_THREADS) {
-    int am = e / FMC_BK, ak = e - am * FMC_BK;
+    int ak = e / BM, am = e - ak * BM;
     int m = by * BM + am, k = k0 + ak;
     sh.a[ak][am] = (m < a.M && k < a.K) ? a.w[(fmc_i64)m * a.K + k] : 0.0f;
   }
