@@ -89,12 +89,21 @@ template <int BM, int BN> static void conv_run(const ConvArgs &a, stream_t) {
   int gx = (int)((N + BN - 1) / BN), gy = (a.M + BM - 1) / BM;
   ConvShared<BM, BN> sh;
   ConvThread<BM, BN> *t = new ConvThread<BM, BN>[FMC_THREADS];
+  /* conv_kernel's phases, each for every thread of the block before the next */
   for (int by = 0; by < gy; by++)
     for (int bx = 0; bx < gx; bx++) {
-      for (int tid = 0; tid < FMC_THREADS; tid++) conv_init<BM, BN>(a, bx, tid, t[tid]);
+      for (int tid = 0; tid < FMC_THREADS; tid++) {
+        conv_init<BM, BN>(a, bx, tid, t[tid]);
+        conv_fetch<BM, BN>(a, by, tid, 0, t[tid]);
+        conv_store<BM, BN>(tid, t[tid], sh);
+      }
       for (int k0 = 0; k0 < a.K; k0 += FMC_BK) {
-        for (int tid = 0; tid < FMC_THREADS; tid++) conv_load<BM, BN>(a, bx, by, tid, k0, t[tid], sh);
+        bool more = k0 + FMC_BK < a.K;
+        if (more)
+          for (int tid = 0; tid < FMC_THREADS; tid++) conv_fetch<BM, BN>(a, by, tid, k0 + FMC_BK, t[tid]);
         for (int tid = 0; tid < FMC_THREADS; tid++) conv_mma<BM, BN>(tid, sh, t[tid]);
+        if (more)
+          for (int tid = 0; tid < FMC_THREADS; tid++) conv_store<BM, BN>(tid, t[tid], sh);
       }
       for (int tid = 0; tid < FMC_THREADS; tid++) conv_epilogue<BM, BN>(a, bx, by, tid, t[tid]);
     }
@@ -187,16 +196,23 @@ template <class F> static void each(const F &f, fmc_i64 count, stream_t s) {
   each_kernel<F><<<(unsigned)((count + 255) / 256), 256, 0, s>>>(f, count);
 }
 
-template <int BM, int BN> __global__ void __launch_bounds__(FMC_THREADS) conv_kernel(ConvArgs a) {
+template <int BM, int BN> __global__ void __launch_bounds__(FMC_THREADS, 2) conv_kernel(ConvArgs a) {
   __shared__ ConvShared<BM, BN> sh;
   ConvThread<BM, BN> t;
   const int tid = threadIdx.x;
   conv_init<BM, BN>(a, blockIdx.x, tid, t);
+  conv_fetch<BM, BN>(a, blockIdx.y, tid, 0, t);
+  conv_store<BM, BN>(tid, t, sh);
+  __syncthreads();
   for (int k0 = 0; k0 < a.K; k0 += FMC_BK) {
-    conv_load<BM, BN>(a, blockIdx.x, blockIdx.y, tid, k0, t, sh);
-    __syncthreads();
+    bool more = k0 + FMC_BK < a.K;
+    if (more) conv_fetch<BM, BN>(a, blockIdx.y, tid, k0 + FMC_BK, t); /* global loads in flight during the mma */
     conv_mma<BM, BN>(tid, sh, t);
     __syncthreads();
+    if (more) {
+      conv_store<BM, BN>(tid, t, sh);
+      __syncthreads();
+    }
   }
   conv_epilogue<BM, BN>(a, blockIdx.x, blockIdx.y, tid, t);
 }

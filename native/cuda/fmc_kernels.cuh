@@ -137,9 +137,14 @@ struct FcBody {
  * ([M = out channels][K = in channels * kh * kw], row-major, dlib's layout), col runs over every
  * output pixel of every chip (chip-major), and B[k][col] is the input tap (channel, ky, kx) of
  * that pixel, or 0 in the padding: im2col, never materialised. A block of FMC_THREADS threads
- * computes a BM x BN tile of C, FMC_BK taps at a time through shared memory; each thread holds
- * TM x TN accumulators (rows ty + i * (BM / TM), columns tx + j * (BN / TN): neighbouring threads
- * take neighbouring columns, so loads and stores coalesce). */
+ * computes a BM x BN tile of C, FMC_BK taps at a time through shared memory, the next tile's
+ * values fetched into registers while the current one is multiplied (double buffering); each
+ * thread holds TM x TN accumulators, rows ty * TM + i and columns tx * TN + j (contiguous, so its
+ * shared-memory reads are 16-byte vectors). Every output is summed in ascending k, products then
+ * sums (on the GPU, fused multiply-adds).
+ *
+ * Phases (one __syncthreads between each): init + fetch(0) + store; then per K tile: fetch(next),
+ * mma, [store]. The host build runs each phase for all threads of a block before the next. */
 
 #define FMC_THREADS 256
 #define FMC_BK 16
@@ -154,14 +159,20 @@ struct ConvArgs {
 };
 
 template <int BM, int BN> struct ConvShared {
-  float a[FMC_BK][BM];
-  float b[FMC_BK][BN];
+  alignas(16) float a[FMC_BK][BM];
+  alignas(16) float b[FMC_BK][BN];
 };
 
 template <int BM, int BN> struct ConvThread {
-  enum { TN = 4, TM = BM * BN / FMC_THREADS / 4, COLS = BN / TN, ROWS = BM / TM };
+  enum {
+    TN = 4, TM = BM * BN / FMC_THREADS / 4, COLS = BN / TN,
+    A_PER = BM * FMC_BK / FMC_THREADS, /* filter values each thread fetches per tile */
+    B_PER = FMC_BK * BN / FMC_THREADS, /* input taps each thread fetches per tile */
+    B_STEP = FMC_THREADS / BN
+  };
   float acc[TM][TN];
-  /* The column this thread loads into b[][tid % BN] (fixed for the whole K loop): its chip's
+  float pa[A_PER], pb[B_PER]; /* the fetched tile, on its way to shared memory */
+  /* The column this thread fetches into b[][tid % BN] (fixed for the whole K loop): its chip's
    * input base, and the top-left input coordinate of its window; col_ok false past N. */
   fmc_i64 src_base;
   int y0, x0;
@@ -183,40 +194,50 @@ template <int BM, int BN> FMC_HD void conv_init(const ConvArgs &a, int bx, int t
   t.x0 = ox * a.sx - a.px;
 }
 
-/* Phase 1 of each K step: the A and B tiles into shared memory. */
-template <int BM, int BN> FMC_HD void conv_load(const ConvArgs &a, int bx, int by, int tid, int k0,
-                                                const ConvThread<BM, BN> &t, ConvShared<BM, BN> &sh) {
-  (void)bx;
+/* The A and B values of the K tile at k0 into the thread's registers. A: consecutive threads along
+ * m (conflict-free stores; the filters are few and stay in L1/L2). B: this thread's column, rows
+ * tid / BN + r * B_STEP (consecutive threads, consecutive output pixels: coalesced reads). */
+template <int BM, int BN> FMC_HD void conv_fetch(const ConvArgs &a, int by, int tid, int k0, ConvThread<BM, BN> &t) {
+  typedef ConvThread<BM, BN> T;
   const int taps = a.kh * a.kw;
-  /* A: BM x FMC_BK, consecutive threads along m: conflict-free stores into a[ak][am] (the reads
-   * stride by K floats, but the filters are few and stay in L1/L2 for every block). */
-  for (int e = tid; e < BM * FMC_BK; e += FMC_THREADS) {
+  for (int r = 0; r < T::A_PER; r++) {
+    int e = tid + r * FMC_THREADS;
     int ak = e / BM, am = e - ak * BM;
     int m = by * BM + am, k = k0 + ak;
-    sh.a[ak][am] = (m < a.M && k < a.K) ? a.w[(fmc_i64)m * a.K + k] : 0.0f;
+    t.pa[r] = (m < a.M && k < a.K) ? a.w[(fmc_i64)m * a.K + k] : 0.0f;
   }
-  /* B: FMC_BK x BN, this thread's column, rows tid / BN + j * (FMC_THREADS / BN). */
-  for (int bk = tid / BN; bk < FMC_BK; bk += FMC_THREADS / BN) {
-    int k = k0 + bk;
+  for (int r = 0; r < T::B_PER; r++) {
+    int k = k0 + tid / BN + r * T::B_STEP;
     float v = 0.0f;
     if (t.col_ok && k < a.K) {
-      int c = k / taps, r = k - c * taps;
-      int ky = r / a.kw, kx = r - ky * a.kw;
+      int c = k / taps, q = k - c * taps;
+      int ky = q / a.kw, kx = q - ky * a.kw;
       int yy = t.y0 + ky, xx = t.x0 + kx;
       if (yy >= 0 && yy < a.ih && xx >= 0 && xx < a.iw) v = a.x[t.src_base + ((fmc_i64)c * a.ih + yy) * a.iw + xx];
     }
-    sh.b[bk][tid % BN] = v;
+    t.pb[r] = v;
   }
 }
 
-/* Phase 2 of each K step: the thread's TM x TN products over the tile's FMC_BK taps. */
+/* The fetched values into shared memory. */
+template <int BM, int BN> FMC_HD void conv_store(int tid, const ConvThread<BM, BN> &t, ConvShared<BM, BN> &sh) {
+  typedef ConvThread<BM, BN> T;
+  for (int r = 0; r < T::A_PER; r++) {
+    int e = tid + r * FMC_THREADS;
+    int ak = e / BM;
+    sh.a[ak][e - ak * BM] = t.pa[r];
+  }
+  for (int r = 0; r < T::B_PER; r++) sh.b[tid / BN + r * T::B_STEP][tid % BN] = t.pb[r];
+}
+
+/* The thread's TM x TN products over the tile's FMC_BK taps, in ascending k. */
 template <int BM, int BN> FMC_HD void conv_mma(int tid, const ConvShared<BM, BN> &sh, ConvThread<BM, BN> &t) {
   typedef ConvThread<BM, BN> T;
   const int tx = tid % T::COLS, ty = tid / T::COLS;
   for (int k = 0; k < FMC_BK; k++) {
     float av[T::TM], bv[T::TN];
-    for (int i = 0; i < T::TM; i++) av[i] = sh.a[k][ty + i * T::ROWS];
-    for (int j = 0; j < T::TN; j++) bv[j] = sh.b[k][tx + j * T::COLS];
+    for (int i = 0; i < T::TM; i++) av[i] = sh.a[k][ty * T::TM + i];
+    for (int j = 0; j < T::TN; j++) bv[j] = sh.b[k][tx * T::TN + j];
     for (int i = 0; i < T::TM; i++)
       for (int j = 0; j < T::TN; j++) t.acc[i][j] += av[i] * bv[j];
   }
@@ -228,12 +249,12 @@ template <int BM, int BN> FMC_HD void conv_epilogue(const ConvArgs &a, int bx, i
   const int tx = tid % T::COLS, ty = tid / T::COLS;
   const int P = a.oh * a.ow;
   for (int j = 0; j < T::TN; j++) {
-    fmc_i64 col = (fmc_i64)bx * BN + tx + j * T::COLS;
+    fmc_i64 col = (fmc_i64)bx * BN + tx * T::TN + j;
     if (col >= (fmc_i64)a.n * P) continue;
     fmc_i64 s = col / P;
     int p = (int)(col - s * P);
     for (int i = 0; i < T::TM; i++) {
-      int m = by * BM + ty + i * T::ROWS;
+      int m = by * BM + ty * T::TM + i;
       if (m >= a.M) continue;
       float v = t.acc[i][j];
       if (a.flags & FMC_EPI_BIAS) v = v + a.bias[m];
