@@ -417,6 +417,22 @@ only); src/models/cli.ts parses its options (facemetric models --help).`,
     },
   },
   {
+    name: 'doctor',
+    summary: 'What runs here: the WebAssembly kernels, the CUDA backend (or why not), the models.',
+    usage: '',
+    options: [JSON_OUT],
+    help: `doctor: one line each for Node, the WebAssembly kernels (relaxed or plain SIMD), the optional
+CUDA backend (the GPU, or why it cannot run: not built (npm run build:cuda), the library or the
+N-API shim does not load, a library of another ABI version, no NVIDIA driver, no device) and the
+model assets; --json: one object {"node", "wasm", "cuda", "models"}, each {"ok", "detail"}. Exit
+code 0 when the models are present (CUDA is optional), else 1.`,
+    async run(positionals, o) {
+      if (positionals.length > 0) throw new UsageError(`doctor: takes no arguments, got ${positionals.length}`);
+      const { runDoctor } = await import('./doctor.js');
+      return runDoctor({ json: o.json === true });
+    },
+  },
+  {
     name: 'help',
     aliases: ['--help', '-h'],
     summary: 'This text, or one command\'s options.',

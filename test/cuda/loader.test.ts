@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runDetect } from '../../src/cli/detect.js';
+import { runDoctor } from '../../src/cli/doctor.js';
 import { CUDA_ABI_VERSION, cudaPaths, cudaStatus, cudaUnavailable, inspectCuda, loadCuda } from '../../src/cuda/index.js';
 import { loadFaceRecognizer } from '../../src/dnn/index.js';
 import { CudaUnavailableError } from '../../src/errors.js';
@@ -86,5 +87,19 @@ describe.runIf(nvccHere && noDriver)('the fallback', () => {
     expect(err[0]).toMatch(/^facemetric: note: the cuda backend is not available \(no NVIDIA driver \(libcuda\.so\.1 not found\)\); using the wasm backend\n$/);
     const o = JSON.parse(out.join('')) as { faces: { descriptor: number[] }[] };
     expect(o.faces).toHaveLength(2);
+  });
+});
+
+describe.runIf(nvccHere && noDriver)('facemetric doctor', () => {
+  it('prints one line per backend, CUDA with its reason; exit 0 (CUDA is optional)', () => {
+    const out: string[] = [];
+    expect(runDoctor({ json: false }, { out: (s) => out.push(s), err: () => undefined })).toBe(0);
+    const text = out.join('');
+    expect(text).toMatch(/^node: {3}ok {2}v\d+/);
+    expect(text).toMatch(/\nwasm: {3}ok {2}/);
+    expect(text).toContain('\ncuda:   no  not available: no NVIDIA driver (libcuda.so.1 not found)\n');
+    const json: string[] = [];
+    runDoctor({ json: true }, { out: (s) => json.push(s), err: () => undefined });
+    expect(JSON.parse(json.join('')).cuda).toEqual({ ok: false, detail: 'not available: no NVIDIA driver (libcuda.so.1 not found)' });
   });
 });
