@@ -316,10 +316,10 @@ class CudaEngine implements Engine {
 function chooseEngine(opts: RecognizerOptions): { engine: DnnEngine; note: string | undefined } {
   const { backend: asked, engine: forced } = opts;
   if (asked !== undefined && !isDnnBackend(asked)) {
-    throw new RangeError(`backend must be ${DNN_BACKENDS.map((b) => `'${b}'`).join(', ')}, got '${String(asked)}'`);
+    throw new RangeError(`backend must be ${DNN_BACKENDS.slice(0, -1).map((b) => `'${b}'`).join(', ')} or '${DNN_BACKENDS.at(-1)}', got '${String(asked)}'`);
   }
   if (forced !== undefined && !ENGINES.includes(forced)) {
-    throw new RangeError(`engine must be ${ENGINES.map((e) => `'${e}'`).join(', ')}, got '${String(forced)}'`);
+    throw new RangeError(`engine must be ${ENGINES.slice(0, -1).map((e) => `'${e}'`).join(', ')} or '${ENGINES.at(-1)}', got '${String(forced)}'`);
   }
   const want = forced ?? (asked === 'reference' ? 'reference' : asked === 'cuda' ? 'cuda' : 'wasm-kernels');
   if (want === 'reference') return { engine: 'reference', note: undefined };
