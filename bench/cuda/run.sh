@@ -6,7 +6,9 @@
 #   1. the machine (nvidia-smi), Node unpacked from build/cuda-carry/node.xz;
 #   2. the build: native/build.sh (the shim with the carried N-API headers, the library with nvcc);
 #   3. facemetric on the GPU (dist/bench/cuda/run.js): the probe, parity with the WebAssembly path's
-#      descriptors on the 91 example faces (target 1e-4), throughput at batches of 1, 16, 256, 1024;
+#      descriptors on the 91 example faces (target 1e-4), throughput at batches of 1, 16, 256, 1024,
+#      and every op's output against the host build's (native/build.sh --host), naming the first op
+#      that differs;
 #   4. the PyTorch peer (bench/cuda/torch_peer.py): the same program and weights in PyTorch/cuDNN,
 #      its parity (fp32 and TF32) and throughput;
 #   5. the recognizer end to end (loadFaceRecognizer(..., { backend: 'cuda' })) on the 91 chips;
@@ -50,6 +52,7 @@ export PATH=/tmp/fmc-node:$PATH
 wheel=$(python3 -c 'import nvidia, os; print(os.path.dirname(nvidia.__path__[0]))' 2>/dev/null || true)
 if [ -n "$wheel" ] && [ -d "$wheel/nvidia/cu13/lib" ]; then export LD_LIBRARY_PATH="$wheel/nvidia/cu13/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"; fi
 step build env NAPI_INCLUDE="$carry/napi-include" bash native/build.sh
+step build-host env NAPI_INCLUDE="$carry/napi-include" bash native/build.sh --host  # for run.js's op-by-op check
 
 step facemetric node dist/bench/cuda/run.js "$carry" "$out"
 step pytorch python3 bench/cuda/torch_peer.py "$out/program.i32" "$out/weights.f32" "$carry" "$out"

@@ -418,23 +418,27 @@ static void run_conv(const fmc_net *net, const int32_t *o, int n, stream_t s) {
   else conv_run<64, 64>(a, s);
 }
 
-extern "C" int fmc_net_forward(fmc_net *net, const uint8_t *chips, int64_t chips_len, int n, float *out, int64_t out_len) {
-  last_error[0] = 0;
+/* Checks a batch's sizes against the net. */
+static int check_batch(const fmc_net *net, int64_t chips_len, int n) {
   if (!net) return fail(FMC_ERR_BAD_INPUT, "no net");
   if (n < 1 || n > net->max_batch) return fail(FMC_ERR_BAD_INPUT, "a batch of %d chips; this net takes 1 to %d", n, net->max_batch);
   fmc_i64 chip_bytes = (fmc_i64)net->in_h * net->in_w * 3;
   if (chips_len != chip_bytes * n)
     return fail(FMC_ERR_BAD_INPUT, "%lld bytes of chips for %d chips of %dx%d RGB (expected %lld)", (long long)chips_len, n, net->in_w,
                 net->in_h, (long long)(chip_bytes * n));
-  if (out_len != (int64_t)net->out_size * n)
-    return fail(FMC_ERR_BAD_INPUT, "output of %lld floats for %d chips of %d", (long long)out_len, n, net->out_size);
+  return FMC_OK;
+}
+
+/* Uploads the chips and runs ops 0..last (inclusive) on the net's stream. */
+static int run_ops(fmc_net *net, const uint8_t *chips, int n, int last) {
+  fmc_i64 chip_bytes = (fmc_i64)net->in_h * net->in_w * 3;
   int st = to_device(net->chips, chips, chip_bytes * n);
   if (st) return st;
   const fmc_i64 cap = net->max_batch;
   stream_t s = net->stream;
   float *arena = net->arena;
   const float *w = net->weights;
-  for (int i = 0; i < net->n_ops; i++) {
+  for (int i = 0; i <= last; i++) {
     const int32_t *o = net->ops + (fmc_i64)i * FMC_OP_INTS;
     float *y = arena + o[FMC_O_OUT] * cap;
     const float *x = arena + o[FMC_O_SRC] * cap;
@@ -478,5 +482,29 @@ extern "C" int fmc_net_forward(fmc_net *net, const uint8_t *chips, int64_t chips
     st = check_launch("a kernel launch");
     if (st) return st;
   }
-  return to_host(out, arena + net->out_offset * cap, sizeof(float) * net->out_size * n, s);
+  return FMC_OK;
+}
+
+extern "C" int fmc_net_forward(fmc_net *net, const uint8_t *chips, int64_t chips_len, int n, float *out, int64_t out_len) {
+  last_error[0] = 0;
+  int st = check_batch(net, chips_len, n);
+  if (st) return st;
+  if (out_len != (int64_t)net->out_size * n)
+    return fail(FMC_ERR_BAD_INPUT, "output of %lld floats for %d chips of %d", (long long)out_len, n, net->out_size);
+  st = run_ops(net, chips, n, net->n_ops - 1);
+  if (st) return st;
+  return to_host(out, net->arena + net->out_offset * (fmc_i64)net->max_batch, sizeof(float) * net->out_size * n, net->stream);
+}
+
+extern "C" int fmc_net_op_output(fmc_net *net, const uint8_t *chips, int64_t chips_len, int n, int op, float *out, int64_t out_len) {
+  last_error[0] = 0;
+  int st = check_batch(net, chips_len, n);
+  if (st) return st;
+  if (op < 0 || op >= net->n_ops) return fail(FMC_ERR_BAD_INPUT, "op %d: the net has ops 0 to %d", op, net->n_ops - 1);
+  const int32_t *o = net->ops + (fmc_i64)op * FMC_OP_INTS;
+  fmc_i64 size = (fmc_i64)o[FMC_O_OC] * o[FMC_O_OH] * o[FMC_O_OW];
+  if (out_len != size * n) return fail(FMC_ERR_BAD_INPUT, "output of %lld floats for %d chips of op %d's %lld", (long long)out_len, n, op, (long long)size);
+  st = run_ops(net, chips, n, op);
+  if (st) return st;
+  return to_host(out, net->arena + o[FMC_O_OUT] * (fmc_i64)net->max_batch, sizeof(float) * size * n, net->stream);
 }

@@ -119,6 +119,8 @@ int fmc_net_create(const int32_t *program, int64_t program_len, const float *wei
 /* Descriptors of n <= max_batch chips: chips is n * inh * inw * 3 bytes (RGB interleaved),
  * out n * outsize floats. Blocks until done. */
 int fmc_net_forward(fmc_net *net, const uint8_t *chips, int64_t chips_len, int n, float *out, int64_t out_len);
+/* For debugging: runs ops 0..op on n chips and copies op's output (n * its size floats) to out. */
+int fmc_net_op_output(fmc_net *net, const uint8_t *chips, int64_t chips_len, int n, int op, float *out, int64_t out_len);
 /* Bytes of device memory the net holds (weights, arena, chip buffer). */
 int64_t fmc_net_device_bytes(const fmc_net *net);
 int fmc_net_max_batch(const fmc_net *net);

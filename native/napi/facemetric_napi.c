@@ -12,6 +12,7 @@
  *   probe(): { status, name, message }       status 0: message describes the device
  *   create(program: Int32Array, weights: Float32Array, maxBatch): net (an external)
  *   forward(net, chips: Uint8Array, n, out: Float32Array): undefined
+ *   opOutput(net, chips, n, op, out): undefined   op's output after ops 0..op (debugging)
  *   deviceBytes(net): number
  *   destroy(net): undefined                  (also done when the net is garbage collected)
  * Failures throw an Error whose code is FMC_ERR_<status> and whose message is fmc_last_error().
@@ -31,6 +32,7 @@ typedef const char *(*status_name_fn)(int);
 typedef int (*probe_fn)(char *, int);
 typedef int (*create_fn)(const int32_t *, int64_t, const float *, int64_t, int, int, fmc_net **);
 typedef int (*forward_fn)(fmc_net *, const uint8_t *, int64_t, int, float *, int64_t);
+typedef int (*op_output_fn)(fmc_net *, const uint8_t *, int64_t, int, int, float *, int64_t);
 typedef int64_t (*bytes_fn)(const fmc_net *);
 typedef void (*destroy_fn)(fmc_net *);
 
@@ -43,6 +45,7 @@ static struct {
   probe_fn probe;
   create_fn create;
   forward_fn forward;
+  op_output_fn op_output;
   bytes_fn device_bytes;
   destroy_fn destroy;
 } lib;
@@ -146,6 +149,7 @@ static napi_value js_load(napi_env env, napi_callback_info info) {
   lib.probe = (probe_fn)sym(h, "fmc_probe", missing, sizeof missing);
   lib.create = (create_fn)sym(h, "fmc_net_create", missing, sizeof missing);
   lib.forward = (forward_fn)sym(h, "fmc_net_forward", missing, sizeof missing);
+  lib.op_output = (op_output_fn)sym(h, "fmc_net_op_output", missing, sizeof missing);
   lib.device_bytes = (bytes_fn)sym(h, "fmc_net_device_bytes", missing, sizeof missing);
   lib.destroy = (destroy_fn)sym(h, "fmc_net_destroy", missing, sizeof missing);
   if (*missing) {
@@ -247,28 +251,35 @@ static napi_value js_create(napi_env env, napi_callback_info info) {
   return r;
 }
 
-static napi_value js_forward(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+/* forward(net, chips, n, out) and opOutput(net, chips, n, op, out): op < 0 runs the whole net. */
+static napi_value run_net(napi_env env, napi_callback_info info, bool with_op) {
+  size_t argc = 5;
+  napi_value argv[5];
   CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (!require_loaded(env)) return NULL;
-  if (argc < 4) {
-    napi_throw_type_error(env, "FMC_ERR_BAD_INPUT", "forward(net, chips, n, out)");
+  size_t want = with_op ? 5 : 4;
+  if (argc < want) {
+    napi_throw_type_error(env, "FMC_ERR_BAD_INPUT", with_op ? "opOutput(net, chips, n, op, out)" : "forward(net, chips, n, out)");
     return NULL;
   }
   net_box *box = net_arg(env, argv[0]);
   if (!box) return NULL;
   void *chips, *out;
   size_t chips_len, out_len;
-  int32_t n = 0;
+  int32_t n = 0, op = -1;
   if (!typed_arg(env, argv[1], napi_uint8_array, "chips", &chips, &chips_len) ||
-      !typed_arg(env, argv[3], napi_float32_array, "out", &out, &out_len))
+      !typed_arg(env, argv[want - 1], napi_float32_array, "out", &out, &out_len))
     return NULL;
   CALL(env, napi_get_value_int32(env, argv[2], &n));
-  int st = lib.forward(box->net, (const uint8_t *)chips, (int64_t)chips_len, n, (float *)out, (int64_t)out_len);
+  if (with_op) CALL(env, napi_get_value_int32(env, argv[3], &op));
+  int st = with_op ? lib.op_output(box->net, (const uint8_t *)chips, (int64_t)chips_len, n, op, (float *)out, (int64_t)out_len)
+                   : lib.forward(box->net, (const uint8_t *)chips, (int64_t)chips_len, n, (float *)out, (int64_t)out_len);
   if (st != FMC_OK) return throw_status(env, st);
   return NULL;
 }
+
+static napi_value js_forward(napi_env env, napi_callback_info info) { return run_net(env, info, false); }
+static napi_value js_op_output(napi_env env, napi_callback_info info) { return run_net(env, info, true); }
 
 static napi_value js_device_bytes(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -302,6 +313,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"probe", NULL, js_probe, NULL, NULL, NULL, napi_enumerable, NULL},
       {"create", NULL, js_create, NULL, NULL, NULL, napi_enumerable, NULL},
       {"forward", NULL, js_forward, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"opOutput", NULL, js_op_output, NULL, NULL, NULL, napi_enumerable, NULL},
       {"deviceBytes", NULL, js_device_bytes, NULL, NULL, NULL, napi_enumerable, NULL},
       {"destroy", NULL, js_destroy, NULL, NULL, NULL, napi_enumerable, NULL},
       {"abiVersion", NULL, NULL, NULL, NULL, make_int(env, FMC_ABI_VERSION), napi_enumerable, NULL},

@@ -39,6 +39,7 @@ interface Shim {
   probe(): { status: number; name: string; message: string };
   create(program: Int32Array, weights: Float32Array, maxBatch: number): CudaNetHandle;
   forward(net: CudaNetHandle, chips: Uint8Array, n: number, out: Float32Array): void;
+  opOutput(net: CudaNetHandle, chips: Uint8Array, n: number, op: number, out: Float32Array): void;
   deviceBytes(net: CudaNetHandle): number;
   destroy(net: CudaNetHandle): void;
 }
@@ -55,6 +56,8 @@ export interface CudaRuntime {
   createNet(program: Int32Array, weights: Float32Array, maxBatch: number): CudaNetHandle;
   /** out.length = n * outputs floats from n chips (chips.length = n * rows * cols * 3 bytes). */
   forward(net: CudaNetHandle, chips: Uint8Array, n: number, out: Float32Array): void;
+  /** For debugging: ops 0..op run, op's output read back (n times its size floats). */
+  opOutput(net: CudaNetHandle, chips: Uint8Array, n: number, op: number, out: Float32Array): void;
   deviceBytes(net: CudaNetHandle): number;
   destroy(net: CudaNetHandle): void;
 }
@@ -145,6 +148,7 @@ export function inspectCuda(paths: CudaPaths = cudaPaths()): CudaStatus {
     build, device: p.message, library: paths.library,
     createNet: (program, weights, maxBatch) => call(() => shim.create(program, weights, maxBatch)),
     forward: (net, chips, n, out) => call(() => shim.forward(net, chips, n, out)),
+    opOutput: (net, chips, n, op, out) => call(() => shim.opOutput(net, chips, n, op, out)),
     deviceBytes: (net) => call(() => shim.deviceBytes(net)),
     destroy: (net) => call(() => shim.destroy(net)),
   };

@@ -155,6 +155,8 @@ export interface CudaForward {
   readonly deviceBytes: number;
   /** Descriptors of chips.length <= capacity chips of the program's size. */
   forward(chips: readonly RgbImage[]): Float32Array[];
+  /** For debugging: op `op`'s output on the chips (ops 0..op run), chip after chip. */
+  opOutput(chips: readonly RgbImage[], op: number): Float32Array;
   /** Frees the device memory now (else when garbage collected). */
   release(): void;
 }
@@ -167,22 +169,35 @@ export function createCudaForward(program: CudaProgram, capacity: number, runtim
   let net: CudaNetHandle | undefined = runtime.createNet(program.program, program.weights, capacity);
   const bytes = runtime.deviceBytes(net);
   const chipBytes = program.rows * program.cols * 3;
+  const live = (): CudaNetHandle => {
+    if (net === undefined) throw new FacemetricError('the CUDA engine was released');
+    return net;
+  };
+  const pack = (chips: readonly RgbImage[]): Uint8Array => {
+    const packed = new Uint8Array(chips.length * chipBytes);
+    chips.forEach((c, i) => {
+      if (c.width !== program.cols || c.height !== program.rows || c.data.length !== chipBytes) {
+        throw new RangeError(`CUDA backend: chip ${i} is ${c.width}x${c.height} with ${c.data.length} bytes; the network takes ${program.cols}x${program.rows} RGB chips`);
+      }
+      packed.set(c.data, i * chipBytes);
+    });
+    return packed;
+  };
   return {
     capacity, build: runtime.build, device: runtime.device, deviceBytes: bytes,
     forward(chips) {
-      if (net === undefined) throw new FacemetricError('the CUDA engine was released');
       const n = chips.length;
       if (n === 0) return [];
-      const packed = new Uint8Array(n * chipBytes);
-      chips.forEach((c, i) => {
-        if (c.width !== program.cols || c.height !== program.rows || c.data.length !== chipBytes) {
-          throw new RangeError(`CUDA backend: chip ${i} is ${c.width}x${c.height} with ${c.data.length} bytes; the network takes ${program.cols}x${program.rows} RGB chips`);
-        }
-        packed.set(c.data, i * chipBytes);
-      });
       const out = new Float32Array(n * program.outputs);
-      runtime.forward(net, packed, n, out);
+      runtime.forward(live(), pack(chips), n, out);
       return Array.from({ length: n }, (_, i) => out.slice(i * program.outputs, (i + 1) * program.outputs));
+    },
+    opOutput(chips, op) {
+      const r = HEADER_INTS + OP_INTS * op;
+      const size = op >= 0 && op < program.program[1]! ? program.program[r + 5]! * program.program[r + 6]! * program.program[r + 7]! : 0;
+      const out = new Float32Array(chips.length * size);
+      runtime.opOutput(live(), pack(chips), chips.length, op, out);
+      return out;
     },
     release() {
       if (net !== undefined) runtime.destroy(net);

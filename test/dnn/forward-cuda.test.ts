@@ -64,6 +64,10 @@ describe('the host build of the CUDA library', () => {
     expect(() => fw.forward([{ width: 100, height: 150, data: new Uint8Array(100 * 150 * 3) }])).toThrow(/chip 0 is 100x150/);
     expect(() => fw.forward([chips[0]!, chips[1]!])).toThrow(CudaError);
     expect(() => fw.forward([chips[0]!, chips[1]!])).toThrow(/a batch of 2 chips; this net takes 1 to 1/);
+    // opOutput (bench/cuda/run.ts's op-by-op check): the last op's output is the descriptor
+    const last = program.program[1]! - 1;
+    expect(Array.from(fw.opOutput([chips[0]!], last))).toEqual(Array.from(fw.forward([chips[0]!])[0]!));
+    expect(() => fw.opOutput([chips[0]!], last + 1)).toThrow(`op ${last + 1}: the net has ops 0 to ${last}`);
     fw.release();
     const s = inspectCuda(paths(HOST_LIB));
     if (!s.ok) throw new Error(s.message);
