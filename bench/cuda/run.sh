@@ -54,8 +54,11 @@ if [ -n "$wheel" ] && [ -d "$wheel/nvidia/cu13/lib" ]; then export LD_LIBRARY_PA
 step build env NAPI_INCLUDE="$carry/napi-include" bash native/build.sh
 step build-host env NAPI_INCLUDE="$carry/napi-include" bash native/build.sh --host  # for run.js's op-by-op check
 
-step facemetric node dist/bench/cuda/run.js "$carry" "$out"
-step pytorch python3 bench/cuda/torch_peer.py "$out/program.i32" "$out/weights.f32" "$carry" "$out"
+work=/tmp/fmc-cuda-work # the program and weights (22 MB) stay out of $OUT
+mkdir -p "$work"
+step facemetric node dist/bench/cuda/run.js "$carry" "$work"
+cp "$work/cuda.json" "$out/" 2>/dev/null
+step pytorch python3 bench/cuda/torch_peer.py "$work/program.i32" "$work/weights.f32" "$carry" "$out"
 
 recognizer() {
   node --input-type=module -e '
