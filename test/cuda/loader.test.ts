@@ -6,22 +6,24 @@
  * tested on the host build (test/dnn/forward-cuda.test.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDetect } from '../../src/cli/detect.js';
 import { runDoctor } from '../../src/cli/doctor.js';
 import { CUDA_ABI_VERSION, cudaPaths, cudaStatus, cudaUnavailable, inspectCuda, loadCuda } from '../../src/cuda/index.js';
 import { loadFaceRecognizer } from '../../src/dnn/index.js';
 import { CudaUnavailableError } from '../../src/errors.js';
 import { exampleImages } from '../../src/models/index.js';
-import { CUDA_LIB, fakeLibrary, paths, ROOT, SHIM } from '../helpers/cuda-build.js';
+import { CUDA_LIB, fakeLibrary, paths, removeScratch, ROOT, scratchDir, SHIM } from '../helpers/cuda-build.js';
 
 const NVCC = '/usr/local/cuda-13.0/bin/nvcc';
 const nvccHere = existsSync(NVCC) || process.env.CI === 'true'; // CI has nvcc there: fail, not skip, if it is gone
 /** No NVIDIA driver on this machine (no device nodes): the CUDA build's probe must say so. */
 const noDriver = !existsSync('/dev/nvidiactl');
+
+const dir = scratchDir();
+afterAll(() => removeScratch(dir));
 
 beforeAll(() => {
   // the shim and, where nvcc is, the CUDA build (npm run build:cuda); else the shim only
@@ -39,13 +41,12 @@ describe('inspectCuda: why the backend is unavailable', () => {
   });
 
   it('a library of another ABI version is refused before any other symbol is used', () => {
-    const s = inspectCuda(paths(fakeLibrary(CUDA_ABI_VERSION + 1)));
+    const s = inspectCuda(paths(fakeLibrary(dir, CUDA_ABI_VERSION + 1)));
     expect(s).toMatchObject({ ok: false, reason: 'abi' });
     if (!s.ok) expect(s.message).toMatch(new RegExp(`the library's ABI version is ${CUDA_ABI_VERSION + 1}, this build of facemetric needs ${CUDA_ABI_VERSION}; run: npm run build:cuda$`));
   });
 
   it('a file that is not a shared library, or one without the ABI: does not load, with the reason', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fmc-bad-'));
     const junk = join(dir, 'libjunk.so');
     writeFileSync(junk, 'not an ELF file');
     const s = inspectCuda(paths(junk));

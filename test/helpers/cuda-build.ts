@@ -4,7 +4,7 @@
  * pretend to be facemetric_cuda (another ABI version) for the loader's reasons.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CudaPaths } from '../../src/cuda/index.js';
@@ -19,10 +19,17 @@ export function buildHostCuda(): void {
   execFileSync(join(ROOT, 'native', 'build.sh'), ['--host'], { cwd: ROOT, stdio: 'pipe' });
 }
 
-/** A shared library exporting fmc_abi_version() = `abi` and nothing else; its path. */
-export function fakeLibrary(abi: number): string {
-  const dir = mkdtempSync(join(tmpdir(), 'fmc-fake-'));
-  mkdirSync(dir, { recursive: true });
+/** A temporary folder (the caller removes it: removeScratch). */
+export function scratchDir(): string {
+  return mkdtempSync(join(tmpdir(), 'fmc-test-'));
+}
+
+export function removeScratch(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** A shared library in `dir` exporting fmc_abi_version() = `abi` and nothing else; its path. */
+export function fakeLibrary(dir: string, abi: number): string {
   const c = join(dir, 'fake.c');
   writeFileSync(c, `int fmc_abi_version(void) { return ${abi}; }\n`);
   const so = join(dir, 'libfake.so');
