@@ -41,6 +41,34 @@ export class UsageError extends FacemetricError {
 }
 
 /**
+ * The CUDA backend (src/cuda/) cannot run here; `reason` says why in one word, the message in
+ * words: 'not-built' (npm run build:cuda has not run), 'load' (the library or the shim does not
+ * load), 'abi' (a library from another version of facemetric), 'no-driver', 'no-device'.
+ */
+export class CudaUnavailableError extends FacemetricError {
+  readonly reason: string;
+  constructor(reason: string, message: string) {
+    super(`CUDA is not available: ${message}`);
+    this.reason = reason;
+  }
+}
+
+/**
+ * The CUDA library refused a call (`status`: its status name, e.g. 'bad input', 'bad program',
+ * 'CUDA error'); the message is the library's one line.
+ */
+export class CudaError extends FacemetricError {
+  readonly status: string;
+  constructor(status: string, message: string) {
+    super(`CUDA backend: ${message}`);
+    this.status = status;
+  }
+}
+
+/** The GPU (or, in the host build, the process) cannot hold the network for the batch asked for. */
+export class CudaOutOfMemoryError extends CudaError {}
+
+/**
  * A Node file-system error (its `code`) in words, for a one-line message about a path:
  * `missing` names what a path that does not exist was taken to be ('file', or 'file or folder'
  * for a path that may be either); any other error, the first line of its message.

@@ -13,7 +13,9 @@
  */
 
 // Errors: every error facemetric throws is a FacemetricError with a one-line message.
-export { DlibFormatError, FacemetricError, ImageError, ModelAssetError, UsageError } from './errors.js';
+export {
+  CudaError, CudaOutOfMemoryError, CudaUnavailableError, DlibFormatError, FacemetricError, ImageError, ModelAssetError, UsageError,
+} from './errors.js';
 
 // Geometry (dlib/geometry): points, rectangles, affine maps, and the pyramid and fHOG coordinate maps.
 export type { Point } from './geometry/vector.js';
@@ -78,7 +80,7 @@ export { jitterImage } from './image/jitter.js';
 
 // Face descriptors (dlib/dnn): the face recognition ResNet behind a small API, on either backend.
 export {
-  createFaceRecognizer, defaultDnnBackend, FACE_CHIP_SIZE, loadFaceRecognizer, wasmDnnUnavailable,
+  createFaceRecognizer, defaultDnnBackend, DNN_BACKENDS, FACE_CHIP_SIZE, isDnnBackend, loadFaceRecognizer, wasmDnnUnavailable,
   type DescribeBatchOptions, type DnnBackend, type DnnEngine, type FaceRecognizer, type RecognizerMemory, type RecognizerOptions,
 } from './dnn/recognizer.js';
 
@@ -159,3 +161,7 @@ export {
 // Backends: the names a `backend` option takes, the engine's relaxed-SIMD probe, the kernels' out-of-memory error.
 export { BACKENDS, type Backend } from './wasm/backend.js';
 export { relaxedSimdSupported, WasmOutOfMemoryError } from './wasm/index.js';
+// The optional CUDA backend (npm run build:cuda): whether it runs here, or why not.
+export {
+  CUDA_ABI_VERSION, cudaStatus, cudaUnavailable, type CudaNetHandle, type CudaRuntime, type CudaStatus, type CudaUnavailableReason,
+} from './cuda/index.js';

@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 const LAYERS: Record<string, readonly string[]> = {
   'errors.ts': [],
   wasm: [],
+  cuda: [],
   rand: [],
   linalg: [],
   parity: [],
@@ -24,13 +25,13 @@ const LAYERS: Record<string, readonly string[]> = {
   models: ['dlib'],
   hog: ['geometry', 'image', 'dlib', 'models', 'wasm'],
   landmarks: ['geometry', 'image', 'dlib', 'models'],
-  dnn: ['image', 'dlib', 'models', 'rand', 'wasm'],
+  dnn: ['image', 'dlib', 'models', 'rand', 'wasm', 'cuda'],
   cluster: ['rand', 'wasm'],
   pipeline: ['hog', 'landmarks', 'dnn', 'image', 'geometry', 'rand'],
   gallery: ['pipeline', 'models', 'geometry', 'image', 'rand', 'wasm'],
   train: ['pipeline', 'dnn', 'cluster', 'image', 'dlib', 'models', 'geometry', 'linalg', 'rand', 'wasm'],
-  cli: ['gallery', 'train', 'pipeline', 'hog', 'landmarks', 'dnn', 'cluster', 'models', 'dlib', 'image', 'geometry', 'linalg', 'rand', 'wasm'],
-  'index.ts': ['gallery', 'train', 'geometry', 'image', 'dlib', 'hog', 'landmarks', 'dnn', 'pipeline', 'cluster', 'rand', 'models', 'wasm', 'linalg'],
+  cli: ['gallery', 'train', 'pipeline', 'hog', 'landmarks', 'dnn', 'cluster', 'models', 'dlib', 'image', 'geometry', 'linalg', 'rand', 'wasm', 'cuda'],
+  'index.ts': ['gallery', 'train', 'geometry', 'image', 'dlib', 'hog', 'landmarks', 'dnn', 'pipeline', 'cluster', 'rand', 'models', 'wasm', 'linalg', 'cuda'],
 };
 
 /** 'hog' for 'hog/fhog.ts'; a file directly in src/ is its own entry ('errors.ts', 'index.ts'). */

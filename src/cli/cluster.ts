@@ -39,6 +39,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FacemetricError, problemOf, UsageError } from '../errors.js';
 import { chineseWhispers, faceEdges } from '../cluster/index.js';
+import { cudaStatus } from '../cuda/index.js';
 import { defaultDnnBackend, loadFaceRecognizer, wasmDnnUnavailable, type DnnBackend } from '../dnn/recognizer.js';
 import type { Rect } from '../geometry/index.js';
 import { decodeImage, encodePng, readImageSync, type RgbImage } from '../image/index.js';
@@ -358,11 +359,14 @@ function sniffAndHash(file: string): { other: string } | { sha256: string } {
 type Prepared = (Outcome & { sha256: string }) | { file: string; problem: string } | { file: string; other: string } | { file: string; cached: CachedPhoto; sha256: string };
 
 /**
- * How the face ResNet will run here ('reference', 'wasm-simd', 'wasm-relaxed'): part of the
- * cache's context, since relaxed SIMD's fused multiply-adds change the descriptors' last bits.
+ * How the face ResNet will run here ('reference', 'wasm-simd', 'wasm-relaxed', 'cuda-<build>'):
+ * part of the cache's context, since relaxed SIMD's fused multiply-adds (and the GPU's summation
+ * order) change the descriptors' last bits.
  */
 function describerOf(backend: DnnBackend | undefined): string {
   const b = backend ?? defaultDnnBackend();
+  const cuda = b === 'cuda' ? cudaStatus() : undefined;
+  if (cuda?.ok === true) return `cuda-${cuda.runtime.build}`;
   if (b === 'reference' || wasmDnnUnavailable() !== undefined) return 'reference';
   return relaxedSimdSupported() ? 'wasm-relaxed' : 'wasm-simd';
 }

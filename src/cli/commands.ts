@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.js';
 import { MATCH_RULES } from '../gallery/gallery.js';
+import { DNN_BACKENDS, type DnnBackend } from '../dnn/recognizer.js';
 import { BACKENDS, type Backend } from '../wasm/backend.js';
 import { choiceOption, commandHelp, numberOption, parseCommandArgs, synopsis, type CommandSpec, type OptionSpec, type OptionValues } from './options.js';
 
@@ -35,8 +36,8 @@ const ANNOTATE: OptionSpec = {
 const THREADS: OptionSpec = { name: 'threads', value: 'N', default: 'the cores, at most 4', parse: numberOption('threads', 1, 64, true), description: 'worker threads reading photos and finding faces' };
 const FORCE: OptionSpec = { name: 'force', description: 'replace existing output files' };
 const BACKEND: OptionSpec = {
-  name: 'backend', value: BACKENDS.join('|'), default: 'wasm where WebAssembly loads', parse: choiceOption('backend', BACKENDS),
-  description: "the face ResNet's forward pass: WebAssembly SIMD kernels, or dlib's operations in dlib's order",
+  name: 'backend', value: DNN_BACKENDS.join('|'), default: 'wasm where WebAssembly loads', parse: choiceOption('backend', DNN_BACKENDS),
+  description: "the face ResNet's forward pass: WebAssembly SIMD kernels, dlib's operations in dlib's order, or the GPU (npm run build:cuda)",
 };
 const JITTER: OptionSpec = {
   name: 'jitter', value: 'N', default: '0', parse: numberOption('jitter', 0, 1000, true),
@@ -45,10 +46,10 @@ const JITTER: OptionSpec = {
 
 type Detector = { upsample?: number; threshold?: number };
 const detectorOptions = (o: OptionValues): Detector => ({ upsample: o.upsample as number | undefined, threshold: o.threshold as number | undefined });
-const backendOf = (o: OptionValues): { backend?: Backend } => (o.backend === undefined ? {} : { backend: o.backend as Backend });
+const backendOf = (o: OptionValues): { backend?: DnnBackend } => (o.backend === undefined ? {} : { backend: o.backend as DnnBackend });
 
 /** The one LABELLED_DIR of calibrate and clean, and their shared options (enroll.ts's LabelledDirOptions). */
-function labelledDir(command: string, positionals: readonly string[], o: OptionValues): [string, { force: boolean; json: boolean; upsample: number; threads?: number; backend?: Backend }] {
+function labelledDir(command: string, positionals: readonly string[], o: OptionValues): [string, { force: boolean; json: boolean; upsample: number; threads?: number; backend?: DnnBackend }] {
   if (positionals.length !== 1) throw new UsageError(`${command}: give one folder (a sub-folder of photos per person), got ${positionals.length}`);
   return [positionals[0]!, {
     force: o.force === true, json: o.json === true, upsample: o.upsample as number | undefined ?? 0,
@@ -140,7 +141,8 @@ for one image, else a folder. Existing files are never replaced unless --force i
 WebAssembly loads) runs the network in WebAssembly SIMD kernels summing in dlib's order (identical
 to dlib in the plain SIMD build; within 3e-7 with relaxed SIMD's fused multiply-adds);
 --backend reference in dlib's exact order (bit-identical to dlib on the reference BLAS, ~20x
-slower). Text output shows the first four components and the norm; --json gives all 128.
+slower); --backend cuda on an NVIDIA GPU (built by npm run build:cuda; where it cannot run, a note
+says why and wasm runs instead). Text output shows the first four components and the norm; --json gives all 128.
 --jitter N > 1: each descriptor is the mean over N randomly jittered copies of the chip (dlib's
 num_jitters: crops, rotations, scales and mirrors from one dlib::rand; ~N times slower, slightly
 more accurate); 0 and 1 mean no jitter.`,
@@ -389,7 +391,7 @@ equal error rate, best threshold) and drawn as histograms. --json prints one obj
         ...opt('steps', num('steps')), ...opt('holdout', num('holdout')), ...opt('threads', num('threads')),
         ...opt('checkpointEvery', num('checkpoint-every')),
         resume: o.resume === true, force: o.force === true, json: o.json === true, quiet: o.quiet === true,
-        ...backendOf(o),
+        ...(o.backend === undefined ? {} : { backend: o.backend as Backend }),
       });
     },
   },
@@ -412,6 +414,22 @@ only); src/models/cli.ts parses its options (facemetric models --help).`,
     async run(_positionals, _o, argv) {
       const { runCli } = await import('../models/cli.js');
       return runCli(argv);
+    },
+  },
+  {
+    name: 'doctor',
+    summary: 'What runs here: the WebAssembly kernels, the CUDA backend (or why not), the models.',
+    usage: '',
+    options: [JSON_OUT],
+    help: `doctor: one line each for Node, the WebAssembly kernels (relaxed or plain SIMD), the optional
+CUDA backend (the GPU, or why it cannot run: not built (npm run build:cuda), the library or the
+N-API shim does not load, a library of another ABI version, no NVIDIA driver, no device) and the
+model assets; --json: one object {"node", "wasm", "cuda", "models"}, each {"ok", "detail"}. Exit
+code 0 when the models are present (CUDA is optional), else 1.`,
+    async run(positionals, o) {
+      if (positionals.length > 0) throw new UsageError(`doctor: takes no arguments, got ${positionals.length}`);
+      const { runDoctor } = await import('./doctor.js');
+      return runDoctor({ json: o.json === true });
     },
   },
   {

@@ -33,9 +33,17 @@
  *   epilogues, pooling and the SIMD GEMM in WebAssembly, weights and activations in one private
  *   WebAssembly memory). The GEMM sums in blocks and lanes, so descriptors differ from dlib's in
  *   the last bits (~1e-7 on the network alone).
- * Default: 'wasm' when the kernels load, else 'reference'. Asking for 'wasm' where the kernels
- * do not load (or predate the convolution kernels) falls back to 'reference'; `backend` then
- * says 'reference' and `note` says why.
+ * - `'cuda'` (engine 'cuda'): the optional CUDA backend (createCudaForward, forward-cuda.ts: the
+ *   same fused ops and arena layout as 'wasm', run by native/cuda/'s kernels with the weights
+ *   resident on the GPU, through the N-API shim loaded by src/cuda/). Built by
+ *   `npm run build:cuda`, never by default. Descriptors differ from 'wasm' in the last bits (the
+ *   GPU sums in tiles, with fused multiply-adds).
+ * Default: 'wasm' when the kernels load, else 'reference' ('cuda' only when asked for). Asking
+ * for 'wasm' where the kernels do not load (or predate the convolution kernels) falls back to
+ * 'reference'; asking for 'cuda' where it cannot run (not built, no driver, no device, a library
+ * of another ABI version) falls back to 'wasm' (or 'reference'); `backend` then says which and
+ * `note` says why. A GPU that cannot hold a batch throws CudaOutOfMemoryError (the recognizer
+ * stays usable with smaller batches; the CPU backends are unaffected).
  *
  * ## Memory
  *
@@ -47,29 +55,42 @@
  * batches of that size or smaller reuse it, so memory stays flat however many faces go
  * through; only a larger batch replaces it by a bigger one; `dispose()` drops everything.
  */
+import { cudaUnavailable } from '../cuda/index.js';
 import { readDnnNet, writeDnnNet, type DnnNet } from '../dlib/index.js';
 import { FacemetricError } from '../errors.js';
 import type { RgbImage } from '../image/pixels.js';
 import { applyJitter, drawJitter, jitterImage, type JitterDraw } from '../image/jitter.js';
 import { assetPath, readModelFile } from '../models/index.js';
 import { DlibRand } from '../rand/dlib-rand.js';
-import { BACKENDS, isBackend, type Backend } from '../wasm/backend.js';
+import { BACKENDS } from '../wasm/backend.js';
 import { KernelInstance } from '../wasm/exports.js';
 import { FACE_CHIP_SIZE } from './face-chip.js';
 import { gemmReferenceRows4 } from './gemm.js';
+import { createCudaForward, cudaProgram, type CudaForward, type CudaProgram } from './forward-cuda.js';
 import { CONV_KERNELS, createWasmForward, type WasmForward } from './forward-wasm.js';
 import {
   createArena, hasAnetStructure, layoutPlan, planNetwork, runInArena, sampleRows, type NetArena, type NetPlan, type PlanLayout,
 } from './net.js';
 import { createParallelForward, type ParallelForward } from './parallel.js';
 
-/** Where the forward pass runs (src/wasm/backend.ts's Backend): see the module comment. */
-export type DnnBackend = Backend;
+/**
+ * The backends of the forward pass: src/wasm/backend.ts's BACKENDS, which every stage has, and
+ * 'cuda', which only the face ResNet has (src/cuda/, native/cuda/).
+ */
+export const DNN_BACKENDS = [...BACKENDS, 'cuda'] as const;
+
+/** Where the forward pass runs: see the module comment. */
+export type DnnBackend = (typeof DNN_BACKENDS)[number];
+
+/** True when `name` is one of {@link DNN_BACKENDS}. */
+export function isDnnBackend(name: unknown): name is DnnBackend {
+  return (DNN_BACKENDS as readonly unknown[]).includes(name);
+}
 
 export { FACE_CHIP_SIZE } from './face-chip.js';
 
 export interface RecognizerOptions {
-  /** 'reference' or 'wasm' (default: 'wasm' when the WebAssembly kernels load, else 'reference'). */
+  /** 'reference', 'wasm' or 'cuda' (default: 'wasm' when the WebAssembly kernels load, else 'reference'). */
   backend?: DnnBackend;
   /**
    * Advanced (tests, benchmarks): force an engine (see {@link FaceRecognizer.engine}); it
@@ -111,6 +132,8 @@ export interface RecognizerMemory {
   arenaBytes: number;
   /** The WebAssembly memory of the 'wasm-kernels' engine (arena, weights, GEMM scratch); 0 for the reference. */
   wasmBytes: number;
+  /** GPU memory of the 'cuda' engine (weights, activations, chips); 0 for the others. */
+  deviceBytes: number;
   /** The largest batch the arena holds now (0 before the first call). */
   capacity: number;
 }
@@ -121,10 +144,10 @@ export interface FaceRecognizer {
   /**
    * How it runs: 'reference' (the TypeScript layers, reference GEMM, JS arena) or 'wasm-kernels'
    * (every layer in the WebAssembly kernels of assembly/conv.ts via createWasmForward, fused,
-   * weights and activations in one WebAssembly memory).
+   * weights and activations in one WebAssembly memory), or 'cuda' (the same fused ops on the GPU).
    */
   readonly engine: DnnEngine;
-  /** Why 'wasm' was asked for but 'reference' is used; undefined otherwise. */
+  /** Why the backend asked for ('wasm' or 'cuda') is not the one used; undefined otherwise. */
   readonly note: string | undefined;
   /** The network file (or '<in memory>'). */
   readonly file: string;
@@ -183,7 +206,10 @@ export function defaultDnnBackend(): DnnBackend {
 // Engines: what runs a batch of at most `capacity` chips.
 
 /** How a backend runs: see {@link FaceRecognizer.engine}. */
-export type DnnEngine = 'reference' | 'wasm-kernels';
+export type DnnEngine = 'reference' | 'wasm-kernels' | 'cuda';
+
+const ENGINES: readonly DnnEngine[] = ['reference', 'wasm-kernels', 'cuda'];
+const backendOf = (engine: DnnEngine): DnnBackend => (engine === 'reference' ? 'reference' : engine === 'cuda' ? 'cuda' : 'wasm');
 
 interface Engine {
   readonly capacity: number;
@@ -191,6 +217,7 @@ interface Engine {
   run(chips: readonly RgbImage[]): Float32Array[];
   arenaBytes(): number;
   wasmBytes(): number;
+  deviceBytes(): number;
   release(): void;
 }
 
@@ -207,6 +234,10 @@ class ReferenceEngine implements Engine {
   }
 
   wasmBytes(): number {
+    return 0;
+  }
+
+  deviceBytes(): number {
     return 0;
   }
 
@@ -236,6 +267,10 @@ class WasmKernelsEngine implements Engine {
     return this.fw?.memoryBytes ?? 0;
   }
 
+  deviceBytes(): number {
+    return 0;
+  }
+
   release(): void {
     this.fw?.release();
     this.fw = undefined;
@@ -247,21 +282,58 @@ class WasmKernelsEngine implements Engine {
   }
 }
 
+/** createCudaForward (forward-cuda.ts): the fused ops on the GPU, weights resident there. */
+class CudaEngine implements Engine {
+  private fw: CudaForward | undefined;
+
+  constructor(program: CudaProgram, readonly capacity: number) {
+    this.fw = createCudaForward(program, capacity);
+  }
+
+  arenaBytes(): number {
+    return 0;
+  }
+
+  wasmBytes(): number {
+    return 0;
+  }
+
+  deviceBytes(): number {
+    return this.fw?.deviceBytes ?? 0;
+  }
+
+  release(): void {
+    this.fw?.release();
+    this.fw = undefined;
+  }
+
+  run(chips: readonly RgbImage[]): Float32Array[] {
+    if (this.fw === undefined) throw new FacemetricError('the CUDA engine was released');
+    return this.fw.forward(chips);
+  }
+}
+
 function chooseEngine(opts: RecognizerOptions): { engine: DnnEngine; note: string | undefined } {
   const { backend: asked, engine: forced } = opts;
-  if (asked !== undefined && !isBackend(asked)) {
-    throw new RangeError(`backend must be ${BACKENDS.map((b) => `'${b}'`).join(' or ')}, got '${String(asked)}'`);
+  if (asked !== undefined && !isDnnBackend(asked)) {
+    throw new RangeError(`backend must be ${DNN_BACKENDS.slice(0, -1).map((b) => `'${b}'`).join(', ')} or '${DNN_BACKENDS.at(-1)}', got '${String(asked)}'`);
   }
-  if (forced !== undefined && forced !== 'reference' && forced !== 'wasm-kernels') {
-    throw new RangeError(`engine must be 'reference' or 'wasm-kernels', got '${String(forced)}'`);
+  if (forced !== undefined && !ENGINES.includes(forced)) {
+    throw new RangeError(`engine must be ${ENGINES.slice(0, -1).map((e) => `'${e}'`).join(', ')} or '${ENGINES.at(-1)}', got '${String(forced)}'`);
   }
-  if (forced === 'reference' || (forced === undefined && asked === 'reference')) return { engine: 'reference', note: undefined };
+  const want = forced ?? (asked === 'reference' ? 'reference' : asked === 'cuda' ? 'cuda' : 'wasm-kernels');
+  if (want === 'reference') return { engine: 'reference', note: undefined };
+  let cudaNote: string | undefined;
+  if (want === 'cuda') {
+    const problem = cudaUnavailable();
+    if (problem === undefined) return { engine: 'cuda', note: undefined };
+    cudaNote = `the cuda backend is not available (${problem})`;
+  }
   const problem = wasmDnnUnavailable();
-  if (problem === undefined) return { engine: 'wasm-kernels', note: undefined };
-  return {
-    engine: 'reference',
-    note: asked === 'wasm' || forced !== undefined ? `the wasm backend is not available (${problem}); using the reference backend` : undefined,
-  };
+  if (problem === undefined) return { engine: 'wasm-kernels', note: cudaNote === undefined ? undefined : `${cudaNote}; using the wasm backend` };
+  const wasmNote = `the wasm backend is not available (${problem})`;
+  const explicit = asked === 'wasm' || asked === 'cuda' || forced !== undefined;
+  return { engine: 'reference', note: explicit ? `${cudaNote === undefined ? wasmNote : `${cudaNote}; ${wasmNote}`}; using the reference backend` : undefined };
 }
 // -------------------------------------------------------------------------------------------
 // The recognizer.
@@ -278,6 +350,7 @@ class Recognizer implements FaceRecognizer {
   private readonly layout: PlanLayout;
   private current: Engine | undefined;
   private pool: Promise<ParallelForward> | undefined;
+  private cudaProgram: CudaProgram | undefined;
   private poolBatch = 0;
 
   constructor(plan: NetPlan, net: DnnNet, file: string, opts: RecognizerOptions) {
@@ -288,7 +361,7 @@ class Recognizer implements FaceRecognizer {
     if (!Number.isInteger(this.threads) || this.threads < 1) throw new RangeError(`threads must be a positive integer, got ${String(opts.threads)}`);
     const { engine, note } = chooseEngine(opts);
     this.engine = engine;
-    this.backend = engine === 'reference' ? 'reference' : 'wasm';
+    this.backend = backendOf(engine);
     this.note = note;
     this.layout = layoutPlan(plan, { chip: { nr: FACE_CHIP_SIZE, nc: FACE_CHIP_SIZE } });
   }
@@ -374,7 +447,7 @@ class Recognizer implements FaceRecognizer {
 
   memory(): RecognizerMemory {
     const e = this.current;
-    return { arenaBytes: e?.arenaBytes() ?? 0, wasmBytes: e?.wasmBytes() ?? 0, capacity: e?.capacity ?? 0 };
+    return { arenaBytes: e?.arenaBytes() ?? 0, wasmBytes: e?.wasmBytes() ?? 0, deviceBytes: e?.deviceBytes() ?? 0, capacity: e?.capacity ?? 0 };
   }
 
   dispose(): void {
@@ -388,7 +461,14 @@ class Recognizer implements FaceRecognizer {
     if (this.current !== undefined && this.current.capacity >= n) return this.current;
     this.current?.release();
     this.current = undefined;
-    this.current = this.engine === 'reference' ? new ReferenceEngine(this.plan, this.layout, n) : new WasmKernelsEngine(this.plan, n);
+    switch (this.engine) {
+      case 'reference': this.current = new ReferenceEngine(this.plan, this.layout, n); break;
+      case 'wasm-kernels': this.current = new WasmKernelsEngine(this.plan, n); break;
+      case 'cuda':
+        this.cudaProgram ??= cudaProgram(this.plan);
+        this.current = new CudaEngine(this.cudaProgram, n);
+        break;
+    }
     return this.current;
   }
 }

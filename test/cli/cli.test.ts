@@ -303,7 +303,7 @@ describe('facemetric describe', () => {
   it('an unknown --backend is a usage error naming the choices', () => {
     const r = facemetric('describe', twoFaces, '--backend', 'gpu');
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("'reference' or 'wasm'");
+    expect(r.stderr).toContain("'reference', 'wasm' or 'cuda'");
     expectOneLineError(r.stderr);
   });
 

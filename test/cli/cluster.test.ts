@@ -349,7 +349,7 @@ describe('facemetric cluster: the report folder and the arguments', () => {
   it.each([
     [['--default', 'a.jpg'], /either --default or paths/],
     [['a.jpg', '--threshold', '0'], /--threshold must be greater than 0/],
-    [['a.jpg', '--backend', 'gpu'], /'reference' or 'wasm'/],
+    [['a.jpg', '--backend', 'gpu'], /'reference', 'wasm' or 'cuda'/],
     [['a.jpg', '--jitter', '-1'], /--jitter/],
     [['a.jpg', '--threads', '0'], /--threads must be an integer from 1 to 64/],
   ])('usage errors: %j (exit 2, one line)', (args, message) => {

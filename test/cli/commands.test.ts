@@ -64,7 +64,7 @@ describe('the command table', () => {
       options: { upsample: 2, threshold: -0.5, json: true }, positionals: ['a.jpg'],
     });
     expect(() => parseCommandArgs(detect, ['a.jpg', '--upsample', '9'])).toThrow("detect: --upsample must be an integer from 0 to 8, got '9'");
-    expect(() => parseCommandArgs(findCommand('describe'), ['--backend', 'gpu'])).toThrow("describe: --backend must be 'reference' or 'wasm', got 'gpu'");
+    expect(() => parseCommandArgs(findCommand('describe'), ['--backend', 'gpu'])).toThrow("describe: --backend must be 'reference', 'wasm' or 'cuda', got 'gpu'");
     expect(() => parseCommandArgs(detect, ['--frobnicate'])).toThrow(UsageError);
     expect(findCommand('--help').name).toBe('help');
     expect(() => findCommand('frobnicate')).toThrow("unknown command 'frobnicate' (try: facemetric help)");

@@ -92,8 +92,8 @@ describe('loadFaceRecognizer', () => {
   it('a bad batch size or backend is a RangeError', () => {
     expect(() => ref.describeBatch(chips, { batchSize: 0 })).toThrow(RangeError);
     expect(() => ref.describeBatch(chips, { batchSize: 1.5 })).toThrow(RangeError);
-    expect(() => loadFaceRecognizer(undefined, { backend: 'gpu' as 'wasm' })).toThrow(/'reference' or 'wasm'/);
-    expect(() => loadFaceRecognizer(undefined, { engine: 'gpu' as 'wasm-kernels' })).toThrow(/'reference' or 'wasm-kernels'/);
+    expect(() => loadFaceRecognizer(undefined, { backend: 'gpu' as 'wasm' })).toThrow(/'reference', 'wasm' or 'cuda'/);
+    expect(() => loadFaceRecognizer(undefined, { engine: 'gpu' as 'wasm-kernels' })).toThrow(/'reference', 'wasm-kernels' or 'cuda'/);
     expect(() => loadFaceRecognizer(undefined, { engine: 'wasm-gemm' as 'wasm-kernels' })).toThrow(RangeError);
   });
 
@@ -101,7 +101,7 @@ describe('loadFaceRecognizer', () => {
     const r = loadFaceRecognizer(undefined, { backend: 'wasm' });
     const first = r.describe(chips[0]!);
     r.dispose();
-    expect(r.memory()).toEqual({ arenaBytes: 0, wasmBytes: 0, capacity: 0 });
+    expect(r.memory()).toEqual({ arenaBytes: 0, wasmBytes: 0, deviceBytes: 0, capacity: 0 });
     expect(Array.from(r.describe(chips[0]!))).toEqual(Array.from(first));
   });
 });
