@@ -13,13 +13,13 @@
  * where the face was found: the photos are read once).
  * `--json` prints the result as one JSON object. Options and help: the command table (commands.ts).
  */
-import { join, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { FacemetricError, UsageError } from '../errors.js';
 import { cleanFaces, type CleanResult } from '../gallery/clean.js';
 import type { GalleryFace } from '../gallery/index.js';
 import { prepareOutDir, writeReportPng, writeTextFile } from './cluster.js';
 import { enrollLabelled, stdio, type Io, type LabelledDirOptions } from './enroll.js';
-import { escapeHtml, peopleCount, plural, relativeHref, reportPageHead, skippedSection } from './report.js';
+import { chipUrl, escapeHtml, peopleCount, plural, relativeHref, reportPageHead, skippedSection } from './report.js';
 import { EXIT_INPUTS_SKIPPED } from './cluster.js';
 
 export interface CleanCliOptions extends LabelledDirOptions {
@@ -102,7 +102,7 @@ export function renderCleanHtml(r: CleanJson, outDirAbs: string): string {
   const title = `${peopleCount(r.people.length)}, ${plural(faces, 'face')}: ${plural(outliers, 'outlier')}, ${plural(r.pairs.length, 'likely duplicate')}`;
   const link = (f: { image: string; rect: readonly number[]; chip?: string }, caption: string, outlier: boolean): string => {
     const where = `${f.image} [${f.rect.join(', ')}]`;
-    return `<figure class="face${outlier ? ' outlier' : ''}"><a href="${escapeHtml(relativeHref(outDirAbs, resolve(f.image)))}" title="${escapeHtml(where)}"><img src="${escapeHtml(f.chip!.split(sep).map(encodeURIComponent).join('/'))}" alt="${escapeHtml(where)}"></a><figcaption>${escapeHtml(caption)}</figcaption></figure>`;
+    return `<figure class="face${outlier ? ' outlier' : ''}"><a href="${escapeHtml(relativeHref(outDirAbs, resolve(f.image)))}" title="${escapeHtml(where)}"><img src="${escapeHtml(chipUrl(f.chip!))}" alt="${escapeHtml(where)}"></a><figcaption>${escapeHtml(caption)}</figcaption></figure>`;
   };
   const out = [reportPageHead(title, `figure { margin: 0; text-align: center; font-size: 0.8em; color: #555; }
 .outlier img { outline: 4px solid #c83232; }

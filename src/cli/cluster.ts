@@ -152,6 +152,8 @@ export const EXIT_INPUTS_SKIPPED = 3;
 const OWN_FILE = /^(clusters\.json|clean\.json|index\.html|index-\d+\.html|files\.html|person-\d+\.png)$/;
 const OWN_CHIP = /^face-\d+\.png$/;
 const OWN_TILE = /^person-\d+\.png$/;
+/** facemetric's own folders in a report folder and the files of theirs it may replace: chips, person pages. */
+const OWN_DIRS = { faces: OWN_CHIP, person: OWN_PERSON_PAGE } as const;
 
 /**
  * Whether the folder `out` (with its `entries`) holds only a previous cluster run's files: its
@@ -166,8 +168,7 @@ function holdsPreviousRun(out: string, entries: readonly string[]): boolean {
       if (!lstatSync(p).isFile()) return false;
       if (e === 'clusters.json') evidence = true;
     } else if (e === 'faces' || e === 'person') {
-      const own = e === 'faces' ? OWN_CHIP : OWN_PERSON_PAGE;
-      if (!lstatSync(p).isDirectory() || !readdirSync(p).every((c) => own.test(c))) return false;
+      if (!lstatSync(p).isDirectory() || !readdirSync(p).every((c) => OWN_DIRS[e].test(c))) return false;
     } else if (e === 'cache') {
       if (!isFaceCacheDir(p)) return false;
       evidence = true;
@@ -256,7 +257,7 @@ export function prepareOutDir(out: string | undefined, force: boolean, command =
       // Its tiles stay too, until the new run has decided which of them it keeps (those whose
       // chips are the same: runCluster).
       for (const e of entries) if (OWN_FILE.test(e) && !(rerun && (e === 'clusters.json' || OWN_TILE.test(e)))) unlinkSync(join(out, e));
-      for (const [dir, own] of [['faces', OWN_CHIP], ['person', OWN_PERSON_PAGE]] as const) {
+      for (const [dir, own] of Object.entries(OWN_DIRS)) {
         const d = join(out, dir);
         if (existsSync(d) && lstatSync(d).isDirectory()) {
           for (const e of readdirSync(d)) if (own.test(e)) unlinkSync(join(d, e));

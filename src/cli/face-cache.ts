@@ -105,7 +105,8 @@ export function contextSha256(c: CacheContext): string {
   }));
 }
 
-const pad4 = (n: number): number => (n + 3) & ~3;
+/** `n` rounded up to a multiple of 4 (in doubles: exact for any u32 length, where `(n + 3) & ~3` went negative from 2^31). */
+const pad4 = (n: number): number => n + ((4 - (n % 4)) % 4);
 
 /** A photo's entry (see the module's header). */
 export function encodeEntry(contextSha: string, photoSha: string, faces: readonly CachedFace[], warnings: readonly string[] = []): Uint8Array {
@@ -175,8 +176,7 @@ export function decodeEntry(bytes: Uint8Array, contextSha: string, photoSha: str
     for (let i = 0; i < nl; i++, p += 8) landmarks.push([v.getInt32(p, true), v.getInt32(p + 4, true)]);
     const n = v.getUint32(p, true);
     p += 4;
-    // (n first: pad4 of a length of 2^31 or more would be negative.)
-    if (n > end || p + pad4(n) > end) return 'truncated';
+    if (p + pad4(n) > end) return 'truncated';
     faces.push({ rect, score, filter, landmarks, png: new Uint8Array(bytes.subarray(p, p + n)) });
     p += pad4(n);
   }
@@ -190,7 +190,7 @@ export function decodeEntry(bytes: Uint8Array, contextSha: string, photoSha: str
     if (q + 4 > end) return 'truncated';
     const n = v.getUint32(q, true);
     q += 4;
-    if (n > end || q + pad4(n) > end) return 'truncated';
+    if (q + pad4(n) > end) return 'truncated';
     warnings.push(new TextDecoder().decode(bytes.subarray(q, q + n)));
     q += pad4(n);
   }

@@ -165,9 +165,14 @@ export const personPageName = (person: number, page: number): string => (page ==
 export const OWN_INDEX_PAGE = /^(index-\d+\.html|files\.html)$/;
 export const OWN_PERSON_PAGE = /^\d+(-\d+)?\.html$/;
 
+/** A chip's path relative to a page (e.g. faces/face-0001.png, ../faces/...) as a URL, each part percent-encoded. */
+export function chipUrl(path: string): string {
+  return path.split(sep).join('/').split('/').map(encodeURIComponent).join('/');
+}
+
 /** A chip as a lazily loaded thumbnail (its size given, so the page does not reflow as they arrive). */
 export function thumbnail(src: string, alt: string, size = 100, cls = ''): string {
-  return `<img${cls !== '' ? ` class="${cls}"` : ''} src="${escapeHtml(src.split(sep).join('/').split('/').map(encodeURIComponent).join('/'))}" alt="${escapeHtml(alt)}" width="${size}" height="${size}" loading="lazy" decoding="async">`;
+  return `<img${cls !== '' ? ` class="${cls}"` : ''} src="${escapeHtml(chipUrl(src))}" alt="${escapeHtml(alt)}" width="${size}" height="${size}" loading="lazy" decoding="async">`;
 }
 
 /** `Page 1 2 [3] 4 ... 20` links between the pages of a paged list ('' for one page). */
@@ -247,9 +252,10 @@ export function renderReport(r: ReportPage): ReportFile[] {
     for (const p of people) {
       const rep = p.representative ?? 0;
       const more = p.faces.filter((_, k) => k !== rep).slice(0, CARD_MORE_FACES);
-      out.push(`<a class="card" id="person-${p.person}" href="${escapeHtml(personPageName(p.person, 1))}" data-person="${p.person}" data-label="${p.label}" data-faces="${p.faces.length}" data-photos="${photoCount(p.faces)}">`
+      const photos = photoCount(p.faces);
+      out.push(`<a class="card" id="person-${p.person}" href="${escapeHtml(personPageName(p.person, 1))}" data-person="${p.person}" data-label="${p.label}" data-faces="${p.faces.length}" data-photos="${photos}">`
         + thumbnail(p.faces[rep]!.chip, faceWhere(p.faces[rep]!), 100, 'rep')
-        + `<span class="name">${escapeHtml(personTitle(p))}</span><span class="count">${plural(p.faces.length, 'face')}, ${plural(photoCount(p.faces), 'photo')}</span>`
+        + `<span class="name">${escapeHtml(personTitle(p))}</span><span class="count">${plural(p.faces.length, 'face')}, ${plural(photos, 'photo')}</span>`
         + (more.length > 0 ? `<span class="more">${more.map((f) => thumbnail(f.chip, faceWhere(f), 32)).join('')}</span>` : '')
         + '</a>\n');
     }
